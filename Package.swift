@@ -1,0 +1,59 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "normscope",
+    products: [
+        // MARK: - Public API
+        .executable(name: "normscope", targets: ["normscope"]),
+        .library(
+            name: "NormScope",
+            targets: ["HDF5", "Tensors", "Layers", "Recording", "Training", "Analysis"]
+        ),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        // MARK: - C libraries (system)
+        // Debian ships both .pc names for the serial HDF5 build; trying both also covers distros that only have one.
+        .systemLibrary(
+            name: "CHDF5",
+            pkgConfig: "hdf5 hdf5-serial",
+            providers: [.apt(["libhdf5-dev"])]
+        ),
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+
+        // MARK: - Library modules (dependencies point down the data flow only)
+        .target(name: "HDF5", dependencies: ["CHDF5"]),
+        .target(name: "Tensors", dependencies: ["CBLAS"]),
+        .target(name: "Layers", dependencies: ["Tensors"]),
+        .target(name: "Recording", dependencies: ["HDF5", "Tensors"]),
+        .target(name: "Training", dependencies: ["Layers", "Recording"]),
+        .target(name: "Analysis", dependencies: ["HDF5", "Recording"]),
+
+        // MARK: - Command-line tool
+        .executableTarget(
+            name: "normscope",
+            dependencies: [
+                "Training", "Analysis", "Recording", "HDF5",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: - Implementation details
+        .target(name: "TestSupport", dependencies: ["Tensors", "HDF5"]),
+
+        // MARK: - Unit test bundles (one per module)
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
+        .testTarget(name: "NormScopeCLITests", dependencies: ["TestSupport"]),
+        // LayersTests, RecordingTests, TrainingTests and AnalysisTests arrive with the code they test
+        // (SwiftPM rejects a test target without sources).
+    ],
+    swiftLanguageModes: [.v6]
+)

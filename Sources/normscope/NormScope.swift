@@ -1,0 +1,26 @@
+import ArgumentParser
+import Recording
+
+/// The `normscope` command: record instrumented training runs, analyse their traces.
+@main
+struct NormScope: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "normscope",
+        abstract: "Record and analyse why layer normalization works (Xu et al. 2019, Ba et al. 2016).",
+        discussion: """
+            NormScope trains small networks whose normalization layers are instrumented and writes, per step, \
+            their input gradient split into a direct, a re-centering (∂μ/∂x) and a re-scaling (∂σ/∂x) part, \
+            plus AdaNorm's Φ(y) distribution, into an HDF5 trace that h5py, pandas and xarray open directly.
+
+            Available now:
+              bench tensors     matrix-product and row-kernel throughput against this machine's memory bandwidth
+
+            Planned (see the project's issues):
+              record, demo      record gradient traces (a sweep of presets × seeds)
+              analyze, report   re-centering / re-scaling / Φ / overfitting-gap statistics, as tables or HTML
+              export, inspect   flat CSV files; the tree of a trace, validated against format v1
+            """,
+        version: TraceFormat.toolVersion,
+        subcommands: []
+    )
+}
