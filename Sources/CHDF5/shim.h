@@ -34,6 +34,7 @@ static inline unsigned chdf5_f_acc_excl(void) { return H5F_ACC_EXCL; }
 static inline unsigned chdf5_f_acc_swmr_write(void) { return H5F_ACC_SWMR_WRITE; }
 static inline unsigned chdf5_f_acc_swmr_read(void) { return H5F_ACC_SWMR_READ; }
 static inline unsigned chdf5_f_obj_all(void) { return H5F_OBJ_ALL; }
+static inline H5F_libver_t chdf5_libver_latest(void) { return H5F_LIBVER_LATEST; }
 
 // MARK: - Dataspaces and the error stack
 static inline hid_t chdf5_s_all(void) { return H5S_ALL; }

@@ -1,0 +1,104 @@
+import CHDF5
+
+/// A file or group: something that holds named groups and datasets, like h5py's `Group`.
+public protocol Container: Node {}
+
+extension Container {
+    // MARK: - Groups
+
+    /// Creates a group, and any missing groups on its path (`"runs/r0"` creates `runs` if needed).
+    /// - Throws: `.alreadyExists` if there is already an object at that path.
+    @discardableResult
+    public func createGroup(_ path: String) throws(HDF5Error) -> Group {
+        let full = absolutePath(path)
+        let context = CallContext(filePath: filePath, objectPath: full)
+        if try exists(path) {
+            throw HDF5Error(code: .alreadyExists, operation: "H5Gcreate2", filePath: filePath, objectPath: full,
+                            message: "an object with this name exists already")
+        }
+        let links = try PropertyList.intermediateGroups(context)
+        let id = try checked("H5Gcreate2", context) {
+            H5Gcreate2(rawValue, path, links.id, chdf5_p_default(), chdf5_p_default())
+        }
+        return Group(id: id, filePath: filePath, objectPath: full)
+    }
+
+    /// Opens an existing group.
+    /// - Throws: `.objectNotFound` naming the path if it is missing, `.typeMismatch` if it is a dataset.
+    public func openGroup(_ path: String) throws(HDF5Error) -> Group {
+        let full = try requireObject(path, kind: .group, operation: "H5Gopen2")
+        let context = CallContext(filePath: filePath, objectPath: full)
+        let id = try checked("H5Gopen2", context) { H5Gopen2(rawValue, path, chdf5_p_default()) }
+        return Group(id: id, filePath: filePath, objectPath: full)
+    }
+
+    /// Opens the group at `path`, creating it (and its parents) if it does not exist yet.
+    public func requireGroup(_ path: String) throws(HDF5Error) -> Group {
+        try exists(path) ? openGroup(path) : createGroup(path)
+    }
+
+    // MARK: - Looking around
+
+    /// Whether a link exists at `path` (relative or absolute). Every component is checked in turn, because
+    /// `H5Lexists` fails rather than answering "no" when an intermediate group is missing.
+    public func exists(_ path: String) throws(HDF5Error) -> Bool {
+        let components = path.split(separator: "/", omittingEmptySubsequences: true)
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in components {
+            prefix += (prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/") + component
+            let candidate = prefix
+            let found = try checked("H5Lexists", CallContext(filePath: filePath, objectPath: absolutePath(candidate))) {
+                H5Lexists(rawValue, candidate, chdf5_p_default())
+            }
+            if found == 0 { return false }
+        }
+        return true
+    }
+
+    /// What the object at `path` is, or nil if nothing is there.
+    public func kind(of path: String) throws(HDF5Error) -> ObjectKind? {
+        guard try exists(path) else { return nil }
+        let context = CallContext(filePath: filePath, objectPath: absolutePath(path))
+        let id = try checked("H5Oopen", context) { H5Oopen(rawValue, path, chdf5_p_default()) }
+        defer { unchecked { _ = H5Oclose(id) } }
+        switch unchecked({ H5Iget_type(id) }) {
+        case H5I_GROUP: return .group
+        case H5I_DATASET: return .dataset
+        default: return .other
+        }
+    }
+
+    /// Names of the direct children, in name order.
+    public func children() throws(HDF5Error) -> [String] {
+        var info = H5G_info_t()
+        try checked("H5Gget_info", context) { H5Gget_info(rawValue, &info) }
+        var names: [String] = []
+        names.reserveCapacity(Int(info.nlinks))
+        for index in 0..<info.nlinks {
+            let length = try checked("H5Lget_name_by_idx", context) {
+                H5Lget_name_by_idx(rawValue, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0, chdf5_p_default())
+            }
+            var buffer = [CChar](repeating: 0, count: Int(length) + 1)
+            try checked("H5Lget_name_by_idx", context) {
+                H5Lget_name_by_idx(
+                    rawValue, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count, chdf5_p_default())
+            }
+            names.append(String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        return names
+    }
+
+    /// Throws a precise error unless an object of `kind` exists at `path`; returns its absolute path.
+    func requireObject(_ path: String, kind wanted: ObjectKind, operation: String) throws(HDF5Error) -> String {
+        let full = absolutePath(path)
+        guard let found = try kind(of: path) else {
+            throw HDF5Error(code: .objectNotFound, operation: operation, filePath: filePath, objectPath: full,
+                            message: "no \(wanted) at this path")
+        }
+        guard found == wanted else {
+            throw HDF5Error(code: .typeMismatch, operation: operation, filePath: filePath, objectPath: full,
+                            message: "is a \(found), expected a \(wanted)")
+        }
+        return full
+    }
+}

@@ -1,0 +1,99 @@
+import CHDF5
+import Foundation
+
+/// An open HDF5 file, and its root group.
+///
+/// ```swift
+/// let file = try File.create("trace.h5")
+/// let run = try file.createGroup("runs/r0")
+/// try run.setAttribute("seed", Int64(1))
+/// ```
+///
+/// The handle closes when the object is released; call `close()` to see a close error (a full disk shows up there).
+/// Not `Sendable`: the serial HDF5 library must be used from one thread at a time, so a `File` and everything opened
+/// from it stay in the isolation domain that opened them (see `HDF5Library`).
+public final class File: Container {
+    /// The path the file was created or opened with.
+    public let path: String
+    /// The file identifier. Escape hatch for HDF5 calls this layer does not wrap; the value is an `hid_t`.
+    public private(set) var rawValue: Int64
+    private var isOpen = true
+
+    /// The root group's path, "/": attributes set on a file are the root group's.
+    public var objectPath: String { "/" }
+    /// Same as `path`.
+    public var filePath: String { path }
+
+    private init(path: String, id: hid_t) {
+        self.path = path
+        self.rawValue = id
+    }
+
+    /// Creates a new file.
+    /// - Parameters:
+    ///   - path: where to write it.
+    ///   - mode: replace an existing file (default) or fail if one exists.
+    ///   - format: `.compatible` (default) or `.latest`, which single-writer/multiple-reader mode needs.
+    public static func create(
+        _ path: String, mode: CreateMode = .truncate, format: FileFormat = .compatible
+    ) throws(HDF5Error) -> File {
+        let context = CallContext(filePath: path)
+        let access = try PropertyList(class: chdf5_p_file_access(), context)
+        if format == .latest {
+            try checked("H5Pset_libver_bounds", context) {
+                H5Pset_libver_bounds(access.id, chdf5_libver_latest(), chdf5_libver_latest())
+            }
+        }
+        if mode == .failIfExists, FileManager.default.fileExists(atPath: path) {
+            throw HDF5Error(
+                code: .alreadyExists, operation: "H5Fcreate", filePath: path, message: "file exists already")
+        }
+        let id = try checked("H5Fcreate", context) {
+            H5Fcreate(path, mode.flags, chdf5_p_default(), access.id)
+        }
+        return File(path: path, id: id)
+    }
+
+    /// Opens an existing file.
+    /// - Parameters:
+    ///   - path: the file.
+    ///   - mode: `.readOnly` (default), `.readWrite`, or `.swmrRead` to follow a file being written.
+    public static func open(_ path: String, mode: OpenMode = .readOnly) throws(HDF5Error) -> File {
+        // HDF5 says "unable to open file" for a missing file and for a directory alike; say which it is.
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            throw HDF5Error(code: .fileNotFound, operation: "H5Fopen", filePath: path, message: "no such file")
+        }
+        if isDirectory.boolValue {
+            throw HDF5Error(
+                code: .notHDF5, operation: "H5Fopen", filePath: path, message: "is a directory, not an HDF5 file")
+        }
+        let context = CallContext(filePath: path)
+        let id = try checked("H5Fopen", context) { H5Fopen(path, mode.flags, chdf5_p_default()) }
+        return File(path: path, id: id)
+    }
+
+    /// Writes every buffered change of the whole file to disk (`H5Fflush` with global scope).
+    /// After it returns, a reader, or a reader after this process is killed, sees everything written so far.
+    public func flush() throws(HDF5Error) {
+        try checked("H5Fflush", context) { H5Fflush(rawValue, H5F_SCOPE_GLOBAL) }
+    }
+
+    /// Switches a file created with `.latest` format into single-writer/multiple-reader mode. Create every group,
+    /// dataset and attribute first: afterwards only appends to existing datasets (and `Dataset.flush()`) are allowed.
+    /// The corresponding C function is `H5Fstart_swmr_write`.
+    public func startSWMRWrite() throws(HDF5Error) {
+        try checked("H5Fstart_swmr_write", context) { H5Fstart_swmr_write(rawValue) }
+    }
+
+    /// Closes the file, reporting failures (the last buffered writes happen here). Closing twice is a no-op.
+    public func close() throws(HDF5Error) {
+        guard isOpen else { return }
+        isOpen = false
+        try checked("H5Fclose", context) { H5Fclose(rawValue) }
+    }
+
+    deinit {
+        if isOpen { unchecked { _ = H5Fclose(rawValue) } }
+    }
+}

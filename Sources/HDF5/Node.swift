@@ -1,0 +1,26 @@
+import CHDF5
+
+/// Anything in a file that can carry attributes: the file (its root group), a group, a dataset.
+public protocol Node: AnyObject {
+    /// The HDF5 identifier (an `hid_t`): the escape hatch for calls this layer does not wrap.
+    var rawValue: Int64 { get }
+    /// The file this object lives in, for messages.
+    var filePath: String { get }
+    /// The object's absolute path inside the file, for example `/runs/r0/loss`.
+    var objectPath: String { get }
+}
+
+extension Node {
+    var context: CallContext { CallContext(filePath: filePath, objectPath: objectPath) }
+
+    /// The absolute path of `name` relative to this object.
+    func absolutePath(_ name: String) -> String {
+        if name.hasPrefix("/") { return name }
+        return objectPath == "/" ? "/" + name : objectPath + "/" + name
+    }
+}
+
+/// What an object in a group is.
+public enum ObjectKind: Sendable, Equatable {
+    case group, dataset, other
+}
