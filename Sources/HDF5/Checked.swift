@@ -18,7 +18,7 @@ struct CallContext {
 @discardableResult
 func checked<Result: BinaryInteger>(
     _ operation: String, _ context: CallContext, code: HDF5Error.Code? = nil,
-    function: String = #function, line: Int = #line,
+    function: String = #function, fileID: String = #fileID, line: Int = #line,
     _ body: () -> Result
 ) throws(HDF5Error) -> Result {
     _ = HDF5Library.initialized
@@ -35,7 +35,7 @@ func checked<Result: BinaryInteger>(
         code: code ?? ErrorStack.classify(stack),
         operation: operation, filePath: context.filePath, objectPath: context.objectPath,
         message: ErrorStack.message(stack, fallback: "\(operation) failed"), stack: stack,
-        function: function, line: line)
+        function: function, fileID: fileID, line: line)
 }
 
 /// Calls that cannot fail in a way worth reporting (closing a dataspace we made, say), still under the lock.
