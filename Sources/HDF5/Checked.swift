@@ -50,18 +50,20 @@ enum ErrorStack {
     static func capture() -> [HDF5Error.Frame] {
         var frames: [HDF5Error.Frame] = []
         withUnsafeMutablePointer(to: &frames) { pointer in
-            _ = H5Ewalk2(chdf5_e_default(), H5E_WALK_DOWNWARD, { _, entry, clientData in
-                guard let entry, let clientData else { return 0 }
-                let frames = clientData.assumingMemoryBound(to: [HDF5Error.Frame].self)
-                let error = entry.pointee
-                frames.pointee.append(
-                    HDF5Error.Frame(
-                        major: ErrorStack.text(of: error.maj_num), minor: ErrorStack.text(of: error.min_num),
-                        description: error.desc.map { String(cString: $0) } ?? "",
-                        function: error.func_name.map { String(cString: $0) } ?? "",
-                        line: Int(error.line)))
-                return 0
-            }, pointer)
+            _ = H5Ewalk2(
+                chdf5_e_default(), H5E_WALK_DOWNWARD,
+                { _, entry, clientData in
+                    guard let entry, let clientData else { return 0 }
+                    let frames = clientData.assumingMemoryBound(to: [HDF5Error.Frame].self)
+                    let error = entry.pointee
+                    frames.pointee.append(
+                        HDF5Error.Frame(
+                            major: ErrorStack.text(of: error.maj_num), minor: ErrorStack.text(of: error.min_num),
+                            description: error.desc.map { String(cString: $0) } ?? "",
+                            function: error.func_name.map { String(cString: $0) } ?? "",
+                            line: Int(error.line)))
+                    return 0
+                }, pointer)
         }
         return frames
     }

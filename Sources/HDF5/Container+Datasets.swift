@@ -19,8 +19,9 @@ extension Container {
             HDF5Error(code: .badShape, operation: "H5Dcreate2", filePath: filePath, objectPath: full, message: message)
         }
         if try exists(path) {
-            throw HDF5Error(code: .alreadyExists, operation: "H5Dcreate2", filePath: filePath, objectPath: full,
-                            message: "an object with this name exists already")
+            throw HDF5Error(
+                code: .alreadyExists, operation: "H5Dcreate2", filePath: filePath, objectPath: full,
+                message: "an object with this name exists already")
         }
         guard shape.allSatisfy({ $0 >= 0 }) else { throw bad("negative extent in shape \(shape)") }
         let chunks = layout.resolvedChunks(for: shape)

@@ -13,8 +13,9 @@ extension Container {
         let full = absolutePath(path)
         let context = CallContext(filePath: filePath, objectPath: full)
         if try exists(path) {
-            throw HDF5Error(code: .alreadyExists, operation: "H5Gcreate2", filePath: filePath, objectPath: full,
-                            message: "an object with this name exists already")
+            throw HDF5Error(
+                code: .alreadyExists, operation: "H5Gcreate2", filePath: filePath, objectPath: full,
+                message: "an object with this name exists already")
         }
         let links = try PropertyList.intermediateGroups(context)
         let id = try checked("H5Gcreate2", context) {
@@ -92,12 +93,14 @@ extension Container {
     func requireObject(_ path: String, kind wanted: ObjectKind, operation: String) throws(HDF5Error) -> String {
         let full = absolutePath(path)
         guard let found = try kind(of: path) else {
-            throw HDF5Error(code: .objectNotFound, operation: operation, filePath: filePath, objectPath: full,
-                            message: "no \(wanted) at this path")
+            throw HDF5Error(
+                code: .objectNotFound, operation: operation, filePath: filePath, objectPath: full,
+                message: "no \(wanted) at this path")
         }
         guard found == wanted else {
-            throw HDF5Error(code: .typeMismatch, operation: operation, filePath: filePath, objectPath: full,
-                            message: "is a \(found), expected a \(wanted)")
+            throw HDF5Error(
+                code: .typeMismatch, operation: operation, filePath: filePath, objectPath: full,
+                message: "is a \(found), expected a \(wanted)")
         }
         return full
     }

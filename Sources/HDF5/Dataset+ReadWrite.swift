@@ -18,8 +18,9 @@ extension Dataset {
     ) throws(HDF5Error) -> [Element] {
         let shape = try shape()
         guard let count = shape.first, rows.lowerBound >= 0, rows.upperBound <= count else {
-            throw HDF5Error(code: .badShape, operation: "H5Dread", filePath: filePath, objectPath: objectPath,
-                            message: "rows \(rows) are outside the extent \(shape)")
+            throw HDF5Error(
+                code: .badShape, operation: "H5Dread", filePath: filePath, objectPath: objectPath,
+                message: "rows \(rows) are outside the extent \(shape)")
         }
         return try read(rows: rows, shape: shape, as: Element.self)
     }
@@ -28,8 +29,9 @@ extension Dataset {
         rows: Range<Int>?, shape: [Int], as type: Element.Type
     ) throws(HDF5Error) -> [Element] {
         let fileType = Datatype(adopting: try checked("H5Dget_type", context) { H5Dget_type(rawValue) })
-        try Datatype.checkReadable(stored: fileType.id, as: Element.elementLayout, requested: "\(Element.self)",
-                                   context)
+        try Datatype.checkReadable(
+            stored: fileType.id, as: Element.elementLayout, requested: "\(Element.self)",
+            context)
         let memoryType = try Datatype.memoryType(for: Element.elementLayout, context)
         let rowSize = shape.dropFirst().reduce(1, *)
         let count = rows.map { $0.count * rowSize } ?? shape.reduce(1, *)
@@ -46,8 +48,9 @@ extension Dataset {
         let values = [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
             do throws(HDF5Error) {
                 try checked("H5Dread", context) {
-                    H5Dread(rawValue, memoryType.id, memorySpace.id, fileSpace.id, chdf5_p_default(),
-                            buffer.baseAddress)
+                    H5Dread(
+                        rawValue, memoryType.id, memorySpace.id, fileSpace.id, chdf5_p_default(),
+                        buffer.baseAddress)
                 }
                 initialized = count
             } catch {
@@ -68,8 +71,9 @@ extension Dataset {
         let shape = try shape()
         let expected = shape.reduce(1, *)
         guard values.count == expected else {
-            throw HDF5Error(code: .badShape, operation: "H5Dwrite", filePath: filePath, objectPath: objectPath,
-                            message: "\(values.count) values do not fill the extent \(shape) (\(expected) values)")
+            throw HDF5Error(
+                code: .badShape, operation: "H5Dwrite", filePath: filePath, objectPath: objectPath,
+                message: "\(values.count) values do not fill the extent \(shape) (\(expected) values)")
         }
         guard expected > 0 else { return }
         let memoryType = try Datatype.memoryType(for: Element.elementLayout, context)
@@ -99,7 +103,8 @@ extension Dataset {
     ) throws(HDF5Error) -> Int {
         let (shape, maxShape) = try extent()
         func bad(_ message: String) -> HDF5Error {
-            HDF5Error(code: .badShape, operation: "append", filePath: filePath, objectPath: objectPath, message: message)
+            HDF5Error(
+                code: .badShape, operation: "append", filePath: filePath, objectPath: objectPath, message: message)
         }
         guard let oldRows = shape.first, maxShape.first == .some(nil) else {
             throw bad("is not appendable (shape \(shape)); create it with layout .appendable")

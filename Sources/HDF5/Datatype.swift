@@ -22,7 +22,9 @@ struct Datatype: ~Copyable {
         case .compound(let stride, let fields):
             let type = Datatype(adopting: try checked("H5Tcreate", context) { H5Tcreate(H5T_COMPOUND, stride) })
             for field in fields {
-                try checked("H5Tinsert", context) { H5Tinsert(type.id, field.name, field.offset, field.kind.nativeTypeID) }
+                try checked("H5Tinsert", context) {
+                    H5Tinsert(type.id, field.name, field.offset, field.kind.nativeTypeID)
+                }
             }
             return type
         }

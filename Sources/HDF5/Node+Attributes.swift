@@ -56,8 +56,9 @@ extension Node {
         encoder.outputFormatting = [.sortedKeys]
         let data: Data
         do { data = try encoder.encode(value) } catch {
-            throw HDF5Error(code: .badValue, operation: "JSONEncoder", filePath: filePath,
-                            objectPath: attributeContext(name).objectPath, message: "cannot encode: \(error)")
+            throw HDF5Error(
+                code: .badValue, operation: "JSONEncoder", filePath: filePath,
+                objectPath: attributeContext(name).objectPath, message: "cannot encode: \(error)")
         }
         try setAttributeValue(name, .string(String(decoding: data, as: UTF8.self)))
     }
@@ -87,11 +88,13 @@ extension Node {
         var index: hsize_t = 0
         try checked("H5Aiterate2", context) {
             withUnsafeMutablePointer(to: &names) { pointer in
-                H5Aiterate2(rawValue, H5_INDEX_NAME, H5_ITER_INC, &index, { _, name, _, client in
-                    guard let name, let client else { return -1 }
-                    client.assumingMemoryBound(to: [String].self).pointee.append(String(cString: name))
-                    return 0
-                }, pointer)
+                H5Aiterate2(
+                    rawValue, H5_INDEX_NAME, H5_ITER_INC, &index,
+                    { _, name, _, client in
+                        guard let name, let client else { return -1 }
+                        client.assumingMemoryBound(to: [String].self).pointee.append(String(cString: name))
+                        return 0
+                    }, pointer)
             }
         }
         return names
@@ -104,9 +107,10 @@ extension Node {
     ) throws(HDF5Error) -> Value {
         let stored = try attributeValue(name)
         guard let value = Value(attributeValue: stored) else {
-            throw HDF5Error(code: .typeMismatch, operation: "read attribute", filePath: filePath,
-                            objectPath: attributeContext(name).objectPath,
-                            message: "holds \(stored.kindName), cannot be read as \(Value.self)")
+            throw HDF5Error(
+                code: .typeMismatch, operation: "read attribute", filePath: filePath,
+                objectPath: attributeContext(name).objectPath,
+                message: "holds \(stored.kindName), cannot be read as \(Value.self)")
         }
         return value
     }
@@ -117,9 +121,10 @@ extension Node {
     {
         let text = try attribute(name, as: String.self)
         do { return try JSONDecoder().decode(Value.self, from: Data(text.utf8)) } catch {
-            throw HDF5Error(code: .badValue, operation: "JSONDecoder", filePath: filePath,
-                            objectPath: attributeContext(name).objectPath,
-                            message: "is not valid JSON for \(Value.self): \(error)")
+            throw HDF5Error(
+                code: .badValue, operation: "JSONDecoder", filePath: filePath,
+                objectPath: attributeContext(name).objectPath,
+                message: "is not valid JSON for \(Value.self): \(error)")
         }
     }
 
@@ -128,8 +133,9 @@ extension Node {
     public func attributeValue(_ name: String) throws(HDF5Error) -> AttributeValue {
         let context = attributeContext(name)
         guard try hasAttribute(name) else {
-            throw HDF5Error(code: .objectNotFound, operation: "H5Aopen", filePath: filePath,
-                            objectPath: context.objectPath, message: "no such attribute")
+            throw HDF5Error(
+                code: .objectNotFound, operation: "H5Aopen", filePath: filePath,
+                objectPath: context.objectPath, message: "no such attribute")
         }
         let id = try checked("H5Aopen", context) { H5Aopen(rawValue, name, chdf5_p_default()) }
         defer { unchecked { _ = H5Aclose(id) } }
@@ -138,8 +144,9 @@ extension Node {
         let count = Int(try checked("H5Sget_simple_extent_npoints", context) { H5Sget_simple_extent_npoints(space.id) })
         let rank = try checked("H5Sget_simple_extent_ndims", context) { H5Sget_simple_extent_ndims(space.id) }
         func unsupported(_ what: String) -> HDF5Error {
-            HDF5Error(code: .typeMismatch, operation: "read attribute", filePath: filePath,
-                      objectPath: context.objectPath, message: "holds \(what), which this reader does not support")
+            HDF5Error(
+                code: .typeMismatch, operation: "read attribute", filePath: filePath,
+                objectPath: context.objectPath, message: "holds \(what), which this reader does not support")
         }
 
         switch unchecked({ H5Tget_class(type.id) }) {

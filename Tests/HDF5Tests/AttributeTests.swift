@@ -40,7 +40,10 @@ struct AttributeTests {
         #expect(try run.jsonAttribute("config", as: RunConfig.self) == config)
         #expect(try run.attribute("empty", as: String.self) == "")
         #expect(try run.attributeValue("shape") == .int64Array([4096, 512]))
-        #expect(try run.attributeNames() == ["config", "edges", "empty", "epsilon", "note", "preset", "seed", "shape", "steps"])
+        #expect(
+            try run.attributeNames() == [
+                "config", "edges", "empty", "epsilon", "note", "preset", "seed", "shape", "steps",
+            ])
     }
 
     @Test("setting an attribute again replaces it, even with another type")

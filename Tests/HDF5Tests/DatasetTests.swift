@@ -157,7 +157,8 @@ struct DatasetTests {
         #expect(outside?.code == .badShape)
 
         let noChunks = #expect(throws: HDF5Error.self) {
-            try file.createDataset("c", of: Float.self, shape: [3], layout: DatasetLayout(compression: .deflate(level: 4, shuffle: false)))
+            try file.createDataset(
+                "c", of: Float.self, shape: [3], layout: DatasetLayout(compression: .deflate(level: 4, shuffle: false)))
         }
         #expect(noChunks?.code == .badShape)
         #expect(throws: HDF5Error.self) { try file.createDataset("table", of: Float.self, shape: [1]) }

@@ -13,7 +13,8 @@ struct DimensionScaleTests {
             let run = try file.createGroup("runs/r0")
             let step = try run.createDataset("step", of: Int64.self, shape: [0], layout: .appendable(chunkRows: 64))
             let loss = try run.createDataset("loss", of: Float.self, shape: [0], layout: .appendable(chunkRows: 64))
-            let grads = try run.createDataset("grad_norm", of: Float.self, shape: [0, 3], layout: .appendable(chunkRows: 64))
+            let grads = try run.createDataset(
+                "grad_norm", of: Float.self, shape: [0, 3], layout: .appendable(chunkRows: 64))
             try step.makeDimensionScale(name: "step")
             try loss.attachDimensionScale(step, axis: 0)
             try grads.attachDimensionScale(step, axis: 0)

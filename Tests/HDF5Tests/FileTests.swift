@@ -73,7 +73,9 @@ struct FileTests {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         let truncated = directory.file("truncated.h5")
         try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: truncated))
-        let error = #expect(throws: HDF5Error.self) { try File.open(truncated).openDataset("values").read(as: Double.self) }
+        let error = #expect(throws: HDF5Error.self) {
+            try File.open(truncated).openDataset("values").read(as: Double.self)
+        }
         #expect(error?.description.contains(truncated) == true)
         #expect(error?.code == .notHDF5)
     }
