@@ -16,8 +16,10 @@ import CBLAS
 /// `OPENBLAS_NUM_THREADS` if that environment variable is set, and OpenBLAS itself falls back to one thread for
 /// products too small to gain from more. We keep that default: the engine calls BLAS from one thread at a time and
 /// never from inside a `RowParallel` task, so the two pools take turns rather than competing for the same cores.
-/// Call ``threadCount`` to read or change it, for instance to measure single-core throughput, or set it to 1 before
-/// calling BLAS from several threads of your own at once.
+/// OpenBLAS's idle threads yield the core between calls: on this project's 2-core machine a row-parallel kernel
+/// run right after an `sgemm` took the same time as one run alone (12.6–13.4 ms against 12.6–13.2 ms, 16384 × 1024).
+/// Read or change the pool size through ``threadCount``, for instance to measure single-core throughput, or set it to
+/// 1 before calling BLAS from several threads of your own at once.
 public enum BLAS {
     /// The largest size a BLAS integer (`blasint`, 32 bits in Debian's build) can hold.
     public static let maximumSize = Int(blasint.max)
@@ -36,7 +38,8 @@ public enum BLAS {
     /// The corresponding C function is `openblas_get_num_procs`.
     public static var processorCount: Int { Int(openblas_get_num_procs()) }
 
-    /// OpenBLAS's description of its build, for instance `"OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64"`.
+    /// OpenBLAS's description of its build, for instance
+    /// `"OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64"`.
     ///
     /// The corresponding C function is `openblas_get_config`.
     public static var configuration: String { String(cString: openblas_get_config()) }
@@ -179,10 +182,10 @@ public enum BLAS {
     private static func checkMatrix(_ name: String, buffer: Int, rows: Int, columns: Int, leadingDimension: Int) {
         precondition(
             leadingDimension >= max(1, columns),
-            "BLAS.sgemm expects ld\(name.lowercased()) ≥ max(1, \(columns)) for \(name) stored as \(rows) × \(columns), "
-                + "got \(leadingDimension)"
+            "BLAS.sgemm expects ld\(name.lowercased()) ≥ max(1, \(columns)) for \(name) stored as "
+                + "\(rows) × \(columns), got \(leadingDimension)"
         )
-        let needed = rows == 0 ? 0 : (rows - 1) * leadingDimension + columns
+        let needed = (rows == 0 || columns == 0) ? 0 : (rows - 1) * leadingDimension + columns
         precondition(
             buffer >= needed,
             "BLAS.sgemm expects at least \(needed) elements for \(name) stored as \(rows) × \(columns) with leading "

@@ -57,6 +57,16 @@ public struct RowParallel: Sendable, Hashable {
         max(1, min(maximumTaskCount, count / max(1, minimumRowsPerTask)))
     }
 
+    /// The number of tasks ``parallelRows(count:columns:body:)`` would use for `count` rows of `columns` elements.
+    public func taskCount(rows count: Int, columns: Int) -> Int {
+        taskCount(rows: count, minimumRowsPerTask: minimumRows(columns: columns))
+    }
+
+    /// The rows a task needs for ``minimumElementsPerTask`` elements of rows `columns` wide.
+    private func minimumRows(columns: Int) -> Int {
+        (minimumElementsPerTask + max(1, columns) - 1) / max(1, columns)
+    }
+
     /// The rows task `task` of `tasks` handles in a loop over `count` rows.
     public static func range(ofTask task: Int, of tasks: Int, rows count: Int) -> Range<Int> {
         // Widened to avoid overflow in t · count for huge counts.
@@ -95,7 +105,6 @@ public struct RowParallel: Sendable, Hashable {
     ///   - columns: The number of elements per row, which sets how many rows make enough work for one task.
     ///   - body: Processes one range of rows.
     public func parallelRows(count: Int, columns: Int, body: @Sendable (Range<Int>) -> Void) {
-        let minimumRows = (minimumElementsPerTask + max(1, columns) - 1) / max(1, columns)
-        parallelRows(count: count, minimumRowsPerTask: minimumRows, body: body)
+        parallelRows(count: count, minimumRowsPerTask: minimumRows(columns: columns), body: body)
     }
 }

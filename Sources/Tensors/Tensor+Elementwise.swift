@@ -2,8 +2,8 @@
 ///
 /// Each operation comes in three forms: an operator or method returning a new tensor (`a + b`), an in-place form
 /// (`a += b`, `a.scale(by:)`), and a static `into:` form writing into a tensor kept across steps
-/// (`Tensor.add(a, b, into: &c)`). All of them are memory-bound single passes; no element depends on another, so
-/// results do not depend on how the work is split.
+/// (`Tensor.add(a, b, into: &c)`). Each is one memory-bound pass on the calling thread: the tensors a training step
+/// combines element by element are small, and the large memory-bound work is in the row kernels.
 extension Tensor {
     // MARK: - Into an existing tensor
 

@@ -106,7 +106,8 @@ extension Tensor {
                             let row = x.slice(r * columns..<(r + 1) * columns)
                             let mu = DoubleAccumulator.sum(row) / columnCount
                             means.unsafeBuffer[r] = mu
-                            variances.unsafeBuffer[r] = DoubleAccumulator.sumOfSquaredDeviations(row, from: mu) / divisor
+                            variances.unsafeBuffer[r] =
+                                DoubleAccumulator.sumOfSquaredDeviations(row, from: mu) / divisor
                         }
                     }
                 }

@@ -15,8 +15,9 @@
 ///
 /// ### Reusing buffers
 ///
-/// Every kernel that returns a new tensor has an in-place or `into:` variant that writes into an existing tensor
-/// (``BLAS/matmul(_:_:into:transposeA:transposeB:alpha:beta:)``, ``add(_:_:into:)``, ``normalizeRows(into:means:inverseStandardDeviations:epsilon:parallelism:)``…).
+/// Every kernel that returns a new tensor has an in-place or `into:` variant that writes into an existing tensor:
+/// ``BLAS/matmul(_:_:into:transposeA:transposeB:alpha:beta:)``, ``add(_:_:into:)``,
+/// ``normalizeRows(into:means:inverseStandardDeviations:epsilon:parallelism:)``, ``columnSums(into:parallelism:)``…
 /// Keep such output tensors alive across training steps and, as long as no other copy shares their storage, no
 /// step allocates. ``resize(to:)`` keeps the storage when the element count is unchanged.
 public struct Tensor: Sendable, Equatable {
@@ -132,7 +133,8 @@ public struct Tensor: Sendable, Equatable {
         let expected = Tensor.elementCount(of: newShape)
         precondition(
             expected == count,
-            "Tensor.reshape expects \(expected) elements for shape \(newShape), the tensor has \(count) (shape \(shape))"
+            "Tensor.reshape expects \(expected) elements for shape \(newShape), "
+                + "the tensor has \(count) (shape \(shape))"
         )
         shape = newShape
     }

@@ -21,6 +21,6 @@ struct NormScope: ParsableCommand {
               export, inspect   flat CSV files; the tree of a trace, validated against format v1
             """,
         version: TraceFormat.toolVersion,
-        subcommands: []
+        subcommands: [Bench.self]
     )
 }
