@@ -51,8 +51,9 @@ let package = Package(
         // MARK: - Unit test bundles (one per module)
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
+        .testTarget(name: "LayersTests", dependencies: ["Layers", "Tensors", "TestSupport"]),
         .testTarget(name: "NormScopeCLITests", dependencies: ["TestSupport"]),
-        // LayersTests, RecordingTests, TrainingTests and AnalysisTests arrive with the code they test
+        // RecordingTests, TrainingTests and AnalysisTests arrive with the code they test
         // (SwiftPM rejects a test target without sources).
     ],
     swiftLanguageModes: [.v6]

@@ -94,23 +94,8 @@ public enum BLAS {
         c: UnsafeMutableBufferPointer<Float>,
         ldc: Int
     ) {
-        precondition(m >= 0 && n >= 0 && k >= 0, "BLAS.sgemm expects non-negative sizes, got m \(m), n \(n), k \(k)")
-        // Stored shapes: A is m × k, or k × m when transposed; B is k × n, or n × k when transposed.
-        let (aRows, aColumns) = transposeA ? (k, m) : (m, k)
-        let (bRows, bColumns) = transposeB ? (n, k) : (k, n)
-        checkMatrix("A", buffer: a.count, rows: aRows, columns: aColumns, leadingDimension: lda)
-        checkMatrix("B", buffer: b.count, rows: bRows, columns: bColumns, leadingDimension: ldb)
-        checkMatrix("C", buffer: c.count, rows: m, columns: n, leadingDimension: ldc)
-        if m == 0 || n == 0 { return }
-        if k == 0 {
-            // An empty sum: C ← beta · C. Done here because empty A or B buffers may have no base address.
-            for row in 0..<m {
-                for column in 0..<n {
-                    c[row * ldc + column] = beta == 0 ? 0 : beta * c[row * ldc + column]
-                }
-            }
-            return
-        }
+        guard prepareProduct("sgemm", transposeA, transposeB, m, n, k, a.count, lda, b.count, ldb, beta, c, ldc)
+        else { return }
         cblas_sgemm(
             CblasRowMajor,
             transposeA ? CblasTrans : CblasNoTrans,
@@ -122,6 +107,79 @@ public enum BLAS {
             beta,
             c.baseAddress, blasInt(ldc, "ldc")
         )
+    }
+
+    /// General matrix product in double precision, accumulating: `C ← alpha · op(A) · op(B) + beta · C`.
+    ///
+    /// The same contract as ``sgemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` for `Double`
+    /// elements. The engine trains in Float32; this exists so that every layer's kernels can also be instantiated in
+    /// Double, where finite differences are accurate enough to check a backward pass to 1e-6.
+    ///
+    /// The corresponding C function is `cblas_dgemm`.
+    public static func dgemm(
+        transposeA: Bool,
+        transposeB: Bool,
+        m: Int,
+        n: Int,
+        k: Int,
+        alpha: Double,
+        a: UnsafeBufferPointer<Double>,
+        lda: Int,
+        b: UnsafeBufferPointer<Double>,
+        ldb: Int,
+        beta: Double,
+        c: UnsafeMutableBufferPointer<Double>,
+        ldc: Int
+    ) {
+        guard prepareProduct("dgemm", transposeA, transposeB, m, n, k, a.count, lda, b.count, ldb, beta, c, ldc)
+        else { return }
+        cblas_dgemm(
+            CblasRowMajor,
+            transposeA ? CblasTrans : CblasNoTrans,
+            transposeB ? CblasTrans : CblasNoTrans,
+            blasInt(m, "m"), blasInt(n, "n"), blasInt(k, "k"),
+            alpha,
+            a.baseAddress, blasInt(lda, "lda"),
+            b.baseAddress, blasInt(ldb, "ldb"),
+            beta,
+            c.baseAddress, blasInt(ldc, "ldc")
+        )
+    }
+
+    /// Checks a product's sizes and buffers; returns `false` when the product is empty and has been done here.
+    private static func prepareProduct<T: BinaryFloatingPoint>(
+        _ routine: String,
+        _ transposeA: Bool,
+        _ transposeB: Bool,
+        _ m: Int,
+        _ n: Int,
+        _ k: Int,
+        _ aCount: Int,
+        _ lda: Int,
+        _ bCount: Int,
+        _ ldb: Int,
+        _ beta: T,
+        _ c: UnsafeMutableBufferPointer<T>,
+        _ ldc: Int
+    ) -> Bool {
+        precondition(m >= 0 && n >= 0 && k >= 0, "BLAS.\(routine) expects non-negative sizes, got m \(m), n \(n), k \(k)")
+        // Stored shapes: A is m × k, or k × m when transposed; B is k × n, or n × k when transposed.
+        let (aRows, aColumns) = transposeA ? (k, m) : (m, k)
+        let (bRows, bColumns) = transposeB ? (n, k) : (k, n)
+        checkMatrix(routine, "A", buffer: aCount, rows: aRows, columns: aColumns, leadingDimension: lda)
+        checkMatrix(routine, "B", buffer: bCount, rows: bRows, columns: bColumns, leadingDimension: ldb)
+        checkMatrix(routine, "C", buffer: c.count, rows: m, columns: n, leadingDimension: ldc)
+        if m == 0 || n == 0 { return false }
+        if k == 0 {
+            // An empty sum: C ← beta · C. Done here because empty A or B buffers may have no base address.
+            for row in 0..<m {
+                for column in 0..<n {
+                    c[row * ldc + column] = beta == 0 ? 0 : beta * c[row * ldc + column]
+                }
+            }
+            return false
+        }
+        return true
     }
 
     // MARK: - Level 1
@@ -179,16 +237,23 @@ public enum BLAS {
     }
 
     /// Checks that a row-major matrix of the given stored shape fits in a buffer of `buffer` elements.
-    private static func checkMatrix(_ name: String, buffer: Int, rows: Int, columns: Int, leadingDimension: Int) {
+    private static func checkMatrix(
+        _ routine: String,
+        _ name: String,
+        buffer: Int,
+        rows: Int,
+        columns: Int,
+        leadingDimension: Int
+    ) {
         precondition(
             leadingDimension >= max(1, columns),
-            "BLAS.sgemm expects ld\(name.lowercased()) ≥ max(1, \(columns)) for \(name) stored as "
+            "BLAS.\(routine) expects ld\(name.lowercased()) ≥ max(1, \(columns)) for \(name) stored as "
                 + "\(rows) × \(columns), got \(leadingDimension)"
         )
         let needed = (rows == 0 || columns == 0) ? 0 : (rows - 1) * leadingDimension + columns
         precondition(
             buffer >= needed,
-            "BLAS.sgemm expects at least \(needed) elements for \(name) stored as \(rows) × \(columns) with leading "
+            "BLAS.\(routine) expects at least \(needed) elements for \(name) stored as \(rows) × \(columns) with leading "
                 + "dimension \(leadingDimension), got \(buffer)"
         )
     }
