@@ -162,7 +162,8 @@ public enum BLAS {
         _ c: UnsafeMutableBufferPointer<T>,
         _ ldc: Int
     ) -> Bool {
-        precondition(m >= 0 && n >= 0 && k >= 0, "BLAS.\(routine) expects non-negative sizes, got m \(m), n \(n), k \(k)")
+        precondition(
+            m >= 0 && n >= 0 && k >= 0, "BLAS.\(routine) expects non-negative sizes, got m \(m), n \(n), k \(k)")
         // Stored shapes: A is m × k, or k × m when transposed; B is k × n, or n × k when transposed.
         let (aRows, aColumns) = transposeA ? (k, m) : (m, k)
         let (bRows, bColumns) = transposeB ? (n, k) : (k, n)

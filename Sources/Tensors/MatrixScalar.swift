@@ -6,7 +6,7 @@ import Foundation
 /// tests differentiate numerically in Double, where central finite differences reach 1e-10 relative accuracy and a
 /// backward pass can be held to 1e-6. The only operation that cannot be written generically is the matrix product,
 /// which each type routes to its own BLAS routine.
-public protocol MatrixScalar: BinaryFloatingPoint, Sendable
+public protocol MatrixScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable
 where Self.RawSignificand: FixedWidthInteger, Self.RawExponent: FixedWidthInteger {
     /// `C ← alpha · op(A) · op(B) + beta · C` on row-major buffers; the contract of
     /// ``BLAS/sgemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``.

@@ -11,8 +11,9 @@ struct MatrixTests {
         return Matrix(rows: rows, columns: columns) { _, _ in S(random.uniform(in: -1.0..<1.0)) }
     }
 
-    @Test("Double products (dgemm) match a naive product to 1e-14 for every transpose combination",
-          arguments: [false, true], [false, true])
+    @Test(
+        "Double products (dgemm) match a naive product to 1e-14 for every transpose combination",
+        arguments: [false, true], [false, true])
     func doubleProduct(transposeA: Bool, transposeB: Bool) {
         let (m, n, k) = (13, 7, 29)
         let a: Matrix<Double> = transposeA ? sample(k, m, seed: 1) : sample(m, k, seed: 1)

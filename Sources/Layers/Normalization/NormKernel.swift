@@ -1,0 +1,353 @@
+import Tensors
+
+// The row kernels of NormLayer: the forward pass and, beside it, the backward pass that yields the gradient's three
+// parts and their per-row sums in the same two sweeps over a row. Rows are processed eight features at a time in
+// SIMD lanes; sums over a row are kept in the element type for at most `flushInterval` chunks (32 × 8 = 256
+// features) and then added into Double, so a Float32 reduction is never longer than 32 terms per lane.
+
+/// Raw pointers for one kernel call, shared read-only or row-disjointly by the tasks of a row-parallel loop.
+struct NormBuffers<Scalar: MatrixScalar>: @unchecked Sendable {
+    var input: UnsafePointer<Scalar>
+    var output: UnsafeMutablePointer<Scalar>
+    var gain: UnsafePointer<Scalar>?
+    var bias: UnsafePointer<Scalar>?
+    /// Per row: μ, 1/D, κ/σ̃, ΣΦ, ΣΦ² (``NormKernel/rowValueCount`` values).
+    var rowValues: UnsafeMutablePointer<Double>
+    /// Backward only: the upstream gradient.
+    var gradOutput: UnsafePointer<Scalar>?
+    /// Backward only, when statistics are on: ``NormRowSums`` per row.
+    var rowSums: UnsafeMutablePointer<Double>?
+    /// Backward only, when parts are kept: direct, re-centering, re-scaling.
+    var parts: (UnsafeMutablePointer<Scalar>, UnsafeMutablePointer<Scalar>, UnsafeMutablePointer<Scalar>)?
+}
+
+/// What one task of a forward pass collects about Φ(y): exact extremes and counts, and the histogram.
+struct PhiAccumulator {
+    var counts: [Int64]
+    var below: Int64 = 0
+    var above: Int64 = 0
+    var nonPositive: Int64 = 0
+    var minimum = Double.infinity
+    var maximum = -Double.infinity
+    let lower: Double
+    let binsPerUnit: Double
+
+    init(bins: PhiBins) {
+        counts = [Int64](repeating: 0, count: bins.count)
+        lower = bins.lower
+        binsPerUnit = Double(bins.count) / (bins.upper - bins.lower)
+    }
+
+    mutating func add(_ phi: Double) {
+        minimum = min(minimum, phi)
+        maximum = max(maximum, phi)
+        if phi <= 0 { nonPositive += 1 }
+        let position = (phi - lower) * binsPerUnit
+        if position < 0 {
+            below += 1
+        } else if position >= Double(counts.count) {
+            above += 1
+        } else {
+            counts[Int(position)] += 1
+        }
+    }
+
+    mutating func merge(_ other: PhiAccumulator) {
+        for i in counts.indices { counts[i] += other.counts[i] }
+        below += other.below
+        above += other.above
+        nonPositive += other.nonPositive
+        minimum = min(minimum, other.minimum)
+        maximum = max(maximum, other.maximum)
+    }
+}
+
+/// Column sums of the gain and bias gradients for one task's rows: Float for up to `rowBlock` rows, then Double.
+struct AffineGradientAccumulator {
+    static let rowBlock = 16
+    var gainBlock: [Float]
+    var biasBlock: [Float]
+    var gain: [Double]
+    var bias: [Double]
+    var rowsInBlock = 0
+
+    init(width: Int) {
+        gainBlock = [Float](repeating: 0, count: width)
+        biasBlock = [Float](repeating: 0, count: width)
+        gain = [Double](repeating: 0, count: width)
+        bias = [Double](repeating: 0, count: width)
+    }
+
+    mutating func flush() {
+        for i in gain.indices {
+            gain[i] += Double(gainBlock[i])
+            bias[i] += Double(biasBlock[i])
+            gainBlock[i] = 0
+            biasBlock[i] = 0
+        }
+        rowsInBlock = 0
+    }
+}
+
+enum NormKernel {
+    static let rowValueCount = 5
+    static let flushInterval = 32
+
+    @inline(__always)
+    static func load<S: MatrixScalar>(_ p: UnsafePointer<S>) -> SIMD8<S> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<S>.self)
+    }
+
+    @inline(__always)
+    static func store<S: MatrixScalar>(_ v: SIMD8<S>, _ p: UnsafeMutablePointer<S>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<S>.self)
+    }
+
+    /// `Σ p[i]` and `Σ (p[i] − center)²` over one row, the second only when `squares` is set; in Double across
+    /// blocks.
+    @inline(__always)
+    static func rowSum<S: MatrixScalar>(_ p: UnsafePointer<S>, count: Int, minus center: S, squared: Bool) -> Double {
+        var total = 0.0
+        var lanes = SIMD8<S>()
+        var chunks = 0
+        var i = 0
+        let c = SIMD8<S>(repeating: center)
+        while i + 8 <= count {
+            let v = load(p + i) - c
+            lanes += squared ? v * v : v
+            i += 8
+            chunks += 1
+            if chunks == flushInterval {
+                total += Double(lanes.sum())
+                lanes = SIMD8<S>()
+                chunks = 0
+            }
+        }
+        total += Double(lanes.sum())
+        while i < count {
+            let v = Double(p[i] - center)
+            total += squared ? v * v : v
+            i += 1
+        }
+        return total
+    }
+
+    // MARK: - Forward
+
+    /// Normalizes `rows`, writing the output and each row's constants; collects Φ(y) when `phi` is given.
+    @_specialize(exported:true,where S == Float)
+    @_specialize(exported:true,where S == Double)
+    static func forward<S: MatrixScalar>(
+        _ plan: NormPlan, _ buffers: NormBuffers<S>, rows: Range<Int>, phi: inout PhiAccumulator?
+    ) {
+        let h = plan.width
+        let cS = S(plan.scale)
+        let ckS = S(plan.scale * plan.slope)
+        for row in rows {
+            let x = buffers.input + row * h
+            let out = buffers.output + row * h
+            let mu = plan.centered ? rowSum(x, count: h, minus: 0, squared: false) / Double(h) : 0
+            let q = plan.normalizes ? rowSum(x, count: h, minus: S(mu), squared: true) : 0
+            let (inverse, rescale) = plan.rowConstants(sumOfSquares: q)
+            let values = buffers.rowValues + row * rowValueCount
+            values[0] = mu
+            values[1] = inverse
+            values[2] = rescale
+            let muS = S(mu)
+            let invS = S(inverse)
+            var sumPhi = 0.0
+            var sumPhi2 = 0.0
+            var i = 0
+            while i + 8 <= h {
+                let y = (load(x + i) - SIMD8(repeating: muS)) * SIMD8(repeating: invS)
+                var z = y
+                if plan.adaptive {
+                    let factor = SIMD8(repeating: cS) - SIMD8(repeating: ckS) * y
+                    z = factor * y
+                    if phi != nil {
+                        for lane in 0..<8 {
+                            let p = Double(factor[lane])
+                            sumPhi += p
+                            sumPhi2 += p * p
+                            phi!.add(p)
+                        }
+                    }
+                }
+                if let gain = buffers.gain { z *= load(gain + i) }
+                if let bias = buffers.bias { z += load(bias + i) }
+                store(z, out + i)
+                i += 8
+            }
+            while i < h {
+                let y = (x[i] - muS) * invS
+                var z = y
+                if plan.adaptive {
+                    let factor = cS - ckS * y
+                    z = factor * y
+                    if phi != nil {
+                        let p = Double(factor)
+                        sumPhi += p
+                        sumPhi2 += p * p
+                        phi!.add(p)
+                    }
+                }
+                if let gain = buffers.gain { z *= gain[i] }
+                if let bias = buffers.bias { z += bias[i] }
+                out[i] = z
+                i += 1
+            }
+            values[3] = sumPhi
+            values[4] = sumPhi2
+        }
+    }
+
+    // MARK: - Backward
+
+    /// The input gradient of `rows` as direct + re-centering + re-scaling, with the per-row sums of the parts when
+    /// `buffers.rowSums` is set and the gain/bias column sums when `affine` is given.
+    ///
+    /// Two sweeps per row: the first forms u (the gradient reaching y) and its sums ⟨u⟩, ⟨u ⊙ y⟩; the second writes
+    /// `u/D + b + β·y` with `b = −⟨u⟩/D` and `β = −κ⟨u ⊙ y⟩/σ̃`. y is recomputed from x, μ and 1/D rather than stored.
+    @_specialize(exported:true,where S == Float)
+    @_specialize(exported:true,where S == Double)
+    static func backward<S: MatrixScalar>(
+        _ plan: NormPlan, _ buffers: NormBuffers<S>, rows: Range<Int>, affine: inout AffineGradientAccumulator?
+    ) {
+        let h = plan.width
+        let hD = Double(h)
+        let cS = S(plan.scale)
+        let ckS = S(plan.scale * plan.slope)
+        let ckbS = S(plan.scale * plan.backwardSlope)
+        let statistics = buffers.rowSums != nil
+        let gradOutput = buffers.gradOutput!
+        for row in rows {
+            let x = buffers.input + row * h
+            let g = gradOutput + row * h
+            let dx = buffers.output + row * h
+            let values = buffers.rowValues + row * rowValueCount
+            let muS = S(values[0])
+            let invS = S(values[1])
+            let mu8 = SIMD8(repeating: muS)
+            let inv8 = SIMD8(repeating: invS)
+
+            // The gradient reaching y: γ ⊙ g, times C(1 − k'·y) for AdaNorm.
+            @inline(__always) func upstream(_ i: Int, _ y: SIMD8<S>) -> SIMD8<S> {
+                var u = load(g + i)
+                if let gain = buffers.gain { u *= load(gain + i) }
+                if plan.adaptive { u *= SIMD8(repeating: cS) - SIMD8(repeating: ckbS) * y }
+                return u
+            }
+            @inline(__always) func upstream(_ i: Int, _ y: S) -> S {
+                var u = g[i]
+                if let gain = buffers.gain { u *= gain[i] }
+                if plan.adaptive { u *= cS - ckbS * y }
+                return u
+            }
+
+            // Sweep 1: sums of u, u·y (and u², y, y² for statistics); gain/bias gradients.
+            var sums = (u: 0.0, uy: 0.0, u2: 0.0, y: 0.0, y2: 0.0)
+            var lanes = (u: SIMD8<S>(), uy: SIMD8<S>(), u2: SIMD8<S>(), y: SIMD8<S>(), y2: SIMD8<S>())
+            var chunks = 0
+            var i = 0
+            while i + 8 <= h {
+                let y = (load(x + i) - mu8) * inv8
+                let u = upstream(i, y)
+                lanes.u += u
+                lanes.uy += u * y
+                if statistics {
+                    lanes.u2 += u * u
+                    lanes.y += y
+                    lanes.y2 += y * y
+                }
+                if affine != nil {
+                    let gv = load(g + i)
+                    let z = plan.adaptive ? (SIMD8(repeating: cS) - SIMD8(repeating: ckS) * y) * y : y
+                    let gz = gv * z
+                    for lane in 0..<8 {
+                        affine!.gainBlock[i + lane] += Float(gz[lane])
+                        affine!.biasBlock[i + lane] += Float(gv[lane])
+                    }
+                }
+                i += 8
+                chunks += 1
+                if chunks == flushInterval {
+                    sums.u += Double(lanes.u.sum())
+                    sums.uy += Double(lanes.uy.sum())
+                    sums.u2 += Double(lanes.u2.sum())
+                    sums.y += Double(lanes.y.sum())
+                    sums.y2 += Double(lanes.y2.sum())
+                    lanes = (SIMD8<S>(), SIMD8<S>(), SIMD8<S>(), SIMD8<S>(), SIMD8<S>())
+                    chunks = 0
+                }
+            }
+            sums.u += Double(lanes.u.sum())
+            sums.uy += Double(lanes.uy.sum())
+            sums.u2 += Double(lanes.u2.sum())
+            sums.y += Double(lanes.y.sum())
+            sums.y2 += Double(lanes.y2.sum())
+            while i < h {
+                let y = (x[i] - muS) * invS
+                let u = upstream(i, y)
+                let (uD, yD) = (Double(u), Double(y))
+                sums.u += uD
+                sums.uy += uD * yD
+                if statistics {
+                    sums.u2 += uD * uD
+                    sums.y += yD
+                    sums.y2 += yD * yD
+                }
+                if affine != nil {
+                    let z = plan.adaptive ? (cS - ckS * y) * y : y
+                    affine!.gainBlock[i] += Float(g[i] * z)
+                    affine!.biasBlock[i] += Float(g[i])
+                }
+                i += 1
+            }
+            if affine != nil {
+                affine!.rowsInBlock += 1
+                if affine!.rowsInBlock == AffineGradientAccumulator.rowBlock { affine!.flush() }
+            }
+
+            // The three coefficients: direct = a·u, re-centering = b, re-scaling = β·y.
+            let a = values[1]
+            let b = plan.hasRecentering ? -(sums.u / hD) * a : 0
+            let beta = plan.hasRescaling ? -values[2] * (sums.uy / hD) : 0
+            let aS = S(a)
+            let bS = S(b)
+            let betaS = S(beta)
+
+            // Sweep 2: the gradient, and the parts when asked.
+            i = 0
+            while i + 8 <= h {
+                let y = (load(x + i) - mu8) * inv8
+                let d = upstream(i, y) * SIMD8(repeating: aS)
+                let s = SIMD8(repeating: betaS) * y
+                store(d + SIMD8(repeating: bS) + s, dx + i)
+                if let (direct, recentering, rescaling) = buffers.parts {
+                    let offset = row * h + i
+                    store(d, direct + offset)
+                    store(SIMD8(repeating: bS), recentering + offset)
+                    store(s, rescaling + offset)
+                }
+                i += 8
+            }
+            while i < h {
+                let y = (x[i] - muS) * invS
+                let d = upstream(i, y) * aS
+                let s = betaS * y
+                dx[i] = d + bS + s
+                if let (direct, recentering, rescaling) = buffers.parts {
+                    direct[row * h + i] = d
+                    recentering[row * h + i] = bS
+                    rescaling[row * h + i] = s
+                }
+                i += 1
+            }
+            if let rowSums = buffers.rowSums {
+                NormRowSums(
+                    sumU: sums.u, sumU2: sums.u2, sumUY: sums.uy, sumY: sums.y, sumY2: sums.y2, a: a, b: b, beta: beta
+                ).store(rowSums + row * NormRowSums.count)
+            }
+        }
+    }
+}
