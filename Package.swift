@@ -51,7 +51,12 @@ let package = Package(
         // MARK: - Unit test bundles (one per module)
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
-        .testTarget(name: "LayersTests", dependencies: ["Layers", "Tensors", "TestSupport"]),
+        .testTarget(
+            name: "LayersTests",
+            dependencies: ["Layers", "Tensors", "TestSupport"],
+            // Golden NumPy fixtures and the script that made them, read through #filePath.
+            exclude: ["Fixtures"]
+        ),
         .testTarget(name: "NormScopeCLITests", dependencies: ["TestSupport"]),
         // RecordingTests, TrainingTests and AnalysisTests arrive with the code they test
         // (SwiftPM rejects a test target without sources).

@@ -62,18 +62,19 @@ struct PhiAccumulator {
     }
 }
 
-/// Column sums of the gain and bias gradients for one task's rows: Float for up to `rowBlock` rows, then Double.
-struct AffineGradientAccumulator {
-    static let rowBlock = 16
-    var gainBlock: [Float]
-    var biasBlock: [Float]
+/// Column sums of the gain and bias gradients for one task's rows: the element type for up to `rowBlock` rows,
+/// then Double.
+struct AffineGradientAccumulator<S: MatrixScalar> {
+    static var rowBlock: Int { 16 }
+    var gainBlock: [S]
+    var biasBlock: [S]
     var gain: [Double]
     var bias: [Double]
     var rowsInBlock = 0
 
     init(width: Int) {
-        gainBlock = [Float](repeating: 0, count: width)
-        biasBlock = [Float](repeating: 0, count: width)
+        gainBlock = [S](repeating: 0, count: width)
+        biasBlock = [S](repeating: 0, count: width)
         gain = [Double](repeating: 0, count: width)
         bias = [Double](repeating: 0, count: width)
     }
@@ -211,7 +212,7 @@ enum NormKernel {
     @_specialize(exported:true,where S == Float)
     @_specialize(exported:true,where S == Double)
     static func backward<S: MatrixScalar>(
-        _ plan: NormPlan, _ buffers: NormBuffers<S>, rows: Range<Int>, affine: inout AffineGradientAccumulator?
+        _ plan: NormPlan, _ buffers: NormBuffers<S>, rows: Range<Int>, affine: inout AffineGradientAccumulator<S>?
     ) {
         let h = plan.width
         let hD = Double(h)
@@ -264,8 +265,8 @@ enum NormKernel {
                     let z = plan.adaptive ? (SIMD8(repeating: cS) - SIMD8(repeating: ckS) * y) * y : y
                     let gz = gv * z
                     for lane in 0..<8 {
-                        affine!.gainBlock[i + lane] += Float(gz[lane])
-                        affine!.biasBlock[i + lane] += Float(gv[lane])
+                        affine!.gainBlock[i + lane] += gz[lane]
+                        affine!.biasBlock[i + lane] += gv[lane]
                     }
                 }
                 i += 8
@@ -298,14 +299,14 @@ enum NormKernel {
                 }
                 if affine != nil {
                     let z = plan.adaptive ? (cS - ckS * y) * y : y
-                    affine!.gainBlock[i] += Float(g[i] * z)
-                    affine!.biasBlock[i] += Float(g[i])
+                    affine!.gainBlock[i] += g[i] * z
+                    affine!.biasBlock[i] += g[i]
                 }
                 i += 1
             }
             if affine != nil {
                 affine!.rowsInBlock += 1
-                if affine!.rowsInBlock == AffineGradientAccumulator.rowBlock { affine!.flush() }
+                if affine!.rowsInBlock == AffineGradientAccumulator<S>.rowBlock { affine!.flush() }
             }
 
             // The three coefficients: direct = a·u, re-centering = b, re-scaling = β·y.

@@ -181,7 +181,7 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
         var parts = instrumentation.keepsParts ? NormGradientParts<Scalar>(rows: rows, columns: width) : nil
         let plan = self.plan
         let tasks = parallel.taskCount(rows: rows, columns: width)
-        var affineParts = [AffineGradientAccumulator?](
+        var affineParts = [AffineGradientAccumulator<Scalar>?](
             repeating: plan.hasGain ? AffineGradientAccumulator(width: width) : nil, count: tasks)
         var rowValues = saved.rowValues
         let statistics = instrumentation.statistics
@@ -265,7 +265,7 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
     }
 
     /// Sums the tasks' column sums in task order and adds them into γ's and β's gradients.
-    private func accumulateAffineGradients(_ tasks: [AffineGradientAccumulator?]) {
+    private func accumulateAffineGradients(_ tasks: [AffineGradientAccumulator<Scalar>?]) {
         guard let gain else { return }
         var gainGradient = [Double](repeating: 0, count: width)
         var biasGradient = [Double](repeating: 0, count: width)
