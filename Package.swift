@@ -40,7 +40,7 @@ let package = Package(
         .executableTarget(
             name: "normscope",
             dependencies: [
-                "Training", "Analysis", "Recording", "HDF5", "Tensors",
+                "Training", "Analysis", "Recording", "HDF5", "Tensors", "Layers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

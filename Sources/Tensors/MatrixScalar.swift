@@ -34,6 +34,11 @@ where Self.RawSignificand: FixedWidthInteger, Self.RawExponent: FixedWidthIntege
     static func tanh(_ x: Self) -> Self
     /// The error function, for exact GELU.
     static func erf(_ x: Self) -> Self
+    /// `x` truncated toward zero, for a histogram's bin index; `x` must be finite and within `Int`'s range.
+    ///
+    /// A requirement rather than `Int(x)` because the generic `Int.init<T: BinaryFloatingPoint>` stays a slow
+    /// out-of-line conversion even in specialized code.
+    static func truncatedInteger(_ x: Self) -> Int
 }
 
 extension Float: MatrixScalar {
@@ -53,6 +58,7 @@ extension Float: MatrixScalar {
     @inlinable public static func log(_ x: Float) -> Float { Foundation.log(x) }
     @inlinable public static func tanh(_ x: Float) -> Float { Foundation.tanh(x) }
     @inlinable public static func erf(_ x: Float) -> Float { Foundation.erf(x) }
+    @inlinable public static func truncatedInteger(_ x: Float) -> Int { Int(x) }
 }
 
 extension Double: MatrixScalar {
@@ -72,4 +78,5 @@ extension Double: MatrixScalar {
     @inlinable public static func log(_ x: Double) -> Double { Foundation.log(x) }
     @inlinable public static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
     @inlinable public static func erf(_ x: Double) -> Double { Foundation.erf(x) }
+    @inlinable public static func truncatedInteger(_ x: Double) -> Int { Int(x) }
 }

@@ -138,7 +138,9 @@ public struct TensorBenchmark: Sendable {
 
     // MARK: - Memory copy
 
-    private func measureCopyBandwidth() -> [TensorBenchmarkReport.Entry] {
+    /// memcpy of ``Configuration/copyBytes`` bytes on one thread and on every core: the reference every memory-bound
+    /// kernel is judged against.
+    public func measureCopyBandwidth() -> [TensorBenchmarkReport.Entry] {
         let count = max(1, configuration.copyBytes / MemoryLayout<Float>.stride)
         let bytes = Double(count * MemoryLayout<Float>.stride)
         let source = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)

@@ -11,7 +11,7 @@ struct NormBuffers<Scalar: MatrixScalar>: @unchecked Sendable {
     var output: UnsafeMutablePointer<Scalar>
     var gain: UnsafePointer<Scalar>?
     var bias: UnsafePointer<Scalar>?
-    /// Per row: μ, 1/D, κ/σ̃, ΣΦ, ΣΦ² (``NormKernel/rowValueCount`` values).
+    /// Per row: μ, 1/D, κ/σ̃, Σy, Σy² (``NormKernel/rowValueCount`` values).
     var rowValues: UnsafeMutablePointer<Double>
     /// Backward only: the upstream gradient.
     var gradOutput: UnsafePointer<Scalar>?
@@ -22,8 +22,12 @@ struct NormBuffers<Scalar: MatrixScalar>: @unchecked Sendable {
 }
 
 /// What one task of a forward pass collects about Φ(y): exact extremes and counts, and the histogram.
-struct PhiAccumulator {
-    var counts: [Int64]
+///
+/// A class over raw storage so the kernel's per-element updates are plain memory increments; `@unchecked Sendable`
+/// because each task of a row-parallel loop owns its own accumulator.
+final class PhiAccumulator: @unchecked Sendable {
+    let counts: UnsafeMutablePointer<Int64>
+    let binCount: Int
     var below: Int64 = 0
     var above: Int64 = 0
     var nonPositive: Int64 = 0
@@ -33,54 +37,59 @@ struct PhiAccumulator {
     let binsPerUnit: Double
 
     init(bins: PhiBins) {
-        counts = [Int64](repeating: 0, count: bins.count)
+        binCount = bins.count
+        counts = .allocate(capacity: bins.count)
+        counts.initialize(repeating: 0, count: bins.count)
         lower = bins.lower
         binsPerUnit = Double(bins.count) / (bins.upper - bins.lower)
     }
 
-    mutating func add(_ phi: Double) {
-        minimum = min(minimum, phi)
-        maximum = max(maximum, phi)
-        if phi <= 0 { nonPositive += 1 }
-        let position = (phi - lower) * binsPerUnit
-        if position < 0 {
-            below += 1
-        } else if position >= Double(counts.count) {
-            above += 1
-        } else {
-            counts[Int(position)] += 1
-        }
-    }
+    deinit { counts.deallocate() }
 
-    mutating func merge(_ other: PhiAccumulator) {
-        for i in counts.indices { counts[i] += other.counts[i] }
+    func merge(_ other: PhiAccumulator) {
+        for i in 0..<binCount { counts[i] += other.counts[i] }
         below += other.below
         above += other.above
         nonPositive += other.nonPositive
         minimum = min(minimum, other.minimum)
         maximum = max(maximum, other.maximum)
     }
+
+    var countsArray: [Int64] { Array(UnsafeBufferPointer(start: counts, count: binCount)) }
 }
 
 /// Column sums of the gain and bias gradients for one task's rows: the element type for up to `rowBlock` rows,
-/// then Double.
-struct AffineGradientAccumulator<S: MatrixScalar> {
+/// then Double. Raw storage, one accumulator per task, as for ``PhiAccumulator``.
+final class AffineGradientAccumulator<S: MatrixScalar>: @unchecked Sendable {
     static var rowBlock: Int { 16 }
-    var gainBlock: [S]
-    var biasBlock: [S]
-    var gain: [Double]
-    var bias: [Double]
+    let width: Int
+    let gainBlock: UnsafeMutablePointer<S>
+    let biasBlock: UnsafeMutablePointer<S>
+    let gain: UnsafeMutablePointer<Double>
+    let bias: UnsafeMutablePointer<Double>
     var rowsInBlock = 0
 
     init(width: Int) {
-        gainBlock = [S](repeating: 0, count: width)
-        biasBlock = [S](repeating: 0, count: width)
-        gain = [Double](repeating: 0, count: width)
-        bias = [Double](repeating: 0, count: width)
+        self.width = width
+        gainBlock = .allocate(capacity: width)
+        biasBlock = .allocate(capacity: width)
+        gain = .allocate(capacity: width)
+        bias = .allocate(capacity: width)
+        gainBlock.initialize(repeating: 0, count: width)
+        biasBlock.initialize(repeating: 0, count: width)
+        gain.initialize(repeating: 0, count: width)
+        bias.initialize(repeating: 0, count: width)
     }
 
-    mutating func flush() {
-        for i in gain.indices {
+    deinit {
+        gainBlock.deallocate()
+        biasBlock.deallocate()
+        gain.deallocate()
+        bias.deallocate()
+    }
+
+    func flush() {
+        for i in 0..<width {
             gain[i] += Double(gainBlock[i])
             bias[i] += Double(biasBlock[i])
             gainBlock[i] = 0
@@ -133,31 +142,80 @@ enum NormKernel {
         return total
     }
 
+    // MARK: - Concrete entry points
+
+    // NormLayer is generic, and generic code called from another module runs unspecialized (every SIMD operation
+    // through witness tables, ~50× slower). These entry points test the element type once per call and continue in
+    // a concrete instantiation that the optimizer specializes inside this module.
+
+    /// ``forward(_:_:rows:phi:)`` in its Float or Double specialization.
+    static func forwardSpecialized<S: MatrixScalar>(
+        _ plan: NormPlan, _ buffers: NormBuffers<S>, rows: Range<Int>, phi: PhiAccumulator?
+    ) {
+        if S.self == Float.self {
+            forward(plan, unsafeBitCast(buffers, to: NormBuffers<Float>.self), rows: rows, phi: phi)
+        } else if S.self == Double.self {
+            forward(plan, unsafeBitCast(buffers, to: NormBuffers<Double>.self), rows: rows, phi: phi)
+        } else {
+            forward(plan, buffers, rows: rows, phi: phi)
+        }
+    }
+
+    /// ``backward(_:_:rows:affine:)`` in its Float or Double specialization.
+    static func backwardSpecialized<S: MatrixScalar>(
+        _ plan: NormPlan, _ buffers: NormBuffers<S>, rows: Range<Int>, affine: AffineGradientAccumulator<S>?
+    ) {
+        func run<T: MatrixScalar>(_: T.Type) {
+            backward(
+                plan, unsafeBitCast(buffers, to: NormBuffers<T>.self), rows: rows,
+                affine: affine.map { unsafeBitCast($0, to: AffineGradientAccumulator<T>.self) })
+        }
+        if S.self == Float.self {
+            run(Float.self)
+        } else if S.self == Double.self {
+            run(Double.self)
+        } else {
+            backward(plan, buffers, rows: rows, affine: affine)
+        }
+    }
+
     // MARK: - Forward
 
-    /// Normalizes `rows`, writing the output and each row's constants; collects Φ(y) when `phi` is given.
-    @_specialize(exported:true,where S == Float)
-    @_specialize(exported:true,where S == Double)
+    /// Normalizes `rows`, writing the output and each row's constants (μ, 1/D, κ/σ̃, Σy, Σy²); collects Φ(y)
+    /// when `phi` is given.
+    ///
+    /// Σy and Σy² come from the statistics' sums rather than from the rounded y (Σy = (Σx − Hμ)/D, Σy² = q/D²), so
+    /// neither pass pays for them.
     static func forward<S: MatrixScalar>(
-        _ plan: NormPlan, _ buffers: NormBuffers<S>, rows: Range<Int>, phi: inout PhiAccumulator?
+        _ plan: NormPlan, _ buffers: NormBuffers<S>, rows: Range<Int>, phi: PhiAccumulator?
     ) {
         let h = plan.width
+        let hD = Double(h)
         let cS = S(plan.scale)
         let ckS = S(plan.scale * plan.slope)
+        var phiMinimum = SIMD8<S>(repeating: .greatestFiniteMagnitude)
+        var phiMaximum = SIMD8<S>(repeating: -.greatestFiniteMagnitude)
+        // The histogram in locals and a raw pointer: class properties would pay an exclusivity check per element.
+        let counts = phi?.counts
+        let binCount = S(phi?.binCount ?? 0)
+        let lower = SIMD8<S>(repeating: S(phi?.lower ?? 0))
+        let binsPerUnit = SIMD8<S>(repeating: S(phi?.binsPerUnit ?? 0))
+        var (below, above, nonPositive): (Int64, Int64, Int64) = (0, 0, 0)
         for row in rows {
             let x = buffers.input + row * h
             let out = buffers.output + row * h
-            let mu = plan.centered ? rowSum(x, count: h, minus: 0, squared: false) / Double(h) : 0
+            let sum = plan.normalizes ? rowSum(x, count: h, minus: 0, squared: false) : 0
+            let mu = plan.centered ? sum / hD : 0
             let q = plan.normalizes ? rowSum(x, count: h, minus: S(mu), squared: true) : 0
             let (inverse, rescale) = plan.rowConstants(sumOfSquares: q)
             let values = buffers.rowValues + row * rowValueCount
             values[0] = mu
             values[1] = inverse
             values[2] = rescale
+            values[3] = (sum - hD * mu) * inverse
+            values[4] = q * inverse * inverse
             let muS = S(mu)
             let invS = S(inverse)
-            var sumPhi = 0.0
-            var sumPhi2 = 0.0
             var i = 0
             while i + 8 <= h {
                 let y = (load(x + i) - SIMD8(repeating: muS)) * SIMD8(repeating: invS)
@@ -165,12 +223,21 @@ enum NormKernel {
                 if plan.adaptive {
                     let factor = SIMD8(repeating: cS) - SIMD8(repeating: ckS) * y
                     z = factor * y
-                    if phi != nil {
+                    if counts != nil {
+                        phiMinimum = pointwiseMin(phiMinimum, factor)
+                        phiMaximum = pointwiseMax(phiMaximum, factor)
+                        let position = (factor - lower) * binsPerUnit
+                        let histogram = counts.unsafelyUnwrapped
                         for lane in 0..<8 {
-                            let p = Double(factor[lane])
-                            sumPhi += p
-                            sumPhi2 += p * p
-                            phi!.add(p)
+                            let p = position[lane]
+                            if factor[lane] <= 0 { nonPositive += 1 }
+                            if p < 0 {
+                                below += 1
+                            } else if p >= binCount {
+                                above += 1
+                            } else {
+                                histogram[S.truncatedInteger(p)] += 1
+                            }
                         }
                     }
                 }
@@ -185,11 +252,18 @@ enum NormKernel {
                 if plan.adaptive {
                     let factor = cS - ckS * y
                     z = factor * y
-                    if phi != nil {
-                        let p = Double(factor)
-                        sumPhi += p
-                        sumPhi2 += p * p
-                        phi!.add(p)
+                    if counts != nil {
+                        phiMinimum[0] = min(phiMinimum[0], factor)
+                        phiMaximum[0] = max(phiMaximum[0], factor)
+                        let p = (factor - lower[0]) * binsPerUnit[0]
+                        if factor <= 0 { nonPositive += 1 }
+                        if p < 0 {
+                            below += 1
+                        } else if p >= binCount {
+                            above += 1
+                        } else {
+                            counts.unsafelyUnwrapped[S.truncatedInteger(p)] += 1
+                        }
                     }
                 }
                 if let gain = buffers.gain { z *= gain[i] }
@@ -197,8 +271,13 @@ enum NormKernel {
                 out[i] = z
                 i += 1
             }
-            values[3] = sumPhi
-            values[4] = sumPhi2
+        }
+        if let phi, !rows.isEmpty {
+            phi.below += below
+            phi.above += above
+            phi.nonPositive += nonPositive
+            phi.minimum = min(phi.minimum, Double(phiMinimum.min()))
+            phi.maximum = max(phi.maximum, Double(phiMaximum.max()))
         }
     }
 
@@ -209,10 +288,8 @@ enum NormKernel {
     ///
     /// Two sweeps per row: the first forms u (the gradient reaching y) and its sums ⟨u⟩, ⟨u ⊙ y⟩; the second writes
     /// `u/D + b + β·y` with `b = −⟨u⟩/D` and `β = −κ⟨u ⊙ y⟩/σ̃`. y is recomputed from x, μ and 1/D rather than stored.
-    @_specialize(exported:true,where S == Float)
-    @_specialize(exported:true,where S == Double)
     static func backward<S: MatrixScalar>(
-        _ plan: NormPlan, _ buffers: NormBuffers<S>, rows: Range<Int>, affine: inout AffineGradientAccumulator<S>?
+        _ plan: NormPlan, _ buffers: NormBuffers<S>, rows: Range<Int>, affine: AffineGradientAccumulator<S>?
     ) {
         let h = plan.width
         let hD = Double(h)
@@ -245,9 +322,9 @@ enum NormKernel {
                 return u
             }
 
-            // Sweep 1: sums of u, u·y (and u², y, y² for statistics); gain/bias gradients.
-            var sums = (u: 0.0, uy: 0.0, u2: 0.0, y: 0.0, y2: 0.0)
-            var lanes = (u: SIMD8<S>(), uy: SIMD8<S>(), u2: SIMD8<S>(), y: SIMD8<S>(), y2: SIMD8<S>())
+            // Sweep 1: sums of u, u·y (and u² for statistics); gain/bias gradients.
+            var sums = (u: 0.0, uy: 0.0, u2: 0.0)
+            var lanes = (u: SIMD8<S>(), uy: SIMD8<S>(), u2: SIMD8<S>())
             var chunks = 0
             var i = 0
             while i + 8 <= h {
@@ -255,19 +332,12 @@ enum NormKernel {
                 let u = upstream(i, y)
                 lanes.u += u
                 lanes.uy += u * y
-                if statistics {
-                    lanes.u2 += u * u
-                    lanes.y += y
-                    lanes.y2 += y * y
-                }
-                if affine != nil {
+                if statistics { lanes.u2 += u * u }
+                if let affine {
                     let gv = load(g + i)
                     let z = plan.adaptive ? (SIMD8(repeating: cS) - SIMD8(repeating: ckS) * y) * y : y
-                    let gz = gv * z
-                    for lane in 0..<8 {
-                        affine!.gainBlock[i + lane] += gz[lane]
-                        affine!.biasBlock[i + lane] += gv[lane]
-                    }
+                    store(load(affine.gainBlock + i) + gv * z, affine.gainBlock + i)
+                    store(load(affine.biasBlock + i) + gv, affine.biasBlock + i)
                 }
                 i += 8
                 chunks += 1
@@ -275,38 +345,30 @@ enum NormKernel {
                     sums.u += Double(lanes.u.sum())
                     sums.uy += Double(lanes.uy.sum())
                     sums.u2 += Double(lanes.u2.sum())
-                    sums.y += Double(lanes.y.sum())
-                    sums.y2 += Double(lanes.y2.sum())
-                    lanes = (SIMD8<S>(), SIMD8<S>(), SIMD8<S>(), SIMD8<S>(), SIMD8<S>())
+                    lanes = (SIMD8<S>(), SIMD8<S>(), SIMD8<S>())
                     chunks = 0
                 }
             }
             sums.u += Double(lanes.u.sum())
             sums.uy += Double(lanes.uy.sum())
             sums.u2 += Double(lanes.u2.sum())
-            sums.y += Double(lanes.y.sum())
-            sums.y2 += Double(lanes.y2.sum())
             while i < h {
                 let y = (x[i] - muS) * invS
                 let u = upstream(i, y)
                 let (uD, yD) = (Double(u), Double(y))
                 sums.u += uD
                 sums.uy += uD * yD
-                if statistics {
-                    sums.u2 += uD * uD
-                    sums.y += yD
-                    sums.y2 += yD * yD
-                }
-                if affine != nil {
+                if statistics { sums.u2 += uD * uD }
+                if let affine {
                     let z = plan.adaptive ? (cS - ckS * y) * y : y
-                    affine!.gainBlock[i] += g[i] * z
-                    affine!.biasBlock[i] += g[i]
+                    affine.gainBlock[i] += g[i] * z
+                    affine.biasBlock[i] += g[i]
                 }
                 i += 1
             }
-            if affine != nil {
-                affine!.rowsInBlock += 1
-                if affine!.rowsInBlock == AffineGradientAccumulator<S>.rowBlock { affine!.flush() }
+            if let affine {
+                affine.rowsInBlock += 1
+                if affine.rowsInBlock == AffineGradientAccumulator<S>.rowBlock { affine.flush() }
             }
 
             // The three coefficients: direct = a·u, re-centering = b, re-scaling = β·y.
@@ -346,7 +408,8 @@ enum NormKernel {
             }
             if let rowSums = buffers.rowSums {
                 NormRowSums(
-                    sumU: sums.u, sumU2: sums.u2, sumUY: sums.uy, sumY: sums.y, sumY2: sums.y2, a: a, b: b, beta: beta
+                    sumU: sums.u, sumU2: sums.u2, sumUY: sums.uy, sumY: values[3], sumY2: values[4], a: a, b: b,
+                    beta: beta
                 ).store(rowSums + row * NormRowSums.count)
             }
         }

@@ -125,7 +125,10 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
             && plan.adaptive && phiBins != nil
         let plan = self.plan
         let tasks = parallel.taskCount(rows: rows, columns: width)
-        var phiParts = [PhiAccumulator?](repeating: collectsPhi ? PhiAccumulator(bins: phiBins!) : nil, count: tasks)
+        let phiParts = TaskAccumulators<PhiAccumulator>(
+            (0..<tasks).map { _ in
+                collectsPhi ? PhiAccumulator(bins: phiBins!) : nil
+            })
         x.withUnsafeBufferPointer { xp in
             output.withUnsafeMutableBufferPointer { op in
                 rowValues.withUnsafeMutableBufferPointer { rp in
@@ -135,11 +138,8 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
                                 input: xp.baseAddress ?? UnsafePointer(bitPattern: 8)!,
                                 output: op.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!,
                                 gain: gp, bias: bp, rowValues: rp.baseAddress!)
-                            phiParts.withUnsafeMutableBufferPointer { pp in
-                                let shared = SharedMutableBuffer(pp)
-                                runTasks(tasks, rows: rows) { task, range in
-                                    NormKernel.forward(plan, buffers, rows: range, phi: &shared.unsafeBuffer[task])
-                                }
+                            runTasks(tasks, rows: rows) { task, range in
+                                NormKernel.forwardSpecialized(plan, buffers, rows: range, phi: phiParts.items[task])
                             }
                         }
                     }
@@ -147,7 +147,7 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
             }
         }
         if mode == .training && instrumentation.statistics {
-            lastForwardStatistics = forwardStatistics(rowValues, rows: rows, phi: phiParts)
+            lastForwardStatistics = forwardStatistics(rowValues, rows: rows, phi: phiParts.items)
         }
         outputBuffer = output
         rowValuesBuffer = rowValues
@@ -181,29 +181,30 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
         var parts = instrumentation.keepsParts ? NormGradientParts<Scalar>(rows: rows, columns: width) : nil
         let plan = self.plan
         let tasks = parallel.taskCount(rows: rows, columns: width)
-        var affineParts = [AffineGradientAccumulator<Scalar>?](
-            repeating: plan.hasGain ? AffineGradientAccumulator(width: width) : nil, count: tasks)
-        var rowValues = saved.rowValues
+        let affineParts = TaskAccumulators<AffineGradientAccumulator<Scalar>>(
+            (0..<tasks).map { [width] _ in
+                plan.hasGain ? AffineGradientAccumulator(width: width) : nil
+            })
+        let rowValues = saved.rowValues
         let statistics = instrumentation.statistics
         x.withUnsafeBufferPointer { xp in
             gradOutput.withUnsafeBufferPointer { gp in
                 gradInput.withUnsafeMutableBufferPointer { dxp in
-                    rowValues.withUnsafeMutableBufferPointer { rp in
+                    rowValues.withUnsafeBufferPointer { rp in
                         rowSums.withUnsafeMutableBufferPointer { sp in
                             withParts(&parts) { partPointers in
                                 withOptionalBuffer(gain?.value) { gainp in
                                     let buffers = NormBuffers(
                                         input: xp.baseAddress ?? UnsafePointer(bitPattern: 8)!,
                                         output: dxp.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!,
-                                        gain: gainp, bias: nil, rowValues: rp.baseAddress!,
+                                        // Backward only reads the row values; the pointer type is shared with forward.
+                                        gain: gainp, bias: nil,
+                                        rowValues: UnsafeMutablePointer(mutating: rp.baseAddress!),
                                         gradOutput: gp.baseAddress ?? UnsafePointer(bitPattern: 8)!,
                                         rowSums: statistics ? sp.baseAddress : nil, parts: partPointers)
-                                    affineParts.withUnsafeMutableBufferPointer { ap in
-                                        let shared = SharedMutableBuffer(ap)
-                                        runTasks(tasks, rows: rows) { task, range in
-                                            NormKernel.backward(
-                                                plan, buffers, rows: range, affine: &shared.unsafeBuffer[task])
-                                        }
+                                    runTasks(tasks, rows: rows) { task, range in
+                                        NormKernel.backwardSpecialized(
+                                            plan, buffers, rows: range, affine: affineParts.items[task])
                                     }
                                 }
                             }
@@ -212,7 +213,7 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
                 }
             }
         }
-        accumulateAffineGradients(affineParts)
+        accumulateAffineGradients(affineParts.items)
         if statistics {
             lastGradientStatistics = rowSums.withUnsafeBufferPointer {
                 NormGradientStatistics(rowSums: $0, rows: rows, width: width)
@@ -269,7 +270,7 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
         guard let gain else { return }
         var gainGradient = [Double](repeating: 0, count: width)
         var biasGradient = [Double](repeating: 0, count: width)
-        for var task in tasks.compactMap({ $0 }) {
+        for task in tasks.compactMap({ $0 }) {
             task.flush()
             for i in 0..<width {
                 gainGradient[i] += task.gain[i]
@@ -298,21 +299,24 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
         var sumSigma = 0.0
         var sumPhi = 0.0
         var sumPhi2 = 0.0
+        // Φ = C(1 − k·y) is affine in y, so its moments follow from each row's Σy and Σy².
+        let (c, k, h) = (plan.scale, plan.slope, Double(width))
         for row in 0..<rows {
             let base = row * NormKernel.rowValueCount
             sumMu += rowValues[base]
             sumSigma += rowValues[base + 1] > 0 ? 1 / rowValues[base + 1] : 0
-            sumPhi += rowValues[base + 3]
-            sumPhi2 += rowValues[base + 4]
+            let (sumY, sumY2) = (rowValues[base + 3], rowValues[base + 4])
+            sumPhi += c * (h - k * sumY)
+            sumPhi2 += c * c * (h - 2 * k * sumY + k * k * sumY2)
         }
         let n = Double(max(rows, 1))
         var phiStatistics: PhiStatistics?
-        if var merged = phi.first ?? nil, let bins = phiBins {
+        if let merged = phi.first ?? nil, let bins = phiBins {
             for part in phi.dropFirst() { if let part { merged.merge(part) } }
             let count = Double(rows * width)
             let mean = count > 0 ? sumPhi / count : .nan
             phiStatistics = PhiStatistics(
-                bins: bins, counts: merged.counts, below: merged.below, above: merged.above,
+                bins: bins, counts: merged.countsArray, below: merged.below, above: merged.above,
                 elementCount: Int64(rows * width), mean: mean,
                 standardDeviation: max(0, sumPhi2 / count - mean * mean).squareRoot(),
                 minimum: merged.minimum, maximum: merged.maximum,
@@ -320,4 +324,10 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
         }
         return NormForwardStatistics(meanMu: sumMu / n, meanSigma: sumSigma / n, phi: phiStatistics)
     }
+}
+
+/// One accumulator per task of a row-parallel loop, shared with the tasks; each task touches only its own.
+private struct TaskAccumulators<Item: AnyObject>: @unchecked Sendable {
+    let items: [Item?]
+    init(_ items: [Item?]) { self.items = items }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Layers
 import Tensors
 
 extension NormScope {
@@ -11,7 +12,7 @@ extension NormScope {
                 Each figure is printed beside a reference measured in the same run: matrix products beside a naive \
                 loop, memory-bound kernels as a fraction of this machine's memory copy bandwidth.
                 """,
-            subcommands: [Tensors.self]
+            subcommands: [Tensors.self, Norm.self]
         )
     }
 }
@@ -50,6 +51,39 @@ extension NormScope.Bench {
             let toStandardError = { (text: String) in FileHandle.standardError.write(Data((text + "\n").utf8)) }
             let benchmark = TensorBenchmark(configuration: quick ? .quick : .standard)
             let report = benchmark.run { step in toStandardError("measuring \(step)…") }
+            if json == "-" { toStandardError(report.table) } else { print(report.table) }
+            guard let json else { return }
+            let data = try report.json()
+            if json == "-" {
+                FileHandle.standardOutput.write(data + Data("\n".utf8))
+            } else {
+                try data.write(to: URL(fileURLWithPath: json), options: .atomic)
+            }
+        }
+    }
+}
+
+extension NormScope.Bench {
+    /// `normscope bench norm`: NormLayer forward + backward against the copy bandwidth, with and without statistics.
+    struct Norm: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Normalization forward + backward throughput, instrumented and not, against copy bandwidth.",
+            discussion: """
+                Times a training step (forward + backward on warm buffers) of layernorm and adanorm on [4096 × 512]                 and [16384 × 1024] Float32 rows, with instrumentation off, with the per-step gradient statistics,                 and (adanorm) with the Φ(y) histogram too. Prints GB/s counting 5·R·H·4 bytes per step, the fraction                 of the memcpy bandwidth measured in the same run, and how much the statistics add to the backward                 pass. Build with -c release for meaningful figures.
+                """
+        )
+
+        @Flag(help: "Use smaller shapes ([1024 × 512] and [4096 × 1024]) and 3 repetitions.")
+        var quick = false
+
+        @Option(help: ArgumentHelp("Also write the figures as JSON to this file ('-' for stdout).", valueName: "path"))
+        var json: String?
+
+        func run() throws {
+            let toStandardError = { (text: String) in FileHandle.standardError.write(Data((text + "\n").utf8)) }
+            let report = NormBenchmark(configuration: quick ? .quick : .standard).run {
+                toStandardError("measuring \($0)…")
+            }
             if json == "-" { toStandardError(report.table) } else { print(report.table) }
             guard let json else { return }
             let data = try report.json()
