@@ -168,7 +168,7 @@ enum NormKernel {
         func run<T: MatrixScalar>(_: T.Type) {
             backward(
                 plan, unsafeBitCast(buffers, to: NormBuffers<T>.self), rows: rows,
-                affine: affine.map { unsafeBitCast($0, to: AffineGradientAccumulator<T>.self) })
+                affine: affine.map { unsafeDowncast($0, to: AffineGradientAccumulator<T>.self) })
         }
         if S.self == Float.self {
             run(Float.self)
