@@ -26,10 +26,11 @@ struct NormBuffers<Scalar: MatrixScalar>: @unchecked Sendable {
 /// A class over raw storage so the kernel's per-element updates are plain memory increments; `@unchecked Sendable`
 /// because each task of a row-parallel loop owns its own accumulator.
 final class PhiAccumulator: @unchecked Sendable {
-    let counts: UnsafeMutablePointer<Int64>
+    /// Separate histograms per SIMD lane, so that consecutive increments of a popular bin do not wait on each
+    /// other; each has `binCount + 2` slots: below, the bins, at or above the upper edge.
+    static let copies = 8
+    let slots: UnsafeMutablePointer<Int64>
     let binCount: Int
-    var below: Int64 = 0
-    var above: Int64 = 0
     var nonPositive: Int64 = 0
     var minimum = Double.infinity
     var maximum = -Double.infinity
@@ -38,24 +39,25 @@ final class PhiAccumulator: @unchecked Sendable {
 
     init(bins: PhiBins) {
         binCount = bins.count
-        counts = .allocate(capacity: bins.count)
-        counts.initialize(repeating: 0, count: bins.count)
+        slots = .allocate(capacity: Self.copies * (bins.count + 2))
+        slots.initialize(repeating: 0, count: Self.copies * (bins.count + 2))
         lower = bins.lower
         binsPerUnit = Double(bins.count) / (bins.upper - bins.lower)
     }
 
-    deinit { counts.deallocate() }
+    deinit { slots.deallocate() }
 
     func merge(_ other: PhiAccumulator) {
-        for i in 0..<binCount { counts[i] += other.counts[i] }
-        below += other.below
-        above += other.above
+        for i in 0..<(Self.copies * (binCount + 2)) { slots[i] += other.slots[i] }
         nonPositive += other.nonPositive
         minimum = min(minimum, other.minimum)
         maximum = max(maximum, other.maximum)
     }
 
-    var countsArray: [Int64] { Array(UnsafeBufferPointer(start: counts, count: binCount)) }
+    /// The slot totals over the lane copies: [below, bin 0, …, bin n − 1, above].
+    var totals: [Int64] {
+        (0..<(binCount + 2)).map { slot in (0..<Self.copies).reduce(0) { $0 + slots[$1 * (binCount + 2) + slot] } }
+    }
 }
 
 /// Column sums of the gain and bias gradients for one task's rows: the element type for up to `rowBlock` rows,
@@ -196,11 +198,13 @@ enum NormKernel {
         var phiMinimum = SIMD8<S>(repeating: .greatestFiniteMagnitude)
         var phiMaximum = SIMD8<S>(repeating: -.greatestFiniteMagnitude)
         // The histogram in locals and a raw pointer: class properties would pay an exclusivity check per element.
-        let counts = phi?.counts
-        let binCount = S(phi?.binCount ?? 0)
+        let counts = phi?.slots
+        let stride = (phi?.binCount ?? 0) + 2
+        // Slot = clamp((Φ − lower)·binsPerUnit + 1, 0, binCount + 1), truncated: 0 is below, binCount + 1 above.
+        let top = S((phi?.binCount ?? 0) + 1)
         let lower = SIMD8<S>(repeating: S(phi?.lower ?? 0))
         let binsPerUnit = SIMD8<S>(repeating: S(phi?.binsPerUnit ?? 0))
-        var (below, above, nonPositive): (Int64, Int64, Int64) = (0, 0, 0)
+        var nonPositive: Int64 = 0
         for row in rows {
             let x = buffers.input + row * h
             let out = buffers.output + row * h
@@ -226,18 +230,13 @@ enum NormKernel {
                     if counts != nil {
                         phiMinimum = pointwiseMin(phiMinimum, factor)
                         phiMaximum = pointwiseMax(phiMaximum, factor)
-                        let position = (factor - lower) * binsPerUnit
+                        let position = pointwiseMin(
+                            pointwiseMax((factor - lower) * binsPerUnit + 1, SIMD8(repeating: 0)),
+                            SIMD8(repeating: top))
                         let histogram = counts.unsafelyUnwrapped
                         for lane in 0..<8 {
-                            let p = position[lane]
                             if factor[lane] <= 0 { nonPositive += 1 }
-                            if p < 0 {
-                                below += 1
-                            } else if p >= binCount {
-                                above += 1
-                            } else {
-                                histogram[S.truncatedInteger(p)] += 1
-                            }
+                            histogram[lane * stride + S.truncatedInteger(position[lane])] += 1
                         }
                     }
                 }
@@ -255,15 +254,9 @@ enum NormKernel {
                     if counts != nil {
                         phiMinimum[0] = min(phiMinimum[0], factor)
                         phiMaximum[0] = max(phiMaximum[0], factor)
-                        let p = (factor - lower[0]) * binsPerUnit[0]
+                        let p = min(max((factor - lower[0]) * binsPerUnit[0] + 1, 0), top)
                         if factor <= 0 { nonPositive += 1 }
-                        if p < 0 {
-                            below += 1
-                        } else if p >= binCount {
-                            above += 1
-                        } else {
-                            counts.unsafelyUnwrapped[S.truncatedInteger(p)] += 1
-                        }
+                        counts.unsafelyUnwrapped[S.truncatedInteger(p)] += 1
                     }
                 }
                 if let gain = buffers.gain { z *= gain[i] }
@@ -273,8 +266,6 @@ enum NormKernel {
             }
         }
         if let phi, !rows.isEmpty {
-            phi.below += below
-            phi.above += above
             phi.nonPositive += nonPositive
             phi.minimum = min(phi.minimum, Double(phiMinimum.min()))
             phi.maximum = max(phi.maximum, Double(phiMaximum.max()))

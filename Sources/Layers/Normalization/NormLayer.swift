@@ -313,10 +313,11 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
         var phiStatistics: PhiStatistics?
         if let merged = phi.first ?? nil, let bins = phiBins {
             for part in phi.dropFirst() { if let part { merged.merge(part) } }
+            let totals = merged.totals
             let count = Double(rows * width)
             let mean = count > 0 ? sumPhi / count : .nan
             phiStatistics = PhiStatistics(
-                bins: bins, counts: merged.countsArray, below: merged.below, above: merged.above,
+                bins: bins, counts: Array(totals.dropFirst().dropLast()), below: totals.first!, above: totals.last!,
                 elementCount: Int64(rows * width), mean: mean,
                 standardDeviation: max(0, sumPhi2 / count - mean * mean).squareRoot(),
                 minimum: merged.minimum, maximum: merged.maximum,
