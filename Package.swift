@@ -23,6 +23,11 @@ let package = Package(
             providers: [.apt(["libhdf5-dev"])]
         ),
         .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .systemLibrary(
             name: "CBLAS",
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
@@ -33,7 +38,12 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["CBLAS"]),
         .target(name: "Layers", dependencies: ["Tensors"]),
         .target(name: "Recording", dependencies: ["HDF5", "Tensors"]),
-        .target(name: "Training", dependencies: ["Layers", "Recording"]),
+        .target(
+            name: "Training",
+            dependencies: ["Layers", "Recording", "CZlib"],
+            exclude: ["Resources/DATASETS.md"],
+            resources: [.copy("Resources/digits.csv.gz"), .copy("Resources/devils-dictionary.txt.gz")]
+        ),
         .target(name: "Analysis", dependencies: ["HDF5", "Recording"]),
 
         // MARK: - Command-line tool
@@ -57,9 +67,10 @@ let package = Package(
             // Golden NumPy fixtures and the script that made them, read through #filePath.
             exclude: ["Fixtures"]
         ),
+        .testTarget(name: "RecordingTests", dependencies: ["Recording", "HDF5", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Layers", "Tensors", "TestSupport"]),
         .testTarget(name: "NormScopeCLITests", dependencies: ["TestSupport"]),
-        // RecordingTests, TrainingTests and AnalysisTests arrive with the code they test
-        // (SwiftPM rejects a test target without sources).
+        // AnalysisTests arrives with the code it tests (SwiftPM rejects a test target without sources).
     ],
     swiftLanguageModes: [.v6]
 )
