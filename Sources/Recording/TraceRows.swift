@@ -4,7 +4,7 @@ import HDF5
 // structured array and pandas a DataFrame in one line; field names are the pandas column names.
 
 /// One training step: `runs/<run>/steps`.
-public struct StepRow: CompoundRow, Equatable {
+public struct StepRow: CompoundRow, Equatable, Sendable {
     /// The optimizer step, from 0.
     public var step: Int64
     /// The minibatch loss before the update.
@@ -31,7 +31,7 @@ public struct StepRow: CompoundRow, Equatable {
 }
 
 /// One evaluation, in evaluation mode, on the fixed training subset and on the validation set: `runs/<run>/evals`.
-public struct EvaluationRow: CompoundRow, Equatable {
+public struct EvaluationRow: CompoundRow, Equatable, Sendable {
     public var step: Int64
     public var trainLoss: Double
     public var trainAccuracy: Double
@@ -57,7 +57,7 @@ public struct EvaluationRow: CompoundRow, Equatable {
 
 /// One normalization layer's gradient statistics for one step (PAPER.md "What to record"):
 /// `runs/<run>/norms/<layer>/grad`. Absent quantities (no gain, no bias) are NaN.
-public struct NormStepRow: CompoundRow, Equatable {
+public struct NormStepRow: CompoundRow, Equatable, Sendable {
     public var step: Int64
     public var rows: Int64
     public var width: Int64
@@ -118,7 +118,7 @@ public struct NormStepRow: CompoundRow, Equatable {
 
 /// AdaNorm's Φ(y) summary for one layer and step: `runs/<run>/norms/<layer>/phi`; the histogram counts of the same
 /// step are the matching row of `phi_hist`.
-public struct PhiStepRow: CompoundRow, Equatable {
+public struct PhiStepRow: CompoundRow, Equatable, Sendable {
     public var step: Int64
     public var mean: Double
     public var standardDeviation: Double
