@@ -1,0 +1,262 @@
+import Tensors
+
+/// Reads a classification dataset from a CSV file: one example per line, numeric features and one label column.
+///
+/// The rules:
+///
+/// - The file may be gzip-compressed (see ``Gzip``), whatever its name.
+/// - Lines end in `\n` or `\r\n`; blank lines are skipped but still counted, so line numbers in errors match an
+///   editor's.
+/// - Fields are trimmed of surrounding spaces and tabs. A field may be quoted with `"` (a doubled `""` inside stands
+///   for one quote), which lets a label contain the separator; a quoted field cannot span lines.
+/// - Every line has as many fields as the first one, and every field but the label is a finite number.
+/// - Labels are numbers or strings. Their distinct values, sorted (numerically when every label is a number, so
+///   `2 < 10`; otherwise as strings), become the class indices `0..<classCount`; `1` and `1.0` are the same class.
+///   A file with integer labels `0...k` therefore keeps them as they are.
+///
+/// Errors are ``DataError``s naming the file, the line and the 1-based column.
+public enum CSVLoader {
+    /// The dataset in the CSV file at `path`, named after the file (`data/iris.csv.gz` → `iris`).
+    ///
+    /// - Parameters:
+    ///   - path: The file; plain or gzip-compressed.
+    ///   - options: The label column, header and separator; defaults to the last column, a detected header, commas.
+    /// - Throws: ``DataError`` for a missing or unreadable file, ragged rows, a non-numeric feature or no rows.
+    public static func load(path: String, options: CSVOptions = CSVOptions()) throws -> ClassificationDataset {
+        try loadWithClassNames(path: path, options: options).dataset
+    }
+
+    /// The dataset in the CSV file at `path`, with the label value each class index stands for.
+    ///
+    /// - Parameters:
+    ///   - path: The file; plain or gzip-compressed.
+    ///   - options: The label column, header and separator.
+    /// - Returns: The dataset, and `classNames[k]`, the label that became class `k` (integral numbers printed
+    ///   without a fraction).
+    /// - Throws: ``DataError`` as ``load(path:options:)`` does.
+    public static func loadWithClassNames(
+        path: String, options: CSVOptions = CSVOptions()
+    ) throws -> (dataset: ClassificationDataset, classNames: [String]) {
+        let bytes = try DataFile.bytes(atPath: path)
+        return try parse(bytes, name: DataFile.baseName(of: path), filePath: path, options: options)
+    }
+
+    // MARK: - Parsing
+
+    /// The dataset in `bytes`, the uncompressed contents of `filePath`.
+    static func parse(
+        _ bytes: [UInt8], name: String, filePath: String, options: CSVOptions
+    ) throws -> (dataset: ClassificationDataset, classNames: [String]) {
+        guard let separator = options.separator.asciiValue, separator != quote, !isLineEnd(separator) else {
+            throw DataError(
+                filePath: filePath,
+                message: "the separator must be one ASCII character other than a quote or a line end, "
+                    + "got \(String(reflecting: options.separator))")
+        }
+        let lines = nonBlankLines(bytes)
+        guard let firstLine = lines.first else {
+            throw DataError(filePath: filePath, message: "the file holds no rows")
+        }
+        let first = try fields(of: bytes[firstLine.range], separator: separator, filePath, firstLine.number)
+        let columnCount = first.count
+        guard columnCount >= 2 else {
+            throw DataError(
+                filePath: filePath, line: firstLine.number,
+                message: "expected at least 2 columns (features and a label), got \(columnCount)")
+        }
+        let labelIndex = options.labelColumn < 0 ? columnCount + options.labelColumn : options.labelColumn
+        guard (0..<columnCount).contains(labelIndex) else {
+            throw DataError(
+                filePath: filePath, line: firstLine.number,
+                message: "label column \(options.labelColumn) is outside the \(columnCount) columns")
+        }
+        let hasHeader: Bool
+        if let given = options.hasHeader {
+            hasHeader = given
+        } else {
+            let second = try lines.dropFirst().first.map {
+                try fields(of: bytes[$0.range], separator: separator, filePath, $0.number)
+            }
+            hasHeader = looksLikeHeader(first, next: second, labelIndex: labelIndex)
+        }
+        let header = hasHeader ? first : nil
+
+        // Columns are named 1-based, as editors and spreadsheets count them, plus the header's name when known.
+        func columnName(_ j: Int) -> String {
+            guard let header, !header[j].isEmpty else { return "column \(j + 1)" }
+            return "column \(j + 1) (\(String(reflecting: header[j])))"
+        }
+
+        let rows = lines.dropFirst(hasHeader ? 1 : 0)
+        guard !rows.isEmpty else {
+            throw DataError(filePath: filePath, message: "the file holds a header but no rows")
+        }
+        var features = [Float]()
+        features.reserveCapacity(rows.count * (columnCount - 1))
+        var labels = [String]()
+        labels.reserveCapacity(rows.count)
+        for line in rows {
+            let row = try fields(of: bytes[line.range], separator: separator, filePath, line.number)
+            guard row.count == columnCount else {
+                throw DataError(
+                    filePath: filePath, line: line.number, message: "expected \(columnCount) columns, got \(row.count)")
+            }
+            for (j, field) in row.enumerated() where j != labelIndex {
+                guard let value = number(field) else {
+                    throw DataError(
+                        filePath: filePath, line: line.number,
+                        message: "\(columnName(j)): expected a finite number, got \(String(reflecting: field))")
+                }
+                features.append(value)
+            }
+            guard !row[labelIndex].isEmpty else {
+                throw DataError(
+                    filePath: filePath, line: line.number, message: "\(columnName(labelIndex)): empty label")
+            }
+            labels.append(row[labelIndex])
+        }
+
+        let (classIndices, classNames) = classes(of: labels)
+        let dataset = ClassificationDataset(
+            name: name,
+            features: Matrix(rows: labels.count, columns: columnCount - 1, scalars: features),
+            labels: classIndices,
+            classCount: classNames.count)
+        return (dataset, classNames)
+    }
+
+    // MARK: - Lines and fields
+
+    private static let quote = UInt8(ascii: "\"")
+
+    private static func isLineEnd(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r")
+    }
+
+    private static func isBlank(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
+    }
+
+    /// The lines that hold more than blanks, each with its 1-based line number and its byte range without the
+    /// line end.
+    private static func nonBlankLines(_ bytes: [UInt8]) -> [(number: Int, range: Range<Int>)] {
+        var lines: [(number: Int, range: Range<Int>)] = []
+        var start = 0
+        var number = 1
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+            var contentEnd = end
+            if contentEnd > start && bytes[contentEnd - 1] == UInt8(ascii: "\r") { contentEnd -= 1 }
+            if bytes[start..<contentEnd].contains(where: { !isBlank($0) }) {
+                lines.append((number, start..<contentEnd))
+            }
+            start = end + 1
+            number += 1
+        }
+        return lines
+    }
+
+    /// The fields of one line, trimmed and unquoted.
+    private static func fields(
+        of line: ArraySlice<UInt8>, separator: UInt8, _ filePath: String, _ lineNumber: Int
+    ) throws -> [String] {
+        var fields: [String] = []
+        var i = line.startIndex
+        func skipBlanks() {
+            // A tab separator is never a blank, or tab-separated empty fields would vanish.
+            while i < line.endIndex && line[i] != separator && isBlank(line[i]) { i += 1 }
+        }
+        while true {
+            skipBlanks()
+            if i < line.endIndex && line[i] == quote {
+                var value: [UInt8] = []
+                var closed = false
+                i += 1
+                while i < line.endIndex {
+                    if line[i] == quote {
+                        // A doubled quote inside a quoted field stands for one quote character.
+                        if i + 1 < line.endIndex && line[i + 1] == quote {
+                            value.append(quote)
+                            i += 2
+                            continue
+                        }
+                        closed = true
+                        i += 1
+                        break
+                    }
+                    value.append(line[i])
+                    i += 1
+                }
+                guard closed else {
+                    throw DataError(
+                        filePath: filePath, line: lineNumber, message: "column \(fields.count + 1): unclosed quote")
+                }
+                skipBlanks()
+                fields.append(String(decoding: value, as: UTF8.self))
+            } else {
+                let start = i
+                while i < line.endIndex && line[i] != separator { i += 1 }
+                var end = i
+                while end > start && isBlank(line[end - 1]) { end -= 1 }
+                fields.append(String(decoding: line[start..<end], as: UTF8.self))
+            }
+            if i == line.endIndex { return fields }
+            guard line[i] == separator else {
+                throw DataError(
+                    filePath: filePath, line: lineNumber,
+                    message: "column \(fields.count): text after the closing quote")
+            }
+            i += 1
+        }
+    }
+
+    /// The field as a feature value: a number that is finite as a Float (`nan`, `inf` and `1e99` are not).
+    private static func number(_ field: String) -> Float? {
+        guard let value = Float(field), value.isFinite else { return nil }
+        return value
+    }
+
+    /// Whether the first line names the columns rather than holding an example (see ``CSVOptions/hasHeader``).
+    private static func looksLikeHeader(_ first: [String], next: [String]?, labelIndex: Int) -> Bool {
+        for (j, field) in first.enumerated() where j != labelIndex && number(field) == nil {
+            return true
+        }
+        // All features are numbers: a header only if its label is a word where the data has a numeric label.
+        guard Double(first[labelIndex]) == nil, let next, labelIndex < next.count else { return false }
+        return Double(next[labelIndex]) != nil
+    }
+
+    // MARK: - Classes
+
+    /// The class index of every label and the label each class stands for, classes in sorted label order.
+    private static func classes(of labels: [String]) -> (indices: [Int], names: [String]) {
+        let distinct = Set(labels)
+        var numericValue: [String: Double] = [:]
+        for label in distinct {
+            guard let value = Double(label), value.isFinite else {
+                numericValue = [:]
+                break
+            }
+            numericValue[label] = value
+        }
+        if numericValue.count == distinct.count {
+            // Numeric labels: sorted by value, with spellings of the same value ("1", "1.0") in one class.
+            let values = Set(numericValue.values).sorted()
+            let indexOfValue = Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, $0) })
+            let indices = labels.map { indexOfValue[numericValue[$0]!]! }
+            return (indices, values.map(format))
+        }
+        let names = distinct.sorted()
+        let indexOfName = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+        return (labels.map { indexOfName[$0]! }, names)
+    }
+
+    /// A numeric label as a class name: `3` rather than `3.0` when it is integral.
+    private static func format(_ value: Double) -> String {
+        if value == value.rounded() && value.magnitude < 1e15 {
+            return String(Int64(value))
+        }
+        return String(value)
+    }
+}
