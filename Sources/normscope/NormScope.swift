@@ -13,14 +13,16 @@ struct NormScope: ParsableCommand {
             plus AdaNorm's Φ(y) distribution, into an HDF5 trace that h5py, pandas and xarray open directly.
 
             Available now:
+              demo              record the default sweep (digits MLP, five variants, 2 seeds)
+              record            record gradient traces of a sweep (presets × seeds × grid)
               bench tensors     matrix-product and row-kernel throughput against this machine's memory bandwidth
+              bench norm        normalization forward + backward throughput, instrumented and not
 
             Planned (see the project's issues):
-              record, demo      record gradient traces (a sweep of presets × seeds)
               analyze, report   re-centering / re-scaling / Φ / overfitting-gap statistics, as tables or HTML
               export, inspect   flat CSV files; the tree of a trace, validated against format v1
             """,
         version: TraceFormat.toolVersion,
-        subcommands: [Bench.self]
+        subcommands: [Demo.self, Record.self, Bench.self]
     )
 }

@@ -1,0 +1,236 @@
+import HDF5
+
+/// The open groups and datasets of one run, with their pending rows: the writer thread's view of
+/// `runs/<id>/`. Not `Sendable`; created, used and closed on the writer thread only.
+final class RunTables {
+    typealias Names = TraceFormat.Names
+
+    /// What the run was begun with.
+    let run: RunDescription
+    let group: Group
+    /// `steps` and `step`, and every layer's `grad`: always the same number of rows, written together.
+    let steps: AppendBuffer<StepRow>
+    let stepScale: AppendBuffer<Int64>
+    /// `evals` and `eval_step`.
+    let evaluations: AppendBuffer<EvaluationRow>
+    let evaluationScale: AppendBuffer<Int64>
+    /// One per normalization layer, in model order.
+    let layers: [LayerTables]
+    /// Set by `finishRun`; nil while the run is running.
+    var outcome: RunOutcome?
+    /// Whether `beginRun` was called (live mode creates declared runs before they begin).
+    var isBegun = false
+
+    /// Creates the run's group, attributes and (empty) datasets, with status "running".
+    /// - Parameters:
+    ///   - file: the trace.
+    ///   - run: the run's description (validated by the caller).
+    ///   - layout: the layout of every appendable dataset.
+    init(in file: File, run: RunDescription, layout: DatasetLayout) throws(HDF5Error) {
+        self.run = run
+        group = try file.createGroup("\(Names.runs)/\(run.id)")
+        for key in run.attributes.keys.sorted() {
+            try group.setAttributeValue(key, run.attributes[key]!)
+        }
+        try group.setAttribute(Names.config, run.configurationJSON)
+        try group.setJSONAttribute(Names.normLayers, run.normLayers.map(\.name))
+        try Self.writeOutcome(RunOutcome(status: .running, divergedAtStep: nil, completedSteps: 0), on: group)
+
+        let stepsDataset = try group.createDataset(Names.steps, of: StepRow.self, shape: [0], layout: layout)
+        let stepDataset = try group.createDataset(Names.step, of: Int64.self, shape: [0], layout: layout)
+        try stepDataset.makeDimensionScale(name: Names.step)
+        try Self.attach(stepDataset, to: stepsDataset, label: Names.step)
+        steps = AppendBuffer(stepsDataset)
+        stepScale = AppendBuffer(stepDataset)
+
+        let evalsDataset = try group.createDataset(Names.evals, of: EvaluationRow.self, shape: [0], layout: layout)
+        let evalStepDataset = try group.createDataset(Names.evalStep, of: Int64.self, shape: [0], layout: layout)
+        try evalStepDataset.makeDimensionScale(name: Names.evalStep)
+        try Self.attach(evalStepDataset, to: evalsDataset, label: Names.evalStep)
+        evaluations = AppendBuffer(evalsDataset)
+        evaluationScale = AppendBuffer(evalStepDataset)
+
+        let normsGroup = try group.createGroup(Names.norms)
+        var layers: [LayerTables] = []
+        for (index, layer) in run.normLayers.enumerated() {
+            layers.append(
+                try LayerTables(in: normsGroup, layer: layer, index: index, stepScale: stepDataset, layout: layout))
+        }
+        self.layers = layers
+        try normsGroup.close()
+    }
+
+    /// Makes `scale` the coordinate of axis 0 of `dataset`, and labels that axis, so h5py shows `dims[0]` as
+    /// `step` and netCDF-aware readers see a labelled coordinate.
+    static func attach(_ scale: Dataset, to dataset: Dataset, label: String) throws(HDF5Error) {
+        try dataset.attachDimensionScale(scale, axis: 0)
+        try dataset.setDimensionLabel(label, axis: 0)
+    }
+
+    // MARK: - Rows
+
+    /// Buffers one step: its `steps` row, its coordinate, and each layer's rows.
+    func add(step row: StepRow, norms: [NormStepRow], phi: [PhiRecord]) {
+        steps.add(row)
+        stepScale.add(row.step)
+        for (layer, normRow) in zip(layers, norms) {
+            layer.grad.add(normRow)
+        }
+        for record in phi {
+            layers[record.layerIndex].phi?.add(record)
+        }
+    }
+
+    /// Buffers one evaluation.
+    func add(evaluation row: EvaluationRow) {
+        evaluations.add(row)
+        evaluationScale.add(row.step)
+    }
+
+    /// Appends every group of datasets whose pending rows fill a chunk. Datasets that share a coordinate are always
+    /// written together, so their row counts agree in the file at every moment the file can be read.
+    func writeFullChunks(chunkRows: Int) throws(HDF5Error) {
+        if steps.pendingRows >= chunkRows { try writeStepTables() }
+        if evaluations.pendingRows >= chunkRows { try writeEvaluationTables() }
+        for layer in layers {
+            if let phi = layer.phi, phi.rows.pendingRows >= chunkRows { try phi.write() }
+        }
+    }
+
+    /// Appends every pending row.
+    func writeAll() throws(HDF5Error) {
+        try writeStepTables()
+        try writeEvaluationTables()
+        for layer in layers { try layer.phi?.write() }
+    }
+
+    private func writeStepTables() throws(HDF5Error) {
+        try steps.write()
+        try stepScale.write()
+        for layer in layers { try layer.grad.write() }
+    }
+
+    private func writeEvaluationTables() throws(HDF5Error) {
+        try evaluations.write()
+        try evaluationScale.write()
+    }
+
+    /// Steps recorded so far, written or pending.
+    var recordedSteps: Int64 { Int64(steps.writtenRows + steps.pendingRows) }
+
+    // MARK: - Status
+
+    /// Writes `status`, `completed_steps` and `diverged_step` on a run group.
+    static func writeOutcome(_ outcome: RunOutcome, on group: Group) throws(HDF5Error) {
+        try group.setAttribute(Names.status, outcome.status.rawValue)
+        try group.setAttribute(Names.completedSteps, outcome.completedSteps)
+        try group.setAttribute(Names.divergedStep, outcome.divergedAtStep ?? -1)
+    }
+
+    /// Closes every dataset and group of the run, so that closing the file really closes it (HDF5 keeps a file
+    /// open while any object in it is open) and reports its errors.
+    func close() throws(HDF5Error) {
+        for layer in layers { try layer.close() }
+        try steps.dataset.close()
+        try stepScale.dataset.close()
+        try evaluations.dataset.close()
+        try evaluationScale.dataset.close()
+        try group.close()
+    }
+}
+
+/// How a run ended: what `finishRun` records.
+struct RunOutcome: Sendable {
+    var status: RunStatus
+    var divergedAtStep: Int64?
+    var completedSteps: Int64
+}
+
+/// One normalization layer's datasets: `norms/<layer>/`.
+final class LayerTables {
+    typealias Names = TraceFormat.Names
+
+    let group: Group
+    let grad: AppendBuffer<NormStepRow>
+    let phi: PhiTables?
+
+    init(
+        in norms: Group, layer: NormLayerDescription, index: Int, stepScale: Dataset, layout: DatasetLayout
+    ) throws(HDF5Error) {
+        group = try norms.createGroup(layer.name)
+        try group.setAttribute(Names.layerIndex, Int64(index))
+        try group.setAttribute(Names.width, Int64(layer.width))
+        let gradDataset = try group.createDataset(Names.grad, of: NormStepRow.self, shape: [0], layout: layout)
+        try RunTables.attach(stepScale, to: gradDataset, label: Names.step)
+        grad = AppendBuffer(gradDataset)
+        if let edges = layer.phiEdges {
+            phi = try PhiTables(in: group, edges: edges, layout: layout)
+        } else {
+            phi = nil
+        }
+    }
+
+    func close() throws(HDF5Error) {
+        try grad.dataset.close()
+        try phi?.close()
+        try group.close()
+    }
+}
+
+/// An adaptive layer's Φ(y) datasets: `phi`, `phi_hist`, their coordinate `phi_step`, and the fixed `phi_edges` and
+/// `phi_bin`.
+final class PhiTables {
+    typealias Names = TraceFormat.Names
+
+    let rows: AppendBuffer<PhiStepRow>
+    let histogram: AppendBuffer<Int64>
+    let scale: AppendBuffer<Int64>
+    private let edges: Dataset
+    private let bins: Dataset
+
+    init(in group: Group, edges: [Double], layout: DatasetLayout) throws(HDF5Error) {
+        let columns = edges.count + 1
+        let rowsDataset = try group.createDataset(Names.phi, of: PhiStepRow.self, shape: [0], layout: layout)
+        let histogramDataset = try group.createDataset(
+            Names.phiHistogram, of: Int64.self, shape: [0, columns], layout: layout)
+        let scaleDataset = try group.createDataset(Names.phiStep, of: Int64.self, shape: [0], layout: layout)
+        self.edges = try group.createDataset(Names.phiEdges, values: edges)
+        // A scale of its own, so netCDF readers see a coordinate variable instead of an anonymous dimension.
+        try self.edges.makeDimensionScale(name: Names.phiEdges)
+        try histogramDataset.setAttribute(Names.phiEdges, edges)
+        try scaleDataset.makeDimensionScale(name: Names.phiStep)
+        try RunTables.attach(scaleDataset, to: rowsDataset, label: Names.phiStep)
+        try RunTables.attach(scaleDataset, to: histogramDataset, label: Names.phiStep)
+        // Axis 1 has bins + 2 columns against bins + 1 edges, so the edges cannot be its scale. Its own scale holds
+        // each column's lower edge (−∞ for "below"): netCDF readers (h5netcdf, xarray) refuse a dataset with one
+        // axis scaled and another not.
+        let binDataset = try group.createDataset(Names.phiBin, values: [-Double.infinity] + edges)
+        try binDataset.makeDimensionScale(name: Names.phiBin)
+        try histogramDataset.attachDimensionScale(binDataset, axis: 1)
+        try histogramDataset.setDimensionLabel(Names.phiBin, axis: 1)
+        self.bins = binDataset
+        rows = AppendBuffer(rowsDataset)
+        histogram = AppendBuffer(histogramDataset, rowWidth: columns)
+        scale = AppendBuffer(scaleDataset)
+    }
+
+    func add(_ record: PhiRecord) {
+        rows.add(record.row)
+        histogram.add(row: record.counts)
+        scale.add(record.row.step)
+    }
+
+    func write() throws(HDF5Error) {
+        try rows.write()
+        try histogram.write()
+        try scale.write()
+    }
+
+    func close() throws(HDF5Error) {
+        try rows.dataset.close()
+        try histogram.dataset.close()
+        try scale.dataset.close()
+        try edges.close()
+        try bins.close()
+    }
+}

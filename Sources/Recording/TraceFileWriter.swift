@@ -1,0 +1,317 @@
+import Foundation
+import HDF5
+
+/// What the writer thread needs to create and write a trace: the `TraceWriter` initializer's arguments.
+struct WriterConfiguration: Sendable {
+    var path: String
+    var overwrite: Bool
+    var commandLine: String
+    var sweepConfigurationJSON: String
+    var rootAttributes: [String: AttributeValue]
+    var flushEvery: Int
+    var flushIntervalSeconds: Double
+    var chunkRows: Int
+    var compressionLevel: Int
+    var live: Bool
+    var declaredRuns: [RunDescription]
+    var created: Date
+    /// Test hook: fail as a full disk would after handling this many steps.
+    var failAfterSteps: Int?
+}
+
+/// The writer thread's side: owns the HDF5 `File` and every object in it, turns queued messages into rows, and
+/// decides when to append and when to flush. Every HDF5 call of a trace happens here, on one thread, because the
+/// serial HDF5 library is not thread-safe (README, "Threads"). Not `Sendable`, on purpose.
+final class TraceFileWriter {
+    typealias Names = TraceFormat.Names
+
+    private let configuration: WriterConfiguration
+    private let channel: WriterChannel
+    private var file: File?
+    /// Runs by index; nil for an index whose `beginRun` failed.
+    private var runs: [RunTables?] = []
+    private var stepsSinceFlush = 0
+    private var lastFlush = ContinuousClock.now
+    /// Whether rows arrived since the last flush, so an idle writer does not flush (or wake up) for nothing.
+    private var isDirty = false
+    private var hasFailed = false
+    private var stepsHandled = 0
+
+    private init(configuration: WriterConfiguration, channel: WriterChannel) {
+        self.configuration = configuration
+        self.channel = channel
+    }
+
+    /// The writer thread's body: creates the file, answers `startTicket`, then handles messages until `.close`.
+    static func run(configuration: WriterConfiguration, channel: WriterChannel, startTicket: Int) {
+        let writer = TraceFileWriter(configuration: configuration, channel: channel)
+        defer { channel.endWriter() }
+        do throws(TraceWriterError) {
+            try writer.start()
+        } catch {
+            writer.abandonFile()
+            channel.fail(error)
+            channel.answer(startTicket, with: error)
+            return
+        }
+        channel.answer(startTicket, with: nil)
+        writer.loop()
+    }
+
+    // MARK: - Start
+
+    private func start() throws(TraceWriterError) {
+        let path = configuration.path
+        let file: File
+        do {
+            file = try File.create(
+                path, mode: configuration.overwrite ? .truncate : .failIfExists,
+                format: configuration.live ? .latest : .compatible)
+        } catch {
+            if error.code == .alreadyExists {
+                throw TraceWriterError(
+                    code: .fileExists, path: path,
+                    message: "a file exists already; choose another path or allow overwriting it", hdf5Error: error)
+            }
+            throw TraceWriterError(error, path: path, while: "creating the trace")
+        }
+        self.file = file
+        do {
+            try writeRootAttributes(file)
+            for (index, run) in configuration.declaredRuns.enumerated() {
+                runs.append(try RunTables(in: file, run: run, layout: layout))
+                precondition(runs.count == index + 1)
+            }
+            if configuration.live {
+                // Every object exists now; from here on only appends are allowed (HDF5's SWMR rule).
+                try file.startSWMRWrite()
+            }
+            // A recorder killed before its first step still leaves a valid, if empty, trace.
+            try file.flush()
+        } catch {
+            throw TraceWriterError(error, path: path, while: "creating the trace")
+        }
+    }
+
+    private func writeRootAttributes(_ file: File) throws(HDF5Error) {
+        for key in configuration.rootAttributes.keys.sorted() {
+            try file.setAttributeValue(key, configuration.rootAttributes[key]!)
+        }
+        // Written after the caller's attributes so the format's own cannot be overridden by them.
+        try file.setAttribute(Names.format, TraceFormat.name)
+        try file.setAttribute(Names.formatVersion, TraceFormat.version)
+        try file.setAttribute(Names.toolVersion, TraceFormat.toolVersion)
+        try file.setAttribute(Names.hdf5Version, HDF5Version.string)
+        try file.setAttribute(Names.created, Self.iso8601(configuration.created))
+        try file.setAttribute(Names.commandLine, configuration.commandLine)
+        try file.setAttribute(Names.config, configuration.sweepConfigurationJSON)
+        try file.createGroup(Names.runs).close()
+    }
+
+    /// `2025-01-31T12:00:00Z`.
+    static func iso8601(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: date)
+    }
+
+    private var layout: DatasetLayout {
+        .appendable(
+            chunkRows: configuration.chunkRows,
+            compression: .deflate(level: configuration.compressionLevel, shuffle: true))
+    }
+
+    /// After a failed start: close what was opened and remove the file we created, which would be a trace
+    /// without its root attributes.
+    private func abandonFile() {
+        guard let file else { return }
+        runs = []
+        do { try file.close() } catch {}
+        self.file = nil
+        do { try FileManager.default.removeItem(atPath: configuration.path) } catch {}
+    }
+
+    // MARK: - The loop
+
+    private func loop() {
+        while true {
+            guard let message = channel.receive(until: flushDeadline) else {
+                // Woken by the interval: flush what arrived since the last flush.
+                attempt("flushing") { () throws(HDF5Error) in try flushIfDue() }
+                continue
+            }
+            if case .close(let ticket) = message {
+                close()
+                channel.answer(ticket, with: channel.currentFailure)
+                return
+            }
+            if hasFailed {
+                // Rows after a failure are dropped; requests still get the failure as their answer.
+                if !message.isData { answer(message) }
+                continue
+            }
+            handle(message)
+            attempt("flushing") { () throws(HDF5Error) in try flushIfDue() }
+        }
+    }
+
+    /// When the interval flush is due, or nil while nothing waits to be flushed.
+    private var flushDeadline: Date? {
+        guard isDirty, !hasFailed else { return nil }
+        let elapsed = ContinuousClock.now - lastFlush
+        let remaining = configuration.flushIntervalSeconds - Self.seconds(elapsed)
+        return Date(timeIntervalSinceNow: max(0, remaining))
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    }
+
+    private func handle(_ message: WriterMessage) {
+        switch message {
+        case .begin(let index, let run, let ticket):
+            let ok = attempt("beginning run '\(run.id)'") { () throws(HDF5Error) in try begin(index: index, run: run) }
+            channel.answer(ticket, with: ok ? nil : channel.currentFailure)
+        case .step(let index, let row, let norms, let phi):
+            attempt("writing run '\(runs[index]?.run.id ?? "?")'") { () throws(HDF5Error) in
+                guard let run = runs[index] else { return }
+                run.add(step: row, norms: norms, phi: phi)
+                stepsSinceFlush += 1
+                isDirty = true
+                stepsHandled += 1
+                if let limit = configuration.failAfterSteps, stepsHandled >= limit {
+                    throw HDF5Error(
+                        code: .library, operation: "H5Dwrite", filePath: configuration.path,
+                        message: "write failed (injected fault: No space left on device)")
+                }
+                try run.writeFullChunks(chunkRows: configuration.chunkRows)
+            }
+        case .evaluation(let index, let row):
+            attempt("writing run '\(runs[index]?.run.id ?? "?")'") { () throws(HDF5Error) in
+                guard let run = runs[index] else { return }
+                run.add(evaluation: row)
+                isDirty = true
+                try run.writeFullChunks(chunkRows: configuration.chunkRows)
+            }
+        case .finish(let index, let status, let divergedAtStep, let completedSteps):
+            attempt("finishing run '\(runs[index]?.run.id ?? "?")'") { () throws(HDF5Error) in
+                guard let run = runs[index] else { return }
+                let outcome = RunOutcome(status: status, divergedAtStep: divergedAtStep, completedSteps: completedSteps)
+                run.outcome = outcome
+                // In live mode attributes cannot change under SWMR; close() writes the outcome after SWMR ends.
+                if !configuration.live { try RunTables.writeOutcome(outcome, on: run.group) }
+                // A finished run is a natural point to make everything durable.
+                try flushAll()
+            }
+        case .flush, .barrier, .close:
+            answer(message)
+        }
+    }
+
+    /// Answers a synchronous request that carries no rows.
+    private func answer(_ message: WriterMessage) {
+        switch message {
+        case .flush(let ticket):
+            if !hasFailed { attempt("flushing") { () throws(HDF5Error) in try flushAll() } }
+            channel.answer(ticket, with: channel.currentFailure)
+        case .barrier(let ticket), .begin(_, _, let ticket):
+            channel.answer(ticket, with: channel.currentFailure)
+        default:
+            break
+        }
+    }
+
+    private func begin(index: Int, run: RunDescription) throws(HDF5Error) {
+        if index < runs.count, let declared = runs[index] {
+            // Live mode: created at start, before SWMR began.
+            declared.isBegun = true
+            return
+        }
+        precondition(index == runs.count, "runs are begun in index order")
+        runs.append(nil)
+        let tables = try RunTables(in: file!, run: run, layout: layout)
+        tables.isBegun = true
+        runs[index] = tables
+        // The new run's group and attributes are durable before its first step.
+        try flushAll()
+    }
+
+    /// Runs `body`; on an HDF5 error records the writer's failure (writing stops) and returns false.
+    @discardableResult
+    private func attempt(_ action: String, _ body: () throws(HDF5Error) -> Void) -> Bool {
+        do {
+            try body()
+            return true
+        } catch {
+            hasFailed = true
+            channel.fail(TraceWriterError(error, path: configuration.path, while: action))
+            return false
+        }
+    }
+
+    // MARK: - Flushing
+
+    private func flushIfDue() throws(HDF5Error) {
+        guard isDirty, !hasFailed else { return }
+        let intervalPassed = Self.seconds(ContinuousClock.now - lastFlush) >= configuration.flushIntervalSeconds
+        if stepsSinceFlush >= configuration.flushEvery || intervalPassed { try flushAll() }
+    }
+
+    /// Appends every pending row of every run, then `H5Fflush`: after this, a writer killed at any moment leaves a
+    /// file holding all of it (DESIGN.md, crash safety).
+    private func flushAll() throws(HDF5Error) {
+        for run in runs { try run?.writeAll() }
+        try file?.flush()
+        stepsSinceFlush = 0
+        isDirty = false
+        lastFlush = .now
+    }
+
+    // MARK: - Closing
+
+    private func close() {
+        guard let file else { return }
+        if !hasFailed {
+            attempt("closing the trace") { () throws(HDF5Error) in
+                for run in runs {
+                    guard let run else { continue }
+                    try run.writeAll()
+                    if !configuration.live, run.outcome == nil {
+                        // Begun and never finished: the trainer stopped without saying why.
+                        try RunTables.writeOutcome(interruptedOutcome(run), on: run.group)
+                    }
+                }
+                try file.flush()
+            }
+        }
+        // Close every object even after a failure, so the file handle is released.
+        attempt("closing the trace") { () throws(HDF5Error) in
+            for run in runs { try run?.close() }
+            try file.close()
+        }
+        self.file = nil
+        if configuration.live && !hasFailed {
+            attempt("writing the runs' status after live recording") { () throws(HDF5Error) in
+                try writeLiveOutcomes()
+            }
+        }
+        runs = []
+    }
+
+    private func interruptedOutcome(_ run: RunTables) -> RunOutcome {
+        RunOutcome(status: .interrupted, divergedAtStep: nil, completedSteps: run.isBegun ? run.recordedSteps : 0)
+    }
+
+    /// SWMR forbids changing attributes, and HDF5 1.10 cannot leave SWMR mode except by closing; so a live trace's
+    /// final status is written by reopening it normally once it is closed.
+    private func writeLiveOutcomes() throws(HDF5Error) {
+        let file = try File.open(configuration.path, mode: .readWrite)
+        for run in runs {
+            guard let run else { continue }
+            let group = try file.openGroup("\(Names.runs)/\(run.run.id)")
+            try RunTables.writeOutcome(run.outcome ?? interruptedOutcome(run), on: group)
+            try group.close()
+        }
+        try file.close()
+    }
+}

@@ -1,0 +1,60 @@
+import HDF5
+
+/// Why a `TraceWriter` could not do what it was asked: one line naming the trace file and the problem.
+///
+/// Errors met on the writer thread (a full disk, an HDF5 failure) are kept and thrown by the next call on the
+/// writer, and by `close()`; after one, the writer records nothing more, so every later call throws the same error.
+public struct TraceWriterError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure this is, for callers that react differently (an existing file, say).
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        let name: String
+        public var description: String { name }
+
+        /// The trace file exists and overwriting was not allowed.
+        public static let fileExists = Code(name: "file exists")
+        /// The directory the trace should go in does not exist.
+        public static let directoryNotFound = Code(name: "directory not found")
+        /// A run description, configuration or call does not fit the trace (a bad name, a duplicate run, invalid
+        /// JSON, a run that was not begun or is finished).
+        public static let invalidRequest = Code(name: "invalid request")
+        /// The writer was closed before this call.
+        public static let closed = Code(name: "closed")
+        /// The HDF5 library failed (I/O, a full disk…); `hdf5Error` has HDF5's own report.
+        public static let hdf5 = Code(name: "HDF5 error")
+    }
+
+    /// What kind of failure this is.
+    public var code: Code
+    /// The trace file's path.
+    public var path: String
+    /// What went wrong, without the path.
+    public var message: String
+    /// HDF5's report, when the HDF5 library failed.
+    public var hdf5Error: HDF5Error?
+
+    /// - Parameters:
+    ///   - code: the kind of failure.
+    ///   - path: the trace file's path.
+    ///   - message: what went wrong, one sentence without the path.
+    ///   - hdf5Error: HDF5's report, when the library failed.
+    public init(code: Code, path: String, message: String, hdf5Error: HDF5Error? = nil) {
+        self.code = code
+        self.path = path
+        self.message = message
+        self.hdf5Error = hdf5Error
+    }
+
+    /// Wraps an HDF5 failure met while doing `action` ("writing run 'x'").
+    init(_ error: HDF5Error, path: String, while action: String) {
+        // HDF5Error's description already names the file; keep the object and HDF5's reason, drop the repeat.
+        var detail = error.description
+        if detail.hasPrefix(path + ": ") { detail.removeFirst(path.count + 2) }
+        self.init(code: .hdf5, path: path, message: "\(action) failed: \(detail)", hdf5Error: error)
+    }
+
+    /// One line: `runs/trace.h5: writing run 'adanorm-seed0' failed: … [H5Dwrite]`.
+    public var description: String {
+        // HDF5 texts occasionally carry newlines (file names, nested messages); a log line must stay one line.
+        "\(path): \(message)".split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+}

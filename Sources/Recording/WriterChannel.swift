@@ -1,0 +1,161 @@
+import Foundation
+
+/// A request from the producer (the trainer) to the writer thread.
+enum WriterMessage: Sendable {
+    /// Create (or, in live mode, start) run `index`; answered through `ticket`.
+    case begin(index: Int, run: RunDescription, ticket: Int)
+    /// One training step of run `run`: its `steps` row, one `grad` row per layer, and any Φ records.
+    case step(run: Int, row: StepRow, norms: [NormStepRow], phi: [PhiRecord])
+    /// One evaluation of run `run`.
+    case evaluation(run: Int, row: EvaluationRow)
+    /// Run `run` ended.
+    case finish(run: Int, status: RunStatus, divergedAtStep: Int64?, completedSteps: Int64)
+    /// Write every buffered row and flush the file; answered through `ticket`.
+    case flush(ticket: Int)
+    /// Answered once every earlier message is handled, without writing anything (tests use it to reach a known
+    /// state).
+    case barrier(ticket: Int)
+    /// Write everything, close the file, end the thread; answered through `ticket`.
+    case close(ticket: Int)
+
+    /// Whether the message carries rows (the messages a failed writer drops).
+    var isData: Bool {
+        switch self {
+        case .step, .evaluation, .finish: true
+        default: false
+        }
+    }
+}
+
+/// The bounded queue between the producer and the writer thread, and the little shared state around it: the
+/// answers to synchronous requests and the first error the writer met.
+///
+/// `@unchecked Sendable` because every mutable property is read and written only while `condition` is locked;
+/// that one lock (with its condition variable for "not full", "not empty" and "answered") is the whole protocol.
+final class WriterChannel: @unchecked Sendable {
+    private let condition = NSCondition()
+    /// Ring buffer of pending messages: `count` messages starting at `head`.
+    private var slots: [WriterMessage?]
+    private var head = 0
+    private var count = 0
+    private var nextTicket = 1
+    /// Answers to synchronous requests, by ticket: nil for success.
+    private var answers: [Int: TraceWriterError?] = [:]
+    /// The first error the writer thread met; sticky.
+    private var failure: TraceWriterError?
+    /// Whether the writer thread has returned: nothing will be answered any more.
+    private var writerEnded = false
+    /// The most messages ever waiting at once, so tests can check the bound.
+    private var highWaterMark = 0
+
+    /// The queue's capacity in messages.
+    let capacity: Int
+    /// The trace file's path, for messages.
+    let path: String
+
+    init(capacity: Int, path: String) {
+        self.path = path
+        precondition(capacity >= 1, "a trace writer's queue needs a capacity of at least 1 message, got \(capacity)")
+        self.capacity = capacity
+        slots = Array(repeating: nil, count: capacity)
+    }
+
+    // MARK: - Producer side
+
+    /// A fresh ticket for a synchronous request.
+    func makeTicket() -> Int {
+        condition.withLock {
+            defer { nextTicket += 1 }
+            return nextTicket
+        }
+    }
+
+    /// Enqueues `message`, waiting while the queue is full (back-pressure). Throws the writer's failure instead if it
+    /// has one, so a producer never waits on a writer that stopped writing.
+    /// - Parameter evenAfterFailure: enqueue even when the writer has failed (the close request, which must still
+    ///   reach the writer so it closes the file).
+    func send(_ message: WriterMessage, evenAfterFailure: Bool = false) throws(TraceWriterError) {
+        condition.lock()
+        defer { condition.unlock() }
+        while count == capacity && (failure == nil || evenAfterFailure) && !writerEnded { condition.wait() }
+        if let failure, !evenAfterFailure { throw failure }
+        if writerEnded { throw failure ?? ended }
+        slots[(head + count) % capacity] = message
+        count += 1
+        highWaterMark = max(highWaterMark, count)
+        condition.broadcast()
+    }
+
+    /// Waits for the answer to `ticket`; throws the error it carries. If the writer thread ends without answering
+    /// (it failed to start), throws its failure.
+    func waitForAnswer(_ ticket: Int) throws(TraceWriterError) {
+        condition.lock()
+        defer { condition.unlock() }
+        while answers[ticket] == nil && !writerEnded { condition.wait() }
+        if let answer = answers.removeValue(forKey: ticket) {
+            if let error = answer { throw error }
+            return
+        }
+        throw failure ?? ended
+    }
+
+    private var ended: TraceWriterError {
+        TraceWriterError(code: .closed, path: path, message: "the writer thread has ended")
+    }
+
+    /// The writer's first error, if it met one.
+    var currentFailure: TraceWriterError? {
+        condition.withLock { failure }
+    }
+
+    /// The most messages that were ever waiting at once.
+    var maximumQueueLength: Int {
+        condition.withLock { highWaterMark }
+    }
+
+    // MARK: - Writer side
+
+    /// The next message, waiting for one; nil if `deadline` passes first.
+    func receive(until deadline: Date?) -> WriterMessage? {
+        condition.lock()
+        defer { condition.unlock() }
+        while count == 0 {
+            if let deadline {
+                if !condition.wait(until: deadline) && count == 0 { return nil }
+            } else {
+                condition.wait()
+            }
+        }
+        let message = slots[head]
+        slots[head] = nil
+        head = (head + 1) % capacity
+        count -= 1
+        // A producer may be waiting for room.
+        condition.broadcast()
+        return message
+    }
+
+    /// Answers a synchronous request.
+    func answer(_ ticket: Int, with error: TraceWriterError?) {
+        condition.withLock {
+            answers[ticket] = .some(error)
+            condition.broadcast()
+        }
+    }
+
+    /// Records the writer's first error; later ones are consequences and are dropped.
+    func fail(_ error: TraceWriterError) {
+        condition.withLock {
+            if failure == nil { failure = error }
+            condition.broadcast()
+        }
+    }
+
+    /// Marks the writer thread as ended, waking everyone who waits on it.
+    func endWriter() {
+        condition.withLock {
+            writerEnded = true
+            condition.broadcast()
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+
+/// Moves a ``RunConfiguration`` through JSON objects: to flatten it into attributes, and to set swept keys.
+enum JSONSettings {
+    static func object(_ configuration: RunConfiguration) throws -> [String: Any] {
+        let data = try JSONEncoder().encode(configuration)
+        return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+    }
+
+    /// Every key with its value as text (lists as JSON), for run IDs and trace attributes.
+    static func flatten(_ configuration: RunConfiguration) throws -> [String: String] {
+        var result: [String: String] = [:]
+        for (key, value) in try object(configuration) {
+            result[key] = text(value)
+        }
+        return result
+    }
+
+    static func text(_ value: Any) -> String {
+        if let string = value as? String { return string }
+        // Numbers, booleans and lists as JSON writes them (`true`, `0.001`, `[128,128]`).
+        let data = (try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]))
+            ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// `configuration` with `key` set to the JSON value `value`.
+    static func setting(_ key: String, to value: Any, in configuration: RunConfiguration) throws -> RunConfiguration {
+        var object = try object(configuration)
+        object[key] = value
+        let data = try JSONSerialization.data(withJSONObject: object)
+        return try JSONDecoder().decode(RunConfiguration.self, from: data)
+    }
+}

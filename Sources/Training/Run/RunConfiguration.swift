@@ -1,0 +1,215 @@
+import Layers
+
+/// Every setting of one training run; the JSON keys (snake_case) are those of a sweep file.
+///
+/// Defaults make `normscope record --out run.h5` record something meaningful: the digits MLP (two hidden layers of
+/// 128, Adam at 1e-3, batch 64) long enough to overfit, evaluated every 50 steps.
+public struct RunConfiguration: Sendable, Codable, Hashable {
+    // MARK: - What is trained
+    /// `mlp`, `transformer` (classifier over feature vectors cut into tokens) or `char-lm` (causal character LM).
+    public var model: String = "mlp"
+    /// A bundled name (`digits`, `devils-dictionary`) or a file: `.csv`/`.csv.gz`, an IDX images file (its labels
+    /// file given by `labels`), or a text file for `char-lm`.
+    public var dataset: String = "digits"
+    /// The IDX labels file, when `dataset` is an IDX images file.
+    public var labels: String?
+    /// The CSV label column (negative counts from the end).
+    public var labelColumn: Int = -1
+    public var validFraction: Double = 0.2
+    public var testFraction: Double = 0.2
+
+    // MARK: - The normalization variant
+    public var preset: String = "layernorm"
+    /// Overrides of the preset's defaults; `nil` keeps the preset's.
+    public var convention: String?
+    public var epsilon: Double?
+    public var adanormScale: Double?
+    public var adanormK: Double?
+    public var adanormDetached: Bool?
+
+    // MARK: - Model shape
+    public var hidden: [Int] = [128, 128]
+    public var activation: String = "relu"
+    public var dropout: Double = 0
+    /// MLP: `before-activation` or `after-activation`; Transformer: `pre` or `post`.
+    public var placement: String?
+    public var width: Int = 64
+    public var heads: Int = 4
+    public var layers: Int = 2
+    public var ffn: Int = 128
+    public var context: Int = 64
+
+    // MARK: - Optimization
+    public var seed: Int = 0
+    public var steps: Int = 1500
+    public var batch: Int = 64
+    public var lr: Double = 1e-3
+    /// `adam`, `adamw` or `sgd`.
+    public var optimizer: String = "adam"
+    public var momentum: Double = 0.9
+    public var weightDecay: Double = 0
+    public var warmup: Int = 0
+    /// `constant`, `inverse-sqrt` or `cosine`.
+    public var schedule: String = "constant"
+    /// Clip the global gradient norm to this; 0 disables clipping.
+    public var clip: Double = 0
+    public var labelSmoothing: Double = 0
+
+    // MARK: - Recording
+    public var evalEvery: Int = 50
+    /// Rows of the training subset evaluated for the gap; 0 means as many as the validation set.
+    public var evalTrainSize: Int = 0
+    /// Record Φ(y)'s histogram every this many steps (it costs a scatter per element).
+    public var phiEvery: Int = 10
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case model, dataset, labels, labelColumn = "label_column", validFraction = "valid_fraction"
+        case testFraction = "test_fraction", preset, convention, epsilon, adanormScale = "adanorm_scale"
+        case adanormK = "adanorm_k", adanormDetached = "adanorm_detached", hidden, activation, dropout, placement
+        case width, heads, layers, ffn, context, seed, steps, batch, lr, optimizer, momentum
+        case weightDecay = "weight_decay", warmup, schedule, clip, labelSmoothing = "label_smoothing"
+        case evalEvery = "eval_every", evalTrainSize = "eval_train_size", phiEvery = "phi_every"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        var r = RunConfiguration()
+        func take<T: Decodable>(_ key: CodingKeys, _ path: WritableKeyPath<RunConfiguration, T>) throws {
+            if let value = try c.decodeIfPresent(T.self, forKey: key) { r[keyPath: path] = value }
+        }
+        func takeOptional<T: Decodable>(_ key: CodingKeys, _ path: WritableKeyPath<RunConfiguration, T?>) throws {
+            if let value = try c.decodeIfPresent(T.self, forKey: key) { r[keyPath: path] = value }
+        }
+        try take(.model, \.model)
+        try take(.dataset, \.dataset)
+        try takeOptional(.labels, \.labels)
+        try take(.labelColumn, \.labelColumn)
+        try take(.validFraction, \.validFraction)
+        try take(.testFraction, \.testFraction)
+        try take(.preset, \.preset)
+        try takeOptional(.convention, \.convention)
+        try takeOptional(.epsilon, \.epsilon)
+        try takeOptional(.adanormScale, \.adanormScale)
+        try takeOptional(.adanormK, \.adanormK)
+        try takeOptional(.adanormDetached, \.adanormDetached)
+        try take(.hidden, \.hidden)
+        try take(.activation, \.activation)
+        try take(.dropout, \.dropout)
+        try takeOptional(.placement, \.placement)
+        try take(.width, \.width)
+        try take(.heads, \.heads)
+        try take(.layers, \.layers)
+        try take(.ffn, \.ffn)
+        try take(.context, \.context)
+        try take(.seed, \.seed)
+        try take(.steps, \.steps)
+        try take(.batch, \.batch)
+        try take(.lr, \.lr)
+        try take(.optimizer, \.optimizer)
+        try take(.momentum, \.momentum)
+        try take(.weightDecay, \.weightDecay)
+        try take(.warmup, \.warmup)
+        try take(.schedule, \.schedule)
+        try take(.clip, \.clip)
+        try take(.labelSmoothing, \.labelSmoothing)
+        try take(.evalEvery, \.evalEvery)
+        try take(.evalTrainSize, \.evalTrainSize)
+        try take(.phiEvery, \.phiEvery)
+        self = r
+    }
+
+    /// Every JSON key a run setting can have.
+    public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
+
+    /// The normalization configuration: the preset's, with the overrides applied.
+    public func normConfiguration() throws(ConfigurationError) -> NormConfiguration {
+        guard let preset = NormPreset.named(preset) else {
+            throw ConfigurationError(key: "preset", message: "unknown preset '\(preset)'; valid: \(NormPreset.allNames)")
+        }
+        var c = preset.configuration
+        if let convention {
+            guard let value = SpreadConvention(rawValue: convention) else {
+                throw ConfigurationError(key: "convention", message: "unknown convention '\(convention)'; valid: torch, paper")
+            }
+            c.convention = value
+        }
+        if let epsilon { c.epsilon = epsilon }
+        if adanormScale != nil || adanormK != nil || adanormDetached != nil {
+            guard var a = c.adaptive else {
+                throw ConfigurationError(
+                    key: "adanorm_scale", message: "adanorm_scale/adanorm_k/adanorm_detached apply only to preset adanorm")
+            }
+            if let adanormScale { a.scale = adanormScale }
+            if let adanormK { a.slope = adanormK }
+            if let adanormDetached { a.detached = adanormDetached }
+            c.adaptive = a
+        }
+        return c
+    }
+
+    /// Checks every value, so that a typo fails before any training.
+    public func validate() throws(ConfigurationError) {
+        func check(_ ok: Bool, _ key: String, _ message: String) throws(ConfigurationError) {
+            if !ok { throw ConfigurationError(key: key, message: message) }
+        }
+        try check(["mlp", "transformer", "char-lm"].contains(model), "model",
+                  "unknown model '\(model)'; valid: mlp, transformer, char-lm")
+        _ = try normConfiguration()
+        try check(["relu", "gelu"].contains(activation), "activation", "unknown activation '\(activation)'; valid: relu, gelu")
+        try check(["adam", "adamw", "sgd"].contains(optimizer), "optimizer",
+                  "unknown optimizer '\(optimizer)'; valid: adam, adamw, sgd")
+        try check(["constant", "inverse-sqrt", "cosine"].contains(schedule), "schedule",
+                  "unknown schedule '\(schedule)'; valid: constant, inverse-sqrt, cosine")
+        if let placement {
+            let valid = model == "mlp" ? ["before-activation", "after-activation"] : ["pre", "post"]
+            try check(valid.contains(placement), "placement",
+                      "unknown placement '\(placement)' for model \(model); valid: \(valid.joined(separator: ", "))")
+        }
+        try check(steps > 0, "steps", "must be positive, got \(steps)")
+        try check(batch > 0, "batch", "must be positive, got \(batch)")
+        try check(lr > 0 && lr.isFinite, "lr", "must be a positive number, got \(lr)")
+        try check(evalEvery > 0, "eval_every", "must be positive, got \(evalEvery)")
+        try check(phiEvery > 0, "phi_every", "must be positive, got \(phiEvery)")
+        try check((0..<1).contains(dropout), "dropout", "must be in [0, 1), got \(dropout)")
+        try check(validFraction > 0 && testFraction >= 0 && validFraction + testFraction < 1, "valid_fraction",
+                  "valid_fraction > 0, test_fraction ≥ 0 and their sum < 1, got \(validFraction) and \(testFraction)")
+        try check(!hidden.isEmpty && hidden.allSatisfy { $0 > 0 }, "hidden", "must be a non-empty list of positive widths")
+        try check(width > 0 && heads > 0 && width % heads == 0, "heads", "width (\(width)) must be a multiple of heads (\(heads))")
+        try check(layers > 0 && ffn > 0 && context > 1, "layers", "layers, ffn must be positive and context > 1")
+        try check(warmup >= 0 && clip >= 0 && weightDecay >= 0, "warmup", "warmup, clip and weight_decay must be ≥ 0")
+        try check((0...1).contains(labelSmoothing), "label_smoothing", "must be in [0, 1], got \(labelSmoothing)")
+        if schedule == "inverse-sqrt" { try check(warmup >= 1, "warmup", "inverse-sqrt needs warmup ≥ 1") }
+    }
+
+    /// A short, unique-within-a-sweep run name: `<preset>-s<seed>` plus the swept values.
+    public func runID(sweptKeys: [String]) -> String {
+        var id = "\(preset)-s\(seed)"
+        let json = (try? JSONSettings.flatten(self)) ?? [:]
+        for key in sweptKeys.sorted() where key != "preset" && key != "seed" {
+            id += "-\(key)\(json[key] ?? "")"
+        }
+        return id
+    }
+}
+
+/// A configuration problem: the key and what is wrong with it, with the valid values.
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+    /// The offending key (or `file` for the file itself).
+    public var key: String
+    /// What is wrong, with the valid choices.
+    public var message: String
+    /// The file the key came from, when there is one.
+    public var file: String?
+
+    public init(key: String, message: String, file: String? = nil) {
+        self.key = key
+        self.message = message
+        self.file = file
+    }
+
+    public var description: String {
+        (file.map { "\($0): " } ?? "") + "\(key): \(message)"
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import Tensors
+
+/// A run's data, loaded, split and (for features) standardized on the training part.
+enum RunData {
+    case classification(DataSplits<ClassificationDataset>)
+    case text(DataSplits<TextCorpus>, vocabularySize: Int)
+
+    /// The split seed is fixed rather than the run's, so every run of a sweep sees the same split and gaps are
+    /// comparable across seeds; the run's seed drives initialization, dropout and minibatch order.
+    static let splitSeed: UInt64 = 20_191_107
+
+    /// What decides a run's data: runs that agree on it share one loaded copy.
+    static func key(_ c: RunConfiguration) -> String {
+        [c.model == "char-lm" ? "text" : "features", c.dataset, c.labels ?? "", "\(c.labelColumn)",
+         "\(c.validFraction)", "\(c.testFraction)"].joined(separator: "|")
+    }
+
+    static func load(_ c: RunConfiguration) throws -> RunData {
+        if c.model == "char-lm" {
+            let corpus: TextCorpus =
+                c.dataset == "devils-dictionary" ? try BundledDataset.devilsDictionary() : try TextLoader.load(path: c.dataset)
+            return .text(
+                corpus.split(validFraction: c.validFraction, testFraction: c.testFraction),
+                vocabularySize: corpus.vocabulary.count)
+        }
+        let dataset: ClassificationDataset
+        switch c.dataset {
+        case "digits":
+            dataset = try BundledDataset.digits()
+        case "devils-dictionary":
+            throw ConfigurationError(key: "dataset", message: "devils-dictionary is a text corpus; use it with model char-lm")
+        case let path where c.labels != nil:
+            dataset = try IDXLoader.load(imagesPath: path, labelsPath: c.labels!)
+        case let path:
+            dataset = try CSVLoader.load(path: path, options: CSVOptions(labelColumn: c.labelColumn))
+        }
+        let splits = dataset.split(validFraction: c.validFraction, testFraction: c.testFraction, seed: splitSeed)
+        let standardization = FeatureStandardization(fitting: splits.train)
+        return .classification(
+            DataSplits(
+                train: standardization.apply(to: splits.train), valid: standardization.apply(to: splits.valid),
+                test: standardization.apply(to: splits.test)))
+    }
+}

@@ -1,0 +1,36 @@
+import Layers
+import Recording
+
+/// Where a trainer sends what it measures: the trace writer in `normscope record`, an array in tests.
+public protocol RunSink: AnyObject {
+    /// A run starts; `normLayers` are the model's normalization layers in forward order.
+    func begin(id: String, configuration: RunConfiguration, normLayers: [NormLayerSummary]) throws
+    /// One training step: its scalars, one row per norm layer, and Φ(y) for adaptive layers on Φ steps.
+    func step(_ row: StepRow, norms: [NormStepRow], phi: [PhiRecord]) throws
+    /// One evaluation.
+    func evaluation(_ row: EvaluationRow) throws
+    /// The run ended.
+    func finish(_ outcome: RunOutcome) throws
+}
+
+/// A model's normalization layer as the trace describes it.
+public struct NormLayerSummary: Sendable, Equatable {
+    /// The layer's stable name, such as `hidden1.norm`.
+    public var name: String
+    /// H.
+    public var width: Int
+    /// The Φ(y) histogram's bins, for adaptive layers.
+    public var phiBins: PhiBins?
+}
+
+/// How a run ended.
+public struct RunOutcome: Sendable, Equatable {
+    /// `completed`, `diverged` or `interrupted`.
+    public var status: String
+    /// Steps completed.
+    public var completedSteps: Int
+    /// The step whose loss or gradient was not finite, for diverged runs.
+    public var divergedAtStep: Int?
+    /// Wall-clock seconds.
+    public var seconds: Double
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import Training
+
+/// The flags of `normscope record` that override a run setting; each has the default of ``RunConfiguration``.
+struct RunOptions: ParsableArguments {
+    @Option(help: "Model: mlp, transformer (a classifier over feature vectors cut into tokens) or char-lm.")
+    var model: String?
+
+    @Option(help: "A bundled dataset (digits, devils-dictionary) or a file: .csv[.gz], an IDX images file (with --labels), or text for char-lm.")
+    var dataset: String?
+
+    @Option(help: "The IDX labels file, when --dataset is an IDX images file.")
+    var labels: String?
+
+    @Option(help: "Comma-separated normalization presets: layernorm, layernorm-simple, detachnorm, detach-mean, detach-std, adanorm, rmsnorm, none.")
+    var presets: String?
+
+    @Option(help: "Seeds per preset: a count N (seeds 0..N-1).")
+    var seeds: Int?
+
+    @Option(help: "Training steps per run.")
+    var steps: Int?
+
+    @Option(help: "Minibatch size (examples, or sequences for char-lm).")
+    var batch: Int?
+
+    @Option(help: "Peak learning rate.")
+    var lr: Double?
+
+    @Option(name: .customLong("eval-every"), help: "Evaluate on the validation set and a training subset every N steps.")
+    var evalEvery: Int?
+
+    /// The run keys these flags set, as JSON values.
+    var overrides: [String: Any] {
+        var values: [String: Any] = [:]
+        if let model { values["model"] = model }
+        if let dataset { values["dataset"] = dataset }
+        if let labels { values["labels"] = labels }
+        if let steps { values["steps"] = steps }
+        if let batch { values["batch"] = batch }
+        if let lr { values["lr"] = lr }
+        if let evalEvery { values["eval_every"] = evalEvery }
+        return values
+    }
+
+    /// The sweep these flags describe on top of `file`'s (or the defaults).
+    func sweep(file: String?) throws -> SweepConfiguration {
+        var object: [String: Any] = [:]
+        let name = file ?? "command line"
+        if let file {
+            let data: Data
+            do {
+                data = try Data(contentsOf: URL(fileURLWithPath: file))
+            } catch {
+                throw ValidationError("\(file): cannot read the sweep file (\(error.localizedDescription))")
+            }
+            // Parse once strictly for the file's own errors, then merge the flags over it.
+            _ = try SweepConfiguration.parse(data, file: file)
+            object = (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+        }
+        for (key, value) in overrides { object[key] = value }
+        if let presets {
+            object["presets"] = presets.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        }
+        if let seeds { object["seeds"] = seeds }
+        let data = try JSONSerialization.data(withJSONObject: object)
+        return try SweepConfiguration.parse(data, file: name)
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+import Training
+
+@Suite("Sweep configuration")
+struct SweepConfigurationTests {
+    private func parse(_ json: String) throws(ConfigurationError) -> SweepConfiguration {
+        try SweepConfiguration.parse(Data(json.utf8), file: "sweep.json")
+    }
+
+    @Test("presets × grid × seeds expand in a stable order with the base settings")
+    func expansion() throws {
+        let sweep = try parse(
+            #"{"steps": 20, "presets": ["layernorm", "adanorm"], "seeds": 2, "grid": {"lr": [0.01, 0.001]}}"#)
+        let runs = try sweep.runs()
+        #expect(runs.count == 8)
+        #expect(runs.map(\.preset) == Array(repeating: "layernorm", count: 4) + Array(repeating: "adanorm", count: 4))
+        #expect(runs.prefix(4).map(\.lr) == [0.01, 0.01, 0.001, 0.001])
+        #expect(runs.prefix(4).map(\.seed) == [0, 1, 0, 1])
+        #expect(runs.allSatisfy { $0.steps == 20 })
+        let ids = runs.map { $0.runID(sweptKeys: sweep.sweptKeys) }
+        #expect(Set(ids).count == 8 && ids[0] == "layernorm-s0-lr0.01")
+    }
+
+    @Test("an unknown key is an error that names it and lists the valid keys")
+    func unknownKey() {
+        #expect {
+            _ = try parse(#"{"learning_rate": 0.1}"#)
+        } throws: { error in
+            let text = "\(error)"
+            return text.hasPrefix("sweep.json: learning_rate: unknown key") && text.contains("lr") && text.contains("presets")
+        }
+    }
+
+    @Test("an unknown value names the key and the valid values", arguments: [
+        (#"{"presets": ["layernorm", "batchnorm"]}"#, "preset", "layernorm-simple"),
+        (#"{"optimizer": "rmsprop"}"#, "optimizer", "adamw"),
+        (#"{"model": "cnn"}"#, "model", "char-lm"),
+        (#"{"steps": 0}"#, "steps", "positive"),
+        (#"{"grid": {"colour": [1]}}"#, "grid.colour", "not a sweepable"),
+        (#"{"lr": "fast"}"#, "lr", "wrong type"),
+        (#"{"adanorm_scale": 1.5}"#, "adanorm_scale", "only to preset adanorm"),
+    ])
+    func badValue(json: String, key: String, hint: String) {
+        #expect {
+            _ = try parse(json)
+        } throws: { error in
+            guard let error = error as? ConfigurationError else { return false }
+            return error.key == key && error.message.contains(hint) && error.file == "sweep.json"
+        }
+    }
+
+    @Test("not JSON, and a JSON array, are one-line errors about the file")
+    func badFile() {
+        for text in ["{steps: 3", "[1, 2]"] {
+            #expect(throws: ConfigurationError.self) { _ = try parse(text) }
+        }
+    }
+
+    @Test("shards partition the runs: every run in exactly one shard")
+    func shards() throws {
+        let sweep = try parse(#"{"presets": ["layernorm", "adanorm", "none"], "seeds": 3}"#)
+        let all = try sweep.runs()
+        let shards = try (0..<4).map { try sweep.shard($0, of: 4) }
+        #expect(shards.map(\.count).reduce(0, +) == all.count)
+        #expect(Set(shards.flatMap { $0 }.map { $0.runID(sweptKeys: []) }) == Set(all.map { $0.runID(sweptKeys: []) }))
+        #expect(throws: ConfigurationError.self) { _ = try sweep.shard(4, of: 4) }
+    }
+
+    @Test("overrides reach the norm configuration")
+    func normOverrides() throws {
+        var c = RunConfiguration()
+        c.preset = "adanorm"
+        c.adanormScale = 1.5
+        c.convention = "torch"
+        c.epsilon = 1e-6
+        let norm = try c.normConfiguration()
+        #expect(norm.adaptive?.scale == 1.5 && norm.convention == .torch && norm.epsilon == 1e-6)
+    }
+}
