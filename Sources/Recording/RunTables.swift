@@ -7,12 +7,15 @@ final class RunTables {
 
     /// What the run was begun with.
     let run: RunDescription
+    /// `runs/<id>`.
     let group: Group
     /// `steps` and `step`, and every layer's `grad`: always the same number of rows, written together.
     let steps: AppendBuffer<StepRow>
+    /// The `step` coordinate.
     let stepScale: AppendBuffer<Int64>
     /// `evals` and `eval_step`.
     let evaluations: AppendBuffer<EvaluationRow>
+    /// The `eval_step` coordinate.
     let evaluationScale: AppendBuffer<Int64>
     /// One per normalization layer, in model order.
     let layers: [LayerTables]
@@ -104,12 +107,14 @@ final class RunTables {
         for layer in layers { try layer.phi?.write() }
     }
 
+    /// `steps`, `step` and every `grad`, always together.
     private func writeStepTables() throws(HDF5Error) {
         try steps.write()
         try stepScale.write()
         for layer in layers { try layer.grad.write() }
     }
 
+    /// `evals` and `eval_step`, together.
     private func writeEvaluationTables() throws(HDF5Error) {
         try evaluations.write()
         try evaluationScale.write()
@@ -150,10 +155,14 @@ struct RunOutcome: Sendable {
 final class LayerTables {
     typealias Names = TraceFormat.Names
 
+    /// `norms/<layer>`.
     let group: Group
+    /// The per-step gradient statistics, aligned with the run's `steps`.
     let grad: AppendBuffer<NormStepRow>
+    /// The Φ(y) datasets of an adaptive layer.
     let phi: PhiTables?
 
+    /// Creates the layer's group, attributes and datasets; `grad` gets the run's `step` as its scale.
     init(
         in norms: Group, layer: NormLayerDescription, index: Int, stepScale: Dataset, layout: DatasetLayout
     ) throws(HDF5Error) {
@@ -170,6 +179,7 @@ final class LayerTables {
         }
     }
 
+    /// Closes the layer's datasets and group.
     func close() throws(HDF5Error) {
         try grad.dataset.close()
         try phi?.close()
@@ -182,12 +192,16 @@ final class LayerTables {
 final class PhiTables {
     typealias Names = TraceFormat.Names
 
+    /// `phi`.
     let rows: AppendBuffer<PhiStepRow>
+    /// `phi_hist`, `bins + 2` columns per row.
     let histogram: AppendBuffer<Int64>
+    /// `phi_step`, the coordinate of both.
     let scale: AppendBuffer<Int64>
     private let edges: Dataset
     private let bins: Dataset
 
+    /// Creates the Φ datasets of a layer with histogram bin edges `edges`.
     init(in group: Group, edges: [Double], layout: DatasetLayout) throws(HDF5Error) {
         let columns = edges.count + 1
         let rowsDataset = try group.createDataset(Names.phi, of: PhiStepRow.self, shape: [0], layout: layout)
@@ -214,18 +228,21 @@ final class PhiTables {
         scale = AppendBuffer(scaleDataset)
     }
 
+    /// Buffers one step's Φ summary and histogram.
     func add(_ record: PhiRecord) {
         rows.add(record.row)
         histogram.add(row: record.counts)
         scale.add(record.row.step)
     }
 
+    /// Appends the pending rows of `phi`, `phi_hist` and `phi_step` together.
     func write() throws(HDF5Error) {
         try rows.write()
         try histogram.write()
         try scale.write()
     }
 
+    /// Closes the Φ datasets.
     func close() throws(HDF5Error) {
         try rows.dataset.close()
         try histogram.dataset.close()

@@ -60,6 +60,8 @@ final class TraceFileWriter {
 
     // MARK: - Start
 
+    /// Creates the file with its root attributes (and, declared up front, its runs), starts SWMR in live mode,
+    /// and flushes, so that the file is a valid empty trace before the first step.
     private func start() throws(TraceWriterError) {
         let path = configuration.path
         let file: File
@@ -93,6 +95,7 @@ final class TraceFileWriter {
         }
     }
 
+    /// The root attributes of format v1 and the empty `/runs` group.
     private func writeRootAttributes(_ file: File) throws(HDF5Error) {
         for key in configuration.rootAttributes.keys.sorted() {
             try file.setAttributeValue(key, configuration.rootAttributes[key]!)
@@ -115,6 +118,7 @@ final class TraceFileWriter {
         return formatter.string(from: date)
     }
 
+    /// The layout of every appendable dataset: chunked along the step axis, shuffle + deflate.
     private var layout: DatasetLayout {
         .appendable(
             chunkRows: configuration.chunkRows,
@@ -133,6 +137,7 @@ final class TraceFileWriter {
 
     // MARK: - The loop
 
+    /// Handles messages until `.close`. Between messages, waits no longer than the next interval flush.
     private func loop() {
         while true {
             guard let message = channel.receive(until: flushDeadline) else {
@@ -163,10 +168,12 @@ final class TraceFileWriter {
         return Date(timeIntervalSinceNow: max(0, remaining))
     }
 
+    /// A duration in seconds, for `Date` arithmetic.
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 
+    /// Applies one message while the writer is healthy; an HDF5 error turns into the writer's sticky failure.
     private func handle(_ message: WriterMessage) {
         switch message {
         case .begin(let index, let run, let ticket):
@@ -221,14 +228,15 @@ final class TraceFileWriter {
         }
     }
 
+    /// Creates run `index` (or, in live mode, marks the declared one begun).
     private func begin(index: Int, run: RunDescription) throws(HDF5Error) {
         if index < runs.count, let declared = runs[index] {
-            // Live mode: created at start, before SWMR began.
+            // Declared runs were created at start (in live mode, before SWMR began).
             declared.isBegun = true
             return
         }
-        precondition(index == runs.count, "runs are begun in index order")
-        runs.append(nil)
+        // Two threads beginning runs at once may deliver the later index first.
+        while runs.count <= index { runs.append(nil) }
         let tables = try RunTables(in: file!, run: run, layout: layout)
         tables.isBegun = true
         runs[index] = tables
@@ -251,6 +259,7 @@ final class TraceFileWriter {
 
     // MARK: - Flushing
 
+    /// Flushes when `flushEvery` steps or `flushInterval` have passed since the last flush, and rows are waiting.
     private func flushIfDue() throws(HDF5Error) {
         guard isDirty, !hasFailed else { return }
         let intervalPassed = Self.seconds(ContinuousClock.now - lastFlush) >= configuration.flushIntervalSeconds
@@ -269,6 +278,8 @@ final class TraceFileWriter {
 
     // MARK: - Closing
 
+    /// Writes every pending row, marks unfinished runs "interrupted" (normal mode), flushes and closes every object
+    /// and the file; in live mode then writes the statuses. Every failure is recorded, none is thrown.
     private func close() {
         guard let file else { return }
         if !hasFailed {
@@ -298,6 +309,7 @@ final class TraceFileWriter {
         runs = []
     }
 
+    /// The outcome of a run the trainer never finished: its recorded steps, or 0 if it never began.
     private func interruptedOutcome(_ run: RunTables) -> RunOutcome {
         RunOutcome(status: .interrupted, divergedAtStep: nil, completedSteps: run.isBegun ? run.recordedSteps : 0)
     }

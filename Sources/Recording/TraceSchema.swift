@@ -59,6 +59,7 @@ public enum TraceSchema {
         return true
     }
 
+    /// A run group: its attributes, its tables and their coordinates, and each layer listed in `norm_layers`.
     private static func checkRun(_ run: Group, _ report: inout Report) {
         report.requireJSONAttribute(run, Names.config)
         if let status = report.requireAttribute(run, Names.status, as: String.self), RunStatus(rawValue: status) == nil
@@ -86,6 +87,7 @@ public enum TraceSchema {
         }
     }
 
+    /// A layer group: its attributes, `grad` aligned with the run's steps, and the Φ datasets if any of them exist.
     private static func checkLayer(_ layer: Group, stepRows: Int?, _ report: inout Report) {
         report.requireAttribute(layer, Names.layerIndex, as: Int64.self)
         report.requireAttribute(layer, Names.width, as: Int64.self)
@@ -122,22 +124,27 @@ public enum TraceSchema {
 private struct Report {
     var problems: [String] = []
 
+    /// Records a problem of `node`.
     mutating func add(_ node: some Node, _ problem: String) {
         problems.append("\(node.objectPath): \(problem)")
     }
 
+    /// Records that `node` could not be read, with HDF5's reason.
     mutating func add(_ node: some Node, _ error: HDF5Error) {
         problems.append("\(node.objectPath): cannot be read: \(error.message) [\(error.operation)]")
     }
 
+    /// The absolute path of `name` inside `parent`, for problems about objects that could not be opened.
     func path(_ parent: some Node, _ name: String) -> String {
         parent.objectPath == "/" ? "/" + name : parent.objectPath + "/" + name
     }
 
+    /// Whether `name` exists in `parent`; an unreadable link counts as missing (and is reported where it is needed).
     func exists(_ parent: some Container, _ name: String) -> Bool {
         do { return try parent.exists(name) } catch { return false }
     }
 
+    /// An attribute that must exist and read as `Value`.
     @discardableResult
     mutating func requireAttribute<Value: AttributeConvertible>(
         _ node: some Node, _ name: String, as type: Value.Type
@@ -154,6 +161,7 @@ private struct Report {
         }
     }
 
+    /// A string attribute that must hold valid JSON.
     mutating func requireJSONAttribute(_ node: some Node, _ name: String) {
         guard let text = requireAttribute(node, name, as: String.self) else { return }
         if !RunDescription.isJSON(text) {
@@ -161,6 +169,7 @@ private struct Report {
         }
     }
 
+    /// A string attribute that must hold JSON decoding as `Value`.
     mutating func requireJSONAttribute<Value: Decodable>(
         _ node: some Node, _ name: String, as type: Value.Type
     ) -> Value? {
@@ -171,6 +180,7 @@ private struct Report {
         }
     }
 
+    /// A group that must exist.
     mutating func group(_ parent: some Container, _ name: String) -> Group? {
         do {
             switch try parent.kind(of: name) {
@@ -189,6 +199,7 @@ private struct Report {
         }
     }
 
+    /// The names in a group, or none if they cannot be listed.
     mutating func children(of group: some Container) -> [String] {
         do { return try group.children() } catch {
             add(group, error)
