@@ -167,15 +167,14 @@ enum NormKernel {
     static func backwardSpecialized<S: MatrixScalar>(
         _ plan: NormPlan, _ buffers: NormBuffers<S>, rows: Range<Int>, affine: AffineGradientAccumulator<S>?
     ) {
-        func run<T: MatrixScalar>(_: T.Type) {
-            backward(
-                plan, unsafeBitCast(buffers, to: NormBuffers<T>.self), rows: rows,
-                affine: affine.map { unsafeDowncast($0, to: AffineGradientAccumulator<T>.self) })
-        }
         if S.self == Float.self {
-            run(Float.self)
+            backward(
+                plan, unsafeBitCast(buffers, to: NormBuffers<Float>.self), rows: rows,
+                affine: affine.map { unsafeDowncast($0, to: AffineGradientAccumulator<Float>.self) })
         } else if S.self == Double.self {
-            run(Double.self)
+            backward(
+                plan, unsafeBitCast(buffers, to: NormBuffers<Double>.self), rows: rows,
+                affine: affine.map { unsafeDowncast($0, to: AffineGradientAccumulator<Double>.self) })
         } else {
             backward(plan, buffers, rows: rows, affine: affine)
         }
