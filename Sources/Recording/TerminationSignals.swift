@@ -55,6 +55,13 @@ public enum TerminationSignals {
         let flags = SignalFlags.shared
         flags.received.store(0, ordering: .sequentiallyConsistent)
         flags.exitOnRepeat.store(exitOnRepeat, ordering: .sequentiallyConsistent)
+        // A parent may start us with these signals blocked (Foundation's Process inherits the spawning thread's
+        // mask); a handler that never runs would make Ctrl-C do nothing, so unblock them for this thread, whose
+        // mask the threads started later inherit.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for signal in TerminationSignal.allCases { sigaddset(&unblock, signal.rawValue) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         for signal in TerminationSignal.allCases {
             setAction(for: signal.rawValue) { number in
                 // Async-signal-safe only: atomics and _exit.

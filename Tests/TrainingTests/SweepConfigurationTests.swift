@@ -28,19 +28,22 @@ struct SweepConfigurationTests {
             _ = try parse(#"{"learning_rate": 0.1}"#)
         } throws: { error in
             let text = "\(error)"
-            return text.hasPrefix("sweep.json: learning_rate: unknown key") && text.contains("lr") && text.contains("presets")
+            return text.hasPrefix("sweep.json: learning_rate: unknown key") && text.contains("lr")
+                && text.contains("presets")
         }
     }
 
-    @Test("an unknown value names the key and the valid values", arguments: [
-        (#"{"presets": ["layernorm", "batchnorm"]}"#, "preset", "layernorm-simple"),
-        (#"{"optimizer": "rmsprop"}"#, "optimizer", "adamw"),
-        (#"{"model": "cnn"}"#, "model", "char-lm"),
-        (#"{"steps": 0}"#, "steps", "positive"),
-        (#"{"grid": {"colour": [1]}}"#, "grid.colour", "not a sweepable"),
-        (#"{"lr": "fast"}"#, "lr", "wrong type"),
-        (#"{"adanorm_scale": 1.5}"#, "adanorm_scale", "only to preset adanorm"),
-    ])
+    @Test(
+        "an unknown value names the key and the valid values",
+        arguments: [
+            (#"{"presets": ["layernorm", "batchnorm"]}"#, "preset", "layernorm-simple"),
+            (#"{"optimizer": "rmsprop"}"#, "optimizer", "adamw"),
+            (#"{"model": "cnn"}"#, "model", "char-lm"),
+            (#"{"steps": 0}"#, "steps", "positive"),
+            (#"{"grid": {"colour": [1]}}"#, "grid.colour", "not a sweepable"),
+            (#"{"lr": "fast"}"#, "lr", "wrong type"),
+            (#"{"adanorm_scale": 1.5}"#, "adanorm_scale", "only to preset adanorm"),
+        ])
     func badValue(json: String, key: String, hint: String) {
         #expect {
             _ = try parse(json)

@@ -43,7 +43,8 @@ struct EvaluationSets {
             let subset = Array(random.permutation(count: splits.train.count).prefix(min(size, splits.train.count)))
             func batches(_ set: ClassificationDataset, _ indices: [Int]) -> [(ModelInput<Float>, [Int])] {
                 stride(from: 0, to: indices.count, by: Self.batchRows).map { start in
-                    let (features, labels) = set.rows(Array(indices[start..<min(start + Self.batchRows, indices.count)]))
+                    let (features, labels) = set.rows(
+                        Array(indices[start..<min(start + Self.batchRows, indices.count)]))
                     return (.features(features), labels)
                 }
             }
@@ -57,7 +58,9 @@ struct EvaluationSets {
                 let count = windows.inputs.count / length
                 return stride(from: 0, to: count, by: perBatch).map { first in
                     let range = (first * length)..<(min(first + perBatch, count) * length)
-                    return (.tokens(Array(windows.inputs[range]), sequenceLength: length), Array(windows.targets[range]))
+                    return (
+                        .tokens(Array(windows.inputs[range]), sequenceLength: length), Array(windows.targets[range])
+                    )
                 }
             }
             // At most 64 windows each: enough for a stable loss, cheap enough to evaluate often.

@@ -19,7 +19,8 @@ enum JSONSettings {
     static func text(_ value: Any) -> String {
         if let string = value as? String { return string }
         // Numbers, booleans and lists as JSON writes them (`true`, `0.001`, `[128,128]`).
-        let data = (try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]))
+        let data =
+            (try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]))
             ?? Data()
         return String(decoding: data, as: UTF8.self)
     }

@@ -126,12 +126,14 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
     /// The normalization configuration: the preset's, with the overrides applied.
     public func normConfiguration() throws(ConfigurationError) -> NormConfiguration {
         guard let preset = NormPreset.named(preset) else {
-            throw ConfigurationError(key: "preset", message: "unknown preset '\(preset)'; valid: \(NormPreset.allNames)")
+            throw ConfigurationError(
+                key: "preset", message: "unknown preset '\(preset)'; valid: \(NormPreset.allNames)")
         }
         var c = preset.configuration
         if let convention {
             guard let value = SpreadConvention(rawValue: convention) else {
-                throw ConfigurationError(key: "convention", message: "unknown convention '\(convention)'; valid: torch, paper")
+                throw ConfigurationError(
+                    key: "convention", message: "unknown convention '\(convention)'; valid: torch, paper")
             }
             c.convention = value
         }
@@ -139,7 +141,8 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
         if adanormScale != nil || adanormK != nil || adanormDetached != nil {
             guard var a = c.adaptive else {
                 throw ConfigurationError(
-                    key: "adanorm_scale", message: "adanorm_scale/adanorm_k/adanorm_detached apply only to preset adanorm")
+                    key: "adanorm_scale",
+                    message: "adanorm_scale/adanorm_k/adanorm_detached apply only to preset adanorm")
             }
             if let adanormScale { a.scale = adanormScale }
             if let adanormK { a.slope = adanormK }
@@ -154,18 +157,24 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
         func check(_ ok: Bool, _ key: String, _ message: String) throws(ConfigurationError) {
             if !ok { throw ConfigurationError(key: key, message: message) }
         }
-        try check(["mlp", "transformer", "char-lm"].contains(model), "model",
-                  "unknown model '\(model)'; valid: mlp, transformer, char-lm")
+        try check(
+            ["mlp", "transformer", "char-lm"].contains(model), "model",
+            "unknown model '\(model)'; valid: mlp, transformer, char-lm")
         _ = try normConfiguration()
-        try check(["relu", "gelu"].contains(activation), "activation", "unknown activation '\(activation)'; valid: relu, gelu")
-        try check(["adam", "adamw", "sgd"].contains(optimizer), "optimizer",
-                  "unknown optimizer '\(optimizer)'; valid: adam, adamw, sgd")
-        try check(["constant", "inverse-sqrt", "cosine"].contains(schedule), "schedule",
-                  "unknown schedule '\(schedule)'; valid: constant, inverse-sqrt, cosine")
+        try check(
+            ["relu", "gelu"].contains(activation), "activation", "unknown activation '\(activation)'; valid: relu, gelu"
+        )
+        try check(
+            ["adam", "adamw", "sgd"].contains(optimizer), "optimizer",
+            "unknown optimizer '\(optimizer)'; valid: adam, adamw, sgd")
+        try check(
+            ["constant", "inverse-sqrt", "cosine"].contains(schedule), "schedule",
+            "unknown schedule '\(schedule)'; valid: constant, inverse-sqrt, cosine")
         if let placement {
             let valid = model == "mlp" ? ["before-activation", "after-activation"] : ["pre", "post"]
-            try check(valid.contains(placement), "placement",
-                      "unknown placement '\(placement)' for model \(model); valid: \(valid.joined(separator: ", "))")
+            try check(
+                valid.contains(placement), "placement",
+                "unknown placement '\(placement)' for model \(model); valid: \(valid.joined(separator: ", "))")
         }
         try check(steps > 0, "steps", "must be positive, got \(steps)")
         try check(batch > 0, "batch", "must be positive, got \(batch)")
@@ -173,10 +182,14 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
         try check(evalEvery > 0, "eval_every", "must be positive, got \(evalEvery)")
         try check(phiEvery > 0, "phi_every", "must be positive, got \(phiEvery)")
         try check((0..<1).contains(dropout), "dropout", "must be in [0, 1), got \(dropout)")
-        try check(validFraction > 0 && testFraction >= 0 && validFraction + testFraction < 1, "valid_fraction",
-                  "valid_fraction > 0, test_fraction ≥ 0 and their sum < 1, got \(validFraction) and \(testFraction)")
-        try check(!hidden.isEmpty && hidden.allSatisfy { $0 > 0 }, "hidden", "must be a non-empty list of positive widths")
-        try check(width > 0 && heads > 0 && width % heads == 0, "heads", "width (\(width)) must be a multiple of heads (\(heads))")
+        try check(
+            validFraction > 0 && testFraction >= 0 && validFraction + testFraction < 1, "valid_fraction",
+            "valid_fraction > 0, test_fraction ≥ 0 and their sum < 1, got \(validFraction) and \(testFraction)")
+        try check(
+            !hidden.isEmpty && hidden.allSatisfy { $0 > 0 }, "hidden", "must be a non-empty list of positive widths")
+        try check(
+            width > 0 && heads > 0 && width % heads == 0, "heads",
+            "width (\(width)) must be a multiple of heads (\(heads))")
         try check(layers > 0 && ffn > 0 && context > 1, "layers", "layers, ffn must be positive and context > 1")
         try check(warmup >= 0 && clip >= 0 && weightDecay >= 0, "warmup", "warmup, clip and weight_decay must be ≥ 0")
         try check((0...1).contains(labelSmoothing), "label_smoothing", "must be in [0, 1], got \(labelSmoothing)")

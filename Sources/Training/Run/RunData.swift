@@ -12,14 +12,17 @@ enum RunData {
 
     /// What decides a run's data: runs that agree on it share one loaded copy.
     static func key(_ c: RunConfiguration) -> String {
-        [c.model == "char-lm" ? "text" : "features", c.dataset, c.labels ?? "", "\(c.labelColumn)",
-         "\(c.validFraction)", "\(c.testFraction)"].joined(separator: "|")
+        [
+            c.model == "char-lm" ? "text" : "features", c.dataset, c.labels ?? "", "\(c.labelColumn)",
+            "\(c.validFraction)", "\(c.testFraction)",
+        ].joined(separator: "|")
     }
 
     static func load(_ c: RunConfiguration) throws -> RunData {
         if c.model == "char-lm" {
             let corpus: TextCorpus =
-                c.dataset == "devils-dictionary" ? try BundledDataset.devilsDictionary() : try TextLoader.load(path: c.dataset)
+                c.dataset == "devils-dictionary"
+                ? try BundledDataset.devilsDictionary() : try TextLoader.load(path: c.dataset)
             return .text(
                 corpus.split(validFraction: c.validFraction, testFraction: c.testFraction),
                 vocabularySize: corpus.vocabulary.count)
@@ -29,7 +32,8 @@ enum RunData {
         case "digits":
             dataset = try BundledDataset.digits()
         case "devils-dictionary":
-            throw ConfigurationError(key: "dataset", message: "devils-dictionary is a text corpus; use it with model char-lm")
+            throw ConfigurationError(
+                key: "dataset", message: "devils-dictionary is a text corpus; use it with model char-lm")
         case let path where c.labels != nil:
             dataset = try IDXLoader.load(imagesPath: path, labelsPath: c.labels!)
         case let path:

@@ -44,13 +44,17 @@ public struct SweepConfiguration: Sendable {
         } catch {
             throw fail("file", "not valid JSON (\(error.localizedDescription))")
         }
-        guard var object = parsed as? [String: Any] else { throw fail("file", "expected a JSON object at the top level") }
+        guard var object = parsed as? [String: Any] else {
+            throw fail("file", "expected a JSON object at the top level")
+        }
         for key in object.keys.sorted() where !keys.contains(key) {
             throw fail(key, "unknown key; valid keys: \(keys.sorted().joined(separator: ", "))")
         }
         var presets: [String] = []
         if let value = object.removeValue(forKey: "presets") {
-            guard let list = value as? [String], !list.isEmpty else { throw fail("presets", "expected a non-empty list of names") }
+            guard let list = value as? [String], !list.isEmpty else {
+                throw fail("presets", "expected a non-empty list of names")
+            }
             presets = list
         }
         var seeds: [Int] = []
@@ -68,7 +72,9 @@ public struct SweepConfiguration: Sendable {
             guard let swept = value as? [String: Any] else { throw fail("grid", "expected an object of key: [values]") }
             for key in swept.keys.sorted() {
                 guard RunConfiguration.keys.contains(key), key != "preset", key != "seed" else {
-                    throw fail("grid.\(key)", "not a sweepable run key; valid: \(RunConfiguration.keys.sorted().joined(separator: ", "))")
+                    throw fail(
+                        "grid.\(key)",
+                        "not a sweepable run key; valid: \(RunConfiguration.keys.sorted().joined(separator: ", "))")
                 }
                 guard let values = swept[key] as? [Any], !values.isEmpty else {
                     throw fail("grid.\(key)", "expected a non-empty list of values")
@@ -103,7 +109,8 @@ public struct SweepConfiguration: Sendable {
             var next: [RunConfiguration] = []
             for point in points {
                 for value in values {
-                    let json = (try? JSONSerialization.jsonObject(with: Data(value.utf8), options: .fragmentsAllowed))
+                    let json =
+                        (try? JSONSerialization.jsonObject(with: Data(value.utf8), options: .fragmentsAllowed))
                         ?? value
                     do {
                         next.append(try JSONSettings.setting(key, to: json, in: point))

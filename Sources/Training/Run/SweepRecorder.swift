@@ -18,6 +18,9 @@ public final class SweepRecorder {
         public var commandLine: [String]
         /// Record slice `index` of `count` of the sweep.
         public var shard: (index: Int, count: Int)
+        /// Single-writer/multiple-reader mode, so readers (h5py `swmr=True`) can follow the trace while it is
+        /// written; after a crash such a file needs `h5clear -s` (or an SWMR reader) to open.
+        public var live = false
 
         public init(output: String, overwrite: Bool, flushEvery: Int, commandLine: [String], shard: (Int, Int)) {
             self.output = output
@@ -65,10 +68,15 @@ public final class SweepRecorder {
         }
         let writer = try TraceWriter(
             path: options.output, overwrite: options.overwrite, commandLine: options.commandLine.joined(separator: " "),
-            sweepConfigurationJSON: sweepJSON(), rootAttributes: [
+            sweepConfigurationJSON: sweepJSON(),
+            rootAttributes: [
                 "shard": .string("\(options.shard.index)/\(options.shard.count)"),
                 "run_count": .int64(Int64(runs.count)),
-            ], flushEvery: options.flushEvery)
+            ], flushEvery: options.flushEvery, live: options.live,
+            declaredRuns: options.live
+                ? try trainers.map {
+                    try TraceWriterSink.describe(id: $0.id, configuration: $0.configuration, normLayers: $0.normLayers)
+                } : [])
         TerminationSignals.install()
         defer { TerminationSignals.uninstall() }
         var failure: (any Error)?

@@ -14,6 +14,14 @@ final class TraceWriterSink: RunSink {
     }
 
     func begin(id: String, configuration: RunConfiguration, normLayers: [NormLayerSummary]) throws {
+        handle = try writer.beginRun(Self.describe(id: id, configuration: configuration, normLayers: normLayers))
+        evaluations = []
+    }
+
+    /// The run as the trace describes it: every setting as an attribute, the configuration as JSON, the layers.
+    static func describe(
+        id: String, configuration: RunConfiguration, normLayers: [NormLayerSummary]
+    ) throws -> RunDescription {
         var attributes: [String: AttributeValue] = [:]
         for (key, value) in try JSONSettings.flatten(configuration) {
             attributes[key] = .string(value)
@@ -34,11 +42,11 @@ final class TraceWriterSink: RunSink {
             attributes["adanorm_k"] = .double(a.slope)
         }
         let json = String(decoding: try JSONEncoder.sorted.encode(configuration), as: UTF8.self)
-        let description = RunDescription(
+        return RunDescription(
             id: id, attributes: attributes, configurationJSON: json,
-            normLayers: normLayers.map { NormLayerDescription(name: $0.name, width: $0.width, phiEdges: $0.phiBins?.edges) })
-        handle = try writer.beginRun(description)
-        evaluations = []
+            normLayers: normLayers.map {
+                NormLayerDescription(name: $0.name, width: $0.width, phiEdges: $0.phiBins?.edges)
+            })
     }
 
     func step(_ row: StepRow, norms: [NormStepRow], phi: [PhiRecord]) throws {

@@ -94,8 +94,10 @@ public final class Trainer {
             }
             let rate = schedule.learningRate(atStep: step)
             let row = StepRow(
-                step: Int64(step), loss: result.loss, learningRate: rate, gradientNorm: gradientNorm, seconds: elapsed())
-            try sink.step(row, norms: NormProbe.rows(step: step, layers: norms), phi: NormProbe.phi(step: step, layers: norms))
+                step: Int64(step), loss: result.loss, learningRate: rate, gradientNorm: gradientNorm, seconds: elapsed()
+            )
+            try sink.step(
+                row, norms: NormProbe.rows(step: step, layers: norms), phi: NormProbe.phi(step: step, layers: norms))
             guard result.loss.isFinite, gradientNorm.isFinite else {
                 outcome.status = "diverged"
                 outcome.divergedAtStep = step

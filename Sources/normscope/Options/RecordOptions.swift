@@ -7,13 +7,19 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Model: mlp, transformer (a classifier over feature vectors cut into tokens) or char-lm.")
     var model: String?
 
-    @Option(help: "A bundled dataset (digits, devils-dictionary) or a file: .csv[.gz], an IDX images file (with --labels), or text for char-lm.")
+    @Option(
+        help:
+            "A bundled dataset (digits, devils-dictionary) or a file: .csv[.gz], an IDX images file (with --labels), or text for char-lm."
+    )
     var dataset: String?
 
     @Option(help: "The IDX labels file, when --dataset is an IDX images file.")
     var labels: String?
 
-    @Option(help: "Comma-separated normalization presets: layernorm, layernorm-simple, detachnorm, detach-mean, detach-std, adanorm, rmsnorm, none.")
+    @Option(
+        help:
+            "Comma-separated normalization presets: layernorm, layernorm-simple, detachnorm, detach-mean, detach-std, adanorm, rmsnorm, none."
+    )
     var presets: String?
 
     @Option(help: "Seeds per preset: a count N (seeds 0..N-1).")
@@ -28,7 +34,8 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Peak learning rate.")
     var lr: Double?
 
-    @Option(name: .customLong("eval-every"), help: "Evaluate on the validation set and a training subset every N steps.")
+    @Option(
+        name: .customLong("eval-every"), help: "Evaluate on the validation set and a training subset every N steps.")
     var evalEvery: Int?
 
     /// The run keys these flags set, as JSON values.

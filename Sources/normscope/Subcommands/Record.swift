@@ -42,6 +42,9 @@ extension NormScope {
         @Flag(help: "No progress display.")
         var quiet = false
 
+        @Flag(help: "Let readers follow the trace while it is written (HDF5 SWMR: open with h5py's swmr=True).")
+        var live = false
+
         func validate() throws {
             if let shard { _ = try parseShard(shard) }
             guard flushEvery > 0 else { throw ValidationError("--flush-every must be positive, got \(flushEvery)") }
@@ -51,10 +54,12 @@ extension NormScope {
             let sweep = try settings.sweep(file: configFile)
             var (index, count) = (0, 1)
             if let shard { (index, count) = try parseShard(shard) }
-            let options = SweepRecorder.Options(
+            var options = SweepRecorder.Options(
                 output: out, overwrite: force, flushEvery: flushEvery, commandLine: CommandLine.arguments,
                 shard: (index, count))
-            let status = try SweepRecorder(sweep: sweep, options: options).record(progress: ProgressDisplay(quiet: quiet))
+            options.live = live
+            let status = try SweepRecorder(sweep: sweep, options: options).record(
+                progress: ProgressDisplay(quiet: quiet))
             if status != 0 { throw ExitCode(status) }
         }
     }
