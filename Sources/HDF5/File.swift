@@ -34,14 +34,34 @@ public final class File: Container {
     ///   - path: where to write it.
     ///   - mode: replace an existing file (default) or fail if one exists.
     ///   - format: `.compatible` (default) or `.latest`, which single-writer/multiple-reader mode needs.
+    ///   - crashConsistent: Keep the file on disk exactly as of the last `flush()` until the next one, so that a
+    ///     writer killed at any moment leaves a file that opens with everything flushed. Two settings do it:
+    ///     metadata is never evicted between flushes (`H5Pset_mdc_config`, evictions off), and freed space is
+    ///     never reused (`H5Pset_file_space_strategy` NONE), so a compressed chunk rewritten since the flush lands
+    ///     elsewhere and the flushed copy that the on-disk metadata points to stays intact. The cost: metadata
+    ///     stays in memory between flushes, and each rewritten partial chunk leaves its old copy in the file.
     public static func create(
-        _ path: String, mode: CreateMode = .truncate, format: FileFormat = .compatible
+        _ path: String, mode: CreateMode = .truncate, format: FileFormat = .compatible, crashConsistent: Bool = false
     ) throws(HDF5Error) -> File {
         let context = CallContext(filePath: path)
         let access = try PropertyList(class: chdf5_p_file_access(), context)
+        let creation = try PropertyList(class: chdf5_p_file_create(), context)
         if format == .latest {
             try checked("H5Pset_libver_bounds", context) {
                 H5Pset_libver_bounds(access.id, chdf5_libver_latest(), chdf5_libver_latest())
+            }
+        }
+        if crashConsistent {
+            var cache = H5AC_cache_config_t()
+            cache.version = H5AC__CURR_CACHE_CONFIG_VERSION
+            try checked("H5Pget_mdc_config", context) { H5Pget_mdc_config(access.id, &cache) }
+            cache.evictions_enabled = false
+            cache.incr_mode = H5C_incr__off
+            cache.flash_incr_mode = H5C_flash_incr__off
+            cache.decr_mode = H5C_decr__off
+            try checked("H5Pset_mdc_config", context) { H5Pset_mdc_config(access.id, &cache) }
+            try checked("H5Pset_file_space_strategy", context) {
+                H5Pset_file_space_strategy(creation.id, H5F_FSPACE_STRATEGY_NONE, false, 1)
             }
         }
         if mode == .failIfExists, FileManager.default.fileExists(atPath: path) {
@@ -49,7 +69,7 @@ public final class File: Container {
                 code: .alreadyExists, operation: "H5Fcreate", filePath: path, message: "file exists already")
         }
         let id = try checked("H5Fcreate", context) {
-            H5Fcreate(path, mode.flags, chdf5_p_default(), access.id)
+            H5Fcreate(path, mode.flags, creation.id, access.id)
         }
         return File(path: path, id: id)
     }

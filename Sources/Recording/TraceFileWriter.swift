@@ -68,7 +68,7 @@ final class TraceFileWriter {
         do {
             file = try File.create(
                 path, mode: configuration.overwrite ? .truncate : .failIfExists,
-                format: configuration.live ? .latest : .compatible)
+                format: configuration.live ? .latest : .compatible, crashConsistent: !configuration.live)
         } catch {
             if error.code == .alreadyExists {
                 throw TraceWriterError(
