@@ -51,6 +51,8 @@ public final class Dropout<Scalar: MatrixScalar>: Layer {
     /// - Parameters:
     ///   - x: The input, any shape.
     ///   - mode: ``ForwardMode/training`` draws a mask; ``ForwardMode/evaluation`` returns `x` unchanged.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ x: Matrix<Scalar>, mode: ForwardMode) -> (output: Matrix<Scalar>, saved: Matrix<Scalar>?) {
         guard mode == .training && rate > 0 else { return (x, nil) }
         let p = rate
@@ -78,6 +80,8 @@ public final class Dropout<Scalar: MatrixScalar>: Layer {
     /// - Parameters:
     ///   - gradOutput: The gradient with respect to the output, shaped like the input.
     ///   - saved: The scaled mask of the matching forward pass, or `nil`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(_ gradOutput: Matrix<Scalar>, saved mask: Matrix<Scalar>?) -> Matrix<Scalar> {
         guard let mask else { return gradOutput }
         precondition(

@@ -72,6 +72,8 @@ public final class Embedding<Scalar: MatrixScalar> {
     ///
     /// - Parameter ids: Token ids, each in `0 ..< vocabularySize`.
     /// - Returns: `ids.count × width`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ ids: [Int]) -> Matrix<Scalar> {
         var output = Matrix<Scalar>(rows: ids.count, columns: width)
         let width = width
@@ -100,6 +102,8 @@ public final class Embedding<Scalar: MatrixScalar> {
     /// - Parameters:
     ///   - gradOutput: The gradient with respect to the output, `ids.count × width`.
     ///   - ids: The ids of the matching forward pass.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(_ gradOutput: Matrix<Scalar>, ids: [Int]) {
         precondition(
             gradOutput.rows == ids.count && gradOutput.columns == width,

@@ -127,6 +127,8 @@ public final class Linear<Scalar: MatrixScalar>: Layer {
     /// - Parameters:
     ///   - x: The input, rows by `inputWidth` features.
     ///   - mode: Unused; a linear layer behaves the same in training and evaluation.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ x: Matrix<Scalar>, mode: ForwardMode) -> (output: Matrix<Scalar>, saved: Matrix<Scalar>) {
         precondition(
             x.columns == inputWidth,
@@ -155,6 +157,8 @@ public final class Linear<Scalar: MatrixScalar>: Layer {
     /// - Parameters:
     ///   - gradOutput: The gradient with respect to the output, rows by `outputWidth`.
     ///   - saved: The input of the matching forward pass.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(_ gradOutput: Matrix<Scalar>, saved x: Matrix<Scalar>) -> Matrix<Scalar> {
         precondition(
             gradOutput.rows == x.rows && gradOutput.columns == outputWidth,

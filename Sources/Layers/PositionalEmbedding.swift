@@ -99,6 +99,8 @@ public final class PositionalEmbedding<Scalar: MatrixScalar>: Layer {
     /// - Parameters:
     ///   - x: Sequences laid end to end: `batch · sequenceLength` rows by `width` features.
     ///   - sequenceLength: The length of each sequence, in `1...maxLength`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ x: Matrix<Scalar>, sequenceLength: Int) -> Matrix<Scalar> {
         checkShape(rows: x.rows, columns: x.columns, sequenceLength: sequenceLength, of: "input")
         var y = x
@@ -124,6 +126,8 @@ public final class PositionalEmbedding<Scalar: MatrixScalar>: Layer {
     /// - Parameters:
     ///   - gradOutput: The gradient with respect to the output, shaped like the input.
     ///   - saved: The sequence length of the matching forward pass.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(_ gradOutput: Matrix<Scalar>, saved sequenceLength: Int) -> Matrix<Scalar> {
         checkShape(
             rows: gradOutput.rows, columns: gradOutput.columns, sequenceLength: sequenceLength,

@@ -32,6 +32,8 @@ public final class ReLU<Scalar: MatrixScalar>: Layer {
     /// - Parameters:
     ///   - x: The input, any shape.
     ///   - mode: Unused; the layer behaves the same in training and evaluation.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ x: Matrix<Scalar>, mode: ForwardMode) -> (output: Matrix<Scalar>, saved: Matrix<Scalar>) {
         var y = x
         y.withUnsafeMutableBufferPointer { y in
@@ -48,6 +50,8 @@ public final class ReLU<Scalar: MatrixScalar>: Layer {
     /// - Parameters:
     ///   - gradOutput: The gradient with respect to the output, shaped like the input.
     ///   - saved: The output of the matching forward pass.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(_ gradOutput: Matrix<Scalar>, saved y: Matrix<Scalar>) -> Matrix<Scalar> {
         precondition(
             gradOutput.rows == y.rows && gradOutput.columns == y.columns,

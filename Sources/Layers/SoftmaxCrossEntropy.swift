@@ -70,6 +70,8 @@ public struct SoftmaxCrossEntropy<Scalar: MatrixScalar>: Sendable {
     /// - Parameters:
     ///   - logits: One row per example, one column per class.
     ///   - targets: One class per row, each in `0 ..< logits.columns` or equal to ``ignoreIndex``.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func evaluate(_ logits: Matrix<Scalar>, targets: [Int]) -> Result {
         let classCount = logits.columns
         precondition(

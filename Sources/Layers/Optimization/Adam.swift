@@ -99,6 +99,8 @@ public final class Adam<Scalar: MatrixScalar>: Optimizer {
     /// - Parameters:
     ///   - parameters: The parameters to update; each must appear at most once.
     ///   - learningRate: The step size `lr`; at least 0.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func step(_ parameters: [Parameter<Scalar>], learningRate: Double) {
         precondition(learningRate >= 0, "Adam expects a learning rate of at least 0, got \(learningRate)")
         checkStepParameters(parameters, optimizer: "Adam")

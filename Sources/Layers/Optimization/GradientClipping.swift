@@ -27,6 +27,7 @@ public enum GradientClipping {
     ///   - maximumNorm: The largest global L2 norm allowed; greater than 0.
     /// - Returns: The global L2 norm of all the gradients before clipping.
     @discardableResult
+    @_specialize(where Scalar == Float)
     public static func clipByGlobalNorm<Scalar: MatrixScalar>(
         _ parameters: [Parameter<Scalar>], maximumNorm: Double
     ) -> Double {
