@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Layers
 import Tensors
+import Training
 
 extension NormScope {
     /// `normscope bench`: throughput figures, each beside this machine's own reference.
@@ -12,7 +13,7 @@ extension NormScope {
                 Each figure is printed beside a reference measured in the same run: matrix products beside a naive \
                 loop, memory-bound kernels as a fraction of this machine's memory copy bandwidth.
                 """,
-            subcommands: [Tensors.self, Norm.self]
+            subcommands: [Tensors.self, Norm.self, Train.self]
         )
     }
 }
@@ -91,6 +92,56 @@ extension NormScope.Bench {
                 FileHandle.standardOutput.write(data + Data("\n".utf8))
             } else {
                 try data.write(to: URL(fileURLWithPath: json), options: .atomic)
+            }
+        }
+    }
+}
+
+extension NormScope.Bench {
+    /// `normscope bench train`: a training step with full recording against recording off, and PyTorch's step.
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Training step time with full recording vs. off, beside PyTorch's step on the same CPU.",
+            discussion: """
+                Times a training step (forward, backward, Adam) of a 4 × 512 MLP with LayerNorm, input 512, batch \
+                256: with recording off, and with full recording (gradient statistics of every norm layer written \
+                through the trace writer into an HDF5 file), the two interleaved step by step. Then runs \
+                analysis/bench_torch_mlp.py (the same model in PyTorch, 2 threads) when PyTorch is installed.
+                """
+        )
+
+        @Option(help: "Timed steps per variant.")
+        var steps: Int = 200
+
+        func run() throws {
+            let entries = try TrainingBenchmark(steps: steps).run(scratchDirectory: NSTemporaryDirectory())
+            print(
+                "Training step, MLP 4 × 512 + LayerNorm, input 512, batch 256, Adam — \(steps) steps each, interleaved")
+            for e in entries {
+                print(
+                    e.variant.padding(toLength: 46, withPad: " ", startingAt: 0)
+                        + String(format: "median %7.3f ms   best %7.3f ms", e.medianMilliseconds, e.bestMilliseconds))
+            }
+            let overhead = entries[1].medianMilliseconds / entries[0].medianMilliseconds - 1
+            print(String(format: "recording costs %+.1f%% of the step (median; target ≤ 5%%)", overhead * 100))
+            let script = "analysis/bench_torch_mlp.py"
+            guard FileManager.default.fileExists(atPath: script) else {
+                print("PyTorch comparison: run from the repository's root to find \(script)")
+                return
+            }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", script, "--threads", "2", "--steps", "\(steps)"]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            if process.terminationStatus == 0 {
+                print("PyTorch, same model and batch: " + output.trimmingCharacters(in: .whitespacesAndNewlines))
+            } else {
+                print("PyTorch comparison skipped: python3 could not import torch (pip install torch to compare)")
             }
         }
     }

@@ -11,7 +11,7 @@ extension NormScope {
                 Trains a 2-hidden-layer MLP (256 units) on the bundled handwritten digits with layernorm, \
                 layernorm-simple, detachnorm, adanorm and none (no normalization), seeds 0 and 1, long enough to \
                 overfit, writes the trace and prints where it is with each run's final losses and overfitting gap. \
-                Takes about a minute on 2 cores.
+                Takes about a minute and a half on 2 cores.
                 """
         )
 
@@ -19,7 +19,7 @@ extension NormScope {
         var out: String = "normscope-demo.h5"
 
         @Option(help: "Training steps per run.")
-        var steps: Int = 3000
+        var steps: Int = 2000
 
         @Flag(help: "No progress display.")
         var quiet = false
