@@ -133,6 +133,8 @@ public final class MultiHeadSelfAttention<Scalar: MatrixScalar> {
     ///   - sequenceLength: The number of tokens `T` in each sequence; at least 1.
     ///   - mode: ``ForwardMode/training`` keeps every head's probabilities for backward (`h·T²` scalars per
     ///     sequence); ``ForwardMode/evaluation`` reuses one `T × T` buffer and gives a `Saved` backward refuses.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(
         _ x: Matrix<Scalar>, sequenceLength: Int, mode: ForwardMode
     ) -> (output: Matrix<Scalar>, saved: Saved) {
@@ -181,6 +183,8 @@ public final class MultiHeadSelfAttention<Scalar: MatrixScalar> {
     /// - Parameters:
     ///   - gradOutput: The gradient with respect to the output, shaped like the input of the forward pass.
     ///   - saved: What a ``ForwardMode/training`` forward pass returned.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(_ gradOutput: Matrix<Scalar>, saved: Saved) -> Matrix<Scalar> {
         precondition(
             saved.mode == .training,
