@@ -53,10 +53,14 @@ public struct NormLayerDescription: Sendable, Equatable {
     ///   - name: the layer's name (its group name in the trace).
     ///   - width: the feature width H.
     ///   - phiEdges: the Φ histogram's bin edges for an adaptive layer, nil otherwise.
-    public init(name: String, width: Int, phiEdges: [Double]? = nil) {
+    /// The number of input rows whose raw gradient parts are sampled (0: no raw samples).
+    public var rawRows: Int
+
+    public init(name: String, width: Int, phiEdges: [Double]? = nil, rawRows: Int = 0) {
         self.name = name
         self.width = width
         self.phiEdges = phiEdges
+        self.rawRows = rawRows
     }
 
     /// Whether the layer records Φ(y) (`phi`, `phi_hist` and `phi_edges` exist in its group).
@@ -92,6 +96,7 @@ public struct RunHandle: Sendable, Hashable {
     let layerCount: Int
     /// Per layer, the number of `phi_hist` columns, or nil when it has no Φ.
     let phiHistogramWidths: [Int?]
+    let rawSizes: [Int]
 }
 
 /// One layer's Φ(y) record for one step: a row of `phi` and the matching row of `phi_hist`.

@@ -161,6 +161,8 @@ final class LayerTables {
     let grad: AppendBuffer<NormStepRow>
     /// The Φ(y) datasets of an adaptive layer.
     let phi: PhiTables?
+    /// Raw gradient samples (`raw_parts`, `raw_step`) when the layer has `rawRows` > 0.
+    let raw: (parts: AppendBuffer<Float>, scale: AppendBuffer<Int64>)?
 
     /// Creates the layer's group, attributes and datasets; `grad` gets the run's `step` as its scale.
     init(
@@ -177,12 +179,37 @@ final class LayerTables {
         } else {
             phi = nil
         }
+        if layer.rawRows > 0 {
+            // One sample per chunk, uncompressed: samples are written as they come and never rewritten, which is
+            // what keeps a killed recorder's file consistent.
+            let single = DatasetLayout.appendable(chunkRows: 1, compression: .none)
+            let parts = try group.createDataset(
+                Names.rawParts, of: Float.self, shape: [0, 4, layer.rawRows, layer.width], layout: single)
+            try parts.setAttribute("parts", "total, direct, recentering, rescaling")
+            let steps = try group.createDataset(Names.rawStep, of: Int64.self, shape: [0], layout: single)
+            try steps.makeDimensionScale(name: Names.rawStep)
+            try RunTables.attach(steps, to: parts, label: Names.rawStep)
+            raw = (AppendBuffer(parts, rowWidth: 4 * layer.rawRows * layer.width), AppendBuffer(steps))
+        } else {
+            raw = nil
+        }
+    }
+
+    /// Writes one raw sample at once.
+    func addRaw(step: Int64, values: [Float]) throws(HDF5Error) {
+        guard let raw else { return }
+        raw.parts.add(row: values)
+        raw.scale.add(step)
+        try raw.parts.write()
+        try raw.scale.write()
     }
 
     /// Closes the layer's datasets and group.
     func close() throws(HDF5Error) {
         try grad.dataset.close()
         try phi?.close()
+        try raw?.parts.dataset.close()
+        try raw?.scale.dataset.close()
         try group.close()
     }
 }

@@ -200,6 +200,12 @@ final class TraceFileWriter {
                 isDirty = true
                 try run.writeFullChunks(chunkRows: configuration.chunkRows)
             }
+        case .raw(let index, let layer, let step, let values):
+            attempt("writing run '\(runs[index]?.run.id ?? "?")'") { () throws(HDF5Error) in
+                guard let run = runs[index] else { return }
+                try run.layers[layer].addRaw(step: step, values: values)
+                isDirty = true
+            }
         case .finish(let index, let status, let divergedAtStep, let completedSteps):
             attempt("finishing run '\(runs[index]?.run.id ?? "?")'") { () throws(HDF5Error) in
                 guard let run = runs[index] else { return }

@@ -66,6 +66,10 @@ extension TraceFormat {
         public static let phiEdges = "phi_edges"
         /// The dimension scale of `phi` and `phi_hist` (Int64).
         public static let phiStep = "phi_step"
+        /// Raw gradient rows of a few fixed input rows: [samples, 4 (total, direct, recentering, rescaling), rows, H].
+        public static let rawParts = "raw_parts"
+        /// The step of each raw sample, the scale of `raw_parts`' first axis.
+        public static let rawStep = "raw_step"
         /// The dimension scale of axis 1 of `phi_hist`: each column's lower edge, −∞ for the first (Float64,
         /// `[bins + 2]`).
         public static let phiBin = "phi_bin"

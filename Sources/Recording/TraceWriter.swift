@@ -151,7 +151,8 @@ public final class TraceWriter: Sendable {
         try channel.waitForAnswer(ticket)
         return RunHandle(
             id: run.id, index: index, writerID: ObjectIdentifier(self), layerCount: run.normLayers.count,
-            phiHistogramWidths: run.normLayers.map(\.phiHistogramWidth))
+            phiHistogramWidths: run.normLayers.map(\.phiHistogramWidth),
+            rawSizes: run.normLayers.map { 4 * $0.rawRows * $0.width })
     }
 
     /// Queues one training step: its `steps` row, one `grad` row per normalization layer (in the order of
@@ -186,6 +187,22 @@ public final class TraceWriter: Sendable {
 
     /// Queues one evaluation row. Returns at once unless the queue is full.
     /// - Throws: the writer's failure, or `.invalidRequest`/`.closed` for a finished run or a closed writer.
+    /// Queues raw gradient parts of one layer at `step`: `4 × rawRows × width` values, total then direct,
+    /// re-centering and re-scaling, each row-major over the layer's first `rawRows` input rows.
+    public func append(
+        rawParts values: [Float], layer: Int, step: Int64, to run: RunHandle
+    ) throws(TraceWriterError) {
+        check(run)
+        precondition(
+            run.rawSizes.indices.contains(layer) && run.rawSizes[layer] > 0,
+            "layer \(layer) of run '\(run.id)' was declared without raw rows")
+        precondition(
+            values.count == run.rawSizes[layer],
+            "raw parts of layer \(layer) need \(run.rawSizes[layer]) values, got \(values.count)")
+        try state.checkWritable(run, path: path)
+        try channel.send(.raw(run: run.index, layer: layer, step: step, values: values))
+    }
+
     public func append(evaluation row: EvaluationRow, to run: RunHandle) throws(TraceWriterError) {
         check(run)
         try state.checkWritable(run, path: path)

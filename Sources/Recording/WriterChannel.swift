@@ -8,6 +8,9 @@ enum WriterMessage: Sendable {
     case step(run: Int, row: StepRow, norms: [NormStepRow], phi: [PhiRecord])
     /// One evaluation of run `run`.
     case evaluation(run: Int, row: EvaluationRow)
+    /// Raw gradient parts of layer `layer` of run `run` at `step`: total, direct, re-centering, re-scaling for the
+    /// layer's first `rawRows` input rows.
+    case raw(run: Int, layer: Int, step: Int64, values: [Float])
     /// Run `run` ended.
     case finish(run: Int, status: RunStatus, divergedAtStep: Int64?, completedSteps: Int64)
     /// Write every buffered row and flush the file; answered through `ticket`.
@@ -21,7 +24,7 @@ enum WriterMessage: Sendable {
     /// Whether the message carries rows (the messages a failed writer drops).
     var isData: Bool {
         switch self {
-        case .step, .evaluation, .finish: true
+        case .step, .evaluation, .finish, .raw: true
         default: false
         }
     }

@@ -26,8 +26,8 @@ struct RecordTests {
         let output = try ChildProcess.run(
             path,
             arguments: [
-                "record", "--config", try sweepFile(directory), "--presets", "layernorm,adanorm", "--seeds", "1",
-                "--steps", "30", "--out", trace,
+                "record", "--config", try sweepFile(directory, #", "raw_every": 10, "raw_rows": 2"#),
+                "--presets", "layernorm,adanorm", "--seeds", "1", "--steps", "30", "--out", trace,
             ])
         #expect(output.status == 0, "\(output.standardError)")
         #expect(try TraceSchema.validate(path: trace) == [])
@@ -49,7 +49,12 @@ struct RecordTests {
                 assert list(evals["step"]) == [0, 10, 20, 29], list(evals["step"])
             phi = f["runs/adanorm-s0/norms/hidden1.norm/phi"][()]
             assert len(phi) == 6 and abs(phi["mean"].mean() - 2.0) < 1e-3, phi["mean"]
-            simple = pd.DataFrame(f["runs/layernorm-s0/norms/hidden1.norm/grad"][()])
+            raw = f["runs/layernorm-s0/norms/hidden1.norm/raw_parts"]
+            assert raw.shape == (3, 4, 2, 16), raw.shape
+            assert list(f["runs/layernorm-s0/norms/hidden1.norm/raw_step"][()]) == [0, 10, 20]
+            total, direct, recentering, rescaling = raw[1, 0], raw[1, 1], raw[1, 2], raw[1, 3]
+            assert abs(total - (direct + recentering + rescaling)).max() <= 1e-6 * abs(total).max()
+            assert abs(total.mean(axis=1)).max() < 1e-5 * abs(direct).max()  # re-centred: zero row mean
             print("ok")
             """, arguments: [trace])
         #expect(check.status == 0 && check.standardOutput.contains("ok"), "\(check.standardError)")

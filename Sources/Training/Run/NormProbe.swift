@@ -41,6 +41,20 @@ enum NormProbe {
         }
     }
 
+    /// The first `rows` input rows of the last backward's parts, as `[total, direct, recentering, rescaling]`, each
+    /// row-major; rows beyond the batch are zero. `nil` when the layer did not keep its parts.
+    static func raw(_ layer: NormLayer<Float>, rows: Int) -> [Float]? {
+        guard let parts = layer.lastParts else { return nil }
+        let width = layer.width
+        let available = min(rows, parts.direct.rows) * width
+        var values = [Float](repeating: 0, count: 4 * rows * width)
+        for (index, part) in [parts.total, parts.direct, parts.recentering, parts.rescaling].enumerated() {
+            values.replaceSubrange(
+                (index * rows * width)..<(index * rows * width + available), with: part.scalars[0..<available])
+        }
+        return values
+    }
+
     /// Φ(y) records of the layers that collected it this step.
     static func phi(step: Int, layers: [NormLayer<Float>]) -> [PhiRecord] {
         layers.enumerated().compactMap { index, layer in

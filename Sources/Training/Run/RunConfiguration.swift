@@ -61,6 +61,11 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
     public var evalTrainSize: Int = 0
     /// Record Φ(y)'s histogram every this many steps (it costs a scatter per element).
     public var phiEvery: Int = 10
+    /// Every this many steps, also record the raw gradient parts of the first `raw_rows` rows of each norm layer's
+    /// input (0: never).
+    public var rawEvery: Int = 0
+    /// How many input rows the raw samples hold.
+    public var rawRows: Int = 4
 
     public init() {}
 
@@ -71,6 +76,7 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
         case width, heads, layers, ffn, context, seed, steps, batch, lr, optimizer, momentum
         case weightDecay = "weight_decay", warmup, schedule, clip, labelSmoothing = "label_smoothing"
         case evalEvery = "eval_every", evalTrainSize = "eval_train_size", phiEvery = "phi_every"
+        case rawEvery = "raw_every", rawRows = "raw_rows"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -117,6 +123,8 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
         try take(.evalEvery, \.evalEvery)
         try take(.evalTrainSize, \.evalTrainSize)
         try take(.phiEvery, \.phiEvery)
+        try take(.rawEvery, \.rawEvery)
+        try take(.rawRows, \.rawRows)
         self = r
     }
 
@@ -181,6 +189,8 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
         try check(lr > 0 && lr.isFinite, "lr", "must be a positive number, got \(lr)")
         try check(evalEvery > 0, "eval_every", "must be positive, got \(evalEvery)")
         try check(phiEvery > 0, "phi_every", "must be positive, got \(phiEvery)")
+        try check(rawEvery >= 0, "raw_every", "must be 0 (off) or positive, got \(rawEvery)")
+        try check(rawRows > 0, "raw_rows", "must be positive, got \(rawRows)")
         try check((0..<1).contains(dropout), "dropout", "must be in [0, 1), got \(dropout)")
         try check(
             validFraction > 0 && testFraction >= 0 && validFraction + testFraction < 1, "valid_fraction",

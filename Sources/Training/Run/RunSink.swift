@@ -7,6 +7,9 @@ public protocol RunSink: AnyObject {
     func begin(id: String, configuration: RunConfiguration, normLayers: [NormLayerSummary]) throws
     /// One training step: its scalars, one row per norm layer, and Φ(y) for adaptive layers on Φ steps.
     func step(_ row: StepRow, norms: [NormStepRow], phi: [PhiRecord]) throws
+    /// Raw gradient parts of layer `layerIndex` at `step`: total, direct, re-centering, re-scaling of its first
+    /// `rawRows` input rows.
+    func raw(step: Int, layerIndex: Int, values: [Float]) throws
     /// One evaluation.
     func evaluation(_ row: EvaluationRow) throws
     /// The run ended.
@@ -21,6 +24,8 @@ public struct NormLayerSummary: Sendable, Equatable {
     public var width: Int
     /// The Φ(y) histogram's bins, for adaptive layers.
     public var phiBins: PhiBins?
+    /// Input rows sampled raw every `raw_every` steps (0: none).
+    public var rawRows: Int = 0
 }
 
 /// How a run ended.

@@ -45,12 +45,16 @@ final class TraceWriterSink: RunSink {
         return RunDescription(
             id: id, attributes: attributes, configurationJSON: json,
             normLayers: normLayers.map {
-                NormLayerDescription(name: $0.name, width: $0.width, phiEdges: $0.phiBins?.edges)
+                NormLayerDescription(name: $0.name, width: $0.width, phiEdges: $0.phiBins?.edges, rawRows: $0.rawRows)
             })
     }
 
     func step(_ row: StepRow, norms: [NormStepRow], phi: [PhiRecord]) throws {
         try writer.append(step: row, norms: norms, phi: phi, to: handle!)
+    }
+
+    func raw(step: Int, layerIndex: Int, values: [Float]) throws {
+        try writer.append(rawParts: values, layer: layerIndex, step: Int64(step), to: handle!)
     }
 
     func evaluation(_ row: EvaluationRow) throws {

@@ -51,7 +51,11 @@ public final class Trainer {
 
     /// The model's normalization layers as the trace records them.
     public var normLayers: [NormLayerSummary] {
-        model.normLayers.map { NormLayerSummary(name: $0.name, width: $0.layer.width, phiBins: $0.layer.phiBins) }
+        model.normLayers.map {
+            NormLayerSummary(
+                name: $0.name, width: $0.layer.width, phiBins: $0.layer.phiBins,
+                rawRows: configuration.rawEvery > 0 ? configuration.rawRows : 0)
+        }
     }
 
     /// Runs every step, reporting to `sink`.
@@ -82,7 +86,11 @@ public final class Trainer {
                 break
             }
             let phiStep = step % configuration.phiEvery == 0
-            for layer in norms { layer.instrumentation.phiHistogram = phiStep }
+            let rawStep = configuration.rawEvery > 0 && step % configuration.rawEvery == 0
+            for layer in norms {
+                layer.instrumentation.phiHistogram = phiStep
+                layer.instrumentation.keepsParts = rawStep
+            }
             let (input, targets) = batches.next(using: &random)
             let logits = model.forward(input, mode: .training)
             let result = loss(logits, targets: targets)
@@ -98,6 +106,13 @@ public final class Trainer {
             )
             try sink.step(
                 row, norms: NormProbe.rows(step: step, layers: norms), phi: NormProbe.phi(step: step, layers: norms))
+            if rawStep && result.loss.isFinite {
+                for (index, layer) in norms.enumerated() {
+                    if let values = NormProbe.raw(layer, rows: configuration.rawRows) {
+                        try sink.raw(step: step, layerIndex: index, values: values)
+                    }
+                }
+            }
             guard result.loss.isFinite, gradientNorm.isFinite else {
                 outcome.status = "diverged"
                 outcome.divergedAtStep = step
