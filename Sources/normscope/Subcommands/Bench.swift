@@ -52,14 +52,7 @@ extension NormScope.Bench {
             let toStandardError = { (text: String) in FileHandle.standardError.write(Data((text + "\n").utf8)) }
             let benchmark = TensorBenchmark(configuration: quick ? .quick : .standard)
             let report = benchmark.run { step in toStandardError("measuring \(step)…") }
-            if json == "-" { toStandardError(report.table) } else { print(report.table) }
-            guard let json else { return }
-            let data = try report.json()
-            if json == "-" {
-                FileHandle.standardOutput.write(data + Data("\n".utf8))
-            } else {
-                try data.write(to: URL(fileURLWithPath: json), options: .atomic)
-            }
+            try publish(table: report.table, json: report.json(), to: json)
         }
     }
 }
@@ -70,7 +63,11 @@ extension NormScope.Bench {
         static let configuration = CommandConfiguration(
             abstract: "Normalization forward + backward throughput, instrumented and not, against copy bandwidth.",
             discussion: """
-                Times a training step (forward + backward on warm buffers) of layernorm and adanorm on [4096 × 512]                 and [16384 × 1024] Float32 rows, with instrumentation off, with the per-step gradient statistics,                 and (adanorm) with the Φ(y) histogram too. Prints GB/s counting 5·R·H·4 bytes per step, the fraction                 of the memcpy bandwidth measured in the same run, and how much the statistics add to the backward                 pass. Build with -c release for meaningful figures.
+                Times a training step (forward + backward on warm buffers) of layernorm and adanorm on [4096 × 512] \
+                and [16384 × 1024] Float32 rows, with instrumentation off, with the per-step gradient statistics, \
+                and (adanorm) with the Φ(y) histogram too. Prints GB/s counting 5·R·H·4 bytes per step, the \
+                fraction of the memcpy bandwidth measured in the same run, and how much the statistics add to the \
+                backward pass. Build with -c release for meaningful figures.
                 """
         )
 
@@ -85,14 +82,7 @@ extension NormScope.Bench {
             let report = NormBenchmark(configuration: quick ? .quick : .standard).run {
                 toStandardError("measuring \($0)…")
             }
-            if json == "-" { toStandardError(report.table) } else { print(report.table) }
-            guard let json else { return }
-            let data = try report.json()
-            if json == "-" {
-                FileHandle.standardOutput.write(data + Data("\n".utf8))
-            } else {
-                try data.write(to: URL(fileURLWithPath: json), options: .atomic)
-            }
+            try publish(table: report.table, json: report.json(), to: json)
         }
     }
 }
@@ -145,4 +135,16 @@ extension NormScope.Bench {
             }
         }
     }
+}
+
+/// Prints a benchmark's table and writes its JSON to `path` (`-`: standard output, the table then going to standard
+/// error so that the JSON can be piped).
+private func publish(table: String, json data: Data, to path: String?) throws {
+    if path == "-" {
+        FileHandle.standardError.write(Data((table + "\n").utf8))
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
+        return
+    }
+    print(table)
+    if let path { try data.write(to: URL(fileURLWithPath: path), options: .atomic) }
 }
