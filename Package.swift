@@ -76,8 +76,8 @@ let package = Package(
         ),
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "HDF5", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Layers", "Tensors", "TestSupport"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Recording", "HDF5", "TestSupport"]),
         .testTarget(name: "NormScopeCLITests", dependencies: ["TestSupport", "Recording", "HDF5"]),
-        // AnalysisTests arrives with the code it tests (SwiftPM rejects a test target without sources).
     ],
     swiftLanguageModes: [.v6]
 )

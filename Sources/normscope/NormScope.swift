@@ -15,14 +15,15 @@ struct NormScope: ParsableCommand {
             Available now:
               demo              record the default sweep (digits MLP, five variants, 2 seeds)
               record            record gradient traces of a sweep (presets × seeds × grid)
+              inspect           the tree of a trace, validated against format v1
               bench tensors     matrix-product and row-kernel throughput against this machine's memory bandwidth
               bench norm        normalization forward + backward throughput, instrumented and not
 
             Planned (see the project's issues):
               analyze, report   re-centering / re-scaling / Φ / overfitting-gap statistics, as tables or HTML
-              export, inspect   flat CSV files; the tree of a trace, validated against format v1
+              export            flat CSV files
             """,
         version: TraceFormat.toolVersion,
-        subcommands: [Demo.self, Record.self, Bench.self]
+        subcommands: [Demo.self, Record.self, Inspect.self, Bench.self]
     )
 }

@@ -1,3 +1,4 @@
+import Foundation
 import TestSupport
 import Testing
 
@@ -33,5 +34,23 @@ struct CommandLineTests {
         #expect(output.status != 0)
         #expect(output.standardError.contains("recrod"))
         #expect(!output.standardError.contains("Fatal error"))
+    }
+
+    @Test("inspect: a reference trace validates (exit 0); a text file is one error line naming it (exit ≠ 0)")
+    func inspect() throws {
+        let path = try #require(executable)
+        let reference = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("notebooks-data/digits-reference.h5").path
+        let valid = try ChildProcess.run(path, arguments: ["inspect", reference])
+        #expect(valid.status == 0 && valid.standardOutput.contains("valid: trace format v1"))
+        #expect(
+            valid.standardOutput.contains("adanorm-s0/") && valid.standardOutput.contains("phi_hist  int64[60, 42]"))
+        let directory = TemporaryDirectory()
+        let text = directory.file("notes.h5")
+        try "not hdf5".write(toFile: text, atomically: true, encoding: .utf8)
+        let bad = try ChildProcess.run(path, arguments: ["inspect", text])
+        #expect(bad.status != 0)
+        let lines = bad.standardError.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].contains("notes.h5") && lines[0].contains("file signature not found"))
     }
 }
