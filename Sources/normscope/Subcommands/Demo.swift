@@ -1,3 +1,4 @@
+import Analysis
 import ArgumentParser
 import Foundation
 import Training
@@ -44,6 +45,8 @@ extension NormScope {
             let recorder = SweepRecorder(sweep: try Self.sweep(steps: steps), options: options)
             let status = try recorder.record(progress: ProgressDisplay(quiet: quiet))
             print(recorder.summaryTable)
+            print("\nPer preset (normscope analyze \(out)):\n")
+            print(try TraceSummary(paths: [out]).table)
             print("Trace: \(out)")
             if status != 0 { throw ExitCode(status) }
         }

@@ -1,0 +1,92 @@
+import Foundation
+import HDF5
+import Recording
+
+/// Several traces (shards of one sweep, or sweeps from different machines) merged by run, summarized per run and
+/// per preset — the first part of `normscope analyze`.
+public struct TraceSummary: Sendable, Codable {
+    /// Every run, in file then name order; a run ID seen in two files is kept once (the first) and reported.
+    public var runs: [RunSummary]
+    /// Presets in order of first appearance, aggregated over their runs.
+    public var presets: [PresetSummary]
+    /// Messages about the input: duplicate runs, runs without evaluations, unfinished runs.
+    public var notes: [String]
+
+    /// Reads and summarizes the traces.
+    ///
+    /// - Throws: `HDF5Error` (one line naming the file and object) when a file cannot be opened or is not a trace.
+    public init(paths: [String]) throws(HDF5Error) {
+        var runs: [RunSummary] = []
+        var notes: [String] = []
+        var seen: [String: String] = [:]
+        for path in paths {
+            let file = try File.open(path)
+            let problems = TraceSchema.validate(file: file)
+            if let version = try? file.attribute("format_version", as: Int64.self), version != TraceFormat.version {
+                throw HDF5Error(
+                    code: .badValue, operation: "analyze", filePath: path, objectPath: "/",
+                    message: "trace format version \(version); this NormScope reads version \(TraceFormat.version)")
+            }
+            guard try file.exists("runs") else {
+                throw HDF5Error(
+                    code: .objectNotFound, operation: "analyze", filePath: path, objectPath: "/runs",
+                    message: "not a NormScope trace (no /runs group)" + (problems.first.map { "; \($0)" } ?? ""))
+            }
+            let group = try file.openGroup("runs")
+            for id in try group.children().sorted() {
+                if let other = seen[id] {
+                    notes.append("run \(id) appears in \(other) and \(path); kept the first")
+                    continue
+                }
+                seen[id] = path
+                do {
+                    let run = try RunSummary(group: try group.openGroup(id), id: id, file: path)
+                    if run.evaluationCount == 0 { notes.append("\(path): run \(id) has no evaluations") }
+                    if run.status == "running" {
+                        notes.append(
+                            "\(path): run \(id) is unfinished (still being written, or its recorder was killed)")
+                    }
+                    runs.append(run)
+                } catch {
+                    notes.append("\(path): run \(id) skipped: \(error)")
+                }
+            }
+        }
+        self.runs = runs
+        var order: [String] = []
+        for run in runs where !order.contains(run.preset) { order.append(run.preset) }
+        presets = order.map { preset in PresetSummary(preset: preset, runs: runs.filter { $0.preset == preset }) }
+        self.notes = notes
+    }
+
+    /// An aligned table: one line per preset, then the notes.
+    public var table: String {
+        func pad(_ text: String, _ width: Int) -> String {
+            text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+        }
+        var lines = [
+            pad("preset", 18) + pad("runs", 6) + pad("best valid loss", 26) + pad("gap at best", 26)
+                + pad("gap, last 10%", 26) + "best valid acc",
+            String(repeating: "-", count: 126),
+        ]
+        for p in presets {
+            lines.append(
+                pad(p.preset, 18) + pad("\(p.runs)" + (p.diverged > 0 ? " (\(p.diverged) div.)" : ""), 6)
+                    + pad(p.bestValidLoss.formatted(), 26) + pad(p.gapAtBest.formatted(), 26)
+                    + pad(p.gapLastTenth.formatted(), 26) + p.bestValidAccuracy.formatted())
+        }
+        lines.append("")
+        lines.append("mean ± sample sd (n runs); gap = validation − training loss, both in evaluation mode.")
+        lines += notes.map { "note: \($0)" }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The summary as JSON (keys sorted; NaN written as null).
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try encoder.encode(self)
+    }
+}

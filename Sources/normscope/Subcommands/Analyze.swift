@@ -1,0 +1,40 @@
+import Analysis
+import ArgumentParser
+import Foundation
+
+extension NormScope {
+    /// `normscope analyze`: per-preset overfitting statistics of one or more traces.
+    struct Analyze: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Summarize traces: per preset, best validation loss and the overfitting gap, mean ± sd (n).",
+            discussion: """
+                Reads one or more traces (shards of a sweep are merged by run; a run found twice is reported and \\
+                kept once) and prints, per preset over its seeds: the best validation loss, the gap (validation \\
+                minus training loss, both in evaluation mode) at the best-validation step and averaged over the last \\
+                10% of evaluations, and the best validation accuracy, as mean ± sample sd with n. Diverged and \\
+                unfinished runs are marked. The gradient-part and Φ(y) statistics are the next part of this command.
+                """
+        )
+
+        @Argument(help: ArgumentHelp("Trace files.", valueName: "file"))
+        var files: [String]
+
+        @Option(help: "table (default) or json.")
+        var format: String = "table"
+
+        func validate() throws {
+            guard ["table", "json"].contains(format) else {
+                throw ValidationError("--format \(format): expected table or json")
+            }
+        }
+
+        func run() throws {
+            let summary = try TraceSummary(paths: files)
+            if format == "json" {
+                FileHandle.standardOutput.write(try summary.json() + Data("\n".utf8))
+            } else {
+                print(summary.table)
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Analysis
+import Foundation
+import HDF5
+import Recording
+import TestSupport
+import Testing
+
+@Suite("Trace summary")
+struct TraceSummaryTests {
+    /// A trace with one run per (preset, seed, valid losses), each evaluated at steps 0, 10, 20, …
+    private func writeTrace(_ path: String, runs: [(preset: String, seed: Int, valid: [Double])]) throws {
+        let writer = try TraceWriter(path: path, commandLine: "test", sweepConfigurationJSON: "{}")
+        for run in runs {
+            let handle = try writer.beginRun(
+                RunDescription(
+                    id: "\(run.preset)-s\(run.seed)",
+                    attributes: ["preset": .string(run.preset), "seed": .int64(Int64(run.seed))]))
+            for (index, valid) in run.valid.enumerated() {
+                try writer.append(
+                    step: StepRow(step: Int64(index), loss: 1, learningRate: 0.1, gradientNorm: 1, seconds: 0),
+                    norms: [], to: handle)
+                try writer.append(
+                    evaluation: EvaluationRow(
+                        step: Int64(index * 10), trainLoss: 0.5, trainAccuracy: 1, validLoss: valid, validAccuracy: 0.9),
+                    to: handle)
+            }
+            try writer.finishRun(handle, status: .completed, completedSteps: Int64(run.valid.count))
+        }
+        try writer.close()
+    }
+
+    @Test("per run: best validation loss and its step, the gaps; per preset: mean ± sample sd with n")
+    func aggregates() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("t.h5")
+        try writeTrace(
+            path, runs: [("layernorm", 0, [2, 1, 1.5]), ("layernorm", 1, [3, 2, 1]), ("adanorm", 0, [1, 0.75])])
+        let summary = try TraceSummary(paths: [path])
+        let run = try #require(summary.runs.first { $0.id == "layernorm-s0" })
+        #expect(run.bestValidLoss == 1 && run.bestValidStep == 10 && run.gapAtBest == 0.5 && run.gapAtEnd == 1)
+        #expect(run.gapLastTenth == 1)  // the last 10% of 3 evaluations is the last one
+        let layernorm = try #require(summary.presets.first { $0.preset == "layernorm" })
+        #expect(layernorm.runs == 2 && layernorm.bestValidLoss.count == 2 && layernorm.bestValidLoss.mean == 1)
+        #expect(
+            layernorm.gapAtEnd.mean == 0.75
+                && abs(layernorm.gapAtEnd.standardDeviation - 0.5.squareRoot() / 2 * 1) < 1e-12)
+        let adanorm = try #require(summary.presets.first { $0.preset == "adanorm" })
+        #expect(
+            adanorm.runs == 1 && adanorm.gapAtEnd.standardDeviation.isNaN
+                && adanorm.gapAtEnd.formatted() == "0.2500 (1)")
+        #expect(summary.table.contains("layernorm") && summary.table.contains("(2)"))
+    }
+
+    @Test("shards merge by run; a run found twice is kept once and reported")
+    func merging() throws {
+        let directory = TemporaryDirectory()
+        let (a, b) = (directory.file("a.h5"), directory.file("b.h5"))
+        try writeTrace(a, runs: [("layernorm", 0, [1, 0.9])])
+        try writeTrace(b, runs: [("layernorm", 1, [1, 0.8]), ("layernorm", 0, [1, 0.7])])
+        let summary = try TraceSummary(paths: [a, b])
+        #expect(summary.runs.map(\.id).sorted() == ["layernorm-s0", "layernorm-s1"])
+        #expect(summary.runs.first { $0.id == "layernorm-s0" }?.file == a)
+        #expect(summary.notes.contains { $0.contains("layernorm-s0") && $0.contains("kept the first") })
+    }
+
+    @Test("not a trace, another format version, not HDF5: one-line errors naming the file")
+    func badInput() throws {
+        let directory = TemporaryDirectory()
+        let plain = directory.file("plain.h5")
+        let file = try File.create(plain)
+        try file.setAttribute("format_version", Int64(2))
+        try file.close()
+        #expect { _ = try TraceSummary(paths: [plain]) } throws: {
+            "\($0)".contains("plain.h5") && "\($0)".contains("version 2")
+        }
+        let other = directory.file("other.h5")
+        try File.create(other).close()
+        #expect { _ = try TraceSummary(paths: [other]) } throws: {
+            "\($0)".contains("other.h5") && "\($0)".contains("/runs")
+        }
+        let text = directory.file("text.h5")
+        try "x".write(toFile: text, atomically: true, encoding: .utf8)
+        #expect { _ = try TraceSummary(paths: [text]) } throws: {
+            !"\($0)".contains("\n") && "\($0)".contains("text.h5")
+        }
+    }
+}
