@@ -81,12 +81,23 @@ public struct TraceSummary: Sendable, Codable {
         return lines.joined(separator: "\n")
     }
 
-    /// The summary as JSON (keys sorted; NaN written as null).
-    public func json() throws -> Data {
+    /// The summary as JSON — `{"runs": [...], "presets": [...], "comparisons": [...], "notes": [...]}`, keys sorted,
+    /// non-finite numbers as the strings "nan", "inf", "-inf".
+    public func json(baseline: String? = nil) throws -> Data {
+        struct Document: Encodable {
+            var runs: [RunSummary]
+            var presets: [PresetSummary]
+            var baseline: String?
+            var comparisons: [PresetComparison]
+            var notes: [String]
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try encoder.encode(self)
+        return try encoder.encode(
+            Document(
+                runs: runs, presets: presets, baseline: baseline,
+                comparisons: baseline.map(comparisons(baseline:)) ?? [], notes: notes))
     }
 }

@@ -85,3 +85,34 @@ struct TraceSummaryTests {
         }
     }
 }
+
+@Suite("Preset comparisons")
+struct PresetComparisonTests {
+    private func run(_ preset: String, _ seed: Int, best: Double) throws -> RunSummary {
+        var summary = try JSONDecoder().decode(
+            RunSummary.self,
+            from: Data(
+                """
+                {"id": "\(preset)-s\(seed)", "file": "t.h5", "preset": "\(preset)", "seed": \(seed), "status": "completed",
+                 "completedSteps": 10, "evaluationCount": 1, "finalTrainLoss": 0, "finalValidLoss": \(best),
+                 "finalValidAccuracy": 1, "bestValidLoss": \(best), "bestValidStep": 0, "bestValidAccuracy": 1,
+                 "gapAtEnd": \(best), "gapAtBest": \(best), "gapLastTenth": \(best)}
+                """.utf8))
+        summary.divergedAtStep = nil
+        return summary
+    }
+
+    @Test("Δ is preset minus baseline with Welch's p and both n; one run gives no p")
+    func comparison() throws {
+        let runs = [
+            try run("layernorm", 0, best: 1), try run("layernorm", 1, best: 2), try run("layernorm", 2, best: 3),
+            try run("adanorm", 0, best: 2), try run("adanorm", 1, best: 4), try run("adanorm", 2, best: 6),
+            try run("none", 0, best: 1),
+        ]
+        let adanorm = PresetComparison(preset: "adanorm", baseline: "layernorm", runs: runs)
+        #expect(adanorm.runs == 3 && adanorm.baselineRuns == 3 && adanorm.bestValidLoss.difference == 2)
+        #expect(adanorm.bestValidLoss.p == WelchTest([2, 4, 6], [1, 2, 3]).p && adanorm.bestValidLoss.p > 0.05)
+        let none = PresetComparison(preset: "none", baseline: "layernorm", runs: runs)
+        #expect(none.runs == 1 && none.bestValidLoss.p.isNaN)
+    }
+}

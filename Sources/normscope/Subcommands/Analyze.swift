@@ -22,6 +22,9 @@ extension NormScope {
         @Option(help: "table (default) or json.")
         var format: String = "table"
 
+        @Option(help: "The preset the others are compared with (Welch's t-test over seeds); layernorm when present.")
+        var baseline: String?
+
         func validate() throws {
             guard ["table", "json"].contains(format) else {
                 throw ValidationError("--format \(format): expected table or json")
@@ -30,10 +33,17 @@ extension NormScope {
 
         func run() throws {
             let summary = try TraceSummary(paths: files)
+            let presets = summary.presets.map(\.preset)
+            let reference = baseline ?? (presets.contains("layernorm") ? "layernorm" : presets.first)
+            if let baseline, !presets.contains(baseline) {
+                throw ValidationError(
+                    "--baseline \(baseline): no such preset in the traces; found \(presets.joined(separator: ", "))")
+            }
             if format == "json" {
-                FileHandle.standardOutput.write(try summary.json() + Data("\n".utf8))
+                FileHandle.standardOutput.write(try summary.json(baseline: reference) + Data("\n".utf8))
             } else {
                 print(summary.table)
+                if let reference, presets.count > 1 { print("\n" + summary.comparisonTable(baseline: reference)) }
             }
         }
     }

@@ -46,7 +46,8 @@ extension NormScope {
             let status = try recorder.record(progress: ProgressDisplay(quiet: quiet))
             print(recorder.summaryTable)
             print("\nPer preset (normscope analyze \(out)):\n")
-            print(try TraceSummary(paths: [out]).table)
+            let summary = try TraceSummary(paths: [out])
+            print(summary.table + "\n\n" + summary.comparisonTable(baseline: "layernorm"))
             print("Trace: \(out)")
             if status != 0 { throw ExitCode(status) }
         }
