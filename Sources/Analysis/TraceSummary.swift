@@ -11,6 +11,10 @@ public struct TraceSummary: Sendable, Codable {
     public var presets: [PresetSummary]
     /// Messages about the input: duplicate runs, runs without evaluations, unfinished runs.
     public var notes: [String]
+    /// Per run ID, each norm layer's gradient statistics early and late in training.
+    public var layers: [String: [LayerGradientSummary]]
+    /// Per preset, the late-training gradient statistics averaged over layers, mean ± sd over runs.
+    public var gradients: [PresetGradientSummary]
 
     /// Reads and summarizes the traces.
     ///
@@ -18,6 +22,7 @@ public struct TraceSummary: Sendable, Codable {
     public init(paths: [String]) throws(HDF5Error) {
         var runs: [RunSummary] = []
         var notes: [String] = []
+        var layers: [String: [LayerGradientSummary]] = [:]
         var seen: [String: String] = [:]
         for path in paths {
             let file = try File.open(path)
@@ -40,7 +45,14 @@ public struct TraceSummary: Sendable, Codable {
                 }
                 seen[id] = path
                 do {
-                    let run = try RunSummary(group: try group.openGroup(id), id: id, file: path)
+                    let runGroup = try group.openGroup(id)
+                    let run = try RunSummary(group: runGroup, id: id, file: path)
+                    if try runGroup.exists("norms") {
+                        let norms = try runGroup.openGroup("norms")
+                        layers[id] = try norms.children().sorted().map { (name) throws(HDF5Error) in
+                            try LayerGradientSummary(group: try norms.openGroup(name), layer: name)
+                        }
+                    }
                     if run.evaluationCount == 0 { notes.append("\(path): run \(id) has no evaluations") }
                     if run.status == "running" {
                         notes.append(
@@ -57,6 +69,11 @@ public struct TraceSummary: Sendable, Codable {
         for run in runs where !order.contains(run.preset) { order.append(run.preset) }
         presets = order.map { preset in PresetSummary(preset: preset, runs: runs.filter { $0.preset == preset }) }
         self.notes = notes
+        self.layers = layers
+        gradients = order.map { preset in
+            PresetGradientSummary(
+                preset: preset, runs: runs.filter { $0.preset == preset }.compactMap { layers[$0.id] })
+        }
     }
 
     /// An aligned table: one line per preset, then the notes.
@@ -77,6 +94,18 @@ public struct TraceSummary: Sendable, Codable {
         }
         lines.append("")
         lines.append("mean ± sample sd (n runs); gap = validation − training loss, both in evaluation mode.")
+        lines.append("")
+        lines.append(
+            "Gradient parts, last 10% of steps, averaged over each run's norm layers (PAPER.md \"What to record\"):")
+        lines.append(
+            pad("preset", 18) + pad("recenter_ratio", 24) + pad("rescale_ratio", 24) + pad("‖c‖/‖d‖", 24)
+                + pad("‖s‖/‖d‖", 24) + "cos(t, d)")
+        for g in gradients {
+            lines.append(
+                pad(g.preset, 18) + pad(g.recenterRatio.formatted(3), 24) + pad(g.rescaleRatio.formatted(3), 24)
+                    + pad(g.recenteringShare.formatted(3), 24) + pad(g.rescalingShare.formatted(3), 24)
+                    + g.cosineTotalDirect.formatted(3))
+        }
         lines += notes.map { "note: \($0)" }
         return lines.joined(separator: "\n")
     }
@@ -87,6 +116,8 @@ public struct TraceSummary: Sendable, Codable {
         struct Document: Encodable {
             var runs: [RunSummary]
             var presets: [PresetSummary]
+            var layers: [String: [LayerGradientSummary]]
+            var gradients: [PresetGradientSummary]
             var baseline: String?
             var comparisons: [PresetComparison]
             var notes: [String]
@@ -97,7 +128,7 @@ public struct TraceSummary: Sendable, Codable {
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return try encoder.encode(
             Document(
-                runs: runs, presets: presets, baseline: baseline,
+                runs: runs, presets: presets, layers: layers, gradients: gradients, baseline: baseline,
                 comparisons: baseline.map(comparisons(baseline:)) ?? [], notes: notes))
     }
 }

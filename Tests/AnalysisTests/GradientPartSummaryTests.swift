@@ -1,0 +1,46 @@
+import Analysis
+import Foundation
+import HDF5
+import Recording
+import TestSupport
+import Testing
+
+@Suite("Gradient-part summary")
+struct GradientPartSummaryTests {
+    @Test("early and late windows are the first and last 10% of steps, read block by block; presets average layers")
+    func windows() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("t.h5")
+        let writer = try TraceWriter(path: path, commandLine: "test", sweepConfigurationJSON: "{}")
+        let run = try writer.beginRun(
+            RunDescription(
+                id: "layernorm-simple-s0", attributes: ["preset": .string("layernorm-simple")],
+                normLayers: [NormLayerDescription(name: "a", width: 4), NormLayerDescription(name: "b", width: 4)]))
+        // 100 steps: rescale_ratio = 1 for the first half and 0.5 (layer a) / 0.7 (layer b) after; one NaN late.
+        for step in 0..<100 {
+            var a = NormStepRow(step: Int64(step))
+            var b = NormStepRow(step: Int64(step))
+            a.rescaleRatio = step < 50 ? 1 : 0.5
+            b.rescaleRatio = step < 50 ? 1 : (step == 99 ? .nan : 0.7)
+            a.recenterRatio = 0
+            b.recenterRatio = 0
+            try writer.append(
+                step: StepRow(step: Int64(step), loss: 1, learningRate: 0.1, gradientNorm: 1, seconds: 0),
+                norms: [a, b], to: run)
+        }
+        try writer.append(
+            evaluation: EvaluationRow(step: 99, trainLoss: 0.5, trainAccuracy: 1, validLoss: 0.6, validAccuracy: 1),
+            to: run)
+        try writer.finishRun(run, status: .completed, completedSteps: 100)
+        try writer.close()
+        let summary = try TraceSummary(paths: [path])
+        let layers = try #require(summary.layers["layernorm-simple-s0"])
+        #expect(layers.map(\.layer) == ["a", "b"])
+        #expect(layers[0].early.steps == 10 && layers[0].early.rescaleRatio == 1 && layers[0].late.rescaleRatio == 0.5)
+        #expect(abs(layers[1].late.rescaleRatio - 0.7) < 1e-12)  // the NaN row is skipped
+        let preset = try #require(summary.gradients.first)
+        #expect(abs(preset.rescaleRatio.mean - 0.6) < 1e-12 && preset.rescaleRatio.count == 1)
+        #expect(preset.recenterRatio.mean == 0)
+        #expect(summary.table.contains("rescale_ratio") && summary.table.contains("0.600 (1)"))
+    }
+}
