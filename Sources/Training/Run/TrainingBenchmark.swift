@@ -66,15 +66,22 @@ public struct TrainingBenchmark: Sendable {
         }
         var times: ([Double], [Double]) = ([], [])
         let clock = ContinuousClock()
-        for index in 0..<(steps + 10) {
-            let a = clock.measure { try? step(plain, optimizers.0, record: nil) }
-            let b = clock.measure { try? step(recorded, optimizers.1, record: index) }
+        // A writer error must not vanish into a timing: keep the first and rethrow it after the loop.
+        var failure: (any Error)?
+        for index in 0..<(steps + 10) where failure == nil {
+            let a = clock.measure {
+                do { try step(plain, optimizers.0, record: nil) } catch { failure = error }
+            }
+            let b = clock.measure {
+                do { try step(recorded, optimizers.1, record: index) } catch { failure = error }
+            }
             // The first ten steps warm the buffers and the writer up.
             if index >= 10 {
                 times.0.append(Self.milliseconds(a))
                 times.1.append(Self.milliseconds(b))
             }
         }
+        if let failure { throw failure }
         try writer.finishRun(handle, status: .completed, completedSteps: Int64(steps + 10))
         try writer.close()
         func entry(_ name: String, _ values: [Double]) -> Entry {
