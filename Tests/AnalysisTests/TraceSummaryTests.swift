@@ -116,3 +116,41 @@ struct PresetComparisonTests {
         #expect(none.runs == 1 && none.bestValidLoss.p.isNaN)
     }
 }
+
+@Suite("Summary formats")
+struct SummaryFormatTests {
+    @Test("markdown has the three tables; csv one row per run with a header; json parses with the documented keys")
+    func formats() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("t.h5")
+        let writer = try TraceWriter(path: path, commandLine: "test", sweepConfigurationJSON: "{}")
+        for (preset, seed, valid) in [
+            ("layernorm", 0, 0.5), ("layernorm", 1, 0.7), ("adanorm", 0, 0.4), ("adanorm", 1, 0.6),
+        ] {
+            let run = try writer.beginRun(
+                RunDescription(
+                    id: "\(preset)-s\(seed)", attributes: ["preset": .string(preset), "seed": .int64(Int64(seed))]))
+            try writer.append(
+                step: StepRow(step: 0, loss: 1, learningRate: 0.1, gradientNorm: 1, seconds: 0), norms: [], to: run)
+            try writer.append(
+                evaluation: EvaluationRow(
+                    step: 0, trainLoss: 0.25, trainAccuracy: 1, validLoss: valid, validAccuracy: 0.9),
+                to: run)
+            try writer.finishRun(run, status: .completed, completedSteps: 1)
+        }
+        try writer.close()
+        let summary = try TraceSummary(paths: [path])
+        let markdown = summary.markdown(baseline: "layernorm")
+        #expect(markdown.contains("| adanorm | 2 | 0 | 0.5000 ± 0.1414 (2) |"))
+        #expect(markdown.contains("| adanorm | 2/2 | -0.1000 |"))
+        let csv = summary.csv.split(separator: "\n")
+        #expect(
+            csv.count == 5 && csv[0].hasPrefix("file,run,preset,seed,status")
+                && csv[1].contains(",adanorm-s0,adanorm,0,"))
+        let json = try JSONSerialization.jsonObject(with: summary.json(baseline: "layernorm")) as? [String: Any]
+        #expect(
+            Set(json?.keys.map { $0 } ?? []) == [
+                "runs", "presets", "layers", "gradients", "baseline", "comparisons", "notes",
+            ])
+    }
+}

@@ -19,15 +19,15 @@ extension NormScope {
         @Argument(help: ArgumentHelp("Trace files.", valueName: "file"))
         var files: [String]
 
-        @Option(help: "table (default) or json.")
+        @Option(help: "table (default), markdown, json or csv (one row per run).")
         var format: String = "table"
 
         @Option(help: "The preset the others are compared with (Welch's t-test over seeds); layernorm when present.")
         var baseline: String?
 
         func validate() throws {
-            guard ["table", "json"].contains(format) else {
-                throw ValidationError("--format \(format): expected table or json")
+            guard ["table", "markdown", "json", "csv"].contains(format) else {
+                throw ValidationError("--format \(format): expected table, markdown, json or csv")
             }
         }
 
@@ -39,9 +39,14 @@ extension NormScope {
                 throw ValidationError(
                     "--baseline \(baseline): no such preset in the traces; found \(presets.joined(separator: ", "))")
             }
-            if format == "json" {
+            switch format {
+            case "json":
                 FileHandle.standardOutput.write(try summary.json(baseline: reference) + Data("\n".utf8))
-            } else {
+            case "markdown":
+                print(summary.markdown(baseline: reference))
+            case "csv":
+                print(summary.csv)
+            default:
                 print(summary.table)
                 if let reference, presets.count > 1 { print("\n" + summary.comparisonTable(baseline: reference)) }
             }
