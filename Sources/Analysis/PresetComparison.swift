@@ -39,9 +39,6 @@ extension TraceSummary {
             let delta = String(format: "%+.4f", test.difference)
             return test.p.isFinite ? "\(delta) (p = \(String(format: "%.3f", test.p)))" : "\(delta) (p: n < 2)"
         }
-        func pad(_ text: String, _ width: Int) -> String {
-            text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
-        }
         var lines = [
             "Against \(baseline): Δ = preset − baseline, Welch's t-test two-sided p, n = runs (preset/baseline)",
             pad("preset", 18) + pad("n", 8) + pad("Δ best valid loss", 26) + pad("Δ gap at best", 26)

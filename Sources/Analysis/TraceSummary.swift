@@ -78,9 +78,6 @@ public struct TraceSummary: Sendable, Codable {
 
     /// An aligned table: one line per preset, then the notes.
     public var table: String {
-        func pad(_ text: String, _ width: Int) -> String {
-            text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
-        }
         var lines = [
             pad("preset", 18) + pad("runs", 6) + pad("best valid loss", 26) + pad("gap at best", 26)
                 + pad("gap, last 10%", 26) + "best valid acc",

@@ -1,5 +1,6 @@
 import Foundation
 import HDF5
+import Tensors
 
 /// What the writer thread needs to create and write a trace: the `TraceWriter` initializer's arguments.
 struct WriterConfiguration: Sendable {
@@ -164,13 +165,8 @@ final class TraceFileWriter {
     private var flushDeadline: Date? {
         guard isDirty, !hasFailed else { return nil }
         let elapsed = ContinuousClock.now - lastFlush
-        let remaining = configuration.flushIntervalSeconds - Self.seconds(elapsed)
+        let remaining = configuration.flushIntervalSeconds - elapsed.inSeconds
         return Date(timeIntervalSinceNow: max(0, remaining))
-    }
-
-    /// A duration in seconds, for `Date` arithmetic.
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 
     /// Applies one message while the writer is healthy; an HDF5 error turns into the writer's sticky failure.
@@ -268,7 +264,7 @@ final class TraceFileWriter {
     /// Flushes when `flushEvery` steps or `flushInterval` have passed since the last flush, and rows are waiting.
     private func flushIfDue() throws(HDF5Error) {
         guard isDirty, !hasFailed else { return }
-        let intervalPassed = Self.seconds(ContinuousClock.now - lastFlush) >= configuration.flushIntervalSeconds
+        let intervalPassed = (ContinuousClock.now - lastFlush).inSeconds >= configuration.flushIntervalSeconds
         if stepsSinceFlush >= configuration.flushEvery || intervalPassed { try flushAll() }
     }
 

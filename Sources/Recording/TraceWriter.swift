@@ -1,5 +1,6 @@
 import Foundation
 import HDF5
+import Tensors
 
 /// Records training runs into a trace file (format v1, `analysis/TRACE_FORMAT.md`) from a dedicated writer thread,
 /// so the trainer never waits on HDF5 or the disk unless it is far ahead.
@@ -72,7 +73,7 @@ public final class TraceWriter: Sendable {
             configuration: WriterConfiguration(
                 path: path, overwrite: overwrite, commandLine: commandLine,
                 sweepConfigurationJSON: sweepConfigurationJSON, rootAttributes: rootAttributes,
-                flushEvery: flushEvery, flushIntervalSeconds: TraceFileWriter.seconds(flushInterval),
+                flushEvery: flushEvery, flushIntervalSeconds: flushInterval.inSeconds,
                 chunkRows: chunkRows, compressionLevel: compressionLevel, live: live, declaredRuns: declaredRuns,
                 created: Date(), failAfterSteps: nil),
             queueCapacity: queueCapacity)

@@ -322,9 +322,7 @@ public struct TensorBenchmark: Sendable {
         body()
         var seconds: [Double] = []
         for _ in 0..<configuration.repetitions {
-            let duration = clock.measure(body)
-            let (whole, attoseconds) = duration.components
-            seconds.append(Double(whole) + Double(attoseconds) * 1e-18)
+            seconds.append(clock.measure(body).inSeconds)
         }
         seconds.sort()
         return .init(best: seconds[0], median: seconds[seconds.count / 2], repetitions: seconds.count)

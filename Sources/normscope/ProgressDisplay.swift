@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 import Training
 
 /// Shows a sweep's progress on standard error: a redrawn bar with steps/s, ETA and loss on a terminal, a plain line
@@ -26,13 +27,13 @@ final class ProgressDisplay: SweepProgressObserver {
     func step(_ progress: Trainer.Progress) {
         guard !quiet else { return }
         let now = ContinuousClock.now
-        let elapsed = seconds(now - runStart)
+        let elapsed = (now - runStart).inSeconds
         let rate = elapsed > 0 ? Double(progress.step) / elapsed : 0
         let eta = rate > 0 ? Double(progress.steps - progress.step) / rate : 0
         let percent = 100 * progress.step / max(progress.steps, 1)
         if terminal {
             // Redraw at most 10 times a second; the last step always.
-            guard seconds(now - lastDraw) >= 0.1 || progress.step == progress.steps else { return }
+            guard (now - lastDraw).inSeconds >= 0.1 || progress.step == progress.steps else { return }
             lastDraw = now
             let width = 24
             let filled = width * progress.step / max(progress.steps, 1)
@@ -61,11 +62,6 @@ final class ProgressDisplay: SweepProgressObserver {
 
     private func write(_ text: String) {
         FileHandle.standardError.write(Data(text.utf8))
-    }
-
-    private func seconds(_ duration: Duration) -> Double {
-        let (whole, attoseconds) = duration.components
-        return Double(whole) + Double(attoseconds) * 1e-18
     }
 
     private func clock(_ seconds: Double) -> String {

@@ -4,14 +4,6 @@ import TestSupport
 // Shared by every layer's tests: the central-difference reference and the one error measure the 1e-6 bound
 // is stated in.
 
-/// A reproducible matrix with entries drawn uniformly from `range`.
-func sampleMatrix<S: MatrixScalar>(
-    _ rows: Int, _ columns: Int, seed: UInt64, in range: Range<Double> = -1..<1, as: S.Type = S.self
-) -> Matrix<S> {
-    var random = SeededRandom(seed: seed)
-    return Matrix(rows: rows, columns: columns) { _, _ in S(random.uniform(in: range)) }
-}
-
 /// The gradient of `f` at `x` by central differences in Double, shaped like `x`.
 func numericalGradient(of f: (Matrix<Double>) -> Double, at x: Matrix<Double>, step: Double = 1e-6) -> Matrix<Double> {
     let flat = numericalGradient(

@@ -1,5 +1,6 @@
 import Layers
 import Tensors
+import TestSupport
 import Testing
 
 /// Every preset in both conventions, plus the undetached AdaNorm: the configurations the checks run over.

@@ -1,5 +1,6 @@
 import Layers
 import Tensors
+import TestSupport
 import Testing
 
 /// The statistics of PAPER.md "What to record", computed the slow way from materialized parts.

@@ -1,5 +1,6 @@
 import Layers
 import Tensors
+import TestSupport
 import Testing
 
 /// Row-wise mean and population variance in Double.

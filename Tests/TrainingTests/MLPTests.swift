@@ -1,5 +1,6 @@
 import Layers
 import Tensors
+import TestSupport
 import Testing
 import Training
 
@@ -42,7 +43,7 @@ struct MLPTests {
         return model
     }
 
-    let x = sampleMatrix(6, inputWidth, seed: 1, in: -2..<2)
+    let x = sampleMatrix(6, inputWidth, seed: 1, in: -2..<2, as: Double.self)
     let targets = [0, 1, 2, 2, 1, 0]
 
     @Test(
@@ -154,7 +155,7 @@ struct MLPTests {
     @Test("an evaluation pass between a training pass and its backward does not change the gradients")
     func evaluationKeepsTrainingState() {
         let model = tinyMLP(NormPreset.layerNorm.configuration)
-        let other = sampleMatrix(3, Self.inputWidth, seed: 9)
+        let other = sampleMatrix(3, Self.inputWidth, seed: 9, as: Double.self)
         func gradients(interleaved: Bool) -> [Matrix<Double>] {
             for (_, parameter) in model.namedParameters { parameter.zeroGradient() }
             let logits = model.forward(.features(x), mode: .training)

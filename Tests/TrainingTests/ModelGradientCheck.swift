@@ -5,12 +5,6 @@ import Training
 // The whole-model gradient check: a model's hand-written backward against central differences of its mean softmax
 // cross-entropy loss, on a seeded sample of each parameter's coordinates so that the check stays fast.
 
-/// A reproducible matrix with entries drawn uniformly from `range`.
-func sampleMatrix(_ rows: Int, _ columns: Int, seed: UInt64, in range: Range<Double> = -1..<1) -> Matrix<Double> {
-    var random = SeededRandom(seed: seed)
-    return Matrix(rows: rows, columns: columns) { _, _ in random.uniform(in: range) }
-}
-
 /// The mean softmax cross-entropy of the evaluation-mode logits: the function the finite differences probe.
 func meanLoss<M: Model>(_ model: M, _ input: ModelInput<Double>, _ targets: [Int]) -> Double where M.Scalar == Double {
     SoftmaxCrossEntropy<Double>().evaluate(model.forward(input, mode: .evaluation), targets: targets).loss

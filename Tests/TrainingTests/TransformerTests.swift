@@ -1,5 +1,6 @@
 import Layers
 import Tensors
+import TestSupport
 import Testing
 import Training
 
@@ -43,7 +44,7 @@ struct TransformerTests {
     func batch(_ kind: TaskKind) -> (input: ModelInput<Double>, targets: [Int]) {
         switch kind {
         case .classifier:
-            (.features(sampleMatrix(3, 12, seed: 1, in: -2..<2)), [2, 0, 1])
+            (.features(sampleMatrix(3, 12, seed: 1, in: -2..<2, as: Double.self)), [2, 0, 1])
         case .languageModel:
             (.tokens([1, 4, 4, 0, 6, 3, 2, 5, 1, 1], sequenceLength: 5), [4, 4, 0, 6, 2, 2, 5, 1, 1, 3])
         }
@@ -208,7 +209,7 @@ struct TransformerTests {
     @Test("the classifier's examples are independent: changing one example's last token changes only its logits")
     func classifierExamplesAreIndependent() {
         let model = tinyTransformer(.classifier, placement: .postNorm)
-        let x = sampleMatrix(3, 12, seed: 1, in: -2..<2)
+        let x = sampleMatrix(3, 12, seed: 1, in: -2..<2, as: Double.self)
         var changed = x
         for column in 8..<12 { changed[0, column] += 0.5 }  // the third token of example 0
         let before = model.forward(.features(x), mode: .evaluation)

@@ -153,8 +153,7 @@ public struct NormBenchmark: Sendable {
     }
 
     private func seconds(_ body: () -> Void) -> Double {
-        let (whole, attoseconds) = ContinuousClock().measure(body).components
-        return Double(whole) + Double(attoseconds) * 1e-18
+        ContinuousClock().measure(body).inSeconds
     }
 }
 

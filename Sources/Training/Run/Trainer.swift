@@ -70,10 +70,7 @@ public final class Trainer {
         into sink: any RunSink, shouldStop: () -> Bool = { false }, progress: (Progress) -> Void = { _ in }
     ) throws -> RunOutcome {
         let start = ContinuousClock.now
-        func elapsed() -> Double {
-            let (seconds, attoseconds) = (ContinuousClock.now - start).components
-            return Double(seconds) + Double(attoseconds) * 1e-18
-        }
+        func elapsed() -> Double { (ContinuousClock.now - start).inSeconds }
         try sink.begin(id: id, configuration: configuration, normLayers: normLayers)
         let parameters = model.namedParameters.map(\.parameter)
         let norms = model.normLayers.map(\.layer)

@@ -77,8 +77,8 @@ public struct TrainingBenchmark: Sendable {
             }
             // The first ten steps warm the buffers and the writer up.
             if index >= 10 {
-                times.0.append(Self.milliseconds(a))
-                times.1.append(Self.milliseconds(b))
+                times.0.append(a.inSeconds * 1000)
+                times.1.append(b.inSeconds * 1000)
             }
         }
         if let failure { throw failure }
@@ -89,10 +89,5 @@ public struct TrainingBenchmark: Sendable {
             return Entry(variant: name, medianMilliseconds: sorted[sorted.count / 2], bestMilliseconds: sorted[0])
         }
         return [entry("recording off", times.0), entry("full recording (statistics + trace writer)", times.1)]
-    }
-
-    static func milliseconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return (Double(seconds) + Double(attoseconds) * 1e-18) * 1000
     }
 }
