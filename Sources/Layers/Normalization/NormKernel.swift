@@ -144,42 +144,6 @@ enum NormKernel {
         return total
     }
 
-    // MARK: - Concrete entry points
-
-    // NormLayer is generic, and generic code called from another module runs unspecialized (every SIMD operation
-    // through witness tables, ~50× slower). These entry points test the element type once per call and continue in
-    // a concrete instantiation that the optimizer specializes inside this module.
-
-    /// ``forward(_:_:rows:phi:)`` in its Float or Double specialization.
-    static func forwardSpecialized<S: MatrixScalar>(
-        _ plan: NormPlan, _ buffers: NormBuffers<S>, rows: Range<Int>, phi: PhiAccumulator?
-    ) {
-        if S.self == Float.self {
-            forward(plan, unsafeBitCast(buffers, to: NormBuffers<Float>.self), rows: rows, phi: phi)
-        } else if S.self == Double.self {
-            forward(plan, unsafeBitCast(buffers, to: NormBuffers<Double>.self), rows: rows, phi: phi)
-        } else {
-            forward(plan, buffers, rows: rows, phi: phi)
-        }
-    }
-
-    /// ``backward(_:_:rows:affine:)`` in its Float or Double specialization.
-    static func backwardSpecialized<S: MatrixScalar>(
-        _ plan: NormPlan, _ buffers: NormBuffers<S>, rows: Range<Int>, affine: AffineGradientAccumulator<S>?
-    ) {
-        if S.self == Float.self {
-            backward(
-                plan, unsafeBitCast(buffers, to: NormBuffers<Float>.self), rows: rows,
-                affine: affine.map { unsafeDowncast($0, to: AffineGradientAccumulator<Float>.self) })
-        } else if S.self == Double.self {
-            backward(
-                plan, unsafeBitCast(buffers, to: NormBuffers<Double>.self), rows: rows,
-                affine: affine.map { unsafeDowncast($0, to: AffineGradientAccumulator<Double>.self) })
-        } else {
-            backward(plan, buffers, rows: rows, affine: affine)
-        }
-    }
-
     // MARK: - Forward
 
     /// Normalizes `rows`, writing the output and each row's constants (μ, 1/D, κ/σ̃, Σy, Σy²); collects Φ(y)
@@ -187,6 +151,11 @@ enum NormKernel {
     ///
     /// Σy and Σy² come from the statistics' sums rather than from the rounded y (Σy = (Σx − Hμ)/D, Σy² = q/D²), so
     /// neither pass pays for them.
+    // NormLayer is generic, and generic code called from another module runs unspecialized (every SIMD operation
+    // through witness tables, ~50× slower): @_specialize makes the generic entry test the element type once per
+    // call and continue in the Float or Double instantiation.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     static func forward<S: MatrixScalar>(
         _ plan: NormPlan, _ buffers: NormBuffers<S>, rows: Range<Int>, phi: PhiAccumulator?
     ) {
@@ -278,6 +247,8 @@ enum NormKernel {
     ///
     /// Two sweeps per row: the first forms u (the gradient reaching y) and its sums ⟨u⟩, ⟨u ⊙ y⟩; the second writes
     /// `u/D + b + β·y` with `b = −⟨u⟩/D` and `β = −κ⟨u ⊙ y⟩/σ̃`. y is recomputed from x, μ and 1/D rather than stored.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     static func backward<S: MatrixScalar>(
         _ plan: NormPlan, _ buffers: NormBuffers<S>, rows: Range<Int>, affine: AffineGradientAccumulator<S>?
     ) {

@@ -139,7 +139,7 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
                                 output: op.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!,
                                 gain: gp, bias: bp, rowValues: rp.baseAddress!)
                             runTasks(tasks, rows: rows) { task, range in
-                                NormKernel.forwardSpecialized(plan, buffers, rows: range, phi: phiParts.items[task])
+                                NormKernel.forward(plan, buffers, rows: range, phi: phiParts.items[task])
                             }
                         }
                     }
@@ -203,7 +203,7 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
                                         gradOutput: gp.baseAddress ?? UnsafePointer(bitPattern: 8)!,
                                         rowSums: statistics ? sp.baseAddress : nil, parts: partPointers)
                                     runTasks(tasks, rows: rows) { task, range in
-                                        NormKernel.backwardSpecialized(
+                                        NormKernel.backward(
                                             plan, buffers, rows: range, affine: affineParts.items[task])
                                     }
                                 }
