@@ -10,7 +10,8 @@ final class ProgressDisplay: SweepProgressObserver {
     private var runLabel = ""
     private var runStart = ContinuousClock.now
     private var lastDraw = ContinuousClock.now
-    private var lastPercent = -1
+    /// The last tenth of the run reported on a plain (non-terminal) stream.
+    private var lastTenth = 0
 
     init(quiet: Bool) {
         self.quiet = quiet
@@ -20,7 +21,7 @@ final class ProgressDisplay: SweepProgressObserver {
     func runStarted(index: Int, count: Int, id: String, steps: Int) {
         runLabel = "[\(index + 1)/\(count)] \(id)"
         runStart = .now
-        lastPercent = -1
+        lastTenth = 0
         if !quiet && !terminal { write("\(runLabel): \(steps) steps\n") }
     }
 
@@ -41,8 +42,9 @@ final class ProgressDisplay: SweepProgressObserver {
             write(
                 "\r\(runLabel) \(bar) \(progress.step)/\(progress.steps)  \(Int(rate)) steps/s  ETA \(clock(eta))  "
                     + "loss \(String(format: "%.4f", progress.loss))\u{1B}[K")
-        } else if percent / 10 != lastPercent / 10 && percent % 10 == 0 && percent > 0 {
-            lastPercent = percent
+        } else if percent / 10 > lastTenth {
+            // Once per tenth of the run, whether or not a step lands exactly on a multiple of 10%.
+            lastTenth = percent / 10
             write(
                 "\(runLabel): step \(progress.step)/\(progress.steps) (\(percent)%), \(Int(rate)) steps/s, "
                     + "ETA \(clock(eta)), loss \(String(format: "%.4f", progress.loss))\n")

@@ -60,6 +60,21 @@ struct RecordTests {
         #expect(check.status == 0 && check.standardOutput.contains("ok"), "\(check.standardError)")
     }
 
+    @Test("without a terminal, progress is a plain line per tenth of a run even when no step hits a round percent")
+    func plainProgress() throws {
+        let path = try #require(executable)
+        let directory = TemporaryDirectory()
+        let output = try ChildProcess.run(
+            path,
+            arguments: [
+                "record", "--config", try sweepFile(directory), "--steps", "7", "--out", directory.file("p.h5"),
+            ])
+        #expect(output.status == 0)
+        let lines = output.standardError.split(separator: "\n").filter { $0.contains("steps/s") }
+        #expect(lines.count == 7 && lines.last?.contains("step 7/7 (100%)") == true, "\(output.standardError)")
+        #expect(!output.standardError.contains("\u{1B}["))
+    }
+
     @Test("kill -9 in the middle of a run leaves a file that h5py and our reader open, with every flushed step")
     func killed() throws {
         let path = try #require(executable)
