@@ -3,7 +3,7 @@ import Recording
 
 /// Means of a norm layer's gradient-part statistics over a window of steps (PAPER.md "What to record").
 public struct GradientWindow: Sendable, Codable, Equatable {
-    /// Steps averaged (rows with a finite value).
+    /// Steps in the window.
     public var steps: Int
     /// rowmean_abs of the total gradient and of its direct part: re-centering drives the first towards 0.
     public var totalRowMeanAbs: Double
@@ -17,52 +17,141 @@ public struct GradientWindow: Sendable, Codable, Equatable {
     public var rescalingShare: Double
     /// cos(t, d).
     public var cosineTotalDirect: Double
+}
 
-    /// Averages `rows` (non-finite values are skipped per field).
-    init(_ rows: ArraySlice<NormStepRow>) {
-        func mean(_ value: (NormStepRow) -> Double) -> Double {
-            let values = rows.map(value).filter(\.isFinite)
-            return values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count)
-        }
-        steps = rows.count
-        totalRowMeanAbs = mean(\.totalRowMeanAbs)
-        directRowMeanAbs = mean(\.directRowMeanAbs)
-        recenterRatio = mean(\.recenterRatio)
-        rescaleRatio = mean(\.rescaleRatio)
-        recenteringShare = mean(\.recenteringShare)
-        rescalingShare = mean(\.rescalingShare)
-        cosineTotalDirect = mean(\.cosineTotalDirect)
+/// Running means for a `GradientWindow`; non-finite values (a diverged step) are skipped per field.
+struct GradientWindowAccumulator {
+    private var steps = 0
+    private var total = FiniteMean(), direct = FiniteMean(), recenter = FiniteMean(), rescale = FiniteMean()
+    private var recenterShare = FiniteMean(), rescaleShare = FiniteMean(), cosine = FiniteMean()
+
+    mutating func add(_ row: NormStepRow) {
+        steps += 1
+        total.add(row.totalRowMeanAbs)
+        direct.add(row.directRowMeanAbs)
+        recenter.add(row.recenterRatio)
+        rescale.add(row.rescaleRatio)
+        recenterShare.add(row.recenteringShare)
+        rescaleShare.add(row.rescalingShare)
+        cosine.add(row.cosineTotalDirect)
+    }
+
+    var window: GradientWindow {
+        GradientWindow(
+            steps: steps, totalRowMeanAbs: total.mean, directRowMeanAbs: direct.mean, recenterRatio: recenter.mean,
+            rescaleRatio: rescale.mean, recenteringShare: recenterShare.mean, rescalingShare: rescaleShare.mean,
+            cosineTotalDirect: cosine.mean)
     }
 }
 
-/// One layer of one run: its statistics early (first 10% of steps) and late (last 10%) in training.
+/// One layer of one run: its statistics early (first 10% of steps) and late (last 10%) in training, the evidence
+/// for Theorem 1 over every step, and (AdaNorm) its Φ(y) summary.
 public struct LayerGradientSummary: Sendable, Codable, Equatable {
     public var layer: String
+    /// Position in the model (the layer attribute `index`), −1 if not recorded.
+    public var index: Int
+    /// Feature width H, −1 if not recorded.
+    public var width: Int
     public var early: GradientWindow
     public var late: GradientWindow
+    public var theorem: TheoremEvidence
+    /// Present for layers with an adaptive factor that recorded `phi`.
+    public var phi: PhiSummary?
+}
 
-    /// Reads `norms/<layer>/grad` in blocks of `blockRows` rows, keeping only the two windows, so memory stays
-    /// at most one block plus the windows whatever the trace's length.
-    init(group: Group, layer: String, blockRows: Int = 8192) throws(HDF5Error) {
-        let dataset = try group.openDataset("grad")
+/// Per step of one layer, the identities of Theorem 1 that hold for some variant, counted over every finite step.
+///
+/// Each is an exact per-row identity stated through the recorded ratios (PAPER.md A.5, (d) 1): t̄ = 0 for every
+/// row ⇔ recenter_ratio = 0; t̄ = ḡ/σ (= d̄, as d = g/σ) ⇔ recenter_ratio = 1; D_t = D_(d+c) (= D_g/σ²) ⇔
+/// rescale_ratio = 1; D_t ≤ D_g/σ² ⇔ rescale_ratio ≤ 1. Which one a run must satisfy depends on what it detaches.
+public struct TheoremEvidence: Sendable, Codable, Equatable {
+    /// How close a ratio must be to its exact value: the statistics are closed-form Double reductions of Float32
+    /// gradients, exact up to rounding.
+    public static let tolerance = 1e-6
+
+    /// Steps with a finite recenter_ratio / rescale_ratio.
+    public var recenterSteps = 0
+    public var rescaleSteps = 0
+    /// Steps where recenter_ratio ≤ tolerance, and where |recenter_ratio − 1| ≤ tolerance.
+    public var recenterZeroSteps = 0
+    public var recenterOneSteps = 0
+    /// Steps where rescale_ratio ≤ 1 + tolerance, and where |rescale_ratio − 1| ≤ tolerance.
+    public var rescaleAtMostOneSteps = 0
+    public var rescaleOneSteps = 0
+    /// Extremes over the finite steps (NaN when there are none).
+    public var recenterRatioMin = Double.nan, recenterRatioMax = Double.nan
+    public var rescaleRatioMin = Double.nan, rescaleRatioMax = Double.nan
+
+    mutating func add(_ row: NormStepRow) {
+        let tolerance = Self.tolerance
+        if row.recenterRatio.isFinite {
+            let r = row.recenterRatio
+            recenterSteps += 1
+            if abs(r) <= tolerance { recenterZeroSteps += 1 }
+            if abs(r - 1) <= tolerance { recenterOneSteps += 1 }
+            recenterRatioMin = recenterRatioMin.isNaN ? r : min(recenterRatioMin, r)
+            recenterRatioMax = recenterRatioMax.isNaN ? r : max(recenterRatioMax, r)
+        }
+        if row.rescaleRatio.isFinite {
+            let r = row.rescaleRatio
+            rescaleSteps += 1
+            if r <= 1 + tolerance { rescaleAtMostOneSteps += 1 }
+            if abs(r - 1) <= tolerance { rescaleOneSteps += 1 }
+            rescaleRatioMin = rescaleRatioMin.isNaN ? r : min(rescaleRatioMin, r)
+            rescaleRatioMax = rescaleRatioMax.isNaN ? r : max(rescaleRatioMax, r)
+        }
+    }
+}
+
+/// The per-step quantities a layer's charts show, binned (`LayerGradientSummary.seriesNames`).
+extension LayerGradientSummary {
+    static let seriesNames = [
+        "total_norm", "direct_norm", "recenter_norm", "rescale_norm", "recenter_ratio", "rescale_ratio",
+        "cos_total_direct",
+    ]
+
+    /// Reads `norms/<layer>/grad` block by block (`BlockReader`), keeping running sums for the two windows, the
+    /// Theorem 1 counts and `bins` chart points — memory does not grow with the trace's length — and the layer's Φ(y)
+    /// tables when it has them.
+    ///
+    /// - Parameter scale: AdaNorm's C, the expected mean of Φ, when the run recorded it.
+    static func read(
+        group: Group, layer: String, scale: Double?, bins: Int, blockRows: Int = BlockReader.defaultBlockRows
+    ) throws(HDF5Error) -> (summary: LayerGradientSummary, series: BinnedSeries, phiMap: PhiHeatMap?) {
+        let dataset = try group.openDataset(TraceFormat.Names.grad)
         let count = try dataset.rowCount()
         let window = max(1, count / 10)
-        var early: [NormStepRow] = []
-        var late: [NormStepRow] = []
-        var start = 0
-        while start < count {
-            let end = min(count, start + blockRows)
-            let block = try dataset.readRows(start..<end, as: NormStepRow.self)
+        var early = GradientWindowAccumulator()
+        var late = GradientWindowAccumulator()
+        var theorem = TheoremEvidence()
+        var series = BinnedSeries(names: seriesNames, rowCount: count, bins: bins)
+        try BlockReader(dataset, blockRows: blockRows).forEachBlock(as: NormStepRow.self) { block, first in
             for (offset, row) in block.enumerated() {
-                let index = start + offset
-                if index < window { early.append(row) }
-                if index >= count - window { late.append(row) }
+                let index = first + offset
+                if index < window { early.add(row) }
+                if index >= count - window { late.add(row) }
+                theorem.add(row)
+                guard let bin = series.beginRow(index: index, step: row.step) else { continue }
+                series.add(0, row.totalNorm, bin: bin)
+                series.add(1, row.directNorm, bin: bin)
+                series.add(2, row.recenteringNorm, bin: bin)
+                series.add(3, row.rescalingNorm, bin: bin)
+                series.add(4, row.recenterRatio, bin: bin)
+                series.add(5, row.rescaleRatio, bin: bin)
+                series.add(6, row.cosineTotalDirect, bin: bin)
             }
-            start = end
         }
-        self.layer = layer
-        self.early = GradientWindow(early[...])
-        self.late = GradientWindow(late[...])
+        series.finish()
+        var phi: PhiSummary?
+        var phiMap: PhiHeatMap?
+        if try group.exists(TraceFormat.Names.phi) {
+            (phi, phiMap) = try PhiSummary.read(group: group, scale: scale, bins: bins, blockRows: blockRows)
+        }
+        let summary = LayerGradientSummary(
+            layer: layer, index: Int((try? group.attribute("index", as: Int64.self)) ?? -1),
+            width: Int((try? group.attribute("width", as: Int64.self)) ?? -1), early: early.window,
+            late: late.window, theorem: theorem, phi: phi)
+        return (summary, series, phiMap)
     }
 }
 

@@ -33,22 +33,4 @@ extension TraceSummary {
         }
     }
 
-    /// The comparisons as an aligned table: Δ = preset − baseline, with Welch's two-sided p and both n's.
-    public func comparisonTable(baseline: String) -> String {
-        func cell(_ test: WelchTest) -> String {
-            let delta = String(format: "%+.4f", test.difference)
-            return test.p.isFinite ? "\(delta) (p = \(String(format: "%.3f", test.p)))" : "\(delta) (p: n < 2)"
-        }
-        var lines = [
-            "Against \(baseline): Δ = preset − baseline, Welch's t-test two-sided p, n = runs (preset/baseline)",
-            pad("preset", 18) + pad("n", 8) + pad("Δ best valid loss", 26) + pad("Δ gap at best", 26)
-                + "Δ gap, last 10%",
-        ]
-        for c in comparisons(baseline: baseline) {
-            lines.append(
-                pad(c.preset, 18) + pad("\(c.runs)/\(c.baselineRuns)", 8) + pad(cell(c.bestValidLoss), 26)
-                    + pad(cell(c.gapAtBest), 26) + cell(c.gapLastTenth))
-        }
-        return lines.joined(separator: "\n")
-    }
 }

@@ -29,33 +29,127 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// The mean gap over the last 10% of evaluations (at least one).
     public var gapLastTenth: Double
 
-    /// Reads one run group.
+    /// What the run's normalization detaches and adds (from its `norm_*` settings), nil when not recorded: which
+    /// identities of Theorem 1 its gradients must satisfy.
+    public var normalization: NormalizationSettings?
+
+    /// Reads one run group; `evals` is read block by block, twice (it is small, and the finite rows must be
+    /// counted before the last 10% of them is known).
     ///
     /// - Throws: `HDF5Error` naming the file and object when a required table or attribute is missing or unreadable.
     public init(group: Group, id: String, file: String) throws(HDF5Error) {
+        self = try Self.read(group: group, id: id, file: file, bins: 0).summary
+    }
+
+    /// Reads one run group, with its evaluations binned into at most `bins` chart points.
+    static func read(
+        group: Group, id: String, file: String, bins: Int, blockRows: Int = BlockReader.defaultBlockRows
+    ) throws(HDF5Error) -> (summary: RunSummary, series: BinnedSeries) {
+        let preset = (try? group.attribute("preset", as: String.self)) ?? id
+        let seed = (try? group.attribute("seed", as: Int64.self)) ?? -1
+        let status = (try? group.attribute(TraceFormat.Names.status, as: String.self)) ?? "unknown"
+        let completed = (try? group.attribute(TraceFormat.Names.completedSteps, as: Int64.self)) ?? 0
+        let diverged = (try? group.attribute(TraceFormat.Names.divergedStep, as: Int64.self)) ?? -1
+        let dataset = try group.openDataset(TraceFormat.Names.evals)
+        let count = try dataset.rowCount()
+        let reader = BlockReader(dataset, blockRows: blockRows)
+        var finiteCount = 0
+        var last: EvaluationRow?
+        var best: EvaluationRow?
+        var series = BinnedSeries(
+            names: ["train_loss", "valid_loss", "gap", "valid_accuracy"], rowCount: count, bins: bins)
+        try reader.forEachBlock(as: EvaluationRow.self) { block, first in
+            for (offset, row) in block.enumerated() {
+                if let bin = series.beginRow(index: first + offset, step: row.step) {
+                    series.add(0, row.trainLoss, bin: bin)
+                    series.add(1, row.validLoss, bin: bin)
+                    series.add(2, row.gap, bin: bin)
+                    series.add(3, row.validAccuracy, bin: bin)
+                }
+                guard row.validLoss.isFinite, row.trainLoss.isFinite else { continue }
+                finiteCount += 1
+                last = row
+                if best.map({ row.validLoss < $0.validLoss }) ?? true { best = row }
+            }
+        }
+        series.finish()
+        // The last 10% of the finite evaluations (at least one), by position among them.
+        let tailStart = finiteCount - max(1, finiteCount / 10)
+        var seen = 0
+        var tail = FiniteMean()
+        if finiteCount > 0 {
+            try reader.forEachBlock(as: EvaluationRow.self) { block, _ in
+                for row in block where row.validLoss.isFinite && row.trainLoss.isFinite {
+                    if seen >= tailStart { tail.add(row.gap) }
+                    seen += 1
+                }
+            }
+        }
+        let summary = RunSummary(
+            id: id, file: file, preset: preset, seed: seed, status: status, completedSteps: completed,
+            divergedAtStep: diverged >= 0 ? diverged : nil, evaluationCount: count,
+            finalTrainLoss: last?.trainLoss ?? .nan, finalValidLoss: last?.validLoss ?? .nan,
+            finalValidAccuracy: last?.validAccuracy ?? .nan, bestValidLoss: best?.validLoss ?? .nan,
+            bestValidStep: best?.step ?? -1, bestValidAccuracy: best?.validAccuracy ?? .nan,
+            gapAtEnd: last?.gap ?? .nan, gapAtBest: best?.gap ?? .nan, gapLastTenth: tail.mean,
+            normalization: NormalizationSettings(group: group))
+        return (summary, series)
+    }
+
+    init(
+        id: String, file: String, preset: String, seed: Int64, status: String, completedSteps: Int64,
+        divergedAtStep: Int64?, evaluationCount: Int, finalTrainLoss: Double, finalValidLoss: Double,
+        finalValidAccuracy: Double, bestValidLoss: Double, bestValidStep: Int64, bestValidAccuracy: Double,
+        gapAtEnd: Double, gapAtBest: Double, gapLastTenth: Double, normalization: NormalizationSettings?
+    ) {
         self.id = id
         self.file = file
-        preset = (try? group.attribute("preset", as: String.self)) ?? id
-        seed = (try? group.attribute("seed", as: Int64.self)) ?? -1
-        status = (try? group.attribute("status", as: String.self)) ?? "unknown"
-        completedSteps = (try? group.attribute("completed_steps", as: Int64.self)) ?? 0
-        let diverged = (try? group.attribute("diverged_step", as: Int64.self)) ?? -1
-        divergedAtStep = diverged >= 0 ? diverged : nil
-        let evals = try group.openDataset("evals").read(as: EvaluationRow.self)
-        evaluationCount = evals.count
-        let finite = evals.filter { $0.validLoss.isFinite && $0.trainLoss.isFinite }
-        let last = finite.last
-        let best = finite.min { $0.validLoss < $1.validLoss }
-        finalTrainLoss = last?.trainLoss ?? .nan
-        finalValidLoss = last?.validLoss ?? .nan
-        finalValidAccuracy = last?.validAccuracy ?? .nan
-        bestValidLoss = best?.validLoss ?? .nan
-        bestValidStep = best?.step ?? -1
-        bestValidAccuracy = best?.validAccuracy ?? .nan
-        gapAtEnd = last?.gap ?? .nan
-        gapAtBest = best?.gap ?? .nan
-        let tail = finite.suffix(max(1, finite.count / 10))
-        gapLastTenth = tail.isEmpty ? .nan : tail.map(\.gap).reduce(0, +) / Double(tail.count)
+        self.preset = preset
+        self.seed = seed
+        self.status = status
+        self.completedSteps = completedSteps
+        self.divergedAtStep = divergedAtStep
+        self.evaluationCount = evaluationCount
+        self.finalTrainLoss = finalTrainLoss
+        self.finalValidLoss = finalValidLoss
+        self.finalValidAccuracy = finalValidAccuracy
+        self.bestValidLoss = bestValidLoss
+        self.bestValidStep = bestValidStep
+        self.bestValidAccuracy = bestValidAccuracy
+        self.gapAtEnd = gapAtEnd
+        self.gapAtBest = gapAtBest
+        self.gapLastTenth = gapLastTenth
+        self.normalization = normalization
+    }
+}
+
+/// The normalization settings of a run that decide which identities of Theorem 1 its gradients satisfy.
+public struct NormalizationSettings: Sendable, Codable, Equatable {
+    /// Whether the layers normalize at all (false for the `none` preset).
+    public var normalizes: Bool
+    /// `mean` (LayerNorm family) or `none` (RMSNorm).
+    public var centering: String
+    public var detachMean: Bool
+    public var detachStandardDeviation: Bool
+    /// `adanorm` or `none`.
+    public var adaptive: String
+    /// AdaNorm's C; nil for other variants.
+    public var scale: Double?
+
+    /// From the run attributes `norm_normalizes`, `norm_centering`, `norm_detach_mean`, `norm_detach_std`,
+    /// `norm_adaptive`, `norm_adanorm_scale` (strings, as `normscope record` writes them); nil if any of the first
+    /// four is missing.
+    init?(group: Group) {
+        func text(_ name: String) -> String? { try? group.attribute(name, as: String.self) }
+        guard let normalizes = text("norm_normalizes"), let centering = text("norm_centering"),
+            let detachMean = text("norm_detach_mean"), let detachStd = text("norm_detach_std")
+        else { return nil }
+        self.normalizes = normalizes == "true"
+        self.centering = centering
+        self.detachMean = detachMean == "true"
+        detachStandardDeviation = detachStd == "true"
+        adaptive = text("norm_adaptive") ?? "none"
+        scale = text("norm_adanorm_scale").flatMap(Double.init)
     }
 }
 

@@ -1,44 +1,164 @@
 import Foundation
 
 extension TraceSummary {
-    /// The per-preset summary, the gradient parts and the comparisons as Markdown tables.
+    /// Every table of the summary, in reading order: overfitting per preset, the comparisons with `baseline`,
+    /// gradient parts late in training, per layer early → late, Theorem 1 on the recorded steps, Φ(y) per layer.
+    public func tables(baseline: String?) -> [SummaryTable] {
+        var tables = [overfittingTable]
+        if let baseline, presets.count > 1, presets.contains(where: { $0.preset == baseline }) {
+            tables.append(comparisonTable(baseline: baseline))
+        }
+        if !gradients.isEmpty, layers.values.contains(where: { !$0.isEmpty }) {
+            tables += [gradientTable, layerTable]
+        }
+        if !theoremChecks.isEmpty { tables.append(theoremTable) }
+        if layers.values.contains(where: { $0.contains { $0.phi != nil } }) { tables.append(phiTable) }
+        return tables
+    }
+
+    /// The terminal output of `normscope analyze`: every table, then notes and what is missing.
+    public func text(baseline: String?) -> String {
+        (tables(baseline: baseline).map(\.text) + [trailer.joined(separator: "\n")])
+            .filter { !$0.isEmpty }.joined(separator: "\n\n")
+    }
+
+    /// The same as Markdown.
     public func markdown(baseline: String?) -> String {
-        func row(_ cells: [String]) -> String { "| " + cells.joined(separator: " | ") + " |" }
-        var lines = [
-            row(["preset", "runs", "diverged", "best valid loss", "gap at best", "gap, last 10%", "best valid acc"]),
-            row(Array(repeating: "---", count: 7)),
-        ]
-        for p in presets {
-            lines.append(
-                row([
+        (tables(baseline: baseline).map(\.markdown) + [trailer.map { "- \($0)" }.joined(separator: "\n")])
+            .filter { !$0.isEmpty }.joined(separator: "\n\n")
+    }
+
+    /// Notes, then every object that could not be read.
+    var trailer: [String] {
+        notes.map { "note: \($0)" } + missing.map { "missing: \($0)" }
+    }
+
+    var overfittingTable: SummaryTable {
+        SummaryTable(
+            title: "Overfitting per preset (PAPER.md \"The overfitting gap\")",
+            header: [
+                "preset", "runs", "diverged", "best valid loss", "gap at best", "gap, last 10%", "best valid acc",
+            ],
+            rows: presets.map { p in
+                [
                     p.preset, "\(p.runs)", "\(p.diverged)", p.bestValidLoss.formatted(), p.gapAtBest.formatted(),
                     p.gapLastTenth.formatted(), p.bestValidAccuracy.formatted(),
-                ]))
+                ]
+            },
+            footer: ["mean ± sample sd (n runs); gap = validation − training loss, both in evaluation mode."])
+    }
+
+    func comparisonTable(baseline: String) -> SummaryTable {
+        func cell(_ test: WelchTest) -> String {
+            let delta = test.difference.isFinite ? String(format: "%+.4f", test.difference) : "—"
+            return test.p.isFinite ? "\(delta) (p = \(String(format: "%.3f", test.p)))" : "\(delta) (p: n < 2)"
         }
-        lines += ["", row(["preset", "recenter_ratio", "rescale_ratio", "‖c‖/‖d‖", "‖s‖/‖d‖", "cos(t, d)"])]
-        lines.append(row(Array(repeating: "---", count: 6)))
-        for g in gradients {
-            lines.append(
-                row([
+        return SummaryTable(
+            title: "Against \(baseline): Δ = preset − baseline, Welch's t-test two-sided p",
+            header: ["preset", "n (preset/baseline)", "Δ best valid loss", "Δ gap at best", "Δ gap, last 10%"],
+            rows: comparisons(baseline: baseline).map { c in
+                [
+                    c.preset, "\(c.runs)/\(c.baselineRuns)", cell(c.bestValidLoss), cell(c.gapAtBest),
+                    cell(c.gapLastTenth),
+                ]
+            })
+    }
+
+    var gradientTable: SummaryTable {
+        SummaryTable(
+            title:
+                "Gradient parts, last 10% of steps, averaged over each run's norm layers (PAPER.md \"What to record\")",
+            header: ["preset", "recenter_ratio", "rescale_ratio", "‖c‖/‖d‖", "‖s‖/‖d‖", "cos(t, d)"],
+            rows: gradients.map { g in
+                [
                     g.preset, g.recenterRatio.formatted(3), g.rescaleRatio.formatted(3),
-                    g.recenteringShare.formatted(3),
-                    g.rescalingShare.formatted(3), g.cosineTotalDirect.formatted(3),
-                ]))
-        }
-        if let baseline, presets.count > 1 {
-            lines += ["", row(["preset", "n (preset/\(baseline))", "Δ best valid loss", "p", "Δ gap at best", "p"])]
-            lines.append(row(Array(repeating: "---", count: 6)))
-            for c in comparisons(baseline: baseline) {
-                lines.append(
-                    row([
-                        c.preset, "\(c.runs)/\(c.baselineRuns)", Self.signed(c.bestValidLoss.difference),
-                        Self.probability(c.bestValidLoss.p), Self.signed(c.gapAtBest.difference),
-                        Self.probability(c.gapAtBest.p),
-                    ]))
+                    g.recenteringShare.formatted(3), g.rescalingShare.formatted(3), g.cosineTotalDirect.formatted(3),
+                ]
+            },
+            footer: [
+                "recenter_ratio = rowmean_abs(t)/rowmean_abs(d): 0 when re-centering removes each row's mean; "
+                    + "rescale_ratio = rowvar(t)/rowvar(d + c): below 1 where the σ-derivative shrinks the variance."
+            ])
+    }
+
+    /// Per preset and layer (model order), the first and last 10% of steps, mean over the preset's runs.
+    var layerTable: SummaryTable {
+        var rows: [[String]] = []
+        for preset in presets.map(\.preset) {
+            let runLayers = runs.filter { $0.preset == preset }.compactMap { layers[$0.id] }
+            var names: [String] = []
+            for layer in runLayers.flatMap({ $0 }) where !names.contains(layer.layer) { names.append(layer.layer) }
+            for name in names {
+                let windows = runLayers.compactMap { $0.first { $0.layer == name } }
+                func cell(_ value: (GradientWindow) -> Double) -> String {
+                    let early = Aggregate(windows.map { value($0.early) })
+                    let late = Aggregate(windows.map { value($0.late) })
+                    return Self.number(early.mean) + " → " + Self.number(late.mean)
+                }
+                rows.append([
+                    preset, name, "\(windows.count)", cell(\.recenterRatio), cell(\.rescaleRatio),
+                    cell(\.recenteringShare), cell(\.rescalingShare), cell(\.cosineTotalDirect),
+                ])
             }
         }
-        lines += [""] + notes.map { "- \($0)" }
-        return lines.joined(separator: "\n")
+        return SummaryTable(
+            title: "Per layer, first 10% → last 10% of steps (mean over runs)",
+            header: ["preset", "layer", "runs", "recenter_ratio", "rescale_ratio", "‖c‖/‖d‖", "‖s‖/‖d‖", "cos(t, d)"],
+            rows: rows)
+    }
+
+    var theoremTable: SummaryTable {
+        SummaryTable(
+            title: "Theorem 1 on the recorded gradients (PAPER.md A.5), every step of every layer",
+            header: ["preset", "case", "identity", "measured as", "holds at", "observed", "verdict"],
+            rows: theoremChecks.map { c in
+                [
+                    c.preset, c.theoremCase, c.identity, c.measure,
+                    "\(c.stepsHolding)/\(c.steps) steps, \(c.runs) run\(c.runs == 1 ? "" : "s") × layers = \(c.layerRuns)",
+                    Self.number(c.observedMin, digits: 6) + " … " + Self.number(c.observedMax, digits: 6),
+                    c.steps == 0 ? "no data" : c.holds ? "holds" : "FAILS at \(c.steps - c.stepsHolding) steps",
+                ]
+            },
+            footer: [
+                "tolerance \(TheoremEvidence.tolerance) on the ratios (relative to C for ⟨Φ⟩); the parts act on the "
+                    + "gradient reaching the normalized value (γ ⊙ g with a gain, Φ ⊙ g for AdaNorm)."
+            ])
+    }
+
+    /// Per preset and adaptive layer, Φ(y) early and late in training, mean over runs.
+    var phiTable: SummaryTable {
+        var rows: [[String]] = []
+        for preset in presets.map(\.preset) {
+            let runLayers = runs.filter { $0.preset == preset }.compactMap { layers[$0.id] }
+            var names: [String] = []
+            for layer in runLayers.flatMap({ $0 }) where layer.phi != nil && !names.contains(layer.layer) {
+                names.append(layer.layer)
+            }
+            for name in names {
+                let phis = runLayers.compactMap { $0.first { $0.layer == name }?.phi }
+                let scale = phis.compactMap(\.scale).first.map { Self.number($0, digits: 2) } ?? "?"
+                for (label, window) in [("first 10%", \PhiSummary.early), ("last 10%", \PhiSummary.late)] {
+                    func cell(_ value: (PhiWindow) -> Double, digits: Int = 3) -> String {
+                        Self.number(Aggregate(phis.map { value($0[keyPath: window]) }).mean, digits: digits)
+                    }
+                    rows.append([
+                        preset, name, label, "\(phis.count)", scale, cell(\.mean, digits: 4), cell(\.standardDeviation),
+                        cell(\.q05), cell(\.q50), cell(\.q95), cell(\.fractionNonPositive, digits: 5),
+                    ])
+                }
+            }
+        }
+        return SummaryTable(
+            title: "AdaNorm's Φ(y) = C(1 − k·y) per layer, over recorded steps (mean over runs)",
+            header: ["preset", "layer", "window", "runs", "C", "mean Φ", "sd", "q05", "q50", "q95", "Φ ≤ 0"],
+            rows: rows,
+            footer: [
+                "mean Φ should equal C (rows are centred); Φ ≤ 0 is the share of elements whose factor flips sign."
+            ])
+    }
+
+    static func number(_ value: Double, digits: Int = 3) -> String {
+        value.isFinite ? String(format: "%.\(digits)f", value) : value.isNaN ? "—" : value > 0 ? "inf" : "-inf"
     }
 
     /// One CSV row per run with its summary fields, for spreadsheets.
@@ -57,10 +177,5 @@ extension TraceSummary {
             ].map(CSVExporter.escape).joined(separator: ",")
         }
         return ([header.joined(separator: ",")] + rows).joined(separator: "\n")
-    }
-
-    private static func signed(_ value: Double) -> String { value.isFinite ? String(format: "%+.4f", value) : "—" }
-    private static func probability(_ value: Double) -> String {
-        value.isFinite ? String(format: "%.3f", value) : "n < 2"
     }
 }

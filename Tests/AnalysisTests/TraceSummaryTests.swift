@@ -48,7 +48,7 @@ struct TraceSummaryTests {
         #expect(
             adanorm.runs == 1 && adanorm.gapAtEnd.standardDeviation.isNaN
                 && adanorm.gapAtEnd.formatted() == "0.2500 (1)")
-        #expect(summary.table.contains("layernorm") && summary.table.contains("(2)"))
+        #expect(summary.text(baseline: nil).contains("layernorm") && summary.text(baseline: nil).contains("(2)"))
     }
 
     @Test("shards merge by run; a run found twice is kept once and reported")
@@ -142,7 +142,7 @@ struct SummaryFormatTests {
         let summary = try TraceSummary(paths: [path])
         let markdown = summary.markdown(baseline: "layernorm")
         #expect(markdown.contains("| adanorm | 2 | 0 | 0.5000 ± 0.1414 (2) |"))
-        #expect(markdown.contains("| adanorm | 2/2 | -0.1000 |"))
+        #expect(markdown.contains("| adanorm | 2/2 | -0.1000 (p = "))
         let csv = summary.csv.split(separator: "\n")
         #expect(
             csv.count == 5 && csv[0].hasPrefix("file,run,preset,seed,status")
@@ -150,7 +150,7 @@ struct SummaryFormatTests {
         let json = try JSONSerialization.jsonObject(with: summary.json(baseline: "layernorm")) as? [String: Any]
         #expect(
             Set(json?.keys.map { $0 } ?? []) == [
-                "runs", "presets", "layers", "gradients", "baseline", "comparisons", "notes",
+                "schema", "runs", "presets", "layers", "gradients", "theoremChecks", "baseline", "comparisons", "notes", "missing",
             ])
     }
 }

@@ -47,8 +47,7 @@ extension NormScope {
             case "csv":
                 print(summary.csv)
             default:
-                print(summary.table)
-                if let reference, presets.count > 1 { print("\n" + summary.comparisonTable(baseline: reference)) }
+                print(summary.text(baseline: reference))
             }
         }
     }

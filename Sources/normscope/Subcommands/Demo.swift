@@ -47,7 +47,7 @@ extension NormScope {
             print(recorder.summaryTable)
             print("\nPer preset (normscope analyze \(out)):\n")
             let summary = try TraceSummary(paths: [out])
-            print(summary.table + "\n\n" + summary.comparisonTable(baseline: "layernorm"))
+            print(summary.text(baseline: "layernorm"))
             print("Trace: \(out)")
             if status != 0 { throw ExitCode(status) }
         }

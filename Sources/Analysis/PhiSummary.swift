@@ -1,0 +1,157 @@
+import HDF5
+import Recording
+
+/// Means of AdaNorm's Φ(y) statistics over a window of recorded steps.
+public struct PhiWindow: Sendable, Codable, Equatable {
+    /// Recorded steps in the window.
+    public var steps: Int
+    /// Mean of Φ: C when the layer's rows are centred (⟨y⟩ = 0 ⇒ ⟨Φ⟩ = C(1 − k⟨y⟩) = C).
+    public var mean: Double
+    public var standardDeviation: Double
+    public var q05: Double, q50: Double, q95: Double
+    /// Share of elements with Φ ≤ 0 (y ≥ 1/k), where AdaNorm's factor flips or zeroes the gradient.
+    public var fractionNonPositive: Double
+    /// The smallest and largest Φ seen in the window.
+    public var minimum: Double
+    public var maximum: Double
+}
+
+/// One adaptive layer's Φ(y) over training: early and late windows (first and last 10% of recorded steps) and the
+/// check that its mean stays C.
+public struct PhiSummary: Sendable, Codable, Equatable {
+    /// How close ⟨Φ⟩ must be to C, relative to C: the mean is a closed-form Double reduction of Float32 values.
+    public static let relativeTolerance = 1e-6
+
+    /// AdaNorm's C from the run's settings (`norm_adanorm_scale`), nil when not recorded.
+    public var scale: Double?
+    /// Rows of `phi` (steps at which Φ was recorded).
+    public var recordedSteps: Int
+    public var early: PhiWindow
+    public var late: PhiWindow
+    /// The smallest and largest |⟨Φ⟩ − C| over the recorded steps; NaN without C.
+    public var minMeanDeviation: Double
+    public var maxMeanDeviation: Double
+    /// Recorded steps with |⟨Φ⟩ − C| ≤ relativeTolerance · C.
+    public var stepsMeanAtScale: Int
+    /// The largest share of Φ ≤ 0 at any recorded step.
+    public var maxFractionNonPositive: Double
+
+    static let seriesNames = ["mean", "sd", "q05", "q50", "q95", "fraction_nonpositive"]
+
+    /// Reads `phi` and `phi_hist` of one layer group block by block.
+    static func read(
+        group: Group, scale: Double?, bins: Int, blockRows: Int
+    ) throws(HDF5Error) -> (PhiSummary, PhiHeatMap?) {
+        let dataset = try group.openDataset(TraceFormat.Names.phi)
+        let count = try dataset.rowCount()
+        let window = max(1, count / 10)
+        var early = PhiWindowAccumulator()
+        var late = PhiWindowAccumulator()
+        var deviation = FiniteMean()
+        var atScale = 0
+        var nonPositive = FiniteMean()
+        try BlockReader(dataset, blockRows: blockRows).forEachBlock(as: PhiStepRow.self) { block, first in
+            for (offset, row) in block.enumerated() {
+                let index = first + offset
+                if index < window { early.add(row) }
+                if index >= count - window { late.add(row) }
+                nonPositive.add(row.fractionNonPositive)
+                if let scale, row.mean.isFinite {
+                    let gap = abs(row.mean - scale)
+                    deviation.add(gap)
+                    if gap <= relativeTolerance * abs(scale) { atScale += 1 }
+                }
+            }
+        }
+        let summary = PhiSummary(
+            scale: scale, recordedSteps: count, early: early.window, late: late.window,
+            minMeanDeviation: deviation.min, maxMeanDeviation: deviation.max, stepsMeanAtScale: atScale,
+            maxFractionNonPositive: nonPositive.max)
+        let map =
+            try group.exists(TraceFormat.Names.phiHistogram)
+            ? try PhiHeatMap(group: group, columns: min(bins, 160), blockRows: blockRows) : nil
+        return (summary, map)
+    }
+}
+
+struct PhiWindowAccumulator {
+    private var steps = 0
+    private var mean = FiniteMean(), sd = FiniteMean(), q05 = FiniteMean(), q50 = FiniteMean(), q95 = FiniteMean()
+    private var nonPositive = FiniteMean(), minimum = FiniteMean(), maximum = FiniteMean()
+
+    mutating func add(_ row: PhiStepRow) {
+        steps += 1
+        mean.add(row.mean)
+        sd.add(row.standardDeviation)
+        q05.add(row.q05)
+        q50.add(row.q50)
+        q95.add(row.q95)
+        nonPositive.add(row.fractionNonPositive)
+        minimum.add(row.minimum)
+        maximum.add(row.maximum)
+    }
+
+    var window: PhiWindow {
+        PhiWindow(
+            steps: steps, mean: mean.mean, standardDeviation: sd.mean, q05: q05.mean, q50: q50.mean, q95: q95.mean,
+            fractionNonPositive: nonPositive.mean, minimum: minimum.min, maximum: maximum.max)
+    }
+}
+
+/// Φ(y) histograms over training, reduced to at most `columns` time columns for a heat map: each column sums the
+/// counts of consecutive recorded steps and holds, per Φ bin, the share of elements that fell in it.
+public struct PhiHeatMap: Sendable, Equatable {
+    /// Column boundaries in steps: the first step of each column, then one past the last step.
+    public var stepEdges: [Double]
+    /// Row boundaries in Φ: the recorded `phi_edges` extended by one bin width on each side, so the first and last
+    /// rows show the histogram's under- and overflow (Φ below the first edge, e.g. Φ < 0; Φ at or above the last).
+    public var valueEdges: [Double]
+    /// `fractions[column][row]`, each column summing to 1; NaN for a column without counts.
+    public var fractions: [[Double]]
+
+    init(group: Group, columns: Int, blockRows: Int) throws(HDF5Error) {
+        let histogram = try group.openDataset(TraceFormat.Names.phiHistogram)
+        let shape = try histogram.shape()
+        let edges = try group.openDataset(TraceFormat.Names.phiEdges).read(as: Double.self)
+        guard shape.count == 2, shape[1] == edges.count + 1, edges.count >= 2 else {
+            throw HDF5Error(
+                code: .badShape, operation: "analyze", filePath: histogram.filePath, objectPath: histogram.objectPath,
+                message: "shape \(shape) does not match \(edges.count) phi_edges (expected [steps, \(edges.count + 1)])"
+            )
+        }
+        let stepData = try group.openDataset(TraceFormat.Names.phiStep)
+        let rows = shape[0]
+        let width = shape[1]
+        let columnCount = min(columns, rows)
+        var counts = Array(repeating: Array(repeating: 0.0, count: width), count: columnCount)
+        var firstSteps = Array(repeating: Double.nan, count: columnCount)
+        var lastStep = Double.nan
+        var spacing = 1.0
+        // phi_hist is read in blocks of whole rows like every table; its row is bins + 2 counts wide.
+        let histogramBlock = max(1, blockRows * 8 / max(8, width))
+        try BlockReader(histogram, blockRows: histogramBlock).forEachBlock(as: Int64.self) { block, first in
+            let blockRowsRead = block.count / width
+            for r in 0..<blockRowsRead {
+                let column = (first + r) * columnCount / rows
+                for c in 0..<width { counts[column][c] += Double(block[r * width + c]) }
+            }
+        }
+        try BlockReader(stepData, blockRows: blockRows).forEachBlock(as: Int64.self) { block, first in
+            for (offset, step) in block.enumerated() {
+                let index = first + offset
+                let column = index * columnCount / max(1, rows)
+                if firstSteps[column].isNaN { firstSteps[column] = Double(step) }
+                if index > 0, !lastStep.isNaN { spacing = max(1, Double(step) - lastStep) }
+                lastStep = Double(step)
+            }
+        }
+        stepEdges = columnCount == 0 ? [] : firstSteps + [lastStep + spacing]
+        let low = edges[0] - (edges[1] - edges[0])
+        let high = edges[edges.count - 1] + (edges[edges.count - 1] - edges[edges.count - 2])
+        valueEdges = [low] + edges + [high]
+        fractions = counts.map { column in
+            let total = column.reduce(0, +)
+            return total > 0 ? column.map { $0 / total } : column.map { _ in .nan }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+/// The colours of the report charts: a categorical palette for series and a sequential colour map for heat maps,
+/// both chosen so the charts stay readable for colour-blind readers and in greyscale print.
+///
+/// Colours are `"#rrggbb"` strings (lowercase hex), ready for an SVG `fill` or `stroke` attribute.
+///
+/// ### References
+/// - Okabe & Ito 2008, "Color Universal Design (CUD): How to make figures and presentations that are friendly to
+///   colorblind people", https://jfly.uni-koeln.de/color/
+/// - van der Walt & Smith 2015, "A Better Default Colormap for Matplotlib" (viridis), SciPy 2015;
+///   stops sampled from matplotlib's `viridis` at 0, 1/8, …, 1.
+public enum ChartPalette {
+    // MARK: - Categorical
+
+    /// The eight Okabe–Ito colours, reordered for lines on a white background.
+    ///
+    /// The order puts the high-contrast colours first (blue, vermillion, bluish green, reddish purple, orange) so
+    /// the common case of two to five series never uses yellow, which is barely visible as a thin line on white;
+    /// yellow comes last, after black.
+    public static let okabeIto: [String] = [
+        "#0072b2",  // blue
+        "#d55e00",  // vermillion
+        "#009e73",  // bluish green
+        "#cc79a7",  // reddish purple
+        "#e69f00",  // orange
+        "#56b4e9",  // sky blue
+        "#000000",  // black
+        "#f0e442",  // yellow
+    ]
+
+    /// The categorical colour for series number `index`; indices wrap around (also negative ones), so any `Int` is
+    /// valid and series 8 has the colour of series 0.
+    ///
+    /// - Parameters:
+    ///   - index: A series' `colorIndex`.
+    public static func categorical(_ index: Int) -> String {
+        let count = okabeIto.count
+        return okabeIto[((index % count) + count) % count]
+    }
+
+    // MARK: - Sequential
+
+    /// Nine stops of viridis from dark purple (t = 0) to yellow (t = 1), evenly spaced in t.
+    ///
+    /// Viridis increases monotonically in lightness, so a higher value always reads as lighter, also in greyscale
+    /// and for the common forms of colour blindness.
+    public static let viridisStops: [String] = [
+        "#440154", "#472d7b", "#3b528b", "#2c728e", "#21918c", "#28ae80", "#5ec962", "#addc30", "#fde725",
+    ]
+
+    /// The colour of a heat-map cell without data: a light grey that viridis never produces.
+    public static let missing = "#d9d9d9"
+
+    /// The viridis colour at position `t` in 0…1, linearly interpolated between the two nearest stops in sRGB.
+    ///
+    /// `t` is clamped to 0…1; NaN gives ``missing`` so that a value without data can never look like a real low
+    /// value.
+    ///
+    /// - Parameters:
+    ///   - t: The value's position in the colour scale, 0 for the lowest value and 1 for the highest.
+    public static func sequential(_ t: Double) -> String {
+        guard !t.isNaN else { return missing }
+        let clamped = min(max(t, 0), 1)
+        let scaled = clamped * Double(viridisStops.count - 1)
+        let index = min(Int(scaled), viridisStops.count - 2)
+        let fraction = scaled - Double(index)
+        let low = rgb(viridisStops[index])
+        let high = rgb(viridisStops[index + 1])
+        let mixed = (0..<3).map { channel in
+            Int((Double(low[channel]) + (Double(high[channel]) - Double(low[channel])) * fraction).rounded())
+        }
+        return hex(mixed)
+    }
+
+    // MARK: - Hex conversion
+
+    /// The red, green and blue components 0…255 of a `"#rrggbb"` string.
+    static func rgb(_ hex: String) -> [Int] {
+        let digits = Array(hex.utf8.dropFirst())
+        precondition(digits.count == 6, "ChartPalette expects colours as #rrggbb, got \(hex)")
+        func nibble(_ c: UInt8) -> Int {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): Int(c - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): Int(c - UInt8(ascii: "a")) + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): Int(c - UInt8(ascii: "A")) + 10
+            default: preconditionFailure("ChartPalette expects hex digits in a colour, got \(hex)")
+            }
+        }
+        return (0..<3).map { nibble(digits[2 * $0]) * 16 + nibble(digits[2 * $0 + 1]) }
+    }
+
+    /// `"#rrggbb"` for components 0…255.
+    static func hex(_ components: [Int]) -> String {
+        let digits = Array("0123456789abcdef")
+        var text = "#"
+        for component in components {
+            let c = min(max(component, 0), 255)
+            text.append(digits[c / 16])
+            text.append(digits[c % 16])
+        }
+        return text
+    }
+}

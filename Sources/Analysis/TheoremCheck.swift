@@ -1,0 +1,99 @@
+/// One identity of Theorem 1 (or AdaNorm's ⟨Φ⟩ = C) checked on a preset's recorded gradients: at how many of the
+/// recorded steps, over all its runs and layers, it holds.
+///
+/// Which identities apply follows from what the run detaches (PAPER.md A.5): keeping the mean's derivative makes
+/// every row of t sum to 0; detaching it leaves t̄ = ḡ/σ; detaching σ leaves the variance at D_g/σ²; keeping σ's
+/// derivative can only lower it. The parts act on the gradient reaching the normalized value (γ ⊙ g with a gain,
+/// Φ ⊙ g for AdaNorm), which is the theorem's g.
+public struct TheoremCheck: Sendable, Codable, Equatable {
+    public var preset: String
+    /// The case of the theorem, e.g. "(1) LayerNorm-simple: μ and σ kept".
+    public var theoremCase: String
+    /// The identity, in the paper's terms.
+    public var identity: String
+    /// The same identity on the recorded statistics, e.g. "recenter_ratio = 0".
+    public var measure: String
+    /// Steps (summed over runs and layers) where it holds within tolerance, and steps with a finite value.
+    public var stepsHolding: Int
+    public var steps: Int
+    /// Runs and layer-runs the steps come from: never a verdict without its n.
+    public var runs: Int
+    public var layerRuns: Int
+    /// The range of the measured quantity over those steps.
+    public var observedMin: Double
+    public var observedMax: Double
+    /// The tolerance used.
+    public var tolerance: Double
+
+    /// Holds at every recorded step (and there was at least one).
+    public var holds: Bool { steps > 0 && stepsHolding == steps }
+
+    /// The checks that apply to `preset`, from its runs' normalization settings (runs without settings, or whose
+    /// settings differ from the preset's first run, are left out) and the layers' evidence.
+    static func checks(
+        preset: String, runs: [RunSummary], layers: [String: [LayerGradientSummary]]
+    ) -> [TheoremCheck] {
+        guard let settings = runs.first(where: { $0.preset == preset })?.normalization else { return [] }
+        let matching = runs.filter { $0.preset == preset && $0.normalization == settings }
+        let evidence = matching.flatMap { layers[$0.id] ?? [] }
+        var checks: [TheoremCheck] = []
+        func add(
+            _ identity: String, _ measure: String, tolerance: Double,
+            _ holding: (TheoremEvidence) -> Int, _ total: (TheoremEvidence) -> Int,
+            _ range: (TheoremEvidence) -> (Double, Double), theoremCase: String
+        ) {
+            let used = evidence.filter { total($0.theorem) > 0 }
+            let lows = used.map { range($0.theorem).0 }
+            let highs = used.map { range($0.theorem).1 }
+            checks.append(
+                TheoremCheck(
+                    preset: preset, theoremCase: theoremCase, identity: identity, measure: measure,
+                    stepsHolding: evidence.map { holding($0.theorem) }.reduce(0, +),
+                    steps: evidence.map { total($0.theorem) }.reduce(0, +), runs: matching.count,
+                    layerRuns: used.count, observedMin: lows.min() ?? .nan, observedMax: highs.max() ?? .nan,
+                    tolerance: tolerance))
+        }
+        if settings.normalizes, settings.centering == "mean" {
+            let theoremCase =
+                switch (settings.detachMean, settings.detachStandardDeviation) {
+                case (true, true): "DetachNorm: μ and σ detached"
+                case (false, false): "(1) μ and σ kept, as LayerNorm-simple"
+                case (true, false): "(2) μ detached"
+                case (false, true): "(3) σ detached"
+                }
+            let tolerance = TheoremEvidence.tolerance
+            let recenterRange = { (e: TheoremEvidence) in (e.recenterRatioMin, e.recenterRatioMax) }
+            let rescaleRange = { (e: TheoremEvidence) in (e.rescaleRatioMin, e.rescaleRatioMax) }
+            if settings.detachMean {
+                add(
+                    "t̄ = ḡ/σ in every row", "recenter_ratio = 1", tolerance: tolerance, \.recenterOneSteps,
+                    \.recenterSteps, recenterRange, theoremCase: theoremCase)
+            } else {
+                add(
+                    "t̄ = 0 in every row", "recenter_ratio = 0", tolerance: tolerance, \.recenterZeroSteps,
+                    \.recenterSteps, recenterRange, theoremCase: theoremCase)
+            }
+            if settings.detachStandardDeviation {
+                add(
+                    "D_t = D_g/σ²", "rescale_ratio = 1", tolerance: tolerance, \.rescaleOneSteps, \.rescaleSteps,
+                    rescaleRange, theoremCase: theoremCase)
+            } else {
+                add(
+                    "D_t ≤ D_g/σ²", "rescale_ratio ≤ 1", tolerance: tolerance, \.rescaleAtMostOneSteps,
+                    \.rescaleSteps, rescaleRange, theoremCase: theoremCase)
+            }
+        }
+        let phi = evidence.compactMap(\.phi).filter { $0.scale != nil && $0.recordedSteps > 0 }
+        if settings.adaptive == "adanorm", !phi.isEmpty {
+            checks.append(
+                TheoremCheck(
+                    preset: preset, theoremCase: "AdaNorm, Φ(y) = C(1 − k·y)", identity: "⟨Φ⟩ = C",
+                    measure: "|mean(Φ) − C|", stepsHolding: phi.map(\.stepsMeanAtScale).reduce(0, +),
+                    steps: phi.map(\.recordedSteps).reduce(0, +), runs: matching.count, layerRuns: phi.count,
+                    observedMin: phi.map(\.minMeanDeviation).filter(\.isFinite).min() ?? .nan,
+                    observedMax: phi.map(\.maxMeanDeviation).filter(\.isFinite).max() ?? .nan,
+                    tolerance: PhiSummary.relativeTolerance))
+        }
+        return checks
+    }
+}
