@@ -44,40 +44,57 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// Reads one run group, with its evaluations binned into at most `bins` chart points.
     static func read(
         group: Group, id: String, file: String, bins: Int, blockRows: Int = BlockReader.defaultBlockRows
-    ) throws(HDF5Error) -> (summary: RunSummary, series: BinnedSeries) {
+    ) throws(HDF5Error) -> (summary: RunSummary, series: BinnedSeries, problem: HDF5Error?) {
         let preset = (try? group.attribute("preset", as: String.self)) ?? id
         let seed = (try? group.attribute("seed", as: Int64.self)) ?? -1
         let status = (try? group.attribute(TraceFormat.Names.status, as: String.self)) ?? "unknown"
         let completed = (try? group.attribute(TraceFormat.Names.completedSteps, as: Int64.self)) ?? 0
         let diverged = (try? group.attribute(TraceFormat.Names.divergedStep, as: Int64.self)) ?? -1
-        let dataset = try group.openDataset(TraceFormat.Names.evals)
-        let count = try dataset.rowCount()
-        let reader = BlockReader(dataset, blockRows: blockRows)
+        // A missing or unreadable `evals` leaves the loss fields NaN (and is reported by the caller) so that the
+        // run's gradient statistics are still summarized.
+        var problem: HDF5Error?
+        let dataset: Dataset?
+        do throws(HDF5Error) {
+            dataset = try group.openDataset(TraceFormat.Names.evals)
+        } catch {
+            dataset = nil
+            problem = error
+        }
+        let count = (try? dataset?.rowCount()) ?? 0
         var finiteCount = 0
         var last: EvaluationRow?
         var best: EvaluationRow?
         var series = BinnedSeries(
             names: ["train_loss", "valid_loss", "gap", "valid_accuracy"], rowCount: count, bins: bins)
-        try reader.forEachBlock(as: EvaluationRow.self) { block, first in
-            for (offset, row) in block.enumerated() {
-                if let bin = series.beginRow(index: first + offset, step: row.step) {
-                    series.add(0, row.trainLoss, bin: bin)
-                    series.add(1, row.validLoss, bin: bin)
-                    series.add(2, row.gap, bin: bin)
-                    series.add(3, row.validAccuracy, bin: bin)
+        let reader = dataset.map { BlockReader($0, blockRows: blockRows) }
+        do throws(HDF5Error) {
+            try reader?.forEachBlock(as: EvaluationRow.self) { block, first in
+                for (offset, row) in block.enumerated() {
+                    if let bin = series.beginRow(index: first + offset, step: row.step) {
+                        series.add(0, row.trainLoss, bin: bin)
+                        series.add(1, row.validLoss, bin: bin)
+                        series.add(2, row.gap, bin: bin)
+                        series.add(3, row.validAccuracy, bin: bin)
+                    }
+                    guard row.validLoss.isFinite, row.trainLoss.isFinite else { continue }
+                    finiteCount += 1
+                    last = row
+                    if best.map({ row.validLoss < $0.validLoss }) ?? true { best = row }
                 }
-                guard row.validLoss.isFinite, row.trainLoss.isFinite else { continue }
-                finiteCount += 1
-                last = row
-                if best.map({ row.validLoss < $0.validLoss }) ?? true { best = row }
             }
+        } catch {
+            problem = error
+            finiteCount = 0
+            last = nil
+            best = nil
+            series = BinnedSeries(names: series.names, rowCount: 0, bins: 0)
         }
         series.finish()
         // The last 10% of the finite evaluations (at least one), by position among them.
         let tailStart = finiteCount - max(1, finiteCount / 10)
         var seen = 0
         var tail = FiniteMean()
-        if finiteCount > 0 {
+        if finiteCount > 0, let reader {
             try reader.forEachBlock(as: EvaluationRow.self) { block, _ in
                 for row in block where row.validLoss.isFinite && row.trainLoss.isFinite {
                     if seen >= tailStart { tail.add(row.gap) }
@@ -93,7 +110,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
             bestValidStep: best?.step ?? -1, bestValidAccuracy: best?.validAccuracy ?? .nan,
             gapAtEnd: last?.gap ?? .nan, gapAtBest: best?.gap ?? .nan, gapLastTenth: tail.mean,
             normalization: NormalizationSettings(group: group))
-        return (summary, series)
+        return (summary, series, problem)
     }
 
     init(

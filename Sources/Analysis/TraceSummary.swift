@@ -73,6 +73,7 @@ public struct TraceSummary: Sendable {
                         group: runGroup, id: id, file: path, bins: bins, blockRows: blockRows)
                     run = read.summary
                     runSeries = RunSeries(evaluations: read.series)
+                    if let problem = read.problem { missing.append("\(problem)") }
                 } catch {
                     missing.append("\(error)")
                     notes.append("\(path): run \(id) skipped: \(error.message)")

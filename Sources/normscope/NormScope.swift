@@ -15,17 +15,14 @@ struct NormScope: ParsableCommand {
             Available now:
               demo              record the default sweep (digits MLP, five variants, 2 seeds)
               record            record gradient traces of a sweep (presets × seeds × grid)
-              analyze           per-preset best validation loss and overfitting gap, mean ± sd (n)
+              analyze           overfitting gaps, gradient parts, Theorem 1 checks and Φ(y), per preset
+              report            the same as one HTML page with charts
               export            every table of a trace as CSV files
               inspect           the tree of a trace, validated against format v1
               bench tensors     matrix-product and row-kernel throughput against this machine's memory bandwidth
               bench norm        normalization forward + backward throughput, instrumented and not
-
-            Planned (see the project's issues):
-              analyze           re-centering / re-scaling / Φ statistics; markdown and CSV output
-              report            the same as an HTML page with charts
             """,
         version: TraceFormat.toolVersion,
-        subcommands: [Demo.self, Record.self, Analyze.self, Export.self, Inspect.self, Bench.self]
+        subcommands: [Demo.self, Record.self, Analyze.self, Report.self, Export.self, Inspect.self, Bench.self]
     )
 }

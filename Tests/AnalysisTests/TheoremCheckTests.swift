@@ -1,9 +1,10 @@
-@testable import Analysis
 import Foundation
 import HDF5
 import Recording
 import TestSupport
 import Testing
+
+@testable import Analysis
 
 /// Theorem 1 checks, Φ(y) summaries and chart points, on traces whose values are known.
 @Suite("Theorem 1 checks and Φ(y)")

@@ -7,7 +7,7 @@ import Testing
 struct CommandLineTests {
     let executable = ChildProcess.builtProduct("normscope")
 
-    @Test("--help teaches: the abstract, the available and the planned subcommands")
+    @Test("--help teaches: the abstract and every subcommand")
     func help() throws {
         let path = try #require(executable, "the normscope executable was not built next to the tests")
         let output = try ChildProcess.run(path, arguments: ["--help"])

@@ -1,0 +1,46 @@
+import Analysis
+import ArgumentParser
+import Recording
+
+extension NormScope {
+    /// `normscope report`: the analysis as one self-contained HTML page with charts.
+    struct Report: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the analysis of traces as one self-contained HTML page with SVG charts.",
+            discussion: """
+                The page holds every table of `normscope analyze` and, as inline SVG (no script, no network): \\
+                training and validation loss per preset (mean over seeds), the overfitting gap over steps, \\
+                rescale_ratio per layer, the norms of the total gradient and its direct, re-centering and \\
+                re-scaling parts per preset and layer, and AdaNorm's Φ(y) histograms over training as heat maps. \\
+                Open it in any browser. Objects that could not be read are listed at the top; the rest is complete.
+                """
+        )
+
+        @Argument(help: ArgumentHelp("Trace files (shards are merged by run).", valueName: "file"))
+        var files: [String]
+
+        @Option(name: .shortAndLong, help: ArgumentHelp("The HTML file to write.", valueName: "path"))
+        var output: String = "report.html"
+
+        @Option(help: "The preset the others are compared with (Welch's t-test over seeds); layernorm when present.")
+        var baseline: String?
+
+        @Option(help: ArgumentHelp("Points per chart line (each a mean over its steps).", valueName: "n"))
+        var points: Int = 240
+
+        func validate() throws {
+            guard (8...4096).contains(points) else { throw ValidationError("--points \(points): expected 8…4096") }
+        }
+
+        func run() throws {
+            let summary = try TraceSummary(paths: files, bins: points)
+            let report = TraceReport(
+                summary: summary, files: files, baseline: try resolveBaseline(baseline, in: summary),
+                toolVersion: TraceFormat.toolVersion)
+            try report.write(to: output)
+            print(
+                "Wrote \(output): \(summary.runs.count) runs, \(summary.presets.count) presets"
+                    + (summary.missing.isEmpty ? "" : "; \(summary.missing.count) objects missing, listed at its top"))
+        }
+    }
+}
