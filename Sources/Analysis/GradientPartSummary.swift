@@ -117,7 +117,9 @@ extension LayerGradientSummary {
     /// - Parameter scale: AdaNorm's C, the expected mean of Φ, when the run recorded it.
     static func read(
         group: Group, layer: String, scale: Double?, bins: Int, blockRows: Int = BlockReader.defaultBlockRows
-    ) throws(HDF5Error) -> (summary: LayerGradientSummary, series: BinnedSeries, phiMap: PhiHeatMap?) {
+    ) throws(HDF5Error) -> (
+        summary: LayerGradientSummary, series: BinnedSeries, phiMap: PhiHeatMap?, problems: [HDF5Error]
+    ) {
         let dataset = try group.openDataset(TraceFormat.Names.grad)
         let count = try dataset.rowCount()
         let window = max(1, count / 10)
@@ -142,16 +144,28 @@ extension LayerGradientSummary {
             }
         }
         series.finish()
+        // Φ(y) is reported on its own: a damaged `phi` or `phi_hist` costs the layer its Φ summary or heat map,
+        // not its gradient statistics.
         var phi: PhiSummary?
         var phiMap: PhiHeatMap?
+        var problems: [HDF5Error] = []
         if try group.exists(TraceFormat.Names.phi) {
-            (phi, phiMap) = try PhiSummary.read(group: group, scale: scale, bins: bins, blockRows: blockRows)
+            do throws(HDF5Error) {
+                phi = try PhiSummary.read(group: group, scale: scale, blockRows: blockRows)
+            } catch {
+                problems.append(error)
+            }
+            do throws(HDF5Error) {
+                phiMap = try PhiHeatMap(group: group, columns: min(bins, 160), blockRows: blockRows)
+            } catch {
+                problems.append(error)
+            }
         }
         let summary = LayerGradientSummary(
             layer: layer, index: Int((try? group.attribute("index", as: Int64.self)) ?? -1),
             width: Int((try? group.attribute("width", as: Int64.self)) ?? -1), early: early.window,
             late: late.window, theorem: theorem, phi: phi)
-        return (summary, series, phiMap)
+        return (summary, series, phiMap, problems)
     }
 }
 

@@ -38,10 +38,8 @@ public struct PhiSummary: Sendable, Codable, Equatable {
 
     static let seriesNames = ["mean", "sd", "q05", "q50", "q95", "fraction_nonpositive"]
 
-    /// Reads `phi` and `phi_hist` of one layer group block by block.
-    static func read(
-        group: Group, scale: Double?, bins: Int, blockRows: Int
-    ) throws(HDF5Error) -> (PhiSummary, PhiHeatMap?) {
+    /// Reads `phi` of one layer group block by block.
+    static func read(group: Group, scale: Double?, blockRows: Int) throws(HDF5Error) -> PhiSummary {
         let dataset = try group.openDataset(TraceFormat.Names.phi)
         let count = try dataset.rowCount()
         let window = max(1, count / 10)
@@ -63,14 +61,10 @@ public struct PhiSummary: Sendable, Codable, Equatable {
                 }
             }
         }
-        let summary = PhiSummary(
+        return PhiSummary(
             scale: scale, recordedSteps: count, early: early.window, late: late.window,
             minMeanDeviation: deviation.min, maxMeanDeviation: deviation.max, stepsMeanAtScale: atScale,
             maxFractionNonPositive: nonPositive.max)
-        let map =
-            try group.exists(TraceFormat.Names.phiHistogram)
-            ? try PhiHeatMap(group: group, columns: min(bins, 160), blockRows: blockRows) : nil
-        return (summary, map)
     }
 }
 

@@ -135,6 +135,7 @@ public struct TraceSummary: Sendable {
                 let read = try LayerGradientSummary.read(
                     group: try norms.openGroup(name), layer: name, scale: scale, bins: bins, blockRows: blockRows)
                 summaries.append(read.summary)
+                missing += read.problems.map { "\($0)" }
                 series.layers[name] = read.series
                 if let map = read.phiMap { series.phiMaps[name] = map }
             } catch {

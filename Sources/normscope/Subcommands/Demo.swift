@@ -1,6 +1,7 @@
 import Analysis
 import ArgumentParser
 import Foundation
+import Recording
 import Training
 
 extension NormScope {
@@ -11,13 +12,17 @@ extension NormScope {
             discussion: """
                 Trains a 2-hidden-layer MLP (256 units) on the bundled handwritten digits with layernorm, \
                 layernorm-simple, detachnorm, adanorm and none (no normalization), seeds 0 and 1, long enough to \
-                overfit, writes the trace and prints where it is with each run's final losses and overfitting gap. \
+                overfit, writes the trace, prints each run's final losses and overfitting gap and the tables of \
+                `normscope analyze`, and writes the charts of `normscope report` next to the trace (.html). \
                 Trains for about 40 s on 2 cores (release build).
                 """
         )
 
         @Option(name: .shortAndLong, help: ArgumentHelp("The trace to write.", valueName: "path"))
         var out: String = "normscope-demo.h5"
+
+        @Option(help: ArgumentHelp("The HTML report to write (default: the trace's name with .html).", valueName: "path"))
+        var report: String?
 
         @Option(help: "Training steps per run.")
         var steps: Int = 2000
@@ -48,7 +53,11 @@ extension NormScope {
             print("\nPer preset (normscope analyze \(out)):\n")
             let summary = try TraceSummary(paths: [out])
             print(summary.text(baseline: "layernorm"))
-            print("Trace: \(out)")
+            let page = report ?? (out.hasSuffix(".h5") ? String(out.dropLast(3)) : out) + ".html"
+            try TraceReport(
+                summary: summary, files: [out], baseline: "layernorm", toolVersion: TraceFormat.toolVersion
+            ).write(to: page)
+            print("\nTrace: \(out)\nReport: \(page) (open it in a browser)")
             if status != 0 { throw ExitCode(status) }
         }
     }
