@@ -1,6 +1,10 @@
 import CHDF5
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// An open HDF5 file, and its root group.
 ///
 /// ```swift
@@ -68,9 +72,11 @@ public final class File: Container {
             throw HDF5Error(
                 code: .alreadyExists, operation: "H5Fcreate", filePath: path, message: "file exists already")
         }
-        let id = try checked("H5Fcreate", context) {
-            H5Fcreate(path, mode.flags, creation.id, access.id)
+        let id = try retryingWhileLocked {
+            () throws(HDF5Error) in
+            try checked("H5Fcreate", context) { H5Fcreate(path, mode.flags, creation.id, access.id) }
         }
+        closeOnExec(id)
         return File(path: path, id: id)
     }
 
@@ -89,8 +95,41 @@ public final class File: Container {
                 code: .notHDF5, operation: "H5Fopen", filePath: path, message: "is a directory, not an HDF5 file")
         }
         let context = CallContext(filePath: path)
-        let id = try checked("H5Fopen", context) { H5Fopen(path, mode.flags, chdf5_p_default()) }
+        let id = try retryingWhileLocked {
+            () throws(HDF5Error) in
+            try checked("H5Fopen", context) { H5Fopen(path, mode.flags, chdf5_p_default()) }
+        }
+        closeOnExec(id)
         return File(path: path, id: id)
+    }
+
+    /// Runs `open`, retrying for up to about a second while HDF5 says the file is locked. A process that forks —
+    /// any program starting a child — holds every open file's lock in the child until it has exec'd, which under
+    /// load can outlast a close-then-reopen in the parent; a lock held by another recorder outlasts the retries and
+    /// is reported as before.
+    private static func retryingWhileLocked(_ open: () throws(HDF5Error) -> hid_t) throws(HDF5Error) -> hid_t {
+        var attempt = 0
+        while true {
+            do throws(HDF5Error) {
+                return try open()
+            } catch {
+                attempt += 1
+                guard attempt < 12, error.message.contains("unable to lock file") else { throw error }
+                Thread.sleep(forTimeInterval: 0.02 * Double(attempt))
+            }
+        }
+    }
+
+    /// Marks the file's descriptor close-on-exec. HDF5 opens it without `O_CLOEXEC`, so a child process started
+    /// while the file is open (a test runner's, a benchmark's) would inherit it — and with it HDF5's `flock`, which
+    /// belongs to the shared open file: the file would stay locked against other readers until the child exits.
+    private static func closeOnExec(_ id: hid_t) {
+        var handle: UnsafeMutableRawPointer?
+        let found = unchecked { H5Fget_vfd_handle(id, chdf5_p_default(), &handle) }
+        // The default (sec2) driver's handle is a pointer to its int descriptor.
+        guard found >= 0, let descriptor = handle?.assumingMemoryBound(to: Int32.self).pointee, descriptor >= 0
+        else { return }
+        _ = fcntl(descriptor, F_SETFD, fcntl(descriptor, F_GETFD) | FD_CLOEXEC)
     }
 
     /// Writes every buffered change of the whole file to disk (`H5Fflush` with global scope).
