@@ -51,7 +51,7 @@ let package = Package(
             resources: [.copy("Resources/digits.csv.gz"), .copy("Resources/devils-dictionary.txt.gz")],
             swiftSettings: crossModuleOptimization
         ),
-        .target(name: "Analysis", dependencies: ["HDF5", "Recording"]),
+        .target(name: "Analysis", dependencies: ["HDF5", "Recording", "Tensors"]),
 
         // MARK: - Command-line tool
         .executableTarget(

@@ -21,6 +21,8 @@ struct NormScope: ParsableCommand {
               inspect           the tree of a trace, validated against format v1
               bench tensors     matrix-product and row-kernel throughput against this machine's memory bandwidth
               bench norm        normalization forward + backward throughput, instrumented and not
+              bench train       a training step with and without recording, and against PyTorch
+              bench analyze     analyze a ≥ 1 GB trace: MB/s and peak memory beside h5py + NumPy
             """,
         version: TraceFormat.toolVersion,
         subcommands: [Demo.self, Record.self, Analyze.self, Report.self, Export.self, Inspect.self, Bench.self]

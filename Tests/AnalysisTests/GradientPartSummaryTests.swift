@@ -41,6 +41,7 @@ struct GradientPartSummaryTests {
         let preset = try #require(summary.gradients.first)
         #expect(abs(preset.rescaleRatio.mean - 0.6) < 1e-12 && preset.rescaleRatio.count == 1)
         #expect(preset.recenterRatio.mean == 0)
-        #expect(summary.text(baseline: nil).contains("rescale_ratio") && summary.text(baseline: nil).contains("0.600 (1)"))
+        #expect(
+            summary.text(baseline: nil).contains("rescale_ratio") && summary.text(baseline: nil).contains("0.600 (1)"))
     }
 }

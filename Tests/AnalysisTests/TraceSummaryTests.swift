@@ -150,7 +150,8 @@ struct SummaryFormatTests {
         let json = try JSONSerialization.jsonObject(with: summary.json(baseline: "layernorm")) as? [String: Any]
         #expect(
             Set(json?.keys.map { $0 } ?? []) == [
-                "schema", "runs", "presets", "layers", "gradients", "theoremChecks", "baseline", "comparisons", "notes", "missing",
+                "schema", "runs", "presets", "layers", "gradients", "theoremChecks", "baseline", "comparisons", "notes",
+                "missing",
             ])
     }
 }

@@ -9,14 +9,14 @@ extension NormScope {
             abstract:
                 "Summarize traces: overfitting gaps, gradient parts, Theorem 1 checks and Φ(y), per preset, mean ± sd (n).",
             discussion: """
-                Reads one or more traces (shards of a sweep are merged by run; a run found twice is reported and \\
-                kept once) and prints, per preset over its seeds: the best validation loss, the gap (validation \\
-                minus training loss, both in evaluation mode) at the best-validation step and averaged over the last \\
-                10% of evaluations, and the best validation accuracy, as mean ± sample sd with n. Diverged and \\
-                unfinished runs are marked. Then, per norm layer early (first 10% of steps) and late (last 10%): \\
-                re-centering (recenter_ratio), re-scaling (rescale_ratio), each part's share and cos(t, d); the \\
-                identities of Theorem 1 checked at every recorded step; AdaNorm's Φ(y) (mean = C, sd, quantiles, \\
-                share ≤ 0). Objects that cannot be read are listed as missing and the rest is still summarized. \\
+                Reads one or more traces (shards of a sweep are merged by run; a run found twice is reported and \
+                kept once) and prints, per preset over its seeds: the best validation loss, the gap (validation \
+                minus training loss, both in evaluation mode) at the best-validation step and averaged over the last \
+                10% of evaluations, and the best validation accuracy, as mean ± sample sd with n. Diverged and \
+                unfinished runs are marked. Then, per norm layer early (first 10% of steps) and late (last 10%): \
+                re-centering (recenter_ratio), re-scaling (rescale_ratio), each part's share and cos(t, d); the \
+                identities of Theorem 1 checked at every recorded step; AdaNorm's Φ(y) (mean = C, sd, quantiles, \
+                share ≤ 0). Objects that cannot be read are listed as missing and the rest is still summarized. \
                 --format json is documented in analysis/ANALYZE_JSON.md.
                 """
         )

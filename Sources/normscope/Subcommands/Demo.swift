@@ -21,7 +21,8 @@ extension NormScope {
         @Option(name: .shortAndLong, help: ArgumentHelp("The trace to write.", valueName: "path"))
         var out: String = "normscope-demo.h5"
 
-        @Option(help: ArgumentHelp("The HTML report to write (default: the trace's name with .html).", valueName: "path"))
+        @Option(
+            help: ArgumentHelp("The HTML report to write (default: the trace's name with .html).", valueName: "path"))
         var report: String?
 
         @Option(help: "Training steps per run.")

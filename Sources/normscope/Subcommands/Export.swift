@@ -7,7 +7,7 @@ extension NormScope {
         static let configuration = CommandConfiguration(
             abstract: "Write every table of a trace as CSV files with a header row, for tools that don't read HDF5.",
             discussion: """
-                Writes runs.csv (each run's settings and status) and, per run, <run>.steps.csv, <run>.evals.csv, \\
+                Writes runs.csv (each run's settings and status) and, per run, <run>.steps.csv, <run>.evals.csv, \
                 <run>.<layer>.grad.csv and, for AdaNorm layers, <run>.<layer>.phi.csv and <run>.<layer>.phi_hist.csv.
                 """
         )
