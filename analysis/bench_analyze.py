@@ -47,8 +47,12 @@ GRADIENT_WINDOW = [
     ("totalRowMeanAbs", "total_rowmean_abs"), ("directRowMeanAbs", "direct_rowmean_abs"),
     ("recenterRatio", "recenter_ratio"), ("rescaleRatio", "rescale_ratio"),
     ("recenteringShare", "recenter_share"), ("rescalingShare", "rescale_share"),
-    ("cosineTotalDirect", "cos_total_direct"),
+    ("cosineTotalDirect", "cos_total_direct"), ("totalRowVariance", "total_rowvar"),
+    ("directRowVariance", "direct_rowvar"), ("recenteringRowVariance", "recenter_rowvar"),
+    ("rescalingRowVariance", "rescale_rowvar"),
 ]
+# PhiSummary.seriesNames, in `phi`'s field names.
+PHI_SERIES = ["mean", "sd", "q05", "q50", "q95", "fraction_nonpositive"]
 # (Swift JSON name, phi field) of a PhiWindow's means.
 PHI_WINDOW = [
     ("mean", "mean"), ("standardDeviation", "sd"), ("q05", "q05"), ("q50", "q50"), ("q95", "q95"),
@@ -246,13 +250,16 @@ def layer_summary(layer, scale, bins):
     series = binned(grad["step"], grad, GRADIENT_SERIES, bins)
     nbytes = grad.nbytes
     heat_map = None
+    phi_series = None
     if "phi" in layer:
+        phi = layer["phi"][()]
+        phi_series = binned(phi["step"], phi, PHI_SERIES, bins)
         summary["phi"], read = phi_summary(layer, scale)
         nbytes += read
         if "phi_hist" in layer:
             heat_map, read = phi_heat_map(layer, bins)
             nbytes += read
-    return summary, series, heat_map, nbytes
+    return summary, series, phi_series, heat_map, nbytes
 
 
 def analyze(path, bins):
@@ -263,16 +270,20 @@ def analyze(path, bins):
             summary, evaluations, read = run_summary(run, run_id, bins)
             nbytes += read
             scale = adanorm_scale(run)
-            layers, layer_series, phi_maps = {}, {}, {}
+            layers, layer_series, phi_series, phi_maps = {}, {}, {}, {}
             if "norms" in run:
                 for name, layer in run["norms"].items():
-                    layers[name], layer_series[name], heat_map, read = layer_summary(layer, scale, bins)
+                    layers[name], layer_series[name], phi, heat_map, read = layer_summary(layer, scale, bins)
                     nbytes += read
+                    if phi is not None:
+                        phi_series[name] = phi
                     if heat_map is not None:
                         phi_maps[name] = heat_map
             summary["layers"] = layers
             runs[run_id] = summary
-            series[run_id] = {"evaluations": evaluations, "layers": layer_series, "phiMaps": phi_maps}
+            series[run_id] = {
+                "evaluations": evaluations, "layers": layer_series, "phi": phi_series, "phiMaps": phi_maps,
+            }
     return runs, series, nbytes
 
 

@@ -17,6 +17,11 @@ public struct GradientWindow: Sendable, Codable, Equatable {
     public var rescalingShare: Double
     /// cos(t, d).
     public var cosineTotalDirect: Double
+    /// rowvar of t, d, c and s: the re-scaling measure of each part (Theorem 1's D).
+    public var totalRowVariance: Double
+    public var directRowVariance: Double
+    public var recenteringRowVariance: Double
+    public var rescalingRowVariance: Double
 }
 
 /// Running means for a `GradientWindow`; non-finite values (a diverged step) are skipped per field.
@@ -24,6 +29,8 @@ struct GradientWindowAccumulator {
     private var steps = 0
     private var total = FiniteMean(), direct = FiniteMean(), recenter = FiniteMean(), rescale = FiniteMean()
     private var recenterShare = FiniteMean(), rescaleShare = FiniteMean(), cosine = FiniteMean()
+    private var totalVariance = FiniteMean(), directVariance = FiniteMean()
+    private var recenterVariance = FiniteMean(), rescaleVariance = FiniteMean()
 
     mutating func add(_ row: NormStepRow) {
         steps += 1
@@ -34,13 +41,19 @@ struct GradientWindowAccumulator {
         recenterShare.add(row.recenteringShare)
         rescaleShare.add(row.rescalingShare)
         cosine.add(row.cosineTotalDirect)
+        totalVariance.add(row.totalRowVariance)
+        directVariance.add(row.directRowVariance)
+        recenterVariance.add(row.recenteringRowVariance)
+        rescaleVariance.add(row.rescalingRowVariance)
     }
 
     var window: GradientWindow {
         GradientWindow(
             steps: steps, totalRowMeanAbs: total.mean, directRowMeanAbs: direct.mean, recenterRatio: recenter.mean,
             rescaleRatio: rescale.mean, recenteringShare: recenterShare.mean, rescalingShare: rescaleShare.mean,
-            cosineTotalDirect: cosine.mean)
+            cosineTotalDirect: cosine.mean, totalRowVariance: totalVariance.mean,
+            directRowVariance: directVariance.mean, recenteringRowVariance: recenterVariance.mean,
+            rescalingRowVariance: rescaleVariance.mean)
     }
 }
 
@@ -118,7 +131,8 @@ extension LayerGradientSummary {
     static func read(
         group: Group, layer: String, scale: Double?, bins: Int, blockRows: Int = BlockReader.defaultBlockRows
     ) throws(HDF5Error) -> (
-        summary: LayerGradientSummary, series: BinnedSeries, phiMap: PhiHeatMap?, problems: [HDF5Error]
+        summary: LayerGradientSummary, series: BinnedSeries, phiSeries: BinnedSeries?, phiMap: PhiHeatMap?,
+        problems: [HDF5Error]
     ) {
         let dataset = try group.openDataset(TraceFormat.Names.grad)
         let count = try dataset.rowCount()
@@ -147,11 +161,12 @@ extension LayerGradientSummary {
         // Φ(y) is reported on its own: a damaged `phi` or `phi_hist` costs the layer its Φ summary or heat map,
         // not its gradient statistics.
         var phi: PhiSummary?
+        var phiSeries: BinnedSeries?
         var phiMap: PhiHeatMap?
         var problems: [HDF5Error] = []
         if try group.exists(TraceFormat.Names.phi) {
             do throws(HDF5Error) {
-                phi = try PhiSummary.read(group: group, scale: scale, blockRows: blockRows)
+                (phi, phiSeries) = try PhiSummary.read(group: group, scale: scale, bins: bins, blockRows: blockRows)
             } catch {
                 problems.append(error)
             }
@@ -165,7 +180,7 @@ extension LayerGradientSummary {
             layer: layer, index: Int((try? group.attribute("index", as: Int64.self)) ?? -1),
             width: Int((try? group.attribute("width", as: Int64.self)) ?? -1), early: early.window,
             late: late.window, theorem: theorem, phi: phi)
-        return (summary, series, phiMap, problems)
+        return (summary, series, phiSeries, phiMap, problems)
     }
 }
 

@@ -38,8 +38,10 @@ public struct PhiSummary: Sendable, Codable, Equatable {
 
     static let seriesNames = ["mean", "sd", "q05", "q50", "q95", "fraction_nonpositive"]
 
-    /// Reads `phi` of one layer group block by block.
-    static func read(group: Group, scale: Double?, blockRows: Int) throws(HDF5Error) -> PhiSummary {
+    /// Reads `phi` of one layer group block by block: its summary, and `seriesNames` binned into `bins` points.
+    static func read(
+        group: Group, scale: Double?, bins: Int, blockRows: Int
+    ) throws(HDF5Error) -> (PhiSummary, BinnedSeries) {
         let dataset = try group.openDataset(TraceFormat.Names.phi)
         let count = try dataset.rowCount()
         let window = max(1, count / 10)
@@ -48,12 +50,21 @@ public struct PhiSummary: Sendable, Codable, Equatable {
         var deviation = FiniteMean()
         var atScale = 0
         var nonPositive = FiniteMean()
+        var series = BinnedSeries(names: seriesNames, rowCount: count, bins: bins)
         try BlockReader(dataset, blockRows: blockRows).forEachBlock(as: PhiStepRow.self) { block, first in
             for (offset, row) in block.enumerated() {
                 let index = first + offset
                 if index < window { early.add(row) }
                 if index >= count - window { late.add(row) }
                 nonPositive.add(row.fractionNonPositive)
+                if let bin = series.beginRow(index: index, step: row.step) {
+                    series.add(0, row.mean, bin: bin)
+                    series.add(1, row.standardDeviation, bin: bin)
+                    series.add(2, row.q05, bin: bin)
+                    series.add(3, row.q50, bin: bin)
+                    series.add(4, row.q95, bin: bin)
+                    series.add(5, row.fractionNonPositive, bin: bin)
+                }
                 if let scale, row.mean.isFinite {
                     let gap = abs(row.mean - scale)
                     deviation.add(gap)
@@ -61,10 +72,12 @@ public struct PhiSummary: Sendable, Codable, Equatable {
                 }
             }
         }
-        return PhiSummary(
+        series.finish()
+        let summary = PhiSummary(
             scale: scale, recordedSteps: count, early: early.window, late: late.window,
             minMeanDeviation: deviation.min, maxMeanDeviation: deviation.max, stepsMeanAtScale: atScale,
             maxFractionNonPositive: nonPositive.max)
+        return (summary, series)
     }
 }
 

@@ -5,6 +5,9 @@ public struct RunSeries: Sendable, Equatable {
     public var evaluations: BinnedSeries
     /// Per layer: `LayerGradientSummary.seriesNames` over training steps.
     public var layers: [String: BinnedSeries] = [:]
+    /// Per adaptive layer: `PhiSummary.seriesNames` (mean, sd, q05, q50, q95, fraction_nonpositive) over the
+    /// recorded steps.
+    public var phi: [String: BinnedSeries] = [:]
     /// Per adaptive layer: its Φ(y) histograms over training.
     public var phiMaps: [String: PhiHeatMap] = [:]
 }

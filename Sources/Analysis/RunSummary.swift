@@ -203,6 +203,7 @@ public struct PresetSummary: Sendable, Codable, Equatable {
     public var runs: Int
     public var diverged: Int
     public var finalValidLoss: Aggregate
+    public var finalValidAccuracy: Aggregate
     public var bestValidLoss: Aggregate
     public var bestValidAccuracy: Aggregate
     public var gapAtEnd: Aggregate
@@ -215,6 +216,7 @@ public struct PresetSummary: Sendable, Codable, Equatable {
         self.runs = runs.count
         diverged = runs.filter { $0.divergedAtStep != nil }.count
         finalValidLoss = Aggregate(runs.map(\.finalValidLoss))
+        finalValidAccuracy = Aggregate(runs.map(\.finalValidAccuracy))
         bestValidLoss = Aggregate(runs.map(\.bestValidLoss))
         bestValidAccuracy = Aggregate(runs.map(\.bestValidAccuracy))
         gapAtEnd = Aggregate(runs.map(\.gapAtEnd))

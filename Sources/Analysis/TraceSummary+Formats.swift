@@ -1,15 +1,16 @@
 import Foundation
 
 extension TraceSummary {
-    /// Every table of the summary, in reading order: overfitting per preset, the comparisons with `baseline`,
-    /// gradient parts late in training, per layer early → late, Theorem 1 on the recorded steps, Φ(y) per layer.
+    /// Every table of the summary, in reading order: overfitting and validation per preset, the comparisons with
+    /// `baseline`, gradient parts late in training, per layer early → late and the raw measures, Theorem 1 on the
+    /// recorded steps, Φ(y) per layer.
     public func tables(baseline: String?) -> [SummaryTable] {
-        var tables = [overfittingTable]
+        var tables = [overfittingTable, validationTable]
         if let baseline, presets.count > 1, presets.contains(where: { $0.preset == baseline }) {
             tables.append(comparisonTable(baseline: baseline))
         }
         if !gradients.isEmpty, layers.values.contains(where: { !$0.isEmpty }) {
-            tables += [gradientTable, layerTable]
+            tables += [gradientTable, layerTable, measuresTable]
         }
         if !theoremChecks.isEmpty { tables.append(theoremTable) }
         if layers.values.contains(where: { $0.contains { $0.phi != nil } }) { tables.append(phiTable) }
@@ -36,16 +37,67 @@ extension TraceSummary {
     var overfittingTable: SummaryTable {
         SummaryTable(
             title: "Overfitting per preset (PAPER.md \"The overfitting gap\")",
-            header: [
-                "preset", "runs", "diverged", "best valid loss", "gap at best", "gap, last 10%", "best valid acc",
-            ],
+            header: ["preset", "runs", "diverged", "gap at end", "gap at best", "gap, last 10%"],
             rows: presets.map { p in
                 [
-                    p.preset, "\(p.runs)", "\(p.diverged)", p.bestValidLoss.formatted(), p.gapAtBest.formatted(),
-                    p.gapLastTenth.formatted(), p.bestValidAccuracy.formatted(),
+                    p.preset, "\(p.runs)", "\(p.diverged)", p.gapAtEnd.formatted(), p.gapAtBest.formatted(),
+                    p.gapLastTenth.formatted(),
                 ]
             },
-            footer: ["mean ± sample sd (n runs); gap = validation − training loss, both in evaluation mode."])
+            footer: [
+                "mean ± sample sd (n runs); gap = validation − training loss, both in evaluation mode, at the last "
+                    + "evaluation, at the best-validation one and averaged over the last 10% of evaluations."
+            ])
+    }
+
+    var validationTable: SummaryTable {
+        SummaryTable(
+            title: "Validation loss and accuracy per preset",
+            header: ["preset", "final valid loss", "best valid loss", "final valid acc", "best valid acc"],
+            rows: presets.map { p in
+                [
+                    p.preset, p.finalValidLoss.formatted(), p.bestValidLoss.formatted(),
+                    p.finalValidAccuracy.formatted(), p.bestValidAccuracy.formatted(),
+                ]
+            },
+            footer: ["final = at the last finite evaluation; best = at the evaluation with the lowest validation loss."]
+        )
+    }
+
+    /// Per preset and layer, the re-centering and re-scaling measures themselves over the last 10% of steps.
+    var measuresTable: SummaryTable {
+        var rows: [[String]] = []
+        for preset in presets.map(\.preset) {
+            let runLayers = runs.filter { $0.preset == preset }.compactMap { layers[$0.id] }
+            var names: [String] = []
+            for layer in runLayers.flatMap({ $0 }) where !names.contains(layer.layer) { names.append(layer.layer) }
+            for name in names {
+                let late = runLayers.compactMap { $0.first { $0.layer == name }?.late }
+                func cell(_ value: (GradientWindow) -> Double) -> String {
+                    Self.scientific(Aggregate(late.map(value)).mean)
+                }
+                rows.append([
+                    preset, name, "\(late.count)", cell(\.totalRowMeanAbs), cell(\.directRowMeanAbs),
+                    cell(\.totalRowVariance), cell(\.directRowVariance), cell(\.recenteringRowVariance),
+                    cell(\.rescalingRowVariance),
+                ])
+            }
+        }
+        return SummaryTable(
+            title: "Re-centering and re-scaling measures per layer, last 10% of steps (mean over runs)",
+            header: [
+                "preset", "layer", "runs", "rowmean_abs(t)", "rowmean_abs(d)", "rowvar(t)", "rowvar(d)", "rowvar(c)",
+                "rowvar(s)",
+            ],
+            rows: rows,
+            footer: [
+                "rowmean_abs: mean over rows of |row mean| (re-centering drives t's to 0); rowvar: mean within-row "
+                    + "variance (Theorem 1's D)."
+            ])
+    }
+
+    static func scientific(_ value: Double) -> String {
+        value.isFinite ? String(format: "%.3e", value) : number(value)
     }
 
     func comparisonTable(baseline: String) -> SummaryTable {

@@ -138,6 +138,7 @@ public struct TraceSummary: Sendable {
                 missing += read.problems.map { "\($0)" }
                 series.layers[name] = read.series
                 if let map = read.phiMap { series.phiMaps[name] = map }
+                if let phi = read.phiSeries { series.phi[name] = phi }
             } catch {
                 missing.append("\(error)")
             }

@@ -140,6 +140,7 @@ private struct SeriesDocument: Encodable {
     struct Run: Encodable {
         var evaluations: [String: [Double]]
         var layers: [String: [String: [Double]]]
+        var phi: [String: [String: [Double]]]
         var phiMaps: [String: PhiMap]
     }
 
@@ -161,6 +162,7 @@ private struct SeriesDocument: Encodable {
             series: series.mapValues { run in
                 Run(
                     evaluations: columns(run.evaluations), layers: run.layers.mapValues(columns),
+                    phi: run.phi.mapValues(columns),
                     phiMaps: run.phiMaps.mapValues {
                         PhiMap(stepEdges: $0.stepEdges, valueEdges: $0.valueEdges, fractions: $0.fractions)
                     })

@@ -141,7 +141,8 @@ struct SummaryFormatTests {
         try writer.close()
         let summary = try TraceSummary(paths: [path])
         let markdown = summary.markdown(baseline: "layernorm")
-        #expect(markdown.contains("| adanorm | 2 | 0 | 0.5000 ± 0.1414 (2) |"))
+        #expect(markdown.contains("| adanorm | 2 | 0 | 0.2500 ± 0.1414 (2) |"))  // gap at end: 0.4 − 0.25, 0.6 − 0.25
+        #expect(markdown.contains("| adanorm | 0.5000 ± 0.1414 (2) | 0.5000 ± 0.1414 (2) | 0.9000 ± 0.0000 (2) |"))
         #expect(markdown.contains("| adanorm | 2/2 | -0.1000 (p = "))
         let csv = summary.csv.split(separator: "\n")
         #expect(

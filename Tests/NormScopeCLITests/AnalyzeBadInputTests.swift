@@ -156,9 +156,15 @@ struct AnalyzeBadInputTests {
                 process.interrupt()
                 process.waitUntilExit()
             }
-            // Long enough for the file, its first evaluation and a flush (a debug build does ~100 steps/s).
-            Thread.sleep(forTimeInterval: 3)
-            let output = try analyze([trace])
+            // Until the recorder has created the file and, for --live, switched it to SWMR and flushed a first
+            // evaluation (a loaded machine can take seconds): retry analyze for up to 30 s.
+            var output = try analyze([trace])
+            var attempts = 1
+            while attempts < 60, live ? output.status != 0 : !output.standardError.contains("being written") {
+                Thread.sleep(forTimeInterval: 0.5)
+                output = try analyze([trace])
+                attempts += 1
+            }
             if live {
                 #expect(output.status == 0, "\(output.standardError)")
                 #expect(output.standardOutput.contains("live (SWMR)"), "\(output.standardOutput)")

@@ -124,6 +124,35 @@ extension TraceReport {
         return charts
     }
 
+    /// One chart per preset and adaptive layer: Φ's mean (which should stay at C) and its 5/50/95% quantiles.
+    var phiQuantileCharts: [String] {
+        let quantities = [("q95", "95%", 1), ("q50", "median", 2), ("q05", "5%", 3), ("mean", "mean", 0)]
+        var charts: [String] = []
+        for preset in presetNames {
+            let scale = runs(of: preset).first?.normalization?.scale
+            for layer in layerNames {
+                var series: [ChartSeries] = []
+                for quantity in quantities {
+                    for line in lines(preset: preset, quantity: quantity.0, label: quantity.1, pick: { $0.phi[layer] })
+                    {
+                        series.append(
+                            ChartSeries(
+                                label: line.label, x: line.x, y: line.y, colorIndex: quantity.2,
+                                dashed: quantity.2 == 0))
+                    }
+                }
+                guard !series.isEmpty else { continue }
+                charts.append(
+                    SVGLineChart(
+                        title: "Φ(y) over training — \(preset), \(layer)", xLabel: "step", yLabel: "Φ(y)",
+                        series: series, referenceLines: scale.map { [.init(y: $0, label: "C")] } ?? [], width: 380,
+                        height: 300
+                    ).svg())
+            }
+        }
+        return charts
+    }
+
     /// One heat map per preset and adaptive layer: the runs' maps averaged when they share their shape, else the
     /// first run's.
     var phiMaps: [String] {

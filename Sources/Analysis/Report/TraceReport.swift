@@ -48,6 +48,7 @@ public struct TraceReport: Sendable {
                 + "has lower training loss but higher validation loss.</p>")
         body.append(figures([lossChart, gapChart]))
         body.append(table(titled: "Overfitting"))
+        body.append(table(titled: "Validation"))
         body.append(table(titled: "Against"))
         body.append("</section>")
 
@@ -61,6 +62,7 @@ public struct TraceReport: Sendable {
         body.append(figures(partCharts))
         body.append(table(titled: "Gradient parts"))
         body.append(table(titled: "Per layer"))
+        body.append(table(titled: "Re-centering and re-scaling"))
         body.append("</section>")
 
         body.append("<section id=\"theorem\"><h2>Theorem 1 on the recorded gradients</h2>")
@@ -74,9 +76,10 @@ public struct TraceReport: Sendable {
         body.append(
             maps.isEmpty
                 ? "<p>No adaptive layer recorded Φ(y).</p>"
-                : "<p>Share of a layer's elements in each Φ bin, per recorded step (columns sum to 1; log colour). "
-                    + "The bottom row collects Φ below the first edge (Φ &lt; 0 with the default edges), the top "
-                    + "row Φ at or above the last.</p>" + figures(maps))
+                : "<p>Φ's mean (dashed; it should stay at C) and quantiles over training, then the share of a "
+                    + "layer's elements in each Φ bin per recorded step (columns sum to 1; log colour). The heat "
+                    + "map's bottom row collects Φ below the first edge (Φ &lt; 0 with the default edges), its top "
+                    + "row Φ at or above the last.</p>" + figures(phiQuantileCharts) + figures(maps))
         body.append(table(titled: "AdaNorm"))
         body.append("</section>")
 
