@@ -11,27 +11,48 @@ import Recording
 public struct CSVExporter {
     public init() {}
 
-    /// Exports `trace` into `directory` (created if needed).
+    /// Exports `trace` into `directory` (created if needed). Tables are read in blocks and written through a
+    /// buffer, so memory stays bounded whatever the trace's size.
     ///
     /// - Returns: The files written, in order.
     public func export(trace: String, to directory: String) throws -> [String] {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let file = try File.open(trace)
+        let (file, _) = try TraceFile.open(trace)
         defer { try? file.close() }
-        guard try file.exists("runs") else {
+        guard try file.exists(TraceFormat.Names.runs) else {
             throw HDF5Error(
                 code: .objectNotFound, operation: "export", filePath: trace, objectPath: "/runs",
                 message: "not a NormScope trace (no /runs group)")
         }
         var written: [String] = []
-        func write(_ name: String, header: [String], rows: [[String]]) throws {
+        /// Writes one CSV through `body`, which appends the rows; on failure no file is left.
+        func write(_ name: String, header: [String], _ body: (CSVFileWriter) throws -> Void) throws {
             let path = (directory as NSString).appendingPathComponent(name)
-            let text =
-                ([header] + rows).map { $0.map(Self.escape).joined(separator: ",") }.joined(separator: "\n") + "\n"
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            let writer = try CSVFileWriter(path: path, header: header)
+            do {
+                try body(writer)
+                try writer.finish()
+            } catch {
+                writer.abandon()
+                throw error
+            }
             written.append(path)
         }
-        let runs = try file.openGroup("runs")
+        func table<Row: CompoundRow>(_ name: String, _ dataset: Dataset, as: Row.Type) throws {
+            try write(name, header: Row.fields.map(\.name)) { csv in
+                var failure: Error?
+                try BlockReader(dataset).forEachBlock(as: Row.self) { block, _ in
+                    guard failure == nil else { return }
+                    do {
+                        for row in block { try csv.append(Row.fields.map { $0.text(of: row) }) }
+                    } catch {
+                        failure = error
+                    }
+                }
+                if let failure { throw failure }
+            }
+        }
+        let runs = try file.openGroup(TraceFormat.Names.runs)
         var runRows: [[String: String]] = []
         for id in try runs.children().sorted() {
             let run = try runs.openGroup(id)
@@ -40,61 +61,55 @@ public struct CSVExporter {
                 attributes[name] = (try? run.attributeValue(name)).map { "\($0)" } ?? ""
             }
             runRows.append(attributes)
-            try writeTable("\(id).steps.csv", table: run.openDataset("steps").read(as: StepRow.self), using: write)
-            try writeTable(
-                "\(id).evals.csv", table: run.openDataset("evals").read(as: EvaluationRow.self), using: write)
-            guard try run.exists("norms") else { continue }
-            let norms = try run.openGroup("norms")
+            try table("\(id).steps.csv", run.openDataset(TraceFormat.Names.steps), as: StepRow.self)
+            try table("\(id).evals.csv", run.openDataset(TraceFormat.Names.evals), as: EvaluationRow.self)
+            guard try run.exists(TraceFormat.Names.norms) else { continue }
+            let norms = try run.openGroup(TraceFormat.Names.norms)
             for layer in try norms.children().sorted() {
                 let group = try norms.openGroup(layer)
-                try writeTable(
-                    "\(id).\(layer).grad.csv", table: group.openDataset("grad").read(as: NormStepRow.self), using: write
-                )
-                if try group.exists("phi") {
-                    try writeTable(
-                        "\(id).\(layer).phi.csv", table: group.openDataset("phi").read(as: PhiStepRow.self),
-                        using: write)
-                    let histogram = try group.openDataset("phi_hist")
-                    let shape = try histogram.shape()
-                    let counts = try histogram.read(as: Int64.self)
-                    let lower = try group.openDataset("phi_bin").read(as: Double.self)
-                    let steps = try group.openDataset("phi_step").read(as: Int64.self)
-                    let width = shape.count == 2 ? shape[1] : 0
-                    let header = ["step"] + lower.map { $0.isFinite ? "from_\($0)" : "below" }
-                    let rows = (0..<(shape.first ?? 0)).map { row in
-                        ["\(steps[row])"] + counts[(row * width)..<((row + 1) * width)].map { "\($0)" }
-                    }
-                    try write("\(id).\(layer).phi_hist.csv", header: header, rows: rows)
-                }
+                try table("\(id).\(layer).grad.csv", group.openDataset(TraceFormat.Names.grad), as: NormStepRow.self)
+                guard try group.exists(TraceFormat.Names.phi) else { continue }
+                try table("\(id).\(layer).phi.csv", group.openDataset(TraceFormat.Names.phi), as: PhiStepRow.self)
+                try histogram("\(id).\(layer).phi_hist.csv", group: group, using: write)
             }
         }
         let keys = ["run"] + Set(runRows.flatMap(\.keys)).subtracting(["run"]).sorted()
-        try write("runs.csv", header: keys, rows: runRows.map { row in keys.map { row[$0] ?? "" } })
+        try write("runs.csv", header: keys) { csv in
+            for row in runRows { try csv.append(keys.map { row[$0] ?? "" }) }
+        }
         return written.sorted()
     }
 
-    /// A table of compound rows: the header is the row type's field names, the values its stored properties in
-    /// declaration order (which `fields` follows for every trace row type).
-    private func writeTable<Row: CompoundRow>(
-        _ name: String, table rows: [Row], using write: (String, [String], [[String]]) throws -> Void
+    /// `phi_hist` with its step per row and one column per slot, named by the slot's lower edge.
+    private func histogram(
+        _ name: String, group: Group,
+        using write: (String, [String], (CSVFileWriter) throws -> Void) throws -> Void
     ) throws {
-        let header = Row.fields.map(\.name)
-        let values = rows.map { row in
-            Mirror(reflecting: row).children.map { child -> String in
-                if let value = child.value as? Double { return Self.number(value) }
-                return "\(child.value)"
+        let histogram = try group.openDataset(TraceFormat.Names.phiHistogram)
+        let shape = try histogram.shape()
+        let width = shape.count == 2 ? shape[1] : 0
+        let lower = try group.openDataset(TraceFormat.Names.phiBin).read(as: Double.self)
+        let steps = try group.openDataset(TraceFormat.Names.phiStep)
+        let header = ["step"] + lower.map { $0.isFinite ? "from_\($0)" : "below" }
+        try write(name, header) { csv in
+            let reader = BlockReader(histogram, blockRows: BlockReader.defaultBlockRows)
+            var failure: Error?
+            try reader.forEachBlock(as: Int64.self) { block, first in
+                guard failure == nil, width > 0 else { return }
+                let rows = block.count / width
+                do {
+                    let stepValues = try steps.readRows(first..<(first + rows), as: Int64.self)
+                    for row in 0..<rows {
+                        try csv.append(
+                            ["\(stepValues[row])"] + block[(row * width)..<((row + 1) * width)].map { "\($0)" })
+                    }
+                } catch {
+                    failure = error
+                }
             }
+            if let failure { throw failure }
         }
-        precondition(values.allSatisfy { $0.count == header.count }, "\(Row.self) fields and properties disagree")
-        try write(name, header, values)
     }
 
-    static func number(_ value: Double) -> String {
-        value.isNaN ? "nan" : value.isInfinite ? (value > 0 ? "inf" : "-inf") : "\(value)"
-    }
-
-    static func escape(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return field }
-        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
+    static func escape(_ field: String) -> String { CSVFileWriter.escape(field) }
 }

@@ -45,3 +45,21 @@ public struct CompoundField<Row>: Sendable {
         self.kind = Value.scalarKind
     }
 }
+
+extension CompoundField {
+    /// The field's value in `row` as text (`nan`, `inf` and `-inf` for non-finite floats): what a CSV cell holds,
+    /// read at the field's offset without reflection, so a table of millions of rows is formatted quickly.
+    public func text(of row: Row) -> String {
+        withUnsafeBytes(of: row) { bytes in
+            switch kind {
+            case .float32: "\(bytes.loadUnaligned(fromByteOffset: offset, as: Float.self))"
+            case .float64: "\(bytes.loadUnaligned(fromByteOffset: offset, as: Double.self))"
+            case .int8: "\(bytes.loadUnaligned(fromByteOffset: offset, as: Int8.self))"
+            case .int32: "\(bytes.loadUnaligned(fromByteOffset: offset, as: Int32.self))"
+            case .int64: "\(bytes.loadUnaligned(fromByteOffset: offset, as: Int64.self))"
+            case .uint8: "\(bytes.loadUnaligned(fromByteOffset: offset, as: UInt8.self))"
+            case .uint64: "\(bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))"
+            }
+        }
+    }
+}

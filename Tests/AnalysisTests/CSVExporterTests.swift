@@ -62,4 +62,43 @@ struct CSVExporterTests {
             runs.count == 2 && runs[0].hasPrefix("run,") && runs[1].hasPrefix("adanorm-s0,")
                 && runs[1].contains("completed"))
     }
+
+    @Test("tables longer than one read block are exported whole, in order, with no temporary file left")
+    func longTables() throws {
+        let directory = TemporaryDirectory()
+        let trace = directory.file("long.h5")
+        let writer = try TraceWriter(path: trace, commandLine: "test", sweepConfigurationJSON: "{}")
+        let run = try writer.beginRun(
+            RunDescription(
+                id: "ln-s0", attributes: ["preset": .string("layernorm")],
+                normLayers: [NormLayerDescription(name: "n1", width: 4, phiEdges: [0, 1])]))
+        let steps = 20_000  // more than two 8192-row blocks
+        for step in 0..<steps {
+            let phi =
+                step % 2 == 0
+                ? [
+                    PhiRecord(
+                        layerIndex: 0,
+                        row: PhiStepRow(
+                            step: Int64(step), mean: 2, standardDeviation: 0, minimum: 2, maximum: 2,
+                            fractionNonPositive: 0, quantiles: Array(repeating: 2, count: 7)),
+                        counts: [0, Int64(step), 1])
+                ] : []
+            try writer.append(
+                step: StepRow(step: Int64(step), loss: 1, learningRate: 0.1, gradientNorm: 1, seconds: 0),
+                norms: [NormStepRow(step: Int64(step))], phi: phi, to: run)
+        }
+        try writer.finishRun(run, status: .completed, completedSteps: Int64(steps))
+        try writer.close()
+        let out = directory.file("csv")
+        _ = try CSVExporter().export(trace: trace, to: out)
+        let grad = try String(contentsOfFile: out + "/ln-s0.n1.grad.csv", encoding: .utf8).split(separator: "\n")
+        #expect(grad.count == steps + 1 && grad.last?.hasPrefix("\(steps - 1),") == true)
+        #expect(grad.dropFirst().enumerated().allSatisfy { index, line in line.hasPrefix("\(index),") })
+        let histogram = try String(contentsOfFile: out + "/ln-s0.n1.phi_hist.csv", encoding: .utf8)
+            .split(separator: "\n")
+        #expect(histogram.count == steps / 2 + 1 && histogram.last == "\(steps - 2),0,\(steps - 2),1")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasSuffix(".tmp") }
+        #expect(leftovers.isEmpty)
+    }
 }
