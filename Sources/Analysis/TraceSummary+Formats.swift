@@ -68,9 +68,7 @@ extension TraceSummary {
     var measuresTable: SummaryTable {
         var rows: [[String]] = []
         for preset in presets.map(\.preset) {
-            let runLayers = runs.filter { $0.preset == preset }.compactMap { layers[$0.id] }
-            var names: [String] = []
-            for layer in runLayers.flatMap({ $0 }) where !names.contains(layer.layer) { names.append(layer.layer) }
+            let (runLayers, names) = layers(of: preset)
             for name in names {
                 let late = runLayers.compactMap { $0.first { $0.layer == name }?.late }
                 func cell(_ value: (GradientWindow) -> Double) -> String {
@@ -137,9 +135,7 @@ extension TraceSummary {
     var layerTable: SummaryTable {
         var rows: [[String]] = []
         for preset in presets.map(\.preset) {
-            let runLayers = runs.filter { $0.preset == preset }.compactMap { layers[$0.id] }
-            var names: [String] = []
-            for layer in runLayers.flatMap({ $0 }) where !names.contains(layer.layer) { names.append(layer.layer) }
+            let (runLayers, names) = layers(of: preset)
             for name in names {
                 let windows = runLayers.compactMap { $0.first { $0.layer == name } }
                 func cell(_ value: (GradientWindow) -> Double) -> String {
@@ -181,11 +177,7 @@ extension TraceSummary {
     var phiTable: SummaryTable {
         var rows: [[String]] = []
         for preset in presets.map(\.preset) {
-            let runLayers = runs.filter { $0.preset == preset }.compactMap { layers[$0.id] }
-            var names: [String] = []
-            for layer in runLayers.flatMap({ $0 }) where layer.phi != nil && !names.contains(layer.layer) {
-                names.append(layer.layer)
-            }
+            let (runLayers, names) = layers(of: preset) { $0.phi != nil }
             for name in names {
                 let phis = runLayers.compactMap { $0.first { $0.layer == name }?.phi }
                 let scale = phis.compactMap(\.scale).first.map { Self.number($0, digits: 2) } ?? "?"
@@ -207,6 +199,19 @@ extension TraceSummary {
             footer: [
                 "mean Φ should equal C (rows are centred); Φ ≤ 0 is the share of elements whose factor flips sign."
             ])
+    }
+
+    /// The layer lists of `preset`'s runs, and the names of the layers that pass `include`, in model order as first
+    /// seen over the runs.
+    func layers(
+        of preset: String, where include: (LayerGradientSummary) -> Bool = { _ in true }
+    ) -> (runs: [[LayerGradientSummary]], names: [String]) {
+        let runLayers = runs.filter { $0.preset == preset }.compactMap { layers[$0.id] }
+        var names: [String] = []
+        for layer in runLayers.joined() where include(layer) && !names.contains(layer.layer) {
+            names.append(layer.layer)
+        }
+        return (runLayers, names)
     }
 
     static func number(_ value: Double, digits: Int = 3) -> String {

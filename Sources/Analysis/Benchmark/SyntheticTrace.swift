@@ -1,6 +1,7 @@
 import Foundation
 import HDF5
 import Recording
+import Tensors
 
 /// A synthetic trace shaped like a real sweep, written with the real `TraceWriter`: the input of
 /// `normscope bench analyze`, which needs a trace of a given size without hours of training.
@@ -186,7 +187,7 @@ public struct SyntheticTrace: Sendable, Equatable {
         }
         try writer.close()
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
-        return Written(path: path, bytes: size, seconds: (ContinuousClock.now - start).syntheticSeconds, steps: total)
+        return Written(path: path, bytes: size, seconds: (ContinuousClock.now - start).inSeconds, steps: total)
     }
 
     private func writeRun(
@@ -198,7 +199,7 @@ public struct SyntheticTrace: Sendable, Equatable {
             RunDescription(
                 id: run.id, attributes: attributes(run, variant), configurationJSON: configurationJSON(run, variant),
                 normLayers: layerNames.map { NormLayerDescription(name: $0, width: width, phiEdges: edges) }))
-        var random = SyntheticRandom(seed: seed &+ 0x9E37_79B9 &* UInt64(index + 1))
+        var random = SeededRandom(seed: seed &+ 0x9E37_79B9 &* UInt64(index + 1))
         let diverges = divergingRun == index
         var norms = layerNames.map { _ in NormStepRow(step: 0) }
         for step in 0..<stepsPerRun {
@@ -220,7 +221,7 @@ public struct SyntheticTrace: Sendable, Equatable {
                 step: StepRow(
                     step: Int64(step), loss: loss, learningRate: 1e-3 * min(1, Double(step + 1) / 500),
                     gradientNorm: diverged ? .infinity : 1.5 * decay * (1 + 0.2 * random.symmetric()),
-                    seconds: Double(step) * 0.012 + 0.001 * random.unit()),
+                    seconds: Double(step) * 0.012 + 0.001 * random.nextDouble()),
                 norms: norms, phi: phi, to: handle)
             if (step + 1) % evaluationEvery == 0 || step == stepsPerRun - 1 {
                 let train = diverged ? .nan : 2.0 * decay + 0.1 + 0.01 * random.symmetric()
@@ -242,7 +243,7 @@ public struct SyntheticTrace: Sendable, Equatable {
 
     /// One layer's statistics at one step, consistent with what the preset keeps and detaches (PAPER.md A.5).
     private func gradientRow(
-        step: Int, layer: Int, progress: Double, variant: Variant, random: inout SyntheticRandom
+        step: Int, layer: Int, progress: Double, variant: Variant, random: inout SeededRandom
     ) -> NormStepRow {
         let n = Double(rowsPerStep * width)
         let depth = Double(layer)
@@ -254,7 +255,7 @@ public struct SyntheticTrace: Sendable, Equatable {
         let sigma = (0.8 + 0.3 * depth) * (1 + 0.5 * (1 - decay)) * (1 + 0.03 * random.symmetric())
         row.upstreamNorm = 4 * decay / (1 + 0.2 * depth) * (1 + 0.15 * random.symmetric())
         row.upstreamRowMeanAbs = row.upstreamNorm / n.squareRoot() * 0.25 * (1 + 0.2 * random.symmetric())
-        row.upstreamRowVariance = row.upstreamNorm * row.upstreamNorm / n * (0.93 + 0.05 * random.unit())
+        row.upstreamRowVariance = row.upstreamNorm * row.upstreamNorm / n * (0.93 + 0.05 * random.nextDouble())
         // direct part d = g/σ
         row.directNorm = row.upstreamNorm / sigma
         row.directRowMeanAbs = row.upstreamRowMeanAbs / sigma
@@ -264,7 +265,7 @@ public struct SyntheticTrace: Sendable, Equatable {
             row.recenteringShare = 0.25 * (1 + 0.2 * random.symmetric())
             row.recenteringNorm = row.directNorm * row.recenteringShare
             row.recenteringRowMeanAbs = row.directRowMeanAbs * (1 + 1e-9 * random.symmetric())
-            row.recenteringRowVariance = 1e-18 * random.unit()
+            row.recenteringRowVariance = 1e-18 * random.nextDouble()
         } else {
             (row.recenteringShare, row.recenteringNorm, row.recenteringRowMeanAbs, row.recenteringRowVariance) =
                 (0, 0, 0, 0)
@@ -275,20 +276,20 @@ public struct SyntheticTrace: Sendable, Equatable {
         if variant.keepsSigma {
             row.rescalingShare = (0.35 + 0.25 * progress) * (1 + 0.2 * random.symmetric())
             row.rescalingNorm = row.directNorm * row.rescalingShare
-            row.rescalingRowMeanAbs = row.directRowMeanAbs * 1e-9 * random.unit()
-            row.rescalingRowVariance = row.rescalingNorm * row.rescalingNorm / n * (0.9 + 0.1 * random.unit())
+            row.rescalingRowMeanAbs = row.directRowMeanAbs * 1e-9 * random.nextDouble()
+            row.rescalingRowVariance = row.rescalingNorm * row.rescalingNorm / n * (0.9 + 0.1 * random.nextDouble())
             rescaleRatio = min(0.999, 0.55 + 0.35 * progress + 0.08 * random.symmetric())
         } else {
             (row.rescalingShare, row.rescalingNorm, row.rescalingRowMeanAbs, row.rescalingRowVariance) = (0, 0, 0, 0)
             rescaleRatio = 1
         }
         // total t = d + c + s
-        row.recenterRatio = variant.keepsMean ? 3e-8 * (0.2 + random.unit()) : 1
+        row.recenterRatio = variant.keepsMean ? 3e-8 * (0.2 + random.nextDouble()) : 1
         row.rescaleRatio = rescaleRatio
         row.totalRowMeanAbs = row.recenterRatio * row.directRowMeanAbs
         row.totalRowVariance = rescaleRatio * row.directPlusRecenteringRowVariance
         row.totalNorm = (n * (row.totalRowVariance + row.totalRowMeanAbs * row.totalRowMeanAbs)).squareRoot()
-        row.cosineTotalDirect = variant.keepsMean || variant.keepsSigma ? 0.6 + 0.3 * random.unit() : 1
+        row.cosineTotalDirect = variant.keepsMean || variant.keepsSigma ? 0.6 + 0.3 * random.nextDouble() : 1
         // forward statistics
         row.meanMu = 0.05 * (1 + depth) * random.symmetric()
         row.meanSigma = sigma
@@ -313,12 +314,12 @@ public struct SyntheticTrace: Sendable, Equatable {
     }
 
     /// AdaNorm's Φ(y) = C(1 − k·y) at one step: y is close to standard normal, so Φ is close to N(C, (C·k)²).
-    private func phiRecord(step: Int, layer: Int, edges: [Double], random: inout SyntheticRandom) -> PhiRecord {
+    private func phiRecord(step: Int, layer: Int, edges: [Double], random: inout SeededRandom) -> PhiRecord {
         let (scale, slope) = (Self.adanormScale, Self.adanormSlope)
         let mean = scale * (1 + 1e-7 * random.symmetric())
         let sd = scale * slope * (1 + 0.02 * random.symmetric()) * (1 + 0.05 * Double(layer))
-        let minimum = scale * (1 - slope * (4 + 0.8 * random.unit()))
-        let maximum = scale * (1 + slope * (4 + 0.8 * random.unit()))
+        let minimum = scale * (1 - slope * (4 + 0.8 * random.nextDouble()))
+        let maximum = scale * (1 + slope * (4 + 0.8 * random.nextDouble()))
         let z = [-2.326_347_874, -1.644_853_627, -0.674_489_750, 0, 0.674_489_750, 1.644_853_627, 2.326_347_874]
         let quantiles = z.map { max(minimum, min(maximum, mean + sd * $0 * (1 + 0.01 * random.symmetric()))) }
         // histogram: expected counts under N(mean, sd²), with √count noise, summing to R·H
@@ -394,44 +395,7 @@ private struct Variant: Equatable {
     }
 }
 
-/// xoshiro256** seeded through SplitMix64: fast, deterministic on every platform, full 53-bit doubles.
-private struct SyntheticRandom {
-    private var state: (UInt64, UInt64, UInt64, UInt64)
-
-    init(seed: UInt64) {
-        var x = seed
-        func splitMix() -> UInt64 {
-            x &+= 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        state = (splitMix(), splitMix(), splitMix(), splitMix())
-    }
-
-    mutating func next() -> UInt64 {
-        let result = ((state.1 &* 5) << 7 | (state.1 &* 5) >> 57) &* 9
-        let t = state.1 << 17
-        state.2 ^= state.0
-        state.3 ^= state.1
-        state.1 ^= state.2
-        state.0 ^= state.3
-        state.2 ^= t
-        state.3 = state.3 << 45 | state.3 >> 19
-        return result
-    }
-
-    /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
-
-    /// Uniform in [−1, 1).
-    mutating func symmetric() -> Double { 2 * unit() - 1 }
-}
-
-extension Duration {
-    fileprivate var syntheticSeconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) * 1e-18
-    }
+extension SeededRandom {
+    /// Uniform in [−1, 1): the relative noise of the synthetic values.
+    fileprivate mutating func symmetric() -> Double { uniform(in: -1..<1) }
 }
