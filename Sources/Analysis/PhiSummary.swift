@@ -128,6 +128,12 @@ public struct PhiHeatMap: Sendable, Equatable {
         }
         let stepData = try group.openDataset(TraceFormat.Names.phiStep)
         let rows = shape[0]
+        // A damaged layer could have more steps than histogram rows; every step must land in a column.
+        guard try stepData.rowCount() == rows else {
+            throw HDF5Error(
+                code: .badShape, operation: "analyze", filePath: stepData.filePath, objectPath: stepData.objectPath,
+                message: "\(try stepData.rowCount()) steps for \(rows) rows of phi_hist (expected equal lengths)")
+        }
         let width = shape[1]
         let columnCount = min(columns, rows)
         var counts = Array(repeating: Array(repeating: 0.0, count: width), count: columnCount)

@@ -80,8 +80,8 @@ public struct TraceSummary: Sendable {
                     continue
                 }
                 let (runLayers, layerMissing) = Self.readLayers(
-                    run: runGroup, path: path, id: id, scale: run.normalization?.scale, bins: bins,
-                    blockRows: blockRows, into: &runSeries)
+                    run: runGroup, scale: run.normalization?.scale, bins: bins, blockRows: blockRows,
+                    into: &runSeries)
                 layers[id] = runLayers
                 missing += layerMissing
                 series[id] = runSeries
@@ -121,8 +121,7 @@ public struct TraceSummary: Sendable {
     /// Reads every layer of a run in model order (`norm_layers`, else the `index` attribute, else by name); a layer
     /// that cannot be read becomes a `missing` entry and the others are kept.
     private static func readLayers(
-        run: Group, path: String, id: String, scale: Double?, bins: Int, blockRows: Int,
-        into series: inout RunSeries
+        run: Group, scale: Double?, bins: Int, blockRows: Int, into series: inout RunSeries
     ) -> ([LayerGradientSummary], [String]) {
         guard (try? run.exists(TraceFormat.Names.norms)) == true,
             let norms = try? run.openGroup(TraceFormat.Names.norms)

@@ -69,17 +69,22 @@ struct ReportTests {
             with h5py.File(sys.argv[1], "r+") as f:
                 del f["runs/adanorm-s0/norms/hidden2.norm/phi_hist"]
                 del f["runs/layernorm-s0/norms/hidden1.norm/grad"]
+                steps = f["runs/adanorm-s0/norms/hidden1.norm/phi_step"]
+                steps.resize((steps.shape[0] + 5,))  # more steps than histogram rows
             """, arguments: [trace])
         try #require(delete.status == 0, "\(delete.standardError)")
         let out = directory.file("report.html")
         let output = try ChildProcess.run(path, arguments: ["report", trace, "-o", out])
         #expect(output.status == 0, "\(output.standardError)")
-        #expect(output.standardOutput.contains("2 objects missing"), "\(output.standardOutput)")
+        #expect(output.standardOutput.contains("3 objects missing"), "\(output.standardOutput)")
         let html = try String(contentsOfFile: out, encoding: .utf8)
         #expect(html.contains("class=\"missing\"") && html.contains("/runs/layernorm-s0/norms/hidden1.norm/grad"))
         #expect(html.contains("/runs/adanorm-s0/norms/hidden2.norm/phi_hist"))
-        // The layer without phi_hist keeps its gradient statistics; only its heat map is gone.
-        #expect(svgs(html).filter { $0.contains("share of elements") }.count == 1)
+        #expect(
+            html.contains("/runs/adanorm-s0/norms/hidden1.norm/phi_step") && html.contains("expected equal lengths"))
+        // Both adaptive layers keep their gradient statistics and Φ quantile charts; only their heat maps are gone.
+        #expect(svgs(html).filter { $0.contains("share of elements") }.isEmpty)
+        #expect(svgs(html).filter { $0.contains("Φ(y) over training") }.count == 2)
     }
 
     @Test("bad input is one line and a non-zero exit, and no report file is left behind")

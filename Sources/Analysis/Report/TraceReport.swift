@@ -73,13 +73,14 @@ public struct TraceReport: Sendable {
 
         body.append("<section id=\"phi\"><h2>AdaNorm's Φ(y)</h2>")
         let maps = phiMaps
+        let quantiles = phiQuantileCharts
         body.append(
-            maps.isEmpty
+            maps.isEmpty && quantiles.isEmpty
                 ? "<p>No adaptive layer recorded Φ(y).</p>"
                 : "<p>Φ's mean (dashed; it should stay at C) and quantiles over training, then the share of a "
                     + "layer's elements in each Φ bin per recorded step (columns sum to 1; log colour). The heat "
                     + "map's bottom row collects Φ below the first edge (Φ &lt; 0 with the default edges), its top "
-                    + "row Φ at or above the last.</p>" + figures(phiQuantileCharts) + figures(maps))
+                    + "row Φ at or above the last.</p>" + figures(quantiles) + figures(maps))
         body.append(table(titled: "AdaNorm"))
         body.append("</section>")
 
