@@ -27,10 +27,17 @@ enum TraceFile {
                         + "when the recording ends, or record with --live to read a trace while it is written")
             }
             if message.contains("truncated file") {
+                // HDF5 says "truncated file: eof = <bytes on disk>, …, stored_eof = <bytes the header records>".
+                func number(after key: String) -> String? {
+                    guard let range = message.range(of: key + " = ") else { return nil }
+                    return String(message[range.upperBound...].prefix { $0.isNumber })
+                }
+                let sizes = number(after: "eof").flatMap { have in
+                    number(after: "stored_eof").map { "\(have) of the \($0) bytes its HDF5 header records" }
+                }
                 throw HDF5Error(
                     code: error.code, operation: error.operation, filePath: path,
-                    message: "is truncated — shorter than its HDF5 header says (\(message)); "
-                        + "an incomplete copy or download? copy it again")
+                    message: "is truncated (\(sizes ?? message)): an incomplete copy or download? copy it again")
             }
             throw error
         }
