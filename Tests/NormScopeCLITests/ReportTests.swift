@@ -42,8 +42,8 @@ struct ReportTests {
         #expect(!html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").contains("http://"))
         let charts = svgs(html)
         // 5 presets × 2 layers: loss, gap, 2 rescale_ratio, 4 normalizing presets × 2 layers of parts, and for
-        // adanorm's 2 layers a Φ quantile chart and a Φ heat map each.
-        #expect(charts.count == 2 + 2 + 8 + 2 + 2, "\(charts.count) charts")
+        // adanorm's 2 layers a Φ quantile chart, a Φ ≤ 0 chart and a Φ heat map each.
+        #expect(charts.count == 2 + 2 + 8 + 2 + 2 + 2, "\(charts.count) charts")
         for chart in charts {
             let parser = XMLParser(data: Data(chart.utf8))
             #expect(parser.parse(), "not well-formed: \(parser.parserError.map { "\($0)" } ?? "")")
@@ -83,8 +83,8 @@ struct ReportTests {
         #expect(
             html.contains("/runs/adanorm-s0/norms/hidden1.norm/phi_step") && html.contains("expected equal lengths"))
         // Both adaptive layers keep their gradient statistics and Φ quantile charts; only their heat maps are gone.
-        #expect(svgs(html).filter { $0.contains("share of elements") }.isEmpty)
-        #expect(svgs(html).filter { $0.contains("Φ(y) over training") }.count == 2)
+        #expect(svgs(html).filter { $0.contains("Φ(y) histogram over training") }.isEmpty)
+        #expect(svgs(html).filter { $0.contains("<title>Φ(y) over training") }.count == 2)
     }
 
     @Test("bad input is one line and a non-zero exit, and no report file is left behind")

@@ -153,6 +153,26 @@ extension TraceReport {
         return charts
     }
 
+    /// One chart per adaptive layer: the share of elements with Φ ≤ 0 (where AdaNorm's factor flips the gradient's
+    /// sign) over training, a line per preset.
+    var phiNonPositiveCharts: [String] {
+        layerNames.compactMap { layer in
+            var series: [ChartSeries] = []
+            for (index, preset) in presetNames.enumerated() {
+                for line in lines(
+                    preset: preset, quantity: "fraction_nonpositive", label: preset, pick: { $0.phi[layer] })
+                {
+                    series.append(ChartSeries(label: line.label, x: line.x, y: line.y, colorIndex: index))
+                }
+            }
+            guard !series.isEmpty else { return nil }
+            return SVGLineChart(
+                title: "Share of Φ(y) ≤ 0 — \(layer)", xLabel: "step", yLabel: "share of elements", series: series,
+                width: 380, height: 300
+            ).svg()
+        }
+    }
+
     /// One heat map per preset and adaptive layer: the runs' maps averaged when they share their shape, else the
     /// first run's.
     var phiMaps: [String] {
@@ -172,7 +192,7 @@ extension TraceReport {
                 let source = same.count > 1 ? "mean of \(same.count) runs" : presetRuns.first.map(\.id) ?? preset
                 charts.append(
                     SVGHeatMap(
-                        title: "Φ(y) over training — \(preset), \(layer) (\(source))", xLabel: "step",
+                        title: "Φ(y) histogram over training — \(preset), \(layer) (\(source))", xLabel: "step",
                         yLabel: "Φ(y) = C(1 − k·y)", colorLabel: "share of elements", xEdges: first.stepEdges,
                         yEdges: first.valueEdges, values: fractions, logColor: true, width: 560, height: 340
                     ).svg())

@@ -77,10 +77,11 @@ public struct TraceReport: Sendable {
         body.append(
             maps.isEmpty && quantiles.isEmpty
                 ? "<p>No adaptive layer recorded Φ(y).</p>"
-                : "<p>Φ's mean (dashed; it should stay at C) and quantiles over training, then the share of a "
-                    + "layer's elements in each Φ bin per recorded step (columns sum to 1; log colour). The heat "
-                    + "map's bottom row collects Φ below the first edge (Φ &lt; 0 with the default edges), its top "
-                    + "row Φ at or above the last.</p>" + figures(quantiles) + figures(maps))
+                : "<p>Φ's mean (dashed; it should stay at C) and quantiles over training, the share of elements "
+                    + "with Φ ≤ 0, then the share of a layer's elements in each Φ bin per recorded step (columns "
+                    + "sum to 1; log colour). The heat map's bottom row collects Φ below the first edge (Φ &lt; 0 "
+                    + "with the default edges), its top row Φ at or above the last.</p>"
+                    + figures(quantiles + phiNonPositiveCharts) + figures(maps))
         body.append(table(titled: "AdaNorm"))
         body.append("</section>")
 
