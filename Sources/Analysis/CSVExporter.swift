@@ -40,16 +40,10 @@ public struct CSVExporter {
         }
         func table<Row: CompoundRow>(_ name: String, _ dataset: Dataset, as: Row.Type) throws {
             try write(name, header: Row.fields.map(\.name)) { csv in
-                var failure: Error?
-                try BlockReader(dataset).forEachBlock(as: Row.self) { block, _ in
-                    guard failure == nil else { return }
-                    do {
-                        for row in block { try csv.append(Row.fields.map { $0.text(of: row) }) }
-                    } catch {
-                        failure = error
-                    }
+                var blocks = try BlockReader(dataset).blocks(as: Row.self)
+                while let (rows, _) = try blocks.next() {
+                    for row in rows { try csv.append(Row.fields.map { $0.text(of: row) }) }
                 }
-                if let failure { throw failure }
             }
         }
         let runs = try file.openGroup(TraceFormat.Names.runs)
@@ -92,22 +86,15 @@ public struct CSVExporter {
         let steps = try group.openDataset(TraceFormat.Names.phiStep)
         let header = ["step"] + lower.map { $0.isFinite ? "from_\($0)" : "below" }
         try write(name, header) { csv in
-            let reader = BlockReader(histogram, blockRows: BlockReader.defaultBlockRows)
-            var failure: Error?
-            try reader.forEachBlock(as: Int64.self) { block, first in
-                guard failure == nil, width > 0 else { return }
+            guard width > 0 else { return }
+            var blocks = try BlockReader(histogram).blocks(as: Int64.self)
+            while let (block, first) = try blocks.next() {
                 let rows = block.count / width
-                do {
-                    let stepValues = try steps.readRows(first..<(first + rows), as: Int64.self)
-                    for row in 0..<rows {
-                        try csv.append(
-                            ["\(stepValues[row])"] + block[(row * width)..<((row + 1) * width)].map { "\($0)" })
-                    }
-                } catch {
-                    failure = error
+                let stepValues = try steps.readRows(first..<(first + rows), as: Int64.self)
+                for row in 0..<rows {
+                    try csv.append(["\(stepValues[row])"] + block[(row * width)..<((row + 1) * width)].map { "\($0)" })
                 }
             }
-            if let failure { throw failure }
         }
     }
 

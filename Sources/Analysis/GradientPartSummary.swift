@@ -141,21 +141,18 @@ extension LayerGradientSummary {
         var late = GradientWindowAccumulator()
         var theorem = TheoremEvidence()
         var series = BinnedSeries(names: seriesNames, rowCount: count, bins: bins)
-        try BlockReader(dataset, blockRows: blockRows).forEachBlock(as: NormStepRow.self) { block, first in
-            for (offset, row) in block.enumerated() {
-                let index = first + offset
-                if index < window { early.add(row) }
-                if index >= count - window { late.add(row) }
-                theorem.add(row)
-                guard let bin = series.beginRow(index: index, step: row.step) else { continue }
-                series.add(0, row.totalNorm, bin: bin)
-                series.add(1, row.directNorm, bin: bin)
-                series.add(2, row.recenteringNorm, bin: bin)
-                series.add(3, row.rescalingNorm, bin: bin)
-                series.add(4, row.recenterRatio, bin: bin)
-                series.add(5, row.rescaleRatio, bin: bin)
-                series.add(6, row.cosineTotalDirect, bin: bin)
-            }
+        try BlockReader(dataset, blockRows: blockRows).forEachRow(as: NormStepRow.self) { row, index in
+            if index < window { early.add(row) }
+            if index >= count - window { late.add(row) }
+            theorem.add(row)
+            guard let bin = series.beginRow(index: index, step: row.step) else { return }
+            series.add(0, row.totalNorm, bin: bin)
+            series.add(1, row.directNorm, bin: bin)
+            series.add(2, row.recenteringNorm, bin: bin)
+            series.add(3, row.rescalingNorm, bin: bin)
+            series.add(4, row.recenterRatio, bin: bin)
+            series.add(5, row.rescaleRatio, bin: bin)
+            series.add(6, row.cosineTotalDirect, bin: bin)
         }
         series.finish()
         // Φ(y) is reported on its own: a damaged `phi` or `phi_hist` costs the layer its Φ summary or heat map,

@@ -51,25 +51,22 @@ public struct PhiSummary: Sendable, Codable, Equatable {
         var atScale = 0
         var nonPositive = FiniteMean()
         var series = BinnedSeries(names: seriesNames, rowCount: count, bins: bins)
-        try BlockReader(dataset, blockRows: blockRows).forEachBlock(as: PhiStepRow.self) { block, first in
-            for (offset, row) in block.enumerated() {
-                let index = first + offset
-                if index < window { early.add(row) }
-                if index >= count - window { late.add(row) }
-                nonPositive.add(row.fractionNonPositive)
-                if let bin = series.beginRow(index: index, step: row.step) {
-                    series.add(0, row.mean, bin: bin)
-                    series.add(1, row.standardDeviation, bin: bin)
-                    series.add(2, row.q05, bin: bin)
-                    series.add(3, row.q50, bin: bin)
-                    series.add(4, row.q95, bin: bin)
-                    series.add(5, row.fractionNonPositive, bin: bin)
-                }
-                if let scale, row.mean.isFinite {
-                    let gap = abs(row.mean - scale)
-                    deviation.add(gap)
-                    if gap <= relativeTolerance * abs(scale) { atScale += 1 }
-                }
+        try BlockReader(dataset, blockRows: blockRows).forEachRow(as: PhiStepRow.self) { row, index in
+            if index < window { early.add(row) }
+            if index >= count - window { late.add(row) }
+            nonPositive.add(row.fractionNonPositive)
+            if let bin = series.beginRow(index: index, step: row.step) {
+                series.add(0, row.mean, bin: bin)
+                series.add(1, row.standardDeviation, bin: bin)
+                series.add(2, row.q05, bin: bin)
+                series.add(3, row.q50, bin: bin)
+                series.add(4, row.q95, bin: bin)
+                series.add(5, row.fractionNonPositive, bin: bin)
+            }
+            if let scale, row.mean.isFinite {
+                let gap = abs(row.mean - scale)
+                deviation.add(gap)
+                if gap <= relativeTolerance * abs(scale) { atScale += 1 }
             }
         }
         series.finish()
@@ -142,21 +139,18 @@ public struct PhiHeatMap: Sendable, Equatable {
         var spacing = 1.0
         // phi_hist is read in blocks of whole rows like every table; its row is bins + 2 counts wide.
         let histogramBlock = max(1, blockRows * 8 / max(8, width))
-        try BlockReader(histogram, blockRows: histogramBlock).forEachBlock(as: Int64.self) { block, first in
-            let blockRowsRead = block.count / width
-            for r in 0..<blockRowsRead {
+        var blocks = try BlockReader(histogram, blockRows: histogramBlock).blocks(as: Int64.self)
+        while let (block, first) = try blocks.next() {
+            for r in 0..<(block.count / width) {
                 let column = (first + r) * columnCount / rows
                 for c in 0..<width { counts[column][c] += Double(block[r * width + c]) }
             }
         }
-        try BlockReader(stepData, blockRows: blockRows).forEachBlock(as: Int64.self) { block, first in
-            for (offset, step) in block.enumerated() {
-                let index = first + offset
-                let column = index * columnCount / max(1, rows)
-                if firstSteps[column].isNaN { firstSteps[column] = Double(step) }
-                if index > 0, !lastStep.isNaN { spacing = max(1, Double(step) - lastStep) }
-                lastStep = Double(step)
-            }
+        try BlockReader(stepData, blockRows: blockRows).forEachRow(as: Int64.self) { step, index in
+            let column = index * columnCount / max(1, rows)
+            if firstSteps[column].isNaN { firstSteps[column] = Double(step) }
+            if index > 0, !lastStep.isNaN { spacing = max(1, Double(step) - lastStep) }
+            lastStep = Double(step)
         }
         stepEdges = columnCount == 0 ? [] : firstSteps + [lastStep + spacing]
         let low = edges[0] - (edges[1] - edges[0])

@@ -68,19 +68,17 @@ public struct RunSummary: Sendable, Codable, Equatable {
             names: ["train_loss", "valid_loss", "gap", "valid_accuracy"], rowCount: count, bins: bins)
         let reader = dataset.map { BlockReader($0, blockRows: blockRows) }
         do throws(HDF5Error) {
-            try reader?.forEachBlock(as: EvaluationRow.self) { block, first in
-                for (offset, row) in block.enumerated() {
-                    if let bin = series.beginRow(index: first + offset, step: row.step) {
-                        series.add(0, row.trainLoss, bin: bin)
-                        series.add(1, row.validLoss, bin: bin)
-                        series.add(2, row.gap, bin: bin)
-                        series.add(3, row.validAccuracy, bin: bin)
-                    }
-                    guard row.validLoss.isFinite, row.trainLoss.isFinite else { continue }
-                    finiteCount += 1
-                    last = row
-                    if best.map({ row.validLoss < $0.validLoss }) ?? true { best = row }
+            try reader?.forEachRow(as: EvaluationRow.self) { row, index in
+                if let bin = series.beginRow(index: index, step: row.step) {
+                    series.add(0, row.trainLoss, bin: bin)
+                    series.add(1, row.validLoss, bin: bin)
+                    series.add(2, row.gap, bin: bin)
+                    series.add(3, row.validAccuracy, bin: bin)
                 }
+                guard row.validLoss.isFinite, row.trainLoss.isFinite else { return }
+                finiteCount += 1
+                last = row
+                if best.map({ row.validLoss < $0.validLoss }) ?? true { best = row }
             }
         } catch {
             problem = error
@@ -95,11 +93,10 @@ public struct RunSummary: Sendable, Codable, Equatable {
         var seen = 0
         var tail = FiniteMean()
         if finiteCount > 0, let reader {
-            try reader.forEachBlock(as: EvaluationRow.self) { block, _ in
-                for row in block where row.validLoss.isFinite && row.trainLoss.isFinite {
-                    if seen >= tailStart { tail.add(row.gap) }
-                    seen += 1
-                }
+            try reader.forEachRow(as: EvaluationRow.self) { row, _ in
+                guard row.validLoss.isFinite, row.trainLoss.isFinite else { return }
+                if seen >= tailStart { tail.add(row.gap) }
+                seen += 1
             }
         }
         let summary = RunSummary(

@@ -17,27 +17,42 @@ struct BlockReader {
         self.blockRows = max(1, blockRows)
     }
 
-    /// Calls `body` with each block and the index of its first row, in order.
-    ///
-    /// - Throws: the read's `HDF5Error`, its message extended with the rows that could not be read (a damaged or
-    ///   truncated chunk), so the user learns where the file stops being usable.
-    func forEachBlock<Element: DatasetElement>(
-        as type: Element.Type, _ body: (_ block: [Element], _ firstRow: Int) -> Void
-    ) throws(HDF5Error) {
-        let count = try dataset.rowCount()
+    /// The blocks in order, each with the index of its first row. An iterator rather than a callback, so that the
+    /// caller's loop body may throw errors of its own (a CSV write) without smuggling them out of a closure.
+    struct Blocks<Element: DatasetElement> {
+        let reader: BlockReader
+        let count: Int
         var start = 0
-        while start < count {
-            let end = min(count, start + blockRows)
-            let block: [Element]
+
+        /// The next block, or nil after the last.
+        ///
+        /// - Throws: the read's `HDF5Error`, its message extended with the rows that could not be read (a damaged
+        ///   or truncated chunk), so the user learns where the file stops being usable.
+        mutating func next() throws(HDF5Error) -> (rows: [Element], first: Int)? {
+            guard start < count else { return nil }
+            let end = min(count, start + reader.blockRows)
+            defer { start = end }
             do throws(HDF5Error) {
-                block = try dataset.readRows(start..<end, as: Element.self)
+                return (try reader.dataset.readRows(start..<end, as: Element.self), start)
             } catch {
                 var located = error
                 located.message = "rows \(start)..<\(end) of \(count) unreadable: \(error.message)"
                 throw located
             }
-            body(block, start)
-            start = end
+        }
+    }
+
+    func blocks<Element: DatasetElement>(as type: Element.Type) throws(HDF5Error) -> Blocks<Element> {
+        Blocks(reader: self, count: try dataset.rowCount())
+    }
+
+    /// Calls `body` with every row of a table and its index, in order, one block in memory at a time.
+    func forEachRow<Element: DatasetElement>(
+        as type: Element.Type, _ body: (_ row: Element, _ index: Int) -> Void
+    ) throws(HDF5Error) {
+        var blocks = try blocks(as: Element.self)
+        while let (rows, first) = try blocks.next() {
+            for (offset, row) in rows.enumerated() { body(row, first + offset) }
         }
     }
 }
