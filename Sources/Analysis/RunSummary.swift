@@ -33,15 +33,11 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// identities of Theorem 1 its gradients must satisfy.
     public var normalization: NormalizationSettings?
 
-    /// Reads one run group; `evals` is read block by block, twice (it is small, and the finite rows must be
-    /// counted before the last 10% of them is known).
+    /// Reads one run group, with its evaluations binned into at most `bins` chart points. `evals` is read block by
+    /// block, twice: it is small, and its finite rows must be counted before the last 10% of them is known.
     ///
-    /// - Throws: `HDF5Error` naming the file and object when a required table or attribute is missing or unreadable.
-    public init(group: Group, id: String, file: String) throws(HDF5Error) {
-        self = try Self.read(group: group, id: id, file: file, bins: 0).summary
-    }
-
-    /// Reads one run group, with its evaluations binned into at most `bins` chart points.
+    /// - Returns: also the error that made `evals` unreadable, if it was (its fields are then NaN), so that the
+    ///   caller can report it and still use the run's gradient statistics.
     static func read(
         group: Group, id: String, file: String, bins: Int, blockRows: Int = BlockReader.defaultBlockRows
     ) throws(HDF5Error) -> (summary: RunSummary, series: BinnedSeries, problem: HDF5Error?) {
@@ -108,32 +104,6 @@ public struct RunSummary: Sendable, Codable, Equatable {
             gapAtEnd: last?.gap ?? .nan, gapAtBest: best?.gap ?? .nan, gapLastTenth: tail.mean,
             normalization: NormalizationSettings(group: group))
         return (summary, series, problem)
-    }
-
-    init(
-        id: String, file: String, preset: String, seed: Int64, status: String, completedSteps: Int64,
-        divergedAtStep: Int64?, evaluationCount: Int, finalTrainLoss: Double, finalValidLoss: Double,
-        finalValidAccuracy: Double, bestValidLoss: Double, bestValidStep: Int64, bestValidAccuracy: Double,
-        gapAtEnd: Double, gapAtBest: Double, gapLastTenth: Double, normalization: NormalizationSettings?
-    ) {
-        self.id = id
-        self.file = file
-        self.preset = preset
-        self.seed = seed
-        self.status = status
-        self.completedSteps = completedSteps
-        self.divergedAtStep = divergedAtStep
-        self.evaluationCount = evaluationCount
-        self.finalTrainLoss = finalTrainLoss
-        self.finalValidLoss = finalValidLoss
-        self.finalValidAccuracy = finalValidAccuracy
-        self.bestValidLoss = bestValidLoss
-        self.bestValidStep = bestValidStep
-        self.bestValidAccuracy = bestValidAccuracy
-        self.gapAtEnd = gapAtEnd
-        self.gapAtBest = gapAtBest
-        self.gapLastTenth = gapLastTenth
-        self.normalization = normalization
     }
 }
 
