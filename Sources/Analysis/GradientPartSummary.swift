@@ -192,10 +192,7 @@ public struct PresetGradientSummary: Sendable, Codable, Equatable {
 
     init(preset: String, runs: [[LayerGradientSummary]]) {
         func perRun(_ value: (GradientWindow) -> Double) -> [Double] {
-            runs.map { layers in
-                let values = layers.map { value($0.late) }.filter(\.isFinite)
-                return values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count)
-            }
+            runs.map { layers in FiniteMean(layers.map { value($0.late) }).mean }
         }
         self.preset = preset
         recenterRatio = Aggregate(perRun(\.recenterRatio))

@@ -1,37 +1,44 @@
 /// The report's charts, drawn from the summary's binned series (`RunSeries`): per preset the mean over its runs
 /// where the runs share their steps, else one line per run (runs of different lengths are not averaged).
 extension TraceReport {
-    /// One line: a label and its points.
-    struct Line {
-        var label: String
-        var x: [Double]
-        var y: [Double]
-    }
-
     var presetNames: [String] { summary.presets.map(\.preset) }
 
     /// The runs of `preset`, in summary order.
     func runs(of preset: String) -> [RunSummary] { summary.runs.filter { $0.preset == preset } }
 
-    /// `quantity` of the series `pick` returns, for the runs of `preset`: one averaged line when every run has the
-    /// same steps, else one line per run labelled by its id.
-    func lines(
-        preset: String, quantity: String, label: String, pick: (RunSeries) -> BinnedSeries?
-    ) -> [Line] {
-        let series = runs(of: preset).compactMap { run in
-            summary.series[run.id].flatMap(pick).map { (run.id, $0) }
-        }
-        guard let first = series.first?.1 else { return [] }
-        if series.allSatisfy({ $0.1.steps == first.steps }) {
-            let columns = series.map { $0.1.values(of: quantity) }
-            let mean = first.steps.indices.map { index in
-                let values = columns.compactMap { $0.indices.contains(index) ? $0[index] : nil }.filter(\.isFinite)
-                return values.isEmpty ? Double.nan : values.reduce(0, +) / Double(values.count)
+    /// `quantity` of the series `pick` returns, for the runs of `preset`: one line of the runs' mean when every run
+    /// has the same steps, else one line per run labelled by its id.
+    func series(
+        preset: String, quantity: String, label: String, colorIndex: Int, dashed: Bool = false,
+        pick: (RunSeries) -> BinnedSeries?
+    ) -> [ChartSeries] {
+        let runs = runs(of: preset).compactMap { run in summary.series[run.id].flatMap(pick).map { (run.id, $0) } }
+        guard let first = runs.first?.1 else { return [] }
+        guard runs.allSatisfy({ $0.1.steps == first.steps }) else {
+            return runs.map { id, binned in
+                ChartSeries(
+                    label: "\(label) \(id)", x: binned.steps, y: binned.values(of: quantity), colorIndex: colorIndex,
+                    dashed: dashed)
             }
-            let n = series.count
-            return [Line(label: label + (n > 1 ? " (mean of \(n))" : ""), x: first.steps, y: mean)]
         }
-        return series.map { Line(label: "\(label) \($0.0)", x: $0.1.steps, y: $0.1.values(of: quantity)) }
+        let columns = runs.map { $0.1.values(of: quantity) }
+        let mean = first.steps.indices.map { index in FiniteMean(columns.map { $0[index] }).mean }
+        return [
+            ChartSeries(
+                label: label + (runs.count > 1 ? " (mean of \(runs.count))" : ""), x: first.steps, y: mean,
+                colorIndex: colorIndex, dashed: dashed)
+        ]
+    }
+
+    /// `quantity` for every preset, coloured by the preset's position so a preset keeps its colour in every chart.
+    func perPreset(
+        quantity: String, suffix: String = "", dashed: Bool = false, pick: (RunSeries) -> BinnedSeries?
+    ) -> [ChartSeries] {
+        presetNames.enumerated().flatMap { index, preset in
+            series(
+                preset: preset, quantity: quantity, label: preset + suffix, colorIndex: index, dashed: dashed,
+                pick: pick)
+        }
     }
 
     /// Layer names in model order, over every run.
@@ -44,52 +51,29 @@ extension TraceReport {
     }
 
     var lossChart: String {
-        var series: [ChartSeries] = []
-        for (index, preset) in presetNames.enumerated() {
-            for line in lines(
-                preset: preset, quantity: "valid_loss", label: "\(preset) valid", pick: { $0.evaluations })
-            {
-                series.append(ChartSeries(label: line.label, x: line.x, y: line.y, colorIndex: index))
-            }
-            for line in lines(
-                preset: preset, quantity: "train_loss", label: "\(preset) train", pick: { $0.evaluations })
-            {
-                series.append(ChartSeries(label: line.label, x: line.x, y: line.y, colorIndex: index, dashed: true))
-            }
-        }
-        return SVGLineChart(
+        SVGLineChart(
             title: "Training (dashed) and validation (solid) loss", xLabel: "step", yLabel: "loss (nats)",
-            series: series, logY: true, width: 560, height: 360
+            series: perPreset(quantity: "valid_loss", suffix: " valid") { $0.evaluations }
+                + perPreset(quantity: "train_loss", suffix: " train", dashed: true) { $0.evaluations },
+            logY: true, width: 560, height: 360
         ).svg()
     }
 
     var gapChart: String {
-        var series: [ChartSeries] = []
-        for (index, preset) in presetNames.enumerated() {
-            for line in lines(preset: preset, quantity: "gap", label: preset, pick: { $0.evaluations }) {
-                series.append(ChartSeries(label: line.label, x: line.x, y: line.y, colorIndex: index))
-            }
-        }
-        return SVGLineChart(
+        SVGLineChart(
             title: "Overfitting gap: validation − training loss", xLabel: "step", yLabel: "gap (nats)",
-            series: series, referenceLines: [.init(y: 0, label: "no gap")], width: 560, height: 360
+            series: perPreset(quantity: "gap") { $0.evaluations }, referenceLines: [.init(y: 0, label: "no gap")],
+            width: 560, height: 360
         ).svg()
     }
 
     /// One chart per layer: rescale_ratio over steps, a line per preset.
     var rescaleCharts: [String] {
         layerNames.map { layer in
-            var series: [ChartSeries] = []
-            for (index, preset) in presetNames.enumerated() {
-                for line in lines(
-                    preset: preset, quantity: "rescale_ratio", label: preset, pick: { $0.layers[layer] })
-                {
-                    series.append(ChartSeries(label: line.label, x: line.x, y: line.y, colorIndex: index))
-                }
-            }
-            return SVGLineChart(
+            SVGLineChart(
                 title: "rescale_ratio — \(layer)", xLabel: "step", yLabel: "rowvar(t) / rowvar(d + c)",
-                series: series, referenceLines: [.init(y: 1, label: "1: no re-scaling")], width: 560, height: 320
+                series: perPreset(quantity: "rescale_ratio") { $0.layers[layer] },
+                referenceLines: [.init(y: 1, label: "1: no re-scaling")], width: 560, height: 320
             ).svg()
         }
     }
@@ -105,13 +89,10 @@ extension TraceReport {
         // A layer that does not normalize (the `none` preset) is the identity: its only part is t = d.
         for preset in presetNames where runs(of: preset).first?.normalization?.normalizes != false {
             for layer in layerNames {
-                var series: [ChartSeries] = []
-                for part in parts {
-                    for line in lines(preset: preset, quantity: part.0, label: part.1, pick: { $0.layers[layer] }) {
-                        series.append(
-                            ChartSeries(
-                                label: line.label, x: line.x, y: line.y, colorIndex: part.2, dashed: part.2 == 0))
-                    }
+                let series = parts.flatMap { part in
+                    self.series(
+                        preset: preset, quantity: part.0, label: part.1, colorIndex: part.2, dashed: part.2 == 0
+                    ) { $0.layers[layer] }
                 }
                 guard !series.isEmpty else { continue }
                 charts.append(
@@ -131,15 +112,11 @@ extension TraceReport {
         for preset in presetNames {
             let scale = runs(of: preset).first?.normalization?.scale
             for layer in layerNames {
-                var series: [ChartSeries] = []
-                for quantity in quantities {
-                    for line in lines(preset: preset, quantity: quantity.0, label: quantity.1, pick: { $0.phi[layer] })
-                    {
-                        series.append(
-                            ChartSeries(
-                                label: line.label, x: line.x, y: line.y, colorIndex: quantity.2,
-                                dashed: quantity.2 == 0))
-                    }
+                let series = quantities.flatMap { quantity in
+                    self.series(
+                        preset: preset, quantity: quantity.0, label: quantity.1, colorIndex: quantity.2,
+                        dashed: quantity.2 == 0
+                    ) { $0.phi[layer] }
                 }
                 guard !series.isEmpty else { continue }
                 charts.append(
@@ -157,14 +134,7 @@ extension TraceReport {
     /// sign) over training, a line per preset.
     var phiNonPositiveCharts: [String] {
         layerNames.compactMap { layer in
-            var series: [ChartSeries] = []
-            for (index, preset) in presetNames.enumerated() {
-                for line in lines(
-                    preset: preset, quantity: "fraction_nonpositive", label: preset, pick: { $0.phi[layer] })
-                {
-                    series.append(ChartSeries(label: line.label, x: line.x, y: line.y, colorIndex: index))
-                }
-            }
+            let series = perPreset(quantity: "fraction_nonpositive") { $0.phi[layer] }
             guard !series.isEmpty else { return nil }
             return SVGLineChart(
                 title: "Share of Φ(y) ≤ 0 — \(layer)", xLabel: "step", yLabel: "share of elements", series: series,
@@ -180,16 +150,16 @@ extension TraceReport {
         for preset in presetNames {
             let presetRuns = runs(of: preset)
             for layer in layerNames {
-                let maps = presetRuns.compactMap { summary.series[$0.id]?.phiMaps[layer] }
-                guard let first = maps.first else { continue }
-                let same = maps.filter { $0.stepEdges == first.stepEdges && $0.valueEdges == first.valueEdges }
+                let maps = presetRuns.compactMap { run in summary.series[run.id]?.phiMaps[layer].map { (run.id, $0) } }
+                guard let (firstRun, first) = maps.first else { continue }
+                let same = maps.map(\.1).filter {
+                    $0.stepEdges == first.stepEdges && $0.valueEdges == first.valueEdges
+                }
                 let fractions = first.fractions.indices.map { column in
-                    first.fractions[column].indices.map { row in
-                        let values = same.map { $0.fractions[column][row] }.filter(\.isFinite)
-                        return values.isEmpty ? Double.nan : values.reduce(0, +) / Double(values.count)
+                    first.fractions[column].indices.map { row in FiniteMean(same.map { $0.fractions[column][row] }).mean
                     }
                 }
-                let source = same.count > 1 ? "mean of \(same.count) runs" : presetRuns.first.map(\.id) ?? preset
+                let source = same.count > 1 ? "mean of \(same.count) runs" : firstRun
                 charts.append(
                     SVGHeatMap(
                         title: "Φ(y) histogram over training — \(preset), \(layer) (\(source))", xLabel: "step",

@@ -6,6 +6,13 @@ struct FiniteMean: Sendable {
     private(set) var minimum = Double.infinity
     private(set) var maximum = -Double.infinity
 
+    init() {}
+
+    /// The running mean of `values`, for reducing a column that is already in memory.
+    init(_ values: some Sequence<Double>) {
+        for value in values { add(value) }
+    }
+
     mutating func add(_ value: Double) {
         guard value.isFinite else { return }
         sum += value
