@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 #if canImport(Glibc)
     import Glibc
@@ -146,8 +147,8 @@ public struct ProcessMeasurement: Sendable, Equatable {
                 posix_spawn_file_actions_addopen(&actions, Int32(descriptor), file, flags, 0o644)
             }
         }
-        // Nothing else is inherited: an open HDF5 file's descriptor carries its lock, and a child holding it would
-        // keep another reader (or this process) from opening that file until the child exits.
+        // Nothing else is inherited, so the measured child holds nothing of ours: HDF5 files are close-on-exec
+        // already (`File`), but any other descriptor this process has open (pipes, sockets) would leak into it.
         try closeDescriptors(from: Int32(files.count + 1), in: &actions, program: path)
         // argv: owned C strings, freed once the child has its own copy (after the spawn returns).
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
@@ -189,7 +190,7 @@ public struct ProcessMeasurement: Sendable, Equatable {
             let code = errno
             guard code == EINTR else { throw SpawnError(executable: program, operation: "wait4", code: code) }
         }
-        let wall = (ContinuousClock.now - start).asSeconds
+        let wall = (ContinuousClock.now - start).inSeconds
         // The W* macros are not imported into Swift: the low 7 bits are the signal (0: exited), bits 8…15 the code.
         let signal = status & 0x7f
         #if os(Linux)
@@ -207,14 +208,6 @@ public struct ProcessMeasurement: Sendable, Equatable {
     private static func checked(_ executable: String, _ operation: String, _ call: () -> Int32) throws(SpawnError) {
         let code = call()
         if code != 0 { throw SpawnError(executable: executable, operation: operation, code: code) }
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a Double.
-    fileprivate var asSeconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) * 1e-18
     }
 }
 
