@@ -66,9 +66,8 @@ public struct TraceReport: Sendable {
         body.append("</section>")
 
         body.append("<section id=\"theorem\"><h2>Theorem 1 on the recorded gradients</h2>")
-        body.append(
-            table(titled: "Theorem 1").isEmpty
-                ? "<p>No run recorded its normalization settings.</p>" : table(titled: "Theorem 1"))
+        let theorem = table(titled: "Theorem 1")
+        body.append(theorem.isEmpty ? "<p>No run recorded its normalization settings.</p>" : theorem)
         body.append("</section>")
 
         body.append("<section id=\"phi\"><h2>AdaNorm's Φ(y)</h2>")
