@@ -193,9 +193,8 @@ def phi_window(rows):
     return window
 
 
-def phi_summary(layer, scale):
-    """PhiSummary.read: windows of `phi`, and how far its mean strays from C."""
-    phi = layer["phi"][()]
+def phi_summary(phi, scale):
+    """PhiSummary.read: windows of the `phi` table, and how far its mean strays from C."""
     early, late = windows(phi)
     summary = {
         "recordedSteps": len(phi), "early": phi_window(early), "late": phi_window(late),
@@ -254,7 +253,7 @@ def layer_summary(layer, scale, bins):
     if "phi" in layer:
         phi = layer["phi"][()]
         phi_series = binned(phi["step"], phi, PHI_SERIES, bins)
-        summary["phi"], read = phi_summary(layer, scale)
+        summary["phi"], read = phi_summary(phi, scale)
         nbytes += read
         if "phi_hist" in layer:
             heat_map, read = phi_heat_map(layer, bins)
