@@ -1,0 +1,60 @@
+/// An object of a trace whose values cannot all be right: what `analyze`, `report` and `export` list under
+/// `damaged:` and exclude from every statistic. The rest of the trace is still summarized.
+public struct DamagedObject: Sendable, Codable, Equatable, CustomStringConvertible {
+    /// The trace file.
+    public var file: String
+    /// The object's HDF5 path, e.g. `/runs/adanorm-s0/norms/hidden1.norm/grad`, or `…/run@status` for an attribute.
+    public var object: String
+    /// What was wrong, e.g. `recenter_ratio = 7.7e+299 (expected 0 … 3.4e+38) at row 120`.
+    public var problem: String
+    /// Rows excluded from the statistics because of it; nil when the whole object was set aside.
+    public var rows: Int?
+
+    public init(file: String, object: String, problem: String, rows: Int? = nil) {
+        self.file = file
+        self.object = object
+        self.problem = problem
+        self.rows = rows
+    }
+
+    /// `file: object: problem (n rows excluded)`, one line.
+    public var description: String {
+        let excluded = rows.map { "; \($0) row\($0 == 1 ? "" : "s") excluded" } ?? ""
+        return "\(file): \(object): \(problem)\(excluded)"
+    }
+}
+
+/// Counts the rows of one table that fail `ValidatedRow.problem` or the ordering of steps, remembering the first
+/// failure so the `damaged:` line can show it.
+struct RowScreen {
+    private(set) var rejected = 0
+    private var first: String?
+    private var lastStep: Int64 = .min
+
+    /// Whether the row may be used. `stepIsIndex`: the table has one row per training step from 0 (`steps`,
+    /// `grad`), so the row at `index` must be step `index`; otherwise steps must increase.
+    mutating func admit<Row: ValidatedRow>(_ row: Row, index: Int, stepIsIndex: Bool) -> Bool {
+        var problem = row.problem
+        if problem == nil {
+            if stepIsIndex, row.step != Int64(index) {
+                problem = "step = \(row.step) at row \(index) (expected \(index))"
+            } else if !stepIsIndex, row.step <= lastStep {
+                problem = "step = \(row.step) after step \(lastStep) (expected increasing steps)"
+            }
+        }
+        guard let problem else {
+            lastStep = row.step
+            return true
+        }
+        rejected += 1
+        if first == nil { first = problem.contains(" at row ") ? problem : "\(problem) at row \(index)" }
+        return false
+    }
+
+    /// The damage found, if any.
+    func damage(file: String, object: String) -> DamagedObject? {
+        guard rejected > 0, let first else { return nil }
+        let more = rejected > 1 ? " (first of \(rejected))" : ""
+        return DamagedObject(file: file, object: object, problem: "impossible values: \(first)\(more)", rows: rejected)
+    }
+}

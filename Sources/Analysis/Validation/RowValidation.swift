@@ -1,0 +1,157 @@
+import Recording
+
+/// What a recorded value can be, and the test a row must pass before any statistic uses it.
+///
+/// The bounds are not guesses about training: they follow from how the recorder computes each field. The engine is
+/// Float32, so no loss or gradient element exceeds `Float.greatestFiniteMagnitude`; the ratios and shares are
+/// quotients of other fields of the same row (`recenter_ratio = total_rowmean_abs / direct_rowmean_abs`, …) and are
+/// written as exactly that quotient, so a value that disagrees with its own row cannot be right; fractions and
+/// accuracies are shares of counts; cosines are cosines. NaN means "not available" (a layer without gain, a
+/// diverged step) and is allowed; ±inf and out-of-range finite values are not. A flipped byte in a stored Double
+/// almost always breaks one of these.
+enum RowValidation {
+    /// The largest magnitude a Float32 engine can produce for one element.
+    static let floatMax = Double(Float.greatestFiniteMagnitude)
+    /// Relative agreement required between a stored quotient and the quotient of its stored operands.
+    static let quotientTolerance = 1e-9
+
+    /// `value` in `range`, or NaN. Returns the problem as a phrase, nil when fine.
+    static func check(_ name: String, _ value: Double, _ range: ClosedRange<Double>) -> String? {
+        if value.isNaN || range.contains(value) { return nil }
+        return "\(name) = \(describe(value)) (expected \(describe(range.lowerBound)) … \(describe(range.upperBound)))"
+    }
+
+    /// A stored quotient against `numerator / denominator` of the same row; skipped when the quotient is not finite
+    /// (0/0 at a step with a zero direct part), so it only ever rejects values that disagree with their own row.
+    static func quotient(_ name: String, _ stored: Double, _ numerator: Double, _ denominator: Double) -> String? {
+        let expected = numerator / denominator
+        guard expected.isFinite else { return nil }
+        if stored.isNaN || abs(stored - expected) <= quotientTolerance * abs(expected) + 1e-300 { return nil }
+        return "\(name) = \(describe(stored)) disagrees with its own row (\(describe(expected)))"
+    }
+
+    /// A number short enough for a message, exact enough to recognize.
+    static func describe(_ value: Double) -> String {
+        if value.isNaN { return "nan" }
+        if value.isInfinite { return value > 0 ? "inf" : "-inf" }
+        if value != 0, abs(value) >= 1e6 || abs(value) < 1e-4 { return String(format: "%.3g", value) }
+        return String(format: "%.6g", value)
+    }
+
+    /// The first problem among `candidates` (each a check's result).
+    static func first(_ candidates: String?...) -> String? {
+        candidates.lazy.compactMap { $0 }.first
+    }
+
+    static let nonNegative = 0.0...floatMax
+    static let fraction = 0.0...1.0
+    static let cosine = (-1.0 - 1e-9)...(1.0 + 1e-9)
+    static let float = -floatMax...floatMax
+}
+
+/// A row of a trace table that can say why it cannot be right.
+protocol ValidatedRow: Sendable {
+    /// The first impossible value of the row, as a phrase naming the column, or nil.
+    var problem: String? { get }
+    var step: Int64 { get }
+}
+
+extension StepRow: ValidatedRow {
+    var problem: String? {
+        typealias V = RowValidation
+        if step < 0 { return "step = \(step) (expected ≥ 0)" }
+        return V.first(
+            V.check("loss", loss, V.nonNegative),
+            V.check("learning_rate", learningRate, 0...Double.greatestFiniteMagnitude),
+            V.check("grad_norm", gradientNorm, 0...Double.greatestFiniteMagnitude),
+            V.check("seconds", seconds, 0...1e9))
+    }
+}
+
+extension EvaluationRow: ValidatedRow {
+    var problem: String? {
+        typealias V = RowValidation
+        if step < 0 { return "step = \(step) (expected ≥ 0)" }
+        if let problem = V.first(
+            V.check("train_loss", trainLoss, V.nonNegative), V.check("valid_loss", validLoss, V.nonNegative),
+            V.check("train_accuracy", trainAccuracy, V.fraction),
+            V.check("valid_accuracy", validAccuracy, V.fraction), V.check("gap", gap, V.float))
+        {
+            return problem
+        }
+        let expected = validLoss - trainLoss
+        if expected.isFinite, !gap.isNaN, abs(gap - expected) > 1e-9 * max(abs(validLoss), abs(trainLoss)) + 1e-300 {
+            return "gap = \(V.describe(gap)) disagrees with valid_loss − train_loss (\(V.describe(expected)))"
+        }
+        return nil
+    }
+}
+
+extension NormStepRow: ValidatedRow {
+    var problem: String? {
+        typealias V = RowValidation
+        if step < 0 { return "step = \(step) (expected ≥ 0)" }
+        if rows < 0 || width < 0 { return "rows × width = \(rows) × \(width) (expected ≥ 0)" }
+        let elements = Double(max(1, rows)) * Double(max(1, width))
+        let norm = 0.0...(V.floatMax * elements.squareRoot())
+        let variance = 0.0...(V.floatMax * V.floatMax)
+        let norms: [(String, Double)] = [
+            ("total_norm", totalNorm), ("direct_norm", directNorm), ("recenter_norm", recenteringNorm),
+            ("rescale_norm", rescalingNorm), ("upstream_norm", upstreamNorm), ("gain_norm", gainNorm),
+            ("gain_grad_norm", gainGradientNorm), ("bias_norm", biasNorm), ("bias_grad_norm", biasGradientNorm),
+        ]
+        for (name, value) in norms { if let problem = V.check(name, value, norm) { return problem } }
+        let means: [(String, Double)] = [
+            ("total_rowmean_abs", totalRowMeanAbs), ("direct_rowmean_abs", directRowMeanAbs),
+            ("recenter_rowmean_abs", recenteringRowMeanAbs), ("rescale_rowmean_abs", rescalingRowMeanAbs),
+            ("upstream_rowmean_abs", upstreamRowMeanAbs), ("mean_sigma", meanSigma),
+        ]
+        for (name, value) in means { if let problem = V.check(name, value, V.nonNegative) { return problem } }
+        let variances: [(String, Double)] = [
+            ("total_rowvar", totalRowVariance), ("direct_rowvar", directRowVariance),
+            ("recenter_rowvar", recenteringRowVariance), ("rescale_rowvar", rescalingRowVariance),
+            ("upstream_rowvar", upstreamRowVariance), ("direct_plus_recenter_rowvar", directPlusRecenteringRowVariance),
+        ]
+        for (name, value) in variances { if let problem = V.check(name, value, variance) { return problem } }
+        return V.first(
+            V.check("cos_total_direct", cosineTotalDirect, V.cosine), V.check("mean_mu", meanMu, V.float),
+            V.check("gain_mean", gainMean, V.float), V.check("recenter_ratio", recenterRatio, V.nonNegative),
+            V.check("rescale_ratio", rescaleRatio, V.nonNegative),
+            V.check("recenter_share", recenteringShare, V.nonNegative),
+            V.check("rescale_share", rescalingShare, V.nonNegative),
+            V.quotient("recenter_ratio", recenterRatio, totalRowMeanAbs, directRowMeanAbs),
+            V.quotient("rescale_ratio", rescaleRatio, totalRowVariance, directPlusRecenteringRowVariance),
+            V.quotient("recenter_share", recenteringShare, recenteringNorm, directNorm),
+            V.quotient("rescale_share", rescalingShare, rescalingNorm, directNorm))
+    }
+}
+
+extension PhiStepRow: ValidatedRow {
+    var problem: String? {
+        typealias V = RowValidation
+        if step < 0 { return "step = \(step) (expected ≥ 0)" }
+        let values: [(String, Double)] = [
+            ("min", minimum), ("q01", q01), ("q05", q05), ("q25", q25), ("q50", q50), ("q75", q75), ("q95", q95),
+            ("q99", q99), ("max", maximum), ("mean", mean),
+        ]
+        for (name, value) in values { if let problem = V.check(name, value, V.float) { return problem } }
+        if let problem = V.first(
+            V.check("sd", standardDeviation, V.nonNegative),
+            V.check("fraction_nonpositive", fractionNonPositive, V.fraction))
+        {
+            return problem
+        }
+        // min ≤ quantiles ≤ max and min ≤ mean ≤ max: every one of them is a statistic of the same elements.
+        let ordered = values.dropLast().filter { !$0.1.isNaN }
+        for (a, b) in zip(ordered, ordered.dropFirst()) where a.1 > b.1 {
+            return "\(a.0) = \(V.describe(a.1)) above \(b.0) = \(V.describe(b.1))"
+        }
+        if !mean.isNaN, !minimum.isNaN, !maximum.isNaN, mean < minimum || mean > maximum {
+            return "mean = \(V.describe(mean)) outside min … max (\(V.describe(minimum)) … \(V.describe(maximum)))"
+        }
+        if !standardDeviation.isNaN, !minimum.isNaN, !maximum.isNaN, standardDeviation > maximum - minimum {
+            return "sd = \(V.describe(standardDeviation)) above max − min = \(V.describe(maximum - minimum))"
+        }
+        return nil
+    }
+}
