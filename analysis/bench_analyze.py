@@ -28,6 +28,7 @@ chart series (not part of `analyze`'s JSON) are added with --series. Needs only 
 import argparse
 import json
 import math
+import re
 import sys
 import time
 
@@ -181,6 +182,7 @@ def theorem_evidence(grad):
         "recenterRatioMax": float(recenter.max()) if recenter.size else math.nan,
         "rescaleRatioMin": float(rescale.min()) if rescale.size else math.nan,
         "rescaleRatioMax": float(rescale.max()) if rescale.size else math.nan,
+        "excludedSteps": 0,
     }
 
 
@@ -197,7 +199,7 @@ def phi_summary(phi, scale):
     """PhiSummary.read: windows of the `phi` table, and how far its mean strays from C."""
     early, late = windows(phi)
     summary = {
-        "recordedSteps": len(phi), "early": phi_window(early), "late": phi_window(late),
+        "recordedSteps": len(phi), "excludedSteps": 0, "early": phi_window(early), "late": phi_window(late),
         "maxFractionNonPositive": finite_max(phi["fraction_nonpositive"]),
     }
     if scale is not None:
@@ -286,14 +288,35 @@ def analyze(path, bins):
     return runs, series, nbytes
 
 
-def portable(value):
-    """Non-finite floats as Swift's JSONEncoder writes them ("nan", "inf", "-inf"), recursively."""
+def snake_case(key):
+    """`bestValidLoss` -> `best_valid_loss`, as `normscope analyze --format json` (schema 2) writes its keys."""
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", key).lower()
+
+
+# Keys of these objects are the user's names (run IDs, layer and setting names) and are kept as they are.
+NAMED = {"runs", "layers", "settings"}
+
+
+def portable(value, parent=None):
+    """Keys in snake_case and non-finite floats as null, recursively: the conventions of analyze's JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        keep = parent in NAMED
+        return {(key if keep else snake_case(key)): portable(item, key) for key, item in value.items()}
+    if isinstance(value, list):
+        return [portable(item) for item in value]
+    return value
+
+
+def portable_series(value):
+    """The chart points as the Swift tests encode them: keys as they are, non-finite floats as "nan"/"inf"/"-inf"."""
     if isinstance(value, float) and not math.isfinite(value):
         return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
     if isinstance(value, dict):
-        return {key: portable(item) for key, item in value.items()}
+        return {key: portable_series(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [portable(item) for item in value]
+        return [portable_series(item) for item in value]
     return value
 
 
@@ -309,11 +332,12 @@ def main():
     seconds = time.perf_counter() - start
     document = {
         "tool": f"h5py {h5py.__version__} (HDF5 {h5py.version.hdf5_version}), NumPy {np.__version__}",
-        "trace": args.trace, "bins": args.bins, "seconds": seconds, "tableBytes": int(nbytes), "runs": runs,
+        "trace": args.trace, "bins": args.bins, "seconds": seconds, "tableBytes": int(nbytes),
+        "runs": portable(runs, "runs"),
     }
     if args.series:
-        document["series"] = series
-    encoded = json.dumps(portable(document), indent=1, sort_keys=True)
+        document["series"] = portable_series(series)
+    encoded = json.dumps(document, indent=1, sort_keys=True)
     if args.json:
         with open(args.json, "w") as out:
             out.write(encoded + "\n")

@@ -94,6 +94,8 @@ public struct TheoremEvidence: Sendable, Codable, Equatable {
     /// Extremes over the finite steps (NaN when there are none).
     public var recenterRatioMin = Double.nan, recenterRatioMax = Double.nan
     public var rescaleRatioMin = Double.nan, rescaleRatioMax = Double.nan
+    /// Steps left out because their row failed the checks (listed under `damaged`).
+    public var excludedSteps = 0
 
     mutating func add(_ row: NormStepRow) {
         let tolerance = Self.tolerance
@@ -123,25 +125,48 @@ extension LayerGradientSummary {
         "cos_total_direct",
     ]
 
+    /// What reading one layer gave; `summary` is nil when its `grad` table was set aside as damaged.
+    struct Read {
+        var summary: LayerGradientSummary?
+        var series: BinnedSeries?
+        var phiSeries: BinnedSeries?
+        var phiMap: PhiHeatMap?
+        var problems: [HDF5Error] = []
+        var damage: [DamagedObject] = []
+    }
+
     /// Reads `norms/<layer>/grad` block by block (`BlockReader`), keeping running sums for the two windows, the
     /// Theorem 1 counts and `bins` chart points — memory does not grow with the trace's length — and the layer's Φ(y)
-    /// tables when it has them.
+    /// tables when it has them. Rows whose values cannot be right (`ValidatedRow`) are left out of every statistic
+    /// and counted as damage; a table whose length differs from the run's steps is set aside whole, since its
+    /// windows would not be the run's first and last 10%.
     ///
-    /// - Parameter scale: AdaNorm's C, the expected mean of Φ, when the run recorded it.
+    /// - Parameters:
+    ///   - scale: AdaNorm's C, the expected mean of Φ, when the run recorded it.
+    ///   - stepRows: the rows every per-step table of the run has (its `steps` table), when known.
+    ///   - divergedStep: the step at which the run diverged, whose rows are not checked (see `RowScreen`).
     static func read(
-        group: Group, layer: String, scale: Double?, bins: Int, blockRows: Int = BlockReader.defaultBlockRows
-    ) throws(HDF5Error) -> (
-        summary: LayerGradientSummary, series: BinnedSeries, phiSeries: BinnedSeries?, phiMap: PhiHeatMap?,
-        problems: [HDF5Error]
-    ) {
+        group: Group, layer: String, file: String, scale: Double?, stepRows: Int?, divergedStep: Int64? = nil,
+        bins: Int, blockRows: Int = BlockReader.defaultBlockRows
+    ) throws(HDF5Error) -> Read {
         let dataset = try group.openDataset(TraceFormat.Names.grad)
         let count = try dataset.rowCount()
+        if let stepRows, count != stepRows {
+            return Read(damage: [
+                DamagedObject(
+                    file: file, object: dataset.objectPath,
+                    problem: "\(count) rows for the run's \(stepRows) steps (expected one row per step); the layer's "
+                        + "gradient statistics are left out")
+            ])
+        }
         let window = max(1, count / 10)
         var early = GradientWindowAccumulator()
         var late = GradientWindowAccumulator()
         var theorem = TheoremEvidence()
+        var screen = RowScreen(divergedStep: divergedStep)
         var series = BinnedSeries(names: seriesNames, rowCount: count, bins: bins)
         try BlockReader(dataset, blockRows: blockRows).forEachRow(as: NormStepRow.self) { row, index in
+            guard screen.admit(row, index: index, stepIsIndex: true) else { return }
             if index < window { early.add(row) }
             if index >= count - window { late.add(row) }
             theorem.add(row)
@@ -155,46 +180,53 @@ extension LayerGradientSummary {
             series.add(6, row.cosineTotalDirect, bin: bin)
         }
         series.finish()
+        theorem.excludedSteps = screen.rejected
+        var read = Read(series: series)
+        if let found = screen.damage(file: file, object: dataset.objectPath) { read.damage.append(found) }
         // Φ(y) is reported on its own: a damaged `phi` or `phi_hist` costs the layer its Φ summary or heat map,
         // not its gradient statistics.
         var phi: PhiSummary?
-        var phiSeries: BinnedSeries?
-        var phiMap: PhiHeatMap?
-        var problems: [HDF5Error] = []
         if try group.exists(TraceFormat.Names.phi) {
+            let lastStep = Int64(stepRows ?? count) - 1
             do throws(HDF5Error) {
-                (phi, phiSeries) = try PhiSummary.read(group: group, scale: scale, bins: bins, blockRows: blockRows)
+                let (summary, phiSeries, damage) = try PhiSummary.read(
+                    group: group, file: file, scale: scale, lastStep: lastStep, divergedStep: divergedStep, bins: bins,
+                    blockRows: blockRows)
+                (phi, read.phiSeries) = (summary, phiSeries)
+                read.damage += damage
             } catch {
-                problems.append(error)
+                read.problems.append(error)
             }
             do throws(HDF5Error) {
-                phiMap = try PhiHeatMap(group: group, columns: min(bins, 160), blockRows: blockRows)
+                let map = try PhiHeatMap(group: group, file: file, columns: min(bins, 160), blockRows: blockRows)
+                read.phiMap = map
+                if let damage = map.damage { read.damage.append(damage) }
             } catch {
-                problems.append(error)
+                read.problems.append(error)
             }
         }
-        let summary = LayerGradientSummary(
+        read.summary = LayerGradientSummary(
             layer: layer, index: Int((try? group.attribute("index", as: Int64.self)) ?? -1),
             width: Int((try? group.attribute("width", as: Int64.self)) ?? -1), early: early.window,
             late: late.window, theorem: theorem, phi: phi)
-        return (summary, series, phiSeries, phiMap, problems)
+        return read
     }
 }
 
-/// A preset's late-training gradient statistics, averaged over its layers per run, then over runs.
-public struct PresetGradientSummary: Sendable, Codable, Equatable {
-    public var preset: String
+/// A group's late-training gradient statistics, averaged over its layers per run, then over runs.
+public struct GroupGradientSummary: Sendable, Codable, Equatable {
+    public var group: String
     public var recenterRatio: Aggregate
     public var rescaleRatio: Aggregate
     public var recenteringShare: Aggregate
     public var rescalingShare: Aggregate
     public var cosineTotalDirect: Aggregate
 
-    init(preset: String, runs: [[LayerGradientSummary]]) {
+    init(group: String, runs: [[LayerGradientSummary]]) {
         func perRun(_ value: (GradientWindow) -> Double) -> [Double] {
             runs.map { layers in FiniteMean(layers.map { value($0.late) }).mean }
         }
-        self.preset = preset
+        self.group = group
         recenterRatio = Aggregate(perRun(\.recenterRatio))
         rescaleRatio = Aggregate(perRun(\.rescaleRatio))
         recenteringShare = Aggregate(perRun(\.recenteringShare))

@@ -24,8 +24,10 @@ public struct PhiSummary: Sendable, Codable, Equatable {
 
     /// AdaNorm's C from the run's settings (`norm_adanorm_scale`), nil when not recorded.
     public var scale: Double?
-    /// Rows of `phi` (steps at which Φ was recorded).
+    /// Rows of `phi` (steps at which Φ was recorded) whose values passed the checks.
     public var recordedSteps: Int
+    /// Rows left out because they failed the checks (listed under `damaged`).
+    public var excludedSteps: Int
     public var early: PhiWindow
     public var late: PhiWindow
     /// The smallest and largest |⟨Φ⟩ − C| over the recorded steps; NaN without C.
@@ -39,9 +41,11 @@ public struct PhiSummary: Sendable, Codable, Equatable {
     static let seriesNames = ["mean", "sd", "q05", "q50", "q95", "fraction_nonpositive"]
 
     /// Reads `phi` of one layer group block by block: its summary, and `seriesNames` binned into `bins` points.
+    /// Rows that fail the checks, or whose step is not after the previous one or beyond `lastStep`, are left out and
+    /// returned as damage.
     static func read(
-        group: Group, scale: Double?, bins: Int, blockRows: Int
-    ) throws(HDF5Error) -> (PhiSummary, BinnedSeries) {
+        group: Group, file: String, scale: Double?, lastStep: Int64, divergedStep: Int64?, bins: Int, blockRows: Int
+    ) throws(HDF5Error) -> (PhiSummary, BinnedSeries, [DamagedObject]) {
         let dataset = try group.openDataset(TraceFormat.Names.phi)
         let count = try dataset.rowCount()
         let window = max(1, count / 10)
@@ -51,7 +55,9 @@ public struct PhiSummary: Sendable, Codable, Equatable {
         var atScale = 0
         var nonPositive = FiniteMean()
         var series = BinnedSeries(names: seriesNames, rowCount: count, bins: bins)
+        var screen = RowScreen(stepLimit: lastStep, divergedStep: divergedStep)
         try BlockReader(dataset, blockRows: blockRows).forEachRow(as: PhiStepRow.self) { row, index in
+            guard screen.admit(row, index: index, stepIsIndex: false) else { return }
             if index < window { early.add(row) }
             if index >= count - window { late.add(row) }
             nonPositive.add(row.fractionNonPositive)
@@ -71,10 +77,10 @@ public struct PhiSummary: Sendable, Codable, Equatable {
         }
         series.finish()
         let summary = PhiSummary(
-            scale: scale, recordedSteps: count, early: early.window, late: late.window,
+            scale: scale, recordedSteps: count - screen.rejected, excludedSteps: screen.rejected, early: early.window, late: late.window,
             minMeanDeviation: deviation.min, maxMeanDeviation: deviation.max, stepsMeanAtScale: atScale,
             maxFractionNonPositive: nonPositive.max)
-        return (summary, series)
+        return (summary, series, [screen.damage(file: file, object: dataset.objectPath)].compactMap { $0 })
     }
 }
 
@@ -113,7 +119,14 @@ public struct PhiHeatMap: Sendable, Equatable {
     /// `fractions[column][row]`, each column summing to 1; NaN for a column without counts.
     public var fractions: [[Double]]
 
-    init(group: Group, columns: Int, blockRows: Int) throws(HDF5Error) {
+    /// Histogram rows left out because their counts cannot be right, when there were any.
+    public var damage: DamagedObject?
+
+    /// The bound on one step's count of elements: far above any layer's rows × width here.
+    static let maximumCount: Int64 = 1 << 40
+
+    /// Reads `phi_hist` into the columns, leaving out rows whose counts cannot be right.
+    init(group: Group, file: String, columns: Int, blockRows: Int) throws(HDF5Error) {
         let histogram = try group.openDataset(TraceFormat.Names.phiHistogram)
         let shape = try histogram.shape()
         let edges = try group.openDataset(TraceFormat.Names.phiEdges).read(as: Double.self)
@@ -139,12 +152,31 @@ public struct PhiHeatMap: Sendable, Equatable {
         var spacing = 1.0
         // phi_hist is read in blocks of whole rows like every table; its row is bins + 2 counts wide.
         let histogramBlock = max(1, blockRows * 8 / max(8, width))
+        var rejected = 0
+        var firstRejected: Int?
         var blocks = try BlockReader(histogram, blockRows: histogramBlock).blocks(as: Int64.self)
         while let (block, first) = try blocks.next() {
             for r in 0..<(block.count / width) {
+                let row = block[(r * width)..<((r + 1) * width)]
+                // A count is never negative, and no step of these models has 2⁴⁰ elements in one layer: a row
+                // beyond either holds a damaged number. (Totals may differ between steps: the last batch of an
+                // epoch can be smaller.)
+                guard row.allSatisfy({ $0 >= 0 && $0 < Self.maximumCount }),
+                    row.reduce(0, +) < Self.maximumCount
+                else {
+                    rejected += 1
+                    if firstRejected == nil { firstRejected = first + r }
+                    continue
+                }
                 let column = (first + r) * columnCount / rows
-                for c in 0..<width { counts[column][c] += Double(block[r * width + c]) }
+                for c in 0..<width { counts[column][c] += Double(row[row.startIndex + c]) }
             }
+        }
+        damage = firstRejected.map { row in
+            DamagedObject(
+                file: file, object: histogram.objectPath,
+                problem: "counts that cannot be right: row \(row) has a negative count or more than 2⁴⁰ elements",
+                rows: rejected)
         }
         try BlockReader(stepData, blockRows: blockRows).forEachRow(as: Int64.self) { step, index in
             let column = index * columnCount / max(1, rows)

@@ -1,7 +1,8 @@
 import HDF5
 import Recording
 
-/// One run of a trace, reduced to what the overfitting comparison needs (PAPER.md, "The overfitting gap").
+/// One run of a trace, reduced to what the overfitting comparison needs: losses, accuracies and the gap between
+/// validation and training loss.
 public struct RunSummary: Sendable, Codable, Equatable {
     /// The run's group name, such as `adanorm-s0`.
     public var id: String
@@ -9,13 +10,22 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var file: String
     public var preset: String
     public var seed: Int64
-    /// `completed`, `diverged`, `interrupted` or `running` (a trace still being written, or a killed recorder's).
+    /// The group it is aggregated in: its preset and the values of the grouping keys (`layernorm lr=0.0003`).
+    public var group: String = ""
+    /// Every setting of the run (its `config`), flat: `lr`, `hidden`, `heads`, …
+    public var settings: [String: String]
+    /// `completed`, `diverged`, `interrupted` or `running` (a trace still being written, or a killed recorder's);
+    /// `unknown` when the attribute is missing or damaged.
     public var status: String
+    /// −1 when the attribute is missing or damaged.
     public var completedSteps: Int64
+    /// Rows of the run's `steps` table, −1 when it cannot be read.
+    public var stepRows: Int
     /// The step whose loss or gradient was not finite, for diverged runs.
     public var divergedAtStep: Int64?
-    /// Evaluations recorded.
+    /// Evaluations recorded (rows of `evals`), and those whose values passed the checks and were used.
     public var evaluationCount: Int
+    public var usedEvaluations: Int
     public var finalTrainLoss: Double
     public var finalValidLoss: Double
     public var finalValidAccuracy: Double
@@ -33,77 +43,135 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// identities of Theorem 1 its gradients must satisfy.
     public var normalization: NormalizationSettings?
 
-    /// Reads one run group, with its evaluations binned into at most `bins` chart points. `evals` is read block by
-    /// block, twice: it is small, and its finite rows must be counted before the last 10% of them is known.
-    ///
-    /// - Returns: also the error that made `evals` unreadable, if it was (its fields are then NaN), so that the
-    ///   caller can report it and still use the run's gradient statistics.
+    /// Whether the run ran to its end.
+    public var isFinished: Bool { status == "completed" || status == "diverged" }
+
+    /// What reading one run group gave: its summary, its evaluations binned into chart points, the tables that
+    /// could not be read at all, and the objects whose values failed the checks.
+    struct Read {
+        var summary: RunSummary
+        var series: BinnedSeries
+        var problems: [HDF5Error]
+        var damage: [DamagedObject]
+        /// Rows every per-step table of the run must have, when that is known.
+        var stepRows: Int?
+    }
+
+    /// Reads one run group: its attributes (each checked for its type and range), its `steps` table (checked row by
+    /// row and against the run's status), and its `evals` table block by block, twice — it is small, and its usable
+    /// rows must be counted before the last 10% of them is known. Rows that fail the checks are left out of every
+    /// statistic and counted as damage.
     static func read(
         group: Group, id: String, file: String, bins: Int, blockRows: Int = BlockReader.defaultBlockRows
-    ) throws(HDF5Error) -> (summary: RunSummary, series: BinnedSeries, problem: HDF5Error?) {
-        let preset = (try? group.attribute("preset", as: String.self)) ?? id
-        let seed = (try? group.attribute("seed", as: Int64.self)) ?? -1
-        let status = (try? group.attribute(TraceFormat.Names.status, as: String.self)) ?? "unknown"
-        let completed = (try? group.attribute(TraceFormat.Names.completedSteps, as: Int64.self)) ?? 0
-        let diverged = (try? group.attribute(TraceFormat.Names.divergedStep, as: Int64.self)) ?? -1
-        // A missing or unreadable `evals` leaves the loss fields NaN (and is reported by the caller) so that the
-        // run's gradient statistics are still summarized.
-        var problem: HDF5Error?
-        let dataset: Dataset?
+    ) throws(HDF5Error) -> Read {
+        let (settings, settingsDamage) = RunSettings.read(group: group, file: file)
+        let attributes = RunAttributes(group: group, id: id, file: file, settings: settings)
+        var damage = attributes.damage + [settingsDamage].compactMap { $0 }
+        var problems: [HDF5Error] = []
+        let (stepRows, stepDamage, stepProblem) = Self.readSteps(
+            group: group, file: file, attributes: attributes, blockRows: blockRows)
+        damage += stepDamage
+        if let stepProblem { problems.append(stepProblem) }
+        // Evaluations and Φ rows must fall within the run's recorded steps.
+        let lastStep = stepRows.map { Int64($0) - 1 }
+
+        var dataset: Dataset?
         do throws(HDF5Error) {
             dataset = try group.openDataset(TraceFormat.Names.evals)
         } catch {
-            dataset = nil
-            problem = error
+            problems.append(error)
         }
         let count = (try? dataset?.rowCount()) ?? 0
-        var finiteCount = 0
+        let divergedStep = attributes.divergedStep >= 0 ? attributes.divergedStep : nil
+        var screen = RowScreen(stepLimit: lastStep, divergedStep: divergedStep)
+        var used = 0
         var last: EvaluationRow?
         var best: EvaluationRow?
         var series = BinnedSeries(
             names: ["train_loss", "valid_loss", "gap", "valid_accuracy"], rowCount: count, bins: bins)
         let reader = dataset.map { BlockReader($0, blockRows: blockRows) }
+        // Rows usable for the statistics: passed the checks, and both losses known.
+        var usable: [Bool] = []
         do throws(HDF5Error) {
             try reader?.forEachRow(as: EvaluationRow.self) { row, index in
+                let admitted = screen.admit(row, index: index, stepIsIndex: false)
+                usable.append(admitted && row.validLoss.isFinite && row.trainLoss.isFinite)
+                guard admitted else { return }
                 if let bin = series.beginRow(index: index, step: row.step) {
                     series.add(0, row.trainLoss, bin: bin)
                     series.add(1, row.validLoss, bin: bin)
                     series.add(2, row.gap, bin: bin)
                     series.add(3, row.validAccuracy, bin: bin)
                 }
-                guard row.validLoss.isFinite, row.trainLoss.isFinite else { return }
-                finiteCount += 1
+                guard usable[index] else { return }
+                used += 1
                 last = row
                 if best.map({ row.validLoss < $0.validLoss }) ?? true { best = row }
             }
         } catch {
-            problem = error
-            finiteCount = 0
+            problems.append(error)
+            used = 0
             last = nil
             best = nil
+            usable = []
             series = BinnedSeries(names: series.names, rowCount: 0, bins: 0)
         }
         series.finish()
-        // The last 10% of the finite evaluations (at least one), by position among them.
-        let tailStart = finiteCount - max(1, finiteCount / 10)
+        if let dataset, let found = screen.damage(file: file, object: dataset.objectPath) { damage.append(found) }
+        // The last 10% of the usable evaluations (at least one), by position among them.
+        let tailStart = used - max(1, used / 10)
         var seen = 0
         var tail = FiniteMean()
-        if finiteCount > 0, let reader {
-            try reader.forEachRow(as: EvaluationRow.self) { row, _ in
-                guard row.validLoss.isFinite, row.trainLoss.isFinite else { return }
+        if used > 0, let reader {
+            try reader.forEachRow(as: EvaluationRow.self) { row, index in
+                guard index < usable.count, usable[index] else { return }
                 if seen >= tailStart { tail.add(row.gap) }
                 seen += 1
             }
         }
+        let diverged = attributes.divergedStep
         let summary = RunSummary(
-            id: id, file: file, preset: preset, seed: seed, status: status, completedSteps: completed,
-            divergedAtStep: diverged >= 0 ? diverged : nil, evaluationCount: count,
+            id: id, file: file, preset: attributes.preset, seed: attributes.seed, settings: settings,
+            status: attributes.status, completedSteps: attributes.completedSteps, stepRows: stepRows ?? -1,
+            divergedAtStep: diverged >= 0 ? diverged : nil, evaluationCount: count, usedEvaluations: used,
             finalTrainLoss: last?.trainLoss ?? .nan, finalValidLoss: last?.validLoss ?? .nan,
             finalValidAccuracy: last?.validAccuracy ?? .nan, bestValidLoss: best?.validLoss ?? .nan,
             bestValidStep: best?.step ?? -1, bestValidAccuracy: best?.validAccuracy ?? .nan,
             gapAtEnd: last?.gap ?? .nan, gapAtBest: best?.gap ?? .nan, gapLastTenth: tail.mean,
             normalization: NormalizationSettings(group: group))
-        return (summary, series, problem)
+        return Read(summary: summary, series: series, problems: problems, damage: damage, stepRows: stepRows)
+    }
+
+    /// Checks the `steps` table row by row and its length against the run's status.
+    ///
+    /// - Returns: the rows every per-step table of the run must have (nil when the table cannot be read and the
+    ///   status does not say), the damage found, and the error that made the table unreadable.
+    private static func readSteps(
+        group: Group, file: String, attributes: RunAttributes, blockRows: Int
+    ) -> (rows: Int?, damage: [DamagedObject], problem: HDF5Error?) {
+        let expected = attributes.expectedStepRows
+        let fallback = expected.map { Int($0.lowerBound) }
+        let dataset: Dataset
+        var count = 0
+        var screen = RowScreen(divergedStep: attributes.divergedStep >= 0 ? attributes.divergedStep : nil)
+        do throws(HDF5Error) {
+            dataset = try group.openDataset(TraceFormat.Names.steps)
+            count = try dataset.rowCount()
+            try BlockReader(dataset, blockRows: blockRows).forEachRow(as: StepRow.self) { row, index in
+                _ = screen.admit(row, index: index, stepIsIndex: true)
+            }
+        } catch {
+            return (fallback, [], error)
+        }
+        var damage = [screen.damage(file: file, object: dataset.objectPath)].compactMap { $0 }
+        if let expected, !expected.contains(Int64(count)) {
+            damage.append(
+                DamagedObject(
+                    file: file, object: dataset.objectPath,
+                    problem: "\(count) rows for a \(attributes.status) run of \(expected.lowerBound) recorded steps "
+                        + "(expected equal); its per-step tables are checked against the steps table"))
+        }
+        return (count, damage, nil)
     }
 }
 
@@ -158,17 +226,29 @@ public struct Aggregate: Sendable, Codable, Equatable {
     /// `mean ± sd (n)`.
     public func formatted(_ digits: Int = 4) -> String {
         guard count > 0 else { return "—" }
-        let m = String(format: "%.\(digits)f", mean)
+        let m = Self.format(mean, digits)
         return standardDeviation.isFinite
-            ? "\(m) ± \(String(format: "%.\(digits)f", standardDeviation)) (\(count))" : "\(m) (\(count))"
+            ? "\(m) ± \(Self.format(standardDeviation, digits)) (\(count))" : "\(m) (\(count))"
+    }
+
+    /// Fixed digits for ordinary magnitudes; scientific beyond 10⁶ (a diverging loss), where fixed digits would
+    /// print a 30-digit number.
+    static func format(_ value: Double, _ digits: Int) -> String {
+        abs(value) >= 1e6 ? String(format: "%.\(max(1, digits - 1))e", value) : String(format: "%.\(digits)f", value)
     }
 }
 
-/// A preset's runs aggregated over seeds.
-public struct PresetSummary: Sendable, Codable, Equatable {
+/// One group's runs (a preset at one setting of the grouping keys) aggregated over seeds.
+public struct GroupSummary: Sendable, Codable, Equatable {
+    /// The group's name: `layernorm`, or `layernorm lr=0.0003` when settings vary.
+    public var group: String
     public var preset: String
+    /// The group's values of the grouping keys.
+    public var settings: [String: String]
     public var runs: Int
     public var diverged: Int
+    /// Runs still running (or whose recorder was killed), interrupted, or of unknown status.
+    public var unfinished: Int
     public var finalValidLoss: Aggregate
     public var finalValidAccuracy: Aggregate
     public var bestValidLoss: Aggregate
@@ -177,11 +257,14 @@ public struct PresetSummary: Sendable, Codable, Equatable {
     public var gapAtBest: Aggregate
     public var gapLastTenth: Aggregate
 
-    /// Aggregates the runs of one preset.
-    public init(preset: String, runs: [RunSummary]) {
+    /// Aggregates the runs of one group.
+    public init(group: String, preset: String, settings: [String: String], runs: [RunSummary]) {
+        self.group = group
         self.preset = preset
+        self.settings = settings
         self.runs = runs.count
         diverged = runs.filter { $0.divergedAtStep != nil }.count
+        unfinished = runs.filter { !$0.isFinished }.count
         finalValidLoss = Aggregate(runs.map(\.finalValidLoss))
         finalValidAccuracy = Aggregate(runs.map(\.finalValidAccuracy))
         bestValidLoss = Aggregate(runs.map(\.bestValidLoss))

@@ -6,7 +6,8 @@
 /// derivative can only lower it. The parts act on the gradient reaching the normalized value (γ ⊙ g with a gain,
 /// Φ ⊙ g for AdaNorm), which is the theorem's g.
 public struct TheoremCheck: Sendable, Codable, Equatable {
-    public var preset: String
+    /// The group of runs checked (a preset at one setting of the grouping keys).
+    public var group: String
     /// The case of the theorem, e.g. "(1) LayerNorm-simple: μ and σ kept".
     public var theoremCase: String
     /// The identity, in the paper's terms.
@@ -19,7 +20,9 @@ public struct TheoremCheck: Sendable, Codable, Equatable {
     /// Runs and layer-runs the steps come from: never a verdict without its n.
     public var runs: Int
     public var layerRuns: Int
-    /// The range of the measured quantity over those steps.
+    /// Steps left out because their rows failed the value checks (listed under `damaged`).
+    public var excludedSteps: Int
+    /// The range of the measured quantity over those steps, failing steps included.
     public var observedMin: Double
     public var observedMax: Double
     /// The tolerance used.
@@ -28,13 +31,13 @@ public struct TheoremCheck: Sendable, Codable, Equatable {
     /// Holds at every recorded step (and there was at least one).
     public var holds: Bool { steps > 0 && stepsHolding == steps }
 
-    /// The checks that apply to `preset`, from its runs' normalization settings (runs without settings, or whose
-    /// settings differ from the preset's first run, are left out) and the layers' evidence.
+    /// The checks that apply to a group, from its runs' normalization settings (runs without settings, or whose
+    /// settings differ from the group's first run, are left out) and the layers' evidence.
     static func checks(
-        preset: String, runs: [RunSummary], layers: [String: [LayerGradientSummary]]
+        group: String, runs: [RunSummary], layers: [String: [LayerGradientSummary]]
     ) -> [TheoremCheck] {
-        guard let settings = runs.first(where: { $0.preset == preset })?.normalization else { return [] }
-        let matching = runs.filter { $0.preset == preset && $0.normalization == settings }
+        guard let settings = runs.first?.normalization else { return [] }
+        let matching = runs.filter { $0.normalization == settings }
         let evidence = matching.flatMap { layers[$0.id] ?? [] }
         var checks: [TheoremCheck] = []
         func add(
@@ -47,10 +50,11 @@ public struct TheoremCheck: Sendable, Codable, Equatable {
             let highs = used.map { range($0.theorem).1 }
             checks.append(
                 TheoremCheck(
-                    preset: preset, theoremCase: theoremCase, identity: identity, measure: measure,
+                    group: group, theoremCase: theoremCase, identity: identity, measure: measure,
                     stepsHolding: evidence.map { holding($0.theorem) }.reduce(0, +),
                     steps: evidence.map { total($0.theorem) }.reduce(0, +), runs: matching.count,
-                    layerRuns: used.count, observedMin: lows.min() ?? .nan, observedMax: highs.max() ?? .nan,
+                    layerRuns: used.count, excludedSteps: evidence.map(\.theorem.excludedSteps).reduce(0, +),
+                    observedMin: lows.min() ?? .nan, observedMax: highs.max() ?? .nan,
                     tolerance: tolerance))
         }
         if settings.normalizes, settings.centering == "mean" {
@@ -87,9 +91,10 @@ public struct TheoremCheck: Sendable, Codable, Equatable {
         if settings.adaptive == "adanorm", !phi.isEmpty {
             checks.append(
                 TheoremCheck(
-                    preset: preset, theoremCase: "AdaNorm, Φ(y) = C(1 − k·y)", identity: "⟨Φ⟩ = C",
+                    group: group, theoremCase: "AdaNorm, Φ(y) = C(1 − k·y)", identity: "⟨Φ⟩ = C",
                     measure: "|mean(Φ) − C|", stepsHolding: phi.map(\.stepsMeanAtScale).reduce(0, +),
                     steps: phi.map(\.recordedSteps).reduce(0, +), runs: matching.count, layerRuns: phi.count,
+                    excludedSteps: phi.map(\.excludedSteps).reduce(0, +),
                     observedMin: phi.map(\.minMeanDeviation).filter(\.isFinite).min() ?? .nan,
                     observedMax: phi.map(\.maxMeanDeviation).filter(\.isFinite).max() ?? .nan,
                     tolerance: PhiSummary.relativeTolerance))

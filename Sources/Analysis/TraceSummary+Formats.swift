@@ -6,7 +6,7 @@ extension TraceSummary {
     /// recorded steps, Φ(y) per layer.
     public func tables(baseline: String?) -> [SummaryTable] {
         var tables = [overfittingTable, validationTable]
-        if let baseline, presets.count > 1, presets.contains(where: { $0.preset == baseline }) {
+        if let baseline, !comparisons(baseline: baseline).isEmpty {
             tables.append(comparisonTable(baseline: baseline))
         }
         if !gradients.isEmpty, layers.values.contains(where: { !$0.isEmpty }) {
@@ -29,34 +29,38 @@ extension TraceSummary {
             .filter { !$0.isEmpty }.joined(separator: "\n\n")
     }
 
-    /// Notes, then every object that could not be read.
-    var trailer: [String] {
-        notes.map { "note: \($0)" } + missing.map { "missing: \($0)" }
+    /// Notes, then every object whose values cannot all be right, then every object that could not be read.
+    public var trailer: [String] {
+        notes.map { "note: \($0)" } + damaged.map { "damaged: \($0)" } + missing.map { "missing: \($0)" }
     }
+
+    /// The first column's name: `preset` while nothing but the seed varies, else `group` (preset + settings).
+    var groupColumn: String { grouping.keys.isEmpty ? "preset" : "group" }
 
     var overfittingTable: SummaryTable {
         SummaryTable(
-            title: "Overfitting per preset (PAPER.md \"The overfitting gap\")",
-            header: ["preset", "runs", "diverged", "gap at end", "gap at best", "gap, last 10%"],
-            rows: presets.map { p in
+            title: "Overfitting per \(groupColumn)",
+            header: [groupColumn, "runs", "diverged", "unfinished", "gap at end", "gap at best", "gap, last 10%"],
+            rows: groups.map { p in
                 [
-                    p.preset, "\(p.runs)", "\(p.diverged)", p.gapAtEnd.formatted(), p.gapAtBest.formatted(),
-                    p.gapLastTenth.formatted(),
+                    p.group, "\(p.runs)", "\(p.diverged)", "\(p.unfinished)", p.gapAtEnd.formatted(),
+                    p.gapAtBest.formatted(), p.gapLastTenth.formatted(),
                 ]
             },
             footer: [
                 "mean ± sample sd (n runs); gap = validation − training loss, both in evaluation mode, at the last "
-                    + "evaluation, at the best-validation one and averaged over the last 10% of evaluations."
-            ])
+                    + "evaluation, at the best-validation one and averaged over the last 10% of evaluations; "
+                    + "unfinished = still running, killed, interrupted or of unknown status (see the notes)."
+            ] + groupingFooter)
     }
 
     var validationTable: SummaryTable {
         SummaryTable(
-            title: "Validation loss and accuracy per preset",
-            header: ["preset", "final valid loss", "best valid loss", "final valid acc", "best valid acc"],
-            rows: presets.map { p in
+            title: "Validation loss and accuracy per \(groupColumn)",
+            header: [groupColumn, "final valid loss", "best valid loss", "final valid acc", "best valid acc"],
+            rows: groups.map { p in
                 [
-                    p.preset, p.finalValidLoss.formatted(), p.bestValidLoss.formatted(),
+                    p.group, p.finalValidLoss.formatted(), p.bestValidLoss.formatted(),
                     p.finalValidAccuracy.formatted(), p.bestValidAccuracy.formatted(),
                 ]
             },
@@ -67,15 +71,15 @@ extension TraceSummary {
     /// Per preset and layer, the re-centering and re-scaling measures themselves over the last 10% of steps.
     var measuresTable: SummaryTable {
         var rows: [[String]] = []
-        for preset in presets.map(\.preset) {
-            let (runLayers, names) = layers(of: preset)
+        for group in groups.map(\.group) {
+            let (runLayers, names) = layers(of: group)
             for name in names {
                 let late = runLayers.compactMap { $0.first { $0.layer == name }?.late }
                 func cell(_ value: (GradientWindow) -> Double) -> String {
                     Self.scientific(Aggregate(late.map(value)).mean)
                 }
                 rows.append([
-                    preset, name, "\(late.count)", cell(\.totalRowMeanAbs), cell(\.directRowMeanAbs),
+                    group, name, "\(late.count)", cell(\.totalRowMeanAbs), cell(\.directRowMeanAbs),
                     cell(\.totalRowVariance), cell(\.directRowVariance), cell(\.recenteringRowVariance),
                     cell(\.rescalingRowVariance),
                 ])
@@ -84,7 +88,7 @@ extension TraceSummary {
         return SummaryTable(
             title: "Re-centering and re-scaling measures per layer, last 10% of steps (mean over runs)",
             header: [
-                "preset", "layer", "runs", "rowmean_abs(t)", "rowmean_abs(d)", "rowvar(t)", "rowvar(d)", "rowvar(c)",
+                groupColumn, "layer", "runs", "rowmean_abs(t)", "rowmean_abs(d)", "rowvar(t)", "rowvar(d)", "rowvar(c)",
                 "rowvar(s)",
             ],
             rows: rows,
@@ -103,25 +107,27 @@ extension TraceSummary {
             let delta = test.difference.isFinite ? String(format: "%+.4f", test.difference) : "—"
             return test.p.isFinite ? "\(delta) (p = \(String(format: "%.3f", test.p)))" : "\(delta) (p: n < 2)"
         }
+        let unmatched = uncomparedGroups(baseline: baseline)
         return SummaryTable(
-            title: "Against \(baseline): Δ = preset − baseline, Welch's t-test two-sided p",
-            header: ["preset", "n (preset/baseline)", "Δ best valid loss", "Δ gap at best", "Δ gap, last 10%"],
+            title: "Against \(baseline) at the same settings: Δ = \(groupColumn) − baseline, Welch's t-test two-sided p",
+            header: [groupColumn, "n (it/baseline)", "Δ best valid loss", "Δ gap at best", "Δ gap, last 10%"],
             rows: comparisons(baseline: baseline).map { c in
                 [
-                    c.preset, "\(c.runs)/\(c.baselineRuns)", cell(c.bestValidLoss), cell(c.gapAtBest),
+                    c.group, "\(c.runs)/\(c.baselineRuns)", cell(c.bestValidLoss), cell(c.gapAtBest),
                     cell(c.gapLastTenth),
                 ]
-            })
+            },
+            footer: unmatched.isEmpty
+                ? [] : ["not compared (no \(baseline) run at the same settings): " + unmatched.joined(separator: "; ")])
     }
 
     var gradientTable: SummaryTable {
         SummaryTable(
-            title:
-                "Gradient parts, last 10% of steps, averaged over each run's norm layers (PAPER.md \"What to record\")",
-            header: ["preset", "recenter_ratio", "rescale_ratio", "‖c‖/‖d‖", "‖s‖/‖d‖", "cos(t, d)"],
+            title: "Gradient parts, last 10% of steps, averaged over each run's norm layers",
+            header: [groupColumn, "recenter_ratio", "rescale_ratio", "‖c‖/‖d‖", "‖s‖/‖d‖", "cos(t, d)"],
             rows: gradients.map { g in
                 [
-                    g.preset, g.recenterRatio.formatted(3), g.rescaleRatio.formatted(3),
+                    g.group, g.recenterRatio.formatted(3), g.rescaleRatio.formatted(3),
                     g.recenteringShare.formatted(3), g.rescalingShare.formatted(3), g.cosineTotalDirect.formatted(3),
                 ]
             },
@@ -134,8 +140,8 @@ extension TraceSummary {
     /// Per preset and layer (model order), the first and last 10% of steps, mean over the preset's runs.
     var layerTable: SummaryTable {
         var rows: [[String]] = []
-        for preset in presets.map(\.preset) {
-            let (runLayers, names) = layers(of: preset)
+        for group in groups.map(\.group) {
+            let (runLayers, names) = layers(of: group)
             for name in names {
                 let windows = runLayers.compactMap { $0.first { $0.layer == name } }
                 func cell(_ value: (GradientWindow) -> Double) -> String {
@@ -144,25 +150,26 @@ extension TraceSummary {
                     return Self.number(early.mean) + " → " + Self.number(late.mean)
                 }
                 rows.append([
-                    preset, name, "\(windows.count)", cell(\.recenterRatio), cell(\.rescaleRatio),
+                    group, name, "\(windows.count)", cell(\.recenterRatio), cell(\.rescaleRatio),
                     cell(\.recenteringShare), cell(\.rescalingShare), cell(\.cosineTotalDirect),
                 ])
             }
         }
         return SummaryTable(
             title: "Per layer, first 10% → last 10% of steps (mean over runs)",
-            header: ["preset", "layer", "runs", "recenter_ratio", "rescale_ratio", "‖c‖/‖d‖", "‖s‖/‖d‖", "cos(t, d)"],
+            header: [groupColumn, "layer", "runs", "recenter_ratio", "rescale_ratio", "‖c‖/‖d‖", "‖s‖/‖d‖", "cos(t, d)"],
             rows: rows)
     }
 
     var theoremTable: SummaryTable {
         SummaryTable(
-            title: "Theorem 1 on the recorded gradients (PAPER.md A.5), every step of every layer",
-            header: ["preset", "case", "identity", "measured as", "holds at", "observed", "verdict"],
+            title: "Theorem 1 on the recorded gradients, every step of every layer",
+            header: [groupColumn, "case", "identity", "measured as", "holds at", "observed", "verdict"],
             rows: theoremChecks.map { c in
                 [
-                    c.preset, c.theoremCase, c.identity, c.measure,
-                    "\(c.stepsHolding)/\(c.steps) steps, \(c.runs) run\(c.runs == 1 ? "" : "s") × layers = \(c.layerRuns)",
+                    c.group, c.theoremCase, c.identity, c.measure,
+                    "\(c.stepsHolding)/\(c.steps) steps, \(c.runs) run\(c.runs == 1 ? "" : "s") × layers = \(c.layerRuns)"
+                        + (c.excludedSteps > 0 ? "; \(c.excludedSteps) damaged steps left out" : ""),
                     Self.number(c.observedMin, digits: 6) + " … " + Self.number(c.observedMax, digits: 6),
                     c.steps == 0 ? "no data" : c.holds ? "holds" : "FAILS at \(c.steps - c.stepsHolding) steps",
                 ]
@@ -176,8 +183,8 @@ extension TraceSummary {
     /// Per preset and adaptive layer, Φ(y) early and late in training, mean over runs.
     var phiTable: SummaryTable {
         var rows: [[String]] = []
-        for preset in presets.map(\.preset) {
-            let (runLayers, names) = layers(of: preset) { $0.phi != nil }
+        for group in groups.map(\.group) {
+            let (runLayers, names) = layers(of: group) { $0.phi != nil }
             for name in names {
                 let phis = runLayers.compactMap { $0.first { $0.layer == name }?.phi }
                 let scale = phis.compactMap(\.scale).first.map { Self.number($0, digits: 2) } ?? "?"
@@ -186,7 +193,7 @@ extension TraceSummary {
                         Self.number(Aggregate(phis.map { value($0[keyPath: window]) }).mean, digits: digits)
                     }
                     rows.append([
-                        preset, name, label, "\(phis.count)", scale, cell(\.mean, digits: 4), cell(\.standardDeviation),
+                        group, name, label, "\(phis.count)", scale, cell(\.mean, digits: 4), cell(\.standardDeviation),
                         cell(\.q05), cell(\.q50), cell(\.q95), cell(\.fractionNonPositive, digits: 5),
                     ])
                 }
@@ -194,19 +201,26 @@ extension TraceSummary {
         }
         return SummaryTable(
             title: "AdaNorm's Φ(y) = C(1 − k·y) per layer, over recorded steps (mean over runs)",
-            header: ["preset", "layer", "window", "runs", "C", "mean Φ", "sd", "q05", "q50", "q95", "Φ ≤ 0"],
+            header: [groupColumn, "layer", "window", "runs", "C", "mean Φ", "sd", "q05", "q50", "q95", "Φ ≤ 0"],
             rows: rows,
             footer: [
                 "mean Φ should equal C (rows are centred); Φ ≤ 0 is the share of elements whose factor flips sign."
             ])
     }
 
-    /// The layer lists of `preset`'s runs, and the names of the layers that pass `include`, in model order as first
+    /// How the groups were formed, for the first table's footer.
+    var groupingFooter: [String] {
+        guard !grouping.keys.isEmpty else { return [] }
+        let how = grouping.automatic ? "settings that differ between the runs" : "--group-by"
+        return ["groups: preset + " + grouping.keys.joined(separator: ", ") + " (\(how)); runs pooled over seeds only."]
+    }
+
+    /// The layer lists of a group's runs, and the names of the layers that pass `include`, in model order as first
     /// seen over the runs.
     func layers(
-        of preset: String, where include: (LayerGradientSummary) -> Bool = { _ in true }
+        of group: String, where include: (LayerGradientSummary) -> Bool = { _ in true }
     ) -> (runs: [[LayerGradientSummary]], names: [String]) {
-        let runLayers = runs.filter { $0.preset == preset }.compactMap { layers[$0.id] }
+        let runLayers = runs.filter { $0.group == group }.compactMap { layers[$0.id] }
         var names: [String] = []
         for layer in runLayers.joined() where include(layer) && !names.contains(layer.layer) {
             names.append(layer.layer)
@@ -215,23 +229,31 @@ extension TraceSummary {
     }
 
     static func number(_ value: Double, digits: Int = 3) -> String {
-        value.isFinite ? String(format: "%.\(digits)f", value) : value.isNaN ? "—" : value > 0 ? "inf" : "-inf"
+        value.isFinite ? Aggregate.format(value, digits) : value.isNaN ? "—" : value > 0 ? "inf" : "-inf"
     }
 
-    /// One CSV row per run with its summary fields, for spreadsheets.
+    static func csvNumber(_ value: Double) -> String { value.isFinite ? "\(value)" : "" }
+
+    /// One CSV row per run with its summary fields and its group (name and grouping settings), for spreadsheets.
     public var csv: String {
-        let header = [
-            "file", "run", "preset", "seed", "status", "completed_steps", "diverged_step", "evaluations",
+        let header = ["file", "run", "group", "preset"] + grouping.keys + [
+            "seed", "status", "completed_steps", "diverged_step", "evaluations",
             "final_train_loss", "final_valid_loss", "final_valid_accuracy", "best_valid_loss", "best_valid_step",
             "best_valid_accuracy", "gap_at_end", "gap_at_best", "gap_last_tenth",
         ]
         let rows = runs.map { r in
-            [
-                r.file, r.id, r.preset, "\(r.seed)", r.status, "\(r.completedSteps)",
-                r.divergedAtStep.map(String.init) ?? "", "\(r.evaluationCount)", "\(r.finalTrainLoss)",
-                "\(r.finalValidLoss)", "\(r.finalValidAccuracy)", "\(r.bestValidLoss)", "\(r.bestValidStep)",
-                "\(r.bestValidAccuracy)", "\(r.gapAtEnd)", "\(r.gapAtBest)", "\(r.gapLastTenth)",
-            ].map(CSVExporter.escape).joined(separator: ",")
+            let identity: [String] = [r.file, r.id, r.group, r.preset]
+            let settings: [String] = grouping.keys.map { r.settings[$0] ?? RunGrouping.absent }
+            let fields: [String] = [
+                "\(r.seed)", r.status, "\(r.completedSteps)", r.divergedAtStep.map(String.init) ?? "",
+                "\(r.evaluationCount)",
+            ]
+            // An empty field, not "nan", for a number that is not available, as pandas expects.
+            let numbers: [String] = [
+                r.finalTrainLoss, r.finalValidLoss, r.finalValidAccuracy, r.bestValidLoss,
+            ].map(Self.csvNumber) + ["\(r.bestValidStep)"]
+                + [r.bestValidAccuracy, r.gapAtEnd, r.gapAtBest, r.gapLastTenth].map(Self.csvNumber)
+            return (identity + settings + fields + numbers).map(CSVExporter.escape).joined(separator: ",")
         }
         return ([header.joined(separator: ",")] + rows).joined(separator: "\n")
     }

@@ -11,18 +11,23 @@ import Recording
 public struct TraceSummary: Sendable {
     /// Every run, in file then name order; a run ID seen in two files is kept once (the first) and reported.
     public var runs: [RunSummary]
-    /// Presets in order of first appearance, aggregated over their runs.
-    public var presets: [PresetSummary]
+    /// How runs are grouped: by preset and the settings that differ between them (or those asked for).
+    public var grouping: RunGrouping
+    /// Groups (preset + grouping settings) in order of first appearance, aggregated over their runs (seeds).
+    public var groups: [GroupSummary]
     /// Messages about the input: duplicate runs, runs without evaluations, unfinished runs, missing tables.
     public var notes: [String]
     /// What could not be read, one entry per object: `file: /runs/<id>/norms/<layer>/grad: why`. The rest of the
     /// summary is still valid; reports mark these places.
     public var missing: [String]
+    /// Objects whose values cannot all be right: their failing rows (or the whole object) are left out of every
+    /// statistic.
+    public var damaged: [DamagedObject]
     /// Per run ID, each norm layer's gradient statistics early and late in training, in model order.
     public var layers: [String: [LayerGradientSummary]]
-    /// Per preset, the late-training gradient statistics averaged over layers, mean ± sd over runs.
-    public var gradients: [PresetGradientSummary]
-    /// Per preset, the identities of Theorem 1 (and ⟨Φ⟩ = C) checked on the recorded steps.
+    /// Per group, the late-training gradient statistics averaged over layers, mean ± sd over runs.
+    public var gradients: [GroupGradientSummary]
+    /// Per group, the identities of Theorem 1 (and ⟨Φ⟩ = C) checked on the recorded steps.
     public var theoremChecks: [TheoremCheck]
     /// Per run ID, chart points: evaluations, each layer's gradient quantities, each adaptive layer's Φ heat map.
     public var series: [String: RunSeries]
@@ -30,14 +35,20 @@ public struct TraceSummary: Sendable {
     /// Reads and summarizes the traces.
     ///
     /// - Parameters:
+    ///   - groupBy: the settings that tell groups apart besides the preset; nil for every setting that differs
+    ///     between the runs given.
     ///   - bins: chart points kept per series (the report's resolution; `analyze` needs none but costs little).
     ///   - blockRows: rows read at once; the memory bound.
-    /// - Throws: `HDF5Error` (one line naming the file and object) when a file cannot be opened or is not a trace.
-    ///   A run or layer that cannot be read is skipped and listed in `missing` instead.
-    public init(paths: [String], bins: Int = 240, blockRows: Int = 8192) throws(HDF5Error) {
+    /// - Throws: `HDF5Error` (one line naming the file and object) when a file cannot be opened or is not a trace,
+    ///   or when `groupBy` names a setting no run has. A run or layer that cannot be read is skipped and listed in
+    ///   `missing` instead.
+    public init(
+        paths: [String], groupBy: [String]? = nil, bins: Int = 240, blockRows: Int = 8192
+    ) throws(HDF5Error) {
         var runs: [RunSummary] = []
         var notes: [String] = []
         var missing: [String] = []
+        var damaged: [DamagedObject] = []
         var layers: [String: [LayerGradientSummary]] = [:]
         var series: [String: RunSeries] = [:]
         var seen: [String: String] = [:]
@@ -65,76 +76,122 @@ public struct TraceSummary: Sendable {
                 }
                 seen[id] = path
                 let runGroup: Group
-                let run: RunSummary
-                var runSeries: RunSeries
+                let read: RunSummary.Read
                 do {
                     runGroup = try group.openGroup(id)
-                    let read = try RunSummary.read(
-                        group: runGroup, id: id, file: path, bins: bins, blockRows: blockRows)
-                    run = read.summary
-                    runSeries = RunSeries(evaluations: read.series)
-                    if let problem = read.problem { missing.append("\(problem)") }
+                    read = try RunSummary.read(group: runGroup, id: id, file: path, bins: bins, blockRows: blockRows)
                 } catch {
                     missing.append("\(error)")
                     notes.append("\(path): run \(id) skipped: \(error.message)")
                     continue
                 }
-                let (runLayers, layerMissing) = Self.readLayers(
-                    run: runGroup, scale: run.normalization?.scale, bins: bins, blockRows: blockRows,
-                    into: &runSeries)
-                layers[id] = runLayers
-                missing += layerMissing
+                let run = read.summary
+                var runSeries = RunSeries(evaluations: read.series)
+                missing += read.problems.map { "\($0)" }
+                damaged += read.damage
+                let layerRead = Self.readLayers(
+                    run: runGroup, file: path, scale: run.normalization?.scale, stepRows: read.stepRows,
+                    divergedStep: run.divergedAtStep, bins: bins, blockRows: blockRows, into: &runSeries)
+                layers[id] = layerRead.summaries
+                missing += layerRead.missing
+                damaged += layerRead.damaged
                 series[id] = runSeries
-                if run.evaluationCount == 0 { notes.append("\(path): run \(id) has no evaluations") }
-                if run.completedSteps == 0, run.evaluationCount == 0 { notes.append("\(path): run \(id) is empty") }
-                if let step = run.divergedAtStep { notes.append("\(path): run \(id) diverged at step \(step)") }
-                if run.status == "running" {
-                    notes.append(
-                        "\(path): run \(id) is unfinished (still being written, or its recorder was killed)")
-                }
+                notes += Self.notes(run: run, path: path)
                 runs.append(run)
             }
         }
+        let grouping: RunGrouping
+        if let groupBy {
+            let known = Set(runs.flatMap(\.settings.keys)).union(["preset"])
+            if let unknown = groupBy.first(where: { !known.contains($0) }) {
+                throw HDF5Error(
+                    code: .badValue, operation: "analyze", filePath: paths.first,
+                    message: "--group-by \(unknown): no run has this setting; settings found: "
+                        + known.sorted().joined(separator: ", "))
+            }
+            grouping = RunGrouping(keys: groupBy)
+        } else {
+            grouping = RunGrouping(automaticFor: runs.map(\.settings))
+        }
+        for index in runs.indices {
+            runs[index].group = grouping.label(preset: runs[index].preset, settings: runs[index].settings)
+        }
         self.runs = runs
+        self.grouping = grouping
         var order: [String] = []
-        for run in runs where !order.contains(run.preset) { order.append(run.preset) }
-        presets = order.map { preset in PresetSummary(preset: preset, runs: runs.filter { $0.preset == preset }) }
-        for preset in order {
-            let lengths = Set(runs.filter { $0.preset == preset }.map(\.completedSteps))
+        for run in runs where !order.contains(run.group) { order.append(run.group) }
+        groups = order.map { label in
+            let members = runs.filter { $0.group == label }
+            return GroupSummary(
+                group: label, preset: members[0].preset, settings: grouping.values(members[0].settings),
+                runs: members)
+        }
+        for group in groups {
+            let lengths = Set(runs.filter { $0.group == group.group }.map(\.completedSteps))
             if lengths.count > 1 {
                 notes.append(
-                    "preset \(preset): runs of different lengths (\(lengths.sorted().map(String.init).joined(separator: ", ")) "
+                    "\(group.group): runs of different lengths (\(lengths.sorted().map(String.init).joined(separator: ", ")) "
                         + "steps); windows are each run's own first and last 10%")
+            }
+            if group.runs < 2 {
+                notes.append("\(group.group): n = \(group.runs) run; no spread or test without a second seed")
             }
         }
         self.notes = notes
         self.missing = missing
+        self.damaged = damaged
         self.layers = layers
         self.series = series
-        gradients = order.map { preset in
-            PresetGradientSummary(
-                preset: preset, runs: runs.filter { $0.preset == preset }.compactMap { layers[$0.id] })
+        gradients = order.map { label in
+            GroupGradientSummary(group: label, runs: runs.filter { $0.group == label }.compactMap { layers[$0.id] })
         }
-        theoremChecks = order.flatMap { TheoremCheck.checks(preset: $0, runs: runs, layers: layers) }
+        theoremChecks = groups.flatMap { group in
+            TheoremCheck.checks(group: group.group, runs: runs.filter { $0.group == group.group }, layers: layers)
+        }
+    }
+
+    /// What the terminal tables and the report's header say about one run besides its numbers.
+    private static func notes(run: RunSummary, path: String) -> [String] {
+        var notes: [String] = []
+        let id = run.id
+        if run.evaluationCount == 0 { notes.append("\(path): run \(id) has no evaluations") }
+        if run.completedSteps == 0, run.evaluationCount == 0 { notes.append("\(path): run \(id) is empty") }
+        if let step = run.divergedAtStep { notes.append("\(path): run \(id) diverged at step \(step)") }
+        switch run.status {
+        case "running":
+            notes.append("\(path): run \(id) is unfinished (still being written, or its recorder was killed)")
+        case "interrupted":
+            notes.append("\(path): run \(id) was interrupted after \(run.completedSteps) steps")
+        case "unknown":
+            notes.append("\(path): run \(id) has no readable status; it is summarized as far as it was recorded")
+        default: break
+        }
+        return notes
     }
 
     /// Reads every layer of a run in model order (`norm_layers`, else the `index` attribute, else by name); a layer
-    /// that cannot be read becomes a `missing` entry and the others are kept.
+    /// that cannot be read becomes a `missing` entry, one whose values cannot be right a `damaged` one, and the
+    /// others are kept.
     private static func readLayers(
-        run: Group, scale: Double?, bins: Int, blockRows: Int, into series: inout RunSeries
-    ) -> ([LayerGradientSummary], [String]) {
+        run: Group, file: String, scale: Double?, stepRows: Int?, divergedStep: Int64?, bins: Int, blockRows: Int,
+        into series: inout RunSeries
+    ) -> (summaries: [LayerGradientSummary], missing: [String], damaged: [DamagedObject]) {
         guard (try? run.exists(TraceFormat.Names.norms)) == true,
             let norms = try? run.openGroup(TraceFormat.Names.norms)
-        else { return ([], []) }
+        else { return ([], [], []) }
         var summaries: [LayerGradientSummary] = []
         var missing: [String] = []
+        var damaged: [DamagedObject] = []
         let names = (try? norms.children()) ?? []
         for name in names {
             do {
                 let read = try LayerGradientSummary.read(
-                    group: try norms.openGroup(name), layer: name, scale: scale, bins: bins, blockRows: blockRows)
-                summaries.append(read.summary)
+                    group: try norms.openGroup(name), layer: name, file: file, scale: scale, stepRows: stepRows,
+                    divergedStep: divergedStep, bins: bins, blockRows: blockRows)
                 missing += read.problems.map { "\($0)" }
+                damaged += read.damage
+                guard let summary = read.summary else { continue }
+                summaries.append(summary)
                 series.layers[name] = read.series
                 if let map = read.phiMap { series.phiMaps[name] = map }
                 if let phi = read.phiSeries { series.phi[name] = phi }
@@ -149,36 +206,37 @@ public struct TraceSummary: Sendable {
             let (i, j) = (order.firstIndex(of: a.layer) ?? a.index, order.firstIndex(of: b.layer) ?? b.index)
             return i != j ? i < j : a.layer < b.layer
         }
-        return (summaries, missing)
+        return (summaries, missing, damaged)
     }
 
     /// The version of the JSON document's shape (`schema` in it); bumped by any change a reader of this version
     /// would misread. analysis/ANALYZE_JSON.md documents it.
-    public static let jsonSchema = "normscope-analyze/1"
+    public static let jsonSchema = "normscope-analyze/2"
 
-    /// The summary as JSON (analysis/ANALYZE_JSON.md): keys sorted, non-finite numbers as the strings "nan", "inf",
-    /// "-inf".
+    /// The summary as JSON (analysis/ANALYZE_JSON.md): snake_case keys, sorted; `null` for a number that is not
+    /// available (NaN) or not finite, so pandas keeps numeric columns numeric.
     public func json(baseline: String? = nil) throws -> Data {
         struct Document: Encodable {
             var schema: String
-            var runs: [RunSummary]
-            var presets: [PresetSummary]
-            var layers: [String: [LayerGradientSummary]]
-            var gradients: [PresetGradientSummary]
-            var theoremChecks: [TheoremCheck]
+            var grouping: RunGrouping
             var baseline: String?
-            var comparisons: [PresetComparison]
+            var groups: [GroupSummary]
+            var runs: [RunSummary]
+            var layers: [String: [LayerGradientSummary]]
+            var gradients: [GroupGradientSummary]
+            var theoremChecks: [TheoremCheck]
+            var comparisons: [GroupComparison]
+            var uncomparedGroups: [String]
             var notes: [String]
             var missing: [String]
+            var damaged: [DamagedObject]
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try encoder.encode(
+        return try SummaryJSON.encode(
             Document(
-                schema: Self.jsonSchema, runs: runs, presets: presets, layers: layers, gradients: gradients,
-                theoremChecks: theoremChecks, baseline: baseline,
-                comparisons: baseline.map(comparisons(baseline:)) ?? [], notes: notes, missing: missing))
+                schema: Self.jsonSchema, grouping: grouping, baseline: baseline, groups: groups, runs: runs,
+                layers: layers, gradients: gradients, theoremChecks: theoremChecks,
+                comparisons: baseline.map(comparisons(baseline:)) ?? [],
+                uncomparedGroups: baseline.map(uncomparedGroups(baseline:)) ?? [], notes: notes, missing: missing,
+                damaged: damaged))
     }
 }

@@ -51,10 +51,10 @@ struct AnalysisBenchmarkTests {
         let path = directory.file("small.h5")
         _ = try Self.writeSmallTrace(path)
         let summary = try TraceSummary(paths: [path], blockRows: 100)
-        #expect(summary.runs.map(\.id).count == 8 && summary.presets.count == 4)
+        #expect(summary.runs.map(\.id).count == 8 && summary.groups.count == 4)
         let diverged = try #require(summary.runs.first { $0.id == "adanorm-s1" })  // the last run written
         #expect(diverged.divergedAtStep == 599 && diverged.status == "diverged" && diverged.finalValidLoss.isFinite)
-        let checks = Dictionary(grouping: summary.theoremChecks, by: \.preset)
+        let checks = Dictionary(grouping: summary.theoremChecks, by: \.group)
         for preset in ["layernorm", "layernorm-simple", "detachnorm", "adanorm"] {
             let presetChecks = try #require(checks[preset])
             let failing = presetChecks.filter { !$0.holds }
@@ -113,25 +113,25 @@ struct AnalysisBenchmarkTests {
     func comparisonReportsDifferences() throws {
         let ours = Data(
             #"""
-            {"runs": [{"id": "a-s0", "bestValidLoss": 1.0, "evaluationCount": 3}],
-             "layers": {"a-s0": [{"layer": "x", "theorem": {"recenterSteps": 10}, "late": {"rescaleRatio": "nan"}}]}}
+            {"runs": [{"id": "a-s0", "best_valid_loss": 1.0, "evaluation_count": 3}],
+             "layers": {"a-s0": [{"layer": "x", "theorem": {"recenter_steps": 10}, "late": {"rescale_ratio": null}}]}}
             """#.utf8)
         let same = Data(
             #"""
-            {"runs": {"a-s0": {"bestValidLoss": 1.0000000000001, "evaluationCount": 3,
-                               "layers": {"x": {"theorem": {"recenterSteps": 10}, "late": {"rescaleRatio": "nan"}}}}}}
+            {"runs": {"a-s0": {"best_valid_loss": 1.0000000000001, "evaluation_count": 3,
+                               "layers": {"x": {"theorem": {"recenter_steps": 10}, "late": {"rescale_ratio": null}}}}}}
             """#.utf8)
         let comparison = try AnalysisBenchmark.Comparison(analyzeJSON: ours, scriptJSON: same)
         #expect(comparison.agrees && comparison.comparedValues == 4)
         let different = Data(
             #"""
-            {"runs": {"a-s0": {"bestValidLoss": 1.001, "evaluationCount": 3,
-                               "layers": {"x": {"theorem": {"recenterSteps": 11}, "late": {"rescaleRatio": 0.5}},
+            {"runs": {"a-s0": {"best_valid_loss": 1.001, "evaluation_count": 3,
+                               "layers": {"x": {"theorem": {"recenter_steps": 11}, "late": {"rescale_ratio": 0.5}},
                                           "y": {}}}}}
             """#.utf8)
         let differs = try AnalysisBenchmark.Comparison(analyzeJSON: ours, scriptJSON: different)
         #expect(!differs.agrees && differs.differenceCount == 4)
-        #expect(differs.summary.contains("a-s0 › bestValidLoss"))
+        #expect(differs.summary.contains("a-s0 › best_valid_loss"))
     }
 }
 

@@ -82,13 +82,13 @@ struct TheoremCheckTests {
         try writer.close()
 
         let summary = try TraceSummary(paths: [path], blockRows: 7)
-        let simple = summary.theoremChecks.filter { $0.preset == "layernorm-simple" }
+        let simple = summary.theoremChecks.filter { $0.group == "layernorm-simple" }
         #expect(simple.map(\.measure) == ["recenter_ratio = 0", "rescale_ratio ≤ 1"])
         #expect(simple[0].holds && simple[0].stepsHolding == 50 && simple[0].steps == 50 && simple[0].runs == 1)
         #expect(!simple[1].holds && simple[1].stepsHolding == 49 && simple[1].observedMax == 1.2)
-        let detach = summary.theoremChecks.filter { $0.preset == "detachnorm" }
+        let detach = summary.theoremChecks.filter { $0.group == "detachnorm" }
         #expect(detach.map(\.measure) == ["recenter_ratio = 1", "rescale_ratio = 1"] && detach.allSatisfy(\.holds))
-        #expect(!summary.theoremChecks.contains { $0.preset == "other" })
+        #expect(!summary.theoremChecks.contains { $0.group == "other" })
         let text = summary.text(baseline: nil)
         #expect(text.contains("FAILS at 1 steps") && text.contains("50/50 steps"))
     }

@@ -16,15 +16,18 @@ struct TraceSummaryTests {
                     id: "\(run.preset)-s\(run.seed)",
                     attributes: ["preset": .string(run.preset), "seed": .int64(Int64(run.seed))]))
             for (index, valid) in run.valid.enumerated() {
-                try writer.append(
-                    step: StepRow(step: Int64(index), loss: 1, learningRate: 0.1, gradientNorm: 1, seconds: 0),
-                    norms: [], to: handle)
+                // Ten steps per evaluation, so that each evaluation's step is one the run recorded.
+                for step in (index * 10)..<(index * 10 + 10) {
+                    try writer.append(
+                        step: StepRow(step: Int64(step), loss: 1, learningRate: 0.1, gradientNorm: 1, seconds: 0),
+                        norms: [], to: handle)
+                }
                 try writer.append(
                     evaluation: EvaluationRow(
                         step: Int64(index * 10), trainLoss: 0.5, trainAccuracy: 1, validLoss: valid, validAccuracy: 0.9),
                     to: handle)
             }
-            try writer.finishRun(handle, status: .completed, completedSteps: Int64(run.valid.count))
+            try writer.finishRun(handle, status: .completed, completedSteps: Int64(run.valid.count * 10))
         }
         try writer.close()
     }
@@ -39,12 +42,12 @@ struct TraceSummaryTests {
         let run = try #require(summary.runs.first { $0.id == "layernorm-s0" })
         #expect(run.bestValidLoss == 1 && run.bestValidStep == 10 && run.gapAtBest == 0.5 && run.gapAtEnd == 1)
         #expect(run.gapLastTenth == 1)  // the last 10% of 3 evaluations is the last one
-        let layernorm = try #require(summary.presets.first { $0.preset == "layernorm" })
+        let layernorm = try #require(summary.groups.first { $0.group == "layernorm" })
         #expect(layernorm.runs == 2 && layernorm.bestValidLoss.count == 2 && layernorm.bestValidLoss.mean == 1)
         #expect(
             layernorm.gapAtEnd.mean == 0.75
                 && abs(layernorm.gapAtEnd.standardDeviation - 0.5.squareRoot() / 2 * 1) < 1e-12)
-        let adanorm = try #require(summary.presets.first { $0.preset == "adanorm" })
+        let adanorm = try #require(summary.groups.first { $0.group == "adanorm" })
         #expect(
             adanorm.runs == 1 && adanorm.gapAtEnd.standardDeviation.isNaN
                 && adanorm.gapAtEnd.formatted() == "0.2500 (1)")
@@ -93,7 +96,8 @@ struct PresetComparisonTests {
             RunSummary.self,
             from: Data(
                 """
-                {"id": "\(preset)-s\(seed)", "file": "t.h5", "preset": "\(preset)", "seed": \(seed), "status": "completed",
+                {"id": "\(preset)-s\(seed)", "file": "t.h5", "preset": "\(preset)", "group": "\(preset)", "seed": \(seed),
+                 "status": "completed", "settings": {}, "stepRows": 10, "usedEvaluations": 1,
                  "completedSteps": 10, "evaluationCount": 1, "finalTrainLoss": 0, "finalValidLoss": \(best),
                  "finalValidAccuracy": 1, "bestValidLoss": \(best), "bestValidStep": 0, "bestValidAccuracy": 1,
                  "gapAtEnd": \(best), "gapAtBest": \(best), "gapLastTenth": \(best)}
@@ -109,10 +113,13 @@ struct PresetComparisonTests {
             try run("adanorm", 0, best: 2), try run("adanorm", 1, best: 4), try run("adanorm", 2, best: 6),
             try run("none", 0, best: 1),
         ]
-        let adanorm = PresetComparison(preset: "adanorm", baseline: "layernorm", runs: runs)
+        func group(_ preset: String) -> GroupSummary {
+            GroupSummary(group: preset, preset: preset, settings: [:], runs: runs.filter { $0.preset == preset })
+        }
+        let adanorm = GroupComparison(group: group("adanorm"), baseline: group("layernorm"), runs: runs)
         #expect(adanorm.runs == 3 && adanorm.baselineRuns == 3 && adanorm.bestValidLoss.difference == 2)
         #expect(adanorm.bestValidLoss.p == WelchTest([2, 4, 6], [1, 2, 3]).p && adanorm.bestValidLoss.p > 0.05)
-        let none = PresetComparison(preset: "none", baseline: "layernorm", runs: runs)
+        let none = GroupComparison(group: group("none"), baseline: group("layernorm"), runs: runs)
         #expect(none.runs == 1 && none.bestValidLoss.p.isNaN)
     }
 }
@@ -141,18 +148,18 @@ struct SummaryFormatTests {
         try writer.close()
         let summary = try TraceSummary(paths: [path])
         let markdown = summary.markdown(baseline: "layernorm")
-        #expect(markdown.contains("| adanorm | 2 | 0 | 0.2500 ± 0.1414 (2) |"))  // gap at end: 0.4 − 0.25, 0.6 − 0.25
+        #expect(markdown.contains("| adanorm | 2 | 0 | 0 | 0.2500 ± 0.1414 (2) |"))  // gap at end: 0.4 − 0.25, 0.6 − 0.25
         #expect(markdown.contains("| adanorm | 0.5000 ± 0.1414 (2) | 0.5000 ± 0.1414 (2) | 0.9000 ± 0.0000 (2) |"))
         #expect(markdown.contains("| adanorm | 2/2 | -0.1000 (p = "))
         let csv = summary.csv.split(separator: "\n")
         #expect(
-            csv.count == 5 && csv[0].hasPrefix("file,run,preset,seed,status")
-                && csv[1].contains(",adanorm-s0,adanorm,0,"))
+            csv.count == 5 && csv[0].hasPrefix("file,run,group,preset,seed,status")
+                && csv[1].contains(",adanorm-s0,adanorm,adanorm,0,"))
         let json = try JSONSerialization.jsonObject(with: summary.json(baseline: "layernorm")) as? [String: Any]
         #expect(
             Set(json?.keys.map { $0 } ?? []) == [
-                "schema", "runs", "presets", "layers", "gradients", "theoremChecks", "baseline", "comparisons", "notes",
-                "missing",
+                "schema", "grouping", "runs", "groups", "layers", "gradients", "theorem_checks", "baseline",
+                "comparisons", "uncompared_groups", "notes", "missing", "damaged",
             ])
     }
 }

@@ -129,9 +129,9 @@ struct AnalyzeBadInputTests {
         let document = try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any]
         let runs = try #require(document?["runs"] as? [[String: Any]])
         let diverged = try #require(runs.first { $0["id"] as? String == "detachnorm-s0" })
-        #expect(diverged["bestValidStep"] as? Int == 30 && diverged["divergedAtStep"] as? Int == 40)
+        #expect(diverged["best_valid_step"] as? Int == 30 && diverged["diverged_at_step"] as? Int == 40)
         let empty = try #require(runs.first { $0["id"] as? String == "adanorm-s0" })
-        #expect(empty["bestValidLoss"] as? String == "nan")
+        #expect(empty["best_valid_loss"] is NSNull)
     }
 
     @Test("a file still being written: a locked trace is one clear line; a live (--live) trace is analyzed")

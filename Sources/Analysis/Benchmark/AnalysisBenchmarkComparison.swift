@@ -66,9 +66,9 @@ extension AnalysisBenchmark {
 
         /// The run fields the script computes (`RunSummary`'s JSON names).
         static let runFields: Set<String> = [
-            "preset", "seed", "status", "completedSteps", "divergedAtStep", "evaluationCount", "finalTrainLoss",
-            "finalValidLoss", "finalValidAccuracy", "bestValidLoss", "bestValidStep", "bestValidAccuracy", "gapAtEnd",
-            "gapAtBest", "gapLastTenth",
+            "preset", "seed", "status", "completed_steps", "diverged_at_step", "evaluation_count", "final_train_loss",
+            "final_valid_loss", "final_valid_accuracy", "best_valid_loss", "best_valid_step", "best_valid_accuracy",
+            "gap_at_end", "gap_at_best", "gap_last_tenth",
         ]
 
         /// `analyze`'s `runs` array and `layers` map regrouped as the script writes them: `{run id: {field…,

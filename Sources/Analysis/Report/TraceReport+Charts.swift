@@ -1,10 +1,11 @@
-/// The report's charts, drawn from the summary's binned series (`RunSeries`): per preset the mean over its runs
-/// where the runs share their steps, else one line per run (runs of different lengths are not averaged).
+/// The report's charts, drawn from the summary's binned series (`RunSeries`): per group (a preset at one setting of
+/// the grouping keys) the mean over its runs where the runs share their steps, else one line per run (runs of
+/// different lengths are not averaged).
 extension TraceReport {
-    var presetNames: [String] { summary.presets.map(\.preset) }
+    var presetNames: [String] { summary.groups.map(\.group) }
 
-    /// The runs of `preset`, in summary order.
-    func runs(of preset: String) -> [RunSummary] { summary.runs.filter { $0.preset == preset } }
+    /// The runs of a group, in summary order.
+    func runs(of group: String) -> [RunSummary] { summary.runs.filter { $0.group == group } }
 
     /// `quantity` of the series `pick` returns, for the runs of `preset`: one line of the runs' mean when every run
     /// has the same steps, else one line per run labelled by its id.

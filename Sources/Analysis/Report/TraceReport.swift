@@ -26,14 +26,9 @@ public struct TraceReport: Sendable {
         body.append("<h1>NormScope report</h1>")
         body.append(
             "<p class=\"meta\">" + files.map { "<code>\(escape($0))</code>" }.joined(separator: ", ") + " · "
-                + "\(summary.runs.count) runs, \(summary.presets.count) presets · generated "
+                + "\(summary.runs.count) runs, \(summary.groups.count) groups · generated "
                 + escape(ISO8601DateFormatter().string(from: generated)) + "</p>")
-        if !summary.missing.isEmpty {
-            body.append(
-                "<div class=\"missing\"><strong>Missing from the trace — the rest of this report is complete "
-                    + "without it:</strong><ul>" + summary.missing.map { "<li>\(escape($0))</li>" }.joined()
-                    + "</ul></div>")
-        }
+        body.append(contentsOf: warnings)
         body.append(
             "<nav>"
                 + [
@@ -43,8 +38,8 @@ public struct TraceReport: Sendable {
 
         body.append("<section id=\"overfitting\"><h2>Overfitting</h2>")
         body.append(
-            "<p>Training and validation loss, both in evaluation mode at the same steps, mean over each preset's "
-                + "runs (PAPER.md, \"The overfitting gap\"). The paper's claim: compared with AdaNorm, LayerNorm "
+            "<p>Training and validation loss, both in evaluation mode at the same steps, mean over each group's "
+                + "runs. The paper's claim: compared with AdaNorm, LayerNorm "
                 + "has lower training loss but higher validation loss.</p>")
         body.append(figures([lossChart, gapChart]))
         body.append(table(titled: "Overfitting"))

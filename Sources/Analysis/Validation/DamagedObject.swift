@@ -30,16 +30,29 @@ struct RowScreen {
     private(set) var rejected = 0
     private var first: String?
     private var lastStep: Int64 = .min
+    /// The last step a row may have (the run's last recorded step), when known.
+    var stepLimit: Int64?
+
+    /// The step at which the run diverged: its row and any later one hold the non-finite values that made the
+    /// recorder stop, which are the divergence's record, not damage (the statistics skip non-finite values).
+    var divergedStep: Int64?
+
+    init(stepLimit: Int64? = nil, divergedStep: Int64? = nil) {
+        self.stepLimit = stepLimit
+        self.divergedStep = divergedStep
+    }
 
     /// Whether the row may be used. `stepIsIndex`: the table has one row per training step from 0 (`steps`,
     /// `grad`), so the row at `index` must be step `index`; otherwise steps must increase.
     mutating func admit<Row: ValidatedRow>(_ row: Row, index: Int, stepIsIndex: Bool) -> Bool {
-        var problem = row.problem
+        var problem = divergedStep.map { row.step >= $0 } == true ? nil : row.problem
         if problem == nil {
             if stepIsIndex, row.step != Int64(index) {
                 problem = "step = \(row.step) at row \(index) (expected \(index))"
             } else if !stepIsIndex, row.step <= lastStep {
                 problem = "step = \(row.step) after step \(lastStep) (expected increasing steps)"
+            } else if let stepLimit, row.step > stepLimit {
+                problem = "step = \(row.step) after the run's last recorded step \(stepLimit)"
             }
         }
         guard let problem else {
@@ -55,6 +68,6 @@ struct RowScreen {
     func damage(file: String, object: String) -> DamagedObject? {
         guard rejected > 0, let first else { return nil }
         let more = rejected > 1 ? " (first of \(rejected))" : ""
-        return DamagedObject(file: file, object: object, problem: "impossible values: \(first)\(more)", rows: rejected)
+        return DamagedObject(file: file, object: object, problem: "values that cannot be right: \(first)\(more)", rows: rejected)
     }
 }

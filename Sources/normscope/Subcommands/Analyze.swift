@@ -27,8 +27,7 @@ extension NormScope {
         @Option(help: "table (default), markdown, json or csv (one row per run).")
         var format: String = "table"
 
-        @Option(help: "The preset the others are compared with (Welch's t-test over seeds); layernorm when present.")
-        var baseline: String?
+        @OptionGroup var grouping: GroupingOptions
 
         func validate() throws {
             guard ["table", "markdown", "json", "csv"].contains(format) else {
@@ -37,8 +36,8 @@ extension NormScope {
         }
 
         func run() throws {
-            let summary = try TraceSummary(paths: files)
-            let reference = try resolveBaseline(baseline, in: summary)
+            let summary = try TraceSummary(paths: files, groupBy: grouping.keys)
+            let reference = try resolveBaseline(grouping.baseline, in: summary)
             switch format {
             case "json":
                 FileHandle.standardOutput.write(try summary.json(baseline: reference) + Data("\n".utf8))
@@ -46,6 +45,8 @@ extension NormScope {
                 print(summary.markdown(baseline: reference))
             case "csv":
                 print(summary.csv)
+                // The table's notes and damage go to standard error, so the CSV on standard output stays a table.
+                for line in summary.trailer { FileHandle.standardError.write(Data((line + "\n").utf8)) }
             default:
                 print(summary.text(baseline: reference))
             }

@@ -22,8 +22,7 @@ extension NormScope {
         @Option(name: .shortAndLong, help: ArgumentHelp("The HTML file to write.", valueName: "path"))
         var output: String = "report.html"
 
-        @Option(help: "The preset the others are compared with (Welch's t-test over seeds); layernorm when present.")
-        var baseline: String?
+        @OptionGroup var grouping: GroupingOptions
 
         @Option(help: ArgumentHelp("Points per chart line (each a mean over its steps).", valueName: "n"))
         var points: Int = 240
@@ -33,13 +32,14 @@ extension NormScope {
         }
 
         func run() throws {
-            let summary = try TraceSummary(paths: files, bins: points)
+            let summary = try TraceSummary(paths: files, groupBy: grouping.keys, bins: points)
             let report = TraceReport(
-                summary: summary, files: files, baseline: try resolveBaseline(baseline, in: summary),
+                summary: summary, files: files, baseline: try resolveBaseline(grouping.baseline, in: summary),
                 toolVersion: TraceFormat.toolVersion)
             try report.write(to: output)
             print(
-                "Wrote \(output): \(summary.runs.count) runs, \(summary.presets.count) presets"
+                "Wrote \(output): \(summary.runs.count) runs, \(summary.groups.count) groups"
+                    + (summary.damaged.isEmpty ? "" : "; \(summary.damaged.count) damaged objects, listed at its top")
                     + (summary.missing.isEmpty ? "" : "; \(summary.missing.count) objects missing, listed at its top"))
         }
     }

@@ -1,0 +1,37 @@
+/// How runs are grouped for aggregation and comparison: by preset plus the settings in `keys`, over seeds.
+///
+/// Automatically the keys are every setting whose value differs between the runs given (all files together), so a
+/// sweep over a grid is never pooled across its grid points and a sweep over seeds alone groups by preset as it
+/// always did. `--group-by` names the keys instead.
+public struct RunGrouping: Sendable, Codable, Equatable {
+    /// The settings, besides the preset, that tell groups apart, in name order.
+    public var keys: [String]
+    /// Whether the keys were found (true) or asked for with `--group-by` (false).
+    public var automatic: Bool
+
+    /// What a run without a setting shows for it.
+    public static let absent = "—"
+
+    /// The keys whose values differ between `settings` (one dictionary per run), less the seed and the preset.
+    public init(automaticFor settings: [[String: String]]) {
+        let names = Set(settings.flatMap(\.keys)).subtracting(RunSettings.identity).subtracting(["preset"])
+        keys = names.filter { key in Set(settings.map { $0[key] ?? Self.absent }).count > 1 }.sorted()
+        automatic = true
+    }
+
+    /// The keys asked for (`preset` is always a key and may be left out).
+    public init(keys: [String]) {
+        self.keys = keys.filter { $0 != "preset" }
+        automatic = false
+    }
+
+    /// The run's values of the keys.
+    public func values(_ settings: [String: String]) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: keys.map { ($0, settings[$0] ?? Self.absent) })
+    }
+
+    /// The group's name: the preset, then `key=value` for each key, e.g. `layernorm lr=0.0003`.
+    public func label(preset: String, settings: [String: String]) -> String {
+        ([preset] + keys.map { "\($0)=\(settings[$0] ?? Self.absent)" }).joined(separator: " ")
+    }
+}

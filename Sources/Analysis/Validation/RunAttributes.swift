@@ -1,0 +1,86 @@
+import HDF5
+import Recording
+
+/// The attributes of a run group that the analysis depends on, each read with its documented type and range; a
+/// missing, mistyped or impossible one is recorded as damage instead of being replaced by a silent default.
+struct RunAttributes {
+    var preset: String
+    var seed: Int64
+    var status: String
+    var completedSteps: Int64
+    var divergedStep: Int64
+    var damage: [DamagedObject] = []
+
+    /// Rows the run's per-step tables (`steps`, each `grad`) must have, from its status; nil while it is still
+    /// running (or its recorder was killed), when only the tables themselves say how far it got.
+    var expectedStepRows: ClosedRange<Int64>? {
+        switch status {
+        case RunStatus.completed.rawValue: completedSteps...completedSteps
+        // The step whose loss was not finite is recorded too.
+        case RunStatus.diverged.rawValue: divergedStep >= 0 ? (divergedStep + 1)...(divergedStep + 1) : nil
+        // A run stopped by a signal may or may not have recorded the step it was in.
+        case RunStatus.interrupted.rawValue: completedSteps...(completedSteps + 1)
+        default: nil
+        }
+    }
+
+    init(group: Group, id: String, file: String, settings: [String: String]) {
+        var damage: [DamagedObject] = []
+        func note(_ name: String, _ problem: String) {
+            damage.append(DamagedObject(file: file, object: group.objectPath + "@" + name, problem: problem))
+        }
+        func read(_ name: String) -> AttributeValue? {
+            do throws(HDF5Error) { return try group.attributeValue(name) } catch {
+                note(name, error.code == .objectNotFound ? "missing" : error.message)
+                return nil
+            }
+        }
+        func string(_ name: String) -> String? {
+            guard let value = read(name) else { return nil }
+            if case .string(let text) = value { return text }
+            note(name, "holds \(value.kindDescription) \(value) (expected a string)")
+            return nil
+        }
+        func integer(_ name: String, _ range: ClosedRange<Int64>) -> Int64? {
+            guard let value = read(name) else { return nil }
+            guard case .int64(let number) = value else {
+                note(name, "holds \(value.kindDescription) \(value) (expected an int64)")
+                return nil
+            }
+            guard range.contains(number) else {
+                note(name, "= \(number) (expected \(range.lowerBound) … \(range.upperBound))")
+                return nil
+            }
+            return number
+        }
+        preset = string("preset") ?? settings["preset"] ?? id
+        seed = integer("seed", Int64.min...Int64.max) ?? -1
+        let statuses = RunStatus.allCases.map(\.rawValue)
+        var status = string(TraceFormat.Names.status) ?? "unknown"
+        if status != "unknown", !statuses.contains(status) {
+            note(TraceFormat.Names.status, "= '\(status)' (expected \(statuses.joined(separator: ", ")))")
+            status = "unknown"
+        }
+        self.status = status
+        // 10¹² steps is far beyond any run; a larger count is a damaged number, not a long run.
+        completedSteps = integer(TraceFormat.Names.completedSteps, 0...1_000_000_000_000) ?? -1
+        divergedStep = integer(TraceFormat.Names.divergedStep, -1...1_000_000_000_000) ?? -1
+        if status == RunStatus.diverged.rawValue, divergedStep < 0, completedSteps >= 0 {
+            note(TraceFormat.Names.divergedStep, "= -1 for a run whose status is diverged")
+        }
+        self.damage = damage
+    }
+}
+
+extension AttributeValue {
+    /// The stored kind, for messages.
+    var kindDescription: String {
+        switch self {
+        case .int64: "int64"
+        case .double: "float64"
+        case .string: "string"
+        case .int64Array: "int64 array"
+        case .doubleArray: "float64 array"
+        }
+    }
+}
