@@ -47,7 +47,8 @@ public struct EffectSize: Sendable, Codable, Equatable {
         baselineCount = y.count
         guard x.count >= 2, y.count >= 2 else {
             (g, cohensD) = (.nan, .nan)
-            reason = "too few runs: n = \(x.count)/\(y.count), pooling a variance needs at least 2 finite values in each"
+            reason =
+                "too few runs: n = \(x.count)/\(y.count), pooling a variance needs at least 2 finite values in each"
             return
         }
         let (n1, n2) = (Double(x.count), Double(y.count))
@@ -61,7 +62,8 @@ public struct EffectSize: Sendable, Codable, Equatable {
             difference = x.mean - y.mean
             pooledVariance =
                 ((n1 - 1) * x.standardDeviation * x.standardDeviation + (n2 - 1) * y.standardDeviation
-                    * y.standardDeviation) / (n1 + n2 - 2)
+                    * y.standardDeviation)
+                / (n1 + n2 - 2)
         }
         let correction = 1 - 3 / (4 * (n1 + n2) - 9)
         cohensD = difference / pooledVariance.squareRoot()
