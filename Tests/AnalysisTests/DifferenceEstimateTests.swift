@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+
+@testable import Analysis
+
+@Suite("Difference estimate")
+struct DifferenceEstimateTests {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }()
+
+    @Test("it bundles the same difference, n's, Welch's test, interval, g and verdict as its parts")
+    func bundle() {
+        let a: [Double] = [1, 2, 3, 4, .nan]
+        let b: [Double] = [2, 4, 6, 8, 10]
+        let estimate = DifferenceEstimate(a, baseline: b, seed: 11)
+        #expect(estimate.difference == -3.5)
+        #expect(estimate.mean == 2.5 && estimate.baselineMean == 6)
+        #expect(estimate.count == 4 && estimate.baselineCount == 5)
+        #expect(estimate.welch == WelchTest(a, b))
+        #expect(estimate.interval == BootstrapInterval(a, b, seed: 11))
+        #expect(estimate.effectSize == EffectSize(a, b))
+        #expect(estimate.verdict == ComparisonVerdict(estimate.interval))
+        #expect(estimate.interval.lower < estimate.difference && estimate.difference < estimate.interval.upper)
+    }
+
+    @Test("separated samples are called lower; too few runs are called so")
+    func verdicts() {
+        #expect(DifferenceEstimate([0.9, 1.0, 1.1], baseline: [2.0, 2.1, 1.9]).verdict == .lower)
+        #expect(
+            DifferenceEstimate([1], baseline: [1, 2, 3, 4, 5]).verdict.description
+                == "not distinguishable at n = 1/5 (too few runs)")
+    }
+
+    @Test("snake_case keys; undefined statistics are JSON null, not strings, even under a string strategy")
+    func json() throws {
+        let estimate = DifferenceEstimate([1], baseline: [1, 2, 3, 4, 5])
+        let data = try Self.encoder.encode(estimate)
+        let text = String(decoding: data, as: UTF8.self)
+        for key in ["baseline_count", "baseline_mean", "effect_size", "degrees_of_freedom", "cohens_d", "resamples"] {
+            #expect(text.contains("\"\(key)\""), "\(key)")
+        }
+        #expect(!text.contains("nan"))
+        let object = try #require(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let welch = try #require(object["welch"] as? [String: Any])
+        let interval = try #require(object["interval"] as? [String: Any])
+        #expect(welch["p"] is NSNull && welch["t"] is NSNull && welch["degrees_of_freedom"] is NSNull)
+        #expect(interval["lower"] is NSNull && interval["upper"] is NSNull)
+        #expect((object["effect_size"] as? [String: Any])?["g"] is NSNull)
+        #expect(object["difference"] as? Double == -2)
+
+        // The lead's encoder writes NaN elsewhere as "nan"; these types must still write null.
+        let stringy = JSONEncoder()
+        stringy.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        #expect(!String(decoding: try stringy.encode(estimate), as: UTF8.self).contains("nan"))
+    }
+
+    @Test("a JSON round trip gives back an equal estimate, NaN fields included")
+    func roundTrip() throws {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        for estimate in [
+            DifferenceEstimate([1], baseline: [1, 2, 3, 4, 5]),
+            DifferenceEstimate([1.02, 0.97, 1.11], baseline: [1.10, 1.04, 1.16, 1.12]),
+            DifferenceEstimate([1, 1], baseline: [1, 1]),
+        ] {
+            let back = try decoder.decode(DifferenceEstimate.self, from: try Self.encoder.encode(estimate))
+            #expect(back == estimate)
+        }
+        // ±inf comes back as NaN (JSON null has no sign); the reason and the difference keep what it was.
+        let unbounded = DifferenceEstimate([1, 1], baseline: [2, 2])
+        #expect(unbounded.effectSize.g == -.infinity)
+        let back = try decoder.decode(DifferenceEstimate.self, from: try Self.encoder.encode(unbounded))
+        #expect(back.effectSize.g.isNaN && back.effectSize.reason == unbounded.effectSize.reason)
+        #expect(back.difference == -1 && back.interval == unbounded.interval && back.verdict == .lower)
+    }
+}
