@@ -1,5 +1,6 @@
 /// A group against the baseline preset's group at the same settings — they differ in the preset alone — over
-/// their seeds: differences of means with Welch's test and both n's.
+/// their seeds: for each quantity the difference of means with Welch's test, a seeded bootstrap interval, Hedges' g,
+/// both n's and a verdict.
 public struct GroupComparison: Sendable, Codable, Equatable {
     public var group: String
     public var preset: String
@@ -11,11 +12,11 @@ public struct GroupComparison: Sendable, Codable, Equatable {
     public var runs: Int
     public var baselineRuns: Int
     /// Best validation loss: group − baseline group.
-    public var bestValidLoss: WelchTest
+    public var bestValidLoss: DifferenceEstimate
     /// Gap at the best-validation step: group − baseline group.
-    public var gapAtBest: WelchTest
+    public var gapAtBest: DifferenceEstimate
     /// Gap averaged over the last 10% of evaluations: group − baseline group.
-    public var gapLastTenth: WelchTest
+    public var gapLastTenth: DifferenceEstimate
 
     /// Compares the runs of `group` with those of `baseline`.
     public init(group: GroupSummary, baseline: GroupSummary, runs: [RunSummary]) {
@@ -28,9 +29,16 @@ public struct GroupComparison: Sendable, Codable, Equatable {
         settings = group.settings
         self.runs = mine.count
         baselineRuns = theirs.count
-        bestValidLoss = WelchTest(mine.map(\.bestValidLoss), theirs.map(\.bestValidLoss))
-        gapAtBest = WelchTest(mine.map(\.gapAtBest), theirs.map(\.gapAtBest))
-        gapLastTenth = WelchTest(mine.map(\.gapLastTenth), theirs.map(\.gapLastTenth))
+        bestValidLoss = DifferenceEstimate(mine.map(\.bestValidLoss), baseline: theirs.map(\.bestValidLoss))
+        gapAtBest = DifferenceEstimate(mine.map(\.gapAtBest), baseline: theirs.map(\.gapAtBest))
+        gapLastTenth = DifferenceEstimate(mine.map(\.gapLastTenth), baseline: theirs.map(\.gapLastTenth))
+    }
+}
+
+extension GroupComparison {
+    /// The compared quantities with their names as the tables show them.
+    public var estimates: [(name: String, estimate: DifferenceEstimate)] {
+        [("best valid loss", bestValidLoss), ("gap at best", gapAtBest), ("gap, last 10%", gapLastTenth)]
     }
 }
 

@@ -118,9 +118,11 @@ struct PresetComparisonTests {
         }
         let adanorm = GroupComparison(group: group("adanorm"), baseline: group("layernorm"), runs: runs)
         #expect(adanorm.runs == 3 && adanorm.baselineRuns == 3 && adanorm.bestValidLoss.difference == 2)
-        #expect(adanorm.bestValidLoss.p == WelchTest([2, 4, 6], [1, 2, 3]).p && adanorm.bestValidLoss.p > 0.05)
+        #expect(adanorm.bestValidLoss.welch.p == WelchTest([2, 4, 6], [1, 2, 3]).p && adanorm.bestValidLoss.welch.p > 0.05)
+        #expect(adanorm.bestValidLoss.verdict.description == "not distinguishable at n = 3/3")
         let none = GroupComparison(group: group("none"), baseline: group("layernorm"), runs: runs)
-        #expect(none.runs == 1 && none.bestValidLoss.p.isNaN)
+        #expect(none.runs == 1 && none.bestValidLoss.welch.p.isNaN && none.bestValidLoss.interval.lower.isNaN)
+        #expect(none.bestValidLoss.verdict.description == "not distinguishable at n = 1/3 (too few runs)")
     }
 }
 
@@ -150,7 +152,7 @@ struct SummaryFormatTests {
         let markdown = summary.markdown(baseline: "layernorm")
         #expect(markdown.contains("| adanorm | 2 | 0 | 0 | 0.2500 ± 0.1414 (2) |"))  // gap at end: 0.4 − 0.25, 0.6 − 0.25
         #expect(markdown.contains("| adanorm | 0.5000 ± 0.1414 (2) | 0.5000 ± 0.1414 (2) | 0.9000 ± 0.0000 (2) |"))
-        #expect(markdown.contains("| adanorm | 2/2 | -0.1000 (p = "))
+        #expect(markdown.contains("| adanorm | best valid loss | 2/2 | -0.1000 | ["), "\(markdown)")
         let csv = summary.csv.split(separator: "\n")
         #expect(
             csv.count == 5 && csv[0].hasPrefix("file,run,group,preset,seed,status")
