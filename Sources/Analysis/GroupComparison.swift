@@ -8,7 +8,7 @@ public struct GroupComparison: Sendable, Codable, Equatable {
     public var baselineGroup: String
     public var baseline: String
     /// The grouping keys' values both groups share.
-    public var settings: [String: String]
+    public var settings: [String: SettingValue]
     public var runs: Int
     public var baselineRuns: Int
     /// Best validation loss: group − baseline group.

@@ -13,7 +13,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// The group it is aggregated in: its preset and the values of the grouping keys (`layernorm lr=0.0003`).
     public var group: String = ""
     /// Every setting of the run (its `config`), flat: `lr`, `hidden`, `heads`, …
-    public var settings: [String: String]
+    public var settings: [String: SettingValue]
     /// `completed`, `diverged`, `interrupted` or `running` (a trace still being written, or a killed recorder's);
     /// `unknown` when the attribute is missing or damaged.
     public var status: String
@@ -138,7 +138,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
             finalValidAccuracy: last?.validAccuracy ?? .nan, bestValidLoss: best?.validLoss ?? .nan,
             bestValidStep: best?.step ?? -1, bestValidAccuracy: best?.validAccuracy ?? .nan,
             gapAtEnd: last?.gap ?? .nan, gapAtBest: best?.gap ?? .nan, gapLastTenth: tail.mean,
-            normalization: NormalizationSettings(group: group))
+            normalization: attributes.normalizationIsSound ? NormalizationSettings(group: group) : nil)
         return Read(summary: summary, series: series, problems: problems, damage: damage, stepRows: stepRows)
     }
 
@@ -244,7 +244,7 @@ public struct GroupSummary: Sendable, Codable, Equatable {
     public var group: String
     public var preset: String
     /// The group's values of the grouping keys.
-    public var settings: [String: String]
+    public var settings: [String: SettingValue]
     public var runs: Int
     public var diverged: Int
     /// Runs still running (or whose recorder was killed), interrupted, or of unknown status.
@@ -258,7 +258,7 @@ public struct GroupSummary: Sendable, Codable, Equatable {
     public var gapLastTenth: Aggregate
 
     /// Aggregates the runs of one group.
-    public init(group: String, preset: String, settings: [String: String], runs: [RunSummary]) {
+    public init(group: String, preset: String, settings: [String: SettingValue], runs: [RunSummary]) {
         self.group = group
         self.preset = preset
         self.settings = settings

@@ -258,7 +258,7 @@ extension TraceSummary {
         ]
         let rows = runs.map { r in
             let identity: [String] = [r.file, r.id, r.group, r.preset]
-            let settings: [String] = grouping.keys.map { r.settings[$0] ?? RunGrouping.absent }
+            let settings: [String] = grouping.keys.map { RunGrouping.text(r.settings[$0]) }
             let fields: [String] = [
                 "\(r.seed)", r.status, "\(r.completedSteps)", r.divergedAtStep.map(String.init) ?? "",
                 "\(r.evaluationCount)",

@@ -136,6 +136,18 @@ struct AnalyzeDamageTests {
         #expect(notes.contains { $0.contains("adanorm-s0 has no readable status") })
     }
 
+    @Test("a damaged normalization setting costs the run its Theorem 1 checks instead of a false failure")
+    func normalizationSetting() throws {
+        let document = try analyzeDamaged(
+            "norm-setting", "f['runs/layernorm-s0'].attrs['norm_detach_mean'] = 'trxe'")
+        let entry = try #require(
+            damaged(document).first { ($0["object"] as? String)?.hasSuffix("@norm_detach_mean") == true })
+        #expect((entry["problem"] as? String)?.contains("expected false or true") == true, "\(entry)")
+        let checks = document["theorem_checks"] as? [[String: Any]] ?? []
+        #expect(!checks.contains { $0["group"] as? String == "layernorm" })
+        #expect(checks.contains { $0["group"] as? String == "adanorm" })
+    }
+
     @Test("inf or 8e206 in phi.mean and a negative histogram count are left out; Theorem 1 says how many")
     func phiValues() throws {
         let document = try analyzeDamaged(

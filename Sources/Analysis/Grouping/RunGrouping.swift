@@ -13,9 +13,9 @@ public struct RunGrouping: Sendable, Codable, Equatable {
     public static let absent = "—"
 
     /// The keys whose values differ between `settings` (one dictionary per run), less the seed and the preset.
-    public init(automaticFor settings: [[String: String]]) {
+    public init(automaticFor settings: [[String: SettingValue]]) {
         let names = Set(settings.flatMap(\.keys)).subtracting(RunSettings.identity).subtracting(["preset"])
-        keys = names.filter { key in Set(settings.map { $0[key] ?? Self.absent }).count > 1 }.sorted()
+        keys = names.filter { key in Set(settings.map { Self.text($0[key]) }).count > 1 }.sorted()
         automatic = true
     }
 
@@ -25,13 +25,18 @@ public struct RunGrouping: Sendable, Codable, Equatable {
         automatic = false
     }
 
-    /// The run's values of the keys.
-    public func values(_ settings: [String: String]) -> [String: String] {
-        Dictionary(uniqueKeysWithValues: keys.map { ($0, settings[$0] ?? Self.absent) })
+    /// The run's values of the keys (null for a setting the run does not have).
+    public func values(_ settings: [String: SettingValue]) -> [String: SettingValue] {
+        Dictionary(uniqueKeysWithValues: keys.map { ($0, settings[$0] ?? .null) })
     }
 
     /// The group's name: the preset, then `key=value` for each key, e.g. `layernorm lr=0.0003`.
-    public func label(preset: String, settings: [String: String]) -> String {
-        ([preset] + keys.map { "\($0)=\(settings[$0] ?? Self.absent)" }).joined(separator: " ")
+    public func label(preset: String, settings: [String: SettingValue]) -> String {
+        ([preset] + keys.map { "\($0)=\(Self.text(settings[$0]))" }).joined(separator: " ")
+    }
+
+    /// A setting as a label and a table cell show it.
+    public static func text(_ value: SettingValue?) -> String {
+        value.map(\.description) ?? absent
     }
 }

@@ -2,18 +2,19 @@ import Foundation
 import HDF5
 import Recording
 
-/// A run's configuration as flat `key → text`, the form runs are grouped and labelled by (`lr=0.0003`).
+/// A run's configuration as flat `key → value`, the form runs are grouped and labelled by (`lr=0.0003`).
 ///
 /// Read from the run's `config` attribute (the whole configuration as JSON, which every NormScope recorder writes):
-/// nested objects become dotted keys, arrays keep their JSON text (`hidden=[128,128]`), numbers their shortest
-/// exact decimal form. A trace without `config` falls back to the run group's own scalar attributes, less the ones
+/// nested objects become dotted keys; values keep their JSON type (numbers stay numbers in analyze's JSON) and are
+/// compared and shown by their text: arrays as compact JSON (`hidden=[128,128]`), numbers in their shortest exact
+/// decimal form. A trace without `config` falls back to the run group's own scalar attributes, less the ones
 /// the writer keeps for itself and the normalization details derived from the preset.
 enum RunSettings {
     /// Keys that identify a run within its configuration rather than configure it.
     static let identity: Set<String> = ["seed"]
 
     /// The settings of one run group, and the damage found reading them (an unparsable `config`).
-    static func read(group: Group, file: String) -> (settings: [String: String], damage: DamagedObject?) {
+    static func read(group: Group, file: String) -> (settings: [String: SettingValue], damage: DamagedObject?) {
         if (try? group.hasAttribute(TraceFormat.Names.config)) == true {
             do {
                 let text = try group.attribute(TraceFormat.Names.config, as: String.self)
@@ -34,16 +35,16 @@ enum RunSettings {
     }
 
     /// Flattens a JSON object into `key → text`.
-    static func flatten(json text: String) throws -> [String: String] {
-        guard case .object(let object) = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else {
+    static func flatten(json text: String) throws -> [String: SettingValue] {
+        guard case .object(let object) = try JSONDecoder().decode(SettingValue.self, from: Data(text.utf8)) else {
             throw HDF5Error(code: .badValue, operation: "analyze", message: "is JSON but not an object of settings")
         }
-        var settings: [String: String] = [:]
-        func add(_ value: JSONValue, key: String) {
+        var settings: [String: SettingValue] = [:]
+        func add(_ value: SettingValue, key: String) {
             if case .object(let nested) = value {
                 for (name, inner) in nested { add(inner, key: key.isEmpty ? name : "\(key).\(name)") }
             } else {
-                settings[key] = value.text
+                settings[key] = value
             }
         }
         add(.object(object), key: "")
@@ -64,13 +65,13 @@ enum RunSettings {
         ].contains(name) || name.hasPrefix("norm_") || name.hasPrefix("adanorm_")
     }
 
-    private static func fallback(group: Group) -> [String: String] {
-        var settings: [String: String] = [:]
+    private static func fallback(group: Group) -> [String: SettingValue] {
+        var settings: [String: SettingValue] = [:]
         for name in (try? group.attributeNames()) ?? [] where !isBookkeeping(name) {
             switch try? group.attributeValue(name) {
-            case .string(let text): settings[name] = text
-            case .int64(let value): settings[name] = String(value)
-            case .double(let value): settings[name] = canonical(value)
+            case .string(let text): settings[name] = .string(text)
+            case .int64(let value): settings[name] = .number(Double(value))
+            case .double(let value): settings[name] = .number(value)
             default: continue
             }
         }
@@ -78,11 +79,12 @@ enum RunSettings {
     }
 }
 
-/// Any JSON value, decoded without Foundation's NSNumber (whose booleans and numbers Linux cannot tell apart).
-enum JSONValue: Decodable {
-    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
+/// One setting's value as the configuration's JSON holds it, decoded without Foundation's NSNumber (whose booleans
+/// and numbers Linux cannot tell apart), and encoded back as the same JSON type.
+public enum SettingValue: Sendable, Hashable, Codable, CustomStringConvertible {
+    case null, bool(Bool), number(Double), string(String), array([SettingValue]), object([String: SettingValue])
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -92,15 +94,27 @@ enum JSONValue: Decodable {
             self = .number(value)
         } else if let value = try? container.decode(String.self) {
             self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
+        } else if let value = try? container.decode([SettingValue].self) {
             self = .array(value)
         } else {
-            self = .object(try container.decode([String: JSONValue].self))
+            self = .object(try container.decode([String: SettingValue].self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .number(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        case .array(let values): try container.encode(values)
+        case .object(let members): try container.encode(members)
         }
     }
 
     /// Compact text: strings as they are, numbers in their shortest form, arrays and objects as JSON.
-    var text: String {
+    public var description: String {
         switch self {
         case .null: "null"
         case .bool(let value): value ? "true" : "false"
@@ -117,9 +131,9 @@ enum JSONValue: Decodable {
             String(decoding: (try? JSONEncoder().encode(value)) ?? Data(), as: UTF8.self)
         case .object(let members):
             "{" + members.keys.sorted().map { key in
-                JSONValue.string(key).json + ":" + members[key]!.json
+                SettingValue.string(key).json + ":" + members[key]!.json
             }.joined(separator: ",") + "}"
-        default: text
+        default: description
         }
     }
 }

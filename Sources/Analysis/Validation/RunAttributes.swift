@@ -24,7 +24,7 @@ struct RunAttributes {
         }
     }
 
-    init(group: Group, id: String, file: String, settings: [String: String]) {
+    init(group: Group, id: String, file: String, settings: [String: SettingValue]) {
         var damage: [DamagedObject] = []
         func note(_ name: String, _ problem: String) {
             damage.append(DamagedObject(file: file, object: group.objectPath + "@" + name, problem: problem))
@@ -53,7 +53,7 @@ struct RunAttributes {
             }
             return number
         }
-        preset = string("preset") ?? settings["preset"] ?? id
+        preset = string("preset") ?? settings["preset"]?.description ?? id
         seed = integer("seed", Int64.min...Int64.max) ?? -1
         let statuses = RunStatus.allCases.map(\.rawValue)
         var status = string(TraceFormat.Names.status) ?? "unknown"
@@ -68,7 +68,25 @@ struct RunAttributes {
         if status == RunStatus.diverged.rawValue, divergedStep < 0, completedSteps >= 0 {
             note(TraceFormat.Names.divergedStep, "= -1 for a run whose status is diverged")
         }
+        // The normalization settings decide which identities of Theorem 1 a run is held to: a damaged one would
+        // turn a holding identity into a reported failure, so each present one must be a value it can have.
+        let choices: [(String, Set<String>)] = [
+            ("norm_normalizes", ["true", "false"]), ("norm_detach_mean", ["true", "false"]),
+            ("norm_detach_std", ["true", "false"]), ("norm_centering", ["mean", "none"]),
+            ("norm_adaptive", ["adanorm", "none"]),
+        ]
+        for (name, allowed) in choices where (try? group.hasAttribute(name)) == true {
+            guard let value = string(name) else { continue }
+            if !allowed.contains(value) {
+                note(name, "= '\(value)' (expected \(allowed.sorted().joined(separator: " or ")))")
+            }
+        }
         self.damage = damage
+    }
+
+    /// Whether the normalization settings were all readable and valid (`NormalizationSettings` may use them).
+    var normalizationIsSound: Bool {
+        !damage.contains { $0.object.split(separator: "@").last?.hasPrefix("norm_") == true }
     }
 }
 
