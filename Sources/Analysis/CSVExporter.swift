@@ -11,12 +11,15 @@ import Recording
 public struct CSVExporter {
     public init() {}
 
-    /// Exports `trace` into `directory` (created if needed). Tables are read in blocks and written through a
-    /// buffer, so memory stays bounded whatever the trace's size.
+    /// Exports `trace` into `directory`, all or nothing (see `ExportFolder`): the files are written next to it and
+    /// moved in only when every one was written, so a failure leaves no folder, no file and no temporary behind.
+    /// When `directory` exists, the export's files replace those of the same names and other files are kept.
+    /// Tables are read in blocks and written through a buffer, so memory stays bounded whatever the trace's size.
     ///
     /// - Returns: The files written, in order.
+    /// - Throws: `HDF5Error` for a trace that cannot be read (naming the object and rows), `ExportError` for a
+    ///   folder or file that cannot be written.
     public func export(trace: String, to directory: String) throws -> [String] {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let (file, _) = try TraceFile.open(trace)
         defer { try? file.close() }
         guard try file.exists(TraceFormat.Names.runs) else {
@@ -24,19 +27,41 @@ public struct CSVExporter {
                 code: .objectNotFound, operation: "export", filePath: trace, objectPath: "/runs",
                 message: "not a NormScope trace (no /runs group)")
         }
+        let folder = try ExportFolder(target: directory)
+        let names: [String]
+        do {
+            names = try write(file, into: folder)
+        } catch {
+            folder.discard()
+            if error is HDF5Error || error is ExportError { throw error }
+            throw ExportError(path: folder.target, reason: "cannot be written: \(ExportFolder.reason(error))")
+        }
+        return try folder.commit(names).sorted()
+    }
+
+    /// Writes every table of `file` into the staging folder; returns the files' names.
+    private func write(_ file: File, into folder: ExportFolder) throws -> [String] {
         var written: [String] = []
-        /// Writes one CSV through `body`, which appends the rows; on failure no file is left.
+        /// Writes one CSV through `body`, which appends the rows; a write error names the file it was for.
         func write(_ name: String, header: [String], _ body: (CSVFileWriter) throws -> Void) throws {
-            let path = (directory as NSString).appendingPathComponent(name)
-            let writer = try CSVFileWriter(path: path, header: header)
+            func failed(_ error: any Error) -> any Error {
+                if error is HDF5Error || error is ExportError { return error }
+                return ExportError(
+                    path: (folder.target as NSString).appendingPathComponent(name),
+                    reason: "cannot be written: \(ExportFolder.reason(error)); nothing was exported")
+            }
+            let writer: CSVFileWriter
+            do { writer = try CSVFileWriter(path: folder.stagingPath(name), header: header) } catch {
+                throw failed(error)
+            }
             do {
                 try body(writer)
                 try writer.finish()
             } catch {
                 writer.abandon()
-                throw error
+                throw failed(error)
             }
-            written.append(path)
+            written.append(name)
         }
         func table<Row: CompoundRow>(_ name: String, _ dataset: Dataset, as: Row.Type) throws {
             try write(name, header: Row.fields.map(\.name)) { csv in
@@ -71,7 +96,7 @@ public struct CSVExporter {
         try write("runs.csv", header: keys) { csv in
             for row in runRows { try csv.append(keys.map { row[$0] ?? "" }) }
         }
-        return written.sorted()
+        return written
     }
 
     /// `phi_hist` with its step per row and one column per slot, named by the slot's lower edge.
