@@ -75,7 +75,7 @@ public struct TraceInspector {
             throw error
         }
         let problems = TraceSchema.validate(file: file)
-        let data = TraceDataCheck(file: file, path: path, full: options.allData)
+        let data = TraceDataCheck(file: file, path: path, full: options.allData, live: live)
         try file.close()
         return Report(tree: lines, problems: problems, live: live, data: data)
     }

@@ -7,13 +7,14 @@ import Recording
 ///
 /// - `completed`: `steps` and every `grad` have `completed_steps` rows.
 /// - `diverged`: `diverged_step + 1` rows (the step whose loss was not finite is recorded too).
-/// - `running`, `interrupted`: every `grad` has as many rows as `steps`.
+/// - `running`, `interrupted`: every `grad` has as many rows as `steps` — except in a live file, whose running
+///   runs grow while they are read (each table's length is taken when it is opened, a moment apart).
 ///
 /// Runs whose status or counts are missing or unreadable are left to the structure check, which names them.
 enum RunLengthCheck {
     typealias Names = TraceFormat.Names
 
-    static func problems(file: File, path: String) -> [DamagedObject] {
+    static func problems(file: File, path: String, live: Bool) -> [DamagedObject] {
         guard (try? file.kind(of: Names.runs)) == .group, let runs = try? file.openGroup(Names.runs),
             let ids = try? runs.children().sorted()
         else { return [] }
@@ -21,13 +22,13 @@ enum RunLengthCheck {
         var problems: [DamagedObject] = []
         for id in ids {
             guard (try? runs.kind(of: id)) == .group, let run = try? runs.openGroup(id) else { continue }
-            problems += check(run, path: path)
+            problems += check(run, path: path, live: live)
             try? run.close()
         }
         return problems
     }
 
-    private static func check(_ run: Group, path: String) -> [DamagedObject] {
+    private static func check(_ run: Group, path: String, live: Bool) -> [DamagedObject] {
         guard let statusName = try? run.attribute(Names.status, as: String.self),
             let status = RunStatus(rawValue: statusName)
         else { return [] }
@@ -52,6 +53,8 @@ enum RunLengthCheck {
             guard let step = try? run.attribute(Names.divergedStep, as: Int64.self), step >= 0 else { return [] }
             expected = Int(step) + 1
             because = "the run diverged at step \(step) (diverged_step), so steps 0…\(step) are recorded"
+        case .running where live:
+            return []
         case .running, .interrupted:
             let stepsObject = run.objectPath + "/" + Names.steps
             guard let steps = tables.first(where: { $0.object == stepsObject })?.rows else { return [] }

@@ -43,10 +43,10 @@ public struct TraceDataCheck: Sendable {
         return ([verdict] + damaged.map { "  - \($0.description)" }).joined(separator: "\n")
     }
 
-    init(file: File, path: String, full: Bool) {
+    init(file: File, path: String, full: Bool, live: Bool) {
         self.full = full
         walk(file, path: path)
-        damaged += RunLengthCheck.problems(file: file, path: path)
+        damaged += RunLengthCheck.problems(file: file, path: path, live: live)
     }
 
     /// Checks every dataset below `container` in name order (the order of the tree), one open at a time.
