@@ -18,8 +18,10 @@ import Foundation
 ///
 /// Only the staging folder and the parents this export created are ever deleted: never a folder it found.
 struct ExportFolder {
-    /// The folder the user asked for.
+    /// The folder the user asked for, as given (for messages and the paths returned).
     let target: String
+    /// The same folder as an absolute path, its symbolic links resolved when it exists.
+    private let location: String
     /// Where the files are written until `commit`.
     let staging: String
     private let createdParents: [String]
@@ -28,20 +30,23 @@ struct ExportFolder {
     ///
     /// - Throws: `ExportError` when the target is a file, or a folder cannot be created.
     init(target: String) throws(ExportError) {
-        self.target = (target as NSString).standardizingPath
+        self.target = target
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
-        if manager.fileExists(atPath: self.target, isDirectory: &isDirectory), !isDirectory.boolValue {
-            throw ExportError(path: self.target, reason: "exists and is not a folder")
+        let exists = manager.fileExists(atPath: target, isDirectory: &isDirectory)
+        if exists, !isDirectory.boolValue {
+            throw ExportError(path: target, reason: "exists and is not a folder")
         }
-        let parent = (self.target as NSString).deletingLastPathComponent
+        // Next to where the folder really is (a symbolic link may lead to another file system), so that every
+        // move into it is a rename.
+        var url = URL(fileURLWithPath: target).standardizedFileURL
+        if exists { url = url.resolvingSymlinksInPath() }
+        location = url.path
         var missing: [String] = []
-        var ancestor = parent.isEmpty ? "." : parent
-        while !manager.fileExists(atPath: ancestor) {
-            missing.append(ancestor)
-            let up = (ancestor as NSString).deletingLastPathComponent
-            if up.isEmpty || up == ancestor { break }
-            ancestor = up
+        var ancestor = url.deletingLastPathComponent()
+        while !manager.fileExists(atPath: ancestor.path), ancestor.pathComponents.count > 1 {
+            missing.append(ancestor.path)
+            ancestor = ancestor.deletingLastPathComponent()
         }
         var created: [String] = []
         for folder in missing.reversed() {
@@ -53,13 +58,12 @@ struct ExportFolder {
             created.append(folder)
         }
         // Hidden and named after the target, so a staging folder left by a killed export says what it was.
-        let name = "." + (self.target as NSString).lastPathComponent + ".export-"
-            + String(UInt32.random(in: .min ... .max), radix: 36)
-        staging = ((parent.isEmpty ? "." : parent) as NSString).appendingPathComponent(name)
+        let name = ".\(url.lastPathComponent).export-\(String(UInt32.random(in: .min ... .max), radix: 36))"
+        staging = url.deletingLastPathComponent().appendingPathComponent(name).path
         guard mkdir(staging, 0o777) == 0 else {
             let reason = Self.reason(errno)
             Self.removeEmpty(created)
-            throw ExportError(path: self.target, reason: "cannot write next to it: \(reason)")
+            throw ExportError(path: target, reason: "cannot write next to it: \(reason)")
         }
         createdParents = created
     }
@@ -74,9 +78,10 @@ struct ExportFolder {
     /// - Returns: the files' final paths.
     func commit(_ names: [String]) throws(ExportError) -> [String] {
         let finals = names.map { (target as NSString).appendingPathComponent($0) }
+        let places = names.map { (location as NSString).appendingPathComponent($0) }
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) else {
-            guard rename(staging, target) == 0 else {
+        guard FileManager.default.fileExists(atPath: location, isDirectory: &isDirectory) else {
+            guard rename(staging, location) == 0 else {
                 let reason = Self.reason(errno)
                 discard()
                 throw ExportError(path: target, reason: "cannot be created: \(reason)")
@@ -91,7 +96,7 @@ struct ExportFolder {
         var moved: [(name: String, replaced: Bool)] = []
         func undo() {
             for entry in moved.reversed() {
-                let final = (target as NSString).appendingPathComponent(entry.name)
+                let final = (location as NSString).appendingPathComponent(entry.name)
                 if entry.replaced {
                     _ = rename((kept as NSString).appendingPathComponent(entry.name), final)
                 } else {
@@ -99,21 +104,23 @@ struct ExportFolder {
                 }
             }
         }
-        for (name, final) in zip(names, finals) {
+        for (index, (name, final)) in zip(names, places).enumerated() {
             var replaced = false
             var existing = stat()
             if lstat(final, &existing) == 0 {
                 guard (existing.st_mode & S_IFMT) == S_IFREG else {
                     undo()
                     discard()
-                    throw ExportError(path: final, reason: "exists and is not a regular file; nothing was exported")
+                    throw ExportError(
+                        path: finals[index], reason: "exists and is not a regular file; nothing was exported")
                 }
-                if moved.isEmpty || !FileManager.default.fileExists(atPath: kept) { _ = mkdir(kept, 0o777) }
+                _ = mkdir(kept, 0o777)  // already there after the first replaced file
                 guard link(final, (kept as NSString).appendingPathComponent(name)) == 0 else {
                     let reason = Self.reason(errno)
                     undo()
                     discard()
-                    throw ExportError(path: final, reason: "cannot be replaced safely: \(reason); nothing was exported")
+                    throw ExportError(
+                        path: finals[index], reason: "cannot be replaced safely: \(reason); nothing was exported")
                 }
                 replaced = true
             }
@@ -122,7 +129,7 @@ struct ExportFolder {
                 if replaced { _ = unlink((kept as NSString).appendingPathComponent(name)) }
                 undo()
                 discard()
-                throw ExportError(path: final, reason: "cannot be written: \(reason); nothing was exported")
+                throw ExportError(path: finals[index], reason: "cannot be written: \(reason); nothing was exported")
             }
             moved.append((name, replaced))
         }

@@ -49,8 +49,10 @@ public struct TraceInspector {
                     + problems.map { "  - \($0)" }.joined(separator: "\n")
             let opened =
                 live
-                ? ["opened as a SWMR reader: the file is marked as open for writing by a live (--live) recorder, "
-                    + "running or killed; its runs may still grow"] : []
+                ? [
+                    "opened as a SWMR reader: the file is marked as open for writing by a live (--live) recorder, "
+                        + "running or killed; its runs may still grow"
+                ] : []
             return (tree + [""] + opened + [structure, data.text]).joined(separator: "\n")
         }
     }

@@ -161,9 +161,10 @@ struct CSVExporterTests {
 
         try FileManager.default.removeItem(atPath: out + "/runs.csv")
         let files = try CSVExporter().export(trace: trace, to: out)
-        #expect(files.map { ($0 as NSString).lastPathComponent } == [
-            "ln-s0.evals.csv", "ln-s0.n1.grad.csv", "ln-s0.steps.csv", "runs.csv",
-        ])
+        #expect(
+            files.map { ($0 as NSString).lastPathComponent } == [
+                "ln-s0.evals.csv", "ln-s0.n1.grad.csv", "ln-s0.steps.csv", "runs.csv",
+            ])
         #expect(try String(contentsOfFile: out + "/notes.txt", encoding: .utf8) == "my notes")
         #expect(try String(contentsOfFile: out + "/ln-s0.steps.csv", encoding: .utf8).hasPrefix("step,loss,"))
         #expect(entries(directory.path).allSatisfy { !$0.contains(".export-") && !$0.hasSuffix(".tmp") })

@@ -84,7 +84,8 @@ struct TraceInspectorTests {
             }, "\(lines)")
         #expect(
             lines.contains {
-                $0.contains("/runs/layernorm-s0/evals: ") && $0.contains("valid_accuracy = 3") && $0.contains("at row 2")
+                $0.contains("/runs/layernorm-s0/evals: ") && $0.contains("valid_accuracy = 3")
+                    && $0.contains("at row 2")
             }, "\(lines)")
         #expect(report.text.contains("data: 2 damaged objects") && report.text.contains("  - " + lines[0]))
     }
@@ -96,7 +97,8 @@ struct TraceInspectorTests {
         try writeTrace(completed, steps: 3, completedSteps: 5)
         let short = try TraceInspector(options: .init(allData: true)).inspect(path: completed).data.damaged
         #expect(short.map(\.object) == ["/runs/layernorm-s0/steps", "/runs/layernorm-s0/norms/hidden1.norm/grad"])
-        #expect(short.allSatisfy { $0.problem.hasPrefix("3 rows, expected 5") && $0.problem.contains("completed_steps") })
+        #expect(
+            short.allSatisfy { $0.problem.hasPrefix("3 rows, expected 5") && $0.problem.contains("completed_steps") })
 
         let diverged = directory.file("diverged.h5")
         try writeTrace(diverged, steps: 4, status: .diverged, completedSteps: 1, divergedAt: 1)

@@ -21,7 +21,9 @@ extension NormScope {
         @Argument(help: ArgumentHelp("The trace (.h5).", valueName: "file"))
         var file: String
 
-        @Option(help: ArgumentHelp("The folder to write the CSV files into (created, with its parents, if needed).", valueName: "dir"))
+        @Option(
+            help: ArgumentHelp(
+                "The folder to write the CSV files into (created, with its parents, if needed).", valueName: "dir"))
         var csv: String
 
         func run() throws {
