@@ -9,7 +9,14 @@ import Recording
 /// `<run>.<layer>.grad.csv`, and for AdaNorm layers `<run>.<layer>.phi.csv` and `<run>.<layer>.phi_hist.csv` (one
 /// column per histogram slot, named by its lower edge). Numbers are written in full precision; NaN as `nan`.
 public struct CSVExporter {
-    public init() {}
+    /// Whether SIGINT and SIGTERM stop the export (between two blocks of rows) and leave nothing behind, instead of
+    /// killing the process with its staging folder on disk. For a command line tool; a library caller that handles
+    /// the signals itself leaves it off.
+    public var stopsOnSignals: Bool
+
+    public init(stopsOnSignals: Bool = false) {
+        self.stopsOnSignals = stopsOnSignals
+    }
 
     /// Exports `trace` into `directory`, all or nothing (see `ExportFolder`): the files are written next to it and
     /// moved in only when every one was written, so a failure leaves no folder, no file and no temporary behind.
@@ -27,6 +34,8 @@ public struct CSVExporter {
                 code: .objectNotFound, operation: "export", filePath: trace, objectPath: "/runs",
                 message: "not a NormScope trace (no /runs group)")
         }
+        if stopsOnSignals { TerminationSignals.install() }
+        defer { if stopsOnSignals { TerminationSignals.uninstall() } }
         let folder = try ExportFolder(target: directory)
         let names: [String]
         do {
@@ -67,6 +76,7 @@ public struct CSVExporter {
             try write(name, header: Row.fields.map(\.name)) { csv in
                 var blocks = try BlockReader(dataset).blocks(as: Row.self)
                 while let (rows, _) = try blocks.next() {
+                    try checkStop(folder.target)
                     for row in rows { try csv.append(Row.fields.map { $0.text(of: row) }) }
                 }
             }
@@ -89,7 +99,7 @@ public struct CSVExporter {
                 try table("\(id).\(layer).grad.csv", group.openDataset(TraceFormat.Names.grad), as: NormStepRow.self)
                 guard try group.exists(TraceFormat.Names.phi) else { continue }
                 try table("\(id).\(layer).phi.csv", group.openDataset(TraceFormat.Names.phi), as: PhiStepRow.self)
-                try histogram("\(id).\(layer).phi_hist.csv", group: group, using: write)
+                try histogram("\(id).\(layer).phi_hist.csv", group: group, target: folder.target, using: write)
             }
         }
         let keys = ["run"] + Set(runRows.flatMap(\.keys)).subtracting(["run"]).sorted()
@@ -101,7 +111,7 @@ public struct CSVExporter {
 
     /// `phi_hist` with its step per row and one column per slot, named by the slot's lower edge.
     private func histogram(
-        _ name: String, group: Group,
+        _ name: String, group: Group, target: String,
         using write: (String, [String], (CSVFileWriter) throws -> Void) throws -> Void
     ) throws {
         let histogram = try group.openDataset(TraceFormat.Names.phiHistogram)
@@ -114,6 +124,7 @@ public struct CSVExporter {
             guard width > 0 else { return }
             var blocks = try BlockReader(histogram).blocks(as: Int64.self)
             while let (block, first) = try blocks.next() {
+                try checkStop(target)
                 let rows = block.count / width
                 let stepValues = try steps.readRows(first..<(first + rows), as: Int64.self)
                 for row in 0..<rows {
@@ -121,6 +132,12 @@ public struct CSVExporter {
                 }
             }
         }
+    }
+
+    /// Ends the export when a signal asked it to stop.
+    private func checkStop(_ target: String) throws {
+        guard stopsOnSignals, let signal = TerminationSignals.received else { return }
+        throw ExportError(path: target, reason: "stopped by \(signal.name); nothing was exported", signal: signal)
     }
 
     static func escape(_ field: String) -> String { CSVFileWriter.escape(field) }

@@ -1,4 +1,5 @@
 import Foundation
+import Recording
 
 #if canImport(Glibc)
     import Glibc
@@ -166,6 +167,14 @@ struct ExportFolder {
 public struct ExportError: Error, CustomStringConvertible, Sendable {
     public var path: String
     public var reason: String
+    /// The signal that stopped the export, when that is why it failed.
+    public var signal: TerminationSignal?
+
+    public init(path: String, reason: String, signal: TerminationSignal? = nil) {
+        self.path = path
+        self.reason = reason
+        self.signal = signal
+    }
 
     public var description: String { "\(path): \(reason)" }
 }

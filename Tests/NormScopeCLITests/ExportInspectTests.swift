@@ -287,4 +287,50 @@ struct ExportInspectTests {
             """, arguments: [Self.reference, mine])
         #expect(check.status == 0, "\(check.standardError)")
     }
+
+    @Test("Ctrl-C during an export: exit 130, one line, nothing left (no folder, no staging folder, no temporary)")
+    func exportInterrupted() throws {
+        let path = try #require(executable)
+        let directory = TemporaryDirectory()
+        let trace = directory.file("long.h5")
+        // Long enough that a debug build spends seconds writing its grad table.
+        let steps = 20_000
+        let writer = try TraceWriter(path: trace, commandLine: "test", sweepConfigurationJSON: "{}")
+        let run = try writer.beginRun(
+            RunDescription(
+                id: "layernorm-s0", attributes: ["preset": .string("layernorm")],
+                normLayers: [NormLayerDescription(name: "n1", width: 4)]))
+        for step in 0..<steps {
+            try writer.append(
+                step: StepRow(step: Int64(step), loss: 1, learningRate: 0.1, gradientNorm: 1, seconds: 0),
+                norms: [NormStepRow(step: Int64(step))], to: run)
+        }
+        try writer.finishRun(run, status: .completed, completedSteps: Int64(steps))
+        try writer.close()
+        let before = entries(directory.path)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["export", trace, "--csv", directory.file("csv")]
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        // Signal once the export is under way: a first file exists in a folder (its staging folder, or the target
+        // itself for an export that writes in place).
+        var started: String?
+        for _ in 0..<400 where process.isRunning {
+            started = entries(directory.path).first { $0.contains("/") }
+            if started != nil { break }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        try #require(started != nil, "the export ended before it could be interrupted: \(message)")
+        #expect(process.terminationReason == .exit && process.terminationStatus == 130, "\(message)")
+        let line = message.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(!line.contains("\n") && line.contains("stopped by SIGINT") && line.contains("nothing was exported"))
+        #expect(entries(directory.path) == before, "left: \(Set(entries(directory.path)).subtracting(before))")
+    }
 }

@@ -1,5 +1,6 @@
 import Analysis
 import ArgumentParser
+import Foundation
 
 extension NormScope {
     /// `normscope export`: a trace's tables as CSV files.
@@ -14,7 +15,8 @@ extension NormScope {
                 when every one was written. A failed export (a file that is not a trace, an unreadable chunk, a full \
                 disk, a write error) exits 1 and leaves nothing behind: no folder, no file, no temporary. When <dir> \
                 exists, the export's files replace the files of the same names and every other file in it is kept; \
-                after a failure it is exactly as it was.
+                after a failure it is exactly as it was. Ctrl-C (SIGINT) or SIGTERM stops the export the same way, with exit \
+                status 130 or 143.
                 """
         )
 
@@ -27,7 +29,13 @@ extension NormScope {
         var csv: String
 
         func run() throws {
-            let files = try CSVExporter().export(trace: file, to: csv)
+            let files: [String]
+            do {
+                files = try CSVExporter(stopsOnSignals: true).export(trace: file, to: csv)
+            } catch let error as ExportError where error.signal != nil {
+                FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+                throw ExitCode(error.signal?.exitCode ?? 1)
+            }
             print("Wrote \(files.count) CSV files into \(csv)")
         }
     }
