@@ -17,7 +17,8 @@ import Recording
 ///   atomically (`rename(2)`); files of other names are left alone. Every replaced file is kept (a hard link in
 ///   the staging folder) until all are in place, so a failure part-way puts the old files back.
 ///
-/// Only the staging folder and the parents this export created are ever deleted: never a folder it found.
+/// Only the staging folder and the parents this export created are ever deleted: never a folder it found. When the
+/// target exists but its parent cannot be written, the staging folder goes inside the target instead.
 struct ExportFolder {
     /// The folder the user asked for, as given (for messages and the paths returned).
     let target: String
@@ -60,12 +61,19 @@ struct ExportFolder {
         }
         // Hidden and named after the target, so a staging folder left by a killed export says what it was.
         let name = ".\(url.lastPathComponent).export-\(String(UInt32.random(in: .min ... .max), radix: 36))"
-        staging = url.deletingLastPathComponent().appendingPathComponent(name).path
-        guard mkdir(staging, 0o777) == 0 else {
+        var place = url.deletingLastPathComponent().appendingPathComponent(name).path
+        if mkdir(place, 0o777) != 0 {
             let reason = Self.reason(errno)
-            Self.removeEmpty(created)
-            throw ExportError(path: target, reason: "cannot write next to it: \(reason)")
+            // An existing folder in a parent we may not write (a home folder in /home): stage inside it, on the
+            // same file system still.
+            place = url.appendingPathComponent(name).path
+            guard exists, mkdir(place, 0o777) == 0 else {
+                Self.removeEmpty(created)
+                throw ExportError(
+                    path: target, reason: exists ? "cannot write in it: \(reason)" : "cannot be created: \(reason)")
+            }
         }
+        staging = place
         createdParents = created
     }
 

@@ -333,4 +333,38 @@ struct ExportInspectTests {
         #expect(!line.contains("\n") && line.contains("stopped by SIGINT") && line.contains("nothing was exported"))
         #expect(entries(directory.path) == before, "left: \(Set(entries(directory.path)).subtracting(before))")
     }
+
+    /// Needs a second user: as root, the command runs as nobody.
+    @Test(
+        "export into an existing folder whose parent the user cannot write (a home folder): all or nothing still",
+        .enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/runuser")))
+    func exportUnwritableParent() throws {
+        let path = try #require(executable)
+        try #require(PythonScript.canImport("h5py"))
+        let directory = TemporaryDirectory()
+        let home = directory.file("home")
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: false)
+        try "my notes".write(toFile: home + "/notes.txt", atomically: true, encoding: .utf8)
+        let bad = directory.file("bad.h5")
+        try FileManager.default.copyItem(atPath: Self.reference, toPath: bad)
+        try corrupt(bad, [("/runs/none-s0/steps", 0)])
+        chmod(directory.path, 0o755)
+        chmod(bad, 0o644)
+        try #require(chown(home, 65534, 65534) == 0 && chown(home + "/notes.txt", 65534, 65534) == 0)
+        func asNobody(_ trace: String) throws -> ChildProcess.Output {
+            try ChildProcess.run(
+                "/usr/sbin/runuser", arguments: ["-u", "nobody", "--", path, "export", trace, "--csv", home])
+        }
+        let before = entries(directory.path)
+        expectOneLineError(try asNobody(bad), ["bad.h5", "/runs/none-s0/steps"])
+        #expect(entries(directory.path) == before, "left: \(Set(entries(directory.path)).subtracting(before))")
+
+        let good = try asNobody(Self.reference)
+        #expect(good.status == 0, "\(good.standardError)")
+        let files = entries(home)
+        #expect(files.contains("runs.csv") && files.contains("notes.txt"), "\(files)")
+        #expect(good.standardOutput.contains("Wrote \(files.count - 1) CSV files"), "\(good.standardOutput)")
+        #expect(!files.contains { $0.hasPrefix(".") }, "\(files)")
+        #expect(entries(directory.path).filter { !$0.hasPrefix("home") } == ["bad.h5"], "\(entries(directory.path))")
+    }
 }

@@ -15,8 +15,8 @@ extension NormScope {
                 when every one was written. A failed export (a file that is not a trace, an unreadable chunk, a full \
                 disk, a write error) exits 1 and leaves nothing behind: no folder, no file, no temporary. When <dir> \
                 exists, the export's files replace the files of the same names and every other file in it is kept; \
-                after a failure it is exactly as it was. Ctrl-C (SIGINT) or SIGTERM stops the export the same way, with exit \
-                status 130 or 143.
+                after a failure it is exactly as it was. Ctrl-C (SIGINT) or SIGTERM stops an export the same way, \
+                with exit status 130 or 143.
                 """
         )
 
