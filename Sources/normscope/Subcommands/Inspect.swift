@@ -12,10 +12,9 @@ extension NormScope {
                 Works on any HDF5 file. After the tree come two verdicts. Structure: whether the file is a valid \
                 NormScope trace (format v1) and, if not, what is missing or different. Data: by default the first \
                 and last chunk of every dataset are read and their rows checked (a quick check); with --data every \
-                chunk of every dataset \
-                is read, every row of steps, evals, grad and phi is checked for values no recorder writes and for \
-                its step order, and each run's table lengths are held against its status. Damaged objects are \
-                listed one per line with the rows concerned. Memory stays bounded whatever the file's size: rows \
+                chunk of every dataset is read, every row of steps, evals, grad and phi is checked for values no \
+                recorder writes and for its step order, and each run's table lengths are held against its status. \
+                Damaged objects are listed one per line with the rows concerned. Memory stays bounded whatever the file's size: rows \
                 are read one block at a time.
 
                 A live trace (record --live), still being written or left by a killed recorder, is opened as a \
