@@ -9,14 +9,24 @@ import Recording
 /// `<run>.<layer>.grad.csv`, and for AdaNorm layers `<run>.<layer>.phi.csv` and `<run>.<layer>.phi_hist.csv` (one
 /// column per histogram slot, named by its lower edge). Numbers are written in full precision; NaN as `nan`.
 public struct CSVExporter {
-    public init() {}
+    /// Whether SIGINT and SIGTERM stop the export (between two blocks of rows) and leave nothing behind, instead of
+    /// killing the process with its staging folder on disk. For a command line tool; a library caller that handles
+    /// the signals itself leaves it off.
+    public var stopsOnSignals: Bool
 
-    /// Exports `trace` into `directory` (created if needed). Tables are read in blocks and written through a
-    /// buffer, so memory stays bounded whatever the trace's size.
+    public init(stopsOnSignals: Bool = false) {
+        self.stopsOnSignals = stopsOnSignals
+    }
+
+    /// Exports `trace` into `directory`, all or nothing (see `ExportFolder`): the files are written next to it and
+    /// moved in only when every one was written, so a failure leaves no folder, no file and no temporary behind.
+    /// When `directory` exists, the export's files replace those of the same names and other files are kept.
+    /// Tables are read in blocks and written through a buffer, so memory stays bounded whatever the trace's size.
     ///
     /// - Returns: The files written, in order.
+    /// - Throws: `HDF5Error` for a trace that cannot be read (naming the object and rows), `ExportError` for a
+    ///   folder or file that cannot be written.
     public func export(trace: String, to directory: String) throws -> [String] {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let (file, _) = try TraceFile.open(trace)
         defer { try? file.close() }
         guard try file.exists(TraceFormat.Names.runs) else {
@@ -24,24 +34,49 @@ public struct CSVExporter {
                 code: .objectNotFound, operation: "export", filePath: trace, objectPath: "/runs",
                 message: "not a NormScope trace (no /runs group)")
         }
+        if stopsOnSignals { TerminationSignals.install() }
+        defer { if stopsOnSignals { TerminationSignals.uninstall() } }
+        let folder = try ExportFolder(target: directory)
+        let names: [String]
+        do {
+            names = try write(file, into: folder)
+        } catch {
+            folder.discard()
+            if error is HDF5Error || error is ExportError { throw error }
+            throw ExportError(path: folder.target, reason: "cannot be written: \(ExportFolder.reason(error))")
+        }
+        return try folder.commit(names).sorted()
+    }
+
+    /// Writes every table of `file` into the staging folder; returns the files' names.
+    private func write(_ file: File, into folder: ExportFolder) throws -> [String] {
         var written: [String] = []
-        /// Writes one CSV through `body`, which appends the rows; on failure no file is left.
+        /// Writes one CSV through `body`, which appends the rows; a write error names the file it was for.
         func write(_ name: String, header: [String], _ body: (CSVFileWriter) throws -> Void) throws {
-            let path = (directory as NSString).appendingPathComponent(name)
-            let writer = try CSVFileWriter(path: path, header: header)
+            func failed(_ error: any Error) -> any Error {
+                if error is HDF5Error || error is ExportError { return error }
+                return ExportError(
+                    path: (folder.target as NSString).appendingPathComponent(name),
+                    reason: "cannot be written: \(ExportFolder.reason(error)); nothing was exported")
+            }
+            let writer: CSVFileWriter
+            do { writer = try CSVFileWriter(path: folder.stagingPath(name), header: header) } catch {
+                throw failed(error)
+            }
             do {
                 try body(writer)
                 try writer.finish()
             } catch {
                 writer.abandon()
-                throw error
+                throw failed(error)
             }
-            written.append(path)
+            written.append(name)
         }
         func table<Row: CompoundRow>(_ name: String, _ dataset: Dataset, as: Row.Type) throws {
             try write(name, header: Row.fields.map(\.name)) { csv in
                 var blocks = try BlockReader(dataset).blocks(as: Row.self)
                 while let (rows, _) = try blocks.next() {
+                    try checkStop(folder.target)
                     for row in rows { try csv.append(Row.fields.map { $0.text(of: row) }) }
                 }
             }
@@ -64,19 +99,19 @@ public struct CSVExporter {
                 try table("\(id).\(layer).grad.csv", group.openDataset(TraceFormat.Names.grad), as: NormStepRow.self)
                 guard try group.exists(TraceFormat.Names.phi) else { continue }
                 try table("\(id).\(layer).phi.csv", group.openDataset(TraceFormat.Names.phi), as: PhiStepRow.self)
-                try histogram("\(id).\(layer).phi_hist.csv", group: group, using: write)
+                try histogram("\(id).\(layer).phi_hist.csv", group: group, target: folder.target, using: write)
             }
         }
         let keys = ["run"] + Set(runRows.flatMap(\.keys)).subtracting(["run"]).sorted()
         try write("runs.csv", header: keys) { csv in
             for row in runRows { try csv.append(keys.map { row[$0] ?? "" }) }
         }
-        return written.sorted()
+        return written
     }
 
     /// `phi_hist` with its step per row and one column per slot, named by the slot's lower edge.
     private func histogram(
-        _ name: String, group: Group,
+        _ name: String, group: Group, target: String,
         using write: (String, [String], (CSVFileWriter) throws -> Void) throws -> Void
     ) throws {
         let histogram = try group.openDataset(TraceFormat.Names.phiHistogram)
@@ -89,6 +124,7 @@ public struct CSVExporter {
             guard width > 0 else { return }
             var blocks = try BlockReader(histogram).blocks(as: Int64.self)
             while let (block, first) = try blocks.next() {
+                try checkStop(target)
                 let rows = block.count / width
                 let stepValues = try steps.readRows(first..<(first + rows), as: Int64.self)
                 for row in 0..<rows {
@@ -96,6 +132,12 @@ public struct CSVExporter {
                 }
             }
         }
+    }
+
+    /// Ends the export when a signal asked it to stop.
+    private func checkStop(_ target: String) throws {
+        guard stopsOnSignals, let signal = TerminationSignals.received else { return }
+        throw ExportError(path: target, reason: "stopped by \(signal.name); nothing was exported", signal: signal)
     }
 
     static func escape(_ field: String) -> String { CSVFileWriter.escape(field) }

@@ -1,11 +1,13 @@
 import HDF5
 import Recording
 
-/// What is in an HDF5 file: its tree with shapes, element types, chunking and attributes, and whether it
-/// validates against trace format v1 — `normscope inspect`.
+/// What is in an HDF5 file: its tree with shapes, element types, chunking and attributes, whether it validates
+/// against trace format v1, and whether its data can be read and can be right — `normscope inspect`.
 ///
 /// Works on any HDF5 file, so that a file that is not a trace (or a damaged one) is still described, with the
-/// reasons it is not a valid trace listed after the tree.
+/// reasons it is not a valid trace listed after the tree. The file is opened as `analyze` opens it: a live trace,
+/// or one whose live recorder was killed, as a SWMR reader. Structure and data are judged separately: a file can
+/// have every object a trace needs and still hold a chunk that does not decompress or a value no recorder writes.
 public struct TraceInspector {
     /// How much to show.
     public struct Options: Sendable {
@@ -13,10 +15,13 @@ public struct TraceInspector {
         public var attributes: Bool = true
         /// The longest attribute value shown, in characters.
         public var valueWidth: Int = 72
+        /// Read every chunk and check every row; otherwise each dataset's first and last chunk.
+        public var allData: Bool = false
 
-        public init(attributes: Bool = true, valueWidth: Int = 72) {
+        public init(attributes: Bool = true, valueWidth: Int = 72, allData: Bool = false) {
             self.attributes = attributes
             self.valueWidth = valueWidth
+            self.allData = allData
         }
     }
 
@@ -26,15 +31,29 @@ public struct TraceInspector {
         public var tree: [String]
         /// Problems against trace format v1; empty for a valid trace.
         public var problems: [String]
+        /// Whether the file was opened as a SWMR reader: marked as open for writing by a live recorder that is
+        /// still running or was killed.
+        public var live: Bool
+        /// What the data check read and found.
+        public var data: TraceDataCheck
 
-        /// The tree and a verdict line.
+        /// A valid trace whose data passed the check: what `inspect` exits 0 for.
+        public var isGood: Bool { problems.isEmpty && data.damaged.isEmpty }
+
+        /// The tree, how the file was opened if live, the structure verdict and the data verdict.
         public var text: String {
-            let verdict =
+            let structure =
                 problems.isEmpty
-                ? "valid: trace format v\(TraceFormat.version)"
-                : "not a valid trace format v\(TraceFormat.version) file:\n"
+                ? "structure valid: trace format v\(TraceFormat.version)"
+                : "structure: not a valid trace format v\(TraceFormat.version) file:\n"
                     + problems.map { "  - \($0)" }.joined(separator: "\n")
-            return (tree + ["", verdict]).joined(separator: "\n")
+            let opened =
+                live
+                ? [
+                    "opened as a SWMR reader: the file is marked as open for writing by a live (--live) recorder, "
+                        + "running or killed; its runs may still grow"
+                ] : []
+            return (tree + [""] + opened + [structure, data.text]).joined(separator: "\n")
         }
     }
 
@@ -46,14 +65,21 @@ public struct TraceInspector {
 
     /// Describes the file at `path`.
     ///
-    /// - Throws: `HDF5Error` when the file cannot be opened at all (missing, not HDF5, truncated).
+    /// - Throws: `HDF5Error` when the file cannot be opened at all (missing, not HDF5, truncated, locked by a
+    ///   running recorder).
     public func inspect(path: String) throws(HDF5Error) -> Report {
-        let file = try File.open(path)
+        let (file, live) = try TraceFile.open(path)
         var lines = ["/" + attributeSuffix(file)]
-        try describe(file, prefix: "", into: &lines)
+        do throws(HDF5Error) {
+            try describe(file, prefix: "", into: &lines)
+        } catch {
+            try? file.close()
+            throw error
+        }
         let problems = TraceSchema.validate(file: file)
+        let data = TraceDataCheck(file: file, path: path, full: options.allData, live: live)
         try file.close()
-        return Report(tree: lines, problems: problems)
+        return Report(tree: lines, problems: problems, live: live, data: data)
     }
 
     private func describe(_ container: some Container, prefix: String, into lines: inout [String]) throws(HDF5Error) {

@@ -101,4 +101,72 @@ struct CSVExporterTests {
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasSuffix(".tmp") }
         #expect(leftovers.isEmpty)
     }
+
+    /// A small valid trace: one run, two steps, one layer.
+    private func writeSmallTrace(_ path: String) throws {
+        let writer = try TraceWriter(path: path, commandLine: "test", sweepConfigurationJSON: "{}")
+        let run = try writer.beginRun(
+            RunDescription(
+                id: "ln-s0", attributes: ["preset": .string("layernorm")],
+                normLayers: [NormLayerDescription(name: "n1", width: 4)]))
+        for step in 0..<2 {
+            try writer.append(
+                step: StepRow(step: Int64(step), loss: 1, learningRate: 0.1, gradientNorm: 1, seconds: 0),
+                norms: [NormStepRow(step: Int64(step))], to: run)
+        }
+        try writer.finishRun(run, status: .completed, completedSteps: 2)
+        try writer.close()
+    }
+
+    /// Every entry below `path`, relative to it, sorted.
+    private func entries(_ path: String) -> [String] {
+        (FileManager.default.subpaths(atPath: path) ?? []).sorted()
+    }
+
+    @Test("a file that is not a trace: the error names it and no folder is created, nor the parents it needed")
+    func notATrace() throws {
+        let directory = TemporaryDirectory()
+        let other = directory.file("other.h5")
+        let file = try File.create(other)
+        _ = try file.createDataset("x", values: [1.0])
+        try file.close()
+        let before = entries(directory.path)
+        #expect {
+            _ = try CSVExporter().export(trace: other, to: directory.file("a/b/csv"))
+        } throws: { error in
+            "\(error)".contains("other.h5") && "\(error)".contains("/runs")
+        }
+        #expect(entries(directory.path) == before)
+    }
+
+    @Test("into an existing folder: its other files are kept, same-named files replaced; a folder in the way is kept")
+    func existingFolder() throws {
+        let directory = TemporaryDirectory()
+        let trace = directory.file("t.h5")
+        try writeSmallTrace(trace)
+        let out = directory.file("csv")
+        try FileManager.default.createDirectory(atPath: out + "/runs.csv", withIntermediateDirectories: true)
+        try "keep me".write(toFile: out + "/runs.csv/inside.txt", atomically: true, encoding: .utf8)
+        try "old steps".write(toFile: out + "/ln-s0.steps.csv", atomically: true, encoding: .utf8)
+        try "my notes".write(toFile: out + "/notes.txt", atomically: true, encoding: .utf8)
+        let before = entries(directory.path)
+        // A folder where a CSV goes is the user's: the export fails and touches nothing.
+        #expect {
+            _ = try CSVExporter().export(trace: trace, to: out)
+        } throws: { error in
+            "\(error)".contains("runs.csv") && "\(error)".contains("not a regular file")
+        }
+        #expect(entries(directory.path) == before)
+        #expect(try String(contentsOfFile: out + "/ln-s0.steps.csv", encoding: .utf8) == "old steps")
+
+        try FileManager.default.removeItem(atPath: out + "/runs.csv")
+        let files = try CSVExporter().export(trace: trace, to: out)
+        #expect(
+            files.map { ($0 as NSString).lastPathComponent } == [
+                "ln-s0.evals.csv", "ln-s0.n1.grad.csv", "ln-s0.steps.csv", "runs.csv",
+            ])
+        #expect(try String(contentsOfFile: out + "/notes.txt", encoding: .utf8) == "my notes")
+        #expect(try String(contentsOfFile: out + "/ln-s0.steps.csv", encoding: .utf8).hasPrefix("step,loss,"))
+        #expect(entries(directory.path).allSatisfy { !$0.contains(".export-") && !$0.hasSuffix(".tmp") })
+    }
 }
