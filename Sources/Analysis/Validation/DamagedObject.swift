@@ -1,4 +1,4 @@
-/// An object of a trace whose values cannot all be right: what `analyze`, `report` and `export` list under
+/// An object of a trace whose values cannot all be right: what `analyze`, `report` and `inspect --data` list under
 /// `damaged:` and exclude from every statistic. The rest of the trace is still summarized.
 public struct DamagedObject: Sendable, Codable, Equatable, CustomStringConvertible {
     /// The trace file.
