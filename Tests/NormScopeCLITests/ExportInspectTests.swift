@@ -190,11 +190,11 @@ struct ExportInspectTests {
         #expect(text.contains("structure valid") && text.contains("data: 2 damaged objects"), "\(text)")
         #expect(
             text.contains(
-                "values.h5: /runs/adanorm-s0/norms/hidden1.norm/grad: impossible values: recenter_ratio = 7.7e+299"
+                "values.h5: /runs/adanorm-s0/norms/hidden1.norm/grad: values that cannot be right: recenter_ratio = 7.7e+299"
             ) && text.contains("at row 7"), "\(text)")
         #expect(
             text.contains(
-                "values.h5: /runs/layernorm-s0/evals: impossible values: valid_accuracy = 3 (expected 0 … 1) at row 2"),
+                "values.h5: /runs/layernorm-s0/evals: values that cannot be right: valid_accuracy = 3 (expected 0 … 1) at row 2"),
             "\(text)")
     }
 
