@@ -125,9 +125,9 @@ extension TraceSummary {
             header: [groupColumn, "quantity", "n (it/baseline)", "Δ", "95% interval", "Welch p", "Hedges' g", "verdict"],
             rows: rows,
             footer: [
-                "interval: \(method), resampling each group's runs; verdict lower/higher when the interval excludes 0. "
-                    + "With 2–3 seeds a percentile interval covers less than its 95% (about 67% at n = 2, 81% at "
-                    + "n = 3 in simulation), so read the verdict with Welch's p and n."
+                "interval: \(method), resampling each group's runs; verdict lower/higher when the interval excludes 0 "
+                    + "and Welch's p < 0.05 (with 2–3 seeds a percentile interval alone covers less than its 95%: "
+                    + "about 67% at n = 2, 81% at n = 3 in simulation)."
             ] + (unmatched.isEmpty
                 ? [] : ["not compared (no \(baseline) run at the same settings): " + unmatched.joined(separator: "; ")]))
     }

@@ -23,7 +23,7 @@ struct DifferenceEstimateTests {
         #expect(estimate.welch == WelchTest(a, b))
         #expect(estimate.interval == BootstrapInterval(a, b, seed: 11))
         #expect(estimate.effectSize == EffectSize(a, b))
-        #expect(estimate.verdict == ComparisonVerdict(estimate.interval))
+        #expect(estimate.verdict == ComparisonVerdict(estimate.interval, welch: estimate.welch))
         #expect(estimate.interval.lower < estimate.difference && estimate.difference < estimate.interval.upper)
     }
 
@@ -77,5 +77,18 @@ struct DifferenceEstimateTests {
         let back = try decoder.decode(DifferenceEstimate.self, from: try Self.encoder.encode(unbounded))
         #expect(back.effectSize.g.isNaN && back.effectSize.reason == unbounded.effectSize.reason)
         #expect(back.difference == -1 && back.interval == unbounded.interval && back.verdict == .lower)
+    }
+}
+
+@Suite("Verdicts need the interval and Welch's test to agree")
+struct VerdictAgreementTests {
+    @Test("two seeds a side that do not overlap: the percentile interval excludes 0, Welch's p does not, no direction")
+    func twoSeedsDoNotMakeADirection() {
+        let estimate = DifferenceEstimate([1.0, 1.1], baseline: [0.0, 0.95])
+        #expect(estimate.interval.lower > 0, "\(estimate.interval)")
+        #expect(estimate.welch.p > 0.3)
+        #expect(estimate.verdict == .notDistinguishable(count: 2, baselineCount: 2))
+        let clear = DifferenceEstimate([1.0, 1.1, 1.05, 1.02, 1.08], baseline: [0.0, 0.1, 0.05, 0.02, 0.08])
+        #expect(clear.verdict == .higher && clear.welch.p < 0.05)
     }
 }

@@ -1,9 +1,12 @@
 /// What a comparison of a variant's runs with the baseline's lets the reproduction study say: whether the variant's
 /// value is lower, higher, or not distinguishable at the n it was measured with.
 ///
-/// The verdict reads only the confidence interval of the difference (variant − baseline): "lower" when the whole
-/// interval is below 0, "higher" when it is wholly above 0, and otherwise not distinguishable, always naming both
-/// n's, because "not distinguishable at n = 3/3" is a statement about the experiment, not about the variants.
+/// A direction needs two methods to agree: the bootstrap interval of the difference (variant − baseline) must lie
+/// wholly below (or above) 0 *and* Welch's two-sided p must be below `alpha` (0.05). The percentile bootstrap alone
+/// is too narrow at the run counts of a seed sweep — in simulation its 95% interval covered a zero difference in
+/// 67% of pairs at n = 2 and 81% at n = 3 — so it would call one seed's luck a direction; Welch's test with its few
+/// degrees of freedom is conservative exactly there. Otherwise the verdict is "not distinguishable", always naming
+/// both n's, because "not distinguishable at n = 3/3" is a statement about the experiment, not about the variants.
 ///
 /// Its encoded form is one string, ``description``, whose grammar is stable:
 ///
@@ -23,15 +26,24 @@ public enum ComparisonVerdict: Sendable, Hashable, Codable, CustomStringConverti
     /// The interval contains 0, or there is none (``isTooFewRuns``).
     case notDistinguishable(count: Int, baselineCount: Int)
 
+    /// The significance level Welch's p must be below for a direction.
+    public static let alpha = 0.05
+
     /// The verdict the interval supports.
     ///
     /// A bound at exactly 0 does not exclude 0; an interval with a NaN bound (too few runs) supports no direction.
     ///
-    /// - Parameter interval: The interval of the difference, variant − baseline.
-    public init(_ interval: BootstrapInterval) {
-        if interval.upper < 0 {
+    /// - Parameters:
+    ///   - interval: The interval of the difference, variant − baseline.
+    ///   - welch: Welch's test of the same samples; when given, a direction also needs `p < alpha`.
+    public init(_ interval: BootstrapInterval, welch: WelchTest? = nil) {
+        // Welch's p is NaN with two runs or more a side only when neither sample varies: the difference is then
+        // exact, and the interval (a single point) decides.
+        let exact = min(interval.count, interval.baselineCount) >= 2
+        let significant = welch.map { $0.p < Self.alpha || ($0.p.isNaN && exact) } ?? true
+        if interval.upper < 0, significant {
             self = .lower
-        } else if interval.lower > 0 {
+        } else if interval.lower > 0, significant {
             self = .higher
         } else {
             self = .notDistinguishable(count: interval.count, baselineCount: interval.baselineCount)

@@ -52,7 +52,7 @@ public struct DifferenceEstimate: Sendable, Codable, Equatable {
         difference = welch.difference
         interval = BootstrapInterval(a, b, level: level, resamples: resamples, seed: seed)
         effectSize = EffectSize(a, b)
-        verdict = ComparisonVerdict(interval)
+        verdict = ComparisonVerdict(interval, welch: welch)
     }
 
     // MARK: - Codable and Equatable
