@@ -2,11 +2,12 @@
 """Fuzz campaign: feed damaged NormScope traces to `normscope analyze|report|export|inspect` and classify what
 each command does with them.
 
-The full campaign (at least 500 mutants; about 10 minutes on two cores with a release build):
+The full campaign (at least 500 mutants; with a release build on two shared cores it took 21 minutes, most of it
+runs that hit the timeout, and takes about 3 minutes when nothing hangs):
 
     swift build -c release
     python3 analysis/fuzz_traces.py --normscope .build/release/normscope --seed 1 --count 500 --jobs 2 \
-        --timeout 60 --out fuzz-out --json fuzz-out/summary.json
+        --timeout 20 --out fuzz-out --json fuzz-out/summary.json
 
 Without --base it first records its own small base traces with the binary (`record --presets
 layernorm,adanorm,detachnorm --seeds 2 --steps 120`, and a `--live` recording killed with SIGKILL) and adds the
@@ -695,36 +696,36 @@ def run_command(normscope: str, command: str, trace: Path, scratch: Path, timeou
 # Base traces.
 
 
-def record_bases(normscope: str, directory: Path, timeout: float) -> list[Path]:
+def record_bases(normscope: str, directory: Path, timeout: float, steps: int) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     base = directory / "base.h5"
     subprocess.run(
-        [normscope, "record", "--presets", "layernorm,adanorm,detachnorm", "--seeds", "2", "--steps", "120",
-         "--eval-every", "20", "--out", str(base), "--force", "--quiet"],
+        [normscope, "record", "--presets", "layernorm,adanorm,detachnorm", "--seeds", "2", "--steps", str(steps),
+         "--eval-every", str(max(1, steps // 6)), "--out", str(base), "--force", "--quiet"],
         check=True, timeout=max(timeout, 600), stdout=subprocess.DEVNULL)
     paths = [base]
     reference = REPO / "notebooks-data" / "digits-reference.h5"
     if reference.is_file():
         shutil.copyfile(reference, directory / reference.name)
         paths.append(directory / reference.name)
-    live = record_killed_live(normscope, directory / "live-killed.h5")
+    live = record_killed_live(normscope, directory / "live-killed.h5", min(50, max(1, steps // 2)))
     if live:
         paths.append(live)
     return paths
 
 
-def record_killed_live(normscope: str, path: Path) -> Path | None:
+def record_killed_live(normscope: str, path: Path, steps: int) -> Path | None:
     """A `--live` recording killed with SIGKILL after its first flushes: the superblock still says open for
     writing, as a crashed live recorder leaves it."""
     process = subprocess.Popen(
-        [normscope, "record", "--live", "--presets", "adanorm,layernorm", "--steps", "100000", "--flush-every", "10",
+        [normscope, "record", "--live", "--presets", "adanorm,layernorm", "--steps", "100000", "--flush-every", "5",
          "--out", str(path), "--force", "--quiet"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     try:
         while time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.5)
-            if path.exists() and flushed_steps(path) >= 50:
+            if path.exists() and flushed_steps(path) >= steps:
                 break
     finally:
         process.kill()
@@ -768,6 +769,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--normscope", help="the binary (default .build/debug/normscope, else .build/release)")
     parser.add_argument("--base", action="append", type=Path, help="a trace to mutate (repeatable; default: record)")
+    parser.add_argument("--record-steps", type=int, default=120, help="steps per run of the recorded base trace")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--count", type=int, default=500, help="mutants (>= 500 for the full campaign)")
     parser.add_argument("--only", type=int, action="append", help="run only mutant INDEX (repeatable)")
@@ -792,7 +794,7 @@ def main() -> int:
             bases_paths = [p.resolve() for p in args.base]
         else:
             print(f"recording base traces with {normscope} …", flush=True)
-            bases_paths = record_bases(normscope, work / "bases", args.timeout)
+            bases_paths = record_bases(normscope, work / "bases", args.timeout, args.record_steps)
         bases = [walk_base(p) for p in bases_paths]
         if args.out:
             (args.out / "bases").mkdir(parents=True, exist_ok=True)
@@ -900,9 +902,15 @@ def summarize(args, normscope, bases, controls, results, elapsed) -> int:
         print(f"\nmisbehaving runs ({len(failing)}; first {min(args.list, len(failing))}, worst first; "
               f"replay one with --seed {args.seed} --only INDEX and the same --base files):")
         order = {c: i for i, c in enumerate(("crash", "hang", "garbage", "leftover", "bad-error"))}
+        known = {b.name: {f.partition(": ")[0] for o in outcomes.values() for f in o.garbage} for b, outcomes in controls}
         for m, o in sorted(failing, key=lambda mo: (order[mo[1].cls], mo[0].index))[: args.list]:
             print(f"  #{m.index:<5} {o.cls:9} {o.command:8} {m.base} {m.kind}: {m.description[:90]}")
-            print(f"         {o.detail[:220]}")
+            new = [f for f in o.garbage if f.partition(": ")[0] not in known.get(m.base, set())]
+            if o.garbage:  # what the damage caused first, then what the unmutated base prints as well
+                shown = "; ".join(new[:3]) or "only what the unmutated base prints too: " + o.garbage[0]
+                print(f"         {len(o.garbage)} impossible, {len(new)} new: {shown[:220]}")
+            else:
+                print(f"         {o.detail[:220]}")
 
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

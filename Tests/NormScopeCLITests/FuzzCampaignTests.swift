@@ -24,7 +24,8 @@ struct FuzzCampaignTests {
             "/usr/bin/env",
             arguments: [
                 "python3", Self.script, "--seed", "1", "--count", "40", "--timeout", "30", "--jobs", "2",
-                "--normscope", normscope, "--out", kept,
+                // A debug build trains about 30 ms a step: 40-step base runs keep the campaign near a minute.
+                "--record-steps", "40", "--normscope", normscope, "--out", kept,
             ])
         #expect(
             output.status == 0,
