@@ -3,7 +3,7 @@
 each command does with them.
 
 The full campaign (at least 500 mutants; with a release build on two shared cores it took 21 minutes, most of it
-runs that hit the timeout, and takes about 3 minutes when nothing hangs):
+runs that hit the timeout; without them it should take about 3 minutes, an estimate from the runs that ended):
 
     swift build -c release
     python3 analysis/fuzz_traces.py --normscope .build/release/normscope --seed 1 --count 500 --jobs 2 \
