@@ -24,8 +24,8 @@ struct FuzzCampaignTests {
             "/usr/bin/env",
             arguments: [
                 "python3", Self.script, "--seed", "1", "--count", "40", "--timeout", "30", "--jobs", "2",
-                // A debug build trains about 30 ms a step: with 40-step base runs the campaign takes under a minute when no
-                // command hangs (each hang costs the 30 s timeout).
+                // A debug build trains about 30 ms a step: with 40-step base runs the campaign takes under a
+                // minute when no command hangs (each hang costs the 30 s timeout).
                 "--record-steps", "40", "--normscope", normscope, "--out", kept,
             ])
         #expect(
