@@ -756,7 +756,8 @@ def find_normscope(asked: str | None) -> str:
 
 
 def run_trace(normscope: str, label: str, trace: Path, scratch: Path, args) -> dict[str, Outcome]:
-    return {c: run_command(normscope, c, trace, scratch / c, args.timeout, args.memory_gib << 30) for c in args.commands}
+    memory = args.memory_gib << 30
+    return {c: run_command(normscope, c, trace, scratch / c, args.timeout, memory) for c in args.commands}
 
 
 def table(rows: list[list[str]]) -> str:
@@ -778,7 +779,8 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", type=Path, help="keep the bases and every misbehaving mutant here")
     parser.add_argument("--json", type=Path, help="write a machine-readable summary here")
-    parser.add_argument("--commands", default=",".join(COMMANDS), help="comma-separated subset of " + ",".join(COMMANDS))
+    parser.add_argument("--commands", default=",".join(COMMANDS),
+                        help="comma-separated subset of " + ",".join(COMMANDS))
     parser.add_argument("--list", type=int, default=40, help="failing mutants to list (all are in --json)")
     args = parser.parse_args()
     args.commands = [c for c in args.commands.split(",") if c]
@@ -902,7 +904,8 @@ def summarize(args, normscope, bases, controls, results, elapsed) -> int:
         print(f"\nmisbehaving runs ({len(failing)}; first {min(args.list, len(failing))}, worst first; "
               f"replay one with --seed {args.seed} --only INDEX and the same --base files):")
         order = {c: i for i, c in enumerate(("crash", "hang", "garbage", "leftover", "bad-error"))}
-        known = {b.name: {f.partition(": ")[0] for o in outcomes.values() for f in o.garbage} for b, outcomes in controls}
+        known = {b.name: {f.partition(": ")[0] for o in outcomes.values() for f in o.garbage}
+                 for b, outcomes in controls}
         for m, o in sorted(failing, key=lambda mo: (order[mo[1].cls], mo[0].index))[: args.list]:
             print(f"  #{m.index:<5} {o.cls:9} {o.command:8} {m.base} {m.kind}: {m.description[:90]}")
             new = [f for f in o.garbage if f.partition(": ")[0] not in known.get(m.base, set())]
