@@ -205,10 +205,26 @@ extension LayerGradientSummary {
                 read.problems.append(error)
             }
         }
+        // The layer's position and width are shown as they are, so they must be numbers they can be.
+        func attribute(_ name: String, _ range: ClosedRange<Int64>) -> Int {
+            guard (try? group.hasAttribute(name)) == true else { return -1 }
+            do throws(HDF5Error) {
+                let value = try group.attribute(name, as: Int64.self)
+                if range.contains(value) { return Int(value) }
+                read.damage.append(
+                    DamagedObject(
+                        file: file, object: group.objectPath + "@" + name,
+                        problem: "= \(value) (expected \(range.lowerBound) … \(range.upperBound))"))
+            } catch {
+                read.damage.append(DamagedObject(file: file, object: group.objectPath + "@" + name, problem: error.message))
+            }
+            return -1
+        }
+        let index = attribute("index", 0...1_000_000)
+        let width = attribute("width", 1...(1 << 31))
         read.summary = LayerGradientSummary(
-            layer: layer, index: Int((try? group.attribute("index", as: Int64.self)) ?? -1),
-            width: Int((try? group.attribute("width", as: Int64.self)) ?? -1), early: early.window,
-            late: late.window, theorem: theorem, phi: phi)
+            layer: layer, index: index, width: width, early: early.window, late: late.window, theorem: theorem,
+            phi: phi)
         return read
     }
 }

@@ -54,7 +54,8 @@ struct RunAttributes {
             return number
         }
         preset = string("preset") ?? settings["preset"]?.description ?? id
-        seed = integer("seed", Int64.min...Int64.max) ?? -1
+        // Seeds are written as non-negative integers; beyond 2⁵³ a JSON reader cannot hold one exactly.
+        seed = integer("seed", 0...(1 << 53)) ?? -1
         let statuses = RunStatus.allCases.map(\.rawValue)
         var status = string(TraceFormat.Names.status) ?? "unknown"
         if status != "unknown", !statuses.contains(status) {
