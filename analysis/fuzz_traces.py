@@ -651,6 +651,10 @@ def classify_run(command, trace, status, stdout, stderr, scratch, timed_out) -> 
     if command == "inspect" and not lines and status == 1 and "not a valid trace" in stdout:
         verdict = stdout[stdout.find("not a valid trace") :].splitlines()
         return "error", "invalid: " + (verdict[1].strip() if len(verdict) > 1 else verdict[0])
+    # inspect's verdict on damaged data is its output, not an error message: exit 1 with the damage on stdout.
+    if command == "inspect" and not lines and status == 1 and re.search(r"^data: \d+ damaged object", stdout, re.M):
+        found = stdout[stdout.find("data: ") :].splitlines()
+        return "error", "damaged: " + (found[1].strip() if len(found) > 1 else found[0])[:300]
     problem = None
     if len(lines) != 1:
         problem = f"{len(lines)} lines on stderr"
