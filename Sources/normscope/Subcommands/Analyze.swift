@@ -37,6 +37,7 @@ extension NormScope {
         }
 
         func run() throws {
+            try TraceProbe.vet(paths: files)
             let summary = try TraceSummary(paths: files)
             let reference = try resolveBaseline(baseline, in: summary)
             switch format {

@@ -19,6 +19,7 @@ extension NormScope {
         var csv: String
 
         func run() throws {
+            try TraceProbe.vet(paths: [file])
             let files = try CSVExporter().export(trace: file, to: csv)
             print("Wrote \(files.count) CSV files into \(csv)")
         }

@@ -20,6 +20,7 @@ extension NormScope {
         var noAttributes = false
 
         func run() throws {
+            try TraceProbe.vet(paths: [file])
             let report = try TraceInspector(options: .init(attributes: !noAttributes)).inspect(path: file)
             print(report.text)
             if !report.problems.isEmpty { throw ExitCode.failure }

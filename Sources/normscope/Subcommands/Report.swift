@@ -33,6 +33,7 @@ extension NormScope {
         }
 
         func run() throws {
+            try TraceProbe.vet(paths: files)
             let summary = try TraceSummary(paths: files, bins: points)
             let report = TraceReport(
                 summary: summary, files: files, baseline: try resolveBaseline(baseline, in: summary),
