@@ -43,6 +43,7 @@ enum ProbeProtocol {
     static let subcommand = "__probe"
     static let openMarker = "open"
     static let doneMarker = "done"
+    static let closeMarker = "close"
     static let touchPrefix = "touch "
     /// The probe's exit status when HDF5 reported that it ran out of memory (under the probe's limit); the parent
     /// treats the object last touched as one that would exhaust memory unbounded.
@@ -95,6 +96,10 @@ struct ProbeWalker {
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? Int.max
         visit(container: file, readAll: size <= Self.wholeReadBytes)
+        // Closing writes nothing to a read-only file but evicts HDF5's cache, which decodes nothing either; a crash
+        // here is still the file's, so it is named.
+        ProbeProtocol.say(ProbeProtocol.closeMarker)
+        _ = attempt { () throws(HDF5Error) in try file.close() }
         ProbeProtocol.say(ProbeProtocol.doneMarker)
     }
 
@@ -117,6 +122,9 @@ struct ProbeWalker {
         for name in names {
             touch("\(node.objectPath)@\(name)")
             _ = attempt { () throws(HDF5Error) in try node.attributeValue(name) }
+            // HDF5 frees a half-decoded attribute message only when the object header leaves its cache; make
+            // that happen now, while the attribute is the one named.
+            _ = attempt { () throws(HDF5Error) in try node.refreshMetadata() }
         }
     }
 
@@ -131,11 +139,15 @@ struct ProbeWalker {
             case .group?:
                 guard let group = attempt({ () throws(HDF5Error) in try container.openGroup(name) }) else { continue }
                 visit(container: group, readAll: readAll)
+                touch(child)
+                _ = attempt { () throws(HDF5Error) in try group.close() }
             case .dataset?:
                 guard let dataset = attempt({ () throws(HDF5Error) in try container.openDataset(name) }) else {
                     continue
                 }
                 visit(dataset: dataset, readAll: readAll)
+                touch(child)
+                _ = attempt { () throws(HDF5Error) in try dataset.close() }
             default:
                 continue
             }
