@@ -188,15 +188,23 @@ extension Node {
             if let defect = Datatype.stringDefect(type.id, maxFixedSize: bound ?? Int.max) {
                 throw Datatype.corrupt(defect, stored: stored, context, operation: "H5Aread")
             }
-            return .string(try readString(attribute: id, type: type.id, context))
+            return .string(try readString(attribute: id, named: name, type: type.id, context))
         default:
             throw unsupported(stored)
         }
     }
 
-    private func readString(attribute id: hid_t, type: hid_t, _ context: CallContext) throws(HDF5Error) -> String {
+    private func readString(
+        attribute id: hid_t, named name: String, type: hid_t, _ context: CallContext
+    ) throws(HDF5Error) -> String {
         let isVariable = try checked("H5Tis_variable_str", context) { H5Tis_variable_str(type) } > 0
         if isVariable {
+            // HDF5 follows the stored heap pointer without checking it; check it first.
+            if case .damaged(let why) = VariableStringCheck.verdict(object: rawValue, attribute: name, path: filePath) {
+                throw HDF5Error(
+                    code: .damaged, operation: "H5Aread", filePath: filePath, objectPath: context.objectPath,
+                    message: "damaged variable-length string: \(why); not read")
+            }
             let memoryType = try Datatype.variableString(context)
             var pointer: UnsafeMutablePointer<CChar>? = nil
             try checked("H5Aread", context) { H5Aread(id, memoryType.id, &pointer) }

@@ -40,8 +40,10 @@ struct ProbeChild {
 
         let argv = (["normscope"] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
+        let environment = childEnvironment().map { strdup($0) } + [nil]
+        defer { for pointer in environment { free(pointer) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, "/proc/self/exe", &actions, nil, argv, environ)
+        let spawned = posix_spawn(&pid, "/proc/self/exe", &actions, nil, argv, environment)
         close(writeEnd)
         guard spawned == 0 else { return ProbeChild(ending: .notStarted(spawned), lines: []) }
 
@@ -72,6 +74,16 @@ struct ProbeChild {
         // The layout of wait(2)'s status word: the low 7 bits hold the terminating signal, 0 for a normal exit.
         let signal = status & 0x7f
         return ProbeChild(ending: signal == 0 ? .exited((status >> 8) & 0xff) : .signaled(signal), lines: lines)
+    }
+
+    /// This process's environment, plus glibc's `MALLOC_PERTURB_`: memory fresh from malloc or just freed is filled
+    /// with a fixed non-zero byte. Damaged files make HDF5 read memory it never initialized (a half-built attribute
+    /// table, an object slot past the end of a heap's array); with zeros or old pointers there it may survive by
+    /// luck in the probe and crash in the reader, with the pattern it dereferences an impossible address at once.
+    static func childEnvironment() -> [String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["MALLOC_PERTURB_"] = environment["MALLOC_PERTURB_"] ?? "165"
+        return environment.map { "\($0.key)=\($0.value)" }
     }
 
     /// SIGSEGV, SIGBUS…: the name a user can look up.
