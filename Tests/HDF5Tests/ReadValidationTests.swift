@@ -126,3 +126,51 @@ struct ReadValidationTests {
         expectMismatch({ _ = try file.attributeValue("empty") }, ["no value"])
     }
 }
+
+/// Variable-length strings point into a global heap collection; HDF5 1.10 follows a damaged pointer blindly.
+@Suite("Variable-length string pointers")
+struct VariableStringPointerTests {
+    /// Rewrites the object index of the heap pointer stored for the string attribute: the 4 bytes after the
+    /// collection's address (8 bytes, little-endian) wherever length + address appear in the file.
+    private func damageHeapIndex(in path: String, length: Int, to index: UInt32) throws {
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let signature = Array("GCOL".utf8)
+        let collection = try #require(
+            bytes.indices.first { Array(bytes[$0..<min(bytes.count, $0 + 4)]) == signature }, "no global heap")
+        var needle: [UInt8] = []
+        withUnsafeBytes(of: UInt32(length).littleEndian) { needle += $0 }
+        withUnsafeBytes(of: UInt64(collection).littleEndian) { needle += $0 }
+        let found = try #require(
+            bytes.indices.first { start in
+                start + needle.count + 4 <= bytes.count && Array(bytes[start..<(start + needle.count)]) == needle
+            }, "no heap pointer to the collection")
+        withUnsafeBytes(of: index.littleEndian) { raw in
+            for (offset, byte) in raw.enumerated() { bytes[found + needle.count + offset] = byte }
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+    }
+
+    @Test("a string attribute whose heap object index is damaged is refused as damaged, before H5Aread")
+    func damagedIndex() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("strings.h5")
+        let note = "a note long enough to be recognisable"
+        let file = try File.create(path)
+        let group = try file.createGroup("runs/r0")
+        try group.setAttribute("note", note)
+        try group.setAttribute("seed", Int64(7))
+        try file.close()
+        #expect(try File.open(path).openGroup("runs/r0").attribute("note", as: String.self) == note)
+
+        try damageHeapIndex(in: path, length: note.utf8.count, to: 40_000)
+        let reopened = try File.open(path).openGroup("runs/r0")
+        #expect {
+            _ = try reopened.attribute("note", as: String.self)
+        } throws: { error in
+            let error = error as! HDF5Error
+            return error.code == .damaged && error.objectPath == "/runs/r0@note"
+                && error.message.contains("object 40000") && error.message.contains("holds no such object")
+        }
+        #expect(try reopened.attribute("seed", as: Int64.self) == 7)
+    }
+}
