@@ -25,13 +25,23 @@ enum VariableStringCheck {
 
     /// Checks the attribute `name` of the object `objectID` in the file at `path`.
     static func verdict(object objectID: hid_t, attribute name: String, path: String) -> Verdict {
-        var info = H5O_info_t()
-        guard unchecked({ H5Oget_info2(objectID, &info, H5O_INFO_BASIC) }) >= 0,
-            let base = fileBase(objectID), let header = Int(exactly: info.addr)
-        else { return .unknown }
+        guard let base = fileBase(objectID), let header = headerAddress(objectID) else { return .unknown }
         guard let bytes = FileBytes(path: path) else { return .unknown }
         guard let reference = bytes.heapReference(header: base + header, attribute: name) else { return .unknown }
         return bytes.check(reference, base: base)
+    }
+
+    /// The address of the object's header. An object reference is its address and, unlike `H5Oget_info2`, needs
+    /// no intact messages to classify the object (a damaged group header defeats that, and is what is checked).
+    private static func headerAddress(_ objectID: hid_t) -> Int? {
+        unchecked { () -> Int? in
+            var address: haddr_t = 0
+            guard H5Rcreate(&address, objectID, ".", H5R_OBJECT, -1) >= 0 else {
+                _ = H5Eclear2(chdf5_e_default())
+                return nil
+            }
+            return Int(exactly: address)
+        }
     }
 
     /// The user-block size (addresses in the file are relative to it), when the file uses 8-byte addresses and
@@ -164,22 +174,35 @@ extension FileBytes {
         guard collectionSize >= 16, let collection = read(start, collectionSize) else {
             return .damaged("points to \(where_), whose size \(collectionSize) runs past the end of the file")
         }
-        // Objects: index (2), reference count (2), reserved (4), size (8), data padded to 8 bytes; index 0 is the
-        // free space that ends the list.
+        // Objects: index (2), reference count (2), reserved (4), size (8), data padded to 8 bytes; index 0 is free
+        // space. HDF5 decodes the whole collection when it loads it, and an object whose size overruns the
+        // collection makes that decoding loop or read past it, so every object is checked, not only ours.
+        var found: Int?
         var at = 16
         while at + 16 <= collection.count {
             let index = integer(collection, at, 2)
             let objectSize = integer(collection, at + 8, 8)
-            guard index != 0 else { break }
             guard objectSize <= collection.count - at - 16 else {
-                return .damaged("points into the \(where_), whose object \(index) runs past the collection")
+                return .damaged(
+                    "points into the \(where_), whose object \(index) (\(objectSize) bytes) runs past the collection")
             }
-            if index == reference.index {
-                return objectSize >= reference.length
-                    ? .valid
-                    : .damaged("holds \(reference.length) bytes in the \(where_), which has only \(objectSize)")
+            guard index != 0 else {
+                // The free-space object's size includes its header and is not padded; HDF5 1.10 steps by it, so
+                // one smaller than a header (zeroed bytes, say) never moves its decoder forward.
+                guard objectSize >= 16 else {
+                    return .damaged(
+                        "points into the \(where_), whose free space of \(objectSize) bytes at offset \(at) "
+                            + "makes HDF5 decode it forever")
+                }
+                at += objectSize
+                continue
             }
-            at += 16 + Self.aligned8(objectSize)
+            if index == reference.index { found = objectSize }
+            at += 16 + FileBytes.aligned8(objectSize)
+        }
+        if let found {
+            return found >= reference.length
+                ? .valid : .damaged("holds \(reference.length) bytes in the \(where_), which has only \(found)")
         }
         return .damaged("points to the \(where_), which holds no such object")
     }
