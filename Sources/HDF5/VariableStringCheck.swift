@@ -182,20 +182,20 @@ extension FileBytes {
         while at + 16 <= collection.count {
             let index = integer(collection, at, 2)
             let objectSize = integer(collection, at + 8, 8)
-            guard objectSize <= collection.count - at - 16 else {
-                return .damaged(
-                    "points into the \(where_), whose object \(index) (\(objectSize) bytes) runs past the collection")
-            }
             guard index != 0 else {
                 // The free-space object's size includes its header and is not padded; HDF5 1.10 steps by it, so
                 // one smaller than a header (zeroed bytes, say) never moves its decoder forward.
-                guard objectSize >= 16 else {
+                guard objectSize >= 16, objectSize <= collection.count - at else {
                     return .damaged(
                         "points into the \(where_), whose free space of \(objectSize) bytes at offset \(at) "
-                            + "makes HDF5 decode it forever")
+                            + "does not fit the collection (HDF5 would decode it forever or past its end)")
                 }
                 at += objectSize
                 continue
+            }
+            guard objectSize <= collection.count - at - 16 else {
+                return .damaged(
+                    "points into the \(where_), whose object \(index) (\(objectSize) bytes) runs past the collection")
             }
             if index == reference.index { found = objectSize }
             at += 16 + FileBytes.aligned8(objectSize)
