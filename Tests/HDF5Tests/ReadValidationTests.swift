@@ -173,4 +173,31 @@ struct VariableStringPointerTests {
         }
         #expect(try reopened.attribute("seed", as: Int64.self) == 7)
     }
+
+    @Test("a heap collection whose free space is damaged (HDF5 1.10 would decode it forever) is refused")
+    func damagedFreeSpace() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("strings.h5")
+        let file = try File.create(path)
+        try file.setAttribute("note", "some text")
+        try file.close()
+
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let start = try #require(bytes.indices.first { Array(bytes[$0..<min(bytes.count, $0 + 4)]) == Array("GCOL".utf8) })
+        func integer(_ at: Int, _ width: Int) -> Int {
+            (0..<width).reversed().reduce(0) { $0 << 8 | Int(bytes[at + $1]) }
+        }
+        // Step over the objects (index, references, reserved, size, padded data) to the free space, index 0.
+        var at = start + 16
+        while integer(at, 2) != 0 { at += 16 + (integer(at + 8, 8) + 7) / 8 * 8 }
+        for offset in 0..<8 { bytes[at + 8 + offset] = 0 }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+
+        #expect {
+            _ = try File.open(path).attribute("note", as: String.self)
+        } throws: { error in
+            let error = error as! HDF5Error
+            return error.code == .damaged && error.message.contains("free space of 0 bytes")
+        }
+    }
 }
