@@ -10,11 +10,12 @@ import CHDF5
 extension Datatype {
     /// The IEEE 754 bit layout of each float size a writer stores: sign position, exponent position and size,
     /// mantissa position and size, exponent bias.
-    private static let ieeeLayouts: [Int: (sign: Int, exponent: Int, exponentSize: Int, mantissaSize: Int, bias: Int)] = [
-        2: (15, 10, 5, 10, 15),
-        4: (31, 23, 8, 23, 127),
-        8: (63, 52, 11, 52, 1023),
-    ]
+    private static let ieeeLayouts: [Int: (sign: Int, exponent: Int, exponentSize: Int, mantissaSize: Int, bias: Int)] =
+        [
+            2: (15, 10, 5, 10, 15),
+            4: (31, 23, 8, 23, 127),
+            8: (63, 52, 11, 52, 1023),
+        ]
 
     /// Why a stored integer or float type is not a plain one, or nil when it is.
     static func scalarDefect(_ typeID: hid_t) -> String? {
@@ -31,7 +32,9 @@ extension Datatype {
             case H5T_INTEGER:
                 guard [1, 2, 4, 8].contains(size) else { return "an integer of \(size) bytes, expected 1, 2, 4 or 8" }
                 let sign = H5Tget_sign(typeID)
-                guard sign == H5T_SGN_NONE || sign == H5T_SGN_2 else { return "integer sign convention \(sign.rawValue)" }
+                guard sign == H5T_SGN_NONE || sign == H5T_SGN_2 else {
+                    return "integer sign convention \(sign.rawValue)"
+                }
                 return nil
             case H5T_FLOAT:
                 guard let ieee = ieeeLayouts[size] else { return "a float of \(size) bytes, expected 2, 4 or 8" }

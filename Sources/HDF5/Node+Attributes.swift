@@ -79,7 +79,8 @@ extension Node {
 
     /// Whether the object has an attribute called `name`.
     public func hasAttribute(_ name: String) throws(HDF5Error) -> Bool {
-        try HDF5Quarantine.check(.attribute(object: objectPath, name: name), attributeContext(name), operation: "H5Aexists")
+        try HDF5Quarantine.check(
+            .attribute(object: objectPath, name: name), attributeContext(name), operation: "H5Aexists")
         return try checked("H5Aexists", attributeContext(name)) { H5Aexists(rawValue, name) } > 0
     }
 

@@ -50,9 +50,10 @@ struct QuarantineTests {
         expectDamaged({ _ = try run.hasAttribute("preset") }, naming: "/runs/r0@preset")
         #expect(try run.attribute("seed", as: Int64.self) == 3)
         #expect(try run.attributeNames() == ["preset", "seed"])
-        #expect(HDF5Quarantine.entries(for: path).map(\.description) == [
-            "\(path): /runs/r0@preset: damaged: reading it crashed HDF5 in a probe (SIGSEGV)"
-        ])
+        #expect(
+            HDF5Quarantine.entries(for: path).map(\.description) == [
+                "\(path): /runs/r0@preset: damaged: reading it crashed HDF5 in a probe (SIGSEGV)"
+            ])
     }
 
     @Test("a quarantined attribute listing refuses every attribute of that object, and only of that object")

@@ -183,7 +183,8 @@ struct VariableStringPointerTests {
         try file.close()
 
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        let start = try #require(bytes.indices.first { Array(bytes[$0..<min(bytes.count, $0 + 4)]) == Array("GCOL".utf8) })
+        let start = try #require(
+            bytes.indices.first { Array(bytes[$0..<min(bytes.count, $0 + 4)]) == Array("GCOL".utf8) })
         func integer(_ at: Int, _ width: Int) -> Int {
             (0..<width).reversed().reduce(0) { $0 << 8 | Int(bytes[at + $1]) }
         }
