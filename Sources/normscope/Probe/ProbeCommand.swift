@@ -96,8 +96,8 @@ struct ProbeWalker {
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? Int.max
         visit(container: file, readAll: size <= Self.wholeReadBytes)
-        // Closing writes nothing to a read-only file but evicts HDF5's cache, which decodes nothing either; a crash
-        // here is still the file's, so it is named.
+        // Closing a read-only file writes nothing but frees all HDF5 decoded, and freeing a half-decoded message
+        // can crash too; the marker tells the parent that the walk itself got through.
         ProbeProtocol.say(ProbeProtocol.closeMarker)
         _ = attempt { () throws(HDF5Error) in try file.close() }
         ProbeProtocol.say(ProbeProtocol.doneMarker)

@@ -52,7 +52,13 @@ public enum TraceProbe {
             case .timedOut:
                 reason = "no answer within \(Int(timeout.rounded())) s"
             }
-            let last = child.lines.last { $0 == ProbeProtocol.openMarker || $0.hasPrefix(ProbeProtocol.touchPrefix) }
+            let last = child.lines.last {
+                $0 == ProbeProtocol.openMarker || $0 == ProbeProtocol.closeMarker
+                    || $0.hasPrefix(ProbeProtocol.touchPrefix)
+            }
+            if last == ProbeProtocol.closeMarker {
+                throw giveUp("damaged: closing it crashed HDF5 in a probe (\(reason))")
+            }
             guard let last, last.hasPrefix(ProbeProtocol.touchPrefix),
                 let target = HDF5Quarantine.Target(String(last.dropFirst(ProbeProtocol.touchPrefix.count)))
             else {
