@@ -6,7 +6,8 @@ import HDF5
 /// touches it and lists it as damaged instead. See `HDF5Quarantine` for why in-process checks cannot do this.
 ///
 /// Call `try TraceProbe.vet(paths:)` before opening any of the files; afterwards `HDF5Quarantine.entries(for:)`
-/// lists what was found. `NORMSCOPE_NO_PROBE=1` turns it off (to measure what it protects from).
+/// lists what was found. `NORMSCOPE_NO_PROBE=1` turns it off (to measure what it protects from);
+/// `NORMSCOPE_PROBE_TIMEOUT=<seconds>` replaces the per-run time limit (tests shorten it).
 public enum TraceProbe {
     /// Probe runs per file before giving up on it: each run finds one more damaged object.
     public static let maxRounds = 16
