@@ -25,9 +25,11 @@ enum VariableStringCheck {
 
     /// Checks the attribute `name` of the object `objectID` in the file at `path`.
     static func verdict(object objectID: hid_t, attribute name: String, path: String) -> Verdict {
-        guard let base = fileBase(objectID), let header = headerAddress(objectID) else { return .unknown }
-        guard let bytes = FileBytes(path: path) else { return .unknown }
-        guard let reference = bytes.heapReference(header: base + header, attribute: name) else { return .unknown }
+        guard let base = fileBase(objectID), let header = headerAddress(objectID),
+            case let (start, overflow) = base.addingReportingOverflow(header), !overflow, start < Int.max / 2,
+            let bytes = FileBytes(path: path),
+            let reference = bytes.heapReference(header: start, attribute: name)
+        else { return .unknown }
         return bytes.check(reference, base: base)
     }
 
@@ -99,11 +101,15 @@ private final class FileBytes {
         return got == count ? buffer : nil
     }
 
+    /// A little-endian unsigned integer of `width` bytes. Values past 2^62 (a damaged field: no file is that
+    /// large) come back as 2^62, so that sums of two decoded values never overflow.
     func integer(_ bytes: [UInt8], _ at: Int, _ width: Int) -> Int {
-        var value = 0
-        for index in (0..<width).reversed() { value = value << 8 | Int(bytes[at + index]) }
-        return value
+        var value: UInt64 = 0
+        for index in (0..<width).reversed() { value = value << 8 | UInt64(bytes[at + index]) }
+        return Int(min(value, Self.implausible))
     }
+
+    static let implausible: UInt64 = 1 << 62
 
     static func aligned8(_ value: Int) -> Int { (value + 7) & ~7 }
 

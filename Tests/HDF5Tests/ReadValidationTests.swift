@@ -201,4 +201,27 @@ struct VariableStringPointerTests {
             return error.code == .damaged && error.message.contains("free space of 0 bytes")
         }
     }
+
+    @Test("a heap object whose size has its top bit set is refused, not misread as a negative size")
+    func objectSizeTopBit() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("strings.h5")
+        let file = try File.create(path)
+        try file.setAttribute("note", "some text")
+        try file.close()
+
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let start = try #require(
+            bytes.indices.first { Array(bytes[$0..<min(bytes.count, $0 + 4)]) == Array("GCOL".utf8) })
+        // The first object's size field: 16 bytes of collection header, then index, references, reserved.
+        for offset in 0..<8 { bytes[start + 16 + 8 + offset] = 0xFF }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+
+        #expect {
+            _ = try File.open(path).attribute("note", as: String.self)
+        } throws: { error in
+            let error = error as! HDF5Error
+            return error.code == .damaged && error.message.contains("runs past the collection")
+        }
+    }
 }
