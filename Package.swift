@@ -77,7 +77,11 @@ let package = Package(
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "HDF5", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Layers", "Tensors", "TestSupport"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Recording", "HDF5", "TestSupport"]),
-        .testTarget(name: "NormScopeCLITests", dependencies: ["TestSupport", "Recording", "HDF5"]),
+        .testTarget(
+            name: "NormScopeCLITests", dependencies: ["TestSupport", "Recording", "HDF5"],
+            // Damaged traces that crash HDF5 1.10, read through #filePath.
+            exclude: ["Fixtures"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

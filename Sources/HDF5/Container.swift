@@ -45,9 +45,15 @@ extension Container {
     public func exists(_ path: String) throws(HDF5Error) -> Bool {
         let components = path.split(separator: "/", omittingEmptySubsequences: true)
         var prefix = path.hasPrefix("/") ? "/" : ""
+        // Each lookup reads the links of the group holding the component.
+        var holder = path.hasPrefix("/") ? "/" : objectPath
         for component in components {
+            try HDF5Quarantine.check(
+                .linkIteration(group: holder), CallContext(filePath: filePath, objectPath: holder),
+                operation: "H5Lexists")
             prefix += (prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/") + component
             let candidate = prefix
+            holder = absolutePath(candidate)
             let found = try checked("H5Lexists", CallContext(filePath: filePath, objectPath: absolutePath(candidate))) {
                 H5Lexists(rawValue, candidate, chdf5_p_default())
             }
@@ -60,6 +66,7 @@ extension Container {
     public func kind(of path: String) throws(HDF5Error) -> ObjectKind? {
         guard try exists(path) else { return nil }
         let context = CallContext(filePath: filePath, objectPath: absolutePath(path))
+        try HDF5Quarantine.check(.object(absolutePath(path)), context, operation: "H5Oopen")
         let id = try checked("H5Oopen", context) { H5Oopen(rawValue, path, chdf5_p_default()) }
         defer { unchecked { _ = H5Oclose(id) } }
         switch unchecked({ H5Iget_type(id) }) {
@@ -71,6 +78,7 @@ extension Container {
 
     /// Names of the direct children, in name order.
     public func children() throws(HDF5Error) -> [String] {
+        try HDF5Quarantine.check(.linkIteration(group: objectPath), context, operation: "H5Gget_info")
         var info = H5G_info_t()
         try checked("H5Gget_info", context) { H5Gget_info(rawValue, &info) }
         var names: [String] = []

@@ -9,7 +9,9 @@ extension Dataset {
 
     /// Whether this dataset is a dimension scale. The corresponding C function is `H5DSis_scale`.
     public func isDimensionScale() throws(HDF5Error) -> Bool {
-        try checked("H5DSis_scale", context) { H5DSis_scale(rawValue) } > 0
+        // H5DSis_scale reads the CLASS attribute itself, past the checks of `attributeValue`.
+        try HDF5Quarantine.check(.attribute(object: objectPath, name: "CLASS"), context, operation: "H5DSis_scale")
+        return try checked("H5DSis_scale", context) { H5DSis_scale(rawValue) } > 0
     }
 
     /// Attaches `scale` (a dataset made a dimension scale) to `axis` of this dataset; their extents along that axis
@@ -20,7 +22,11 @@ extension Dataset {
 
     /// Whether `scale` is attached to `axis` of this dataset. The corresponding C function is `H5DSis_attached`.
     public func isDimensionScale(_ scale: Dataset, attachedTo axis: Int) throws(HDF5Error) -> Bool {
-        try checked("H5DSis_attached", context) { H5DSis_attached(rawValue, scale.rawValue, UInt32(axis)) } > 0
+        // H5DSis_attached reads both datasets' DIMENSION_LIST and REFERENCE_LIST attributes itself.
+        for (node, name) in [(objectPath, "DIMENSION_LIST"), (scale.objectPath, "REFERENCE_LIST")] {
+            try HDF5Quarantine.check(.attribute(object: node, name: name), context, operation: "H5DSis_attached")
+        }
+        return try checked("H5DSis_attached", context) { H5DSis_attached(rawValue, scale.rawValue, UInt32(axis)) } > 0
     }
 
     /// Labels `axis` (h5py's `dims[axis].label`). The corresponding C function is `H5DSset_label`.

@@ -28,14 +28,27 @@ extension Dataset {
     private func read<Element: DatasetElement>(
         rows: Range<Int>?, shape: [Int], as type: Element.Type
     ) throws(HDF5Error) -> [Element] {
+        try HDF5Quarantine.check(.object(objectPath), context, operation: "H5Dread")
         let fileType = Datatype(adopting: try checked("H5Dget_type", context) { H5Dget_type(rawValue) })
         try Datatype.checkReadable(
             stored: fileType.id, as: Element.elementLayout, requested: "\(Element.self)",
             context)
-        let memoryType = try Datatype.memoryType(for: Element.elementLayout, context)
+        // The whole extent must fit what the file can hold, or a damaged dimension sends readers over billions of
+        // rows that were never written; the selection must fit what one read may allocate.
+        let elementSize = unchecked { H5Tget_size(fileType.id) }
+        let bound = try HDF5ReadLimits.storageBound(of: rawValue, compressible: true, context)
+        _ = try Dataspace.checkedCount(of: shape, elementSize: elementSize, bound: bound, context)
         let rowSize = shape.dropFirst().reduce(1, *)
         let count = rows.map { $0.count * rowSize } ?? shape.reduce(1, *)
         guard count > 0 else { return [] }
+        let limit = HDF5ReadLimits.maxReadBytes
+        guard count <= limit / MemoryLayout<Element>.stride else {
+            throw HDF5Error(
+                code: .badShape, operation: "H5Dread", filePath: filePath, objectPath: objectPath,
+                message: "reading \(count) elements of \(MemoryLayout<Element>.stride) bytes would allocate more than "
+                    + "the \(limit) bytes one read may; read it in blocks of rows")
+        }
+        let memoryType = try Datatype.memoryType(for: Element.elementLayout, context)
 
         let fileSpace = Dataspace(adopting: try checked("H5Dget_space", context) { H5Dget_space(rawValue) })
         var selectedShape = shape

@@ -24,13 +24,55 @@ struct Dataspace: ~Copyable {
 
     deinit { unchecked { _ = H5Sclose(id) } }
 
-    /// Current and maximum extent; a nil maximum means unlimited.
+    /// Current and maximum extent; a nil maximum means unlimited. A rank or extent no file can hold (a damaged
+    /// dataspace message: more than HDF5's 32 axes, an axis past `Int.max`) is a `.damaged` error, never a trap.
     func extent(_ context: CallContext) throws(HDF5Error) -> (shape: [Int], maxShape: [Int?]) {
         let rank = Int(try checked("H5Sget_simple_extent_ndims", context) { H5Sget_simple_extent_ndims(id) })
+        guard rank <= Self.maxRank else { throw Self.damaged("has \(rank) axes, HDF5 allows at most 32", context) }
         var dims = [hsize_t](repeating: 0, count: rank)
         var maxDims = [hsize_t](repeating: 0, count: rank)
         try checked("H5Sget_simple_extent_dims", context) { H5Sget_simple_extent_dims(id, &dims, &maxDims) }
-        return (dims.map { Int($0) }, maxDims.map { $0 == chdf5_s_unlimited() ? nil : Int($0) })
+        var shape: [Int] = []
+        var maxShape: [Int?] = []
+        for (extent, limit) in zip(dims, maxDims) {
+            guard let extent = Int(exactly: extent) else {
+                throw Self.damaged("has an axis of \(extent) elements", context)
+            }
+            shape.append(extent)
+            maxShape.append(limit == chdf5_s_unlimited() ? nil : Int(exactly: limit) ?? Int.max)
+        }
+        return (shape, maxShape)
+    }
+
+    /// HDF5's `H5S_MAX_RANK`.
+    static let maxRank = 32
+
+    /// The number of elements of `shape`, refusing one whose `elementSize`-byte elements would exceed `bound`
+    /// bytes (see `HDF5ReadLimits`): a damaged extent, not data.
+    static func checkedCount(
+        of shape: [Int], elementSize: Int, bound: Int?, _ context: CallContext
+    ) throws(HDF5Error) -> Int {
+        var count = 1
+        for extent in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: extent)
+            guard !overflow else { throw damaged("has an extent \(shape) past any size", context) }
+            count = product
+        }
+        if let bound {
+            let (bytes, overflow) = count.multipliedReportingOverflow(by: max(1, elementSize))
+            guard !overflow, bytes <= bound else {
+                throw damaged(
+                    "has an extent \(shape) of \(elementSize)-byte elements; expected at most \(bound) bytes for a "
+                        + "file of this size", context)
+            }
+        }
+        return count
+    }
+
+    static func damaged(_ what: String, _ context: CallContext) -> HDF5Error {
+        HDF5Error(
+            code: .damaged, operation: "H5Sget_simple_extent_dims", filePath: context.filePath,
+            objectPath: context.objectPath, message: "damaged dataspace: \(what); not read")
     }
 
     /// Selects rows `rows` along axis 0 (all of every other axis).

@@ -88,7 +88,10 @@ struct Datatype: ~Copyable {
         }
     }
 
-    /// Checks that data stored with `typeID` can be read into `layout`, naming what is wrong if not.
+    /// Checks that data stored with `typeID` can be read into `layout`, naming what is wrong if not: the class and
+    /// size of a scalar, and for a compound every field the row reads (present by name, a scalar of a class and
+    /// size that converts without loss) and every member's place (inside the compound, no overlaps). A stored type
+    /// that no writer makes (a damaged file) is refused as `.damaged` before HDF5 is asked to convert it.
     static func checkReadable(
         stored typeID: hid_t, as layout: ElementLayout, requested: String, _ context: CallContext
     ) throws(HDF5Error) {
@@ -98,18 +101,27 @@ struct Datatype: ~Copyable {
                 code: .typeMismatch, operation: "read", filePath: context.filePath, objectPath: context.objectPath,
                 message: "holds \(stored), cannot be read as \(requested)\(detail)")
         }
+        let storedClass = unchecked { H5Tget_class(typeID) }
         switch layout.storage {
         case .scalar(let kind):
+            guard storedClass == H5T_INTEGER || storedClass == H5T_FLOAT else {
+                throw mismatch(" (expected a number, found \(stored))")
+            }
+            if let defect = scalarDefect(typeID) { throw corrupt(defect, stored: stored, context, operation: "read") }
             guard scalar(typeID, readsLosslesslyAs: kind) else { throw mismatch(" without loss") }
         case .compound(_, let fields):
-            guard unchecked({ H5Tget_class(typeID) }) == H5T_COMPOUND else { throw mismatch("") }
+            guard storedClass == H5T_COMPOUND else { throw mismatch(" (expected a compound, found \(stored))") }
+            if let defect = compoundDefect(typeID) {
+                throw corrupt(defect, stored: "compound", context, operation: "read")
+            }
             for field in fields {
                 let index = unchecked { H5Tget_member_index(typeID, field.name) }
                 guard index >= 0 else { throw mismatch(" (no field '\(field.name)')") }
                 let memberType = unchecked { H5Tget_member_type(typeID, UInt32(index)) }
                 defer { unchecked { _ = H5Tclose(memberType) } }
                 guard scalar(memberType, readsLosslesslyAs: field.kind) else {
-                    throw mismatch(" (field '\(field.name)' is \(describe(memberType)), not \(field.kind.rawValue))")
+                    throw mismatch(
+                        " (field '\(field.name)' is \(describe(memberType)), expected \(field.kind.rawValue))")
                 }
             }
         }

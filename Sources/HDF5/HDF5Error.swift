@@ -22,6 +22,9 @@ public struct HDF5Error: Error, Sendable, CustomStringConvertible {
         public static let badShape = Code(name: "bad shape")
         /// A stored value could not be decoded (for example an attribute that should hold JSON).
         public static let badValue = Code(name: "bad value")
+        /// The object is damaged in a way that crashes or hangs HDF5 (found by a probe process, see
+        /// `HDF5Quarantine`) or that would make a read allocate far more than the file could hold; it was not read.
+        public static let damaged = Code(name: "damaged")
         /// Any other failure reported by the HDF5 library (I/O, a full disk, a corrupted structure…).
         public static let library = Code(name: "HDF5 library error")
     }

@@ -79,11 +79,14 @@ extension Node {
 
     /// Whether the object has an attribute called `name`.
     public func hasAttribute(_ name: String) throws(HDF5Error) -> Bool {
-        try checked("H5Aexists", attributeContext(name)) { H5Aexists(rawValue, name) } > 0
+        try HDF5Quarantine.check(
+            .attribute(object: objectPath, name: name), attributeContext(name), operation: "H5Aexists")
+        return try checked("H5Aexists", attributeContext(name)) { H5Aexists(rawValue, name) } > 0
     }
 
     /// Names of all attributes, in name order.
     public func attributeNames() throws(HDF5Error) -> [String] {
+        try HDF5Quarantine.check(.attributeIteration(object: objectPath), context, operation: "H5Aiterate2")
         var names: [String] = []
         var index: hsize_t = 0
         try checked("H5Aiterate2", context) {
@@ -129,7 +132,8 @@ extension Node {
     }
 
     /// Reads any attribute this layer understands: integers (as Int64), floats (as Double), strings (fixed or
-    /// variable length), and one-dimensional arrays of numbers.
+    /// variable length), and one-dimensional arrays of numbers. The stored type and extent are checked first
+    /// (see `Datatype.checkReadable`, `HDF5ReadLimits`): a damaged one is an error, not a read.
     public func attributeValue(_ name: String) throws(HDF5Error) -> AttributeValue {
         let context = attributeContext(name)
         guard try hasAttribute(name) else {
@@ -141,35 +145,67 @@ extension Node {
         defer { unchecked { _ = H5Aclose(id) } }
         let type = Datatype(adopting: try checked("H5Aget_type", context) { H5Aget_type(id) })
         let space = Dataspace(adopting: try checked("H5Aget_space", context) { H5Aget_space(id) })
-        let count = Int(try checked("H5Sget_simple_extent_npoints", context) { H5Sget_simple_extent_npoints(space.id) })
-        let rank = try checked("H5Sget_simple_extent_ndims", context) { H5Sget_simple_extent_ndims(space.id) }
         func unsupported(_ what: String) -> HDF5Error {
             HDF5Error(
                 code: .typeMismatch, operation: "read attribute", filePath: filePath,
                 objectPath: context.objectPath, message: "holds \(what), which this reader does not support")
         }
+        let spaceKind = unchecked { H5Sget_simple_extent_type(space.id) }
+        guard spaceKind != H5S_NULL else { throw unsupported("no value (an empty dataspace)") }
+        guard spaceKind == H5S_SCALAR || spaceKind == H5S_SIMPLE else {
+            throw Dataspace.damaged("of unknown kind \(spaceKind.rawValue)", context)
+        }
+        let shape = try space.extent(context).shape
+        let bound = try HDF5ReadLimits.storageBound(of: id, compressible: false, context)
+        let storedSize = unchecked { H5Tget_size(type.id) }
+        let count = try Dataspace.checkedCount(of: shape, elementSize: storedSize, bound: bound, context)
+        let stored = Datatype.describe(type.id)
+        if count == 0 {
+            switch unchecked({ H5Tget_class(type.id) }) {
+            case H5T_INTEGER: return .int64Array([])
+            case H5T_FLOAT: return .doubleArray([])
+            default: throw unsupported("an empty array of \(stored)")
+            }
+        }
 
         switch unchecked({ H5Tget_class(type.id) }) {
         case H5T_INTEGER:
-            guard Datatype.scalar(type.id, readsLosslesslyAs: .int64) else { throw unsupported("uint64") }
+            if let defect = Datatype.scalarDefect(type.id) {
+                throw Datatype.corrupt(defect, stored: stored, context, operation: "H5Aread")
+            }
+            guard Datatype.scalar(type.id, readsLosslesslyAs: .int64) else { throw unsupported(stored) }
             var values = [Int64](repeating: 0, count: count)
             try checked("H5Aread", context) { H5Aread(id, chdf5_native_int64(), &values) }
-            return rank == 0 ? .int64(values[0]) : .int64Array(values)
+            return shape.isEmpty ? .int64(values[0]) : .int64Array(values)
         case H5T_FLOAT:
+            if let defect = Datatype.scalarDefect(type.id) {
+                throw Datatype.corrupt(defect, stored: stored, context, operation: "H5Aread")
+            }
             var values = [Double](repeating: 0, count: count)
             try checked("H5Aread", context) { H5Aread(id, chdf5_native_double(), &values) }
-            return rank == 0 ? .double(values[0]) : .doubleArray(values)
+            return shape.isEmpty ? .double(values[0]) : .doubleArray(values)
         case H5T_STRING:
-            guard rank == 0 else { throw unsupported("an array of strings") }
-            return .string(try readString(attribute: id, type: type.id, context))
+            guard shape.isEmpty else { throw unsupported("an array of strings") }
+            if let defect = Datatype.stringDefect(type.id, maxFixedSize: bound ?? Int.max) {
+                throw Datatype.corrupt(defect, stored: stored, context, operation: "H5Aread")
+            }
+            return .string(try readString(attribute: id, named: name, type: type.id, context))
         default:
-            throw unsupported(Datatype.describe(type.id))
+            throw unsupported(stored)
         }
     }
 
-    private func readString(attribute id: hid_t, type: hid_t, _ context: CallContext) throws(HDF5Error) -> String {
+    private func readString(
+        attribute id: hid_t, named name: String, type: hid_t, _ context: CallContext
+    ) throws(HDF5Error) -> String {
         let isVariable = try checked("H5Tis_variable_str", context) { H5Tis_variable_str(type) } > 0
         if isVariable {
+            // HDF5 follows the stored heap pointer without checking it; check it first.
+            if case .damaged(let why) = VariableStringCheck.verdict(object: rawValue, attribute: name, path: filePath) {
+                throw HDF5Error(
+                    code: .damaged, operation: "H5Aread", filePath: filePath, objectPath: context.objectPath,
+                    message: "damaged variable-length string: \(why); not read")
+            }
             let memoryType = try Datatype.variableString(context)
             var pointer: UnsafeMutablePointer<CChar>? = nil
             try checked("H5Aread", context) { H5Aread(id, memoryType.id, &pointer) }

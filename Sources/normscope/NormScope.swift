@@ -25,6 +25,8 @@ struct NormScope: ParsableCommand {
               bench analyze     analyze a ≥ 1 GB trace: MB/s and peak memory beside h5py + NumPy
             """,
         version: TraceFormat.toolVersion,
-        subcommands: [Demo.self, Record.self, Analyze.self, Report.self, Export.self, Inspect.self, Bench.self]
+        subcommands: [
+            Demo.self, Record.self, Analyze.self, Report.self, Export.self, Inspect.self, Bench.self, Probe.self,
+        ]
     )
 }

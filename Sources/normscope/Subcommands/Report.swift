@@ -32,6 +32,7 @@ extension NormScope {
         }
 
         func run() throws {
+            try TraceProbe.vet(paths: files)
             let summary = try TraceSummary(paths: files, groupBy: grouping.keys, bins: points)
             let report = TraceReport(
                 summary: summary, files: files, baseline: try resolveBaseline(grouping.baseline, in: summary),

@@ -1,0 +1,201 @@
+import ArgumentParser
+import Foundation
+import HDF5
+import Recording
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension NormScope {
+    /// `normscope __probe FILE [--skip OBJECT…]`: walks a file the way the readers do, in a child process that may
+    /// crash. Not for users: `TraceProbe.vet` starts it and reads its standard output, where each line `touch X`
+    /// names what it is about to hand to HDF5 (`/runs/r0`, `/runs/r0@config`, `/runs/r0:iterate`,
+    /// `/runs:children`, or `open` for the file itself) and `done` ends a walk that survived.
+    struct Probe: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: ProbeProtocol.subcommand,
+            abstract: "Walk every object of an HDF5 file, naming each before touching it (used by analyze & co.).",
+            shouldDisplay: false)
+
+        @Argument(help: ArgumentHelp("The file.", valueName: "file"))
+        var file: String
+
+        @Option(parsing: .upToNextOption, help: "Objects not to touch (the probe's own spelling).")
+        var skip: [String] = []
+
+        @Option(help: "Address-space limit of this process in MiB (0: none).")
+        var memoryLimit: Int = 0
+
+        func run() throws {
+            ProbeProtocol.limitResources(memoryMiB: memoryLimit)
+            for key in skip {
+                guard let target = HDF5Quarantine.Target(key) else { continue }
+                HDF5Quarantine.add(target, file: file, reason: "skipped")
+            }
+            ProbeWalker(path: file).walk()
+        }
+    }
+}
+
+/// The conversation between the probe and its parent.
+enum ProbeProtocol {
+    static let subcommand = "__probe"
+    static let openMarker = "open"
+    static let doneMarker = "done"
+    static let closeMarker = "close"
+    static let touchPrefix = "touch "
+    /// The probe's exit status when HDF5 reported that it ran out of memory (under the probe's limit); the parent
+    /// treats the object last touched as one that would exhaust memory unbounded.
+    static let exhaustedStatus: Int32 = 3
+    /// The probe's exit status when the file does not open; the parent leaves the message to the reader.
+    static let unopenableStatus: Int32 = 2
+
+    /// Limits the address space (a damaged extent then fails an allocation quickly instead of swapping) and turns
+    /// core dumps off (a crash here is expected, not a bug to keep).
+    static func limitResources(memoryMiB: Int) {
+        var none = rlimit(rlim_cur: 0, rlim_max: 0)
+        _ = setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &none)
+        guard memoryMiB > 0 else { return }
+        let bytes = rlim_t(memoryMiB) << 20
+        var limit = rlimit(rlim_cur: bytes, rlim_max: bytes)
+        _ = setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit)
+    }
+
+    /// Writes one line to standard output at once, unbuffered, so that it is in the pipe before the risky call.
+    static func say(_ line: String) {
+        let bytes = Array((line + "\n").utf8)
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(1, buffer.baseAddress! + offset, buffer.count - offset)
+                if written <= 0 { return }
+                offset += written
+            }
+        }
+    }
+}
+
+/// Touches every group, dataset and attribute of a file in the order and with the calls of the readers:
+/// attribute iteration and values, link listing, opening, each dataset's type, extent, chunks and dimension-scale
+/// mark, and its rows read with the element type `analyze` uses (first and last row; every row for a small file).
+struct ProbeWalker {
+    let path: String
+    /// Files up to this size are read whole: every chunk is then decoded once here before the readers do.
+    static let wholeReadBytes = 16 << 20
+
+    func walk() {
+        ProbeProtocol.say(ProbeProtocol.openMarker)
+        let file: File
+        do {
+            file = try File.open(path)
+        } catch {
+            guard error.message.contains("already open for write"), let live = try? File.open(path, mode: .swmrRead)
+            else { exit(ProbeProtocol.unopenableStatus) }
+            file = live
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? Int.max
+        visit(container: file, readAll: size <= Self.wholeReadBytes)
+        // Closing a read-only file writes nothing but frees all HDF5 decoded, and freeing a half-decoded message
+        // can crash too; the marker tells the parent that the walk itself got through.
+        ProbeProtocol.say(ProbeProtocol.closeMarker)
+        _ = attempt { () throws(HDF5Error) in try file.close() }
+        ProbeProtocol.say(ProbeProtocol.doneMarker)
+    }
+
+    private func touch(_ key: String) { ProbeProtocol.say(ProbeProtocol.touchPrefix + key) }
+
+    /// Runs one call whose errors the readers handle themselves; only running out of memory matters here.
+    private func attempt<Value>(_ body: () throws(HDF5Error) -> Value) -> Value? {
+        do { return try body() } catch {
+            let exhausted = error.stack.contains {
+                $0.major.contains("Resource unavailable") || $0.minor.lowercased().contains("allocat")
+            }
+            if exhausted { exit(ProbeProtocol.exhaustedStatus) }
+            return nil
+        }
+    }
+
+    private func visitAttributes(of node: some Node) {
+        touch("\(node.objectPath):iterate")
+        guard let names = attempt({ () throws(HDF5Error) in try node.attributeNames() }) else { return }
+        for name in names {
+            touch("\(node.objectPath)@\(name)")
+            _ = attempt { () throws(HDF5Error) in try node.attributeValue(name) }
+            // HDF5 frees a half-decoded attribute message only when the object header leaves its cache; make
+            // that happen now, while the attribute is the one named.
+            _ = attempt { () throws(HDF5Error) in try node.refreshMetadata() }
+        }
+    }
+
+    private func visit(container: some Container, readAll: Bool) {
+        visitAttributes(of: container)
+        touch("\(container.objectPath):children")
+        guard let names = attempt({ () throws(HDF5Error) in try container.children() }) else { return }
+        for name in names {
+            let child = container.objectPath == "/" ? "/" + name : container.objectPath + "/" + name
+            touch(child)
+            switch attempt({ () throws(HDF5Error) in try container.kind(of: name) }) {
+            case .group?:
+                guard let group = attempt({ () throws(HDF5Error) in try container.openGroup(name) }) else { continue }
+                visit(container: group, readAll: readAll)
+                touch(child)
+                _ = attempt { () throws(HDF5Error) in try group.close() }
+            case .dataset?:
+                guard let dataset = attempt({ () throws(HDF5Error) in try container.openDataset(name) }) else {
+                    continue
+                }
+                visit(dataset: dataset, readAll: readAll)
+                touch(child)
+                _ = attempt { () throws(HDF5Error) in try dataset.close() }
+            default:
+                continue
+            }
+        }
+    }
+
+    private func visit(dataset: Dataset, readAll: Bool) {
+        // What `inspect` asks of every dataset.
+        _ = attempt { () throws(HDF5Error) in try dataset.typeDescription() }
+        _ = attempt { () throws(HDF5Error) in try dataset.shape() }
+        _ = attempt { () throws(HDF5Error) in try dataset.chunkShape() }
+        _ = attempt { () throws(HDF5Error) in try dataset.isDimensionScale() }
+        visitAttributes(of: dataset)
+        touch(dataset.objectPath)
+        switch dataset.name {
+        case TraceFormat.Names.steps: readRows(of: dataset, as: StepRow.self, readAll: readAll)
+        case TraceFormat.Names.evals: readRows(of: dataset, as: EvaluationRow.self, readAll: readAll)
+        case TraceFormat.Names.grad: readRows(of: dataset, as: NormStepRow.self, readAll: readAll)
+        case TraceFormat.Names.phi: readRows(of: dataset, as: PhiStepRow.self, readAll: readAll)
+        default:
+            let type = attempt { () throws(HDF5Error) in try dataset.typeDescription() } ?? ""
+            if type == "float32" {
+                readRows(of: dataset, as: Float.self, readAll: readAll)
+            } else if type.hasPrefix("float") {
+                readRows(of: dataset, as: Double.self, readAll: readAll)
+            } else if type.hasPrefix("uint") {
+                readRows(of: dataset, as: UInt64.self, readAll: readAll)
+            } else if type.hasPrefix("int") {
+                readRows(of: dataset, as: Int64.self, readAll: readAll)
+            }
+        }
+    }
+
+    private func readRows<Element: DatasetElement>(of dataset: Dataset, as type: Element.Type, readAll: Bool) {
+        guard let count = attempt({ () throws(HDF5Error) in try dataset.rowCount() }), count > 0 else { return }
+        // A dataset whose shape is empty (a scalar) is one row; `readRows` wants an axis 0.
+        guard attempt({ () throws(HDF5Error) in try dataset.shape() })?.isEmpty == false else {
+            _ = attempt { () throws(HDF5Error) in try dataset.read(as: Element.self) }
+            return
+        }
+        guard attempt({ () throws(HDF5Error) in try dataset.readRows(0..<1, as: Element.self) }) != nil else { return }
+        _ = attempt { () throws(HDF5Error) in try dataset.readRows((count - 1)..<count, as: Element.self) }
+        guard readAll else { return }
+        let block = 8192
+        for start in stride(from: 0, to: count, by: block) {
+            let end = min(count, start + block)
+            guard attempt({ () throws(HDF5Error) in try dataset.readRows(start..<end, as: Element.self) }) != nil
+            else { return }
+        }
+    }
+}
