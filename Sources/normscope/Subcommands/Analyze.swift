@@ -36,14 +36,9 @@ extension NormScope {
         }
 
         func run() throws {
-<<<<<<< HEAD
+            try TraceProbe.vet(paths: files)
             let summary = try TraceSummary(paths: files, groupBy: grouping.keys)
             let reference = try resolveBaseline(grouping.baseline, in: summary)
-=======
-            try TraceProbe.vet(paths: files)
-            let summary = try TraceSummary(paths: files)
-            let reference = try resolveBaseline(baseline, in: summary)
->>>>>>> harden
             switch format {
             case "json":
                 FileHandle.standardOutput.write(try summary.json(baseline: reference) + Data("\n".utf8))

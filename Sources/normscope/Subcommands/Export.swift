@@ -29,7 +29,7 @@ extension NormScope {
         var csv: String
 
         func run() throws {
-<<<<<<< HEAD
+            try TraceProbe.vet(paths: [file])
             let files: [String]
             do {
                 files = try CSVExporter(stopsOnSignals: true).export(trace: file, to: csv)
@@ -37,10 +37,6 @@ extension NormScope {
                 FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
                 throw ExitCode(error.signal?.exitCode ?? 1)
             }
-=======
-            try TraceProbe.vet(paths: [file])
-            let files = try CSVExporter().export(trace: file, to: csv)
->>>>>>> harden
             print("Wrote \(files.count) CSV files into \(csv)")
         }
     }
