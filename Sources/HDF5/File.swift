@@ -84,6 +84,9 @@ public final class File: Container {
     /// - Parameters:
     ///   - path: the file.
     ///   - mode: `.readOnly` (default), `.readWrite`, or `.swmrRead` to follow a file being written.
+    /// Attempts a SWMR reader makes at a piece of metadata whose checksum does not match before it fails.
+    static let swmrReadAttempts: UInt32 = 4
+
     public static func open(_ path: String, mode: OpenMode = .readOnly) throws(HDF5Error) -> File {
         // HDF5 says "unable to open file" for a missing file and for a directory alike; say which it is.
         var isDirectory: ObjCBool = false
@@ -95,9 +98,19 @@ public final class File: Container {
                 code: .notHDF5, operation: "H5Fopen", filePath: path, message: "is a directory, not an HDF5 file")
         }
         let context = CallContext(filePath: path)
+        let access = try PropertyList(class: chdf5_p_file_access(), context)
+        if mode == .swmrRead {
+            // A SWMR reader retries metadata whose checksum fails, assuming the writer is midway through it — 100
+            // times by default, sleeping longer each time, and again for every object. On a damaged file (a killed
+            // live recorder's, copied and corrupted) nothing will ever finish writing it: that turned into reads
+            // that never returned. A few attempts cover a writer that is really there.
+            try checked("H5Pset_metadata_read_attempts", context) {
+                H5Pset_metadata_read_attempts(access.id, File.swmrReadAttempts)
+            }
+        }
         let id = try retryingWhileLocked {
             () throws(HDF5Error) in
-            try checked("H5Fopen", context) { H5Fopen(path, mode.flags, chdf5_p_default()) }
+            try checked("H5Fopen", context) { H5Fopen(path, mode.flags, access.id) }
         }
         closeOnExec(id)
         return File(path: path, id: id)
