@@ -25,7 +25,8 @@ struct Dataspace: ~Copyable {
     deinit { unchecked { _ = H5Sclose(id) } }
 
     /// Current and maximum extent; a nil maximum means unlimited. A rank or extent no file can hold (a damaged
-    /// dataspace message: more than HDF5's 32 axes, an axis past `Int.max`) is a `.damaged` error, never a trap.
+    /// dataspace message: more than HDF5's 32 axes, an axis past `Int.max` or past its maximum) is a `.damaged`
+    /// error, never a trap.
     func extent(_ context: CallContext) throws(HDF5Error) -> (shape: [Int], maxShape: [Int?]) {
         let rank = Int(try checked("H5Sget_simple_extent_ndims", context) { H5Sget_simple_extent_ndims(id) })
         guard rank <= Self.maxRank else { throw Self.damaged("has \(rank) axes, HDF5 allows at most 32", context) }
@@ -38,8 +39,13 @@ struct Dataspace: ~Copyable {
             guard let extent = Int(exactly: extent) else {
                 throw Self.damaged("has an axis of \(extent) elements", context)
             }
+            let maximum = limit == chdf5_s_unlimited() ? nil : Int(exactly: limit) ?? Int.max
+            // HDF5 never lets an extent outgrow its maximum; 1.10 does not check it when it reads one.
+            if let maximum, extent > maximum {
+                throw Self.damaged("has an axis of \(extent) elements, more than its maximum \(maximum)", context)
+            }
             shape.append(extent)
-            maxShape.append(limit == chdf5_s_unlimited() ? nil : Int(exactly: limit) ?? Int.max)
+            maxShape.append(maximum)
         }
         return (shape, maxShape)
     }

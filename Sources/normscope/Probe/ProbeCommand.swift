@@ -190,7 +190,12 @@ struct ProbeWalker {
         }
         guard attempt({ () throws(HDF5Error) in try dataset.readRows(0..<1, as: Element.self) }) != nil else { return }
         _ = attempt { () throws(HDF5Error) in try dataset.readRows((count - 1)..<count, as: Element.self) }
-        guard readAll else { return }
+        // A damaged extent that still passes the plausibility bound can claim tens of megabytes of rows never
+        // written; reading them all here could outlast the parent's patience, and the reader meets them anyway.
+        let rowBytes =
+            MemoryLayout<Element>.stride
+            * max(1, (attempt({ () throws(HDF5Error) in try dataset.shape() }) ?? []).dropFirst().reduce(1, *))
+        guard readAll, count <= Self.wholeReadBytes / rowBytes else { return }
         let block = 8192
         for start in stride(from: 0, to: count, by: block) {
             let end = min(count, start + block)

@@ -73,14 +73,16 @@ public enum TraceProbe {
         throw giveUp("damaged: more than \(maxRounds) of its objects crash HDF5 in a probe")
     }
 
-    /// A few seconds for small files, plus one per 10 MB: the probe reads little data, but metadata grows with size.
+    /// Ten seconds for small files, plus one per 10 MB: the probe reads little data, but metadata grows with size.
+    /// A healthy small trace takes a tenth of a second; the margin is for a loaded machine and damaged extents
+    /// that are slow to read without being endless.
     static func timeout(forBytes bytes: Int) -> Double {
         if let text = ProcessInfo.processInfo.environment["NORMSCOPE_PROBE_TIMEOUT"], let value = Double(text),
             value > 0
         {
             return value
         }
-        return 5 + Double(bytes) / 10e6
+        return 10 + Double(bytes) / 10e6
     }
 
     /// The probe's address-space limit: the runtime and libraries, the walk's small reads, and the file's size for
