@@ -99,6 +99,18 @@ public struct TraceSummary: Sendable {
                 notes += Self.notes(run: run, path: path)
                 runs.append(run)
             }
+            // Objects a probe process saw crash HDF5 were never handed to it here; each read of one failed with
+            // the quarantine's error, which would otherwise be listed again under `missing`.
+            let quarantined = HDF5Quarantine.entries(for: path)
+            damaged += quarantined.map {
+                DamagedObject(
+                    file: path, object: $0.target.description,
+                    problem: String($0.message.trimmingPrefix("damaged: ")))
+            }
+            if !quarantined.isEmpty {
+                let messages = Set(quarantined.map(\.message))
+                missing.removeAll { entry in messages.contains { entry.hasSuffix($0) || entry.contains($0 + " [") } }
+            }
         }
         let grouping: RunGrouping
         if let groupBy {

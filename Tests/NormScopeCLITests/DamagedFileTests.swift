@@ -92,6 +92,22 @@ struct DamagedFileTests {
         }
     }
 
+    @Test("analyze lists what the probe kept from HDF5 under damaged, once, and analyzes the rest")
+    func quarantinedObjectsAreDamaged() throws {
+        let fixture = try #require(Self.fixtures.first { $0.hasSuffix("dimension-scale-double-free.h5") })
+        let directory = TemporaryDirectory()
+        let ending = try Self.run(["analyze", fixture, "--format", "json"], in: directory.path)
+        #expect(ending.status == 0 && ending.signal == nil, "\(ending.standardError)")
+        let document = try #require(
+            try JSONSerialization.jsonObject(with: Data(ending.standardOutput.utf8)) as? [String: Any])
+        let damaged = document["damaged"] as? [[String: Any]] ?? []
+        let entry = try #require(damaged.first { ($0["object"] as? String)?.hasSuffix("hidden1.norm/phi_bin") == true })
+        #expect((entry["problem"] as? String)?.hasPrefix("opening or reading it crashed HDF5 in a probe (SIGABRT)") == true)
+        let missing = document["missing"] as? [String] ?? []
+        #expect(!missing.contains { $0.contains("crashed HDF5 in a probe") }, "\(missing)")
+        #expect((document["layers"] as? [String: Any])?["adanorm-s0"] != nil)
+    }
+
     @Test("the probe names what it touches; on a fixture it dies listing attributes, and gets further skipping them")
     func probeNamesTheCulprit() throws {
         let fixture = try #require(Self.fixtures.first { $0.hasSuffix("attribute-iteration.h5") })
