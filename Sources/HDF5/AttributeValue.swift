@@ -17,7 +17,7 @@ public enum AttributeValue: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// A short name of the stored kind, for type-mismatch messages.
-    var kindName: String {
+    public var kindName: String {
         switch self {
         case .int64: "int64"
         case .double: "float64"

@@ -46,6 +46,22 @@ struct ExportInspectTests {
         try #require(script.status == 0, "\(script.standardError)")
     }
 
+    /// A completed layernorm run of `steps` steps with one 4-wide layer and no evaluations.
+    private static func writeSingleLayerTrace(_ trace: String, steps: Int) throws {
+        let writer = try TraceWriter(path: trace, commandLine: "test", sweepConfigurationJSON: "{}")
+        let run = try writer.beginRun(
+            RunDescription(
+                id: "layernorm-s0", attributes: ["preset": .string("layernorm")],
+                normLayers: [NormLayerDescription(name: "n1", width: 4)]))
+        for step in 0..<steps {
+            try writer.append(
+                step: StepRow(step: Int64(step), loss: 1, learningRate: 0.1, gradientNorm: 1, seconds: 0),
+                norms: [NormStepRow(step: Int64(step))], to: run)
+        }
+        try writer.finishRun(run, status: .completed, completedSteps: Int64(steps))
+        try writer.close()
+    }
+
     /// One line on standard error containing every `needle`, a non-zero status, nothing that looks like a trap.
     private func expectOneLineError(_ output: ChildProcess.Output, _ needles: [String]) {
         let errorText = output.standardError.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -116,18 +132,7 @@ struct ExportInspectTests {
         let trace = directory.file("chunks.h5")
         // 5000 steps: five 1024-row chunks per table, so chunk 2 is neither the first nor the last.
         let steps = 5000
-        let writer = try TraceWriter(path: trace, commandLine: "test", sweepConfigurationJSON: "{}")
-        let run = try writer.beginRun(
-            RunDescription(
-                id: "layernorm-s0", attributes: ["preset": .string("layernorm")],
-                normLayers: [NormLayerDescription(name: "n1", width: 4)]))
-        for step in 0..<steps {
-            try writer.append(
-                step: StepRow(step: Int64(step), loss: 1, learningRate: 0.1, gradientNorm: 1, seconds: 0),
-                norms: [NormStepRow(step: Int64(step))], to: run)
-        }
-        try writer.finishRun(run, status: .completed, completedSteps: Int64(steps))
-        try writer.close()
+        try Self.writeSingleLayerTrace(trace, steps: steps)
         let before = try normscope(["inspect", "--data", trace])
         try #require(before.status == 0, "\(before.standardOutput.suffix(600))")
 
@@ -295,18 +300,7 @@ struct ExportInspectTests {
         let trace = directory.file("long.h5")
         // Long enough that a debug build spends seconds writing its grad table.
         let steps = 20_000
-        let writer = try TraceWriter(path: trace, commandLine: "test", sweepConfigurationJSON: "{}")
-        let run = try writer.beginRun(
-            RunDescription(
-                id: "layernorm-s0", attributes: ["preset": .string("layernorm")],
-                normLayers: [NormLayerDescription(name: "n1", width: 4)]))
-        for step in 0..<steps {
-            try writer.append(
-                step: StepRow(step: Int64(step), loss: 1, learningRate: 0.1, gradientNorm: 1, seconds: 0),
-                norms: [NormStepRow(step: Int64(step))], to: run)
-        }
-        try writer.finishRun(run, status: .completed, completedSteps: Int64(steps))
-        try writer.close()
+        try Self.writeSingleLayerTrace(trace, steps: steps)
         let before = entries(directory.path)
 
         let process = Process()

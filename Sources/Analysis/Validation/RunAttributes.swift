@@ -38,13 +38,13 @@ struct RunAttributes {
         func string(_ name: String) -> String? {
             guard let value = read(name) else { return nil }
             if case .string(let text) = value { return text }
-            note(name, "holds \(value.kindDescription) \(value) (expected a string)")
+            note(name, "holds \(value.kindName) \(value) (expected a string)")
             return nil
         }
         func integer(_ name: String, _ range: ClosedRange<Int64>) -> Int64? {
             guard let value = read(name) else { return nil }
             guard case .int64(let number) = value else {
-                note(name, "holds \(value.kindDescription) \(value) (expected an int64)")
+                note(name, "holds \(value.kindName) \(value) (expected an int64)")
                 return nil
             }
             guard range.contains(number) else {
@@ -88,18 +88,5 @@ struct RunAttributes {
     /// Whether the normalization settings were all readable and valid (`NormalizationSettings` may use them).
     var normalizationIsSound: Bool {
         !damage.contains { $0.object.split(separator: "@").last?.hasPrefix("norm_") == true }
-    }
-}
-
-extension AttributeValue {
-    /// The stored kind, for messages.
-    var kindDescription: String {
-        switch self {
-        case .int64: "int64"
-        case .double: "float64"
-        case .string: "string"
-        case .int64Array: "int64 array"
-        case .doubleArray: "float64 array"
-        }
     }
 }
