@@ -13,7 +13,7 @@ struct FuzzCampaignTests {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("analysis/fuzz_traces.py").path
 
-    @Test("40 seeded mutants: no crash, hang, garbage, leftover or bad error in any command")
+    @Test("30 seeded mutants: no crash, hang, garbage, leftover or bad error in any command")
     func seededCampaign() throws {
         let normscope = try #require(ChildProcess.builtProduct("normscope"), "normscope is not built next to the tests")
         #expect(PythonScript.canImport("h5py"), "the campaign needs h5py (the README's test command installs it)")
@@ -23,7 +23,7 @@ struct FuzzCampaignTests {
         let output = try ChildProcess.run(
             "/usr/bin/env",
             arguments: [
-                "python3", Self.script, "--seed", "1", "--count", "40", "--timeout", "30", "--jobs", "2",
+                "python3", Self.script, "--seed", "1", "--count", "30", "--timeout", "30", "--jobs", "2",
                 // A debug build trains about 30 ms a step: with 40-step base runs the campaign takes under a
                 // minute when no command hangs (each hang costs the 30 s timeout).
                 "--record-steps", "40", "--normscope", normscope, "--out", kept,
@@ -36,6 +36,6 @@ struct FuzzCampaignTests {
             \(output.standardError)
             """)
         // The summary must say what was run, so a pass cannot come from a campaign that ran nothing.
-        #expect(output.standardOutput.contains("40 mutants × 4 commands"), "\(output.standardOutput)")
+        #expect(output.standardOutput.contains("30 mutants × 4 commands"), "\(output.standardOutput)")
     }
 }
