@@ -7,17 +7,21 @@ extension NormScope {
     struct Analyze: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "Summarize traces: overfitting gaps, gradient parts, Theorem 1 checks and Φ(y), per preset, mean ± sd (n).",
+                "Summarize traces: overfitting gaps, gradient parts, Theorem 1 checks and Φ(y), per group, mean ± sd (n).",
             discussion: """
                 Reads one or more traces (shards of a sweep are merged by run; a run found twice is reported and \
-                kept once) and prints, per preset over its seeds: the best validation loss, the gap (validation \
-                minus training loss, both in evaluation mode) at the best-validation step and averaged over the last \
-                10% of evaluations, and the best validation accuracy, as mean ± sample sd with n. Diverged and \
-                unfinished runs are marked. Then, per norm layer early (first 10% of steps) and late (last 10%): \
-                re-centering (recenter_ratio), re-scaling (rescale_ratio), each part's share and cos(t, d); the \
-                identities of Theorem 1 checked at every recorded step; AdaNorm's Φ(y) (mean = C, sd, quantiles, \
-                share ≤ 0). Objects that cannot be read are listed as missing and the rest is still summarized. \
-                --format json is documented in analysis/ANALYZE_JSON.md.
+                kept once) and groups runs by preset and every setting that differs between them (--group-by to \
+                choose), pooling seeds only. Per group: the best validation loss, the gap (validation minus \
+                training loss, both in evaluation mode) at the best-validation step and averaged over the last 10% \
+                of evaluations, and the best validation accuracy, as mean ± sample sd with n; diverged and \
+                unfinished runs are counted and noted. Each group against the baseline preset at the same settings: \
+                Δ with a seeded bootstrap 95% interval, Welch's p, Hedges' g and a verdict. Then, per norm layer \
+                early (first 10% of steps) and late (last 10%): re-centering (recenter_ratio), re-scaling \
+                (rescale_ratio), each part's share and cos(t, d); the identities of Theorem 1 checked at every \
+                recorded step; AdaNorm's Φ(y) (mean = C, sd, quantiles, share ≤ 0). Every value is checked against \
+                what it can be: objects with values that cannot be right are listed as damaged and those values left \
+                out; objects that cannot be read are listed as missing; the rest is still summarized. --format json \
+                is documented in analysis/ANALYZE_JSON.md.
                 """
         )
 

@@ -9,10 +9,10 @@ extension NormScope {
             abstract: "Write the analysis of traces as one self-contained HTML page with SVG charts.",
             discussion: """
                 The page holds every table of `normscope analyze` and, as inline SVG (no script, no network): \
-                training and validation loss per preset (mean over seeds), the overfitting gap over steps, \
+                training and validation loss per group (a preset at one setting of the varying settings, mean over seeds), the overfitting gap over steps, \
                 rescale_ratio per layer, the norms of the total gradient and its direct, re-centering and \
                 re-scaling parts per preset and layer, and AdaNorm's Φ(y) over training (mean and quantiles, \
-                share ≤ 0, histograms as heat maps). Open it in any browser. Objects that could not be read are listed at the top; the rest is complete.
+                share ≤ 0, histograms as heat maps). Open it in any browser. Unfinished runs, damaged objects (their values left out) and objects that could not be read are listed at the top; the rest is complete.
                 """
         )
 
