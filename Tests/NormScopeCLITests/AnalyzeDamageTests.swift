@@ -127,6 +127,19 @@ struct AnalyzeDamageTests {
         #expect(problems.contains { $0.contains("adanorm-s0/evals") && $0.contains("(first of 2)") }, "\(problems)")
     }
 
+    @Test("phi_step rewritten as a 2-D dataset costs the layer its heat map, not the run (it was a Swift trap)")
+    func twoDimensionalSteps() throws {
+        let document = try analyzeDamaged(
+            "phi-step-2d",
+            """
+            g = f['runs/adanorm-s0/norms/hidden2.norm']; steps = g['phi_step'][()]; del g['phi_step']
+            g.create_dataset('phi_step', data=np.stack([steps, steps], axis=1))
+            """)
+        let missing = document["missing"] as? [String] ?? []
+        #expect(missing.contains { $0.contains("hidden2.norm/phi_step") && $0.contains("one-dimensional") }, "\(missing)")
+        #expect(layer(document, run: "adanorm-s0", "hidden2.norm")?["phi"] != nil)
+    }
+
     @Test("a status attribute of the wrong type is damage, not a silent 'unknown'")
     func statusType() throws {
         let document = try analyzeDamaged("status", "f['runs/adanorm-s0'].attrs['status'] = 3")

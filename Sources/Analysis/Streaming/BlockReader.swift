@@ -47,9 +47,18 @@ struct BlockReader {
     }
 
     /// Calls `body` with every row of a table and its index, in order, one block in memory at a time.
+    ///
+    /// - Throws: also when the dataset is not one-dimensional: a row is one element here, and a damaged file can
+    ///   hold a 2-D dataset where a table of rows is expected (its elements would be taken for rows).
     func forEachRow<Element: DatasetElement>(
         as type: Element.Type, _ body: (_ row: Element, _ index: Int) -> Void
     ) throws(HDF5Error) {
+        let shape = try dataset.shape()
+        guard shape.count == 1 else {
+            throw HDF5Error(
+                code: .badShape, operation: "analyze", filePath: dataset.filePath, objectPath: dataset.objectPath,
+                message: "has shape \(shape) (expected one row per step: a one-dimensional table)")
+        }
         var blocks = try blocks(as: Element.self)
         while let (rows, first) = try blocks.next() {
             for (offset, row) in rows.enumerated() { body(row, first + offset) }
