@@ -90,7 +90,10 @@ public struct TraceSummary: Sendable {
                 missing += read.problems.map { "\($0)" }
                 damaged += read.damage
                 let layerRead = Self.readLayers(
-                    run: runGroup, file: path, scale: run.normalization?.scale, stepRows: read.stepRows,
+                    // A run still being written (or killed) flushes its tables one by one: their lengths may differ
+                    // by what the last flush left out, so only finished runs are held to equal lengths.
+                    run: runGroup, file: path, scale: run.normalization?.scale,
+                    stepRows: run.isFinished || run.status == "interrupted" ? read.stepRows : nil,
                     divergedStep: run.divergedAtStep, bins: bins, blockRows: blockRows, into: &runSeries)
                 layers[id] = layerRead.summaries
                 missing += layerRead.missing
