@@ -14,7 +14,9 @@ struct RunAttributes {
     /// Rows the run's per-step tables (`steps`, each `grad`) must have, from its status; nil while it is still
     /// running (or its recorder was killed), when only the tables themselves say how far it got.
     var expectedStepRows: ClosedRange<Int64>? {
-        switch status {
+        // A damaged count (already listed) says nothing about the tables.
+        guard completedSteps >= 0 else { return nil }
+        return switch status {
         case RunStatus.completed.rawValue: completedSteps...completedSteps
         // The step whose loss was not finite is recorded too.
         case RunStatus.diverged.rawValue: divergedStep >= 0 ? (divergedStep + 1)...(divergedStep + 1) : nil
