@@ -51,15 +51,6 @@ struct AnalyzeBadInputTests {
         try ChildProcess.run(try #require(executable), arguments: ["analyze"] + arguments)
     }
 
-    /// One line on standard error containing every `needle`, a non-zero status, nothing that looks like a trap.
-    private func expectOneLineError(_ output: ChildProcess.Output, _ needles: [String]) {
-        let errorText = output.standardError.trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(output.status != 0, "exit status \(output.status)")
-        #expect(!errorText.contains("\n"), "more than one line: \(errorText)")
-        for needle in needles { #expect(errorText.contains(needle), "'\(needle)' not in: \(errorText)") }
-        #expect(!errorText.contains("Fatal error") && !errorText.contains("HDF5-DIAG"), "\(errorText)")
-    }
-
     @Test("a missing file, a text file, a truncated trace, another format version: one line, non-zero exit")
     func unreadableFiles() throws {
         let directory = TemporaryDirectory()

@@ -62,15 +62,6 @@ struct ExportInspectTests {
         try writer.close()
     }
 
-    /// One line on standard error containing every `needle`, a non-zero status, nothing that looks like a trap.
-    private func expectOneLineError(_ output: ChildProcess.Output, _ needles: [String]) {
-        let errorText = output.standardError.trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(output.status != 0, "exit status \(output.status)")
-        #expect(!errorText.contains("\n"), "more than one line: \(errorText)")
-        for needle in needles { #expect(errorText.contains(needle), "'\(needle)' not in: \(errorText)") }
-        #expect(!errorText.contains("Fatal error") && !errorText.contains("HDF5-DIAG"), "\(errorText)")
-    }
-
     /// Every entry below `path`, relative to it, sorted: what a failed command must leave unchanged.
     private func entries(_ path: String) -> [String] {
         ((FileManager.default.subpaths(atPath: path)) ?? []).sorted()
