@@ -112,7 +112,9 @@ public struct TraceSummary: Sendable {
             }
             if !quarantined.isEmpty {
                 let messages = Set(quarantined.map(\.message))
-                missing.removeAll { entry in messages.contains { entry.hasSuffix($0) || entry.contains($0 + " [") } }
+                missing.removeAll { entry in
+                    entry.hasPrefix(path + ":") && messages.contains { entry.hasSuffix($0) || entry.contains($0 + " [") }
+                }
             }
         }
         let grouping: RunGrouping
