@@ -22,21 +22,33 @@ struct RunOptions: ParsableArguments {
     )
     var presets: String?
 
-    @Option(help: "Seeds per preset: a count N (seeds 0..N-1).")
+    @Option(parsing: .unconditional, help: "Seeds per preset: a count N (seeds 0..N-1).")
     var seeds: Int?
 
-    @Option(help: "Training steps per run.")
+    @Option(parsing: .unconditional, help: "Training steps per run.")
     var steps: Int?
 
-    @Option(help: "Minibatch size (examples, or sequences for char-lm).")
+    @Option(parsing: .unconditional, help: "Minibatch size (examples, or sequences for char-lm).")
     var batch: Int?
 
-    @Option(help: "Peak learning rate.")
+    @Option(parsing: .unconditional, help: "Peak learning rate.")
     var lr: Double?
 
     @Option(
-        name: .customLong("eval-every"), help: "Evaluate on the validation set and a training subset every N steps.")
+        name: .customLong("eval-every"), parsing: .unconditional,
+        help: "Evaluate on the validation set and a training subset every N steps.")
     var evalEvery: Int?
+
+    /// Each number is refused with its option and the range it must be in. The counts are parsed `.unconditional`
+    /// so that `--steps -5` reaches this check instead of reading as an unknown flag `-5`.
+    func validate() throws {
+        for (option, value) in [("--seeds", seeds), ("--steps", steps), ("--batch", batch), ("--eval-every", evalEvery)] {
+            if let value, value < 1 { throw ValidationError("\(option) \(value): must be a positive whole number") }
+        }
+        if let lr, !(lr.isFinite && lr > 0) {
+            throw ValidationError("--lr \(lr): must be a finite positive number, e.g. 0.001")
+        }
+    }
 
     /// The run keys these flags set, as JSON values.
     var overrides: [String: Any] {
