@@ -44,6 +44,8 @@ public final class TraceWriter: Sendable {
     /// Whether the trace is written in live (SWMR) mode.
     public let isLive: Bool
     private let channel: WriterChannel
+    /// This writer's claim on `path`, released when the file is closed.
+    private let writerLock: WriterLock
     private let state: ProducerState
 
     /// Creates the trace file and starts its writer thread.
@@ -113,6 +115,9 @@ public final class TraceWriter: Sendable {
                 code: .directoryNotFound, path: path,
                 message: "the directory \(directory) does not exist; create it first")
         }
+        // Claimed before the file is looked at: with --force, the check below would otherwise let a second
+        // writer truncate the first one's trace.
+        let claim = try WriterLock(tracePath: path)
         if !configuration.overwrite && FileManager.default.fileExists(atPath: path) {
             throw TraceWriterError(
                 code: .fileExists, path: path,
@@ -120,6 +125,7 @@ public final class TraceWriter: Sendable {
         }
 
         self.path = path
+        writerLock = claim
         isLive = configuration.live
         channel = WriterChannel(capacity: queueCapacity, path: path)
         state = ProducerState(declaredRuns: configuration.declaredRuns)
@@ -243,7 +249,9 @@ public final class TraceWriter: Sendable {
     /// ends the writer thread. Calling it again returns the same result.
     /// - Throws: the first error the writer thread met, if any.
     public func close() throws(TraceWriterError) {
-        if let error = closeResult() { throw error }
+        let error = closeResult()
+        writerLock.release()
+        if let error { throw error }
     }
 
     /// Closes once; later calls (and concurrent ones) get the first call's result.

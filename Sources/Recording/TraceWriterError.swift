@@ -17,6 +17,8 @@ public struct TraceWriterError: Error, Sendable, CustomStringConvertible {
         /// A run description, configuration or call does not fit the trace (a bad name, a duplicate run, invalid
         /// JSON, a run that was not begun or is finished).
         public static let invalidRequest = Code(name: "invalid request")
+        /// Another writer is writing the trace (`WriterLock`).
+        public static let inUse = Code(name: "in use")
         /// The writer was closed before this call.
         public static let closed = Code(name: "closed")
         /// The HDF5 library failed (I/O, a full disk…); `hdf5Error` has HDF5's own report.

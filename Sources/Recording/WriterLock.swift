@@ -1,0 +1,97 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The claim of one writer on one trace path, so that two recorders asked to write the same file never both do:
+/// an exclusive `flock` on a hidden file beside the trace (`.<name>.lock`) holding the writer's process id, taken
+/// before the trace is created or truncated and held until the writer closes.
+///
+/// The lock is the kernel's, so a killed writer releases it with its last descriptor; the file left behind by a
+/// kill is harmless (the next writer locks it again). On close the file is removed while still locked, and a
+/// writer that locked it just before that removal notices that its file is no longer the path's and tries again.
+final class WriterLock: @unchecked Sendable {
+    private let lockPath: String
+    /// Guarded by `mutex`: `close()` of the writer and its `deinit` may release from different threads.
+    private var descriptor: Int32
+    private let mutex = NSLock()
+
+    /// The lock file for `tracePath`.
+    static func lockPath(for tracePath: String) -> String {
+        let url = URL(fileURLWithPath: tracePath)
+        return url.deletingLastPathComponent().appendingPathComponent("." + url.lastPathComponent + ".lock").path
+    }
+
+    /// Takes the lock or fails at once.
+    ///
+    /// - Throws: `.inUse` naming the holder's process id when another writer has the path, also when a process
+    ///   that is not a NormScope recorder (h5py, another HDF5 program) holds HDF5's own lock on an existing trace.
+    init(tracePath: String) throws(TraceWriterError) {
+        lockPath = Self.lockPath(for: tracePath)
+        while true {
+            let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            guard fd >= 0 else {
+                // Without a lock file (a read-only directory) creating the trace fails anyway, with its own message.
+                descriptor = -1
+                return
+            }
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+                let holder = Self.holder(fd)
+                close(fd)
+                throw TraceWriterError(
+                    code: .inUse, path: tracePath,
+                    message: "is being written by another recorder"
+                        + (holder.map { " (process \($0))" } ?? "") + "; wait for it to end or choose another path")
+            }
+            // The previous holder may have removed the file between our open and our lock: then this lock guards
+            // nothing, and the path needs a new file.
+            var mine = stat()
+            var current = stat()
+            if fstat(fd, &mine) == 0, stat(lockPath, &current) == 0, mine.st_ino == current.st_ino,
+                mine.st_dev == current.st_dev
+            {
+                descriptor = fd
+                break
+            }
+            close(fd)
+        }
+        _ = ftruncate(descriptor, 0)
+        let text = "\(getpid())\n"
+        _ = text.withCString { write(descriptor, $0, strlen($0)) }
+        // HDF5 locks a file it has open for writing; a writer that is not a NormScope recorder shows up here.
+        if FileManager.default.fileExists(atPath: tracePath) {
+            let trace = open(tracePath, O_RDONLY | O_CLOEXEC)
+            if trace >= 0 {
+                defer { close(trace) }
+                if flock(trace, LOCK_EX | LOCK_NB) != 0 {
+                    release()
+                    throw TraceWriterError(
+                        code: .inUse, path: tracePath,
+                        message: "is open for writing in another process (HDF5 holds its lock); close it first")
+                }
+                flock(trace, LOCK_UN)
+            }
+        }
+    }
+
+    /// The process id written by the holder of `fd`'s file, if it wrote one.
+    private static func holder(_ fd: Int32) -> Int32? {
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let count = pread(fd, &buffer, buffer.count, 0)
+        guard count > 0 else { return nil }
+        return Int32(String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// Removes the lock file and releases the lock; later calls do nothing.
+    func release() {
+        mutex.lock()
+        defer { mutex.unlock() }
+        guard descriptor >= 0 else { return }
+        unlink(lockPath)
+        close(descriptor)
+        descriptor = -1
+    }
+
+    deinit { release() }
+}
