@@ -26,7 +26,7 @@ final class WriterLock: @unchecked Sendable {
     /// Takes the lock or fails at once.
     ///
     /// - Throws: `.inUse` naming the holder's process id when another writer has the path, also when a process
-    ///   that is not a NormScope recorder (h5py, another HDF5 program) holds HDF5's own lock on an existing trace.
+    ///   that is not a NormScope recorder (h5py, another HDF5 program) has an existing trace open.
     init(tracePath: String) throws(TraceWriterError) {
         lockPath = Self.lockPath(for: tracePath)
         while true {
@@ -59,7 +59,8 @@ final class WriterLock: @unchecked Sendable {
         _ = ftruncate(descriptor, 0)
         let text = "\(getpid())\n"
         _ = text.withCString { write(descriptor, $0, strlen($0)) }
-        // HDF5 locks a file it has open for writing; a writer that is not a NormScope recorder shows up here.
+        // HDF5 locks a file while it is open (exclusively to write, shared to read): a program that is not a
+        // NormScope recorder and has the trace open shows up here, before a truncation could pull it away from it.
         if FileManager.default.fileExists(atPath: tracePath) {
             let trace = open(tracePath, O_RDONLY | O_CLOEXEC)
             if trace >= 0 {
@@ -68,7 +69,7 @@ final class WriterLock: @unchecked Sendable {
                     release()
                     throw TraceWriterError(
                         code: .inUse, path: tracePath,
-                        message: "is open for writing in another process (HDF5 holds its lock); close it first")
+                        message: "is open in another process (HDF5 holds its lock on it); close it there first")
                 }
                 flock(trace, LOCK_UN)
             }
