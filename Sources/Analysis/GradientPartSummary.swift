@@ -1,7 +1,7 @@
 import HDF5
 import Recording
 
-/// Means of a norm layer's gradient-part statistics over a window of steps (PAPER.md "What to record").
+/// Means of a norm layer's gradient-part statistics over a window of steps (analysis/METHODS.md, "Recorded statistics").
 public struct GradientWindow: Sendable, Codable, Equatable {
     /// Steps in the window.
     public var steps: Int
@@ -74,7 +74,7 @@ public struct LayerGradientSummary: Sendable, Codable, Equatable {
 
 /// Per step of one layer, the identities of Theorem 1 that hold for some variant, counted over every finite step.
 ///
-/// Each is an exact per-row identity stated through the recorded ratios (PAPER.md A.5, (d) 1): t̄ = 0 for every
+/// Each is an exact per-row identity stated through the recorded ratios (analysis/METHODS.md, "Theorem 1"): t̄ = 0 for every
 /// row ⇔ recenter_ratio = 0; t̄ = ḡ/σ (= d̄, as d = g/σ) ⇔ recenter_ratio = 1; D_t = D_(d+c) (= D_g/σ²) ⇔
 /// rescale_ratio = 1; D_t ≤ D_g/σ² ⇔ rescale_ratio ≤ 1. Which one a run must satisfy depends on what it detaches.
 public struct TheoremEvidence: Sendable, Codable, Equatable {

@@ -1,7 +1,7 @@
 /// One identity of Theorem 1 (or AdaNorm's ⟨Φ⟩ = C) checked on a preset's recorded gradients: at how many of the
 /// recorded steps, over all its runs and layers, it holds.
 ///
-/// Which identities apply follows from what the run detaches (PAPER.md A.5): keeping the mean's derivative makes
+/// Which identities apply follows from what the run detaches (analysis/METHODS.md, "Theorem 1"): keeping the mean's derivative makes
 /// every row of t sum to 0; detaching it leaves t̄ = ḡ/σ; detaching σ leaves the variance at D_g/σ²; keeping σ's
 /// derivative can only lower it. The parts act on the gradient reaching the normalized value (γ ⊙ g with a gain,
 /// Φ ⊙ g for AdaNorm), which is the theorem's g.

@@ -33,7 +33,7 @@ public enum OpenMode: Sendable {
 /// The on-disk format version bounds of a new file.
 public enum FileFormat: Sendable {
     /// The earliest format that can hold the objects: readable by every HDF5 1.8+ tool. A file in this format whose
-    /// writer was killed still opens, holding what was flushed (measured; see DESIGN.md).
+    /// writer was killed still opens, holding what was flushed (measured by killing real recorders; README, "Crash safety").
     case compatible
     /// The latest format of the linked library (1.10 here). Required for single-writer/multiple-reader mode.
     /// The corresponding C call is `H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST)`.

@@ -269,7 +269,7 @@ final class TraceFileWriter {
     }
 
     /// Appends every pending row of every run, then `H5Fflush`: after this, a writer killed at any moment leaves a
-    /// file holding all of it (DESIGN.md, crash safety).
+    /// file holding all of it (the crash-safety tests kill a real recorder to show it).
     private func flushAll() throws(HDF5Error) {
         for run in runs { try run?.writeAll() }
         try file?.flush()

@@ -55,7 +55,7 @@ public struct EvaluationRow: CompoundRow, Equatable, Sendable {
     ]
 }
 
-/// One normalization layer's gradient statistics for one step (PAPER.md "What to record"):
+/// One normalization layer's gradient statistics for one step (analysis/METHODS.md, "Recorded statistics"):
 /// `runs/<run>/norms/<layer>/grad`. Absent quantities (no gain, no bias) are NaN.
 public struct NormStepRow: CompoundRow, Equatable, Sendable {
     public var step: Int64

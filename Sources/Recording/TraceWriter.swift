@@ -27,7 +27,8 @@ import Tensors
 /// (`chunkRows`) at a time, or at a flush. It flushes (appends everything, then `H5Fflush`) every `flushEvery`
 /// steps or `flushInterval`, whichever comes first, when a run begins or finishes, and on `flush()`. A recorder
 /// killed at any moment (even by SIGKILL) leaves a file that h5py and `File.open` read, holding every row up to the
-/// last flush: the default (compatible) file format is used for exactly that reason (DESIGN.md, "Trace format").
+/// last flush: the default (compatible) file format is used for exactly that reason (a killed writer of the latest
+/// format leaves a file marked open that a plain open refuses).
 ///
 /// **Live mode.** `live: true` writes the latest file format in single-writer/multiple-reader (SWMR) mode, so
 /// h5py (`swmr=True`) can follow a recording as it grows. SWMR forbids creating objects once it has started, so

@@ -17,7 +17,7 @@ import Foundation
 ///                                        same rows, the same traffic without the arithmetic
 /// ```
 ///
-/// Speed is judged this way rather than in timed tests (DESIGN.md, "Quality bars"): a figure only means something
+/// Speed is judged this way rather than in timed tests: a figure only means something
 /// beside what the same machine does at its limit.
 ///
 /// The row kernel reads x and writes y once each, so at best it moves what a copy moves; it writes with ordinary

@@ -122,7 +122,7 @@ struct NormLayerGradientTests {
 
 /// The layer's forward with every detached quantity frozen at `base`: the statistics for `detach`, Φ for AdaNorm.
 ///
-/// Written from PAPER.md's forward formulas (not from the layer), so that finite differences of it give the
+/// Written from the forward formulas of analysis/METHODS.md (not from the layer), so that finite differences of it give the
 /// gradient that θ(·)/sg[·] define.
 func frozenForward(
     _ layer: NormLayer<Double>, _ c: NormConfiguration, _ x: Matrix<Double>, at base: Matrix<Double>

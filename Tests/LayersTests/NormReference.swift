@@ -1,6 +1,6 @@
 import Layers
 
-// Plain per-row formulas from PAPER.md (a), one element at a time in Double: the reference the SIMD, row-parallel
+// Plain per-row formulas from analysis/METHODS.md ("The gradient split"), one element at a time in Double: the reference the SIMD, row-parallel
 // NormLayer kernels are checked against, written without looking at them.
 
 struct NormReferenceRow {

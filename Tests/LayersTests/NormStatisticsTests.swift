@@ -3,7 +3,7 @@ import Tensors
 import TestSupport
 import Testing
 
-/// The statistics of PAPER.md "What to record", computed the slow way from materialized parts.
+/// The statistics of analysis/METHODS.md, "Recorded statistics", computed the slow way from materialized parts.
 private func directStatistics(_ v: Matrix<Double>) -> PartStatistics {
     var squares = 0.0, meanAbs = 0.0, variance = 0.0
     for row in 0..<v.rows {

@@ -31,7 +31,7 @@ private func sigma(_ x: ArraySlice<Double>, _ convention: SpreadConvention) -> D
     return convention == .torch ? variance.squareRoot() : (variance * h / (h - 1)).squareRoot()
 }
 
-@Suite("Theorem 1 and the forward identities (PAPER.md (d))")
+@Suite("Theorem 1 and the forward identities (analysis/METHODS.md)")
 struct NormTheoremTests {
     @Test(
         "row means: 0 for layernorm-simple and detach-std, ḡ/σ for detachnorm and detach-mean",

@@ -241,7 +241,7 @@ public struct SyntheticTrace: Sendable, Equatable {
 
     // MARK: - Rows
 
-    /// One layer's statistics at one step, consistent with what the preset keeps and detaches (PAPER.md A.5).
+    /// One layer's statistics at one step, consistent with what the preset keeps and detaches (analysis/METHODS.md, "Theorem 1").
     private func gradientRow(
         step: Int, layer: Int, progress: Double, variant: Variant, random: inout SeededRandom
     ) -> NormStepRow {

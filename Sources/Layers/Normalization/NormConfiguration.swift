@@ -6,7 +6,7 @@ public enum Centering: String, Sendable, Hashable, Codable, CaseIterable {
     case none
 }
 
-/// How the spread statistic and ε are computed: the two conventions of PAPER.md (a).
+/// How the spread statistic and ε are computed: the two conventions of analysis/METHODS.md.
 ///
 /// With centering (`x̂ = x − μ`, H features per row):
 ///

@@ -4,7 +4,7 @@ import Tensors
 ///
 /// Concretely, for each row, with `u` the gradient reaching the normalized value y (`γ ⊙ g` with a gain,
 /// `C(1 − k·y) ⊙ g` for AdaNorm, `g` otherwise), `D` the denominator and `σ̃`, κ the spread statistic and its
-/// correction (PAPER.md (a)):
+/// correction (analysis/METHODS.md, "The gradient split"):
 ///
 /// ```
 /// direct       = u / D                      the path through the numerator x − μ

@@ -1,4 +1,4 @@
-/// Three reductions of one gradient tensor over the R rows of a step, in Double (PAPER.md, "What to record").
+/// Three reductions of one gradient tensor over the R rows of a step, in Double (analysis/METHODS.md, "Recorded statistics").
 public struct PartStatistics: Sendable, Hashable, Codable {
     /// `sqrt(Σ_rows Σ_i v_i²)`, the Frobenius norm over the batch.
     public var norm: Double
