@@ -205,23 +205,12 @@ extension LayerGradientSummary {
                 read.problems.append(error)
             }
         }
-        // The layer's position and width are shown as they are, so they must be numbers they can be.
-        func attribute(_ name: String, _ range: ClosedRange<Int64>) -> Int {
-            guard (try? group.hasAttribute(name)) == true else { return -1 }
-            do throws(HDF5Error) {
-                let value = try group.attribute(name, as: Int64.self)
-                if range.contains(value) { return Int(value) }
-                read.damage.append(
-                    DamagedObject(
-                        file: file, object: group.objectPath + "@" + name,
-                        problem: "= \(value) (expected \(range.lowerBound) … \(range.upperBound))"))
-            } catch {
-                read.damage.append(DamagedObject(file: file, object: group.objectPath + "@" + name, problem: error.message))
-            }
-            return -1
-        }
-        let index = attribute("index", 0...1_000_000)
-        let width = attribute("width", 1...(1 << 31))
+        // The layer's position and width are shown as they are, so they must be numbers they can be; either may be
+        // absent (−1).
+        var checked = CheckedAttributes(group: group, file: file)
+        let index = checked.has("index") ? checked.integer("index", 0...1_000_000).map(Int.init) ?? -1 : -1
+        let width = checked.has("width") ? checked.integer("width", 1...(1 << 31)).map(Int.init) ?? -1 : -1
+        read.damage += checked.damage
         read.summary = LayerGradientSummary(
             layer: layer, index: index, width: width, early: early.window, late: late.window, theorem: theorem,
             phi: phi)

@@ -27,34 +27,10 @@ struct RunAttributes {
     }
 
     init(group: Group, id: String, file: String, settings: [String: SettingValue]) {
-        var damage: [DamagedObject] = []
-        func note(_ name: String, _ problem: String) {
-            damage.append(DamagedObject(file: file, object: group.objectPath + "@" + name, problem: problem))
-        }
-        func read(_ name: String) -> AttributeValue? {
-            do throws(HDF5Error) { return try group.attributeValue(name) } catch {
-                note(name, error.code == .objectNotFound ? "missing" : error.message)
-                return nil
-            }
-        }
-        func string(_ name: String) -> String? {
-            guard let value = read(name) else { return nil }
-            if case .string(let text) = value { return text }
-            note(name, "holds \(value.kindName) \(value) (expected a string)")
-            return nil
-        }
-        func integer(_ name: String, _ range: ClosedRange<Int64>) -> Int64? {
-            guard let value = read(name) else { return nil }
-            guard case .int64(let number) = value else {
-                note(name, "holds \(value.kindName) \(value) (expected an int64)")
-                return nil
-            }
-            guard range.contains(number) else {
-                note(name, "= \(number) (expected \(range.lowerBound) … \(range.upperBound))")
-                return nil
-            }
-            return number
-        }
+        var checked = CheckedAttributes(group: group, file: file)
+        func note(_ name: String, _ problem: String) { checked.note(name, problem) }
+        func string(_ name: String) -> String? { checked.string(name) }
+        func integer(_ name: String, _ range: ClosedRange<Int64>) -> Int64? { checked.integer(name, range) }
         preset = string("preset") ?? settings["preset"]?.description ?? id
         // Seeds are written as non-negative integers; beyond 2⁵³ a JSON reader cannot hold one exactly.
         seed = integer("seed", 0...(1 << 53)) ?? -1
@@ -78,13 +54,13 @@ struct RunAttributes {
             ("norm_detach_std", ["true", "false"]), ("norm_centering", ["mean", "none"]),
             ("norm_adaptive", ["adanorm", "none"]),
         ]
-        for (name, allowed) in choices where (try? group.hasAttribute(name)) == true {
+        for (name, allowed) in choices where checked.has(name) {
             guard let value = string(name) else { continue }
             if !allowed.contains(value) {
                 note(name, "= '\(value)' (expected \(allowed.sorted().joined(separator: " or ")))")
             }
         }
-        self.damage = damage
+        damage = checked.damage
     }
 
     /// Whether the normalization settings were all readable and valid (`NormalizationSettings` may use them).
