@@ -21,7 +21,7 @@ public final class File: Container {
     public let path: String
     /// The file identifier. Escape hatch for HDF5 calls this layer does not wrap; the value is an `hid_t`.
     public private(set) var rawValue: Int64
-    private var isOpen = true
+    var isOpen = true
 
     /// The root group's path, "/": attributes set on a file are the root group's.
     public var objectPath: String { "/" }
@@ -56,14 +56,7 @@ public final class File: Container {
             }
         }
         if crashConsistent {
-            var cache = H5AC_cache_config_t()
-            cache.version = H5AC__CURR_CACHE_CONFIG_VERSION
-            try checked("H5Pget_mdc_config", context) { H5Pget_mdc_config(access.id, &cache) }
-            cache.evictions_enabled = false
-            cache.incr_mode = H5C_incr__off
-            cache.flash_incr_mode = H5C_flash_incr__off
-            cache.decr_mode = H5C_decr__off
-            try checked("H5Pset_mdc_config", context) { H5Pset_mdc_config(access.id, &cache) }
+            try keepMetadataUntilFlush(access, context)
             try checked("H5Pset_file_space_strategy", context) {
                 H5Pset_file_space_strategy(creation.id, H5F_FSPACE_STRATEGY_NONE, false, 1)
             }
@@ -87,7 +80,13 @@ public final class File: Container {
     /// Attempts a SWMR reader makes at a piece of metadata whose checksum does not match before it fails.
     static let swmrReadAttempts: UInt32 = 4
 
-    public static func open(_ path: String, mode: OpenMode = .readOnly) throws(HDF5Error) -> File {
+    ///   - crashConsistent: for `.readWrite`, keep metadata in memory until each `flush()` (evictions off), as
+    ///     `create(crashConsistent:)` does; the file's own free-space strategy (stored in it) does the rest.
+    ///   - fileLocking: take HDF5's `flock` on the file (the default). A writer that guards the file itself can
+    ///     turn it off to reopen a file that a SWMR reader still holds with its shared lock.
+    public static func open(
+        _ path: String, mode: OpenMode = .readOnly, crashConsistent: Bool = false, fileLocking: Bool = true
+    ) throws(HDF5Error) -> File {
         // HDF5 says "unable to open file" for a missing file and for a directory alike; say which it is.
         var isDirectory: ObjCBool = false
         if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
@@ -99,6 +98,10 @@ public final class File: Container {
         }
         let context = CallContext(filePath: path)
         let access = try PropertyList(class: chdf5_p_file_access(), context)
+        if crashConsistent { try keepMetadataUntilFlush(access, context) }
+        if !fileLocking {
+            try checked("H5Pset_file_locking", context) { H5Pset_file_locking(access.id, false, true) }
+        }
         if mode == .swmrRead {
             // A SWMR reader retries metadata whose checksum fails, assuming the writer is midway through it — 100
             // times by default, sleeping longer each time, and again for every object. On a damaged file (a killed
@@ -114,6 +117,22 @@ public final class File: Container {
         }
         closeOnExec(id)
         return File(path: path, id: id)
+    }
+
+    /// Turns off metadata cache evictions (and the cache's resizing), so that no metadata reaches the disk between
+    /// two flushes, and the raw data chunk cache.
+    private static func keepMetadataUntilFlush(_ access: borrowing PropertyList, _ context: CallContext) throws(HDF5Error) {
+        var cache = H5AC_cache_config_t()
+        cache.version = H5AC__CURR_CACHE_CONFIG_VERSION
+        try checked("H5Pget_mdc_config", context) { H5Pget_mdc_config(access.id, &cache) }
+        cache.evictions_enabled = false
+        cache.incr_mode = H5C_incr__off
+        cache.flash_incr_mode = H5C_flash_incr__off
+        cache.decr_mode = H5C_decr__off
+        try checked("H5Pset_mdc_config", context) { H5Pset_mdc_config(access.id, &cache) }
+        // No chunk cache either: a chunk is written (and its space allocated) by the H5Dwrite that fills it, not
+        // by a later flush, so a flush writes metadata only and its size is known before it starts.
+        try checked("H5Pset_cache", context) { H5Pset_cache(access.id, 0, 0, 0, 1.0) }
     }
 
     /// Runs `open`, retrying for up to about a second while HDF5 says the file is locked. A process that forks —
@@ -137,12 +156,18 @@ public final class File: Container {
     /// while the file is open (a test runner's, a benchmark's) would inherit it — and with it HDF5's `flock`, which
     /// belongs to the shared open file: the file would stay locked against other readers until the child exits.
     private static func closeOnExec(_ id: hid_t) {
+        guard let descriptor = descriptor(of: id) else { return }
+        _ = fcntl(descriptor, F_SETFD, fcntl(descriptor, F_GETFD) | FD_CLOEXEC)
+    }
+
+    /// The operating system's descriptor of an open file, from its (default, sec2) driver.
+    static func descriptor(of id: hid_t) -> Int32? {
         var handle: UnsafeMutableRawPointer?
         let found = unchecked { H5Fget_vfd_handle(id, chdf5_p_default(), &handle) }
-        // The default (sec2) driver's handle is a pointer to its int descriptor.
+        // The sec2 driver's handle is a pointer to its int descriptor.
         guard found >= 0, let descriptor = handle?.assumingMemoryBound(to: Int32.self).pointee, descriptor >= 0
-        else { return }
-        _ = fcntl(descriptor, F_SETFD, fcntl(descriptor, F_GETFD) | FD_CLOEXEC)
+        else { return nil }
+        return descriptor
     }
 
     /// Writes every buffered change of the whole file to disk (`H5Fflush` with global scope).

@@ -25,6 +25,8 @@ public struct HDF5Error: Error, Sendable, CustomStringConvertible {
         /// The object is damaged in a way that crashes or hangs HDF5 (found by a probe process, see
         /// `HDF5Quarantine`) or that would make a read allocate far more than the file could hold; it was not read.
         public static let damaged = Code(name: "damaged")
+        /// The storage under the file failed: a full disk, a file-size limit, an I/O error. The message says which.
+        public static let storage = Code(name: "storage failure")
         /// Any other failure reported by the HDF5 library (I/O, a full disk, a corrupted structure…).
         public static let library = Code(name: "HDF5 library error")
     }
@@ -82,6 +84,17 @@ public struct HDF5Error: Error, Sendable, CustomStringConvertible {
         if let filePath { where_ += filePath + ": " }
         if let objectPath { where_ += objectPath + ": " }
         return "\(where_)\(message) [\(operation)]"
+    }
+
+    /// The operating system's error number behind the failure, when HDF5 reported one (`errno = 28` in its
+    /// message of a failed read or write): the cause a user can act on, where HDF5's own words are about itself.
+    public var systemErrorNumber: Int32? {
+        for text in [message] + stack.map(\.description) {
+            guard let range = text.range(of: "errno = ") else { continue }
+            let digits = text[range.upperBound...].prefix(while: \.isNumber)
+            if let number = Int32(digits) { return number }
+        }
+        return nil
     }
 
     /// The one-line description followed by HDF5's stack as a tree, for `--verbose` output and bug reports.

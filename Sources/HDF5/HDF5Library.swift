@@ -16,8 +16,13 @@ enum HDF5Library {
 
     /// Runs `H5open` and turns HDF5's automatic error printing off exactly once, before the first call.
     /// Errors are reported through `HDF5Error` instead, with the stack walked into its `stack`.
+    ///
+    /// HDF5's clean-up at exit is turned off too (`H5dont_atexit`): every wrapper closes its object when released
+    /// or closed, and a file whose storage failed under it must not be flushed again at exit (see
+    /// `File.abandon()`) — HDF5 would write into it, or crash on the id of a file it could not close.
     static let initialized: Bool = {
         lock.withLock {
+            _ = H5dont_atexit()
             _ = H5open()
             _ = H5Eset_auto2(chdf5_e_default(), nil, nil)
         }

@@ -37,6 +37,10 @@ final class TraceFileWriter {
     private var isDirty = false
     private var hasFailed = false
     private var stepsHandled = 0
+    /// The file's allocated size at its last successful flush: what its on-disk structures refer to.
+    private var flushedSize: UInt64?
+    /// Whether the file's descriptor was pointed away from the disk after a failure.
+    private var isDetached = false
 
     private init(configuration: WriterConfiguration, channel: WriterChannel) {
         self.configuration = configuration
@@ -90,7 +94,7 @@ final class TraceFileWriter {
                 try file.startSWMRWrite()
             }
             // A recorder killed before its first step still leaves a valid, if empty, trace.
-            try file.flush()
+            try flushFile()
         } catch {
             throw TraceWriterError(error, path: path, while: "creating the trace")
         }
@@ -255,6 +259,12 @@ final class TraceFileWriter {
         } catch {
             hasFailed = true
             channel.fail(TraceWriterError(error, path: configuration.path, while: action))
+            // From here on HDF5 must not write to the disk: the next write could land beside a failed one and
+            // leave structures that point past the end of the file.
+            if !isDetached, let file {
+                isDetached = true
+                file.detachFromDisk(truncatingTo: flushedSize)
+            }
             return false
         }
     }
@@ -272,11 +282,31 @@ final class TraceFileWriter {
     /// file holding all of it (the crash-safety tests kill a real recorder to show it).
     private func flushAll() throws(HDF5Error) {
         for run in runs { try run?.writeAll() }
-        try file?.flush()
+        try flushFile()
         stepsSinceFlush = 0
         isDirty = false
         lastFlush = .now
     }
+
+    /// `H5Fflush`, made all-or-nothing against storage failures: the file must still be where it was created, and
+    /// the disk must hold room for all of it (plus what the flush itself may allocate) before HDF5 writes a byte of
+    /// metadata. Either check failing leaves the file as of the previous flush.
+    private func flushFile() throws(HDF5Error) {
+        guard let file else { return }
+        guard file.isStillAtItsPath() else {
+            throw HDF5Error(
+                code: .storage, operation: "stat", filePath: configuration.path,
+                message: "the file was removed or replaced while being written (or its directory was)")
+        }
+        let size = try file.allocatedSize()
+        try file.reserveSpace(size + Self.flushAllowance(size))
+        try file.flush()
+        flushedSize = try file.allocatedSize()
+    }
+
+    /// Room reserved beyond the allocated size for what a flush allocates itself (HDF5's metadata aggregator blocks,
+    /// new B-tree nodes): 64 KiB plus 1 %.
+    static func flushAllowance(_ size: UInt64) -> UInt64 { 65_536 + size / 100 }
 
     // MARK: - Closing
 
@@ -294,13 +324,21 @@ final class TraceFileWriter {
                         try RunTables.writeOutcome(interruptedOutcome(run), on: run.group)
                     }
                 }
-                try file.flush()
+                try flushFile()
             }
         }
         // Close every object even after a failure, so the file handle is released.
         attempt("closing the trace") { () throws(HDF5Error) in
-            for run in runs { try run?.close() }
-            try file.close()
+            var firstError: HDF5Error?
+            for run in runs {
+                do throws(HDF5Error) { try run?.close() } catch { firstError = firstError ?? error }
+            }
+            if let firstError { throw firstError }
+            if isDetached && !file.canCloseAfterDetaching() {
+                file.abandon()
+            } else {
+                try file.close()
+            }
         }
         self.file = nil
         if configuration.live && !hasFailed {
@@ -319,7 +357,9 @@ final class TraceFileWriter {
     /// SWMR forbids changing attributes, and HDF5 1.10 cannot leave SWMR mode except by closing; so a live trace's
     /// final status is written by reopening it normally once it is closed.
     private func writeLiveOutcomes() throws(HDF5Error) {
-        let file = try File.open(configuration.path, mode: .readWrite)
+        // A reader following the trace (h5py, swmr=True) still holds HDF5's shared lock on it, which would refuse
+        // this open ("unable to lock file"); the writer's own lock (`WriterLock`) keeps other writers out instead.
+        let file = try File.open(configuration.path, mode: .readWrite, crashConsistent: true, fileLocking: false)
         for run in runs {
             guard let run else { continue }
             let group = try file.openGroup("\(Names.runs)/\(run.run.id)")

@@ -1,4 +1,9 @@
+import Foundation
 import HDF5
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Why a `TraceWriter` could not do what it was asked: one line naming the trace file and the problem.
 ///
@@ -21,6 +26,9 @@ public struct TraceWriterError: Error, Sendable, CustomStringConvertible {
         public static let inUse = Code(name: "in use")
         /// The writer was closed before this call.
         public static let closed = Code(name: "closed")
+        /// The storage under the trace failed (a full disk, a file-size limit, an I/O error, the file removed);
+        /// `message` names the cause. The file keeps every step up to its last successful flush.
+        public static let storage = Code(name: "storage failure")
         /// The HDF5 library failed (I/O, a full disk…); `hdf5Error` has HDF5's own report.
         public static let hdf5 = Code(name: "HDF5 error")
     }
@@ -48,10 +56,33 @@ public struct TraceWriterError: Error, Sendable, CustomStringConvertible {
 
     /// Wraps an HDF5 failure met while doing `action` ("writing run 'x'").
     init(_ error: HDF5Error, path: String, while action: String) {
+        if let cause = Self.storageCause(error) {
+            // The disk, a limit or the file itself failed: say that, in the system's words, and what is kept.
+            self.init(
+                code: .storage, path: path,
+                message: "recording stopped while \(action): \(cause); the file keeps every step up to its last flush",
+                hdf5Error: error)
+            return
+        }
         // HDF5Error's description already names the file; keep the object and HDF5's reason, drop the repeat.
         var detail = error.description
         if detail.hasPrefix(path + ": ") { detail.removeFirst(path.count + 2) }
         self.init(code: .hdf5, path: path, message: "\(action) failed: \(detail)", hdf5Error: error)
+    }
+
+    /// What failed under HDF5, as a user can act on it, or nil for a failure of HDF5 itself.
+    private static func storageCause(_ error: HDF5Error) -> String? {
+        if error.code == .storage { return error.message }
+        guard let number = error.systemErrorNumber, number != 0 else { return nil }
+        let hint: String
+        switch number {
+        case ENOSPC: hint = " (the disk is full)"
+        case EFBIG: hint = " (a file-size limit: ulimit -f, or a quota)"
+        case EDQUOT: hint = " (the disk quota is used up)"
+        case EIO, EBADF: hint = " (the storage or its descriptor failed)"
+        default: hint = ""
+        }
+        return "\(String(cString: strerror(number))) (errno \(number))\(hint)"
     }
 
     /// One line: `runs/trace.h5: writing run 'adanorm-seed0' failed: … [H5Dwrite]`.

@@ -79,6 +79,9 @@ public final class SweepRecorder {
                 } : [])
         TerminationSignals.install()
         defer { TerminationSignals.uninstall() }
+        // A file-size limit (ulimit -f, some quotas) kills a writer with SIGXFSZ by default; ignored, the write
+        // fails with EFBIG instead, and the writer stops with that said and the trace readable.
+        signal(SIGXFSZ, SIG_IGN)
         var failure: (any Error)?
         let sink = TraceWriterSink(writer: writer)
         for (index, trainer) in trainers.enumerated() {
