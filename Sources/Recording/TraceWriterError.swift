@@ -73,14 +73,14 @@ public struct TraceWriterError: Error, Sendable, CustomStringConvertible {
     /// What failed under HDF5, as a user can act on it, or nil for a failure of HDF5 itself.
     private static func storageCause(_ error: HDF5Error) -> String? {
         if error.code == .storage { return error.message }
-        guard let number = error.systemErrorNumber, number != 0 else { return nil }
+        guard let number = error.systemErrorNumber else { return nil }
         let hint: String
         switch number {
         case ENOSPC: hint = " (the disk is full)"
         case EFBIG: hint = " (a file-size limit: ulimit -f, or a quota)"
         case EDQUOT: hint = " (the disk quota is used up)"
-        case EIO, EBADF: hint = " (the storage or its descriptor failed)"
-        default: hint = ""
+        case EIO, EBADF, EROFS, ESTALE: hint = " (the storage or its descriptor failed)"
+        default: return nil  // a lock conflict, a permission: HDF5's own report says it
         }
         return "\(String(cString: strerror(number))) (errno \(number))\(hint)"
     }
