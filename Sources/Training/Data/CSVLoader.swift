@@ -10,6 +10,7 @@ import Tensors
 /// - Fields are trimmed of surrounding spaces and tabs. A field may be quoted with `"` (a doubled `""` inside stands
 ///   for one quote), which lets a label contain the separator; a quoted field cannot span lines.
 /// - Every line has as many fields as the first one, and every field but the label is a finite number.
+/// - Columns count from 1, in ``CSVOptions/labelColumn`` as in errors.
 /// - Labels are numbers or strings. Their distinct values, sorted (numerically when every label is a number, so
 ///   `2 < 10`; otherwise as strings), become the class indices `0..<classCount`; `1` and `1.0` are the same class.
 ///   A file with integer labels `0...k` therefore keeps them as they are.
@@ -53,6 +54,11 @@ public enum CSVLoader {
                 message: "the separator must be one ASCII character other than a quote or a line end, "
                     + "got \(String(reflecting: options.separator))")
         }
+        guard options.labelColumn != 0 else {
+            throw DataError(
+                filePath: filePath,
+                message: "--label-column 0: columns count from 1 (1 is the first column) and -1 is the last")
+        }
         let lines = nonBlankLines(bytes)
         guard let firstLine = lines.first else {
             throw DataError(filePath: filePath, message: "the file holds no rows")
@@ -64,11 +70,12 @@ public enum CSVLoader {
                 filePath: filePath, line: firstLine.number,
                 message: "expected at least 2 columns (features and a label), got \(columnCount)")
         }
-        let labelIndex = options.labelColumn < 0 ? columnCount + options.labelColumn : options.labelColumn
-        guard (0..<columnCount).contains(labelIndex) else {
+        guard let labelIndex = options.labelIndex(columnCount: columnCount) else {
+            // About the file's width, not a line: every example has these columns.
             throw DataError(
-                filePath: filePath, line: firstLine.number,
-                message: "label column \(options.labelColumn) is outside the \(columnCount) columns")
+                filePath: filePath,
+                message: "--label-column \(options.labelColumn) is outside the file's \(columnCount) columns; "
+                    + "choose 1 to \(columnCount), or -1 to -\(columnCount) counting from the end")
         }
         let hasHeader: Bool
         if let given = options.hasHeader {

@@ -1,0 +1,60 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `normscope record` on a user's data files: the label column and header flags, scikit-learn's CSV layout, and
+/// data that cannot train (a continuous label, a text shorter than a window) refused in one line with exit 1.
+@Suite("record: data input")
+struct DataInputTests {
+    let executable = ChildProcess.builtProduct("normscope")
+
+    /// Twelve examples: the species in column 1, two measurements after it.
+    static let speciesFirst = (0..<12).map { i in
+        "\(i % 2 == 0 ? "setosa" : "versicolor"),\(5 + Double(i) / 10),\(3 + Double(i % 5) / 10)\n"
+    }.joined()
+
+    /// Twelve examples of three features, labels 0, 1, 2 in the last column.
+    static let rows = (0..<12).map { i in "\(Double(i) / 2),\(i % 4),\(Double(i * i) / 10),\(i % 3)\n" }.joined()
+
+    /// Writes `text` as `name` in `directory` and runs `normscope record arguments… --out <directory>/out.h5`.
+    private func record(
+        _ directory: TemporaryDirectory, _ name: String, _ text: String, _ arguments: [String]
+    ) throws -> ChildProcess.Output {
+        let path = try #require(executable)
+        try text.write(toFile: directory.file(name), atomically: true, encoding: .utf8)
+        return try ChildProcess.run(
+            path,
+            arguments: ["record", "--dataset", directory.file(name), "--steps", "2", "--quiet"] + arguments + [
+                "--out", directory.file("out.h5"),
+            ])
+    }
+
+    @Test(
+        "--label-column and the label_column key count from 1, negative from the end",
+        arguments: [["--label-column", "1"], ["--label-column", "-3"], ["--config", "label_column.json"]])
+    func labelColumn(arguments: [String]) throws {
+        let directory = TemporaryDirectory()
+        try #"{"label_column": 1}"#.write(
+            toFile: directory.file("label_column.json"), atomically: true, encoding: .utf8)
+        let resolved = arguments.map { $0.hasSuffix(".json") ? directory.file($0) : $0 }
+        let output = try record(directory, "species.csv", Self.speciesFirst, resolved)
+        #expect(output.status == 0, "\(output.standardError)")
+        #expect(!output.standardError.contains("warning"), "\(output.standardError)")
+        #expect(FileManager.default.fileExists(atPath: directory.file("out.h5")))
+    }
+
+    @Test(
+        "--label-column 0 or outside the columns is one line naming the option (and the file and its columns)",
+        arguments: [
+            ("0", ["--label-column 0: columns count from 1 (1 is the first column) and -1 is the last"]),
+            ("4", ["species.csv: --label-column 4 is outside the file's 3 columns", "choose 1 to 3"]),
+            ("-4", ["species.csv: --label-column -4 is outside the file's 3 columns"]),
+        ])
+    func labelColumnRefused(column: String, needles: [String]) throws {
+        let directory = TemporaryDirectory()
+        let output = try record(directory, "species.csv", Self.speciesFirst, ["--label-column", column])
+        expectOneLineError(output, needles)
+        #expect(output.status == 1)
+        #expect(!FileManager.default.fileExists(atPath: directory.file("out.h5")))
+    }
+}

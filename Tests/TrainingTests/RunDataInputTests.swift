@@ -1,0 +1,42 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import Training
+
+/// The data settings of a run as a sweep file gives them, through to the loaded data.
+@Suite("Run data settings")
+struct RunDataInputTests {
+    private func run(_ json: String) throws -> RunConfiguration {
+        try SweepConfiguration.parse(Data(json.utf8), file: "sweep.json").base
+    }
+
+    /// Species in column 1, two measurements after it: only a 1-based label_column 1 reads it.
+    private static let speciesFirst = """
+        setosa,5.1,3.5
+        versicolor,7.0,3.2
+        setosa,4.9,3.0
+        versicolor,6.4,3.2
+        setosa,4.7,3.2
+        versicolor,6.9,3.1
+
+        """
+
+    @Test("label_column counts from 1, as the flag and the loader's errors do")
+    func labelColumnFromOne() throws {
+        let splits = try DataFixtures.withFile(Self.speciesFirst, named: "species.csv") { path in
+            guard
+                case .classification(let splits) = try RunData.load(run(#"{"dataset": "\#(path)", "label_column": 1}"#))
+            else { throw FixtureError(message: "expected classification data") }
+            return splits
+        }
+        #expect(splits.train.classCount == 2 && splits.train.featureCount == 2)
+    }
+
+    @Test("label_column 0 is refused, saying columns count from 1 and -1 is the last")
+    func labelColumnZero() {
+        let error = #expect(throws: ConfigurationError.self) { try run(#"{"label_column": 0}"#) }
+        #expect(error?.key == "label_column" && error?.file == "sweep.json")
+        #expect(error?.message == "0 is not a column: columns count from 1 (1 is the first) and -1 is the last")
+    }
+}
