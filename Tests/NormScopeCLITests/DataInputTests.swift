@@ -57,4 +57,27 @@ struct DataInputTests {
         #expect(output.status == 1)
         #expect(!FileManager.default.fileExists(atPath: directory.file("out.h5")))
     }
+
+    @Test("scikit-learn's first line of counts and class names is skipped and the rows are read")
+    func scikitLearnCountsLine() throws {
+        let directory = TemporaryDirectory()
+        let output = try record(directory, "wine_data.csv", "12,3,class_0,class_1,class_2\n" + Self.rows, [])
+        #expect(output.status == 0, "\(output.standardError)")
+        #expect(FileManager.default.fileExists(atPath: directory.file("out.h5")))
+    }
+
+    @Test("--header skips a first line detection keeps; --no-header keeps one it would skip")
+    func headerFlags() throws {
+        let directory = TemporaryDirectory()
+        let ragged = "9,9\n" + Self.rows
+        let detected = try record(directory, "ragged.csv", ragged, [])
+        expectOneLineError(detected, ["ragged.csv:2: expected 2 columns, got 4; if line 1 is a header, pass --header"])
+        let skipped = try record(directory, "ragged.csv", ragged, ["--header"])
+        #expect(skipped.status == 0, "\(skipped.standardError)")
+
+        let named = "width,height,depth,class\n" + Self.rows
+        let kept = try record(directory, "named.csv", named, ["--no-header", "--force"])
+        expectOneLineError(kept, ["named.csv:1: column 1: expected a finite number, got \"width\""])
+        #expect(kept.status == 1)
+    }
 }

@@ -39,4 +39,18 @@ struct RunDataInputTests {
         #expect(error?.key == "label_column" && error?.file == "sweep.json")
         #expect(error?.message == "0 is not a column: columns count from 1 (1 is the first) and -1 is the last")
     }
+
+    @Test("header true/false reaches the loader, and is left out of the configuration when not given")
+    func headerKey() throws {
+        #expect(try run(#"{"header": false}"#).header == false)
+        #expect(try run("{}").header == nil && !RunConfiguration.keys.isEmpty)
+        #expect(try JSONSettings.flatten(run("{}"))["header"] == nil)
+        let text = "9,9\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n"
+        let count = try DataFixtures.withFile(text, named: "h.csv") { path in
+            guard case .classification(let splits) = try RunData.load(run(#"{"dataset": "\#(path)", "header": true}"#))
+            else { throw FixtureError(message: "expected classification data") }
+            return splits.train.count + splits.valid.count + splits.test.count
+        }
+        #expect(count == 4)
+    }
 }

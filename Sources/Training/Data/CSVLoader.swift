@@ -9,7 +9,10 @@ import Tensors
 ///   editor's.
 /// - Fields are trimmed of surrounding spaces and tabs. A field may be quoted with `"` (a doubled `""` inside stands
 ///   for one quote), which lets a label contain the separator; a quoted field cannot span lines.
-/// - Every line has as many fields as the first one, and every field but the label is a finite number.
+/// - The first line may be column names, or scikit-learn's line of counts and class names
+///   (`150,4,setosa,versicolor,virginica` above iris.csv's rows); either is detected and skipped unless
+///   ``CSVOptions/hasHeader`` decides.
+/// - Every example line has as many fields as the first one, and every field but the label is a finite number.
 /// - Columns count from 1, in ``CSVOptions/labelColumn`` as in errors.
 /// - Labels are numbers or strings. Their distinct values, sorted (numerically when every label is a number, so
 ///   `2 < 10`; otherwise as strings), become the class indices `0..<classCount`; `1` and `1.0` are the same class.
@@ -64,10 +67,18 @@ public enum CSVLoader {
             throw DataError(filePath: filePath, message: "the file holds no rows")
         }
         let first = try fields(of: bytes[firstLine.range], separator: separator, filePath, firstLine.number)
-        let columnCount = first.count
+        let second = try lines.dropFirst().first.map {
+            try fields(of: bytes[$0.range], separator: separator, filePath, $0.number)
+        }
+        let kind = Self.firstLine(first, second: second, rowsAfter: lines.count - 1, options: options)
+        let rows = lines.dropFirst(kind == .example ? 0 : 1)
+        guard let firstRow = kind == .example ? first : second, let firstRowLine = rows.first?.number else {
+            throw DataError(filePath: filePath, message: "the file holds a header but no rows")
+        }
+        let columnCount = firstRow.count
         guard columnCount >= 2 else {
             throw DataError(
-                filePath: filePath, line: firstLine.number,
+                filePath: filePath, line: firstRowLine,
                 message: "expected at least 2 columns (features and a label), got \(columnCount)")
         }
         guard let labelIndex = options.labelIndex(columnCount: columnCount) else {
@@ -77,16 +88,8 @@ public enum CSVLoader {
                 message: "--label-column \(options.labelColumn) is outside the file's \(columnCount) columns; "
                     + "choose 1 to \(columnCount), or -1 to -\(columnCount) counting from the end")
         }
-        let hasHeader: Bool
-        if let given = options.hasHeader {
-            hasHeader = given
-        } else {
-            let second = try lines.dropFirst().first.map {
-                try fields(of: bytes[$0.range], separator: separator, filePath, $0.number)
-            }
-            hasHeader = looksLikeHeader(first, next: second, labelIndex: labelIndex)
-        }
-        let header = hasHeader ? first : nil
+        // Column names only from a header that names every column; a counts line names none.
+        let header = kind == .columnNames && first.count == columnCount ? first : nil
 
         // Columns are named 1-based, as editors and spreadsheets count them, plus the header's name when known.
         func columnName(_ j: Int) -> String {
@@ -94,19 +97,22 @@ public enum CSVLoader {
             return "column \(j + 1) (\(String(reflecting: header[j])))"
         }
 
-        let rows = lines.dropFirst(hasHeader ? 1 : 0)
-        guard !rows.isEmpty else {
-            throw DataError(filePath: filePath, message: "the file holds a header but no rows")
-        }
         var features = [Float]()
         features.reserveCapacity(rows.count * (columnCount - 1))
         var labels = [String]()
         labels.reserveCapacity(rows.count)
         for line in rows {
-            let row = try fields(of: bytes[line.range], separator: separator, filePath, line.number)
+            let row =
+                line.number == firstRowLine
+                ? firstRow : try fields(of: bytes[line.range], separator: separator, filePath, line.number)
             guard row.count == columnCount else {
+                // A first line that is not an example but was read as one shows up here, at the second line.
+                let hint =
+                    kind == .example && options.hasHeader == nil && line.number == lines[1].number
+                    ? "; if line \(firstLine.number) is a header, pass --header" : ""
                 throw DataError(
-                    filePath: filePath, line: line.number, message: "expected \(columnCount) columns, got \(row.count)")
+                    filePath: filePath, line: line.number,
+                    message: "expected \(columnCount) columns, got \(row.count)" + hint)
             }
             for (j, field) in row.enumerated() where j != labelIndex {
                 guard let value = number(field) else {
@@ -130,18 +136,6 @@ public enum CSVLoader {
             labels: classIndices,
             classCount: classNames.count)
         return (dataset, classNames)
-    }
-
-    // MARK: - Header
-
-    /// Whether the first line names the columns rather than holding an example (see ``CSVOptions/hasHeader``).
-    private static func looksLikeHeader(_ first: [String], next: [String]?, labelIndex: Int) -> Bool {
-        for (j, field) in first.enumerated() where j != labelIndex && number(field) == nil {
-            return true
-        }
-        // All features are numbers: a header only if its label is a word where the data has a numeric label.
-        guard Double(first[labelIndex]) == nil, let next, labelIndex < next.count else { return false }
-        return Double(next[labelIndex]) != nil
     }
 
     // MARK: - Classes

@@ -3,8 +3,8 @@ public struct CSVOptions: Sendable, Equatable {
     /// The column holding the label, counted from 1 as editors, spreadsheets and the loader's errors count them; a
     /// negative value counts from the end, so -1 is the last column. 0 is no column and is refused.
     public var labelColumn: Int
-    /// Whether the first non-blank line names the columns; `nil` detects it: the first line is a header when one of
-    /// its feature fields is not a number, or when its label is not a number but the next line's label is.
+    /// Whether the first non-blank line is not an example; `nil` detects it (see ``CSVLoader``): a line of column
+    /// names, or a scikit-learn line of counts and class names such as `150,4,setosa,versicolor,virginica`.
     public var hasHeader: Bool?
     /// The field separator, a single ASCII character such as `,`, `;` or a tab.
     public var separator: Character

@@ -16,6 +16,8 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
     /// The CSV label column, counted from 1 as the loader's errors count columns; negative counts from the end
     /// (-1 is the last). 0 is refused: the key was 0-based once, and a silent shift would train on the wrong column.
     public var labelColumn: Int = -1
+    /// Whether a CSV's first line is a header (column names, or scikit-learn's counts line); `nil` detects it.
+    public var header: Bool?
     public var validFraction: Double = 0.2
     public var testFraction: Double = 0.2
 
@@ -71,7 +73,7 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case model, dataset, labels, labelColumn = "label_column", validFraction = "valid_fraction"
+        case model, dataset, labels, labelColumn = "label_column", header, validFraction = "valid_fraction"
         case testFraction = "test_fraction", preset, convention, epsilon, adanormScale = "adanorm_scale"
         case adanormK = "adanorm_k", adanormDetached = "adanorm_detached", hidden, activation, dropout, placement
         case width, heads, layers, ffn, context, seed, steps, batch, lr, optimizer, momentum
@@ -93,6 +95,7 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
         try take(.dataset, \.dataset)
         try takeOptional(.labels, \.labels)
         try take(.labelColumn, \.labelColumn)
+        try takeOptional(.header, \.header)
         try take(.validFraction, \.validFraction)
         try take(.testFraction, \.testFraction)
         try take(.preset, \.preset)

@@ -14,7 +14,7 @@ enum RunData {
     static func key(_ c: RunConfiguration) -> String {
         [
             c.model == "char-lm" ? "text" : "features", c.dataset, c.labels ?? "", "\(c.labelColumn)",
-            "\(c.validFraction)", "\(c.testFraction)",
+            c.header.map { "\($0)" } ?? "detect", "\(c.validFraction)", "\(c.testFraction)",
         ].joined(separator: "|")
     }
 
@@ -37,7 +37,8 @@ enum RunData {
         case let path where c.labels != nil:
             dataset = try IDXLoader.load(imagesPath: path, labelsPath: c.labels!)
         case let path:
-            dataset = try CSVLoader.load(path: path, options: CSVOptions(labelColumn: c.labelColumn))
+            dataset = try CSVLoader.load(
+                path: path, options: CSVOptions(labelColumn: c.labelColumn, hasHeader: c.header))
         }
         let splits = dataset.split(validFraction: c.validFraction, testFraction: c.testFraction, seed: splitSeed)
         let standardization = FeatureStandardization(fitting: splits.train)

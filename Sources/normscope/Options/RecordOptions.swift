@@ -21,6 +21,11 @@ struct RunOptions: ParsableArguments {
         help: "The CSV column holding the label, counted from 1; negative counts from the end (default -1, the last).")
     var labelColumn: Int?
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Whether a CSV's first line is a header (names, or scikit-learn's counts line); detected by default.")
+    var header: Bool?
+
     @Option(
         help:
             "Comma-separated normalization presets: layernorm, layernorm-simple, detachnorm, detach-mean, detach-std, adanorm, rmsnorm, none."
@@ -65,6 +70,7 @@ struct RunOptions: ParsableArguments {
         if let dataset { values["dataset"] = dataset }
         if let labels { values["labels"] = labels }
         if let labelColumn { values["label_column"] = labelColumn }
+        if let header { values["header"] = header }
         if let steps { values["steps"] = steps }
         if let batch { values["batch"] = batch }
         if let lr { values["lr"] = lr }
