@@ -80,4 +80,38 @@ struct DataInputTests {
         expectOneLineError(kept, ["named.csv:1: column 1: expected a finite number, got \"width\""])
         #expect(kept.status == 1)
     }
+
+    @Test(
+        "a label column of measurements is one line naming file, column and distinct values, suggesting --label-column")
+    func continuousLabel() throws {
+        let directory = TemporaryDirectory()
+        let text = (0..<121).map { "\($0 % 7),\($0 % 5),\(2 + Double($0) * 0.01)\n" }.joined()
+        let output = try record(directory, "measured.csv", text, [])
+        expectOneLineError(
+            output,
+            ["measured.csv:2: column 3: the labels look continuous, 121 distinct numbers", "--label-column (1 to 3"])
+        #expect(output.status == 1)
+        #expect(!FileManager.default.fileExists(atPath: directory.file("out.h5")))
+    }
+
+    @Test("a class of one example and a stray word among numeric labels are warnings on stderr; the run records")
+    func labelWarnings() throws {
+        let directory = TemporaryDirectory()
+        let output = try record(directory, "stray.csv", Self.rows + "1,2,3,abc\n", [])
+        #expect(output.status == 0, "\(output.standardError)")
+        let lines = output.standardError.split(separator: "\n").map(String.init)
+        #expect(
+            lines.contains {
+                $0.hasSuffix(
+                    "stray.csv:13: warning: column 4: label \"abc\" is not a number, unlike "
+                        + "the other 12 labels; each distinct label becomes a class of its own")
+            }, "\(lines)")
+        #expect(
+            lines.contains {
+                $0.hasSuffix(
+                    "stray.csv:13: warning: column 4: class \"abc\" has only one example; such "
+                        + "a class cannot be both trained on and validated")
+            }, "\(lines)")
+        #expect(FileManager.default.fileExists(atPath: directory.file("out.h5")))
+    }
 }

@@ -12,7 +12,8 @@ struct CSVLoaderTests {
         let directory = TemporaryDirectory(prefix: "normscope-csv")
         let path = directory.file(name)
         try DataFixtures.write(text, to: path)
-        return try CSVLoader.loadWithClassNames(path: path, options: options)
+        let loaded = try CSVLoader.read(path: path, options: options)
+        return (loaded.dataset, loaded.classNames)
     }
 
     /// The DataError loading `text` throws.

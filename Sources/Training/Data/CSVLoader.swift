@@ -14,9 +14,10 @@ import Tensors
 ///   ``CSVOptions/hasHeader`` decides.
 /// - Every example line has as many fields as the first one, and every field but the label is a finite number.
 /// - Columns count from 1, in ``CSVOptions/labelColumn`` as in errors.
-/// - Labels are numbers or strings. Their distinct values, sorted (numerically when every label is a number, so
-///   `2 < 10`; otherwise as strings), become the class indices `0..<classCount`; `1` and `1.0` are the same class.
-///   A file with integer labels `0...k` therefore keeps them as they are.
+/// - Labels are numbers or strings. Numbers become classes in increasing order (`1` and `1.0` are one class), then
+///   strings in sorted order, as the indices `0..<classCount`; a file with integer labels `0...k` therefore keeps
+///   them as they are. A label column of many distinct fractional numbers is an error (it looks continuous); a
+///   class of a single example, or a stray word among numbers, is a ``DataWarning``.
 ///
 /// Errors are ``DataError``s naming the file, the line and the 1-based column.
 public enum CSVLoader {
@@ -25,22 +26,20 @@ public enum CSVLoader {
     /// - Parameters:
     ///   - path: The file; plain or gzip-compressed.
     ///   - options: The label column, header and separator; defaults to the last column, a detected header, commas.
-    /// - Throws: ``DataError`` for a missing or unreadable file, ragged rows, a non-numeric feature or no rows.
+    /// - Throws: ``DataError`` for a missing or unreadable file, ragged rows, a non-numeric feature, continuous
+    ///   labels or no rows.
     public static func load(path: String, options: CSVOptions = CSVOptions()) throws -> ClassificationDataset {
-        try loadWithClassNames(path: path, options: options).dataset
+        try read(path: path, options: options).dataset
     }
 
-    /// The dataset in the CSV file at `path`, with the label value each class index stands for.
+    /// The dataset in the CSV file at `path`, with the label each class index stands for and the warnings about
+    /// its labels.
     ///
     /// - Parameters:
     ///   - path: The file; plain or gzip-compressed.
     ///   - options: The label column, header and separator.
-    /// - Returns: The dataset, and `classNames[k]`, the label that became class `k` (integral numbers printed
-    ///   without a fraction).
     /// - Throws: ``DataError`` as ``load(path:options:)`` does.
-    public static func loadWithClassNames(
-        path: String, options: CSVOptions = CSVOptions()
-    ) throws -> (dataset: ClassificationDataset, classNames: [String]) {
+    public static func read(path: String, options: CSVOptions = CSVOptions()) throws -> LoadedCSV {
         let bytes = try DataFile.bytes(atPath: path)
         return try parse(bytes, name: DataFile.baseName(of: path), filePath: path, options: options)
     }
@@ -48,9 +47,7 @@ public enum CSVLoader {
     // MARK: - Parsing
 
     /// The dataset in `bytes`, the uncompressed contents of `filePath`.
-    static func parse(
-        _ bytes: [UInt8], name: String, filePath: String, options: CSVOptions
-    ) throws -> (dataset: ClassificationDataset, classNames: [String]) {
+    static func parse(_ bytes: [UInt8], name: String, filePath: String, options: CSVOptions) throws -> LoadedCSV {
         guard let separator = options.separator.asciiValue, separator != quote, !isLineEnd(separator) else {
             throw DataError(
                 filePath: filePath,
@@ -75,6 +72,15 @@ public enum CSVLoader {
         guard let firstRow = kind == .example ? first : second, let firstRowLine = rows.first?.number else {
             throw DataError(filePath: filePath, message: "the file holds a header but no rows")
         }
+        var warnings: [DataWarning] = []
+        if case .counts(let statedRows) = kind, statedRows != rows.count {
+            warnings.append(
+                DataWarning(
+                    filePath: filePath, line: firstLine.number,
+                    message: "the first line, read as scikit-learn's counts line, says \(statedRows) rows; "
+                        + "\(rows.count) follow it"))
+        }
+
         let columnCount = firstRow.count
         guard columnCount >= 2 else {
             throw DataError(
@@ -99,8 +105,9 @@ public enum CSVLoader {
 
         var features = [Float]()
         features.reserveCapacity(rows.count * (columnCount - 1))
-        var labels = [String]()
-        labels.reserveCapacity(rows.count)
+        var labels = LabelColumn(values: [], lines: [], name: columnName(labelIndex), columnCount: columnCount)
+        labels.values.reserveCapacity(rows.count)
+        labels.lines.reserveCapacity(rows.count)
         for line in rows {
             let row =
                 line.number == firstRowLine
@@ -126,48 +133,16 @@ public enum CSVLoader {
                 throw DataError(
                     filePath: filePath, line: line.number, message: "\(columnName(labelIndex)): empty label")
             }
-            labels.append(row[labelIndex])
+            labels.values.append(row[labelIndex])
+            labels.lines.append(line.number)
         }
 
-        let (classIndices, classNames) = classes(of: labels)
+        let classes = try classes(of: labels, filePath: filePath)
         let dataset = ClassificationDataset(
             name: name,
-            features: Matrix(rows: labels.count, columns: columnCount - 1, scalars: features),
-            labels: classIndices,
-            classCount: classNames.count)
-        return (dataset, classNames)
-    }
-
-    // MARK: - Classes
-
-    /// The class index of every label and the label each class stands for, classes in sorted label order.
-    private static func classes(of labels: [String]) -> (indices: [Int], names: [String]) {
-        let distinct = Set(labels)
-        var numericValue: [String: Double] = [:]
-        for label in distinct {
-            guard let value = Double(label), value.isFinite else {
-                numericValue = [:]
-                break
-            }
-            numericValue[label] = value
-        }
-        if numericValue.count == distinct.count {
-            // Numeric labels: sorted by value, with spellings of the same value ("1", "1.0") in one class.
-            let values = Set(numericValue.values).sorted()
-            let indexOfValue = Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, $0) })
-            let indices = labels.map { indexOfValue[numericValue[$0]!]! }
-            return (indices, values.map(format))
-        }
-        let names = distinct.sorted()
-        let indexOfName = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
-        return (labels.map { indexOfName[$0]! }, names)
-    }
-
-    /// A numeric label as a class name: `3` rather than `3.0` when it is integral.
-    private static func format(_ value: Double) -> String {
-        if value == value.rounded() && value.magnitude < 1e15 {
-            return String(Int64(value))
-        }
-        return String(value)
+            features: Matrix(rows: labels.values.count, columns: columnCount - 1, scalars: features),
+            labels: classes.indices,
+            classCount: classes.names.count)
+        return LoadedCSV(dataset: dataset, classNames: classes.names, warnings: warnings + classes.warnings)
     }
 }

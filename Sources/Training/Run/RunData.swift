@@ -18,7 +18,13 @@ enum RunData {
         ].joined(separator: "|")
     }
 
-    static func load(_ c: RunConfiguration) throws -> RunData {
+    /// Loads the run's data.
+    ///
+    /// - Parameters:
+    ///   - c: The run's settings.
+    ///   - warn: Receives what looks wrong in the data without stopping the run, once per loaded dataset before
+    ///     training starts; by default printed on standard error, since the recorder's callers never see the data.
+    static func load(_ c: RunConfiguration, warn: (DataWarning) -> Void = printOnStandardError) throws -> RunData {
         if c.model == "char-lm" {
             let corpus: TextCorpus =
                 c.dataset == "devils-dictionary"
@@ -28,6 +34,7 @@ enum RunData {
                 vocabularySize: corpus.vocabulary.count)
         }
         let dataset: ClassificationDataset
+        var warnings: [DataWarning] = []
         switch c.dataset {
         case "digits":
             dataset = try BundledDataset.digits()
@@ -37,14 +44,22 @@ enum RunData {
         case let path where c.labels != nil:
             dataset = try IDXLoader.load(imagesPath: path, labelsPath: c.labels!)
         case let path:
-            dataset = try CSVLoader.load(
+            let loaded = try CSVLoader.read(
                 path: path, options: CSVOptions(labelColumn: c.labelColumn, hasHeader: c.header))
+            warnings = loaded.warnings
+            dataset = loaded.dataset
         }
         let splits = dataset.split(validFraction: c.validFraction, testFraction: c.testFraction, seed: splitSeed)
+        warnings.forEach(warn)
         let standardization = FeatureStandardization(fitting: splits.train)
         return .classification(
             DataSplits(
                 train: standardization.apply(to: splits.train), valid: standardization.apply(to: splits.valid),
                 test: standardization.apply(to: splits.test)))
+    }
+
+    /// The default of ``load(_:warn:)``: the warning as one line on standard error.
+    static func printOnStandardError(_ warning: DataWarning) {
+        FileHandle.standardError.write(Data("\(warning)\n".utf8))
     }
 }
