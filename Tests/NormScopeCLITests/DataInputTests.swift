@@ -114,4 +114,21 @@ struct DataInputTests {
             }, "\(lines)")
         #expect(FileManager.default.fileExists(atPath: directory.file("out.h5")))
     }
+
+    @Test("a text shorter than a char-lm window is one line and exit 1, never a trap; --context makes it fit")
+    func shortText() throws {
+        let directory = TemporaryDirectory()
+        let text = "The quick brown fox jumps over the lazy dog!!\n"
+        let output = try record(directory, "short.txt", text, ["--model", "char-lm"])
+        expectOneLineError(
+            output,
+            [
+                "short.txt: 46 bytes of text are too short for --context 64", "a window needs 65 bytes (context + 1)",
+                "lower --context to at most 8",
+            ])
+        #expect(output.status == 1)
+        #expect(!FileManager.default.fileExists(atPath: directory.file("out.h5")))
+        let fitted = try record(directory, "short.txt", text, ["--model", "char-lm", "--context", "8"])
+        #expect(fitted.status == 0, "\(fitted.standardError)")
+    }
 }

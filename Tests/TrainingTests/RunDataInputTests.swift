@@ -53,4 +53,30 @@ struct RunDataInputTests {
         }
         #expect(count == 4)
     }
+
+    @Test("a char-lm text too short for the context is a DataError when the data loads, before any training")
+    func shortText() throws {
+        let error = try DataFixtures.withFile(String(repeating: "x", count: 46), named: "short.txt") { path in
+            #expect(throws: DataError.self) {
+                try RunData.load(run(#"{"model": "char-lm", "dataset": "\#(path)"}"#))
+            }
+        }
+        #expect(error?.message.hasPrefix("46 bytes of text are too short for --context 64") == true)
+    }
+
+    @Test("warnings about the labels go to the caller once the data is split, not before an error")
+    func warnings() throws {
+        var received: [DataWarning] = []
+        _ = try DataFixtures.withFile("1,0\n2,0\n3,1\n4,1\n5,2\n", named: "w.csv") { path in
+            try RunData.load(run(#"{"dataset": "\#(path)"}"#)) { received.append($0) }
+        }
+        #expect(received.count == 1 && received.first?.line == 5)
+        received = []
+        _ = try DataFixtures.withFile("1,0\n2,1\n", named: "w.csv") { path in
+            #expect(throws: DataError.self) {
+                try RunData.load(run(#"{"dataset": "\#(path)"}"#)) { received.append($0) }
+            }
+        }
+        #expect(received.isEmpty)
+    }
 }

@@ -15,6 +15,7 @@ enum RunData {
         [
             c.model == "char-lm" ? "text" : "features", c.dataset, c.labels ?? "", "\(c.labelColumn)",
             c.header.map { "\($0)" } ?? "detect", "\(c.validFraction)", "\(c.testFraction)",
+            c.model == "char-lm" ? "\(c.context)" : "",
         ].joined(separator: "|")
     }
 
@@ -26,12 +27,13 @@ enum RunData {
     ///     training starts; by default printed on standard error, since the recorder's callers never see the data.
     static func load(_ c: RunConfiguration, warn: (DataWarning) -> Void = printOnStandardError) throws -> RunData {
         if c.model == "char-lm" {
+            let isBundled = c.dataset == BundledDataset.devilsDictionary.rawValue
             let corpus: TextCorpus =
-                c.dataset == "devils-dictionary"
-                ? try BundledDataset.devilsDictionary() : try TextLoader.load(path: c.dataset)
-            return .text(
-                corpus.split(validFraction: c.validFraction, testFraction: c.testFraction),
-                vocabularySize: corpus.vocabulary.count)
+                isBundled ? try BundledDataset.devilsDictionary() : try TextLoader.load(path: c.dataset)
+            let splits = try corpus.splitForWindows(
+                context: c.context, validFraction: c.validFraction, testFraction: c.testFraction,
+                filePath: isBundled ? BundledDataset.devilsDictionary.resourceFileName : c.dataset)
+            return .text(splits, vocabularySize: corpus.vocabulary.count)
         }
         let dataset: ClassificationDataset
         var warnings: [DataWarning] = []
@@ -49,7 +51,10 @@ enum RunData {
             warnings = loaded.warnings
             dataset = loaded.dataset
         }
-        let splits = dataset.split(validFraction: c.validFraction, testFraction: c.testFraction, seed: splitSeed)
+        let splits = try dataset.checkedSplit(
+            validFraction: c.validFraction, testFraction: c.testFraction, seed: splitSeed,
+            filePath: c.dataset == "digits" ? BundledDataset.digits.resourceFileName : c.dataset)
+        // Only data that will be trained on is worth a warning; a failure is one line without them.
         warnings.forEach(warn)
         let standardization = FeatureStandardization(fitting: splits.train)
         return .classification(

@@ -26,6 +26,9 @@ struct RunOptions: ParsableArguments {
         help: "Whether a CSV's first line is a header (names, or scikit-learn's counts line); detected by default.")
     var header: Bool?
 
+    @Option(parsing: .unconditional, help: "Bytes of text per training window, for char-lm (default 64).")
+    var context: Int?
+
     @Option(
         help:
             "Comma-separated normalization presets: layernorm, layernorm-simple, detachnorm, detach-mean, detach-std, adanorm, rmsnorm, none."
@@ -58,6 +61,8 @@ struct RunOptions: ParsableArguments {
         if labelColumn == 0 {
             throw OptionValueError("--label-column 0: columns count from 1 (1 is the first column) and -1 is the last")
         }
+        // The models need a context of two tokens at least (RunConfiguration.validate refuses less).
+        if let context, context < 2 { throw OptionValueError("--context \(context): must be a whole number ≥ 2") }
         if let lr, !(lr.isFinite && lr > 0) {
             throw ValidationError("--lr \(lr): must be a finite positive number, e.g. 0.001")
         }
@@ -71,6 +76,7 @@ struct RunOptions: ParsableArguments {
         if let labels { values["labels"] = labels }
         if let labelColumn { values["label_column"] = labelColumn }
         if let header { values["header"] = header }
+        if let context { values["context"] = context }
         if let steps { values["steps"] = steps }
         if let batch { values["batch"] = batch }
         if let lr { values["lr"] = lr }
