@@ -26,17 +26,12 @@ struct CSVLabelColumnTests {
                 + "for the last)")
     }
 
-    @Test("the continuous check counts distinct values, so 1 and 1.0 are one")
-    func distinctValues() throws {
+    @Test("the check counts distinct values (1 and 1.0 are one), so few fractional ones or many whole ones are classes")
+    func notContinuous() throws {
         // 11 spellings of 10 values, one of them fractional: not continuous; one more value is.
         let labels = (0..<9).map(String.init) + ["1.0", "2.5", "2.5"]
-        let dataset = try load(text(labels.count) { labels[$0] })
-        #expect(dataset.classCount == 10)
+        #expect(try load(text(labels.count) { labels[$0] }).classCount == 10)
         #expect(throws: DataError.self) { try load(text(labels.count + 1) { $0 < labels.count ? labels[$0] : "3.5" }) }
-    }
-
-    @Test("few fractional values, or many whole ones, are classes")
-    func notContinuous() throws {
         #expect(try load(text(40) { $0 % 2 == 0 ? "0.5" : "1.5" }).classCount == 2)
         #expect(try load(text(200) { "\($0 % 100)" }).classCount == 100)
     }
