@@ -12,7 +12,8 @@ struct CSVLoaderTests {
         let directory = TemporaryDirectory(prefix: "normscope-csv")
         let path = directory.file(name)
         try DataFixtures.write(text, to: path)
-        return try CSVLoader.loadWithClassNames(path: path, options: options)
+        let loaded = try CSVLoader.read(path: path, options: options)
+        return (loaded.dataset, loaded.classNames)
     }
 
     /// The DataError loading `text` throws.
@@ -63,7 +64,7 @@ struct CSVLoaderTests {
         #expect(dataset.labels == [2, 1, 0, 0])
     }
 
-    @Test("a negative label column counts from the end", arguments: [0, -3])
+    @Test("label columns count from 1, and a negative one from the end", arguments: [1, -3])
     func labelColumn(labelColumn: Int) throws {
         let (dataset, classNames) = try load("b,1,2\na,3,4\n", options: CSVOptions(labelColumn: labelColumn))
         #expect(classNames == ["a", "b"] && dataset.labels == [1, 0])
@@ -73,7 +74,7 @@ struct CSVLoaderTests {
     @Test("a middle label column, a semicolon separator, quotes, blanks and CRLF line ends")
     func separatorsAndQuotes() throws {
         let text = "x ; label ; y\r\n 1 ; \"a;b\" ; 2\r\n\r\n3;\"say \"\"hi\"\"\";4\r\n"
-        let (dataset, classNames) = try load(text, options: CSVOptions(labelColumn: 1, separator: ";"))
+        let (dataset, classNames) = try load(text, options: CSVOptions(labelColumn: 2, separator: ";"))
         #expect(dataset.features == Matrix([[1, 2], [3, 4]]))
         #expect(classNames == ["a;b", "say \"hi\""])
     }
@@ -103,12 +104,24 @@ struct CSVLoaderTests {
 
     @Test("a label column outside the row, an empty file and an empty label are errors")
     func otherErrors() {
-        #expect(
-            loadError("1,2\n", options: CSVOptions(labelColumn: 2))?.message
-                == "label column 2 is outside the 2 columns")
         #expect(loadError("1,2\n", options: CSVOptions(labelColumn: -3)) != nil)
         #expect(loadError("\n  \n")?.message == "the file holds no rows")
         #expect(loadError("1,2,0\n3,4,\n")?.message == "column 3: empty label")
+    }
+
+    @Test("a label column outside the rows names the option, the file's column count and the choices")
+    func labelColumnOutside() {
+        let error = loadError("1,2,3\n4,5,6\n", options: CSVOptions(labelColumn: 4))
+        #expect(error?.filePath.hasSuffix("bad.csv") == true && error?.line == nil)
+        #expect(
+            error?.message
+                == "--label-column 4 is outside the file's 3 columns; choose 1 to 3, or -1 to -3 counting from the end")
+    }
+
+    @Test("label column 0 is refused, saying columns count from 1")
+    func labelColumnZero() {
+        let error = loadError("1,2,0\n3,4,1\n", options: CSVOptions(labelColumn: 0))
+        #expect(error?.message == "--label-column 0: columns count from 1 (1 is the first column) and -1 is the last")
     }
 
     @Test("a gzipped file loads the same as the plain one")

@@ -14,6 +14,15 @@ enum DataFixtures {
         try write(Array(text.utf8), to: path)
     }
 
+    /// Writes `text` to a file called `name` in a fresh directory and runs `body` on its path while the directory
+    /// exists; errors name the file by its whole path, so tests compare its suffix.
+    static func withFile<T>(_ text: String, named name: String, _ body: (String) throws -> T) throws -> T {
+        let directory = TemporaryDirectory(prefix: "normscope-data")
+        let path = directory.file(name)
+        try write(text, to: path)
+        return try withExtendedLifetime(directory) { try body(path) }
+    }
+
     /// Compresses `path` with `gzip -k`, keeping the original, and returns the path of the `.gz` file.
     static func gzip(_ path: String) throws -> String {
         let result = try ChildProcess.run("/usr/bin/env", arguments: ["gzip", "-k", "-f", path])

@@ -9,10 +9,15 @@ import Tensors
 ///   editor's.
 /// - Fields are trimmed of surrounding spaces and tabs. A field may be quoted with `"` (a doubled `""` inside stands
 ///   for one quote), which lets a label contain the separator; a quoted field cannot span lines.
-/// - Every line has as many fields as the first one, and every field but the label is a finite number.
-/// - Labels are numbers or strings. Their distinct values, sorted (numerically when every label is a number, so
-///   `2 < 10`; otherwise as strings), become the class indices `0..<classCount`; `1` and `1.0` are the same class.
-///   A file with integer labels `0...k` therefore keeps them as they are.
+/// - The first line may be column names, or scikit-learn's line of counts and class names
+///   (`150,4,setosa,versicolor,virginica` above iris.csv's rows); either is detected and skipped unless
+///   ``CSVOptions/hasHeader`` decides.
+/// - Every example line has as many fields as the first one, and every field but the label is a finite number.
+/// - Columns count from 1, in ``CSVOptions/labelColumn`` as in errors.
+/// - Labels are numbers or strings. Numbers become classes in increasing order (`1` and `1.0` are one class), then
+///   strings in sorted order, as the indices `0..<classCount`; a file with integer labels `0...k` therefore keeps
+///   them as they are. A label column of many distinct fractional numbers is an error (it looks continuous); a
+///   class of a single example, or a stray word among numbers, is a ``DataWarning``.
 ///
 /// Errors are ``DataError``s naming the file, the line and the 1-based column.
 public enum CSVLoader {
@@ -21,22 +26,20 @@ public enum CSVLoader {
     /// - Parameters:
     ///   - path: The file; plain or gzip-compressed.
     ///   - options: The label column, header and separator; defaults to the last column, a detected header, commas.
-    /// - Throws: ``DataError`` for a missing or unreadable file, ragged rows, a non-numeric feature or no rows.
+    /// - Throws: ``DataError`` for a missing or unreadable file, ragged rows, a non-numeric feature, continuous
+    ///   labels or no rows.
     public static func load(path: String, options: CSVOptions = CSVOptions()) throws -> ClassificationDataset {
-        try loadWithClassNames(path: path, options: options).dataset
+        try read(path: path, options: options).dataset
     }
 
-    /// The dataset in the CSV file at `path`, with the label value each class index stands for.
+    /// The dataset in the CSV file at `path`, with the label each class index stands for and the warnings about
+    /// its labels.
     ///
     /// - Parameters:
     ///   - path: The file; plain or gzip-compressed.
     ///   - options: The label column, header and separator.
-    /// - Returns: The dataset, and `classNames[k]`, the label that became class `k` (integral numbers printed
-    ///   without a fraction).
     /// - Throws: ``DataError`` as ``load(path:options:)`` does.
-    public static func loadWithClassNames(
-        path: String, options: CSVOptions = CSVOptions()
-    ) throws -> (dataset: ClassificationDataset, classNames: [String]) {
+    public static func read(path: String, options: CSVOptions = CSVOptions()) throws -> LoadedCSV {
         let bytes = try DataFile.bytes(atPath: path)
         return try parse(bytes, name: DataFile.baseName(of: path), filePath: path, options: options)
     }
@@ -44,42 +47,55 @@ public enum CSVLoader {
     // MARK: - Parsing
 
     /// The dataset in `bytes`, the uncompressed contents of `filePath`.
-    static func parse(
-        _ bytes: [UInt8], name: String, filePath: String, options: CSVOptions
-    ) throws -> (dataset: ClassificationDataset, classNames: [String]) {
+    static func parse(_ bytes: [UInt8], name: String, filePath: String, options: CSVOptions) throws -> LoadedCSV {
         guard let separator = options.separator.asciiValue, separator != quote, !isLineEnd(separator) else {
             throw DataError(
                 filePath: filePath,
                 message: "the separator must be one ASCII character other than a quote or a line end, "
                     + "got \(String(reflecting: options.separator))")
         }
+        guard options.labelColumn != 0 else {
+            throw DataError(
+                filePath: filePath,
+                message: "--label-column 0: columns count from 1 (1 is the first column) and -1 is the last")
+        }
         let lines = nonBlankLines(bytes)
         guard let firstLine = lines.first else {
             throw DataError(filePath: filePath, message: "the file holds no rows")
         }
         let first = try fields(of: bytes[firstLine.range], separator: separator, filePath, firstLine.number)
-        let columnCount = first.count
+        let second = try lines.dropFirst().first.map {
+            try fields(of: bytes[$0.range], separator: separator, filePath, $0.number)
+        }
+        let kind = Self.firstLine(first, second: second, rowsAfter: lines.count - 1, options: options)
+        let rows = lines.dropFirst(kind == .example ? 0 : 1)
+        guard let firstRow = kind == .example ? first : second, let firstRowLine = rows.first?.number else {
+            throw DataError(filePath: filePath, message: "the file holds a header but no rows")
+        }
+        var warnings: [DataWarning] = []
+        if case .counts(let statedRows) = kind, statedRows != rows.count {
+            warnings.append(
+                DataWarning(
+                    filePath: filePath, line: firstLine.number,
+                    message: "the first line, read as scikit-learn's counts line, says \(statedRows) rows; "
+                        + "\(rows.count) follow it"))
+        }
+
+        let columnCount = firstRow.count
         guard columnCount >= 2 else {
             throw DataError(
-                filePath: filePath, line: firstLine.number,
+                filePath: filePath, line: firstRowLine,
                 message: "expected at least 2 columns (features and a label), got \(columnCount)")
         }
-        let labelIndex = options.labelColumn < 0 ? columnCount + options.labelColumn : options.labelColumn
-        guard (0..<columnCount).contains(labelIndex) else {
+        guard let labelIndex = options.labelIndex(columnCount: columnCount) else {
+            // About the file's width, not a line: every example has these columns.
             throw DataError(
-                filePath: filePath, line: firstLine.number,
-                message: "label column \(options.labelColumn) is outside the \(columnCount) columns")
+                filePath: filePath,
+                message: "--label-column \(options.labelColumn) is outside the file's \(columnCount) columns; "
+                    + "choose 1 to \(columnCount), or -1 to -\(columnCount) counting from the end")
         }
-        let hasHeader: Bool
-        if let given = options.hasHeader {
-            hasHeader = given
-        } else {
-            let second = try lines.dropFirst().first.map {
-                try fields(of: bytes[$0.range], separator: separator, filePath, $0.number)
-            }
-            hasHeader = looksLikeHeader(first, next: second, labelIndex: labelIndex)
-        }
-        let header = hasHeader ? first : nil
+        // Column names only from a header that names every column; a counts line names none.
+        let header = kind == .columnNames && first.count == columnCount ? first : nil
 
         // Columns are named 1-based, as editors and spreadsheets count them, plus the header's name when known.
         func columnName(_ j: Int) -> String {
@@ -87,19 +103,23 @@ public enum CSVLoader {
             return "column \(j + 1) (\(String(reflecting: header[j])))"
         }
 
-        let rows = lines.dropFirst(hasHeader ? 1 : 0)
-        guard !rows.isEmpty else {
-            throw DataError(filePath: filePath, message: "the file holds a header but no rows")
-        }
         var features = [Float]()
         features.reserveCapacity(rows.count * (columnCount - 1))
-        var labels = [String]()
-        labels.reserveCapacity(rows.count)
+        var labels = LabelColumn(values: [], lines: [], name: columnName(labelIndex), columnCount: columnCount)
+        labels.values.reserveCapacity(rows.count)
+        labels.lines.reserveCapacity(rows.count)
         for line in rows {
-            let row = try fields(of: bytes[line.range], separator: separator, filePath, line.number)
+            let row =
+                line.number == firstRowLine
+                ? firstRow : try fields(of: bytes[line.range], separator: separator, filePath, line.number)
             guard row.count == columnCount else {
+                // A first line that is not an example but was read as one shows up here, at the second line.
+                let hint =
+                    kind == .example && options.hasHeader == nil && line.number == lines[1].number
+                    ? "; if line \(firstLine.number) is a header, pass --header" : ""
                 throw DataError(
-                    filePath: filePath, line: line.number, message: "expected \(columnCount) columns, got \(row.count)")
+                    filePath: filePath, line: line.number,
+                    message: "expected \(columnCount) columns, got \(row.count)" + hint)
             }
             for (j, field) in row.enumerated() where j != labelIndex {
                 guard let value = number(field) else {
@@ -113,150 +133,16 @@ public enum CSVLoader {
                 throw DataError(
                     filePath: filePath, line: line.number, message: "\(columnName(labelIndex)): empty label")
             }
-            labels.append(row[labelIndex])
+            labels.values.append(row[labelIndex])
+            labels.lines.append(line.number)
         }
 
-        let (classIndices, classNames) = classes(of: labels)
+        let classes = try classes(of: labels, filePath: filePath)
         let dataset = ClassificationDataset(
             name: name,
-            features: Matrix(rows: labels.count, columns: columnCount - 1, scalars: features),
-            labels: classIndices,
-            classCount: classNames.count)
-        return (dataset, classNames)
-    }
-
-    // MARK: - Lines and fields
-
-    private static let quote = UInt8(ascii: "\"")
-
-    private static func isLineEnd(_ byte: UInt8) -> Bool {
-        byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r")
-    }
-
-    private static func isBlank(_ byte: UInt8) -> Bool {
-        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
-    }
-
-    /// The lines that hold more than blanks, each with its 1-based line number and its byte range without the
-    /// line end.
-    private static func nonBlankLines(_ bytes: [UInt8]) -> [(number: Int, range: Range<Int>)] {
-        var lines: [(number: Int, range: Range<Int>)] = []
-        var start = 0
-        var number = 1
-        while start < bytes.count {
-            var end = start
-            while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
-            var contentEnd = end
-            if contentEnd > start && bytes[contentEnd - 1] == UInt8(ascii: "\r") { contentEnd -= 1 }
-            if bytes[start..<contentEnd].contains(where: { !isBlank($0) }) {
-                lines.append((number, start..<contentEnd))
-            }
-            start = end + 1
-            number += 1
-        }
-        return lines
-    }
-
-    /// The fields of one line, trimmed and unquoted.
-    private static func fields(
-        of line: ArraySlice<UInt8>, separator: UInt8, _ filePath: String, _ lineNumber: Int
-    ) throws -> [String] {
-        var fields: [String] = []
-        var i = line.startIndex
-        func skipBlanks() {
-            // A tab separator is never a blank, or tab-separated empty fields would vanish.
-            while i < line.endIndex && line[i] != separator && isBlank(line[i]) { i += 1 }
-        }
-        while true {
-            skipBlanks()
-            if i < line.endIndex && line[i] == quote {
-                var value: [UInt8] = []
-                var closed = false
-                i += 1
-                while i < line.endIndex {
-                    if line[i] == quote {
-                        // A doubled quote inside a quoted field stands for one quote character.
-                        if i + 1 < line.endIndex && line[i + 1] == quote {
-                            value.append(quote)
-                            i += 2
-                            continue
-                        }
-                        closed = true
-                        i += 1
-                        break
-                    }
-                    value.append(line[i])
-                    i += 1
-                }
-                guard closed else {
-                    throw DataError(
-                        filePath: filePath, line: lineNumber, message: "column \(fields.count + 1): unclosed quote")
-                }
-                skipBlanks()
-                fields.append(String(decoding: value, as: UTF8.self))
-            } else {
-                let start = i
-                while i < line.endIndex && line[i] != separator { i += 1 }
-                var end = i
-                while end > start && isBlank(line[end - 1]) { end -= 1 }
-                fields.append(String(decoding: line[start..<end], as: UTF8.self))
-            }
-            if i == line.endIndex { return fields }
-            guard line[i] == separator else {
-                throw DataError(
-                    filePath: filePath, line: lineNumber,
-                    message: "column \(fields.count): text after the closing quote")
-            }
-            i += 1
-        }
-    }
-
-    /// The field as a feature value: a number that is finite as a Float (`nan`, `inf` and `1e99` are not).
-    private static func number(_ field: String) -> Float? {
-        guard let value = Float(field), value.isFinite else { return nil }
-        return value
-    }
-
-    /// Whether the first line names the columns rather than holding an example (see ``CSVOptions/hasHeader``).
-    private static func looksLikeHeader(_ first: [String], next: [String]?, labelIndex: Int) -> Bool {
-        for (j, field) in first.enumerated() where j != labelIndex && number(field) == nil {
-            return true
-        }
-        // All features are numbers: a header only if its label is a word where the data has a numeric label.
-        guard Double(first[labelIndex]) == nil, let next, labelIndex < next.count else { return false }
-        return Double(next[labelIndex]) != nil
-    }
-
-    // MARK: - Classes
-
-    /// The class index of every label and the label each class stands for, classes in sorted label order.
-    private static func classes(of labels: [String]) -> (indices: [Int], names: [String]) {
-        let distinct = Set(labels)
-        var numericValue: [String: Double] = [:]
-        for label in distinct {
-            guard let value = Double(label), value.isFinite else {
-                numericValue = [:]
-                break
-            }
-            numericValue[label] = value
-        }
-        if numericValue.count == distinct.count {
-            // Numeric labels: sorted by value, with spellings of the same value ("1", "1.0") in one class.
-            let values = Set(numericValue.values).sorted()
-            let indexOfValue = Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, $0) })
-            let indices = labels.map { indexOfValue[numericValue[$0]!]! }
-            return (indices, values.map(format))
-        }
-        let names = distinct.sorted()
-        let indexOfName = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
-        return (labels.map { indexOfName[$0]! }, names)
-    }
-
-    /// A numeric label as a class name: `3` rather than `3.0` when it is integral.
-    private static func format(_ value: Double) -> String {
-        if value == value.rounded() && value.magnitude < 1e15 {
-            return String(Int64(value))
-        }
-        return String(value)
+            features: Matrix(rows: labels.values.count, columns: columnCount - 1, scalars: features),
+            labels: classes.indices,
+            classCount: classes.names.count)
+        return LoadedCSV(dataset: dataset, classNames: classes.names, warnings: warnings + classes.warnings)
     }
 }

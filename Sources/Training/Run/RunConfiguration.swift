@@ -13,8 +13,11 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
     public var dataset: String = "digits"
     /// The IDX labels file, when `dataset` is an IDX images file.
     public var labels: String?
-    /// The CSV label column (negative counts from the end).
+    /// The CSV label column, counted from 1 as the loader's errors count columns; negative counts from the end
+    /// (-1 is the last). 0 is refused: the key was 0-based once, and a silent shift would train on the wrong column.
     public var labelColumn: Int = -1
+    /// Whether a CSV's first line is a header (column names, or scikit-learn's counts line); `nil` detects it.
+    public var header: Bool?
     public var validFraction: Double = 0.2
     public var testFraction: Double = 0.2
 
@@ -70,7 +73,7 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case model, dataset, labels, labelColumn = "label_column", validFraction = "valid_fraction"
+        case model, dataset, labels, labelColumn = "label_column", header, validFraction = "valid_fraction"
         case testFraction = "test_fraction", preset, convention, epsilon, adanormScale = "adanorm_scale"
         case adanormK = "adanorm_k", adanormDetached = "adanorm_detached", hidden, activation, dropout, placement
         case width, heads, layers, ffn, context, seed, steps, batch, lr, optimizer, momentum
@@ -92,6 +95,7 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
         try take(.dataset, \.dataset)
         try takeOptional(.labels, \.labels)
         try take(.labelColumn, \.labelColumn)
+        try takeOptional(.header, \.header)
         try take(.validFraction, \.validFraction)
         try take(.testFraction, \.testFraction)
         try take(.preset, \.preset)
@@ -184,6 +188,9 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
                 valid.contains(placement), "placement",
                 "unknown placement '\(placement)' for model \(model); valid: \(valid.joined(separator: ", "))")
         }
+        try check(
+            labelColumn != 0, "label_column",
+            "0 is not a column: columns count from 1 (1 is the first) and -1 is the last")
         try check(steps > 0, "steps", "must be positive, got \(steps)")
         try check(batch > 0, "batch", "must be positive, got \(batch)")
         try check(lr > 0 && lr.isFinite, "lr", "must be a positive number, got \(lr)")

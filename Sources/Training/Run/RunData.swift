@@ -14,20 +14,29 @@ enum RunData {
     static func key(_ c: RunConfiguration) -> String {
         [
             c.model == "char-lm" ? "text" : "features", c.dataset, c.labels ?? "", "\(c.labelColumn)",
-            "\(c.validFraction)", "\(c.testFraction)",
+            c.header.map { "\($0)" } ?? "detect", "\(c.validFraction)", "\(c.testFraction)",
+            c.model == "char-lm" ? "\(c.context)" : "",
         ].joined(separator: "|")
     }
 
-    static func load(_ c: RunConfiguration) throws -> RunData {
+    /// Loads the run's data.
+    ///
+    /// - Parameters:
+    ///   - c: The run's settings.
+    ///   - warn: Receives what looks wrong in the data without stopping the run, once per loaded dataset before
+    ///     training starts; by default printed on standard error, since the recorder's callers never see the data.
+    static func load(_ c: RunConfiguration, warn: (DataWarning) -> Void = printOnStandardError) throws -> RunData {
         if c.model == "char-lm" {
+            let isBundled = c.dataset == BundledDataset.devilsDictionary.rawValue
             let corpus: TextCorpus =
-                c.dataset == "devils-dictionary"
-                ? try BundledDataset.devilsDictionary() : try TextLoader.load(path: c.dataset)
-            return .text(
-                corpus.split(validFraction: c.validFraction, testFraction: c.testFraction),
-                vocabularySize: corpus.vocabulary.count)
+                isBundled ? try BundledDataset.devilsDictionary() : try TextLoader.load(path: c.dataset)
+            let splits = try corpus.splitForWindows(
+                context: c.context, validFraction: c.validFraction, testFraction: c.testFraction,
+                filePath: isBundled ? BundledDataset.devilsDictionary.resourceFileName : c.dataset)
+            return .text(splits, vocabularySize: corpus.vocabulary.count)
         }
         let dataset: ClassificationDataset
+        var warnings: [DataWarning] = []
         switch c.dataset {
         case "digits":
             dataset = try BundledDataset.digits()
@@ -37,13 +46,25 @@ enum RunData {
         case let path where c.labels != nil:
             dataset = try IDXLoader.load(imagesPath: path, labelsPath: c.labels!)
         case let path:
-            dataset = try CSVLoader.load(path: path, options: CSVOptions(labelColumn: c.labelColumn))
+            let loaded = try CSVLoader.read(
+                path: path, options: CSVOptions(labelColumn: c.labelColumn, hasHeader: c.header))
+            warnings = loaded.warnings
+            dataset = loaded.dataset
         }
-        let splits = dataset.split(validFraction: c.validFraction, testFraction: c.testFraction, seed: splitSeed)
+        let splits = try dataset.checkedSplit(
+            validFraction: c.validFraction, testFraction: c.testFraction, seed: splitSeed,
+            filePath: c.dataset == "digits" ? BundledDataset.digits.resourceFileName : c.dataset)
+        // Only data that will be trained on is worth a warning; a failure is one line without them.
+        warnings.forEach(warn)
         let standardization = FeatureStandardization(fitting: splits.train)
         return .classification(
             DataSplits(
                 train: standardization.apply(to: splits.train), valid: standardization.apply(to: splits.valid),
                 test: standardization.apply(to: splits.test)))
+    }
+
+    /// The default of ``load(_:warn:)``: the warning as one line on standard error.
+    static func printOnStandardError(_ warning: DataWarning) {
+        FileHandle.standardError.write(Data("\(warning)\n".utf8))
     }
 }

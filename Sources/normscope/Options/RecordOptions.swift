@@ -17,6 +17,19 @@ struct RunOptions: ParsableArguments {
     var labels: String?
 
     @Option(
+        name: .customLong("label-column"), parsing: .unconditional,
+        help: "The CSV column holding the label, counted from 1; negative counts from the end (default -1, the last).")
+    var labelColumn: Int?
+
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Whether a CSV's first line is a header (names, or scikit-learn's counts line); detected by default.")
+    var header: Bool?
+
+    @Option(parsing: .unconditional, help: "Bytes of text per training window, for char-lm (default 64).")
+    var context: Int?
+
+    @Option(
         help:
             "Comma-separated normalization presets: layernorm, layernorm-simple, detachnorm, detach-mean, detach-std, adanorm, rmsnorm, none."
     )
@@ -45,6 +58,11 @@ struct RunOptions: ParsableArguments {
         for (option, value) in [("--seeds", seeds), ("--steps", steps), ("--batch", batch), ("--eval-every", evalEvery)] {
             if let value, value < 1 { throw ValidationError("\(option) \(value): must be a positive whole number") }
         }
+        if labelColumn == 0 {
+            throw OptionValueError("--label-column 0: columns count from 1 (1 is the first column) and -1 is the last")
+        }
+        // The models need a context of two tokens at least (RunConfiguration.validate refuses less).
+        if let context, context < 2 { throw OptionValueError("--context \(context): must be a whole number ≥ 2") }
         if let lr, !(lr.isFinite && lr > 0) {
             throw ValidationError("--lr \(lr): must be a finite positive number, e.g. 0.001")
         }
@@ -56,6 +74,9 @@ struct RunOptions: ParsableArguments {
         if let model { values["model"] = model }
         if let dataset { values["dataset"] = dataset }
         if let labels { values["labels"] = labels }
+        if let labelColumn { values["label_column"] = labelColumn }
+        if let header { values["header"] = header }
+        if let context { values["context"] = context }
         if let steps { values["steps"] = steps }
         if let batch { values["batch"] = batch }
         if let lr { values["lr"] = lr }
@@ -85,5 +106,15 @@ struct RunOptions: ParsableArguments {
         if let seeds { object["seeds"] = seeds }
         let data = try JSONSerialization.data(withJSONObject: object)
         return try SweepConfiguration.parse(data, file: name)
+    }
+}
+
+/// A flag's value that cannot be a setting, reported as one line and exit status 1 like a bad data file: unlike
+/// `ValidationError`, ArgumentParser prints it without the usage text.
+struct OptionValueError: Error, CustomStringConvertible {
+    var description: String
+
+    init(_ description: String) {
+        self.description = description
     }
 }
