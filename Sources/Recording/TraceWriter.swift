@@ -109,12 +109,20 @@ public final class TraceWriter: Sendable {
         // HDF5 says "unable to open file … errno = 2" for a missing directory; say what to do instead.
         let directory = (path as NSString).deletingLastPathComponent
         var isDirectory: ObjCBool = false
-        if !directory.isEmpty,
-            !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue
-        {
+        if !directory.isEmpty {
+            if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+                throw TraceWriterError(
+                    code: .directoryNotFound, path: path,
+                    message: "the directory \(directory) does not exist; create it first")
+            }
+            if !isDirectory.boolValue {
+                throw TraceWriterError(
+                    code: .directoryNotFound, path: path, message: "\(directory) is a file, not a directory")
+            }
+        }
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw TraceWriterError(
-                code: .directoryNotFound, path: path,
-                message: "the directory \(directory) does not exist; create it first")
+                code: .invalidRequest, path: path, message: "is a directory; give the trace's file name, e.g. \(path)/trace.h5")
         }
         // Claimed before the file is looked at: with --force, the check below would otherwise let a second
         // writer truncate the first one's trace.

@@ -64,6 +64,14 @@ public struct TraceWriterError: Error, Sendable, CustomStringConvertible {
                 hdf5Error: error)
             return
         }
+        if let number = error.systemErrorNumber, number != 0 {
+            // The operating system refused (a permission, a lock, a path that is a directory): its words name the
+            // cause; HDF5's own (flags, o_flags, buffer addresses) do not help.
+            self.init(
+                code: .hdf5, path: path, message: "\(action) failed: \(String(cString: strerror(number))) (errno \(number))",
+                hdf5Error: error)
+            return
+        }
         // HDF5Error's description already names the file; keep the object and HDF5's reason, drop the repeat.
         var detail = error.description
         if detail.hasPrefix(path + ": ") { detail.removeFirst(path.count + 2) }

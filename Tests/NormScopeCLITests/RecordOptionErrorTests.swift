@@ -9,7 +9,7 @@ struct RecordOptionErrorTests {
     let executable = ChildProcess.builtProduct("normscope")
 
     @Test(
-        "each bad number names its option and range; no trace is written",
+        "each bad number names its option and range in one line, exit 1; no trace is written",
         arguments: [
             (["--lr", "nan"], "--lr nan: must be a finite positive number"),
             (["--lr", "-1"], "--lr -1.0: must be a finite positive number"),
@@ -18,15 +18,66 @@ struct RecordOptionErrorTests {
             (["--batch", "-2"], "--batch -2: must be a positive whole number"),
             (["--seeds", "0"], "--seeds 0: must be a positive whole number"),
             (["--eval-every", "-1"], "--eval-every -1: must be a positive whole number"),
+            (["--flush-every", "-5"], "--flush-every -5: must be a positive whole number"),
+            (["--shard", "4/4"], "--shard expects i/n with 0 ≤ i < n"),
         ])
     func badNumbers(arguments: [String], message: String) throws {
         let path = try #require(executable)
         let directory = TemporaryDirectory()
         let trace = directory.file("bad.h5")
         let output = try ChildProcess.run(path, arguments: ["record"] + arguments + ["--out", trace])
-        #expect(output.status != 0)
-        #expect(output.standardError.contains(message), "\(output.standardError)")
+        // One line and status 1, not ArgumentParser's usage text and 64.
+        expectOneLineError(output, [message])
+        #expect(output.status == 1)
         #expect(!output.standardError.contains("NSCocoaErrorDomain") && !output.standardError.contains("Missing value"))
         #expect(!FileManager.default.fileExists(atPath: trace))
+    }
+}
+
+/// An output path the file system refuses is one line naming the path and the cause, before any training.
+@Suite("record: output path errors")
+struct RecordOutputPathTests {
+    let executable = ChildProcess.builtProduct("normscope")
+
+    @Test("a directory, a file used as a directory, a missing directory: one line each naming the path")
+    func badOutputs() throws {
+        let path = try #require(executable)
+        let directory = TemporaryDirectory()
+        let plain = directory.file("plain.h5")
+        try Data("x".utf8).write(to: URL(fileURLWithPath: plain))
+        for (out, cause) in [
+            (directory.path, "is a directory"),
+            (plain + "/trace.h5", "is a file, not a directory"),
+            (directory.file("missing/trace.h5"), "does not exist"),
+        ] {
+            let output = try ChildProcess.run(path, arguments: ["record", "--steps", "5", "--out", out])
+            expectOneLineError(output, [out, cause])
+            #expect(output.status == 1)
+        }
+    }
+
+    @Test("a directory the recorder may not write to: the system's reason, not HDF5's internals")
+    func unwritableDirectory() throws {
+        let path = try #require(executable)
+        let directory = TemporaryDirectory()
+        let locked = directory.file("locked")
+        try FileManager.default.createDirectory(atPath: locked, withIntermediateDirectories: false)
+        // Root ignores permissions; run the recorder as `nobody` then, through setpriv (util-linux), if present.
+        let asNobody = getuid() == 0
+        if asNobody {
+            try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"))
+            chmod(directory.path, 0o755)
+        }
+        chmod(locked, 0o555)
+        defer { chmod(locked, 0o755) }
+        let out = locked + "/trace.h5"
+        let output =
+            asNobody
+            ? try ChildProcess.run(
+                "/usr/bin/setpriv",
+                arguments: ["--reuid=65534", "--regid=65534", "--clear-groups", path, "record", "--steps", "5", "--out", out])
+            : try ChildProcess.run(path, arguments: ["record", "--steps", "5", "--out", out])
+        expectOneLineError(output, [out, "Permission denied"])
+        #expect(!output.standardError.contains("o_flags"), "\(output.standardError)")
     }
 }

@@ -8,7 +8,7 @@ func resolveBaseline(_ asked: String?, in summary: TraceSummary) throws -> Strin
     for group in summary.groups where !presets.contains(group.preset) { presets.append(group.preset) }
     if let asked {
         guard presets.contains(asked) else {
-            throw ValidationError(
+            throw OptionValueError(
                 "--baseline \(asked): no such preset in the traces; found \(presets.joined(separator: ", "))")
         }
         return asked

@@ -56,7 +56,7 @@ struct RunOptions: ParsableArguments {
     /// so that `--steps -5` reaches this check instead of reading as an unknown flag `-5`.
     func validate() throws {
         for (option, value) in [("--seeds", seeds), ("--steps", steps), ("--batch", batch), ("--eval-every", evalEvery)] {
-            if let value, value < 1 { throw ValidationError("\(option) \(value): must be a positive whole number") }
+            if let value, value < 1 { throw OptionValueError("\(option) \(value): must be a positive whole number") }
         }
         if labelColumn == 0 {
             throw OptionValueError("--label-column 0: columns count from 1 (1 is the first column) and -1 is the last")
@@ -64,7 +64,7 @@ struct RunOptions: ParsableArguments {
         // The models need a context of two tokens at least (RunConfiguration.validate refuses less).
         if let context, context < 2 { throw OptionValueError("--context \(context): must be a whole number ≥ 2") }
         if let lr, !(lr.isFinite && lr > 0) {
-            throw ValidationError("--lr \(lr): must be a finite positive number, e.g. 0.001")
+            throw OptionValueError("--lr \(lr): must be a finite positive number, e.g. 0.001")
         }
     }
 
@@ -93,7 +93,7 @@ struct RunOptions: ParsableArguments {
             do {
                 data = try Data(contentsOf: URL(fileURLWithPath: file))
             } catch {
-                throw ValidationError("\(file): cannot read the sweep file (\(error.localizedDescription))")
+                throw OptionValueError("\(file): cannot read the sweep file (\(error.localizedDescription))")
             }
             // Parse once strictly for the file's own errors, then merge the flags over it.
             _ = try SweepConfiguration.parse(data, file: file)
@@ -106,15 +106,5 @@ struct RunOptions: ParsableArguments {
         if let seeds { object["seeds"] = seeds }
         let data = try JSONSerialization.data(withJSONObject: object)
         return try SweepConfiguration.parse(data, file: name)
-    }
-}
-
-/// A flag's value that cannot be a setting, reported as one line and exit status 1 like a bad data file: unlike
-/// `ValidationError`, ArgumentParser prints it without the usage text.
-struct OptionValueError: Error, CustomStringConvertible {
-    var description: String
-
-    init(_ description: String) {
-        self.description = description
     }
 }

@@ -35,7 +35,7 @@ extension NormScope {
 
         func validate() throws {
             guard ["table", "markdown", "json", "csv"].contains(format) else {
-                throw ValidationError("--format \(format): expected table, markdown, json or csv")
+                throw OptionValueError("--format \(format): expected table, markdown, json or csv")
             }
         }
 

@@ -43,7 +43,7 @@ extension NormScope.Bench {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue
             else {
-                throw ValidationError("--json \(json): the directory \(directory) does not exist; create it first.")
+                throw OptionValueError("--json \(json): the directory \(directory) does not exist; create it first.")
             }
         }
 

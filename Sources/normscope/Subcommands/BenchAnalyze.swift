@@ -45,12 +45,12 @@ extension NormScope.Bench {
 
         func validate() throws {
             guard sizeGB > 0, sizeGB <= 1000 else {
-                throw ValidationError("--size-gb \(sizeGB): expected 0 < size ≤ 1000")
+                throw OptionValueError("--size-gb \(sizeGB): expected 0 < size ≤ 1000")
             }
             if let trace {
                 let directory = URL(fileURLWithPath: trace).deletingLastPathComponent().path
                 guard FileManager.default.fileExists(atPath: directory) else {
-                    throw ValidationError(
+                    throw OptionValueError(
                         "--trace \(trace): the directory \(directory) does not exist; create it first.")
                 }
             }

@@ -36,7 +36,7 @@ extension NormScope {
         @Flag(help: "Overwrite --out if it exists.")
         var force = false
 
-        @Option(name: .customLong("flush-every"), help: "Make the trace durable every N steps (also every 10 s).")
+        @Option(name: .customLong("flush-every"), parsing: .unconditional, help: "Make the trace durable every N steps (also every 10 s).")
         var flushEvery: Int = 200
 
         @Flag(help: "No progress display.")
@@ -47,7 +47,7 @@ extension NormScope {
 
         func validate() throws {
             if let shard { _ = try parseShard(shard) }
-            guard flushEvery > 0 else { throw ValidationError("--flush-every must be positive, got \(flushEvery)") }
+            guard flushEvery > 0 else { throw OptionValueError("--flush-every \(flushEvery): must be a positive whole number") }
         }
 
         func run() throws {
@@ -69,7 +69,7 @@ extension NormScope {
 func parseShard(_ text: String) throws -> (Int, Int) {
     let parts = text.split(separator: "/")
     guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n > 0, (0..<n).contains(i) else {
-        throw ValidationError("--shard expects i/n with 0 ≤ i < n (e.g. 0/4), got '\(text)'")
+        throw OptionValueError("--shard expects i/n with 0 ≤ i < n (e.g. 0/4), got '\(text)'")
     }
     return (i, n)
 }

@@ -28,7 +28,7 @@ extension NormScope {
         var points: Int = 240
 
         func validate() throws {
-            guard (8...4096).contains(points) else { throw ValidationError("--points \(points): expected 8…4096") }
+            guard (8...4096).contains(points) else { throw OptionValueError("--points \(points): expected 8…4096") }
         }
 
         func run() throws {
