@@ -21,8 +21,15 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var completedSteps: Int64
     /// Rows of the run's `steps` table, −1 when it cannot be read.
     public var stepRows: Int
-    /// The step whose loss or gradient was not finite, for diverged runs.
+    /// The step whose loss or gradient was not finite (or whose loss passed the divergence threshold), for
+    /// diverged runs.
     public var divergedAtStep: Int64?
+    /// Why the run counts as diverged: its recorded `diverged_reason`, or, for a run recorded as finished whose
+    /// loss later passed the threshold (traces from before the recorder checked it), what analysis found.
+    public var divergenceReason: String? = nil
+    /// Whether analysis, not the recorder, found the divergence (the run's status was `completed`, or
+    /// `interrupted`/`running`, in the file).
+    public var divergenceFoundByAnalysis = false
     /// Evaluations recorded (rows of `evals`), and those whose values passed the checks and were used.
     public var evaluationCount: Int
     public var usedEvaluations: Int
@@ -68,8 +75,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
         let attributes = RunAttributes(group: group, id: id, file: file, settings: settings)
         var damage = attributes.damage + [settingsDamage].compactMap { $0 }
         var problems: [HDF5Error] = []
-        let (stepRows, stepDamage, stepProblem) = Self.readSteps(
-            group: group, file: file, attributes: attributes, blockRows: blockRows)
+        let (stepRows, stepDamage, stepProblem, blowUp) = Self.readSteps(
+            group: group, file: file, attributes: attributes, settings: settings, blockRows: blockRows)
         damage += stepDamage
         if let stepProblem { problems.append(stepProblem) }
         // Evaluations and Φ rows must fall within the run's recorded steps.
@@ -84,6 +91,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
         let count = (try? dataset?.rowCount()) ?? 0
         let divergedStep = attributes.divergedStep >= 0 ? attributes.divergedStep : nil
         var screen = RowScreen(stepLimit: lastStep, divergedStep: divergedStep)
+        let divergenceCutoff = blowUp?.step ?? divergedStep
         var used = 0
         var last: EvaluationRow?
         var best: EvaluationRow?
@@ -95,7 +103,10 @@ public struct RunSummary: Sendable, Codable, Equatable {
         do throws(HDF5Error) {
             try reader?.forEachRow(as: EvaluationRow.self) { row, index in
                 let admitted = screen.admit(row, index: index, stepIsIndex: false)
-                usable.append(admitted && row.validLoss.isFinite && row.trainLoss.isFinite)
+                // An evaluation at step e measures the parameters step e + 1 trains on: from the step before the
+                // divergence on, it measures the wreck, not the variant.
+                let beforeBlowUp = divergenceCutoff.map { row.step + 1 < $0 } ?? true
+                usable.append(admitted && beforeBlowUp && row.validLoss.isFinite && row.trainLoss.isFinite)
                 guard admitted else { return }
                 if let bin = series.beginRow(index: index, step: row.step) {
                     series.add(0, row.trainLoss, bin: bin)
@@ -129,16 +140,22 @@ public struct RunSummary: Sendable, Codable, Equatable {
                 seen += 1
             }
         }
-        let diverged = attributes.divergedStep
-        let summary = RunSummary(
+        let diverged = blowUp?.step ?? attributes.divergedStep
+        var summary = RunSummary(
             id: id, file: file, preset: attributes.preset, seed: attributes.seed, settings: settings,
-            status: attributes.status, completedSteps: attributes.completedSteps, stepRows: stepRows ?? -1,
+            status: blowUp == nil ? attributes.status : "diverged", completedSteps: attributes.completedSteps, stepRows: stepRows ?? -1,
             divergedAtStep: diverged >= 0 ? diverged : nil, evaluationCount: count, usedEvaluations: used,
             finalTrainLoss: last?.trainLoss ?? .nan, finalValidLoss: last?.validLoss ?? .nan,
             finalValidAccuracy: last?.validAccuracy ?? .nan, bestValidLoss: best?.validLoss ?? .nan,
             bestValidStep: best?.step ?? -1, bestValidAccuracy: best?.validAccuracy ?? .nan,
             gapAtEnd: last?.gap ?? .nan, gapAtBest: best?.gap ?? .nan, gapLastTenth: tail.mean,
             normalization: attributes.normalizationIsSound ? NormalizationSettings(group: group) : nil)
+        if let blowUp {
+            summary.divergenceReason = blowUp.reason
+            summary.divergenceFoundByAnalysis = true
+        } else if attributes.status == "diverged" {
+            summary.divergenceReason = try? group.attribute(TraceFormat.Names.divergedReason, as: String.self)
+        }
         return Read(summary: summary, series: series, problems: problems, damage: damage, stepRows: stepRows)
     }
 
@@ -147,21 +164,25 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// - Returns: the rows every per-step table of the run must have (nil when the table cannot be read and the
     ///   status does not say), the damage found, and the error that made the table unreadable.
     private static func readSteps(
-        group: Group, file: String, attributes: RunAttributes, blockRows: Int
-    ) -> (rows: Int?, damage: [DamagedObject], problem: HDF5Error?) {
+        group: Group, file: String, attributes: RunAttributes, settings: [String: SettingValue], blockRows: Int
+    ) -> (rows: Int?, damage: [DamagedObject], problem: HDF5Error?, blowUp: LossBlowUp?) {
         let expected = attributes.expectedStepRows
         let fallback = expected.map { Int($0.lowerBound) }
         let dataset: Dataset
         var count = 0
         var screen = RowScreen(divergedStep: attributes.divergedStep >= 0 ? attributes.divergedStep : nil)
+        var configured: Double?
+        if case .number(let value) = settings["divergence_loss"] { configured = value }
+        var watch = LossBlowUp.Watch(configured: configured)
+        let alreadyDiverged = attributes.status == "diverged"
         do throws(HDF5Error) {
             dataset = try group.openDataset(TraceFormat.Names.steps)
             count = try dataset.rowCount()
             try BlockReader(dataset, blockRows: blockRows).forEachRow(as: StepRow.self) { row, index in
-                _ = screen.admit(row, index: index, stepIsIndex: true)
+                if screen.admit(row, index: index, stepIsIndex: true), !alreadyDiverged { watch.add(row) }
             }
         } catch {
-            return (fallback, [], error)
+            return (fallback, [], error, nil)
         }
         var damage = [screen.damage(file: file, object: dataset.objectPath)].compactMap { $0 }
         if let expected, !expected.contains(Int64(count)) {
@@ -171,7 +192,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
                     problem: "\(count) rows for a \(attributes.status) run of \(expected.lowerBound) recorded steps "
                         + "(expected equal); its per-step tables are checked against the steps table"))
         }
-        return (count, damage, nil)
+        return (count, damage, nil, watch.found)
     }
 }
 

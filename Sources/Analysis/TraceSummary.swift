@@ -173,7 +173,10 @@ public struct TraceSummary: Sendable {
         let id = run.id
         if run.evaluationCount == 0 { notes.append("\(path): run \(id) has no evaluations") }
         if run.completedSteps == 0, run.evaluationCount == 0 { notes.append("\(path): run \(id) is empty") }
-        if let step = run.divergedAtStep { notes.append("\(path): run \(id) diverged at step \(step)") }
+        if let step = run.divergedAtStep {
+            let reason = run.divergenceReason.map { ": \($0)" } ?? ""
+            notes.append("\(path): run \(id) diverged at step \(step)\(reason)")
+        }
         switch run.status {
         case "running":
             notes.append("\(path): run \(id) is unfinished (still being written, or its recorder was killed)")

@@ -33,6 +33,15 @@ extension File {
             message: "no room for the file to grow to \(bytes) bytes: \(Self.reason(result))\(Self.hint(result))")
     }
 
+    /// Cuts the file on disk to `bytes` when it is longer (room reserved by `reserveSpace` and not used), so that
+    /// its size is its allocated size again: a reader that compares the two to find a truncated copy stays right.
+    public func trimReservedSpace(to bytes: UInt64) {
+        guard isOpen, let descriptor = Self.descriptor(of: rawValue) else { return }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, UInt64(status.st_size) > bytes else { return }
+        _ = ftruncate(descriptor, off_t(clamping: bytes))
+    }
+
     /// Whether `path` still names this open file: false once the file, or its directory, was removed or replaced
     /// (writes would then go to a file nobody can open again).
     public func isStillAtItsPath() -> Bool {

@@ -125,7 +125,7 @@ extension RunDescription {
     /// Attributes the writer sets itself on every run group.
     static let reservedAttributes: Set<String> = [
         TraceFormat.Names.config, TraceFormat.Names.status, TraceFormat.Names.completedSteps,
-        TraceFormat.Names.divergedStep, TraceFormat.Names.normLayers,
+        TraceFormat.Names.divergedStep, TraceFormat.Names.divergedReason, TraceFormat.Names.normLayers,
     ]
 
     /// The first problem that would make this description unwritable, as a sentence, or nil.

@@ -130,6 +130,7 @@ final class RunTables {
         try group.setAttribute(Names.status, outcome.status.rawValue)
         try group.setAttribute(Names.completedSteps, outcome.completedSteps)
         try group.setAttribute(Names.divergedStep, outcome.divergedAtStep ?? -1)
+        if let reason = outcome.divergenceReason { try group.setAttribute(Names.divergedReason, reason) }
     }
 
     /// Closes every dataset and group of the run, so that closing the file really closes it (HDF5 keeps a file
@@ -149,6 +150,7 @@ struct RunOutcome: Sendable {
     var status: RunStatus
     var divergedAtStep: Int64?
     var completedSteps: Int64
+    var divergenceReason: String? = nil
 }
 
 /// One normalization layer's datasets: `norms/<layer>/`.

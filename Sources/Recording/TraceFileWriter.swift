@@ -206,10 +206,12 @@ final class TraceFileWriter {
                 try run.layers[layer].addRaw(step: step, values: values)
                 isDirty = true
             }
-        case .finish(let index, let status, let divergedAtStep, let completedSteps):
+        case .finish(let index, let status, let divergedAtStep, let divergenceReason, let completedSteps):
             attempt("finishing run '\(runs[index]?.run.id ?? "?")'") { () throws(HDF5Error) in
                 guard let run = runs[index] else { return }
-                let outcome = RunOutcome(status: status, divergedAtStep: divergedAtStep, completedSteps: completedSteps)
+                let outcome = RunOutcome(
+                    status: status, divergedAtStep: divergedAtStep, completedSteps: completedSteps,
+                    divergenceReason: divergenceReason)
                 run.outcome = outcome
                 // In live mode attributes cannot change under SWMR; close() writes the outcome after SWMR ends.
                 if !configuration.live { try RunTables.writeOutcome(outcome, on: run.group) }
@@ -301,7 +303,9 @@ final class TraceFileWriter {
         let size = try file.allocatedSize()
         try file.reserveSpace(size + Self.flushAllowance(size))
         try file.flush()
-        flushedSize = try file.allocatedSize()
+        let flushed = try file.allocatedSize()
+        flushedSize = flushed
+        file.trimReservedSpace(to: flushed)
     }
 
     /// Room reserved beyond the allocated size for what a flush allocates itself (HDF5's metadata aggregator blocks,

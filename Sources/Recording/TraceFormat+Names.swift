@@ -36,6 +36,9 @@ extension TraceFormat {
         public static let completedSteps = "completed_steps"
         /// Run attribute: the step at which the run diverged, or -1 (Int64).
         public static let divergedStep = "diverged_step"
+        /// Why a diverged run diverged (a non-finite loss or gradient, or the loss above the threshold); only on
+        /// runs recorded as diverged since trace format 2.
+        public static let divergedReason = "diverged_reason"
         /// Run attribute: the normalization layers' names in model order, as a JSON array of strings.
         public static let normLayers = "norm_layers"
 

@@ -230,17 +230,21 @@ public final class TraceWriter: Sendable {
     /// - Parameters:
     ///   - run: the run.
     ///   - status: how it ended; not `.running`.
-    ///   - divergedAtStep: the step whose loss was not finite, for `.diverged`.
+    ///   - divergedAtStep: the step whose loss was not finite (or above the threshold), for `.diverged`.
+    ///   - divergenceReason: why it diverged, stored as `diverged_reason`, for `.diverged`.
     ///   - completedSteps: optimizer steps the run completed.
     /// - Throws: the writer's failure, or `.invalidRequest`/`.closed` for a finished run or a closed writer.
     public func finishRun(
-        _ run: RunHandle, status: RunStatus, divergedAtStep: Int64? = nil, completedSteps: Int64
+        _ run: RunHandle, status: RunStatus, divergedAtStep: Int64? = nil, divergenceReason: String? = nil,
+        completedSteps: Int64
     ) throws(TraceWriterError) {
         check(run)
         precondition(status != .running, "finishRun needs a final status, got .running")
         try state.finish(run, path: path)
         try channel.send(
-            .finish(run: run.index, status: status, divergedAtStep: divergedAtStep, completedSteps: completedSteps))
+            .finish(
+                run: run.index, status: status, divergedAtStep: divergedAtStep, divergenceReason: divergenceReason,
+                completedSteps: completedSteps))
     }
 
     // MARK: - Durability and closing

@@ -12,7 +12,7 @@ enum WriterMessage: Sendable {
     /// layer's first `rawRows` input rows.
     case raw(run: Int, layer: Int, step: Int64, values: [Float])
     /// Run `run` ended.
-    case finish(run: Int, status: RunStatus, divergedAtStep: Int64?, completedSteps: Int64)
+    case finish(run: Int, status: RunStatus, divergedAtStep: Int64?, divergenceReason: String?, completedSteps: Int64)
     /// Write every buffered row and flush the file; answered through `ticket`.
     case flush(ticket: Int)
     /// Answered once every earlier message is handled, without writing anything (tests use it to reach a known

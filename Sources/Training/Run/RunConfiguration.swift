@@ -69,6 +69,8 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
     public var rawEvery: Int = 0
     /// How many input rows the raw samples hold.
     public var rawRows: Int = 4
+    /// A loss above this marks the run diverged at that step; nil: 1000 × the first step's loss.
+    public var divergenceLoss: Double?
 
     public init() {}
 
@@ -79,7 +81,7 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
         case width, heads, layers, ffn, context, seed, steps, batch, lr, optimizer, momentum
         case weightDecay = "weight_decay", warmup, schedule, clip, labelSmoothing = "label_smoothing"
         case evalEvery = "eval_every", evalTrainSize = "eval_train_size", phiEvery = "phi_every"
-        case rawEvery = "raw_every", rawRows = "raw_rows"
+        case rawEvery = "raw_every", rawRows = "raw_rows", divergenceLoss = "divergence_loss"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -129,6 +131,7 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
         try take(.phiEvery, \.phiEvery)
         try take(.rawEvery, \.rawEvery)
         try take(.rawRows, \.rawRows)
+        try takeOptional(.divergenceLoss, \.divergenceLoss)
         self = r
     }
 
@@ -198,6 +201,11 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
         try check(phiEvery > 0, "phi_every", "must be positive, got \(phiEvery)")
         try check(rawEvery >= 0, "raw_every", "must be 0 (off) or positive, got \(rawEvery)")
         try check(rawRows > 0, "raw_rows", "must be positive, got \(rawRows)")
+        if let divergenceLoss {
+            try check(
+                divergenceLoss.isFinite && divergenceLoss > 0, "divergence_loss",
+                "must be a finite positive loss, got \(divergenceLoss)")
+        }
         try check((0..<1).contains(dropout), "dropout", "must be in [0, 1), got \(dropout)")
         try check(
             validFraction > 0 && testFraction >= 0 && validFraction + testFraction < 1, "valid_fraction",

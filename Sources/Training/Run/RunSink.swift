@@ -34,8 +34,11 @@ public struct RunOutcome: Sendable, Equatable {
     public var status: String
     /// Steps completed.
     public var completedSteps: Int
-    /// The step whose loss or gradient was not finite, for diverged runs.
+    /// The step whose loss or gradient was not finite, or whose loss passed the divergence threshold.
     public var divergedAtStep: Int?
+    /// Why the run diverged (`loss 3.1e+29 above the divergence threshold 2302.6 (1000 × the first step's
+    /// loss)`), for diverged runs.
+    public var divergenceReason: String? = nil
     /// Wall-clock seconds.
     public var seconds: Double
 }

@@ -66,7 +66,7 @@ final class TraceWriterSink: RunSink {
         let status = RunStatus(rawValue: outcome.status) ?? .completed
         try writer.finishRun(
             handle!, status: status, divergedAtStep: outcome.divergedAtStep.map(Int64.init),
-            completedSteps: Int64(outcome.completedSteps))
+            divergenceReason: outcome.divergenceReason, completedSteps: Int64(outcome.completedSteps))
     }
 }
 

@@ -9,7 +9,9 @@ import Tensors
 /// its gradient parts to statistics on the way), the global gradient norm (and clipping), the optimizer update.
 /// Every `eval_every` steps (and at the last step) the model is evaluated in evaluation mode (dropout off) on the
 /// whole validation set and on a fixed training subset of the same size, so that the overfitting gap compares like
-/// with like. A loss or gradient norm that is not finite marks the run diverged at that step and ends it cleanly.
+/// with like. A loss or gradient norm that is not finite, or a loss above the divergence threshold
+/// (`divergence_loss`, by default 1000 × the first step's loss), marks the run diverged at that step, with the
+/// reason, and ends it cleanly.
 public final class Trainer {
     /// What a progress display gets after each step.
     public struct Progress: Sendable {
@@ -77,6 +79,7 @@ public final class Trainer {
         var batches = BatchSource(data: data, configuration: configuration)
         let evaluation = EvaluationSets(data: data, configuration: configuration)
         var outcome = RunOutcome(status: "completed", completedSteps: 0, divergedAtStep: nil, seconds: 0)
+        var threshold = DivergenceThreshold(configured: configuration.divergenceLoss)
         for step in 0..<configuration.steps {
             if shouldStop() {
                 outcome.status = "interrupted"
@@ -110,9 +113,10 @@ public final class Trainer {
                     }
                 }
             }
-            guard result.loss.isFinite, gradientNorm.isFinite else {
+            if let reason = threshold.reason(loss: result.loss, gradientNorm: gradientNorm) {
                 outcome.status = "diverged"
                 outcome.divergedAtStep = step
+                outcome.divergenceReason = reason
                 outcome.completedSteps = step
                 break
             }
