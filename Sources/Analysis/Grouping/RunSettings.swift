@@ -7,8 +7,9 @@ import Recording
 /// Read from the run's `config` attribute (the whole configuration as JSON, which every NormScope recorder writes):
 /// nested objects become dotted keys; values keep their JSON type (numbers stay numbers in analyze's JSON) and are
 /// compared and shown by their text: arrays as compact JSON (`hidden=[128,128]`), numbers in their shortest exact
-/// decimal form. A trace without `config` falls back to the run group's own scalar attributes, less the ones
-/// the writer keeps for itself and the normalization details derived from the preset.
+/// decimal form. A trace without `config` falls back to the run group's own attributes, less the ones the writer
+/// keeps for itself and the normalization details derived from the preset: typed in format 2, text in format 1,
+/// and shown alike either way (`true`, `0.9`, `[128,128]`).
 enum RunSettings {
     /// Keys that identify a run within its configuration rather than configure it.
     static let identity: Set<String> = ["seed"]
@@ -72,7 +73,11 @@ enum RunSettings {
             case .string(let text): settings[name] = .string(text)
             case .int64(let value): settings[name] = .number(Double(value))
             case .double(let value): settings[name] = .number(value)
-            default: continue
+            case .bool(let value): settings[name] = .bool(value)
+            case .int64Array(let values): settings[name] = .array(values.map { .number(Double($0)) })
+            case .doubleArray(let values): settings[name] = .array(values.map { .number($0) })
+            case .stringArray(let values): settings[name] = .array(values.map { .string($0) })
+            case nil: continue
             }
         }
         return settings
