@@ -18,7 +18,7 @@ struct RecordTests {
         return path
     }
 
-    @Test("a short sweep writes a trace that validates against format v1 and loads in h5py and pandas")
+    @Test("a short sweep writes a trace that validates against format 2 and loads in h5py and pandas")
     func shortSweep() throws {
         let path = try #require(executable)
         let directory = TemporaryDirectory()
@@ -35,7 +35,7 @@ struct RecordTests {
             """
             import sys, h5py, pandas as pd
             f = h5py.File(sys.argv[1], "r")
-            assert f.attrs["format"] == "normscope-trace" and f.attrs["format_version"] == 1
+            assert f.attrs["format"] == "normscope-trace" and f.attrs["format_version"] == 2
             runs = sorted(f["runs"])
             assert runs == ["adanorm-s0", "layernorm-s0"], runs
             for r in runs:

@@ -54,11 +54,11 @@ struct TraceSchemaTests {
         try TraceFixture.record(to: path, runs: 1, steps: 10)
         do {
             let file = try File.open(path, mode: .readWrite)
-            try file.setAttribute(TraceFormat.Names.formatVersion, Int64(2))
+            try file.setAttribute(TraceFormat.Names.formatVersion, Int64(3))
             try file.close()
         }
         let problems = try TraceSchema.validate(path: path)
-        #expect(problems.count == 1 && problems[0].contains("format_version is 2"), "\(problems)")
+        #expect(problems.count == 1 && problems[0].contains("format_version is 3"), "\(problems)")
 
         let other = directory.file("other.h5")
         try File.create(other).close()

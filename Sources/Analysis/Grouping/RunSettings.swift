@@ -69,16 +69,8 @@ enum RunSettings {
     private static func fallback(group: Group) -> [String: SettingValue] {
         var settings: [String: SettingValue] = [:]
         for name in (try? group.attributeNames()) ?? [] where !isBookkeeping(name) {
-            switch try? group.attributeValue(name) {
-            case .string(let text): settings[name] = .string(text)
-            case .int64(let value): settings[name] = .number(Double(value))
-            case .double(let value): settings[name] = .number(value)
-            case .bool(let value): settings[name] = .bool(value)
-            case .int64Array(let values): settings[name] = .array(values.map { .number(Double($0)) })
-            case .doubleArray(let values): settings[name] = .array(values.map { .number($0) })
-            case .stringArray(let values): settings[name] = .array(values.map { .string($0) })
-            case nil: continue
-            }
+            guard let value = try? group.attributeValue(name) else { continue }
+            settings[name] = SettingValue(value)
         }
         return settings
     }
@@ -88,6 +80,19 @@ enum RunSettings {
 /// and numbers Linux cannot tell apart), and encoded back as the same JSON type.
 public enum SettingValue: Sendable, Hashable, Codable, CustomStringConvertible {
     case null, bool(Bool), number(Double), string(String), array([SettingValue]), object([String: SettingValue])
+
+    /// A stored attribute as the setting it holds: typed (format 2) or text (format 1, kept as text).
+    public init(_ attribute: AttributeValue) {
+        switch attribute {
+        case .string(let text): self = .string(text)
+        case .int64(let value): self = .number(Double(value))
+        case .double(let value): self = .number(value)
+        case .bool(let value): self = .bool(value)
+        case .int64Array(let values): self = .array(values.map { .number(Double($0)) })
+        case .doubleArray(let values): self = .array(values.map { .number($0) })
+        case .stringArray(let values): self = .array(values.map { .string($0) })
+        }
+    }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
