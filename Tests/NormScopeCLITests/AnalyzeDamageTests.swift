@@ -149,7 +149,7 @@ struct AnalyzeDamageTests {
         #expect(notes.contains { $0.contains("adanorm-s0 has no readable status") })
     }
 
-    @Test("a damaged normalization setting costs the run its Theorem 1 checks instead of a false failure")
+    @Test("a damaged norm setting (format 2: not a bool; format 1: not true/false) costs the run its Theorem 1 checks")
     func normalizationSetting() throws {
         // Format 2 stores it as a bool: format 1's text form is a damaged attribute there.
         let document = try analyzeDamaged(
@@ -160,10 +160,8 @@ struct AnalyzeDamageTests {
         let checks = document["theorem_checks"] as? [[String: Any]] ?? []
         #expect(!checks.contains { $0["group"] as? String == "layernorm" })
         #expect(checks.contains { $0["group"] as? String == "adanorm" })
-    }
 
-    @Test("format 1: the text booleans of the reference trace give Theorem 1 checks; a damaged one costs them")
-    func normalizationSettingFormat1() throws {
+        // Format 1 (the reference trace) stores them as text: valid there, and a damaged one costs the checks too.
         let reference = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("notebooks-data/digits-reference.h5").path
         let intact = try analyzeDamaged("format1-intact", "assert f.attrs['format_version'] == 1", of: reference)
@@ -172,12 +170,12 @@ struct AnalyzeDamageTests {
         }
         #expect(groups(intact) == ["adanorm", "detachnorm", "layernorm", "layernorm-simple"], "\(groups(intact))")
         #expect(damaged(intact).isEmpty, "\(damaged(intact))")
-        let document = try analyzeDamaged(
+        let format1 = try analyzeDamaged(
             "format1-damaged", "f['runs/layernorm-s0'].attrs['norm_detach_mean'] = 'trxe'", of: reference)
-        let entry = try #require(
-            damaged(document).first { ($0["object"] as? String)?.hasSuffix("@norm_detach_mean") == true })
-        #expect((entry["problem"] as? String)?.contains("= 'trxe' (expected false or true)") == true, "\(entry)")
-        #expect(!groups(document).contains("layernorm") && groups(document).contains("adanorm"))
+        let format1Entry = try #require(
+            damaged(format1).first { ($0["object"] as? String)?.hasSuffix("@norm_detach_mean") == true })
+        #expect((format1Entry["problem"] as? String)?.contains("= 'trxe' (expected false or true)") == true)
+        #expect(!groups(format1).contains("layernorm") && groups(format1).contains("adanorm"))
     }
 
     @Test("inf or 8e206 in phi.mean and a negative histogram count are left out; Theorem 1 says how many")
