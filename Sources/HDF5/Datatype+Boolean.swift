@@ -55,7 +55,9 @@ extension Datatype {
                 return false
             }
             defer { H5Tclose(base) }
-            guard H5Tget_class(base) == H5T_INTEGER, H5Tget_size(base) == 1, scalarDefect(base) == nil else { return false }
+            guard H5Tget_class(base) == H5T_INTEGER, H5Tget_size(base) == 1, scalarDefect(base) == nil else {
+                return false
+            }
             for (index, expected) in [(UInt32(0), ("FALSE", Int8(0))), (UInt32(1), ("TRUE", Int8(1)))] {
                 guard let cName = H5Tget_member_name(typeID, index) else { return false }
                 let name = String(cString: cName)

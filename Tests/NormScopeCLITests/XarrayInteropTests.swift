@@ -19,9 +19,9 @@ struct XarrayInteropTests {
     private func record(_ directory: TemporaryDirectory, live: Bool) throws -> String {
         let config = directory.file("lm.json")
         try #"""
-            {"model": "char-lm", "dataset": "devils-dictionary", "width": 16, "heads": 2, "layers": 1, "ffn": 32,
-             "context": 8, "batch": 4, "steps": 10, "eval_every": 5, "phi_every": 3, "raw_every": 4, "raw_rows": 2}
-            """#.write(toFile: config, atomically: true, encoding: .utf8)
+        {"model": "char-lm", "dataset": "devils-dictionary", "width": 16, "heads": 2, "layers": 1, "ffn": 32,
+         "context": 8, "batch": 4, "steps": 10, "eval_every": 5, "phi_every": 3, "raw_every": 4, "raw_rows": 2}
+        """#.write(toFile: config, atomically: true, encoding: .utf8)
         let trace = directory.file(live ? "live.h5" : "lm.h5")
         let output = try ChildProcess.run(
             try #require(executable),

@@ -74,7 +74,10 @@ struct TraceSchemaTests {
         #expect(try TraceSchema.validate(path: path) == [])
         let layer = "f['runs/r/norms/n1']"
         let cases: [(String, String?)] = [
-            ("f['runs/r'].attrs['momentum'] = '0.9'", "/runs/r: attribute 'momentum' holds string 0.9, expected float64"),
+            (
+                "f['runs/r'].attrs['momentum'] = '0.9'",
+                "/runs/r: attribute 'momentum' holds string 0.9, expected float64"
+            ),
             (
                 "f['runs/r'].attrs['norm_detach_mean'] = 'false'",
                 "attribute 'norm_detach_mean' holds string false, expected bool"
@@ -100,7 +103,8 @@ struct TraceSchemaTests {
             let copy = directory.file("case\(index).h5")
             try FileManager.default.copyItem(atPath: path, toPath: copy)
             let output = try PythonScript.run(
-                "import sys, h5py, numpy as np\nf = h5py.File(sys.argv[1], 'r+')\n\(edit)\nf.close()", arguments: [copy])
+                "import sys, h5py, numpy as np\nf = h5py.File(sys.argv[1], 'r+')\n\(edit)\nf.close()",
+                arguments: [copy])
             #expect(output.status == 0, "doctoring failed: \(output.standardError)")
             let problems = try TraceSchema.validate(path: copy)
             if let expected {

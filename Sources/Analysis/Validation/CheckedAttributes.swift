@@ -51,7 +51,8 @@ struct CheckedAttributes {
         case (.bool(let flag), true): return flag
         case (.string(let text), false) where text == "true" || text == "false": return text == "true"
         case (.string(let text), false): note(name, "= '\(text)' (expected false or true)")
-        default: note(name, "holds \(value.kindName) \(value) (expected \(storesTypedSettings ? "a bool" : "a string"))")
+        default:
+            note(name, "holds \(value.kindName) \(value) (expected \(storesTypedSettings ? "a bool" : "a string"))")
         }
         return nil
     }
@@ -67,7 +68,9 @@ struct CheckedAttributes {
         case (.string(let text), false):
             if let number = Double(text) { return number }
             note(name, "= '\(text)' (expected a number)")
-        default: note(name, "holds \(value.kindName) \(value) (expected \(storesTypedSettings ? "a float64" : "a string"))")
+        default:
+            let expected = storesTypedSettings ? "a float64" : "a string"
+            note(name, "holds \(value.kindName) \(value) (expected \(expected))")
         }
         return nil
     }

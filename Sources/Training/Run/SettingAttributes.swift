@@ -179,7 +179,13 @@ private final class ValueEncoder: Encoder {
     func singleValueContainer() -> any SingleValueEncodingContainer { ScalarContainer(encoder: self) }
 
     func add(_ value: Scalar) {
-        if elements != nil { elements!.append(value) } else if scalar == nil { scalar = value } else { isComplex = true }
+        if elements != nil {
+            elements!.append(value)
+        } else if scalar == nil {
+            scalar = value
+        } else {
+            isComplex = true
+        }
     }
 
     /// Encodes an element of a list: a scalar stays one, anything else makes the list complex.
