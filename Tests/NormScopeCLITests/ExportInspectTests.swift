@@ -158,7 +158,7 @@ struct ExportInspectTests {
         try #require(PythonScript.canImport("h5py"))
         let good = try normscope(["inspect", "--data", Self.reference])
         #expect(good.status == 0, "\(good.standardError)")
-        #expect(good.standardOutput.contains("structure valid: trace format v2"), "\(good.standardOutput)")
+        #expect(good.standardOutput.contains("structure valid: trace format v1"), "\(good.standardOutput)")
         #expect(
             good.standardOutput.contains("data: every chunk read, every value passed the checks"),
             "\(good.standardOutput.suffix(400))")
