@@ -38,6 +38,24 @@ enum VariableStringCheck {
         return .valid
     }
 
+    /// Checks the `count` elements of a dataset of variable-length strings whose data is one contiguous block at
+    /// file address `address` (relative to the user block, as HDF5 reports it).
+    static func verdict(object objectID: hid_t, contiguousData address: Int, path: String, count: Int) -> Verdict {
+        guard let base = fileBase(objectID), case let (start, overflow) = base.addingReportingOverflow(address),
+            !overflow, start < Int.max / 2, count >= 1, count <= Int.max / 32,
+            let bytes = FileBytes(path: path), let data = bytes.read(start, 16 * count)
+        else { return .unknown }
+        for element in 0..<count {
+            let at = 16 * element
+            let reference = HeapReference(
+                length: bytes.integer(data, at, 4), collection: bytes.integer(data, at + 4, 8),
+                index: bytes.integer(data, at + 12, 4))
+            let verdict = bytes.check(reference, base: base)
+            if verdict != .valid { return verdict }
+        }
+        return .valid
+    }
+
     /// The address of the object's header. An object reference is its address and, unlike `H5Oget_info2`, needs
     /// no intact messages to classify the object (a damaged group header defeats that, and is what is checked).
     private static func headerAddress(_ objectID: hid_t) -> Int? {

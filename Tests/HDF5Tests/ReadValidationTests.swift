@@ -194,6 +194,23 @@ struct VariableStringPointerTests {
         }
     }
 
+    @Test("a string dataset whose third label's heap index is damaged is refused as damaged, before H5Dread")
+    func damagedStringDataset() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("labels.h5")
+        let third = "a third label long enough to be recognisable"
+        let file = try File.create(path)
+        try file.createDataset("labels", strings: ["total", "direct", third])
+        try file.close()
+        try damageHeapIndex(in: path, length: third.utf8.count, to: 40_000)
+        #expect {
+            _ = try File.open(path).openDataset("labels").readStrings()
+        } throws: { error in
+            let error = error as! HDF5Error
+            return error.code == .damaged && error.message.contains("object 40000")
+        }
+    }
+
     @Test("a heap collection whose free space is damaged (HDF5 1.10 would decode it forever) is refused")
     func damagedFreeSpace() throws {
         let directory = TemporaryDirectory()

@@ -31,6 +31,11 @@ struct RecordTests {
             ])
         #expect(output.status == 0, "\(output.standardError)")
         #expect(try TraceSchema.validate(path: trace) == [])
+        // Every dataset is read and checked, the raw parts' `part` labels (strings) included.
+        let inspected = try ChildProcess.run(path, arguments: ["inspect", "--data", trace])
+        #expect(inspected.status == 0, "\(inspected.standardOutput.suffix(600))")
+        #expect(inspected.standardOutput.contains("structure valid: trace format v2"))
+        #expect(!inspected.standardOutput.contains("not read"), "\(inspected.standardOutput.suffix(600))")
         let check = try PythonScript.run(
             """
             import sys, h5py, pandas as pd
