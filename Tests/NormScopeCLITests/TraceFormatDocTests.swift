@@ -41,11 +41,12 @@ struct TraceFormatDocTests {
 
         let directory = TemporaryDirectory()
         let script = directory.file("snippets.py")
-        try python.joined(separator: "\n\n")
-            .write(toFile: script, atomically: true, encoding: .utf8)
+        try python.joined(separator: "\n\n").write(toFile: script, atomically: true, encoding: .utf8)
         // `normscope` in the snippet is the binary under test.
-        let commands = "set -e\ncd '\(directory.path)'\nnormscope() { '\(binary)' \"$@\" --quiet; }\n" + shell[0]
-            + "\npython3 snippets.py"
+        let commands = [
+            "set -e", "cd '\(directory.path)'", "normscope() { '\(binary)' \"$@\" --quiet; }", shell[0],
+            "python3 snippets.py",
+        ].joined(separator: "\n")
         let output = try ChildProcess.run("/bin/bash", arguments: ["-c", commands])
         #expect(output.status == 0, "\(output.standardError.suffix(2000))")
         #expect(output.standardOutput.contains("('phi_step', 'phi_bin')"), "\(output.standardOutput.suffix(2000))")
