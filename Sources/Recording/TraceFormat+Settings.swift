@@ -31,7 +31,7 @@ extension TraceFormat {
                 "momentum", "weight_decay", "clip", "label_smoothing", "norm_epsilon", "norm_adanorm_scale",
                 "norm_adanorm_k",
             ],
-            .bool: ["adanorm_detached", "norm_normalizes", "norm_detach_mean", "norm_detach_std"],
+            .bool: ["adanorm_detached", "header", "norm_normalizes", "norm_detach_mean", "norm_detach_std"],
             .int64Array: ["hidden"],
         ]
         for (kind, names) in table {
