@@ -95,6 +95,8 @@ def superblock_end(data: bytes) -> int:
 def attribute_kind(value) -> str:
     if isinstance(value, (bytes, str)):
         return "str"
+    if isinstance(value, (np.bool_, bool)):
+        return "bool"
     if isinstance(value, np.ndarray) and value.shape != ():
         return "array"
     if isinstance(value, (np.integer, int)):
@@ -316,7 +318,8 @@ SPECIAL_ATTRIBUTE_VALUES = {
     "status": [np.int64(3), "exploded", ""],
     "completed_steps": ["120", np.int64(-5), np.int64(2**62), np.float64(1.5)],
     "diverged_step": ["-1", np.int64(2**62), np.int64(-7)],
-    "format_version": ["1", np.int64(2), np.int64(0)],
+    # 3 is a version no NormScope wrote; 1 on a format-2 base claims text settings where they are typed.
+    "format_version": ["1", np.int64(3), np.int64(0), np.int64(1)],
     "format": ["normscope-trace-x", np.int64(1)],
     "norm_layers": ['["no-such-layer"]', "not json", "[]", np.int64(3), '{"a": 1}'],
     "config": ["{not json", "[]", np.int64(1)],
@@ -336,6 +339,9 @@ def retyped_attribute(rng, name: str, kind: str):
         return rng.choice(["7", np.float64(2.5), np.int64(-1), np.int64(2**62)])
     if kind == "float":
         return rng.choice([np.float64(math.nan), np.float64(math.inf), np.float64(-1e300), "0.1"])
+    if kind == "bool":
+        # Format 1's text form, a number, and h5py's own (uncommitted) bool enum.
+        return rng.choice(["true", np.int64(1), np.float64(0.5), np.True_])
     return rng.choice(["garbage", np.int64(0)])
 
 

@@ -87,7 +87,9 @@ public struct CSVExporter {
             let run = try runs.openGroup(id)
             var attributes = ["run": id]
             for name in try run.attributeNames() where name != "config" {
-                attributes[name] = (try? run.attributeValue(name)).map { "\($0)" } ?? ""
+                // Shown as settings are (`0.9`, `true`, `[128,128]`), so format-1 text and format-2 typed values
+                // give the same cells.
+                attributes[name] = (try? run.attributeValue(name)).map { SettingValue($0).description } ?? ""
             }
             runRows.append(attributes)
             try table("\(id).steps.csv", run.openDataset(TraceFormat.Names.steps), as: StepRow.self)

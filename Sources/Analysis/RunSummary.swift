@@ -69,10 +69,12 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// rows must be counted before the last 10% of them is known. Rows that fail the checks are left out of every
     /// statistic and counted as damage.
     static func read(
-        group: Group, id: String, file: String, bins: Int, blockRows: Int = BlockReader.defaultBlockRows
+        group: Group, id: String, file: String, bins: Int, blockRows: Int = BlockReader.defaultBlockRows,
+        formatVersion: Int64 = TraceFormat.version
     ) throws(HDF5Error) -> Read {
         let (settings, settingsDamage) = RunSettings.read(group: group, file: file)
-        let attributes = RunAttributes(group: group, id: id, file: file, settings: settings)
+        let attributes = RunAttributes(
+            group: group, id: id, file: file, settings: settings, formatVersion: formatVersion)
         var damage = attributes.damage + [settingsDamage].compactMap { $0 }
         var problems: [HDF5Error] = []
         let (stepRows, stepDamage, stepProblem, blowUp) = Self.readSteps(
@@ -149,7 +151,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
             finalValidAccuracy: last?.validAccuracy ?? .nan, bestValidLoss: best?.validLoss ?? .nan,
             bestValidStep: best?.step ?? -1, bestValidAccuracy: best?.validAccuracy ?? .nan,
             gapAtEnd: last?.gap ?? .nan, gapAtBest: best?.gap ?? .nan, gapLastTenth: tail.mean,
-            normalization: attributes.normalizationIsSound ? NormalizationSettings(group: group) : nil)
+            normalization: attributes.normalization)
         if let blowUp {
             summary.divergenceReason = blowUp.reason
             summary.divergenceFoundByAnalysis = true
@@ -209,19 +211,18 @@ public struct NormalizationSettings: Sendable, Codable, Equatable {
     /// AdaNorm's C; nil for other variants.
     public var scale: Double?
 
-    /// From the run attributes `norm_normalizes`, `norm_centering`, `norm_detach_mean`, `norm_detach_std`,
-    /// `norm_adaptive`, `norm_adanorm_scale` (strings, as `normscope record` writes them); nil if any of the first
-    /// four is missing.
-    init?(group: Group) {
-        func text(_ name: String) -> String? { try? group.attribute(name, as: String.self) }
-        guard let normalizes = text("norm_normalizes"), let centering = text("norm_centering"),
-            let detachMean = text("norm_detach_mean"), let detachStd = text("norm_detach_std")
-        else { return nil }
-        self.normalizes = normalizes == "true"
+    /// The run attributes `norm_normalizes`, `norm_centering`, `norm_detach_mean`, `norm_detach_std`,
+    /// `norm_adaptive` and `norm_adanorm_scale`, as `RunAttributes` read and checked them (text in format 1,
+    /// typed in format 2).
+    init(
+        normalizes: Bool, centering: String, detachMean: Bool, detachStandardDeviation: Bool, adaptive: String,
+        scale: Double?
+    ) {
+        self.normalizes = normalizes
         self.centering = centering
-        self.detachMean = detachMean == "true"
-        detachStandardDeviation = detachStd == "true"
-        adaptive = text("norm_adaptive") ?? "none"
-        scale = text("norm_adanorm_scale").flatMap(Double.init)
+        self.detachMean = detachMean
+        self.detachStandardDeviation = detachStandardDeviation
+        self.adaptive = adaptive
+        self.scale = scale
     }
 }

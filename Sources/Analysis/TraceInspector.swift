@@ -2,7 +2,7 @@ import HDF5
 import Recording
 
 /// What is in an HDF5 file: its tree with shapes, element types, chunking and attributes, whether it validates
-/// against trace format v1, and whether its data can be read and can be right — `normscope inspect`.
+/// against its trace format version (1 or 2), and whether its data can be read and can be right — `normscope inspect`.
 ///
 /// Works on any HDF5 file, so that a file that is not a trace (or a damaged one) is still described, with the
 /// reasons it is not a valid trace listed after the tree. The file is opened as `analyze` opens it: a live trace,
@@ -29,8 +29,11 @@ public struct TraceInspector {
     public struct Report: Sendable {
         /// The tree, one object per line.
         public var tree: [String]
-        /// Problems against trace format v1; empty for a valid trace.
+        /// Problems against the trace format; empty for a valid trace.
         public var problems: [String]
+        /// The file's `format_version` when it is one this NormScope reads, else the version it writes (what the
+        /// file was judged against).
+        public var formatVersion: Int64 = TraceFormat.version
         /// Whether the file was opened as a SWMR reader: marked as open for writing by a live recorder that is
         /// still running or was killed.
         public var live: Bool
@@ -44,8 +47,8 @@ public struct TraceInspector {
         public var text: String {
             let structure =
                 problems.isEmpty
-                ? "structure valid: trace format v\(TraceFormat.version)"
-                : "structure: not a valid trace format v\(TraceFormat.version) file:\n"
+                ? "structure valid: trace format v\(formatVersion)"
+                : "structure: not a valid trace format v\(formatVersion) file:\n"
                     + problems.map { "  - \($0)" }.joined(separator: "\n")
             let opened =
                 live
@@ -78,8 +81,11 @@ public struct TraceInspector {
         }
         let problems = TraceSchema.validate(file: file)
         let data = TraceDataCheck(file: file, path: path, full: options.allData, live: live)
+        let stored = try? file.attribute(TraceFormat.Names.formatVersion, as: Int64.self)
         try file.close()
-        return Report(tree: lines, problems: problems, live: live, data: data)
+        var report = Report(tree: lines, problems: problems, live: live, data: data)
+        if let stored, TraceFormat.readableVersions.contains(stored) { report.formatVersion = stored }
+        return report
     }
 
     private func describe(_ container: some Container, prefix: String, into lines: inout [String]) throws(HDF5Error) {

@@ -54,12 +54,14 @@ public struct TraceSummary: Sendable {
         var seen: [String: String] = [:]
         for path in paths {
             let (file, live) = try TraceFile.open(path)
-            if let version = try? file.attribute(TraceFormat.Names.formatVersion, as: Int64.self),
-                version != TraceFormat.version
-            {
+            let readable = TraceFormat.readableVersions
+            // A trace without a readable version is judged as the current format (and its problems listed so).
+            let version = (try? file.attribute(TraceFormat.Names.formatVersion, as: Int64.self)) ?? TraceFormat.version
+            if !readable.contains(version) {
                 throw HDF5Error(
                     code: .badValue, operation: "analyze", filePath: path, objectPath: "/",
-                    message: "trace format version \(version); this NormScope reads version \(TraceFormat.version)")
+                    message: "trace format version \(version); this NormScope reads versions \(readable.lowerBound) "
+                        + "to \(readable.upperBound)")
             }
             guard try file.exists(TraceFormat.Names.runs) else {
                 let problems = TraceSchema.validate(file: file)
@@ -79,7 +81,8 @@ public struct TraceSummary: Sendable {
                 let read: RunSummary.Read
                 do {
                     runGroup = try group.openGroup(id)
-                    read = try RunSummary.read(group: runGroup, id: id, file: path, bins: bins, blockRows: blockRows)
+                    read = try RunSummary.read(
+                        group: runGroup, id: id, file: path, bins: bins, blockRows: blockRows, formatVersion: version)
                 } catch {
                     missing.append("\(error)")
                     notes.append("\(path): run \(id) skipped: \(error.message)")

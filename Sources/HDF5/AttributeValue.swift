@@ -2,17 +2,23 @@
 public enum AttributeValue: Sendable, Equatable, CustomStringConvertible {
     case int64(Int64)
     case double(Double)
+    /// Stored as h5py stores a NumPy bool: an enum of int8 {FALSE = 0, TRUE = 1}, which h5py reads as `numpy.bool_`.
+    case bool(Bool)
     case string(String)
     case int64Array([Int64])
     case doubleArray([Double])
+    /// A one-dimensional array of variable-length UTF-8 strings (h5py's list of `str`).
+    case stringArray([String])
 
     public var description: String {
         switch self {
         case .int64(let value): "\(value)"
         case .double(let value): "\(value)"
+        case .bool(let value): value ? "true" : "false"
         case .string(let value): value
         case .int64Array(let values): "\(values)"
         case .doubleArray(let values): "\(values)"
+        case .stringArray(let values): "\(values)"
         }
     }
 
@@ -21,9 +27,11 @@ public enum AttributeValue: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .int64: "int64"
         case .double: "float64"
+        case .bool: "bool"
         case .string: "string"
         case .int64Array: "int64 array"
         case .doubleArray: "float64 array"
+        case .stringArray: "string array"
         }
     }
 }
@@ -64,6 +72,14 @@ extension Double: AttributeConvertible {
     }
 }
 
+extension Bool: AttributeConvertible {
+    public var attributeValue: AttributeValue { .bool(self) }
+    public init?(attributeValue: AttributeValue) {
+        guard case .bool(let value) = attributeValue else { return nil }
+        self = value
+    }
+}
+
 extension String: AttributeConvertible {
     public var attributeValue: AttributeValue { .string(self) }
     public init?(attributeValue: AttributeValue) {
@@ -80,7 +96,7 @@ extension Array: AttributeConvertible where Element: AttributeArrayElement {
     }
 }
 
-/// Element types of array attributes: `[Double]` and `[Int64]`.
+/// Element types of array attributes: `[Double]`, `[Int64]` and `[String]`.
 public protocol AttributeArrayElement {
     static func attributeValue(of values: [Self]) -> AttributeValue
     static func elements(of value: AttributeValue) -> [Self]?
@@ -103,6 +119,17 @@ extension Int64: AttributeArrayElement {
         switch value {
         case .int64Array(let values): values
         case .int64(let value): [value]
+        default: nil
+        }
+    }
+}
+
+extension String: AttributeArrayElement {
+    public static func attributeValue(of values: [String]) -> AttributeValue { .stringArray(values) }
+    public static func elements(of value: AttributeValue) -> [String]? {
+        switch value {
+        case .stringArray(let values): values
+        case .string(let value): [value]
         default: nil
         }
     }

@@ -57,6 +57,7 @@ struct Datatype: ~Copyable {
             case H5T_FLOAT: return "float\(size * 8)"
             case H5T_INTEGER: return (H5Tget_sign(typeID) == H5T_SGN_NONE ? "uint" : "int") + "\(size * 8)"
             case H5T_STRING: return "string"
+            case H5T_ENUM: return isBoolean(typeID) ? "bool" : "enum"
             case H5T_COMPOUND:
                 let names = (0..<max(0, H5Tget_nmembers(typeID))).map { index -> String in
                     guard let name = H5Tget_member_name(typeID, UInt32(index)) else { return "?" }

@@ -33,6 +33,18 @@ extension Node {
             try writeAttribute(name, kind: .float64, count: values.count, context) { pointer in
                 values.withUnsafeBytes { pointer($0.baseAddress!) }
             }
+        case .bool(let flag):
+            let fileType = try Datatype.fileBoolean(for: self, context)
+            let memoryType = try Datatype.boolean(context)
+            let space = try Dataspace.scalar(context)
+            let id = try checked("H5Acreate2", context) {
+                H5Acreate2(rawValue, name, fileType.id, space.id, chdf5_p_default(), chdf5_p_default())
+            }
+            defer { unchecked { _ = H5Aclose(id) } }
+            var byte: Int8 = flag ? 1 : 0
+            try checked("H5Awrite", context) { H5Awrite(id, memoryType.id, &byte) }
+        case .stringArray(let texts):
+            try writeStringArrayAttribute(name, texts, context)
         case .string(let text):
             let type = try Datatype.variableString(context)
             let space = try Dataspace.scalar(context)
@@ -72,6 +84,8 @@ extension Node {
             H5Acreate2(rawValue, name, kind.nativeTypeID, space.id, chdf5_p_default(), chdf5_p_default())
         }
         defer { unchecked { _ = H5Aclose(id) } }
+        // An empty array has nothing to write (and an empty Swift array need not have a base address).
+        if count == 0 { return }
         try checked("H5Awrite", context) { withBytes { H5Awrite(id, kind.nativeTypeID, $0) } }
     }
 
@@ -131,8 +145,8 @@ extension Node {
         }
     }
 
-    /// Reads any attribute this layer understands: integers (as Int64), floats (as Double), strings (fixed or
-    /// variable length), and one-dimensional arrays of numbers. The stored type and extent are checked first
+    /// Reads any attribute this layer understands: integers (as Int64), floats (as Double), booleans (h5py's enum
+    /// of int8), strings (fixed or variable length), and one-dimensional arrays of numbers or strings. The stored type and extent are checked first
     /// (see `Datatype.checkReadable`, `HDF5ReadLimits`): a damaged one is an error, not a read.
     public func attributeValue(_ name: String) throws(HDF5Error) -> AttributeValue {
         let context = attributeContext(name)
@@ -164,6 +178,7 @@ extension Node {
             switch unchecked({ H5Tget_class(type.id) }) {
             case H5T_INTEGER: return .int64Array([])
             case H5T_FLOAT: return .doubleArray([])
+            case H5T_STRING: return .stringArray([])
             default: throw unsupported("an empty array of \(stored)")
             }
         }
@@ -184,10 +199,19 @@ extension Node {
             var values = [Double](repeating: 0, count: count)
             try checked("H5Aread", context) { H5Aread(id, chdf5_native_double(), &values) }
             return shape.isEmpty ? .double(values[0]) : .doubleArray(values)
+        case H5T_ENUM:
+            guard Datatype.isBoolean(type.id) else { throw unsupported(stored) }
+            guard shape.isEmpty else { throw unsupported("an array of booleans") }
+            let memoryType = try Datatype.boolean(context)
+            var byte: Int8 = 0
+            try checked("H5Aread", context) { H5Aread(id, memoryType.id, &byte) }
+            return .bool(byte != 0)
         case H5T_STRING:
-            guard shape.isEmpty else { throw unsupported("an array of strings") }
             if let defect = Datatype.stringDefect(type.id, maxFixedSize: bound ?? Int.max) {
                 throw Datatype.corrupt(defect, stored: stored, context, operation: "H5Aread")
+            }
+            guard shape.isEmpty else {
+                return .stringArray(try readStrings(attribute: id, named: name, type: type.id, count: count, context))
             }
             return .string(try readString(attribute: id, named: name, type: type.id, context))
         default:

@@ -23,14 +23,37 @@ enum VariableStringCheck {
         case unknown
     }
 
-    /// Checks the attribute `name` of the object `objectID` in the file at `path`.
-    static func verdict(object objectID: hid_t, attribute name: String, path: String) -> Verdict {
+    /// Checks the attribute `name` of the object `objectID` in the file at `path`: each of its `count` elements
+    /// (1 for a scalar string, the length of a string array).
+    static func verdict(object objectID: hid_t, attribute name: String, path: String, count: Int = 1) -> Verdict {
         guard let base = fileBase(objectID), let header = headerAddress(objectID),
             case let (start, overflow) = base.addingReportingOverflow(header), !overflow, start < Int.max / 2,
             let bytes = FileBytes(path: path),
-            let reference = bytes.heapReference(header: start, attribute: name)
+            let references = bytes.heapReferences(header: start, attribute: name, count: count)
         else { return .unknown }
-        return bytes.check(reference, base: base)
+        for reference in references {
+            let verdict = bytes.check(reference, base: base)
+            if verdict != .valid { return verdict }
+        }
+        return .valid
+    }
+
+    /// Checks the `count` elements of a dataset of variable-length strings whose data is one contiguous block at
+    /// file address `address` (relative to the user block, as HDF5 reports it).
+    static func verdict(object objectID: hid_t, contiguousData address: Int, path: String, count: Int) -> Verdict {
+        guard let base = fileBase(objectID), case let (start, overflow) = base.addingReportingOverflow(address),
+            !overflow, start < Int.max / 2, count >= 1, count <= Int.max / 32,
+            let bytes = FileBytes(path: path), let data = bytes.read(start, 16 * count)
+        else { return .unknown }
+        for element in 0..<count {
+            let at = 16 * element
+            let reference = HeapReference(
+                length: bytes.integer(data, at, 4), collection: bytes.integer(data, at + 4, 8),
+                index: bytes.integer(data, at + 12, 4))
+            let verdict = bytes.check(reference, base: base)
+            if verdict != .valid { return verdict }
+        }
+        return .valid
     }
 
     /// The address of the object's header. An object reference is its address and, unlike `H5Oget_info2`, needs
@@ -113,8 +136,9 @@ private final class FileBytes {
 
     static func aligned8(_ value: Int) -> Int { (value + 7) & ~7 }
 
-    /// Finds attribute `name` in the version-1 object header at `header` and returns its stored heap pointer.
-    func heapReference(header: Int, attribute name: String) -> VariableStringCheck.HeapReference? {
+    /// Finds attribute `name` in the version-1 object header at `header` and returns the stored heap pointers of
+    /// its first `count` elements.
+    func heapReferences(header: Int, attribute name: String, count: Int) -> [VariableStringCheck.HeapReference]? {
         // Prefix: version 1, reserved, message count (2), reference count (4), first chunk's size (4), padding.
         guard let prefix = read(header, 16), prefix[0] == 1 else { return nil }
         var chunks = [(start: header + 16, length: integer(prefix, 8, 4))]
@@ -132,8 +156,8 @@ private final class FileBytes {
                 guard body + length <= data.count else { return nil }
                 if type == 0x10, length >= 16 {
                     chunks.append((integer(data, body, 8), integer(data, body + 8, 8)))
-                } else if type == 0x0C, let reference = attribute(data, body, length, wanted) {
-                    return reference
+                } else if type == 0x0C, let references = attribute(data, body, length, wanted, count) {
+                    return references
                 }
                 at = body + length
             }
@@ -141,9 +165,10 @@ private final class FileBytes {
         return nil
     }
 
-    /// The heap pointer of an attribute message at `body` if it is the attribute named `wanted` (with its NUL).
-    private func attribute(_ data: [UInt8], _ body: Int, _ length: Int, _ wanted: [UInt8])
-        -> VariableStringCheck.HeapReference?
+    /// The heap pointers of the first `count` elements of an attribute message at `body`, if it is the attribute
+    /// named `wanted` (with its NUL).
+    private func attribute(_ data: [UInt8], _ body: Int, _ length: Int, _ wanted: [UInt8], _ count: Int)
+        -> [VariableStringCheck.HeapReference]?
     {
         guard length >= 8 else { return nil }
         let version = Int(data[body])
@@ -158,10 +183,13 @@ private final class FileBytes {
             Array(data[nameStart..<(nameStart + nameSize)]) == wanted
         else { return nil }
         let dataStart = nameStart + pad(nameSize) + pad(typeSize) + pad(spaceSize)
-        guard dataStart + 16 <= body + length else { return nil }
-        return VariableStringCheck.HeapReference(
-            length: integer(data, dataStart, 4), collection: integer(data, dataStart + 4, 8),
-            index: integer(data, dataStart + 12, 4))
+        // Each element is 16 bytes: length (4), collection address (8), object index (4).
+        guard count >= 1, count <= (body + length - dataStart) / 16 else { return nil }
+        return (0..<count).map { element in
+            let at = dataStart + 16 * element
+            return VariableStringCheck.HeapReference(
+                length: integer(data, at, 4), collection: integer(data, at + 4, 8), index: integer(data, at + 12, 4))
+        }
     }
 }
 

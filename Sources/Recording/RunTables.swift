@@ -191,9 +191,26 @@ final class LayerTables {
             let steps = try group.createDataset(Names.rawStep, of: Int64.self, shape: [0], layout: single)
             try steps.makeDimensionScale(name: Names.rawStep)
             try RunTables.attach(steps, to: parts, label: Names.rawStep)
+            try Self.labelRawAxes(of: parts, in: group, rows: layer.rawRows, width: layer.width)
             raw = (AppendBuffer(parts, rowWidth: 4 * layer.rawRows * layer.width), AppendBuffer(steps))
         } else {
             raw = nil
+        }
+    }
+
+    /// Gives axes 1–3 of `raw_parts` their scales `part`, `row` and `feature`, written once: netCDF readers
+    /// (h5netcdf, netCDF-C, so xarray with either engine) refuse a variable with one axis labelled and others not.
+    private static func labelRawAxes(of parts: Dataset, in group: Group, rows: Int, width: Int) throws(HDF5Error) {
+        let scales = [
+            try group.createDataset(Names.rawPart, strings: Names.rawPartNames),
+            try group.createDataset(Names.rawRow, values: (0..<rows).map(Int64.init)),
+            try group.createDataset(Names.feature, values: (0..<width).map(Int64.init)),
+        ]
+        for (axis, (scale, name)) in zip(scales, [Names.rawPart, Names.rawRow, Names.feature]).enumerated() {
+            try scale.makeDimensionScale(name: name)
+            try parts.attachDimensionScale(scale, axis: axis + 1)
+            try parts.setDimensionLabel(name, axis: axis + 1)
+            try scale.close()
         }
     }
 

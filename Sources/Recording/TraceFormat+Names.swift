@@ -1,14 +1,14 @@
-// MARK: - Names in a version-1 trace
+// MARK: - Names in a trace
 
 extension TraceFormat {
-    /// The names of every group, dataset and attribute of trace format v1, shared by the writer and the schema
+    /// The names of every group, dataset and attribute of the trace format, shared by the writer and the schema
     /// check so the two cannot drift apart. `analysis/TRACE_FORMAT.md` describes what each holds.
     public enum Names {
         // MARK: Root attributes
 
         /// Root attribute: `"normscope-trace"`.
         public static let format = "format"
-        /// Root attribute: the format version, an Int64 (1).
+        /// Root attribute: the format version, an Int64 (2; 1 in older traces).
         public static let formatVersion = "format_version"
         /// Root attribute: the NormScope version that wrote the file.
         public static let toolVersion = "tool_version"
@@ -73,6 +73,14 @@ extension TraceFormat {
         public static let rawParts = "raw_parts"
         /// The step of each raw sample, the scale of `raw_parts`' first axis.
         public static let rawStep = "raw_step"
+        /// Format 2: the scale of `raw_parts`' axis 1, the names of the four parts (strings, `rawPartNames`).
+        public static let rawPart = "part"
+        /// Format 2: the scale of `raw_parts`' axis 2, the sampled input rows 0 … raw_rows − 1 (Int64).
+        public static let rawRow = "row"
+        /// Format 2: the scale of `raw_parts`' axis 3, the features 0 … H − 1 (Int64).
+        public static let feature = "feature"
+        /// The parts along `raw_parts`' axis 1, named as the prefixes of `grad`'s fields.
+        public static let rawPartNames = ["total", "direct", "recenter", "rescale"]
         /// The dimension scale of axis 1 of `phi_hist`: each column's lower edge, −∞ for the first (Float64,
         /// `[bins + 2]`).
         public static let phiBin = "phi_bin"

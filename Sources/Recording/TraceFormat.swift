@@ -4,8 +4,12 @@
 public enum TraceFormat {
     /// Value of the root attribute `format`.
     public static let name = "normscope-trace"
-    /// Value of the root attribute `format_version`; bumped on any change a version-1 reader would misread.
-    public static let version: Int64 = 1
+    /// Value of the root attribute `format_version` this NormScope writes; bumped on any change a reader of the
+    /// previous version would misread. Version 2 stores settings as typed attributes and labels every axis of
+    /// `raw_parts` with a dimension scale (`analysis/TRACE_FORMAT.md`, "Changes").
+    public static let version: Int64 = 2
+    /// The versions this NormScope reads: version 1 traces (settings as text) open as they did.
+    public static let readableVersions: ClosedRange<Int64> = 1...2
 }
 
 extension TraceFormat {

@@ -1,6 +1,6 @@
 import HDF5
 
-// The per-step tables of trace format v1 (analysis/TRACE_FORMAT.md). Each is a compound row, so h5py reads a
+// The per-step tables of the trace format (analysis/TRACE_FORMAT.md). Each is a compound row, so h5py reads a
 // structured array and pandas a DataFrame in one line; field names are the pandas column names.
 
 /// One training step: `runs/<run>/steps`.

@@ -1,7 +1,7 @@
 import HDF5
 
-/// Checks that a file has the layout of trace format v1 (`analysis/TRACE_FORMAT.md`), for `normscope inspect`, the
-/// analysis' reader and tests.
+/// Checks that a file has the layout of its trace format version, 1 or 2 (`analysis/TRACE_FORMAT.md`), for
+/// `normscope inspect`, the analysis' reader and tests.
 ///
 /// ```swift
 /// let problems = TraceSchema.validate(file: try File.open("runs/digits.h5"))
@@ -10,8 +10,9 @@ import HDF5
 ///
 /// Each problem is one line naming the object: `/runs/adanorm-seed0/evals: missing dataset`. An empty list means
 /// every required attribute, group and dataset is there with the right type, and the tables that share a step
-/// coordinate have as many rows as it. A file of another format or version yields a single problem, as nothing
-/// else in it can be judged.
+/// coordinate have as many rows as it; in format 2, every known setting has its documented type and every axis
+/// of `raw_parts` its scale. A file of another format or version yields a single problem, as nothing else in it
+/// can be judged.
 public enum TraceSchema {
     typealias Names = TraceFormat.Names
 
@@ -24,11 +25,11 @@ public enum TraceSchema {
         return problems
     }
 
-    /// The layout problems of an open trace; empty when it is a valid version-1 trace. Read errors inside the file
-    /// are reported as problems of the object they concern.
+    /// The layout problems of an open trace; empty when it is a valid trace of a version this NormScope reads.
+    /// Read errors inside the file are reported as problems of the object they concern.
     public static func validate(file: File) -> [String] {
         var report = Report()
-        guard checkIdentity(file, &report) else { return report.problems }
+        guard let version = checkIdentity(file, &report) else { return report.problems }
         for name in [Names.toolVersion, Names.created, Names.commandLine] {
             report.requireAttribute(file, name, as: String.self)
         }
@@ -36,32 +37,34 @@ public enum TraceSchema {
         guard let runs = report.group(file, Names.runs) else { return report.problems }
         for name in report.children(of: runs) {
             guard let run = report.group(runs, name) else { continue }
-            checkRun(run, &report)
+            checkRun(run, version: version, &report)
         }
         return report.problems
     }
 
-    /// `format` and `format_version`; false when the rest cannot be judged.
-    private static func checkIdentity(_ file: File, _ report: inout Report) -> Bool {
-        guard let format = report.requireAttribute(file, Names.format, as: String.self) else { return false }
+    /// `format` and `format_version`: the version, or nil when the rest cannot be judged.
+    private static func checkIdentity(_ file: File, _ report: inout Report) -> Int64? {
+        guard let format = report.requireAttribute(file, Names.format, as: String.self) else { return nil }
         guard format == TraceFormat.name else {
             report.add(file, "format is '\(format)', expected '\(TraceFormat.name)': not a NormScope trace")
-            return false
+            return nil
         }
-        guard let version = report.requireAttribute(file, Names.formatVersion, as: Int64.self) else { return false }
-        guard version == TraceFormat.version else {
+        guard let version = report.requireAttribute(file, Names.formatVersion, as: Int64.self) else { return nil }
+        let readable = TraceFormat.readableVersions
+        guard readable.contains(version) else {
             report.add(
                 file,
-                "format_version is \(version); this NormScope reads version \(TraceFormat.version) "
-                    + "(record the trace again, or use a NormScope of that version)")
-            return false
+                "format_version is \(version); this NormScope reads versions \(readable.lowerBound) to "
+                    + "\(readable.upperBound) (record the trace again, or use a NormScope of that version)")
+            return nil
         }
-        return true
+        return version
     }
 
     /// A run group: its attributes, its tables and their coordinates, and each layer listed in `norm_layers`.
-    private static func checkRun(_ run: Group, _ report: inout Report) {
+    private static func checkRun(_ run: Group, version: Int64, _ report: inout Report) {
         report.requireJSONAttribute(run, Names.config)
+        if version >= 2 { report.checkSettingKinds(run) }
         if let status = report.requireAttribute(run, Names.status, as: String.self), RunStatus(rawValue: status) == nil
         {
             let known = RunStatus.allCases.map(\.rawValue).joined(separator: ", ")
@@ -83,14 +86,15 @@ public enum TraceSchema {
         }
         for name in present {
             guard let layer = report.group(norms, name) else { continue }
-            checkLayer(layer, stepRows: stepRows, &report)
+            checkLayer(layer, stepRows: stepRows, version: version, &report)
         }
     }
 
     /// A layer group: its attributes, `grad` aligned with the run's steps, and the Φ datasets if any of them exist.
-    private static func checkLayer(_ layer: Group, stepRows: Int?, _ report: inout Report) {
+    private static func checkLayer(_ layer: Group, stepRows: Int?, version: Int64, _ report: inout Report) {
         report.requireAttribute(layer, Names.layerIndex, as: Int64.self)
-        report.requireAttribute(layer, Names.width, as: Int64.self)
+        let width = report.requireAttribute(layer, Names.width, as: Int64.self)
+        checkRaw(layer, width: width, version: version, &report)
         let gradRows = report.table(layer, Names.grad, of: NormStepRow.self)
         if let gradRows, let stepRows, gradRows != stepRows {
             report.add(layer, "grad has \(gradRows) rows but the run's steps has \(stepRows)")
@@ -114,6 +118,41 @@ public enum TraceSchema {
                     layer,
                     "phi_hist has \(histogram[1]) columns; \(edges[0]) edges need \(edges[0] + 1) "
                         + "(below, each bin, above)")
+            }
+        }
+    }
+}
+
+extension TraceSchema {
+    /// `raw_parts` and its coordinates, when the layer has raw samples: `raw_step` along axis 0, and in format 2
+    /// `part`, `row` and `feature` along axes 1–3.
+    fileprivate static func checkRaw(_ layer: Group, width: Int64?, version: Int64, _ report: inout Report) {
+        guard report.exists(layer, Names.rawParts) || report.exists(layer, Names.rawStep) else { return }
+        guard let shape = report.dataset(layer, Names.rawParts, kind: "float32", rank: 4) else { return }
+        if shape[1] != Names.rawPartNames.count {
+            report.add(layer, "raw_parts has \(shape[1]) parts along axis 1, expected \(Names.rawPartNames.count)")
+        }
+        if let width, shape[3] != width {
+            report.add(layer, "raw_parts has \(shape[3]) features along axis 3 but the layer's width is \(width)")
+        }
+        report.coordinate(layer, Names.rawStep, rows: shape[0])
+        guard version >= 2, let parts = report.open(layer, Names.rawParts) else { return }
+        let axes = [
+            (Names.rawPart, "string", shape[1]), (Names.rawRow, "int64", shape[2]), (Names.feature, "int64", shape[3]),
+        ]
+        for (offset, (name, kind, length)) in axes.enumerated() {
+            guard let (scale, extent) = report.numeric(layer, name, kind: kind, rank: 1) else { continue }
+            if extent[0] != length {
+                report.add(scale, "has \(extent[0]) entries but axis \(offset + 1) of raw_parts has \(length)")
+            }
+            do throws(HDF5Error) {
+                let isScale = try scale.isDimensionScale()
+                let isAttached = try parts.isDimensionScale(scale, attachedTo: offset + 1)
+                if !isScale || !isAttached {
+                    report.add(scale, "is not the dimension scale of axis \(offset + 1) of raw_parts")
+                }
+            } catch {
+                report.add(scale, error)
             }
         }
     }
@@ -158,6 +197,26 @@ private struct Report {
         } catch {
             add(node, "attribute '\(name)': \(error.message)")
             return nil
+        }
+    }
+
+    /// Format 2: every setting of `TraceFormat.settingKinds` that the run has must be stored with its kind.
+    mutating func checkSettingKinds(_ run: Group) {
+        let names: [String]
+        do { names = try run.attributeNames() } catch {
+            add(run, error)
+            return
+        }
+        for name in names {
+            guard let kind = TraceFormat.settingKinds[name] else { continue }
+            do {
+                let value = try run.attributeValue(name)
+                if !kind.matches(value) {
+                    add(run, "attribute '\(name)' holds \(value.kindName) \(value), expected \(kind.rawValue)")
+                }
+            } catch {
+                add(run, "attribute '\(name)': \(error.message)")
+            }
         }
     }
 

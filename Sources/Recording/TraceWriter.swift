@@ -2,7 +2,7 @@ import Foundation
 import HDF5
 import Tensors
 
-/// Records training runs into a trace file (format v1, `analysis/TRACE_FORMAT.md`) from a dedicated writer thread,
+/// Records training runs into a trace file (format 2, `analysis/TRACE_FORMAT.md`) from a dedicated writer thread,
 /// so the trainer never waits on HDF5 or the disk unless it is far ahead.
 ///
 /// ```swift

@@ -18,7 +18,7 @@ struct NormScope: ParsableCommand {
               analyze           overfitting gaps, gradient parts, Theorem 1 checks and Φ(y), per preset
               report            the same as one HTML page with charts
               export            every table of a trace as CSV files
-              inspect           the tree of a trace, validated against format v1
+              inspect           the tree of a trace, validated against its format (v1 or v2)
               bench tensors     matrix-product and row-kernel throughput against this machine's memory bandwidth
               bench norm        normalization forward + backward throughput, instrumented and not
               bench train       a training step with and without recording, and against PyTorch

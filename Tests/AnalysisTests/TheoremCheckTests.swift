@@ -9,14 +9,15 @@ import Testing
 /// Theorem 1 checks, Φ(y) summaries and chart points, on traces whose values are known.
 @Suite("Theorem 1 checks and Φ(y)")
 struct TheoremCheckTests {
-    /// The run attributes `normscope record` writes for a preset's normalization.
+    /// The run attributes `normscope record` writes for a preset's normalization (format 2: typed).
     private func settings(detachMean: Bool, detachStd: Bool, adaptive: Bool = false) -> [String: AttributeValue] {
-        [
-            "norm_normalizes": .string("true"), "norm_centering": .string("mean"),
-            "norm_detach_mean": .string("\(detachMean)"), "norm_detach_std": .string("\(detachStd)"),
+        var attributes: [String: AttributeValue] = [
+            "norm_normalizes": .bool(true), "norm_centering": .string("mean"),
+            "norm_detach_mean": .bool(detachMean), "norm_detach_std": .bool(detachStd),
             "norm_adaptive": .string(adaptive ? "adanorm" : "none"),
-            "norm_adanorm_scale": .string(adaptive ? "2.0" : ""),
         ]
+        if adaptive { attributes["norm_adanorm_scale"] = .double(2) }
+        return attributes
     }
 
     /// One run of `steps` steps and one layer whose rows come from `row`; Φ every 2 steps when `phi` is given.

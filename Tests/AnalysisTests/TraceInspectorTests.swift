@@ -45,7 +45,7 @@ struct TraceInspectorTests {
         #expect(text.contains("runs/") && text.contains("layernorm-s0/") && text.contains("preset = layernorm"))
         #expect(text.contains("steps  compound{step,loss,learning_rate,grad_norm,seconds}[3]"))
         #expect(text.contains("hidden1.norm/") && text.contains("(dimension scale)"))
-        #expect(text.contains("\nstructure valid: trace format v1\n"), "\(text)")
+        #expect(text.contains("\nstructure valid: trace format v2\n"), "\(text)")
         // steps, step and grad hold 3 rows, evals and eval_step 2.
         #expect(text.hasSuffix("their values passed the checks (5 datasets, 13 rows; --data reads every chunk)"))
         #expect(report.isGood && !report.live && !text.contains("SWMR"))

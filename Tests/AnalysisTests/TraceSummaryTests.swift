@@ -71,10 +71,10 @@ struct TraceSummaryTests {
         let directory = TemporaryDirectory()
         let plain = directory.file("plain.h5")
         let file = try File.create(plain)
-        try file.setAttribute("format_version", Int64(2))
+        try file.setAttribute("format_version", Int64(3))
         try file.close()
         #expect { _ = try TraceSummary(paths: [plain]) } throws: {
-            "\($0)".contains("plain.h5") && "\($0)".contains("version 2")
+            "\($0)".contains("plain.h5") && "\($0)".contains("version 3") && "\($0)".contains("versions 1 to 2")
         }
         let other = directory.file("other.h5")
         try File.create(other).close()

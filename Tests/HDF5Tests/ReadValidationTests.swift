@@ -174,6 +174,43 @@ struct VariableStringPointerTests {
         #expect(try reopened.attribute("seed", as: Int64.self) == 7)
     }
 
+    @Test("a string-array attribute whose second element's heap index is damaged is refused, not only the first")
+    func damagedArrayElement() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("strings.h5")
+        let second = "a second element long enough to be recognisable"
+        let file = try File.create(path)
+        try file.createGroup("runs/r0").setAttribute("labels", ["total", second])
+        try file.close()
+        #expect(try File.open(path).openGroup("runs/r0").attribute("labels", as: [String].self) == ["total", second])
+
+        try damageHeapIndex(in: path, length: second.utf8.count, to: 40_000)
+        #expect {
+            _ = try File.open(path).openGroup("runs/r0").attribute("labels", as: [String].self)
+        } throws: { error in
+            let error = error as! HDF5Error
+            return error.code == .damaged && error.objectPath == "/runs/r0@labels"
+                && error.message.contains("object 40000")
+        }
+    }
+
+    @Test("a string dataset whose third label's heap index is damaged is refused as damaged, before H5Dread")
+    func damagedStringDataset() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("labels.h5")
+        let third = "a third label long enough to be recognisable"
+        let file = try File.create(path)
+        try file.createDataset("labels", strings: ["total", "direct", third])
+        try file.close()
+        try damageHeapIndex(in: path, length: third.utf8.count, to: 40_000)
+        #expect {
+            _ = try File.open(path).openDataset("labels").readStrings()
+        } throws: { error in
+            let error = error as! HDF5Error
+            return error.code == .damaged && error.message.contains("object 40000")
+        }
+    }
+
     @Test("a heap collection whose free space is damaged (HDF5 1.10 would decode it forever) is refused")
     func damagedFreeSpace() throws {
         let directory = TemporaryDirectory()

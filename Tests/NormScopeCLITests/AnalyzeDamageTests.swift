@@ -27,8 +27,8 @@ struct AnalyzeDamageTests {
     /// A copy of the trace with `edit` (Python; `f` is the file opened `r+` with h5py, `np` is NumPy) applied, then
     /// `analyze --format json` on it: the document, after checking that the command exited 0 with nothing on
     /// standard error but notes.
-    private func analyzeDamaged(_ name: String, _ edit: String) throws -> [String: Any] {
-        let source = try Self.trace.get()
+    private func analyzeDamaged(_ name: String, _ edit: String, of base: String? = nil) throws -> [String: Any] {
+        let source = try base ?? Self.trace.get()
         let copy = Self.directory.file(name + ".h5")
         try? FileManager.default.removeItem(atPath: copy)
         try FileManager.default.copyItem(atPath: source, toPath: copy)
@@ -149,16 +149,33 @@ struct AnalyzeDamageTests {
         #expect(notes.contains { $0.contains("adanorm-s0 has no readable status") })
     }
 
-    @Test("a damaged normalization setting costs the run its Theorem 1 checks instead of a false failure")
+    @Test("a damaged norm setting (format 2: not a bool; format 1: not true/false) costs the run its Theorem 1 checks")
     func normalizationSetting() throws {
+        // Format 2 stores it as a bool: format 1's text form is a damaged attribute there.
         let document = try analyzeDamaged(
-            "norm-setting", "f['runs/layernorm-s0'].attrs['norm_detach_mean'] = 'trxe'")
+            "norm-setting", "f['runs/layernorm-s0'].attrs['norm_detach_mean'] = 'false'")
         let entry = try #require(
             damaged(document).first { ($0["object"] as? String)?.hasSuffix("@norm_detach_mean") == true })
-        #expect((entry["problem"] as? String)?.contains("expected false or true") == true, "\(entry)")
+        #expect((entry["problem"] as? String)?.contains("holds string false (expected a bool)") == true, "\(entry)")
         let checks = document["theorem_checks"] as? [[String: Any]] ?? []
         #expect(!checks.contains { $0["group"] as? String == "layernorm" })
         #expect(checks.contains { $0["group"] as? String == "adanorm" })
+
+        // Format 1 (the reference trace) stores them as text: valid there, and a damaged one costs the checks too.
+        let reference = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("notebooks-data/digits-reference.h5").path
+        let intact = try analyzeDamaged("format1-intact", "assert f.attrs['format_version'] == 1", of: reference)
+        let groups = { (document: [String: Any]) in
+            Set((document["theorem_checks"] as? [[String: Any]] ?? []).compactMap { $0["group"] as? String })
+        }
+        #expect(groups(intact) == ["adanorm", "detachnorm", "layernorm", "layernorm-simple"], "\(groups(intact))")
+        #expect(damaged(intact).isEmpty, "\(damaged(intact))")
+        let format1 = try analyzeDamaged(
+            "format1-damaged", "f['runs/layernorm-s0'].attrs['norm_detach_mean'] = 'trxe'", of: reference)
+        let format1Entry = try #require(
+            damaged(format1).first { ($0["object"] as? String)?.hasSuffix("@norm_detach_mean") == true })
+        #expect((format1Entry["problem"] as? String)?.contains("= 'trxe' (expected false or true)") == true)
+        #expect(!groups(format1).contains("layernorm") && groups(format1).contains("adanorm"))
     }
 
     @Test("inf or 8e206 in phi.mean and a negative histogram count are left out; Theorem 1 says how many")

@@ -110,7 +110,7 @@ struct ExportInspectTests {
         #expect(output.status == 0, "\(output.standardError)\(output.standardOutput.suffix(800))")
         let text = output.standardOutput
         #expect(text.contains("opened as a SWMR reader") && text.contains("live (--live) recorder"), "\(text)")
-        #expect(text.contains("structure valid: trace format v1"), "\(text)")
+        #expect(text.contains("structure valid: trace format v2"), "\(text)")
         #expect(text.contains("data: every chunk read, every value passed the checks"), "\(text)")
         #expect(text.contains("status = running"), "the killed run is still marked running: \(text)")
         #expect(stepRows(output) >= stepRows(running), "\(text)")
@@ -132,7 +132,7 @@ struct ExportInspectTests {
         try corrupt(trace, [(grad, 2), (stepsTable, 4)])
         let quick = try normscope(["inspect", trace])
         #expect(quick.status == 1)
-        #expect(quick.standardOutput.contains("structure valid: trace format v1"), "\(quick.standardOutput)")
+        #expect(quick.standardOutput.contains("structure valid: trace format v2"), "\(quick.standardOutput)")
         #expect(quick.standardOutput.contains("data: 1 damaged object"), "\(quick.standardOutput)")
         #expect(
             quick.standardOutput.contains("\(stepsTable): chunk 4 (rows 4096..<5000 of 5000) cannot be read"),

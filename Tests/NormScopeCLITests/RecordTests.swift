@@ -18,7 +18,7 @@ struct RecordTests {
         return path
     }
 
-    @Test("a short sweep writes a trace that validates against format v1 and loads in h5py and pandas")
+    @Test("a short sweep writes a trace that validates against format 2 and loads in h5py and pandas")
     func shortSweep() throws {
         let path = try #require(executable)
         let directory = TemporaryDirectory()
@@ -31,11 +31,16 @@ struct RecordTests {
             ])
         #expect(output.status == 0, "\(output.standardError)")
         #expect(try TraceSchema.validate(path: trace) == [])
+        // Every dataset is read and checked, the raw parts' `part` labels (strings) included.
+        let inspected = try ChildProcess.run(path, arguments: ["inspect", "--data", trace])
+        #expect(inspected.status == 0, "\(inspected.standardOutput.suffix(600))")
+        #expect(inspected.standardOutput.contains("structure valid: trace format v2"))
+        #expect(!inspected.standardOutput.contains("not read"), "\(inspected.standardOutput.suffix(600))")
         let check = try PythonScript.run(
             """
             import sys, h5py, pandas as pd
             f = h5py.File(sys.argv[1], "r")
-            assert f.attrs["format"] == "normscope-trace" and f.attrs["format_version"] == 1
+            assert f.attrs["format"] == "normscope-trace" and f.attrs["format_version"] == 2
             runs = sorted(f["runs"])
             assert runs == ["adanorm-s0", "layernorm-s0"], runs
             for r in runs:

@@ -19,7 +19,7 @@ struct TraceWriterTests {
 
         let file = try File.open(path)
         #expect(try file.attribute(Names.format, as: String.self) == "normscope-trace")
-        #expect(try file.attribute(Names.formatVersion, as: Int64.self) == 1)
+        #expect(try file.attribute(Names.formatVersion, as: Int64.self) == 2)
         #expect(try file.attribute(Names.toolVersion, as: String.self) == TraceFormat.toolVersion)
         #expect(try file.attribute(Names.hdf5Version, as: String.self) == HDF5Version.string)
         #expect(try file.attribute(Names.commandLine, as: String.self) == TraceFixture.commandLine)
@@ -108,7 +108,7 @@ struct TraceWriterTests {
         let script = """
             import sys, json, h5py, numpy as np
             f = h5py.File(sys.argv[1], "r")
-            assert f.attrs["format"] == "normscope-trace" and f.attrs["format_version"] == 1
+            assert f.attrs["format"] == "normscope-trace" and f.attrs["format_version"] == 2
             assert json.loads(f.attrs["config"])["presets"] == ["adanorm", "layernorm"]
             r = f["runs/adanorm-seed0"]
             assert r.attrs["preset"] == "adanorm" and r.attrs["seed"] == 0 and r.attrs["lr"] == 1e-3

@@ -352,17 +352,17 @@ public struct SyntheticTrace: Sendable, Equatable {
             "preset": .string(run.preset), "seed": .int64(Int64(run.seed)), "steps": .int64(Int64(stepsPerRun)),
             "batch": .int64(Int64(rowsPerStep)), "lr": .double(1e-3), "eval_every": .int64(Int64(evaluationEvery)),
             "model": .string("synthetic"), "dataset": .string("synthetic"),
-            "norm_normalizes": .string("true"), "norm_centering": .string("mean"),
+            "norm_normalizes": .bool(true), "norm_centering": .string("mean"),
             "norm_convention": .string(variant.affine ? "torch" : "paper"), "norm_epsilon": .double(1e-5),
-            "norm_detach_mean": .string("\(!variant.keepsMean)"), "norm_detach_std": .string("\(!variant.keepsSigma)"),
+            "norm_detach_mean": .bool(!variant.keepsMean), "norm_detach_std": .bool(!variant.keepsSigma),
             "norm_affine": .string(variant.affine ? "gain-and-bias" : "none"),
             "norm_adaptive": .string(variant.adaptive ? "adanorm" : "none"),
-            "norm_adanorm_scale": .string(variant.adaptive ? "\(Self.adanormScale)" : ""),
-            "norm_adanorm_k": .string(variant.adaptive ? "\(Self.adanormSlope)" : ""),
         ]
         if variant.adaptive {
             attributes["adanorm_scale"] = .double(Self.adanormScale)
             attributes["adanorm_k"] = .double(Self.adanormSlope)
+            attributes["norm_adanorm_scale"] = .double(Self.adanormScale)
+            attributes["norm_adanorm_k"] = .double(Self.adanormSlope)
         }
         return attributes
     }

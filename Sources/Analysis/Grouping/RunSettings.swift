@@ -7,8 +7,9 @@ import Recording
 /// Read from the run's `config` attribute (the whole configuration as JSON, which every NormScope recorder writes):
 /// nested objects become dotted keys; values keep their JSON type (numbers stay numbers in analyze's JSON) and are
 /// compared and shown by their text: arrays as compact JSON (`hidden=[128,128]`), numbers in their shortest exact
-/// decimal form. A trace without `config` falls back to the run group's own scalar attributes, less the ones
-/// the writer keeps for itself and the normalization details derived from the preset.
+/// decimal form. A trace without `config` falls back to the run group's own attributes, less the ones the writer
+/// keeps for itself and the normalization details derived from the preset: typed in format 2, text in format 1,
+/// and shown alike either way (`true`, `0.9`, `[128,128]`).
 enum RunSettings {
     /// Keys that identify a run within its configuration rather than configure it.
     static let identity: Set<String> = ["seed"]
@@ -68,12 +69,8 @@ enum RunSettings {
     private static func fallback(group: Group) -> [String: SettingValue] {
         var settings: [String: SettingValue] = [:]
         for name in (try? group.attributeNames()) ?? [] where !isBookkeeping(name) {
-            switch try? group.attributeValue(name) {
-            case .string(let text): settings[name] = .string(text)
-            case .int64(let value): settings[name] = .number(Double(value))
-            case .double(let value): settings[name] = .number(value)
-            default: continue
-            }
+            guard let value = try? group.attributeValue(name) else { continue }
+            settings[name] = SettingValue(value)
         }
         return settings
     }
@@ -83,6 +80,19 @@ enum RunSettings {
 /// and numbers Linux cannot tell apart), and encoded back as the same JSON type.
 public enum SettingValue: Sendable, Hashable, Codable, CustomStringConvertible {
     case null, bool(Bool), number(Double), string(String), array([SettingValue]), object([String: SettingValue])
+
+    /// A stored attribute as the setting it holds: typed (format 2) or text (format 1, kept as text).
+    public init(_ attribute: AttributeValue) {
+        switch attribute {
+        case .string(let text): self = .string(text)
+        case .int64(let value): self = .number(Double(value))
+        case .double(let value): self = .number(value)
+        case .bool(let value): self = .bool(value)
+        case .int64Array(let values): self = .array(values.map { .number(Double($0)) })
+        case .doubleArray(let values): self = .array(values.map { .number($0) })
+        case .stringArray(let values): self = .array(values.map { .string($0) })
+        }
+    }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()

@@ -18,8 +18,9 @@ public struct TraceDataCheck: Sendable {
     public var datasetsRead = 0
     /// Rows read over all datasets.
     public var rowsRead = 0
-    /// Datasets not read because their element type is neither a number nor a trace table (strings, other
-    /// compounds); their layout is still judged by the structure check.
+    /// Datasets not read because their element type is neither a number, a string nor a trace table (other
+    /// compounds, strings stored where their heap pointers cannot be checked); their layout is still judged by the
+    /// structure check.
     public var notRead: [String] = []
 
     /// One line, then one line per damaged object.
@@ -38,7 +39,7 @@ public struct TraceDataCheck: Sendable {
                 + (full ? ")" : "; only the first and last chunks: --data reads every chunk)")
         }
         if !notRead.isEmpty {
-            verdict += "; not read (not numbers): " + notRead.joined(separator: ", ")
+            verdict += "; not read (neither numbers nor checkable strings): " + notRead.joined(separator: ", ")
         }
         return ([verdict] + damaged.map { "  - \($0.description)" }).joined(separator: "\n")
     }
@@ -103,6 +104,20 @@ public struct TraceDataCheck: Sendable {
         case .real: damage = scan.read(as: Double.self) { _, _ in }
         case .integer: damage = scan.read(as: Int64.self) { _, _ in }
         case .unsigned: damage = scan.read(as: UInt64.self) { _, _ in }
+        case .strings:
+            // Labels (format 2's `part` scale): small, read whole, each heap pointer checked first.
+            do {
+                guard let strings = try dataset.readStrings() else {
+                    notRead.append(dataset.objectPath)
+                    return
+                }
+                datasetsRead += 1
+                rowsRead += strings.count
+            } catch {
+                damaged.append(
+                    DamagedObject(file: path, object: dataset.objectPath, problem: "cannot be read: \(error.message)"))
+            }
+            return
         case .unreadable:
             notRead.append(dataset.objectPath)
             return
@@ -115,7 +130,7 @@ public struct TraceDataCheck: Sendable {
 
 /// How a dataset is read: as one of the trace's tables (whose rows are checked) or as plain numbers.
 private enum TableKind {
-    case steps, evals, grad, phi, real, integer, unsigned, unreadable
+    case steps, evals, grad, phi, real, integer, unsigned, strings, unreadable
 
     /// A trace table is recognized by its place (`/runs/<run>/steps`, `/runs/<run>/norms/<layer>/grad`, …) and by
     /// holding every field of its row; anything else is read as the numbers it holds.
@@ -143,6 +158,8 @@ private enum TableKind {
             self = .unsigned
         } else if storedType.hasPrefix("int") || storedType.hasPrefix("uint") {
             self = .integer
+        } else if storedType == "string" {
+            self = .strings
         } else {
             self = .unreadable
         }

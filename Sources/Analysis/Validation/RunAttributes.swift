@@ -9,6 +9,8 @@ struct RunAttributes {
     var status: String
     var completedSteps: Int64
     var divergedStep: Int64
+    /// What the normalization detaches and adds, when every `norm_*` setting it needs was readable and valid.
+    var normalization: NormalizationSettings?
     var damage: [DamagedObject] = []
 
     /// Rows the run's per-step tables (`steps`, each `grad`) must have, from its status; nil while it is still
@@ -26,8 +28,11 @@ struct RunAttributes {
         }
     }
 
-    init(group: Group, id: String, file: String, settings: [String: SettingValue]) {
-        var checked = CheckedAttributes(group: group, file: file)
+    init(
+        group: Group, id: String, file: String, settings: [String: SettingValue],
+        formatVersion: Int64 = TraceFormat.version
+    ) {
+        var checked = CheckedAttributes(group: group, file: file, formatVersion: formatVersion)
         func note(_ name: String, _ problem: String) { checked.note(name, problem) }
         func string(_ name: String) -> String? { checked.string(name) }
         func integer(_ name: String, _ range: ClosedRange<Int64>) -> Int64? { checked.integer(name, range) }
@@ -47,24 +52,36 @@ struct RunAttributes {
         if status == RunStatus.diverged.rawValue, divergedStep < 0, completedSteps >= 0 {
             note(TraceFormat.Names.divergedStep, "= -1 for a run whose status is diverged")
         }
-        // The normalization settings decide which identities of Theorem 1 a run is held to: a damaged one would
-        // turn a holding identity into a reported failure, so each present one must be a value it can have.
-        let choices: [(String, Set<String>)] = [
-            ("norm_normalizes", ["true", "false"]), ("norm_detach_mean", ["true", "false"]),
-            ("norm_detach_std", ["true", "false"]), ("norm_centering", ["mean", "none"]),
-            ("norm_adaptive", ["adanorm", "none"]),
-        ]
-        for (name, allowed) in choices where checked.has(name) {
-            guard let value = string(name) else { continue }
-            if !allowed.contains(value) {
-                note(name, "= '\(value)' (expected \(allowed.sorted().joined(separator: " or ")))")
-            }
-        }
+        normalization = Self.normalization(&checked)
         damage = checked.damage
     }
 
-    /// Whether the normalization settings were all readable and valid (`NormalizationSettings` may use them).
-    var normalizationIsSound: Bool {
-        !damage.contains { $0.object.split(separator: "@").last?.hasPrefix("norm_") == true }
+    /// The normalization settings decide which identities of Theorem 1 a run is held to: a damaged one would turn
+    /// a holding identity into a reported failure, so each present one must be a value it can have, and any
+    /// damaged one leaves the run without settings (and without Theorem 1 checks). Nil too when the first four are
+    /// not recorded.
+    private static func normalization(_ checked: inout CheckedAttributes) -> NormalizationSettings? {
+        let before = checked.damage.count
+        func flag(_ name: String) -> Bool? { checked.has(name) ? checked.flag(name) : nil }
+        func choice(_ name: String, _ allowed: Set<String>) -> String? {
+            guard checked.has(name), let value = checked.string(name) else { return nil }
+            guard allowed.contains(value) else {
+                checked.note(name, "= '\(value)' (expected \(allowed.sorted().joined(separator: " or ")))")
+                return nil
+            }
+            return value
+        }
+        let normalizes = flag("norm_normalizes")
+        let detachMean = flag("norm_detach_mean")
+        let detachStd = flag("norm_detach_std")
+        let centering = choice("norm_centering", ["mean", "none"])
+        let adaptive = choice("norm_adaptive", ["adanorm", "none"])
+        let scale = checked.has("norm_adanorm_scale") ? checked.real("norm_adanorm_scale") : nil
+        guard checked.damage.count == before, let normalizes, let centering, let detachMean, let detachStd else {
+            return nil
+        }
+        return NormalizationSettings(
+            normalizes: normalizes, centering: centering, detachMean: detachMean, detachStandardDeviation: detachStd,
+            adaptive: adaptive ?? "none", scale: scale)
     }
 }

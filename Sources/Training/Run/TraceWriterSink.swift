@@ -18,25 +18,15 @@ final class TraceWriterSink: RunSink {
         evaluations = []
     }
 
-    /// The run as the trace describes it: every setting as an attribute, the configuration as JSON, the layers.
+    /// The run as the trace describes it: every setting as a typed attribute (trace format 2), the resolved
+    /// normalization as `norm_*` attributes, the configuration as JSON, the layers.
     static func describe(
         id: String, configuration: RunConfiguration, normLayers: [NormLayerSummary]
     ) throws -> RunDescription {
-        var attributes: [String: AttributeValue] = [:]
-        for (key, value) in try JSONSettings.flatten(configuration) {
-            attributes[key] = .string(value)
-        }
-        // Numbers as numbers, so that analysis can group and compare without parsing.
-        attributes["seed"] = .int64(Int64(configuration.seed))
-        attributes["steps"] = .int64(Int64(configuration.steps))
-        attributes["batch"] = .int64(Int64(configuration.batch))
-        attributes["lr"] = .double(configuration.lr)
-        attributes["eval_every"] = .int64(Int64(configuration.evalEvery))
+        var attributes = try SettingAttributes.of(configuration)
         let norm = try configuration.normConfiguration()
-        for (key, value) in norm.settings {
-            attributes["norm_\(key)"] = .string(value)
-        }
-        attributes["norm_epsilon"] = .double(norm.epsilon)
+        attributes.merge(SettingAttributes.of(norm)) { _, resolved in resolved }
+        // AdaNorm's C and k as the run used them, whether set or taken from the preset.
         if let a = norm.adaptive {
             attributes["adanorm_scale"] = .double(a.scale)
             attributes["adanorm_k"] = .double(a.slope)

@@ -2,7 +2,7 @@ import Analysis
 import ArgumentParser
 
 extension NormScope {
-    /// `normscope inspect`: the tree of a trace, whether it validates against format v1 and whether its data is
+    /// `normscope inspect`: the tree of a trace, whether it validates against its format version and whether its data is
     /// sound.
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -10,7 +10,7 @@ extension NormScope {
                 "Show what is in a trace (groups, datasets with shapes, types, chunks, attributes) and check it.",
             discussion: """
                 Works on any HDF5 file. After the tree come two verdicts. Structure: whether the file is a valid \
-                NormScope trace (format v1) and, if not, what is missing or different. Data: by default the first \
+                NormScope trace (format 2, or 1 for older traces) and, if not, what is missing or different. Data: by default the first \
                 and last chunk of every dataset are read and their rows checked (a quick check); with --data every \
                 chunk of every dataset is read, every row of steps, evals, grad and phi is checked for values no \
                 recorder writes and for its step order, and each run's table lengths are held against its status. \
