@@ -29,7 +29,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var divergenceReason: String? = nil
     /// Whether analysis, not the recorder, found the divergence (the run's status was `completed`, or
     /// `interrupted`/`running`, in the file).
-    public var divergenceFoundByAnalysis = false
+    public var divergenceFoundByAnalysis: Bool? = nil
     /// Evaluations recorded (rows of `evals`), and those whose values passed the checks and were used.
     public var evaluationCount: Int
     public var usedEvaluations: Int

@@ -18,6 +18,8 @@ struct WriterConfiguration: Sendable {
     var created: Date
     /// Test hook: fail as a full disk would after handling this many steps.
     var failAfterSteps: Int?
+    /// Resuming: open the existing trace instead of creating one, and remove these unfinished runs first.
+    var resumeReplacing: [String]? = nil
 }
 
 /// The writer thread's side: owns the HDF5 `File` and every object in it, turns queued messages into rows, and
@@ -68,6 +70,7 @@ final class TraceFileWriter {
     /// Creates the file with its root attributes (and, declared up front, its runs), starts SWMR in live mode,
     /// and flushes, so that the file is a valid empty trace before the first step.
     private func start() throws(TraceWriterError) {
+        if let replacing = configuration.resumeReplacing { return try resume(replacing: replacing) }
         let path = configuration.path
         let file: File
         do {
@@ -97,6 +100,24 @@ final class TraceFileWriter {
             try flushFile()
         } catch {
             throw TraceWriterError(error, path: path, while: "creating the trace")
+        }
+    }
+
+    /// Opens an existing trace to record the rest of its sweep (`ResumableTrace` checked it): removes the runs that
+    /// will be recorded again, notes the resumption at the root, and flushes, before the first new step.
+    private func resume(replacing: [String]) throws(TraceWriterError) {
+        let path = configuration.path
+        do {
+            let file = try File.open(path, mode: .readWrite, crashConsistent: true)
+            self.file = file
+            let runs = try file.openGroup(Names.runs)
+            for id in replacing { try runs.removeLink(id) }
+            try runs.close()
+            try file.setAttribute(Names.resumedAt, Self.iso8601(configuration.created))
+            try file.setAttribute(Names.resumeCommandLine, configuration.commandLine)
+            try flushFile()
+        } catch {
+            throw TraceWriterError(error, path: path, while: "opening the trace to resume it")
         }
     }
 
@@ -137,6 +158,8 @@ final class TraceFileWriter {
         runs = []
         do { try file.close() } catch {}
         self.file = nil
+        // A resumed trace is the user's: never removed.
+        guard configuration.resumeReplacing == nil else { return }
         do { try FileManager.default.removeItem(atPath: configuration.path) } catch {}
     }
 

@@ -39,6 +39,10 @@ extension TraceFormat {
         /// Why a diverged run diverged (a non-finite loss or gradient, or the loss above the threshold); only on
         /// runs recorded as diverged since trace format 2.
         public static let divergedReason = "diverged_reason"
+        /// Root: when the trace was last resumed (`record --resume`), ISO 8601 UTC.
+        public static let resumedAt = "resumed_at"
+        /// Root: the command line that last resumed the trace.
+        public static let resumeCommandLine = "resume_command_line"
         /// Run attribute: the normalization layers' names in model order, as a JSON array of strings.
         public static let normLayers = "norm_layers"
 

@@ -29,7 +29,7 @@ extension TraceFormat {
             .float64: [
                 "valid_fraction", "test_fraction", "epsilon", "adanorm_scale", "adanorm_k", "dropout", "lr",
                 "momentum", "weight_decay", "clip", "label_smoothing", "norm_epsilon", "norm_adanorm_scale",
-                "norm_adanorm_k",
+                "norm_adanorm_k", "divergence_loss",
             ],
             .bool: ["adanorm_detached", "header", "norm_normalizes", "norm_detach_mean", "norm_detach_std"],
             .int64Array: ["hidden"],

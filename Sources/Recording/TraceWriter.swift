@@ -48,6 +48,9 @@ public final class TraceWriter: Sendable {
     /// This writer's claim on `path`, released when the file is closed.
     private let writerLock: WriterLock
     private let state: ProducerState
+    /// The finished runs an existing trace already held when the writer resumed it (`resume: true`), kept as they
+    /// are; empty for a new trace.
+    public let keptRuns: [String]
 
     /// Creates the trace file and starts its writer thread.
     ///
@@ -64,13 +67,17 @@ public final class TraceWriter: Sendable {
     ///   - compressionLevel: deflate level (after the shuffle filter), 1…9; default 4.
     ///   - live: write in SWMR mode so readers can follow; requires `declaredRuns`.
     ///   - declaredRuns: runs created up front, before any step (required in live mode, allowed otherwise).
+    ///   - resume: when `path` exists, record into it instead of refusing it: its finished (completed or diverged)
+    ///     runs are kept (`keptRuns`), its unfinished ones removed so that they can be begun again from their
+    ///     start. The trace must be of this format, with the same `sweepConfigurationJSON` and the same values of
+    ///     `rootAttributes`. Not with `overwrite` or `live`.
     /// - Throws: `TraceWriterError` with `.fileExists`, `.directoryNotFound`, `.invalidRequest` (bad JSON or run
     ///   descriptions) or `.hdf5` (the file could not be created).
     public convenience init(
         path: String, overwrite: Bool = false, commandLine: String, sweepConfigurationJSON: String,
         rootAttributes: [String: AttributeValue] = [:], flushEvery: Int = 100, flushInterval: Duration = .seconds(10),
         queueCapacity: Int = 256, chunkRows: Int = 1024, compressionLevel: Int = 4, live: Bool = false,
-        declaredRuns: [RunDescription] = []
+        declaredRuns: [RunDescription] = [], resume: Bool = false
     ) throws(TraceWriterError) {
         try self.init(
             configuration: WriterConfiguration(
@@ -79,11 +86,12 @@ public final class TraceWriter: Sendable {
                 flushEvery: flushEvery, flushIntervalSeconds: flushInterval.inSeconds,
                 chunkRows: chunkRows, compressionLevel: compressionLevel, live: live, declaredRuns: declaredRuns,
                 created: Date(), failAfterSteps: nil),
-            queueCapacity: queueCapacity)
+            queueCapacity: queueCapacity, resume: resume)
     }
 
     /// The designated initializer; tests reach it to inject faults.
-    init(configuration: WriterConfiguration, queueCapacity: Int) throws(TraceWriterError) {
+    init(configuration: WriterConfiguration, queueCapacity: Int, resume: Bool = false) throws(TraceWriterError) {
+        var configuration = configuration
         let path = configuration.path
         func invalid(_ message: String) -> TraceWriterError {
             TraceWriterError(code: .invalidRequest, path: path, message: message)
@@ -97,6 +105,10 @@ public final class TraceWriter: Sendable {
         }
         guard RunDescription.isJSON(configuration.sweepConfigurationJSON) else {
             throw invalid("the sweep configuration is not valid JSON")
+        }
+        if resume && configuration.overwrite { throw invalid("resuming a trace and overwriting it exclude each other") }
+        if resume && configuration.live {
+            throw invalid("a live (SWMR) trace cannot be resumed: its runs are all created when it starts")
         }
         if configuration.live && configuration.declaredRuns.isEmpty {
             throw invalid("live (SWMR) mode needs every run declared up front: pass declaredRuns")
@@ -127,7 +139,14 @@ public final class TraceWriter: Sendable {
         // Claimed before the file is looked at: with --force, the check below would otherwise let a second
         // writer truncate the first one's trace.
         let claim = try WriterLock(tracePath: path)
-        if !configuration.overwrite && FileManager.default.fileExists(atPath: path) {
+        var kept: [String] = []
+        if resume && FileManager.default.fileExists(atPath: path) {
+            let existing = try ResumableTrace.inspect(
+                path: path, sweepConfigurationJSON: configuration.sweepConfigurationJSON,
+                rootAttributes: configuration.rootAttributes)
+            configuration.resumeReplacing = existing.replacedRuns
+            kept = existing.keptRuns
+        } else if !configuration.overwrite && FileManager.default.fileExists(atPath: path) {
             throw TraceWriterError(
                 code: .fileExists, path: path,
                 message: "a file exists already; choose another path or allow overwriting it")
@@ -137,11 +156,13 @@ public final class TraceWriter: Sendable {
         writerLock = claim
         isLive = configuration.live
         channel = WriterChannel(capacity: queueCapacity, path: path)
-        state = ProducerState(declaredRuns: configuration.declaredRuns)
+        keptRuns = kept
+        state = ProducerState(declaredRuns: configuration.declaredRuns, existingRuns: kept)
         let channel = channel
         let startTicket = channel.makeTicket()
+        let writerConfiguration = configuration
         let thread = Thread {
-            TraceFileWriter.run(configuration: configuration, channel: channel, startTicket: startTicket)
+            TraceFileWriter.run(configuration: writerConfiguration, channel: channel, startTicket: startTicket)
         }
         thread.name = "normscope.trace-writer"
         thread.start()
@@ -309,8 +330,11 @@ private final class ProducerState: @unchecked Sendable {
     private var begun: Set<Int> = []
     private var finished: Set<Int> = []
     private var closeOutcome: TraceWriterError??
+    /// Runs a resumed trace already holds, finished.
+    private let existing: Set<String>
 
-    init(declaredRuns: [RunDescription]) {
+    init(declaredRuns: [RunDescription], existingRuns: [String] = []) {
+        existing = Set(existingRuns)
         declared = Dictionary(declaredRuns.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for (index, run) in declaredRuns.enumerated() { runIndices[run.id] = index }
     }
@@ -325,6 +349,9 @@ private final class ProducerState: @unchecked Sendable {
         if let problem = run.problem { throw invalid(problem) }
         let result: Result<Int, TraceWriterError> = lock.withLock {
             if closeOutcome != nil { return .failure(Self.closedError(path)) }
+            if existing.contains(run.id) {
+                return .failure(invalid("run '\(run.id)' exists already in this trace, finished (kept on resuming)"))
+            }
             if let index = runIndices[run.id] {
                 if let description = declared[run.id], !begun.contains(index) {
                     // The file already holds the declared layers; rows shaped for other ones would not fit.
