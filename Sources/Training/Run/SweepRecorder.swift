@@ -21,6 +21,9 @@ public final class SweepRecorder {
         /// Single-writer/multiple-reader mode, so readers (h5py `swmr=True`) can follow the trace while it is
         /// written; after a crash such a file needs `h5clear -s` (or an SWMR reader) to open.
         public var live = false
+        /// Continue the sweep in an existing trace (`--resume`): its finished runs are kept, the others recorded again
+        /// from their start. A missing trace is simply created.
+        public var resume = false
 
         public init(output: String, overwrite: Bool, flushEvery: Int, commandLine: [String], shard: (Int, Int)) {
             self.output = output
@@ -76,7 +79,14 @@ public final class SweepRecorder {
             declaredRuns: options.live
                 ? try trainers.map {
                     try TraceWriterSink.describe(id: $0.id, configuration: $0.configuration, normLayers: $0.normLayers)
-                } : [])
+                } : [],
+            resume: options.resume)
+        let kept = Set(writer.keptRuns)
+        if !kept.isEmpty {
+            progress.message(
+                "Resuming \(options.output): keeping \(kept.count) finished run(s), recording "
+                    + "\(trainers.filter { !kept.contains($0.id) }.count)")
+        }
         TerminationSignals.install()
         defer { TerminationSignals.uninstall() }
         // A file-size limit (ulimit -f, some quotas) kills a writer with SIGXFSZ by default; ignored, the write
@@ -84,7 +94,7 @@ public final class SweepRecorder {
         signal(SIGXFSZ, SIG_IGN)
         var failure: (any Error)?
         let sink = TraceWriterSink(writer: writer)
-        for (index, trainer) in trainers.enumerated() {
+        for (index, trainer) in trainers.enumerated() where !kept.contains(trainer.id) {
             if TerminationSignals.isStopRequested { break }
             progress.runStarted(index: index, count: trainers.count, id: trainer.id, steps: trainer.configuration.steps)
             do {
@@ -111,7 +121,8 @@ public final class SweepRecorder {
             progress.message("Stopped by \(signal); the trace holds every finished step: \(options.output)")
             return 128 + signal.rawValue
         }
-        progress.message("Recorded \(summaries.count) run(s) into \(options.output)")
+        let keptNote = kept.isEmpty ? "" : " (and kept \(kept.count) finished run(s))"
+        progress.message("Recorded \(summaries.count) run(s) into \(options.output)\(keptNote)")
         return 0
     }
 

@@ -36,6 +36,13 @@ extension NormScope {
         @Flag(help: "Overwrite --out if it exists.")
         var force = false
 
+        @Flag(
+            help: """
+                Continue the same sweep in --out: keep its finished runs, record the unfinished ones again from \
+                their start (created if missing).
+                """)
+        var resume = false
+
         @Option(name: .customLong("flush-every"), parsing: .unconditional, help: "Make the trace durable every N steps (also every 10 s).")
         var flushEvery: Int = 200
 
@@ -47,6 +54,8 @@ extension NormScope {
 
         func validate() throws {
             if let shard { _ = try parseShard(shard) }
+            if resume && force { throw OptionValueError("--resume and --force: choose one (keep the trace, or replace it)") }
+            if resume && live { throw OptionValueError("--resume and --live: a live trace cannot be resumed") }
             guard flushEvery > 0 else { throw OptionValueError("--flush-every \(flushEvery): must be a positive whole number") }
         }
 
@@ -58,6 +67,7 @@ extension NormScope {
                 output: out, overwrite: force, flushEvery: flushEvery, commandLine: CommandLine.arguments,
                 shard: (index, count))
             options.live = live
+            options.resume = resume
             let status = try SweepRecorder(sweep: sweep, options: options).record(
                 progress: ProgressDisplay(quiet: quiet))
             if status != 0 { throw ExitCode(status) }
