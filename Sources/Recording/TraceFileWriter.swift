@@ -121,7 +121,7 @@ final class TraceFileWriter {
         }
     }
 
-    /// The root attributes of format v1 and the empty `/runs` group.
+    /// The root attributes of the trace format and the empty `/runs` group.
     private func writeRootAttributes(_ file: File) throws(HDF5Error) {
         for key in configuration.rootAttributes.keys.sorted() {
             try file.setAttributeValue(key, configuration.rootAttributes[key]!)
