@@ -11,6 +11,16 @@
 // must be turned off before that (H5dont_atexit has no effect afterwards). Why it is off: HDF5Library.swift.
 static inline void chdf5_before_first_call(void) { (void)H5dont_atexit(); }
 
+// Debian's libhdf5 is the thread-safe build, whose automatic error printing is set per thread: each thread that
+// calls HDF5 turns it off for itself, once, or a failure on a writer thread prints HDF5-DIAG blocks to stderr.
+static inline void chdf5_silence_this_thread(void) {
+    static _Thread_local int silenced = 0;
+    if (!silenced) {
+        silenced = 1;
+        (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    }
+}
+
 // MARK: - Native and standard datatypes
 static inline hid_t chdf5_native_float(void) { chdf5_before_first_call(); return H5T_NATIVE_FLOAT; }
 static inline hid_t chdf5_native_double(void) { chdf5_before_first_call(); return H5T_NATIVE_DOUBLE; }

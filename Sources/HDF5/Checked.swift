@@ -23,6 +23,7 @@ func checked<Result: BinaryInteger>(
 ) throws(HDF5Error) -> Result {
     _ = HDF5Library.initialized
     let (result, stack) = HDF5Library.lock.withLock { () -> (Result, [HDF5Error.Frame]) in
+        chdf5_silence_this_thread()
         let result = body()
         guard result < 0 else { return (result, []) }
         // Read the stack before anything else can push onto it, then leave it empty for the next call.
@@ -41,7 +42,10 @@ func checked<Result: BinaryInteger>(
 /// Calls that cannot fail in a way worth reporting (closing a dataspace we made, say), still under the lock.
 func unchecked<Result>(_ body: () -> Result) -> Result {
     _ = HDF5Library.initialized
-    return HDF5Library.lock.withLock { body() }
+    return HDF5Library.lock.withLock {
+        chdf5_silence_this_thread()
+        return body()
+    }
 }
 
 /// Reading HDF5's error stack into Swift values, h5py-style.

@@ -3,8 +3,10 @@ import Foundation
 
 /// Process-wide state of the HDF5 C library: one-time set-up and the lock every call goes through.
 ///
-/// Debian's `libhdf5` is the serial build, which is not thread-safe: its global state (the error stack, the ID
-/// tables, the metadata cache) must never be touched by two threads at once, even for two different files.
+/// Debian's `libhdf5` is the serial (non-MPI) build; it is compiled thread-safe (`H5_HAVE_THREADSAFE`), but other
+/// HDF5 builds are not, and the wrapper does not rely on it: the global state (the ID tables, the metadata cache)
+/// is never touched by two threads at once, even for two different files. (The error stack and its automatic
+/// printing are per thread in a thread-safe build, so each calling thread turns the printing off for itself.)
 /// The wrapper types (`File`, `Group`, `Dataset`) are deliberately not `Sendable`, so Swift 6 keeps each of them on
 /// the thread (or actor) that opened it; and every C call additionally takes `lock`, so two files used from two
 /// threads cannot corrupt each other. The intended pattern is one thread that owns all HDF5 work (the recorder's
