@@ -40,8 +40,13 @@ public struct RowParallel: Sendable, Hashable {
         self.minimumElementsPerTask = minimumElementsPerTask
     }
 
-    /// One task per active processor, for work of at least 16 K elements per task.
-    public static let automatic = RowParallel(maximumTaskCount: ProcessInfo.processInfo.activeProcessorCount)
+    /// One task per active processor (or `defaultTaskCount`), for work of at least 16 K elements per task.
+    public static var automatic: RowParallel { RowParallel(maximumTaskCount: defaultTaskCount) }
+
+    /// The tasks `automatic` uses: the active processors, unless a sweep that runs one training run per core
+    /// (`record --jobs`) set it to 1 before building its models. Written only while no kernel runs; results do
+    /// not depend on it (see above), only speed.
+    nonisolated(unsafe) public static var defaultTaskCount = ProcessInfo.processInfo.activeProcessorCount
 
     /// Everything on the calling thread.
     public static let serial = RowParallel(maximumTaskCount: 1)

@@ -2,16 +2,16 @@ import Foundation
 import Tensors
 import Training
 
-/// Shows a sweep's progress on standard error: a redrawn bar with steps/s, ETA and loss on a terminal, a plain line
-/// every 10% of a run (or 10 s) otherwise, nothing with `--quiet`. Standard output is left to the results.
+/// Shows a sweep's progress on standard error: a redrawn bar with steps/s, the run's and the whole sweep's ETA and
+/// the loss on a terminal, a plain line every 10% of a run otherwise, nothing with `--quiet`. With several runs at
+/// once (`--jobs`), the bar follows whichever run reported last and every line names its run. Standard output is
+/// left to the results.
 final class ProgressDisplay: SweepProgressObserver {
     private let quiet: Bool
     private let terminal: Bool
-    private var runLabel = ""
-    private var runStart = ContinuousClock.now
+    /// Per run being trained: its label, when it started, the last tenth reported on a plain stream.
+    private var runs: [String: (label: String, start: ContinuousClock.Instant, tenth: Int)] = [:]
     private var lastDraw = ContinuousClock.now
-    /// The last tenth of the run reported on a plain (non-terminal) stream.
-    private var lastTenth = 0
 
     init(quiet: Bool) {
         self.quiet = quiet
@@ -19,19 +19,21 @@ final class ProgressDisplay: SweepProgressObserver {
     }
 
     func runStarted(index: Int, count: Int, id: String, steps: Int) {
-        runLabel = "[\(index + 1)/\(count)] \(id)"
-        runStart = .now
-        lastTenth = 0
-        if !quiet && !terminal { write("\(runLabel): \(steps) steps\n") }
+        let label = "[\(index + 1)/\(count)] \(id)"
+        runs[id] = (label, .now, 0)
+        if !quiet && !terminal { write("\(label): \(steps) steps\n") }
     }
 
-    func step(_ progress: Trainer.Progress) {
-        guard !quiet else { return }
+    func step(_ progress: Trainer.Progress, sweep: SweepProgress) {
+        guard !quiet, let run = runs[progress.runID] else { return }
         let now = ContinuousClock.now
-        let elapsed = (now - runStart).inSeconds
+        let elapsed = (now - run.start).inSeconds
         let rate = elapsed > 0 ? Double(progress.step) / elapsed : 0
         let eta = rate > 0 ? Double(progress.steps - progress.step) / rate : 0
         let percent = 100 * progress.step / max(progress.steps, 1)
+        let sweepPart = sweep.remainingSeconds.map {
+            "sweep \(100 * sweep.stepsDone / max(sweep.totalSteps, 1))% ETA \(clock($0))"
+        } ?? ""
         if terminal {
             // Redraw at most 10 times a second; the last step always.
             guard (now - lastDraw).inSeconds >= 0.1 || progress.step == progress.steps else { return }
@@ -40,21 +42,24 @@ final class ProgressDisplay: SweepProgressObserver {
             let filled = width * progress.step / max(progress.steps, 1)
             let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
             write(
-                "\r\(runLabel) \(bar) \(progress.step)/\(progress.steps)  \(Int(rate)) steps/s  ETA \(clock(eta))  "
-                    + "loss \(String(format: "%.4f", progress.loss))\u{1B}[K")
-        } else if percent / 10 > lastTenth {
+                "\r\(run.label) \(bar) \(progress.step)/\(progress.steps)  \(Int(rate)) steps/s  ETA \(clock(eta))  "
+                    + "loss \(String(format: "%.4f", progress.loss))  \(sweepPart)\u{1B}[K")
+        } else if percent / 10 > run.tenth {
             // Once per tenth of the run, whether or not a step lands exactly on a multiple of 10%.
-            lastTenth = percent / 10
+            runs[progress.runID]?.tenth = percent / 10
             write(
-                "\(runLabel): step \(progress.step)/\(progress.steps) (\(percent)%), \(Int(rate)) steps/s, "
-                    + "ETA \(clock(eta)), loss \(String(format: "%.4f", progress.loss))\n")
+                "\(run.label): step \(progress.step)/\(progress.steps) (\(percent)%), \(Int(rate)) steps/s, "
+                    + "ETA \(clock(eta)), loss \(String(format: "%.4f", progress.loss)); \(sweepPart)\n")
         }
     }
 
     func runFinished(id: String, outcome: RunOutcome) {
         guard !quiet else { return }
-        var text = "\(runLabel): \(outcome.status) after \(outcome.completedSteps) steps in \(clock(outcome.seconds))"
-        if let step = outcome.divergedAtStep { text += " (loss or gradient not finite at step \(step))" }
+        let label = runs.removeValue(forKey: id)?.label ?? id
+        var text = "\(label): \(outcome.status) after \(outcome.completedSteps) steps in \(clock(outcome.seconds))"
+        if let step = outcome.divergedAtStep {
+            text += " (at step \(step): \(outcome.divergenceReason ?? "loss or gradient not finite"))"
+        }
         write((terminal ? "\r" : "") + text + (terminal ? "\u{1B}[K\n" : "\n"))
     }
 

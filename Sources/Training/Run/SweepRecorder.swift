@@ -1,5 +1,6 @@
 import Foundation
 import Recording
+import Tensors
 
 /// Records a sweep into one trace: each run trained in turn by a ``Trainer``, written by a ``TraceWriter`` on its
 /// own thread, with SIGINT/SIGTERM finishing the current step and closing the file.
@@ -24,6 +25,9 @@ public final class SweepRecorder {
         /// Continue the sweep in an existing trace (`--resume`): its finished runs are kept, the others recorded again
         /// from their start. A missing trace is simply created.
         public var resume = false
+        /// Runs trained at once, each on one core (BLAS and the row kernels single-threaded); 1 trains one run at
+        /// a time with every core. The rows are the same for any value.
+        public var jobs = 1
 
         public init(output: String, overwrite: Bool, flushEvery: Int, commandLine: [String], shard: (Int, Int)) {
             self.output = output
@@ -61,6 +65,21 @@ public final class SweepRecorder {
         let ids = runs.map { $0.runID(sweptKeys: sweep.sweptKeys) }
         // Load every dataset (once per distinct one) and build every model before the file exists, so a bad
         // dataset or setting fails without leaving a trace behind.
+        let jobs = max(1, min(options.jobs, runs.count))
+        let threads = (rows: RowParallel.defaultTaskCount, blas: BLAS.threadCount)
+        // OpenBLAS's threaded sgemm sums in another order than its single-threaded one (measured: evaluation
+        // losses differed in their last bits between 1 and 2 BLAS threads), so BLAS runs single-threaded in every
+        // recording and a run's rows do not depend on --jobs; the project's row-parallel kernels, which give the
+        // same bits for any split, use the cores of a run when runs go one at a time.
+        BLAS.threadCount = 1
+        if jobs > 1 {
+            // One core per run: the models take their kernels' split when they are built, just below.
+            RowParallel.defaultTaskCount = 1
+        }
+        defer {
+            RowParallel.defaultTaskCount = threads.rows
+            BLAS.threadCount = threads.blas
+        }
         var loaded: [String: RunData] = [:]
         let trainers = try zip(runs, ids).map { run, id in
             try run.validate()
@@ -92,24 +111,12 @@ public final class SweepRecorder {
         // A file-size limit (ulimit -f, some quotas) kills a writer with SIGXFSZ by default; ignored, the write
         // fails with EFBIG instead, and the writer stops with that said and the trace readable.
         signal(SIGXFSZ, SIG_IGN)
-        var failure: (any Error)?
-        let sink = TraceWriterSink(writer: writer)
-        for (index, trainer) in trainers.enumerated() where !kept.contains(trainer.id) {
-            if TerminationSignals.isStopRequested { break }
-            progress.runStarted(index: index, count: trainers.count, id: trainer.id, steps: trainer.configuration.steps)
-            do {
-                let outcome = try trainer.run(
-                    into: sink, shouldStop: { TerminationSignals.isStopRequested }, progress: progress.step)
-                progress.runFinished(id: trainer.id, outcome: outcome)
-                let best = sink.evaluations.filter { $0.validLoss.isFinite }.min { $0.validLoss < $1.validLoss }
-                summaries.append(
-                    Summary(
-                        id: trainer.id, outcome: outcome, lastEvaluation: sink.evaluations.last, bestValidation: best))
-            } catch {
-                failure = error
-                break
-            }
-        }
+        let runner = SweepRunner(
+            trainers: trainers, indices: trainers.indices.filter { !kept.contains(trainers[$0].id) }, writer: writer,
+            observer: progress, shouldStop: { TerminationSignals.isStopRequested })
+        runner.run(jobs: jobs)
+        var failure = runner.failure
+        summaries = runner.summaries.keys.sorted().map { runner.summaries[$0]! }
         // Close even after a failure: everything written so far stays readable.
         do {
             try writer.close()

@@ -15,6 +15,8 @@ import Tensors
 public final class Trainer {
     /// What a progress display gets after each step.
     public struct Progress: Sendable {
+        /// The run's name in the trace.
+        public var runID: String = ""
         public var step: Int
         public var steps: Int
         public var loss: Double
@@ -122,7 +124,7 @@ public final class Trainer {
             }
             optimizer.step(parameters, learningRate: rate)
             outcome.completedSteps = step + 1
-            progress(Progress(step: step + 1, steps: configuration.steps, loss: result.loss))
+            progress(Progress(runID: id, step: step + 1, steps: configuration.steps, loss: result.loss))
             if step % configuration.evalEvery == 0 || step == configuration.steps - 1 {
                 try sink.evaluation(evaluate(evaluation, step: step))
             }

@@ -31,6 +31,11 @@ extension NormScope {
         @Flag(help: "No progress display.")
         var quiet = false
 
+        @Option(
+            parsing: .unconditional,
+            help: "Runs trained at once, each on one core (default: the number of cores); the rows are the same for any N.")
+        var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
         /// The demo's sweep: what `normscope record` would run from this JSON.
         static func sweep(steps: Int) throws -> SweepConfiguration {
             var base = RunConfiguration()
@@ -45,9 +50,14 @@ extension NormScope {
                 base: base, presets: ["layernorm", "layernorm-simple", "detachnorm", "adanorm", "none"], seeds: [0, 1])
         }
 
+        func validate() throws {
+            guard jobs >= 1 else { throw OptionValueError("--jobs \(jobs): must be a positive whole number") }
+        }
+
         func run() throws {
-            let options = SweepRecorder.Options(
+            var options = SweepRecorder.Options(
                 output: out, overwrite: true, flushEvery: 500, commandLine: CommandLine.arguments, shard: (0, 1))
+            options.jobs = jobs
             let recorder = SweepRecorder(sweep: try Self.sweep(steps: steps), options: options)
             let status = try recorder.record(progress: ProgressDisplay(quiet: quiet))
             print(recorder.summaryTable)

@@ -49,11 +49,17 @@ extension NormScope {
         @Flag(help: "No progress display.")
         var quiet = false
 
+        @Option(
+            parsing: .unconditional,
+            help: "Runs trained at once, each on one core (default: the number of cores); the rows are the same for any N.")
+        var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
         @Flag(help: "Let readers follow the trace while it is written (HDF5 SWMR: open with h5py's swmr=True).")
         var live = false
 
         func validate() throws {
             if let shard { _ = try parseShard(shard) }
+            guard jobs >= 1 else { throw OptionValueError("--jobs \(jobs): must be a positive whole number") }
             if resume && force { throw OptionValueError("--resume and --force: choose one (keep the trace, or replace it)") }
             if resume && live { throw OptionValueError("--resume and --live: a live trace cannot be resumed") }
             guard flushEvery > 0 else { throw OptionValueError("--flush-every \(flushEvery): must be a positive whole number") }
@@ -68,6 +74,7 @@ extension NormScope {
                 shard: (index, count))
             options.live = live
             options.resume = resume
+            options.jobs = jobs
             let status = try SweepRecorder(sweep: sweep, options: options).record(
                 progress: ProgressDisplay(quiet: quiet))
             if status != 0 { throw ExitCode(status) }
