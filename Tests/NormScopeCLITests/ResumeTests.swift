@@ -7,7 +7,10 @@ import Testing
 @Suite("record --resume")
 struct ResumeTests {
     let executable = ChildProcess.builtProduct("normscope")
-    static let sweep = ["--presets", "layernorm,adanorm,none", "--steps", "120", "--eval-every", "20", "--flush-every", "10"]
+    // One run at a time, so that the kill lands between the first run's end and the second's.
+    static let sweep = [
+        "--presets", "layernorm,adanorm,none", "--steps", "120", "--eval-every", "20", "--flush-every", "10", "--jobs", "1",
+    ]
 
     @Test("killed after its first run: resuming keeps that run, records the rest, and equals an uninterrupted sweep")
     func killedThenResumed() throws {
