@@ -19,6 +19,7 @@ struct NormScope: ParsableCommand {
               report            the same as one HTML page with charts
               export            every table of a trace as CSV files
               inspect           the tree of a trace, validated against its format (v1 or v2)
+              slurm             Slurm jobs for a sweep: one array task per shard, then analyze and report
               bench tensors     matrix-product and row-kernel throughput against this machine's memory bandwidth
               bench norm        normalization forward + backward throughput, instrumented and not
               bench train       a training step with and without recording, and against PyTorch
@@ -26,7 +27,8 @@ struct NormScope: ParsableCommand {
             """,
         version: TraceFormat.toolVersion,
         subcommands: [
-            Demo.self, Record.self, Analyze.self, Report.self, Export.self, Inspect.self, Bench.self, Probe.self,
+            Demo.self, Record.self, Analyze.self, Report.self, Export.self, Inspect.self, Slurm.self, Bench.self,
+            Probe.self,
         ]
     )
 }
