@@ -47,13 +47,13 @@ struct SlurmScriptTests {
         #expect(
             body == [
                 "set -euo pipefail",
-                "export OPENBLAS_NUM_THREADS=2",
                 "cd \(FileManager.default.currentDirectoryPath)",
                 "normscope=\(binary)",
                 "out=\(out)",
                 "i=$SLURM_ARRAY_TASK_ID",
-                #"exec "$normscope" record --config "$out/sweep.json" --shard "$i/4" --resume --flush-every 50"#
-                    + #" --out "$out/shard-$i.h5""#,
+                "jobs=${SLURM_CPUS_PER_TASK:-1}",
+                #"exec "$normscope" record --config "$out/sweep.json" --shard "$i/4" --resume --jobs "$jobs""#
+                    + #" --flush-every 50 --out "$out/shard-$i.h5""#,
             ])
 
         let analyze = try Self.lines("\(out)/analyze.sbatch")

@@ -41,7 +41,7 @@ extension NormScope {
 
         @Option(
             name: .customLong("cpus-per-task"), parsing: .unconditional,
-            help: "CPUs per job (#SBATCH --cpus-per-task); also OpenBLAS's thread count in the recording tasks.")
+            help: "CPUs per job (#SBATCH --cpus-per-task); a recording task trains that many runs at once.")
         var cpusPerTask: Int?
 
         @Option(
@@ -114,7 +114,7 @@ extension NormScope {
             let scripts = SlurmScripts(
                 executable: try Self.runningExecutable(), directory: directory,
                 workingDirectory: FileManager.default.currentDirectoryPath, shards: shards, flushEvery: flushEvery,
-                cpusPerTask: cpusPerTask, sbatchOptions: options,
+                sbatchOptions: options,
                 commandLine: (["normscope"] + CommandLine.arguments.dropFirst()).map(shellWord).joined(separator: " ")
                     .replacingOccurrences(of: "\n", with: "\\n"),
                 toolVersion: TraceFormat.toolVersion)

@@ -15,7 +15,6 @@ struct SlurmScripts {
     var shards: Int
     /// Passed to every `record` when given; otherwise record's own default applies.
     var flushEvery: Int?
-    var cpusPerTask: Int?
     /// `#SBATCH` option lines both jobs get: the partition, time limit, CPUs and the user's own lines.
     var sbatchOptions: [String]
     /// The command that wrote the scripts, for their header.
@@ -52,20 +51,19 @@ struct SlurmScripts {
             "--open-mode=append",
             "--requeue",
         ])
-        lines += ["set -euo pipefail"]
-        if let cpusPerTask {
-            // OpenBLAS starts a thread per core of the node, not of the allocation; on a node shared by several
-            // tasks the extra threads would compete for the other tasks' cores.
-            lines += ["export OPENBLAS_NUM_THREADS=\(cpusPerTask)"]
-        }
         lines += [
+            "set -euo pipefail",
             "cd \(shellWord(workingDirectory))",
             "normscope=\(shellWord(executable))",
             "out=\(shellWord(directory))",
             "i=$SLURM_ARRAY_TASK_ID",
+            // record's default is a run per core of the whole node, which would crowd the other tasks on a shared
+            // node. Slurm sets SLURM_CPUS_PER_TASK when the job has --cpus-per-task, and gives one CPU otherwise.
+            "jobs=${SLURM_CPUS_PER_TASK:-1}",
             "# --resume: a requeued or resubmitted task keeps its shard's finished runs and records only the rest.",
             "exec \"$normscope\" record --config \"$out/\(Self.sweepName)\" --shard \"$i/\(shards)\" --resume"
-                + (flushEvery.map { " --flush-every \($0)" } ?? "") + " --out \"$out/shard-$i.h5\"",
+                + " --jobs \"$jobs\"" + (flushEvery.map { " --flush-every \($0)" } ?? "")
+                + " --out \"$out/shard-$i.h5\"",
         ]
         return lines.joined(separator: "\n") + "\n"
     }
