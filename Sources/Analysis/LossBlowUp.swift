@@ -1,4 +1,3 @@
-import Foundation
 import Recording
 
 /// A run whose loss passed the divergence threshold although the file does not record it as diverged: traces
@@ -16,26 +15,23 @@ struct LossBlowUp: Sendable, Equatable {
 
     /// Follows a run's `steps` rows in order and keeps the first one whose loss passed the threshold.
     struct Watch {
-        let configured: Double?
-        private var threshold: Double?
+        private var threshold: DivergenceThreshold
         private(set) var found: LossBlowUp?
 
+        /// - Parameter configured: the run's `divergence_loss`; ignored unless finite and positive.
         init(configured: Double?) {
-            self.configured = configured.flatMap { $0.isFinite && $0 > 0 ? $0 : nil }
-            threshold = self.configured
+            threshold = DivergenceThreshold(configured: configured.flatMap { $0.isFinite && $0 > 0 ? $0 : nil })
         }
 
         mutating func add(_ row: StepRow) {
-            guard found == nil, row.loss.isFinite else { return }
-            if threshold == nil, row.loss > 0 { threshold = 1000 * row.loss }
-            guard let threshold, row.loss > threshold else { return }
-            let source = configured != nil ? "its divergence_loss" : "1000 × its first step's loss"
+            // Non-finite losses are the recorder's own divergences, recorded as such.
+            guard found == nil, row.loss.isFinite, threshold.isPassed(by: row.loss), let limit = threshold.limit
+            else { return }
+            let format = DivergenceThreshold.format
             found = LossBlowUp(
-                step: row.step, loss: row.loss, threshold: threshold,
-                reason: "its loss \(Self.format(row.loss)) at step \(row.step) is above \(Self.format(threshold)) "
-                    + "(\(source)); counted as diverged there, although the file records it as finished")
+                step: row.step, loss: row.loss, threshold: limit,
+                reason: "its loss \(format(row.loss)) at step \(row.step) is above \(format(limit)) "
+                    + "(\(threshold.source)); counted as diverged there, although the file records it as finished")
         }
-
-        static func format(_ value: Double) -> String { String(format: "%.4g", value) }
     }
 }

@@ -30,7 +30,8 @@ extension File {
         guard result != 0, result != EINVAL, result != EOPNOTSUPP else { return }
         throw HDF5Error(
             code: .storage, operation: "posix_fallocate", filePath: path,
-            message: "no room for the file to grow to \(bytes) bytes: \(Self.reason(result))\(Self.hint(result))")
+            message: "no room for the file to grow to \(bytes) bytes: "
+                + SystemErrorText.describe(result) + (SystemErrorText.storageHint(result) ?? ""))
     }
 
     /// Cuts the file on disk to `bytes` when it is longer (room reserved by `reserveSpace` and not used), so that
@@ -112,20 +113,5 @@ extension File {
             }
         }
         return -1
-    }
-
-    /// What the usual storage errors mean for a writer.
-    static func hint(_ number: Int32) -> String {
-        switch number {
-        case ENOSPC: " (the disk is full)"
-        case EFBIG: " (a file-size limit: ulimit -f, or a quota)"
-        case EDQUOT: " (the disk quota is used up)"
-        default: ""
-        }
-    }
-
-    /// `File too large (errno 27)`.
-    static func reason(_ number: Int32) -> String {
-        "\(String(cString: strerror(number))) (errno \(number))"
     }
 }

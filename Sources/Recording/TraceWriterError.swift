@@ -1,9 +1,4 @@
-import Foundation
 import HDF5
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// Why a `TraceWriter` could not do what it was asked: one line naming the trace file and the problem.
 ///
@@ -68,7 +63,7 @@ public struct TraceWriterError: Error, Sendable, CustomStringConvertible {
             // The operating system refused (a permission, a lock, a path that is a directory): its words name the
             // cause; HDF5's own (flags, o_flags, buffer addresses) do not help.
             self.init(
-                code: .hdf5, path: path, message: "\(action) failed: \(String(cString: strerror(number))) (errno \(number))",
+                code: .hdf5, path: path, message: "\(action) failed: \(SystemErrorText.describe(number))",
                 hdf5Error: error)
             return
         }
@@ -81,16 +76,9 @@ public struct TraceWriterError: Error, Sendable, CustomStringConvertible {
     /// What failed under HDF5, as a user can act on it, or nil for a failure of HDF5 itself.
     private static func storageCause(_ error: HDF5Error) -> String? {
         if error.code == .storage { return error.message }
-        guard let number = error.systemErrorNumber else { return nil }
-        let hint: String
-        switch number {
-        case ENOSPC: hint = " (the disk is full)"
-        case EFBIG: hint = " (a file-size limit: ulimit -f, or a quota)"
-        case EDQUOT: hint = " (the disk quota is used up)"
-        case EIO, EBADF, EROFS, ESTALE: hint = " (the storage or its descriptor failed)"
-        default: return nil  // a lock conflict, a permission: HDF5's own report says it
-        }
-        return "\(String(cString: strerror(number))) (errno \(number))\(hint)"
+        // A lock conflict or a permission is not the storage failing: HDF5's own report says it.
+        guard let number = error.systemErrorNumber, let hint = SystemErrorText.storageHint(number) else { return nil }
+        return SystemErrorText.describe(number) + hint
     }
 
     /// One line: `runs/trace.h5: writing run 'adanorm-seed0' failed: … [H5Dwrite]`.

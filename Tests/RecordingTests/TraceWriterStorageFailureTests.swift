@@ -27,16 +27,22 @@ struct TraceWriterStorageFailureTests {
         }
     }
 
-    @Test("a descriptor that fails every write (EBADF): one line, and the file keeps every flushed step")
-    func failingDescriptor() throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file("trace.h5")
+    /// A writer that flushes only when asked, holding run 0 with `steps` steps, all flushed.
+    private func flushedWriter(path: String, steps: Int) throws -> (TraceWriter, RunHandle) {
         let writer = try TraceWriter(
             path: path, commandLine: "test", sweepConfigurationJSON: "{}", flushEvery: 1_000_000,
             flushInterval: .seconds(3600))
         let handle = try writer.beginRun(TraceFixture.description(0))
-        try TraceFixture.appendSteps(0..<300, run: 0, handle: handle, to: writer)
+        try TraceFixture.appendSteps(0..<steps, run: 0, handle: handle, to: writer)
         try writer.flush()
+        return (writer, handle)
+    }
+
+    @Test("a descriptor that fails every write (EBADF): one line, and the file keeps every flushed step")
+    func failingDescriptor() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("trace.h5")
+        let (writer, handle) = try flushedWriter(path: path, steps: 300)
 
         // Replace HDF5's descriptor with a read-only one on the same file: every later write fails with EBADF, as
         // a descriptor closed under the library would, without the number being reused by another open.
@@ -72,12 +78,7 @@ struct TraceWriterStorageFailureTests {
         let folder = directory.file("sweep")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
         let path = folder + "/trace.h5"
-        let writer = try TraceWriter(
-            path: path, commandLine: "test", sweepConfigurationJSON: "{}", flushEvery: 1_000_000,
-            flushInterval: .seconds(3600))
-        let handle = try writer.beginRun(TraceFixture.description(0))
-        try TraceFixture.appendSteps(0..<100, run: 0, handle: handle, to: writer)
-        try writer.flush()
+        let (writer, handle) = try flushedWriter(path: path, steps: 100)
         try FileManager.default.removeItem(atPath: folder)
 
         try TraceFixture.appendSteps(100..<200, run: 0, handle: handle, to: writer)
@@ -92,12 +93,7 @@ struct TraceWriterStorageFailureTests {
     func replacedFile() throws {
         let directory = TemporaryDirectory()
         let path = directory.file("trace.h5")
-        let writer = try TraceWriter(
-            path: path, commandLine: "test", sweepConfigurationJSON: "{}", flushEvery: 1_000_000,
-            flushInterval: .seconds(3600))
-        let handle = try writer.beginRun(TraceFixture.description(0))
-        try TraceFixture.appendSteps(0..<100, run: 0, handle: handle, to: writer)
-        try writer.flush()
+        let (writer, handle) = try flushedWriter(path: path, steps: 100)
         // Someone moves the trace away and puts another file at its path.
         try FileManager.default.moveItem(atPath: path, toPath: directory.file("moved.h5"))
         try Data("someone else's".utf8).write(to: URL(fileURLWithPath: path))

@@ -24,12 +24,21 @@ public struct DivergenceThreshold: Sendable, Equatable {
         if loss.isNaN { return "the loss is NaN" }
         if !loss.isFinite { return "the loss is infinite" }
         if !gradientNorm.isFinite { return "the gradient norm is not finite (\(gradientNorm))" }
-        if limit == nil, loss > 0 { limit = Self.firstLossMultiple * loss }
-        guard let limit, loss > limit else { return nil }
-        let source = configured != nil ? "divergence_loss" : "1000 × the first step's loss"
+        guard isPassed(by: loss), let limit else { return nil }
         return "the loss \(Self.format(loss)) is above the divergence threshold \(Self.format(limit)) (\(source))"
     }
 
+    /// Whether a finite `loss` is above the threshold; the first positive one sets the default threshold. Call
+    /// once per step, in order (also what analysis does with the `steps` rows of a finished run).
+    public mutating func isPassed(by loss: Double) -> Bool {
+        if limit == nil, loss > 0 { limit = Self.firstLossMultiple * loss }
+        guard let limit else { return false }
+        return loss > limit
+    }
+
+    /// Where the threshold in force comes from, for messages.
+    public var source: String { configured != nil ? "divergence_loss" : "1000 × the first step's loss" }
+
     /// Short and exact enough for a message: 4 significant digits (`2303`, `1e+30`).
-    static func format(_ value: Double) -> String { String(format: "%.4g", value) }
+    public static func format(_ value: Double) -> String { String(format: "%.4g", value) }
 }
