@@ -14,9 +14,10 @@ let package = Package(
     products: [
         // MARK: - Public API
         .executable(name: "normscope", targets: ["normscope"]),
+        // `import NormScope` brings every library module; each can also be imported alone.
         .library(
             name: "NormScope",
-            targets: ["HDF5", "Tensors", "Layers", "Recording", "Training", "Analysis"]
+            targets: ["NormScope", "HDF5", "Tensors", "Layers", "Recording", "Training", "Analysis"]
         ),
     ],
     dependencies: [
@@ -54,6 +55,9 @@ let package = Package(
         ),
         .target(name: "Analysis", dependencies: ["HDF5", "Recording", "Tensors"]),
 
+        // MARK: - The library's umbrella module (one file of @_exported imports)
+        .target(name: "NormScope", dependencies: ["HDF5", "Tensors", "Layers", "Recording", "Training", "Analysis"]),
+
         // MARK: - Command-line tool
         .executableTarget(
             name: "normscope",
@@ -78,6 +82,8 @@ let package = Package(
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "HDF5", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Layers", "Tensors", "TestSupport"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Recording", "HDF5", "TestSupport"]),
+        // The library product: the umbrella module, and a consumer package built against a tagged snapshot.
+        .testTarget(name: "NormScopeTests", dependencies: ["NormScope", "TestSupport"]),
         .testTarget(
             name: "NormScopeCLITests", dependencies: ["TestSupport", "Recording", "HDF5"],
             // Damaged traces that crash HDF5 1.10, read through #filePath.
