@@ -45,11 +45,12 @@ struct ConsumerWorkspace {
         let tree = try git(["rev-parse", "HEAD^{tree}"], in: snapshot).trimmingCharacters(in: .whitespacesAndNewlines)
 
         let workspace = ConsumerWorkspace(directory: (base as NSString).appendingPathComponent(String(tree.prefix(20))))
-        // A folder without its repository is what an interrupted earlier run left: start it again.
-        if !files.fileExists(atPath: (workspace.repository as NSString).appendingPathComponent(".git")) {
-            try? files.removeItem(atPath: workspace.directory)
-            try files.createDirectory(atPath: workspace.directory, withIntermediateDirectories: true)
-            try files.moveItem(atPath: snapshot, toPath: workspace.repository)
+        // The staging folder becomes the workspace in one rename, so a workspace always holds its whole repository;
+        // when the rename fails because another run made the same workspace first, that one is used.
+        if !files.fileExists(atPath: workspace.directory) {
+            do {
+                try files.moveItem(atPath: staging, toPath: workspace.directory)
+            } catch where files.fileExists(atPath: workspace.directory) {}
         }
         _ = files.createFile(atPath: workspace.path("last-used"), contents: Data())
         return workspace
