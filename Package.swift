@@ -1,20 +1,23 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// The layers are generic over Float and Double; without cross-module optimization a `Linear<Float>` built in
-// Training runs Layers' unspecialized code (every element-wise operation through witness tables, ~20× slower).
-let crossModuleOptimization: [SwiftSetting] = [
-    .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))
-]
+// No unsafe flags, on purpose: SwiftPM refuses a package whose targets carry them as a dependency required by
+// version ("the target 'Tensors' in product 'NormScope' contains unsafe build flags"), so no other package could
+// depend on a tagged NormScope. PackageDescription (6.3) has no safe setting for cross-module optimization, and the
+// compiler's own conservative one in release builds covers very small functions only; so the speed that
+// `-cross-module-optimization` gave comes from annotations on the generic hot paths instead: `@inlinable` on
+// Tensors' `Matrix` and small generic helpers, `@_specialize(where Scalar == Float)` (and Double) on the generic
+// entry points of the layers, optimizers and models that other modules call.
 
 let package = Package(
     name: "normscope",
     products: [
         // MARK: - Public API
         .executable(name: "normscope", targets: ["normscope"]),
+        // `import NormScope` brings every library module; each can also be imported alone.
         .library(
             name: "NormScope",
-            targets: ["HDF5", "Tensors", "Layers", "Recording", "Training", "Analysis"]
+            targets: ["NormScope", "HDF5", "Tensors", "Layers", "Recording", "Training", "Analysis"]
         ),
     ],
     dependencies: [
@@ -41,17 +44,19 @@ let package = Package(
 
         // MARK: - Library modules (dependencies point down the data flow only)
         .target(name: "HDF5", dependencies: ["CHDF5"]),
-        .target(name: "Tensors", dependencies: ["CBLAS"], swiftSettings: crossModuleOptimization),
-        .target(name: "Layers", dependencies: ["Tensors"], swiftSettings: crossModuleOptimization),
+        .target(name: "Tensors", dependencies: ["CBLAS"]),
+        .target(name: "Layers", dependencies: ["Tensors"]),
         .target(name: "Recording", dependencies: ["HDF5", "Tensors"]),
         .target(
             name: "Training",
             dependencies: ["Layers", "Recording", "CZlib"],
             exclude: ["Resources/DATASETS.md"],
-            resources: [.copy("Resources/digits.csv.gz"), .copy("Resources/devils-dictionary.txt.gz")],
-            swiftSettings: crossModuleOptimization
+            resources: [.copy("Resources/digits.csv.gz"), .copy("Resources/devils-dictionary.txt.gz")]
         ),
         .target(name: "Analysis", dependencies: ["HDF5", "Recording", "Tensors"]),
+
+        // MARK: - The library's umbrella module (one file of @_exported imports)
+        .target(name: "NormScope", dependencies: ["HDF5", "Tensors", "Layers", "Recording", "Training", "Analysis"]),
 
         // MARK: - Command-line tool
         .executableTarget(
@@ -77,6 +82,8 @@ let package = Package(
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "HDF5", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Layers", "Tensors", "TestSupport"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Recording", "HDF5", "TestSupport"]),
+        // The library product: the umbrella module, and a consumer package built against a tagged snapshot.
+        .testTarget(name: "NormScopeTests", dependencies: ["NormScope", "TestSupport"]),
         .testTarget(
             name: "NormScopeCLITests", dependencies: ["TestSupport", "Recording", "HDF5"],
             // Damaged traces that crash HDF5 1.10, read through #filePath.

@@ -32,6 +32,8 @@ public final class Embedding<Scalar: MatrixScalar> {
     ///   - standardDeviation: The spread of the initial values; defaults to 1, as in PyTorch. `1/√width` keeps
     ///     each vector's expected squared length at 1.
     ///   - random: The generator to draw from; advanced by the draws.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public init(vocabularySize: Int, width: Int, standardDeviation: Double = 1, random: inout SeededRandom) {
         precondition(
             vocabularySize >= 1 && width >= 1,

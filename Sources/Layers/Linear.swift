@@ -56,6 +56,10 @@ public final class Linear<Scalar: MatrixScalar>: Layer {
     ///   - bias: Whether to add a learned bias; defaults to `true`.
     ///   - initialization: How to draw the initial values; defaults to PyTorch's.
     ///   - random: The generator to draw from; advanced by the draws.
+    // Specialized because a model in another module builds its layers through the generic entry point, which would
+    // otherwise draw and convert each of the inputWidth × outputWidth values through witness tables.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public init(
         inputWidth: Int,
         outputWidth: Int,

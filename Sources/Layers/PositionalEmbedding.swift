@@ -48,6 +48,8 @@ public final class PositionalEmbedding<Scalar: MatrixScalar>: Layer {
     ///   - sequenceLength: The length of the sequences ``forward(_:mode:)`` expects; defaults to `maxLength`.
     ///   - standardDeviation: The spread of the initial values; defaults to 1.
     ///   - random: The generator to draw from; advanced by the draws.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public convenience init(
         maxLength: Int,
         width: Int,

@@ -17,6 +17,8 @@ import Tensors
 ///
 /// - K. He, X. Zhang, S. Ren, J. Sun, "Deep Residual Learning for Image Recognition", 2015,
 ///   https://arxiv.org/abs/1512.03385
+// Inlinable throughout: models in other modules call these with their own element type, and unspecialized the
+// element loop of `accumulate` goes through a witness table per element.
 public enum Residual {
     // MARK: - Forward
 
@@ -27,6 +29,7 @@ public enum Residual {
     /// - Parameters:
     ///   - x: The skip path, the branch's input.
     ///   - branchOutput: The branch's output, shaped like `x`.
+    @inlinable
     public static func add<Scalar: MatrixScalar>(_ x: Matrix<Scalar>, _ branchOutput: Matrix<Scalar>) -> Matrix<Scalar>
     {
         var y = x
@@ -40,6 +43,7 @@ public enum Residual {
     ///   - x: The input; the branch must keep its shape.
     ///   - branch: The layer on the residual branch.
     ///   - mode: Passed to the branch.
+    @inlinable
     public static func forward<Branch: Layer>(
         _ x: Matrix<Branch.Scalar>, through branch: Branch, mode: ForwardMode
     ) -> (output: Matrix<Branch.Scalar>, saved: Branch.Saved) {
@@ -55,6 +59,7 @@ public enum Residual {
     ///   - gradOutput: The gradient with respect to `x + branch(x)`.
     ///   - branch: The same layer as in the forward pass; its parameter gradients accumulate as usual.
     ///   - saved: The branch's saved state from ``forward(_:through:mode:)``.
+    @inlinable
     public static func backward<Branch: Layer>(
         _ gradOutput: Matrix<Branch.Scalar>, through branch: Branch, saved: Branch.Saved
     ) -> Matrix<Branch.Scalar> {
@@ -69,6 +74,7 @@ public enum Residual {
     /// - Parameters:
     ///   - addend: The values to add, shaped like `sum`.
     ///   - sum: The running sum.
+    @inlinable
     public static func accumulate<Scalar: MatrixScalar>(_ addend: Matrix<Scalar>, into sum: inout Matrix<Scalar>) {
         precondition(
             addend.rows == sum.rows && addend.columns == sum.columns,

@@ -18,6 +18,9 @@ extension Matrix {
     ///   - alpha: Scale of the product.
     ///   - beta: Scale of `result`'s previous contents; 0 overwrites, 1 accumulates.
     ///   - result: The output.
+    // Inlinable so that a caller in another module resizes `result` with its own specialized code rather than
+    // through the generic entry point (the product itself is one BLAS call either way).
+    @inlinable
     public static func multiply(
         _ a: Matrix, transposeA: Bool = false,
         _ b: Matrix, transposeB: Bool = false,
@@ -49,6 +52,7 @@ extension Matrix {
     }
 
     /// The product `op(a) · op(b)` as a new matrix.
+    @inlinable
     public static func product(
         _ a: Matrix, transposeA: Bool = false,
         _ b: Matrix, transposeB: Bool = false

@@ -6,11 +6,19 @@
 ///
 /// Storage is a Swift array, so copies are cheap until written (copy-on-write): a layer that keeps its output
 /// buffer between steps writes into it in place as long as nobody else still holds the previous step's value.
+///
+/// The members are `@inlinable`: layers and models in other modules call these per step (resize, fill, element
+/// access), and a generic call that crosses a module boundary otherwise runs unspecialized, moving each element
+/// through value witnesses. Inlined, the caller specializes them for `Float` or `Double` like its own code.
 public struct Matrix<Scalar: MatrixScalar>: Sendable, Equatable {
     /// The number of rows.
-    public private(set) var rows: Int
+    @inlinable public var rows: Int { storedRows }
     /// The number of columns (the feature width).
-    public private(set) var columns: Int
+    @inlinable public var columns: Int { storedColumns }
+    // The shape is set only by the initializers and `resize`; inlinable code may not use a private setter, so the
+    // stored properties are internal and published read-only through `rows` and `columns`.
+    @usableFromInline var storedRows: Int
+    @usableFromInline var storedColumns: Int
     /// The elements, row after row; `rows * columns` of them.
     public var scalars: [Scalar] {
         didSet {
@@ -26,23 +34,26 @@ public struct Matrix<Scalar: MatrixScalar>: Sendable, Equatable {
     ///   - rows: The number of rows.
     ///   - columns: The number of columns.
     ///   - scalars: `rows * columns` elements, row-major.
+    @inlinable
     public init(rows: Int, columns: Int, scalars: [Scalar]) {
         precondition(rows >= 0 && columns >= 0, "Matrix expects non-negative sizes, got \(rows) × \(columns)")
         precondition(
             scalars.count == rows * columns,
             "Matrix expects \(rows * columns) scalars for \(rows) × \(columns), got \(scalars.count)")
-        self.rows = rows
-        self.columns = columns
+        self.storedRows = rows
+        self.storedColumns = columns
         self.scalars = scalars
     }
 
     /// A matrix with every element equal to `value`.
+    @inlinable
     public init(rows: Int, columns: Int, repeating value: Scalar = 0) {
         precondition(rows >= 0 && columns >= 0, "Matrix expects non-negative sizes, got \(rows) × \(columns)")
         self.init(rows: rows, columns: columns, scalars: [Scalar](repeating: value, count: rows * columns))
     }
 
     /// A matrix whose element (i, j) is `element(i, j)`.
+    @inlinable
     public init(rows: Int, columns: Int, element: (Int, Int) throws -> Scalar) rethrows {
         precondition(rows >= 0 && columns >= 0, "Matrix expects non-negative sizes, got \(rows) × \(columns)")
         var scalars = [Scalar]()
@@ -54,6 +65,7 @@ public struct Matrix<Scalar: MatrixScalar>: Sendable, Equatable {
     }
 
     /// A matrix from nested rows, which must all have the same length.
+    @inlinable
     public init(_ rowArrays: [[Scalar]]) {
         let columns = rowArrays.first?.count ?? 0
         precondition(
@@ -63,14 +75,17 @@ public struct Matrix<Scalar: MatrixScalar>: Sendable, Equatable {
     }
 
     /// The same elements in another precision.
+    @inlinable
     public init<Other: MatrixScalar>(_ other: Matrix<Other>) {
         self.init(rows: other.rows, columns: other.columns, scalars: other.scalars.map { Scalar($0) })
     }
 
     /// The number of elements, `rows * columns`.
+    @inlinable
     public var count: Int { scalars.count }
 
     /// Element (row, column).
+    @inlinable
     public subscript(row: Int, column: Int) -> Scalar {
         get {
             precondition(
@@ -87,6 +102,7 @@ public struct Matrix<Scalar: MatrixScalar>: Sendable, Equatable {
     }
 
     /// One row's elements.
+    @inlinable
     public func row(_ index: Int) -> ArraySlice<Scalar> {
         precondition((0..<rows).contains(index), "Matrix row \(index) is outside 0..<\(rows)")
         return scalars[(index * columns)..<((index + 1) * columns)]
@@ -94,17 +110,19 @@ public struct Matrix<Scalar: MatrixScalar>: Sendable, Equatable {
 
     /// Changes the shape to `rows × columns`, keeping the storage when the element count is unchanged and
     /// otherwise reallocating with unspecified contents; the way a layer reuses its buffers across steps.
+    @inlinable
     public mutating func resize(rows: Int, columns: Int) {
         precondition(rows >= 0 && columns >= 0, "Matrix expects non-negative sizes, got \(rows) × \(columns)")
         // Shape first: the storage's own check compares against it.
-        self.rows = rows
-        self.columns = columns
+        self.storedRows = rows
+        self.storedColumns = columns
         if rows * columns != scalars.count {
             scalars = [Scalar](repeating: 0, count: rows * columns)
         }
     }
 
     /// The same elements seen as `rows × columns`; the element count must not change.
+    @inlinable
     public func reshaped(rows: Int, columns: Int) -> Matrix {
         precondition(
             rows * columns == count,
@@ -113,16 +131,19 @@ public struct Matrix<Scalar: MatrixScalar>: Sendable, Equatable {
     }
 
     /// Sets every element to `value`.
+    @inlinable
     public mutating func fill(with value: Scalar) {
         scalars.withUnsafeMutableBufferPointer { $0.update(repeating: value) }
     }
 
     /// Calls `body` with the elements, row-major.
+    @inlinable
     public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Scalar>) throws -> R) rethrows -> R {
         try scalars.withUnsafeBufferPointer(body)
     }
 
     /// Calls `body` with the elements, row-major, for writing.
+    @inlinable
     public mutating func withUnsafeMutableBufferPointer<R>(
         _ body: (inout UnsafeMutableBufferPointer<Scalar>) throws -> R
     ) rethrows -> R {
@@ -132,11 +153,13 @@ public struct Matrix<Scalar: MatrixScalar>: Sendable, Equatable {
 
 extension Matrix where Scalar == Float {
     /// A tensor's elements as a matrix of its rows (all axes but the last) by its last axis.
+    @inlinable
     public init(_ tensor: Tensor) {
         self.init(rows: tensor.rows, columns: tensor.columns, scalars: tensor.scalars)
     }
 
     /// The elements as a tensor of shape `[rows, columns]`.
+    @inlinable
     public var tensor: Tensor { Tensor(shape: [rows, columns], scalars: scalars) }
 }
 

@@ -24,6 +24,7 @@ public struct NormGradientParts<Scalar: MatrixScalar>: Sendable {
     public var rescaling: Matrix<Scalar>
 
     /// Zero parts of the given shape.
+    @inlinable
     public init(rows: Int, columns: Int) {
         direct = Matrix(rows: rows, columns: columns)
         recentering = Matrix(rows: rows, columns: columns)
@@ -31,6 +32,7 @@ public struct NormGradientParts<Scalar: MatrixScalar>: Sendable {
     }
 
     /// `direct + recentering + rescaling`, the gradient itself (up to the rounding of one addition).
+    @inlinable
     public var total: Matrix<Scalar> {
         var sum = direct
         for i in 0..<sum.count {

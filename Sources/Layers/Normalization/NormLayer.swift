@@ -107,6 +107,10 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
     ///   - x: R × H.
     ///   - mode: In `.training`, forward statistics are collected per ``instrumentation``.
     /// - Returns: The R × H output and what ``backward(_:saved:)`` needs.
+    // The row kernels are specialized on their own; this keeps the per-call work around them (buffers, the affine
+    // gradient sums over H, the statistics) out of unspecialized code when a model in another module calls it.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ x: Matrix<Scalar>, mode: ForwardMode) -> (output: Matrix<Scalar>, saved: Saved) {
         precondition(x.columns == width, "NormLayer expects rows of \(width) features, got \(x.rows) × \(x.columns)")
         let rows = x.rows
@@ -163,6 +167,8 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
     ///   - gradOutput: ∂ℓ/∂h, R × H.
     ///   - saved: What the matching forward pass returned.
     /// - Returns: ∂ℓ/∂x = direct + re-centering + re-scaling.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(_ gradOutput: Matrix<Scalar>, saved: Saved) -> Matrix<Scalar> {
         let x = saved.input
         precondition(

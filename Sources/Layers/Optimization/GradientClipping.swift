@@ -28,6 +28,7 @@ public enum GradientClipping {
     /// - Returns: The global L2 norm of all the gradients before clipping.
     @discardableResult
     @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func clipByGlobalNorm<Scalar: MatrixScalar>(
         _ parameters: [Parameter<Scalar>], maximumNorm: Double
     ) -> Double {
@@ -59,6 +60,8 @@ public enum GradientClipping {
     /// - Parameters:
     ///   - parameters: The parameters whose gradients are clamped.
     ///   - maximumMagnitude: The largest magnitude allowed; at least 0.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func clipByValue<Scalar: MatrixScalar>(_ parameters: [Parameter<Scalar>], maximumMagnitude: Double) {
         precondition(
             maximumMagnitude >= 0, "GradientClipping expects a maximum magnitude of at least 0, got \(maximumMagnitude)"

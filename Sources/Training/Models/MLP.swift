@@ -129,6 +129,10 @@ public final class MLP<Scalar: MatrixScalar>: Model {
     /// - Parameters:
     ///   - input: ``ModelInput/features(_:)``, examples × ``MLPConfiguration/inputWidth``.
     ///   - mode: ``ForwardMode/training`` applies dropout and keeps what backward needs.
+    // Specialized for the code outside this module that trains a model through the NormScope library: the generic
+    // entry point would otherwise run the bookkeeping between the (specialized) layers unspecialized.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ input: ModelInput<Scalar>, mode: ForwardMode) -> Matrix<Scalar> {
         guard case .features(let x) = input else {
             preconditionFailure("MLP expects a .features input of examples × features, got token sequences")
@@ -184,6 +188,8 @@ public final class MLP<Scalar: MatrixScalar>: Model {
     /// - Parameter gradLogits: The gradient with respect to the logits, examples × classes.
     /// - Returns: The gradient with respect to the input features, examples × ``MLPConfiguration/inputWidth``.
     @discardableResult
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backwardToInput(_ gradLogits: Matrix<Scalar>) -> Matrix<Scalar> {
         guard let pass = lastTrainingPass else {
             preconditionFailure("MLP's backward expects a training forward pass before it, and one backward per pass")

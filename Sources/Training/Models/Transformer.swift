@@ -190,6 +190,10 @@ public final class Transformer<Scalar: MatrixScalar>: Model {
     ///   - input: ``ModelInput/features(_:)`` rows of the classifier's `inputWidth` features, or
     ///     ``ModelInput/tokens(_:sequenceLength:)`` for the language model, each sequence at most `maxLength`.
     ///   - mode: ``ForwardMode/training`` applies dropout and keeps what backward needs.
+    // Specialized for the code outside this module that trains a model through the NormScope library: the generic
+    // entry point would otherwise run the pooling and bookkeeping between the (specialized) layers unspecialized.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ input: ModelInput<Scalar>, mode: ForwardMode) -> Matrix<Scalar> {
         // Drop the previous pass first, so the norms' buffers it shares are free to be reused in place.
         if mode == .training { lastTrainingPass = nil }
@@ -264,6 +268,8 @@ public final class Transformer<Scalar: MatrixScalar>: Model {
     /// - Returns: The classifier's gradient with respect to its input features (examples × `inputWidth`), or `nil`
     ///   for a language model, whose integer input has none.
     @discardableResult
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backwardToInput(_ gradLogits: Matrix<Scalar>) -> Matrix<Scalar>? {
         guard let pass = lastTrainingPass else {
             preconditionFailure(

@@ -134,6 +134,8 @@ public final class TransformerBlock<Scalar: MatrixScalar> {
     ///   - x: The residual stream: whole sequences of `sequenceLength` tokens, one per row, `d` wide.
     ///   - sequenceLength: The number of tokens in each sequence.
     ///   - mode: ``ForwardMode/training`` applies dropout and keeps what backward needs.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(
         _ x: Matrix<Scalar>, sequenceLength: Int, mode: ForwardMode
     ) -> (output: Matrix<Scalar>, saved: Saved) {
@@ -190,6 +192,8 @@ public final class TransformerBlock<Scalar: MatrixScalar> {
     /// - Parameters:
     ///   - gradOutput: The gradient with respect to the block's output.
     ///   - saved: What a ``ForwardMode/training`` forward pass returned.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(_ gradOutput: Matrix<Scalar>, saved: Saved) -> Matrix<Scalar> {
         switch placement {
         case .postNorm:
