@@ -59,10 +59,13 @@ let package = Package(
         .target(name: "NormScope", dependencies: ["HDF5", "Tensors", "Layers", "Recording", "Training", "Analysis"]),
 
         // MARK: - Command-line tool
+        // The benchmarks behind `normscope bench`: a part of the tool, not of the library product, so a package that
+        // depends on NormScope builds none of them.
+        .target(name: "Benchmarks", dependencies: ["Training", "Analysis", "Recording", "HDF5", "Tensors", "Layers"]),
         .executableTarget(
             name: "normscope",
             dependencies: [
-                "Training", "Analysis", "Recording", "HDF5", "Tensors", "Layers",
+                "Benchmarks", "Training", "Analysis", "Recording", "HDF5", "Tensors", "Layers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -82,6 +85,10 @@ let package = Package(
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "HDF5", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Layers", "Tensors", "TestSupport"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Recording", "HDF5", "TestSupport"]),
+        .testTarget(
+            name: "BenchmarksTests",
+            dependencies: ["Benchmarks", "Analysis", "Training", "Recording", "HDF5", "Tensors", "TestSupport"]
+        ),
         // The library product: the umbrella module, and a consumer package built against a tagged snapshot.
         .testTarget(name: "NormScopeTests", dependencies: ["NormScope", "TestSupport"]),
         .testTarget(

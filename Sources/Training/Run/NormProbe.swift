@@ -2,8 +2,10 @@ import Layers
 import Recording
 
 /// Turns each ``NormLayer``'s statistics of the last step into trace rows.
-enum NormProbe {
-    static func rows(step: Int, layers: [NormLayer<Float>]) -> [NormStepRow] {
+///
+/// Package access: the training benchmark records its rows the way the trainer does.
+package enum NormProbe {
+    package static func rows(step: Int, layers: [NormLayer<Float>]) -> [NormStepRow] {
         layers.map { layer in
             var row = NormStepRow(step: Int64(step))
             row.width = Int64(layer.width)
@@ -43,7 +45,7 @@ enum NormProbe {
 
     /// The first `rows` input rows of the last backward's parts, as `[total, direct, recentering, rescaling]`, each
     /// row-major; rows beyond the batch are zero. `nil` when the layer did not keep its parts.
-    static func raw(_ layer: NormLayer<Float>, rows: Int) -> [Float]? {
+    package static func raw(_ layer: NormLayer<Float>, rows: Int) -> [Float]? {
         guard let parts = layer.lastParts else { return nil }
         let width = layer.width
         let available = min(rows, parts.direct.rows) * width
@@ -56,7 +58,7 @@ enum NormProbe {
     }
 
     /// Φ(y) records of the layers that collected it this step.
-    static func phi(step: Int, layers: [NormLayer<Float>]) -> [PhiRecord] {
+    package static func phi(step: Int, layers: [NormLayer<Float>]) -> [PhiRecord] {
         layers.enumerated().compactMap { index, layer in
             guard layer.instrumentation.phiHistogram, let phi = layer.lastForwardStatistics?.phi else { return nil }
             let row = PhiStepRow(

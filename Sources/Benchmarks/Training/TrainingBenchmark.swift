@@ -2,6 +2,7 @@ import Foundation
 import Layers
 import Recording
 import Tensors
+import Training
 
 /// The training step with full recording against the same step with recording off, measured in the same run, on
 /// the MLP the project compares with PyTorch: 4 hidden layers of 512 with LayerNorm, input 512, batch 256, Adam.

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Measures the Float32 engine's throughput on this machine, each figure next to a reference measured in the same
 /// run: matrix products against a naive triple loop, and a memory-bound row kernel against the machine's own memory

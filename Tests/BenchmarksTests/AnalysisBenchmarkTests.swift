@@ -1,4 +1,5 @@
 import Analysis
+import Benchmarks
 import Foundation
 import HDF5
 import Recording

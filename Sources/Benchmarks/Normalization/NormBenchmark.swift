@@ -1,4 +1,5 @@
 import Foundation
+import Layers
 import Tensors
 
 /// Forward + backward throughput of ``NormLayer`` against this machine's memory copy bandwidth, measured in the same
