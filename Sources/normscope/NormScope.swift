@@ -22,7 +22,7 @@ struct NormScope: ParsableCommand {
               slurm             Slurm jobs for a sweep: one array task per shard, then analyze and report
               bench tensors     matrix-product and row-kernel throughput against this machine's memory bandwidth
               bench norm        normalization forward + backward throughput, instrumented and not
-              bench train       a training step with and without recording, and against PyTorch
+              bench train       MLP and char-LM training steps, recording off and on, interleaved with PyTorch
               bench analyze     analyze a ≥ 1 GB trace: MB/s and peak memory beside h5py + NumPy
             """,
         version: TraceFormat.toolVersion,

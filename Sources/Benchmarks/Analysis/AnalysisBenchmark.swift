@@ -79,10 +79,7 @@ public struct AnalysisBenchmark: Sendable {
     }
 
     /// The path of the running executable (`/proc/self/exe` on Linux).
-    public static var currentExecutable: String {
-        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return path }
-        return Bundle.main.executablePath ?? CommandLine.arguments[0]
-    }
+    public static var currentExecutable: String { RepositoryFile.currentExecutable }
 
     // MARK: - Running
 
@@ -187,20 +184,11 @@ public struct AnalysisBenchmark: Sendable {
             }
             return script
         }
-        var roots = [FileManager.default.currentDirectoryPath]
-        for start in [configuration.executable, #filePath] {
-            var directory = URL(fileURLWithPath: start).deletingLastPathComponent()
-            for _ in 0..<6 {
-                roots.append(directory.path)
-                directory.deleteLastPathComponent()
-            }
+        guard let script = RepositoryFile.locate(relative, executable: configuration.executable) else {
+            throw Failure(
+                message: "cannot find \(relative): run from the repository's root (or pass the script's path)")
         }
-        for root in roots {
-            let candidate = (root as NSString).appendingPathComponent(relative)
-            if FileManager.default.fileExists(atPath: candidate) { return candidate }
-        }
-        throw Failure(
-            message: "cannot find \(relative): run from the repository's root (or pass the script's path)")
+        return script
     }
 
     /// Fails early, before a trace is written, when the interpreter or its modules are missing.

@@ -1,94 +1,160 @@
 import Foundation
-import Layers
-import Recording
 import Tensors
-import Training
 
-/// The training step with full recording against the same step with recording off, measured in the same run, on
-/// the MLP the project compares with PyTorch: 4 hidden layers of 512 with LayerNorm, input 512, batch 256, Adam.
+/// `normscope bench train`: a training step of each workload with recording off, with full recording, and in
+/// PyTorch, interleaved in one run.
 ///
-/// "Full recording" is what `normscope record` does per step: every NormLayer reduces its gradient parts to
-/// statistics, the probes turn them into rows, and the rows go through the trace writer's queue into an HDF5 file
-/// (written and flushed on the writer thread). "Off" is the bare step: instrumentation off, nothing written.
-public struct TrainingBenchmark: Sendable {
-    /// One measured variant.
-    public struct Entry: Sendable, Codable {
-        public var variant: String
-        public var medianMilliseconds: Double
-        public var bestMilliseconds: Double
+/// Concretely, for each workload:
+///
+/// ```
+/// start     the two NormScope sides (same weights, same batch) and the PyTorch script as a worker (TorchWorker)
+/// warm-up   warmupSteps steps of each variant, untimed
+/// rounds    ⌈steps / roundSteps⌉ rounds; in each, roundSteps steps of every variant, one variant after another,
+///           the order rotating from round to round: off, recording, PyTorch; recording, PyTorch, off; …
+/// report    per variant the median and best step; NormScope / PyTorch and recording / off, both of medians
+/// ```
+///
+/// The machine is shared and noisy, so the variants take turns in short rounds: a slow spell lands on all of
+/// them rather than on whichever ran then, and the medians compare like with like. Each step is timed alone, on
+/// NormScope's side around the step, on PyTorch's inside the worker (so the protocol's lines are not counted).
+package struct TrainingBenchmark {
+    package struct Configuration: Sendable {
+        /// Timed steps of each variant.
+        package var steps = 200
+        /// Steps of each variant per round.
+        package var roundSteps = 10
+        /// Untimed steps of each variant before the first round.
+        package var warmupSteps = 10
+        /// PyTorch's intra-op threads (`torch.set_num_threads`).
+        package var torchThreads = ProcessInfo.processInfo.activeProcessorCount
+        /// The interpreter a script is run with, before the script's path; nil leaves PyTorch out.
+        package var python: [String]? = ["/usr/bin/env", "python3"]
+        /// The directory the workloads' scripts are relative to; nil finds the repository from the current
+        /// directory or the executable.
+        package var repository: String?
+        /// Where the recording variant writes its traces.
+        package var scratchDirectory = NSTemporaryDirectory()
+        /// Keep the traces (their paths are in the report) instead of deleting them.
+        package var keepsTraces = false
+        /// The longest wait for any one line of a worker, its start included (torch's import takes seconds).
+        package var workerTimeout: Duration = .seconds(600)
+
+        package init() {}
     }
 
-    public var steps: Int
-    public var width: Int
-    public var depth: Int
-    public var batch: Int
+    package var configuration: Configuration
 
-    public init(steps: Int = 200, width: Int = 512, depth: Int = 4, batch: Int = 256) {
-        self.steps = steps
-        self.width = width
-        self.depth = depth
-        self.batch = batch
+    package init(configuration: Configuration = Configuration()) {
+        precondition(
+            configuration.steps >= 1 && configuration.roundSteps >= 1 && configuration.warmupSteps >= 0,
+            "TrainingBenchmark expects at least one step and one step per round")
+        self.configuration = configuration
     }
 
-    /// Runs both variants, their steps interleaved, and returns (off, recording).
-    public func run(scratchDirectory: String) throws -> [Entry] {
-        let configuration = MLPConfiguration(
-            inputWidth: width, hiddenWidths: Array(repeating: width, count: depth), classCount: 10)
-        let plain = MLP<Float>(configuration: configuration, norm: .layerNorm(), instrumentation: .off, seed: 1)
-        let recorded = MLP<Float>(
-            configuration: configuration, norm: .layerNorm(), instrumentation: .statistics, seed: 1)
-        var random = SeededRandom(seed: 7)
-        let x = Matrix<Float>(rows: batch, columns: width) { _, _ in Float(random.normal()) }
-        let y = (0..<batch).map { _ in random.index(below: 10) }
-        let loss = SoftmaxCrossEntropy<Float>()
-        let path = (scratchDirectory as NSString).appendingPathComponent("bench-train-\(getpid()).h5")
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let writer = try TraceWriter(
-            path: path, overwrite: true, commandLine: "normscope bench train", sweepConfigurationJSON: "{}",
-            flushEvery: 100)
-        let layers = recorded.normLayers
-        let handle = try writer.beginRun(
-            RunDescription(
-                id: "bench", normLayers: layers.map { NormLayerDescription(name: $0.name, width: $0.layer.width) }))
-        let optimizers = (Adam<Float>(), Adam<Float>())
-        func step(_ model: MLP<Float>, _ optimizer: Adam<Float>, record: Int?) throws {
-            let result = loss(model.forward(.features(x), mode: .training), targets: y)
-            model.backward(result.gradLogits)
-            let parameters = model.namedParameters.map(\.parameter)
-            let norm = GradientClipping.clipByGlobalNorm(parameters, maximumNorm: .infinity)
-            optimizer.step(parameters, learningRate: 1e-4)
-            if let record {
-                let rows = NormProbe.rows(step: record, layers: layers.map(\.layer))
-                try writer.append(
-                    step: StepRow(
-                        step: Int64(record), loss: result.loss, learningRate: 1e-4, gradientNorm: norm, seconds: 0),
-                    norms: rows, to: handle)
+    /// Measures every workload in turn.
+    ///
+    /// - Parameter progress: Called with a short line before each phase.
+    /// - Throws: A ``TorchWorker/Failure`` when a worker breaks, or what building a workload or writing its trace
+    ///   throws. A PyTorch that cannot run here (no torch, no script) is not an error: the report says why it was
+    ///   skipped.
+    package func run(
+        _ workloads: [any TrainingWorkload], progress: (String) -> Void = { _ in }
+    ) throws -> TrainingBenchmarkReport {
+        let c = configuration
+        let rounds = (c.steps + c.roundSteps - 1) / c.roundSteps
+        var report = TrainingBenchmarkReport(
+            steps: c.steps, roundSteps: c.roundSteps, rounds: rounds, warmupSteps: c.warmupSteps,
+            threads: .init(
+                rowParallelTasks: RowParallel.defaultTaskCount, blasThreads: BLAS.threadCount,
+                pytorchRequested: c.torchThreads))
+        if c.python == nil { report.pytorchSkipped = "PyTorch side left out" }
+        for workload in workloads {
+            progress("\(workload.name): building the model")
+            let path = (c.scratchDirectory as NSString).appendingPathComponent(
+                "bench-train-\(getpid())-\(workload.name).h5")
+            let (off, recording) = try workload.makeSteppers(recordingInto: path)
+            defer { if !c.keepsTraces { try? FileManager.default.removeItem(atPath: path) } }
+            var worker: TorchWorker?
+            if report.pytorchSkipped == nil {
+                progress("\(workload.name): starting \(workload.torchScript)")
+                do {
+                    worker = try startWorker(for: workload)
+                } catch let skipped as SkippedPyTorch {
+                    report.pytorchSkipped = skipped.line
+                }
+            }
+            defer { worker?.stop() }
+
+            let sides: [(Int) throws -> [Double]] =
+                [{ try Self.time(off, steps: $0) }, { try Self.time(recording, steps: $0) }]
+                + (worker.map { worker in [{ try worker.run($0) }] } ?? [])
+            if c.warmupSteps > 0 {
+                progress("\(workload.name): \(c.warmupSteps) warm-up steps of each variant")
+                for side in sides { _ = try side(c.warmupSteps) }
+            }
+            var times = [[Double]](repeating: [], count: sides.count)
+            for round in 0..<rounds {
+                progress("\(workload.name): round \(round + 1) of \(rounds)")
+                let count = min(c.roundSteps, c.steps - round * c.roundSteps)
+                for offset in sides.indices {
+                    let variant = (round + offset) % sides.count
+                    times[variant] += try sides[variant](count)
+                }
+            }
+            try recording.finish()
+            report.workloads.append(
+                TrainingBenchmarkReport.Workload(
+                    name: workload.name, title: workload.title, target: workload.target,
+                    recordingOff: .init(milliseconds: times[0]), fullRecording: .init(milliseconds: times[1]),
+                    pytorch: worker.map { _ in .init(milliseconds: times[2]) }, pytorchModel: worker?.ready.model,
+                    tracePath: c.keepsTraces ? path : nil, recordedSteps: recording.completedSteps))
+            if let ready = worker?.ready {
+                report.torchVersion = ready.torchVersion
+                report.threads.pytorchReported = ready.threads
             }
         }
-        var times: ([Double], [Double]) = ([], [])
-        let clock = ContinuousClock()
-        // A writer error must not vanish into a timing: keep the first and rethrow it after the loop.
-        var failure: (any Error)?
-        for index in 0..<(steps + 10) where failure == nil {
-            let a = clock.measure {
-                do { try step(plain, optimizers.0, record: nil) } catch { failure = error }
+        return report
+    }
+
+    /// Why PyTorch's side is left out: the report's line.
+    private struct SkippedPyTorch: Error {
+        var line: String
+    }
+
+    private func startWorker(for workload: any TrainingWorkload) throws -> TorchWorker {
+        let c = configuration
+        let script =
+            if let repository = c.repository {
+                (repository as NSString).appendingPathComponent(workload.torchScript)
+            } else {
+                RepositoryFile.locate(workload.torchScript)
             }
-            let b = clock.measure {
-                do { try step(recorded, optimizers.1, record: index) } catch { failure = error }
-            }
-            // The first ten steps warm the buffers and the writer up.
-            if index >= 10 {
-                times.0.append(a.inSeconds * 1000)
-                times.1.append(b.inSeconds * 1000)
-            }
+        guard let script, FileManager.default.fileExists(atPath: script) else {
+            throw SkippedPyTorch(
+                line: "PyTorch side skipped: \(workload.torchScript) not found; run normscope from the repository's "
+                    + "root")
         }
-        if let failure { throw failure }
-        try writer.finishRun(handle, status: .completed, completedSteps: Int64(steps + 10))
-        try writer.close()
-        func entry(_ name: String, _ values: [Double]) -> Entry {
-            let sorted = values.sorted()
-            return Entry(variant: name, medianMilliseconds: sorted[sorted.count / 2], bestMilliseconds: sorted[0])
+        do {
+            return try TorchWorker(
+                command: (c.python ?? []) + [script, "--serve", "--threads", "\(c.torchThreads)"]
+                    + workload.torchArguments,
+                name: workload.torchScript, timeout: c.workerTimeout)
+        } catch let unavailable as TorchWorker.Unavailable {
+            throw SkippedPyTorch(
+                line: "PyTorch side skipped: python3 cannot import torch (\(unavailable.reason)); install it with "
+                    + #"pip install "torch==2.13.0+cpu""#)
         }
-        return [entry("recording off", times.0), entry("full recording (statistics + trace writer)", times.1)]
+    }
+
+    /// Each of `steps` steps timed alone, in milliseconds.
+    private static func time(_ stepper: TrainingStepper, steps: Int) throws -> [Double] {
+        var times: [Double] = []
+        times.reserveCapacity(steps)
+        for _ in 0..<steps {
+            let start = ContinuousClock.now
+            try stepper.step()
+            times.append((ContinuousClock.now - start).inSeconds * 1000)
+        }
+        return times
     }
 }

@@ -1,12 +1,14 @@
 import Tensors
 
 /// Minibatches for training, in an order fixed by the run's seed.
-struct BatchSource {
+///
+/// Package access: `bench train` steps on the trainer's first batch.
+package struct BatchSource {
     private let data: RunData
     private let configuration: RunConfiguration
     private var sampler: MinibatchSampler?
 
-    init(data: RunData, configuration: RunConfiguration) {
+    package init(data: RunData, configuration: RunConfiguration) {
         self.data = data
         self.configuration = configuration
         if case .classification(let splits) = data {
@@ -14,7 +16,7 @@ struct BatchSource {
         }
     }
 
-    mutating func next(using random: inout SeededRandom) -> (ModelInput<Float>, [Int]) {
+    package mutating func next(using random: inout SeededRandom) -> (ModelInput<Float>, [Int]) {
         switch data {
         case .classification(let splits):
             let indices = sampler!.next(batchSize: configuration.batch)

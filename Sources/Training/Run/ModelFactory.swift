@@ -2,8 +2,10 @@ import Layers
 import Tensors
 
 /// Builds a run's model, optimizer and schedule from its configuration.
-enum ModelFactory {
-    static func make(_ c: RunConfiguration, data: RunData) throws -> any Model<Float> {
+///
+/// Package access: `bench train` builds the char-LM exactly as `normscope record` does.
+package enum ModelFactory {
+    package static func make(_ c: RunConfiguration, data: RunData) throws -> any Model<Float> {
         let norm = try c.normConfiguration()
         let seed = UInt64(truncatingIfNeeded: c.seed)
         let activation: Activation = c.activation == "gelu" ? .gelu : .relu
@@ -34,7 +36,7 @@ enum ModelFactory {
         }
     }
 
-    static func optimizer(_ c: RunConfiguration) throws -> any Optimizer<Float> {
+    package static func optimizer(_ c: RunConfiguration) throws -> any Optimizer<Float> {
         switch c.optimizer {
         case "sgd": return SGD<Float>(momentum: c.momentum, weightDecay: c.weightDecay)
         case "adamw": return Adam<Float>(weightDecay: .decoupled(rate: c.weightDecay))
@@ -42,7 +44,7 @@ enum ModelFactory {
         }
     }
 
-    static func schedule(_ c: RunConfiguration) -> LearningRateSchedule {
+    package static func schedule(_ c: RunConfiguration) -> LearningRateSchedule {
         let decay: LearningRateSchedule.Decay
         switch c.schedule {
         case "inverse-sqrt": decay = .inverseSquareRoot

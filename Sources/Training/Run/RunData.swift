@@ -2,7 +2,9 @@ import Foundation
 import Tensors
 
 /// A run's data, loaded, split and (for features) standardized on the training part.
-enum RunData {
+///
+/// Package access: `bench train` trains the char-LM on the data `normscope record` loads.
+package enum RunData {
     case classification(DataSplits<ClassificationDataset>)
     case text(DataSplits<TextCorpus>, vocabularySize: Int)
 
@@ -25,7 +27,7 @@ enum RunData {
     ///   - c: The run's settings.
     ///   - warn: Receives what looks wrong in the data without stopping the run, once per loaded dataset before
     ///     training starts; by default printed on standard error, since the recorder's callers never see the data.
-    static func load(_ c: RunConfiguration, warn: (DataWarning) -> Void = printOnStandardError) throws -> RunData {
+    package static func load(_ c: RunConfiguration, warn: (DataWarning) -> Void = printOnStandardError) throws -> RunData {
         if c.model == "char-lm" {
             let isBundled = c.dataset == BundledDataset.devilsDictionary.rawValue
             let corpus: TextCorpus =

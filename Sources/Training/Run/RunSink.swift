@@ -26,6 +26,14 @@ public struct NormLayerSummary: Sendable, Equatable {
     public var phiBins: PhiBins?
     /// Input rows sampled raw every `raw_every` steps (0: none).
     public var rawRows: Int = 0
+
+    // Package access: `bench train` describes its recorded run as the trainer does.
+    package init(name: String, width: Int, phiBins: PhiBins?, rawRows: Int = 0) {
+        self.name = name
+        self.width = width
+        self.phiBins = phiBins
+        self.rawRows = rawRows
+    }
 }
 
 /// How a run ended.

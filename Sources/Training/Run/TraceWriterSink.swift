@@ -4,7 +4,9 @@ import Layers
 import Recording
 
 /// A ``RunSink`` that writes into a ``TraceWriter``, and remembers each run's evaluations for the closing summary.
-final class TraceWriterSink: RunSink {
+///
+/// Package access: `bench train` describes its recorded char-LM run exactly as `normscope record` does.
+package final class TraceWriterSink: RunSink {
     private let writer: TraceWriter
     private var handle: RunHandle?
     private(set) var evaluations: [EvaluationRow] = []
@@ -13,14 +15,14 @@ final class TraceWriterSink: RunSink {
         self.writer = writer
     }
 
-    func begin(id: String, configuration: RunConfiguration, normLayers: [NormLayerSummary]) throws {
+    package func begin(id: String, configuration: RunConfiguration, normLayers: [NormLayerSummary]) throws {
         handle = try writer.beginRun(Self.describe(id: id, configuration: configuration, normLayers: normLayers))
         evaluations = []
     }
 
     /// The run as the trace describes it: every setting as a typed attribute (trace format 2), the resolved
     /// normalization as `norm_*` attributes, the configuration as JSON, the layers.
-    static func describe(
+    package static func describe(
         id: String, configuration: RunConfiguration, normLayers: [NormLayerSummary]
     ) throws -> RunDescription {
         var attributes = try SettingAttributes.of(configuration)
@@ -39,20 +41,20 @@ final class TraceWriterSink: RunSink {
             })
     }
 
-    func step(_ row: StepRow, norms: [NormStepRow], phi: [PhiRecord]) throws {
+    package func step(_ row: StepRow, norms: [NormStepRow], phi: [PhiRecord]) throws {
         try writer.append(step: row, norms: norms, phi: phi, to: handle!)
     }
 
-    func raw(step: Int, layerIndex: Int, values: [Float]) throws {
+    package func raw(step: Int, layerIndex: Int, values: [Float]) throws {
         try writer.append(rawParts: values, layer: layerIndex, step: Int64(step), to: handle!)
     }
 
-    func evaluation(_ row: EvaluationRow) throws {
+    package func evaluation(_ row: EvaluationRow) throws {
         evaluations.append(row)
         try writer.append(evaluation: row, to: handle!)
     }
 
-    func finish(_ outcome: RunOutcome) throws {
+    package func finish(_ outcome: RunOutcome) throws {
         let status = RunStatus(rawValue: outcome.status) ?? .completed
         try writer.finishRun(
             handle!, status: status, divergedAtStep: outcome.divergedAtStep.map(Int64.init),

@@ -1,9 +1,6 @@
 import ArgumentParser
 import Benchmarks
 import Foundation
-import Layers
-import Tensors
-import Training
 
 extension NormScope {
     /// `normscope bench`: throughput figures, each beside this machine's own reference.
@@ -39,13 +36,7 @@ extension NormScope.Bench {
         var json: String?
 
         func validate() throws {
-            guard let json, json != "-" else { return }
-            let directory = URL(fileURLWithPath: json).deletingLastPathComponent().path
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue
-            else {
-                throw OptionValueError("--json \(json): the directory \(directory) does not exist; create it first.")
-            }
+            try validateJSONPath(json)
         }
 
         func run() throws {
@@ -88,59 +79,19 @@ extension NormScope.Bench {
     }
 }
 
-extension NormScope.Bench {
-    /// `normscope bench train`: a training step with full recording against recording off, and PyTorch's step.
-    struct Train: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Training step time with full recording vs. off, beside PyTorch's step on the same CPU.",
-            discussion: """
-                Times a training step (forward, backward, Adam) of a 4 × 512 MLP with LayerNorm, input 512, batch \
-                256: with recording off, and with full recording (gradient statistics of every norm layer written \
-                through the trace writer into an HDF5 file), the two interleaved step by step. Then runs \
-                analysis/bench_torch_mlp.py (the same model in PyTorch, 2 threads) when PyTorch is installed.
-                """
-        )
-
-        @Option(help: "Timed steps per variant.")
-        var steps: Int = 200
-
-        func run() throws {
-            let entries = try TrainingBenchmark(steps: steps).run(scratchDirectory: NSTemporaryDirectory())
-            print(
-                "Training step, MLP 4 × 512 + LayerNorm, input 512, batch 256, Adam — \(steps) steps each, interleaved")
-            for e in entries {
-                print(
-                    e.variant.padding(toLength: 46, withPad: " ", startingAt: 0)
-                        + String(format: "median %7.3f ms   best %7.3f ms", e.medianMilliseconds, e.bestMilliseconds))
-            }
-            let overhead = entries[1].medianMilliseconds / entries[0].medianMilliseconds - 1
-            print(String(format: "recording costs %+.1f%% of the step (median; target ≤ 5%%)", overhead * 100))
-            let script = "analysis/bench_torch_mlp.py"
-            guard FileManager.default.fileExists(atPath: script) else {
-                print("PyTorch comparison: run from the repository's root to find \(script)")
-                return
-            }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", script, "--threads", "2", "--steps", "\(steps)"]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            if process.terminationStatus == 0 {
-                print("PyTorch, same model and batch: " + output.trimmingCharacters(in: .whitespacesAndNewlines))
-            } else {
-                print("PyTorch comparison skipped: python3 could not import torch (pip install torch to compare)")
-            }
-        }
+/// Refuses a `--json` path whose directory does not exist, before anything is measured.
+func validateJSONPath(_ json: String?) throws {
+    guard let json, json != "-" else { return }
+    let directory = URL(fileURLWithPath: json).deletingLastPathComponent().path
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw OptionValueError("--json \(json): the directory \(directory) does not exist; create it first.")
     }
 }
 
 /// Prints a benchmark's table and writes its JSON to `path` (`-`: standard output, the table then going to standard
 /// error so that the JSON can be piped).
-private func publish(table: String, json data: Data, to path: String?) throws {
+func publish(table: String, json data: Data, to path: String?) throws {
     if path == "-" {
         FileHandle.standardError.write(Data((table + "\n").utf8))
         FileHandle.standardOutput.write(data + Data("\n".utf8))

@@ -1,0 +1,144 @@
+import Foundation
+
+/// The figures of one ``TrainingBenchmark`` run, as a table for the terminal or as JSON for tools.
+package struct TrainingBenchmarkReport: Sendable, Codable, Equatable {
+    /// One variant's step times.
+    package struct Timing: Sendable, Codable, Equatable {
+        package var medianMilliseconds: Double
+        package var bestMilliseconds: Double
+        /// Every timed step, in the order taken.
+        package var milliseconds: [Double]
+
+        package init(milliseconds: [Double]) {
+            let sorted = milliseconds.sorted()
+            let middle = sorted.count / 2
+            medianMilliseconds =
+                sorted.isEmpty
+                ? .nan : sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+            bestMilliseconds = sorted.first ?? .nan
+            self.milliseconds = milliseconds
+        }
+    }
+
+    /// One workload's three variants and their ratios.
+    package struct Workload: Sendable, Codable, Equatable {
+        /// `mlp` or `char-lm`.
+        package var name: String
+        package var title: String
+        /// The aim for ``ratio``.
+        package var target: Double
+        package var recordingOff: Timing
+        package var fullRecording: Timing
+        /// Nil when PyTorch's side was skipped.
+        package var pytorch: Timing?
+        /// The worker's own description of its model.
+        package var pytorchModel: String?
+        /// NormScope recording off / PyTorch, of the medians.
+        package var ratio: Double?
+        /// NormScope with full recording / PyTorch, of the medians.
+        package var recordingRatio: Double?
+        /// Full recording / recording off − 1, of the medians (the target is ≤ 5%).
+        package var recordingOverhead: Double
+        /// The recording variant's trace, when it was kept.
+        package var tracePath: String?
+        /// Steps the recording variant wrote into its trace, warm-up included.
+        package var recordedSteps: Int
+
+        package init(
+            name: String, title: String, target: Double, recordingOff: Timing, fullRecording: Timing, pytorch: Timing?,
+            pytorchModel: String?, tracePath: String?, recordedSteps: Int
+        ) {
+            self.name = name
+            self.title = title
+            self.target = target
+            self.recordingOff = recordingOff
+            self.fullRecording = fullRecording
+            self.pytorch = pytorch
+            self.pytorchModel = pytorchModel
+            ratio = pytorch.map { recordingOff.medianMilliseconds / $0.medianMilliseconds }
+            recordingRatio = pytorch.map { fullRecording.medianMilliseconds / $0.medianMilliseconds }
+            recordingOverhead = fullRecording.medianMilliseconds / recordingOff.medianMilliseconds - 1
+            self.tracePath = tracePath
+            self.recordedSteps = recordedSteps
+        }
+    }
+
+    /// The threads each side used.
+    package struct Threads: Sendable, Codable, Equatable {
+        /// `RowParallel.defaultTaskCount`: the tasks of NormScope's row-parallel kernels.
+        package var rowParallelTasks: Int
+        /// `BLAS.threadCount`: OpenBLAS's threads for NormScope's matrix products.
+        package var blasThreads: Int
+        /// What `--threads` asked PyTorch for (`torch.set_num_threads`).
+        package var pytorchRequested: Int
+        /// What PyTorch reported (`torch.get_num_threads`), when it ran.
+        package var pytorchReported: Int?
+    }
+
+    /// Timed steps of each variant.
+    package var steps: Int
+    package var roundSteps: Int
+    package var rounds: Int
+    package var warmupSteps: Int
+    package var threads: Threads
+    /// `torch.__version__`, when PyTorch ran.
+    package var torchVersion: String?
+    /// Why PyTorch's side was left out, as the line the table prints.
+    package var pytorchSkipped: String?
+    package var workloads: [Workload] = []
+
+    // MARK: - Table
+
+    /// The figures as aligned lines: a heading, then one block per workload.
+    package var table: String {
+        var lines = [
+            "Training step, NormScope and PyTorch interleaved: \(rounds) round(s) of \(roundSteps) step(s) of each "
+                + "variant after \(warmupSteps) warm-up step(s); median and best of \(steps) steps each",
+            "Threads: NormScope \(threads.rowParallelTasks) row-parallel task(s) (RowParallel.defaultTaskCount) and "
+                + "\(threads.blasThreads) OpenBLAS thread(s) (BLAS.threadCount); "
+                + (torchVersion.map {
+                    "PyTorch \($0) \(threads.pytorchReported ?? threads.pytorchRequested) thread(s) "
+                        + "(torch.set_num_threads(\(threads.pytorchRequested)))"
+                } ?? "PyTorch did not run"),
+        ]
+        for workload in workloads {
+            lines += ["", workload.title]
+            lines.append(Self.line("NormScope, recording off", workload.recordingOff))
+            lines.append(Self.line("NormScope, full recording", workload.fullRecording))
+            if let pytorch = workload.pytorch {
+                lines.append(Self.line("PyTorch \(torchVersion ?? "")", pytorch))
+            }
+            if let ratio = workload.ratio, let recordingRatio = workload.recordingRatio {
+                lines.append(
+                    Self.label("NormScope / PyTorch, median")
+                        + String(format: "%.2f× recording off, %.2f× full recording", ratio, recordingRatio)
+                        + String(format: "   (target ≤ %.1f×)", workload.target))
+            }
+            lines.append(
+                Self.label("recording overhead, median")
+                    + String(format: "%+.1f%%   (target ≤ 5%%)", workload.recordingOverhead * 100))
+        }
+        if let pytorchSkipped { lines += ["", pytorchSkipped] }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func label(_ text: String) -> String {
+        "  " + text.padding(toLength: 32, withPad: " ", startingAt: 0)
+    }
+
+    private static func line(_ name: String, _ timing: Timing) -> String {
+        label(name)
+            + String(format: "median %8.3f ms   best %8.3f ms", timing.medianMilliseconds, timing.bestMilliseconds)
+    }
+
+    // MARK: - JSON
+
+    /// The report as pretty-printed JSON with sorted keys.
+    package func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try encoder.encode(self)
+    }
+}
