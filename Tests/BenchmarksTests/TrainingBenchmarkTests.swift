@@ -97,6 +97,27 @@ struct TrainingBenchmarkTests {
         }
     }
 
+    @Test("a busy machine is called out: a median far above the best step gets a note, a steady one none")
+    func busyMachineNote() {
+        func report(pytorch: [Double]) -> TrainingBenchmarkReport {
+            var report = TrainingBenchmarkReport(
+                steps: 5, roundSteps: 5, rounds: 1, warmupSteps: 0,
+                threads: .init(rowParallelTasks: 2, blasThreads: 2, pytorchRequested: 2))
+            report.torchVersion = "fake"
+            report.workloads = [
+                .init(
+                    name: "mlp", title: "MLP", target: 1, recordingOff: .init(milliseconds: [10, 11, 10, 12, 10]),
+                    fullRecording: .init(milliseconds: [10, 10, 11, 10, 10]), pytorch: .init(milliseconds: pytorch),
+                    pytorchModel: nil, tracePath: nil, recordedSteps: 5)
+            ]
+            return report
+        }
+        let steady = report(pytorch: [5, 6, 5, 5, 7])
+        #expect(steady.workloads[0].ratio == 2 && !steady.table.contains("note:"))
+        let busy = report(pytorch: [40, 1100, 1140, 1130, 45]).table
+        #expect(busy.contains("note: PyTorch's median step is 27.5× its best: the machine was busy"), "\(busy)")
+    }
+
     @Test("a worker without torch: the PyTorch side is skipped with one line saying how to install it")
     func torchMissing() throws {
         let directory = TemporaryDirectory()

@@ -61,6 +61,14 @@ package struct TrainingBenchmarkReport: Sendable, Codable, Equatable {
             self.tracePath = tracePath
             self.recordedSteps = recordedSteps
         }
+
+        /// The variant whose median is the most times its best step, and that ratio.
+        var widestSpread: (variant: String, spread: Double)? {
+            let variants = [("NormScope recording off", recordingOff), ("NormScope full recording", fullRecording)]
+                + (pytorch.map { [("PyTorch", $0)] } ?? [])
+            return variants.map { ($0.0, $0.1.medianMilliseconds / $0.1.bestMilliseconds) }
+                .filter { $0.1.isFinite }.max { $0.1 < $1.1 }
+        }
     }
 
     /// The threads each side used.
@@ -117,10 +125,21 @@ package struct TrainingBenchmarkReport: Sendable, Codable, Equatable {
             lines.append(
                 Self.label("recording overhead, median")
                     + String(format: "%+.1f%%   (target ≤ 5%%)", workload.recordingOverhead * 100))
+            if let (variant, spread) = workload.widestSpread, spread > Self.busySpread {
+                lines.append(
+                    "  note: \(variant)'s median step is "
+                        + String(format: "%.1f× its best", spread)
+                        + ": the machine was busy during this run (PyTorch's threads wait for a core at every "
+                        + "parallel region), so the ratios say little; run it again on an idle machine")
+            }
         }
         if let pytorchSkipped { lines += ["", pytorchSkipped] }
         return lines.joined(separator: "\n")
     }
+
+    /// A median this many times the best step: measured on an idle machine, every variant stays well under it
+    /// (within 1.3×); while another build ran, PyTorch's char-LM steps went from 40 ms to 1.1 s.
+    static let busySpread = 2.0
 
     private static func label(_ text: String) -> String {
         "  " + text.padding(toLength: 32, withPad: " ", startingAt: 0)
