@@ -82,7 +82,19 @@ public enum Residual {
                 + "and \(addend.rows) × \(addend.columns)")
         addend.withUnsafeBufferPointer { a in
             sum.withUnsafeMutableBufferPointer { s in
-                for i in s.indices { s[i] += a[i] }
+                let (a, s) = (SharedPointer(a), SharedPointer(s))
+                Elementwise.forEachRange(count: addend.count) { range in
+                    let (a, s) = (a.readOnly, s.base)
+                    var i = range.lowerBound
+                    while i < Elementwise.vectorEnd(range) {
+                        Elementwise.store(Elementwise.load(s, i) + Elementwise.load(a, i), s, i)
+                        i += Elementwise.lanes
+                    }
+                    while i < range.upperBound {
+                        s[i] += a[i]
+                        i += 1
+                    }
+                }
             }
         }
     }
