@@ -47,17 +47,7 @@ public final class ReLU<Scalar: MatrixScalar>: Layer {
                 let (input, output) = (SharedPointer(source), SharedPointer(output))
                 Elementwise.forEachRange(count: source.count) { range in
                     let (x, y) = (input.readOnly, output.base)
-                    let zero = SIMD16<Scalar>()
-                    var i = range.lowerBound
-                    while i < Elementwise.vectorEnd(range) {
-                        let v = Elementwise.load(x, i)
-                        Elementwise.store(v.replacing(with: zero, where: v .< zero), y, i)
-                        i += Elementwise.lanes
-                    }
-                    while i < range.upperBound {
-                        y[i] = x[i] < 0 ? 0 : x[i]
-                        i += 1
-                    }
+                    for i in range { y[i] = x[i] < 0 ? 0 : x[i] }
                 }
             }
         }
@@ -89,16 +79,10 @@ public final class ReLU<Scalar: MatrixScalar>: Layer {
                     let (g, y, r) = (SharedPointer(gradient), SharedPointer(output), SharedPointer(result))
                     Elementwise.forEachRange(count: gradient.count) { range in
                         let (g, y, r) = (g.readOnly, y.readOnly, r.base)
-                        let zero = SIMD16<Scalar>()
-                        var i = range.lowerBound
-                        while i < Elementwise.vectorEnd(range) {
-                            let kept = Elementwise.load(y, i) .> zero
-                            Elementwise.store(zero.replacing(with: Elementwise.load(g, i), where: kept), r, i)
-                            i += Elementwise.lanes
-                        }
-                        while i < range.upperBound {
-                            r[i] = y[i] > 0 ? g[i] : 0
-                            i += 1
+                        // Loaded before the select: a load under the condition kept the loop scalar.
+                        for i in range {
+                            let gi = g[i]
+                            r[i] = y[i] > 0 ? gi : 0
                         }
                     }
                 }

@@ -85,15 +85,7 @@ public enum Residual {
                 let (a, s) = (SharedPointer(a), SharedPointer(s))
                 Elementwise.forEachRange(count: addend.count) { range in
                     let (a, s) = (a.readOnly, s.base)
-                    var i = range.lowerBound
-                    while i < Elementwise.vectorEnd(range) {
-                        Elementwise.store(Elementwise.load(s, i) + Elementwise.load(a, i), s, i)
-                        i += Elementwise.lanes
-                    }
-                    while i < range.upperBound {
-                        s[i] += a[i]
-                        i += 1
-                    }
+                    for i in range { s[i] += a[i] }
                 }
             }
         }

@@ -1,12 +1,14 @@
-/// The loop under every element-wise kernel of a training step: 16 lanes at a time, the elements shared among
-/// `RowParallel`'s tasks in contiguous ranges.
+/// The loop under every element-wise kernel of a training step: the elements shared among `RowParallel`'s tasks in
+/// contiguous ranges.
 ///
-/// An element-wise result does not depend on which task computes it, so the split changes no bit; and the compiler
-/// left the plain per-element loops of ReLU and Adam scalar (a conditional store per element, measured at about
-/// three cycles an element), so each kernel spells its vector form out with ``load(_:_:)`` and ``store(_:_:_:)``.
+/// An element-wise result does not depend on which task computes it, so the split changes no bit. A kernel's body
+/// is a plain loop over raw pointers that reads one buffer and writes another: that is the form the compiler
+/// vectorizes. (Updating in place with `y[i] = y[i] < 0 ? 0 : y[i]` became a conditional store per element, about
+/// three cycles each; the stdlib's generic `SIMD16<Scalar>` operations went lane by lane through the stack.)
 /// Everything is `@inlinable`: a kernel is specialized and inlined into the caller's module, closure included.
 public enum Elementwise {
-    /// The lanes of one vector step; 16 Floats fill an AVX-512 register, two AVX2 ones.
+    /// Ranges start at multiples of this many elements (64 bytes of Float: a cache line), so two tasks never
+    /// write the same line of an aligned buffer.
     public static let lanes = 16
 
     /// Calls `body` on disjoint ranges of `0..<count` whose starts are multiples of ``lanes``, concurrently when
@@ -21,30 +23,11 @@ public enum Elementwise {
         count: Int, parallel: RowParallel = .automatic, _ body: @Sendable (Range<Int>) -> Void
     ) {
         guard count > 0 else { return }
-        // Blocks of `lanes` elements are the rows handed out, so every range but the last is whole vectors.
+        // Blocks of `lanes` elements are the rows handed out.
         let blocks = (count + lanes - 1) / lanes
         parallel.parallelRows(count: blocks, columns: lanes) { range in
             body((range.lowerBound * lanes)..<min(count, range.upperBound * lanes))
         }
-    }
-
-    /// The vector of `lanes` elements at `p + i`.
-    @inlinable @inline(__always)
-    public static func load<S: MatrixScalar>(_ p: UnsafePointer<S>, _ i: Int) -> SIMD16<S> {
-        UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<S>.self)
-    }
-
-    /// Writes `lanes` elements at `p + i`.
-    @inlinable @inline(__always)
-    public static func store<S: MatrixScalar>(_ v: SIMD16<S>, _ p: UnsafeMutablePointer<S>, _ i: Int) {
-        UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD16<S>.self)
-    }
-
-    /// The last whole-vector start in `range`: elements `range.lowerBound..<vectorEnd(range)` go by vectors, the
-    /// rest one at a time.
-    @inlinable @inline(__always)
-    public static func vectorEnd(_ range: Range<Int>) -> Int {
-        range.lowerBound + (range.count / lanes) * lanes
     }
 }
 

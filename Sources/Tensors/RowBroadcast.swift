@@ -15,24 +15,15 @@ public enum RowBroadcast {
                     let (v, m) = (row.readOnly, matrix.base)
                     for r in rows {
                         let line = m + r * width
-                        var j = 0
-                        while j + Elementwise.lanes <= width {
-                            Elementwise.store(Elementwise.load(line, j) + Elementwise.load(v, j), line, j)
-                            j += Elementwise.lanes
-                        }
-                        while j < width {
-                            line[j] += v[j]
-                            j += 1
-                        }
+                        for j in 0..<width { line[j] += v[j] }
                     }
                 }
             }
         }
     }
 
-    /// `v[j] += Σ_i m[i, j]`, each column summed in row order into a running total that starts at `v[j]`, the
-    /// order of the plain loop, so the result does not depend on the vector width. Columns are shared among the
-    /// cores when there are enough of them.
+    /// `v[j] += Σ_i m[i, j]`, each column summed in row order into a running total that starts at `v[j]`. Columns
+    /// are shared among the cores when there are enough of them; the inner loop runs along a row, so it vectorizes.
     @inlinable
     public static func addColumnSums<Scalar: MatrixScalar>(of m: Matrix<Scalar>, into v: inout Matrix<Scalar>) {
         precondition(
@@ -47,18 +38,10 @@ public enum RowBroadcast {
                 RowParallel.automatic.parallelRows(count: blocks, columns: rows * Elementwise.lanes) { range in
                     let (m, v) = (matrix.readOnly, row.base)
                     let end = min(width, range.upperBound * Elementwise.lanes)
-                    var j = range.lowerBound * Elementwise.lanes
-                    while j + Elementwise.lanes <= end {
-                        var sum = Elementwise.load(v, j)
-                        for r in 0..<rows { sum += Elementwise.load(m, r * width + j) }
-                        Elementwise.store(sum, v, j)
-                        j += Elementwise.lanes
-                    }
-                    while j < end {
-                        var sum = v[j]
-                        for r in 0..<rows { sum += m[r * width + j] }
-                        v[j] = sum
-                        j += 1
+                    let columns = (range.lowerBound * Elementwise.lanes)..<end
+                    for r in 0..<rows {
+                        let line = m + r * width
+                        for j in columns { v[j] += line[j] }
                     }
                 }
             }

@@ -148,43 +148,28 @@ public final class Adam<Scalar: MatrixScalar>: Optimizer {
 
     /// The update of one parameter's elements and the zeroing of its gradient, in one pass over the four arrays
     /// (the pass is bound by memory traffic: a separate zeroing pass cost another write of every gradient), shared
-    /// among the cores. The vector and the scalar tail compute the same expression in the same order as the
-    /// formulas above, so a value does not depend on which of the two, or which task, computed it.
+    /// among the cores; the plain loop over pointers is one the compiler vectorizes.
     @inline(__always)
     private static func update(
         theta: SharedPointer<Scalar>, gradient: SharedPointer<Scalar>, m: SharedPointer<Scalar>,
         v: SharedPointer<Scalar>, count: Int, _ c: Coefficients
     ) {
         Elementwise.forEachRange(count: count) { range in
-            let (theta, gradient, m, v) = (theta.base, gradient.base, m.base, v.base)
-            typealias Vector = SIMD16<Scalar>
-            let l2Rate = Vector(repeating: c.l2Rate), decayFactor = Vector(repeating: c.decayFactor)
-            let beta1 = Vector(repeating: c.beta1), beta2 = Vector(repeating: c.beta2)
-            let oneMinusBeta1 = Vector(repeating: c.oneMinusBeta1), oneMinusBeta2 = Vector(repeating: c.oneMinusBeta2)
-            let stepSize = Vector(repeating: c.stepSize), correction2Root = Vector(repeating: c.correction2Root)
-            let epsilon = Vector(repeating: c.epsilon)
-            var i = range.lowerBound
-            while i < Elementwise.vectorEnd(range) {
-                var t = Elementwise.load(theta, i)
-                let g = Elementwise.load(gradient, i) + l2Rate * t
-                t *= decayFactor
-                let mi = beta1 * Elementwise.load(m, i) + oneMinusBeta1 * g
-                let vi = beta2 * Elementwise.load(v, i) + oneMinusBeta2 * g * g
-                t -= stepSize * (mi / (vi.squareRoot() / correction2Root + epsilon))
-                Elementwise.store(t, theta, i)
-                Elementwise.store(mi, m, i)
-                Elementwise.store(vi, v, i)
-                Elementwise.store(Vector(), gradient, i)
-                i += Elementwise.lanes
+            var start = range.lowerBound
+            if Scalar.self == Float.self {
+                start = AdamFloatKernel.update(
+                    theta: theta.base, gradient: gradient.base, m: m.base, v: v.base, range: range, c)
             }
-            while i < range.upperBound {
-                let g = gradient[i] + c.l2Rate * theta[i]
-                theta[i] *= c.decayFactor
-                m[i] = c.beta1 * m[i] + c.oneMinusBeta1 * g
-                v[i] = c.beta2 * v[i] + c.oneMinusBeta2 * g * g
-                theta[i] -= c.stepSize * (m[i] / (v[i].squareRoot() / c.correction2Root + c.epsilon))
+            let (theta, gradient, m, v) = (theta.base, gradient.base, m.base, v.base)
+            for i in start..<range.upperBound {
+                let t = theta[i]
+                let g = gradient[i] + c.l2Rate * t
+                let mi = c.beta1 * m[i] + c.oneMinusBeta1 * g
+                let vi = c.beta2 * v[i] + c.oneMinusBeta2 * g * g
+                m[i] = mi
+                v[i] = vi
+                theta[i] = t * c.decayFactor - c.stepSize * (mi / (vi.squareRoot() / c.correction2Root + c.epsilon))
                 gradient[i] = 0
-                i += 1
             }
         }
     }
