@@ -44,7 +44,7 @@ public final class ReLU<Scalar: MatrixScalar>: Layer {
     static func rectified(_ x: Matrix<Scalar>) -> Matrix<Scalar> {
         x.withUnsafeBufferPointer { source in
             Matrix<Scalar>(rows: x.rows, columns: x.columns) { output in
-                let (input, output) = (SharedPointer(source), SharedPointer(output))
+                let (input, output) = (SharedMutableBuffer(readOnly: source), SharedMutableBuffer(output))
                 Elementwise.forEachRange(count: source.count) { range in
                     let (x, y) = (input.readOnly, output.base)
                     for i in range { y[i] = x[i] < 0 ? 0 : x[i] }
@@ -76,7 +76,9 @@ public final class ReLU<Scalar: MatrixScalar>: Layer {
         gradOutput.withUnsafeBufferPointer { gradient in
             output.withUnsafeBufferPointer { output in
                 Matrix<Scalar>(rows: gradOutput.rows, columns: gradOutput.columns) { result in
-                    let (g, y, r) = (SharedPointer(gradient), SharedPointer(output), SharedPointer(result))
+                    let (g, y, r) = (
+                        SharedMutableBuffer(readOnly: gradient), SharedMutableBuffer(readOnly: output),
+                        SharedMutableBuffer(result))
                     Elementwise.forEachRange(count: gradient.count) { range in
                         let (g, y, r) = (g.readOnly, y.readOnly, r.base)
                         // Loaded before the select: a load under the condition kept the loop scalar.

@@ -31,22 +31,6 @@ public enum Elementwise {
     }
 }
 
-/// A pointer that concurrent tasks may share because each writes a disjoint range through it.
-@frozen
-public struct SharedPointer<Scalar>: @unchecked Sendable {
-    public let base: UnsafeMutablePointer<Scalar>
-
-    @inlinable public init(_ base: UnsafeMutablePointer<Scalar>) { self.base = base }
-    // An empty buffer may have no address; a kernel never dereferences it then, so any aligned address stands in.
-    @inlinable public init(_ buffer: UnsafeMutableBufferPointer<Scalar>) {
-        self.base = buffer.baseAddress ?? UnsafeMutablePointer(bitPattern: MemoryLayout<Scalar>.alignment)!
-    }
-    @inlinable public init(_ buffer: UnsafeBufferPointer<Scalar>) {
-        self.init(UnsafeMutableBufferPointer(mutating: buffer))
-    }
-    @inlinable public var readOnly: UnsafePointer<Scalar> { UnsafePointer(base) }
-}
-
 extension Matrix {
     /// A matrix whose elements `initialize` writes, every one of them, with no fill first.
     ///

@@ -38,10 +38,11 @@ public enum ParallelProduct {
         }
         // Rows when there are enough for every task to get a few vector widths' worth; otherwise columns.
         let splitRows = m >= 16 * tasks || m >= n
-        let shared = SharedProductBuffers(a: a, b: b, c: c)
+        let shared = (a: SharedMutableBuffer(readOnly: a), b: SharedMutableBuffer(readOnly: b), c: SharedMutableBuffer(c))
         let count = splitRows ? m : n
         parallel.parallelRows(count: count, minimumRowsPerTask: (count + tasks - 1) / tasks) { range in
-            let (a, b, c) = (shared.a, shared.b, shared.c)
+            let (a, b) = (UnsafeBufferPointer(shared.a.unsafeBuffer), UnsafeBufferPointer(shared.b.unsafeBuffer))
+            let c = shared.c.unsafeBuffer
             if splitRows {
                 // op(A)'s rows are A's rows, or A's columns when transposed.
                 let aStart = transposeA ? range.lowerBound : range.lowerBound * lda
@@ -59,19 +60,5 @@ public enum ParallelProduct {
                     c: UnsafeMutableBufferPointer(rebasing: c[range.lowerBound...]), ldc: ldc)
             }
         }
-    }
-}
-
-/// The three buffers of a product, handed to concurrent tasks that each write a disjoint part of `c`.
-@usableFromInline
-struct SharedProductBuffers<Scalar>: @unchecked Sendable {
-    @usableFromInline let a: UnsafeBufferPointer<Scalar>
-    @usableFromInline let b: UnsafeBufferPointer<Scalar>
-    @usableFromInline let c: UnsafeMutableBufferPointer<Scalar>
-
-    @inlinable init(a: UnsafeBufferPointer<Scalar>, b: UnsafeBufferPointer<Scalar>, c: UnsafeMutableBufferPointer<Scalar>) {
-        self.a = a
-        self.b = b
-        self.c = c
     }
 }

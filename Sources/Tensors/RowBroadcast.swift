@@ -10,7 +10,7 @@ public enum RowBroadcast {
         let (rows, width) = (m.rows, m.columns)
         v.withUnsafeBufferPointer { row in
             m.withUnsafeMutableBufferPointer { matrix in
-                let (row, matrix) = (SharedPointer(row), SharedPointer(matrix))
+                let (row, matrix) = (SharedMutableBuffer(readOnly: row), SharedMutableBuffer(matrix))
                 RowParallel.automatic.parallelRows(count: rows, columns: width) { rows in
                     let (v, m) = (row.readOnly, matrix.base)
                     for r in rows {
@@ -32,7 +32,7 @@ public enum RowBroadcast {
         let (rows, width) = (m.rows, m.columns)
         m.withUnsafeBufferPointer { matrix in
             v.withUnsafeMutableBufferPointer { row in
-                let (matrix, row) = (SharedPointer(matrix), SharedPointer(row))
+                let (matrix, row) = (SharedMutableBuffer(readOnly: matrix), SharedMutableBuffer(row))
                 // Column blocks of whole vectors are the units handed out; each task walks every row of its block.
                 let blocks = (width + Elementwise.lanes - 1) / Elementwise.lanes
                 RowParallel.automatic.parallelRows(count: blocks, columns: rows * Elementwise.lanes) { range in

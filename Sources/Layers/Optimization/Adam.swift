@@ -132,8 +132,8 @@ public final class Adam<Scalar: MatrixScalar>: Optimizer {
                     state.first.withUnsafeMutableBufferPointer { m in
                         state.second.withUnsafeMutableBufferPointer { v in
                             Self.update(
-                                theta: SharedPointer(theta), gradient: SharedPointer(gradient), m: SharedPointer(m),
-                                v: SharedPointer(v), count: theta.count, coefficients)
+                                theta: SharedMutableBuffer(theta), gradient: SharedMutableBuffer(gradient), m: SharedMutableBuffer(m),
+                                v: SharedMutableBuffer(v), count: theta.count, coefficients)
                         }
                     }
                 }
@@ -151,8 +151,8 @@ public final class Adam<Scalar: MatrixScalar>: Optimizer {
     /// among the cores; the plain loop over pointers is one the compiler vectorizes.
     @inline(__always)
     private static func update(
-        theta: SharedPointer<Scalar>, gradient: SharedPointer<Scalar>, m: SharedPointer<Scalar>,
-        v: SharedPointer<Scalar>, count: Int, _ c: Coefficients
+        theta: SharedMutableBuffer<Scalar>, gradient: SharedMutableBuffer<Scalar>, m: SharedMutableBuffer<Scalar>,
+        v: SharedMutableBuffer<Scalar>, count: Int, _ c: Coefficients
     ) {
         Elementwise.forEachRange(count: count) { range in
             var start = range.lowerBound
