@@ -139,17 +139,7 @@ public final class Linear<Scalar: MatrixScalar>: Layer {
             "Linear expects inputs with \(inputWidth) features per row, got \(x.rows) × \(x.columns)")
         var y = Matrix<Scalar>(rows: 0, columns: 0)
         Matrix.multiply(x, weight.value, transposeB: true, into: &y)
-        if let bias {
-            let width = outputWidth
-            bias.value.withUnsafeBufferPointer { b in
-                y.withUnsafeMutableBufferPointer { y in
-                    for row in 0..<x.rows {
-                        let base = row * width
-                        for j in 0..<width { y[base + j] += b[j] }
-                    }
-                }
-            }
-        }
+        if let bias { RowBroadcast.add(bias.value, toEveryRowOf: &y) }
         return (y, x)
     }
 
@@ -169,17 +159,7 @@ public final class Linear<Scalar: MatrixScalar>: Layer {
             "Linear expects an output gradient of \(x.rows) × \(outputWidth), "
                 + "got \(gradOutput.rows) × \(gradOutput.columns)")
         Matrix.multiply(gradOutput, transposeA: true, x, beta: 1, into: &weight.gradient)
-        if let bias {
-            let width = outputWidth
-            gradOutput.withUnsafeBufferPointer { g in
-                bias.gradient.withUnsafeMutableBufferPointer { gradB in
-                    for row in 0..<gradOutput.rows {
-                        let base = row * width
-                        for j in 0..<width { gradB[j] += g[base + j] }
-                    }
-                }
-            }
-        }
+        if let bias { RowBroadcast.addColumnSums(of: gradOutput, into: &bias.gradient) }
         var gradInput = Matrix<Scalar>(rows: 0, columns: 0)
         Matrix.multiply(gradOutput, weight.value, into: &gradInput)
         return gradInput

@@ -35,12 +35,22 @@ public final class ReLU<Scalar: MatrixScalar>: Layer {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func forward(_ x: Matrix<Scalar>, mode: ForwardMode) -> (output: Matrix<Scalar>, saved: Matrix<Scalar>) {
-        var y = x
-        y.withUnsafeMutableBufferPointer { y in
-            // A select rather than a branch, so the loop vectorizes; NaN fails `< 0` and stays visible.
-            for i in y.indices { y[i] = y[i] < 0 ? 0 : y[i] }
+        let output = Self.rectified(x)
+        return (output, output)
+    }
+
+    /// `max(x, 0)` into a new matrix; NaN fails `< 0` and stays visible.
+    @inlinable
+    static func rectified(_ x: Matrix<Scalar>) -> Matrix<Scalar> {
+        x.withUnsafeBufferPointer { source in
+            Matrix<Scalar>(rows: x.rows, columns: x.columns) { output in
+                let (input, output) = (SharedMutableBuffer(readOnly: source), SharedMutableBuffer(output))
+                Elementwise.forEachRange(count: source.count) { range in
+                    let (x, y) = (input.readOnly, output.base)
+                    for i in range { y[i] = x[i] < 0 ? 0 : x[i] }
+                }
+            }
         }
-        return (y, y)
     }
 
     // MARK: - Backward
@@ -57,12 +67,28 @@ public final class ReLU<Scalar: MatrixScalar>: Layer {
             gradOutput.rows == y.rows && gradOutput.columns == y.columns,
             "ReLU expects an output gradient of \(y.rows) × \(y.columns), "
                 + "got \(gradOutput.rows) × \(gradOutput.columns)")
-        var gradInput = gradOutput
-        y.withUnsafeBufferPointer { y in
-            gradInput.withUnsafeMutableBufferPointer { g in
-                for i in g.indices { g[i] = y[i] > 0 ? g[i] : 0 }
+        return Self.gated(gradOutput, by: y)
+    }
+
+    /// `g` where `y > 0`, 0 elsewhere, into a new matrix.
+    @inlinable
+    static func gated(_ gradOutput: Matrix<Scalar>, by output: Matrix<Scalar>) -> Matrix<Scalar> {
+        gradOutput.withUnsafeBufferPointer { gradient in
+            output.withUnsafeBufferPointer { output in
+                Matrix<Scalar>(rows: gradOutput.rows, columns: gradOutput.columns) { result in
+                    let (g, y, r) = (
+                        SharedMutableBuffer(readOnly: gradient), SharedMutableBuffer(readOnly: output),
+                        SharedMutableBuffer(result))
+                    Elementwise.forEachRange(count: gradient.count) { range in
+                        let (g, y, r) = (g.readOnly, y.readOnly, r.base)
+                        // Loaded before the select: a load under the condition kept the loop scalar.
+                        for i in range {
+                            let gi = g[i]
+                            r[i] = y[i] > 0 ? gi : 0
+                        }
+                    }
+                }
             }
         }
-        return gradInput
     }
 }

@@ -82,7 +82,11 @@ public enum Residual {
                 + "and \(addend.rows) × \(addend.columns)")
         addend.withUnsafeBufferPointer { a in
             sum.withUnsafeMutableBufferPointer { s in
-                for i in s.indices { s[i] += a[i] }
+                let (a, s) = (SharedMutableBuffer(readOnly: a), SharedMutableBuffer(s))
+                Elementwise.forEachRange(count: addend.count) { range in
+                    let (a, s) = (a.readOnly, s.base)
+                    for i in range { s[i] += a[i] }
+                }
             }
         }
     }

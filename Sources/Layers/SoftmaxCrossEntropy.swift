@@ -99,46 +99,65 @@ public struct SoftmaxCrossEntropy<Scalar: MatrixScalar>: Sendable {
         let uniformGradient = Scalar(uniformShare * inverseCount)
         let targetGradient = Scalar((1 - epsilon) * inverseCount)
         let ignoreIndex = ignoreIndex
-        var lossSum = 0.0
-        var correctCount = 0
+        // Rows are shared among the cores; each row's loss is kept and the losses summed afterwards in row order,
+        // so the total does not depend on the split.
+        var rowLosses = [Double](repeating: 0, count: targets.count)
+        var rowCorrect = [Bool](repeating: false, count: targets.count)
         targets.withUnsafeBufferPointer { targets in
             logits.withUnsafeBufferPointer { z in
                 gradLogits.withUnsafeMutableBufferPointer { grad in
-                    for row in 0..<targets.count where targets[row] != ignoreIndex {
-                        let target = targets[row]
-                        let base = row * classCount
+                    rowLosses.withUnsafeMutableBufferPointer { rowLosses in
+                        rowCorrect.withUnsafeMutableBufferPointer { rowCorrect in
+                            let shared = (
+                                targets: SharedMutableBuffer(readOnly: targets), z: SharedMutableBuffer(readOnly: z),
+                                grad: SharedMutableBuffer(grad), losses: SharedMutableBuffer(rowLosses),
+                                correct: SharedMutableBuffer(rowCorrect)
+                            )
+                            RowParallel.automatic.parallelRows(count: targets.count, columns: classCount * 8) {
+                                rows in
+                                let (targets, z, grad) = (shared.targets.readOnly, shared.z.readOnly, shared.grad.base)
+                                for row in rows where targets[row] != ignoreIndex {
+                                    let target = targets[row]
+                                    let base = row * classCount
 
-                        // The maximum, and the first class attaining it, for the shift and the accuracy.
-                        var m = z[base]
-                        var argmax = 0
-                        for k in 1..<classCount where z[base + k] > m {
-                            m = z[base + k]
-                            argmax = k
-                        }
-                        if argmax == target { correctCount += 1 }
+                                    // The maximum, and the first class attaining it, for the shift and the accuracy.
+                                    var m = z[base]
+                                    var argmax = 0
+                                    for k in 1..<classCount where z[base + k] > m {
+                                        m = z[base + k]
+                                        argmax = k
+                                    }
+                                    shared.correct.base[row] = argmax == target
 
-                        // Unnormalized probabilities go into the gradient's row, to be scaled in place below.
-                        var S = 0.0
-                        var shiftedSum = 0.0
-                        for k in 0..<classCount {
-                            let shifted = z[base + k] - m
-                            let e = Scalar.exp(shifted)
-                            grad[base + k] = e
-                            S += Double(e)
-                            shiftedSum += Double(shifted)
-                        }
-                        let shiftedTarget = Double(z[base + target] - m)
-                        lossSum += Double.log(S) - (1 - epsilon) * shiftedTarget - uniformShare * shiftedSum
+                                    // Unnormalized probabilities go into the gradient's row, scaled in place below.
+                                    var S = 0.0
+                                    var shiftedSum = 0.0
+                                    for k in 0..<classCount {
+                                        let shifted = z[base + k] - m
+                                        let e = Scalar.exp(shifted)
+                                        grad[base + k] = e
+                                        S += Double(e)
+                                        shiftedSum += Double(shifted)
+                                    }
+                                    let shiftedTarget = Double(z[base + target] - m)
+                                    shared.losses.base[row] =
+                                        Double.log(S) - (1 - epsilon) * shiftedTarget - uniformShare * shiftedSum
 
-                        let probabilityScale = Scalar(inverseCount / S)
-                        for k in 0..<classCount {
-                            grad[base + k] = grad[base + k] * probabilityScale - uniformGradient
+                                    let probabilityScale = Scalar(inverseCount / S)
+                                    for k in 0..<classCount {
+                                        grad[base + k] = grad[base + k] * probabilityScale - uniformGradient
+                                    }
+                                    grad[base + target] -= targetGradient
+                                }
+                            }
                         }
-                        grad[base + target] -= targetGradient
                     }
                 }
             }
         }
+        var lossSum = 0.0
+        for (row, target) in targets.enumerated() where target != ignoreIndex { lossSum += rowLosses[row] }
+        let correctCount = rowCorrect.lazy.filter { $0 }.count
         return Result(
             loss: lossSum * inverseCount, gradLogits: gradLogits, correctCount: correctCount,
             countedRows: countedRows)

@@ -9,17 +9,18 @@ import CBLAS
 /// All matrices are row-major (`CblasRowMajor`): element (i, j) of a matrix with leading dimension `ld` lives at
 /// offset `i * ld + j`.
 ///
-/// ### Threads
+/// ### Threads and kernels
 ///
-/// OpenBLAS (Debian's `openblas-pthread` build) runs large products on its own pool of POSIX threads, separate from
-/// the Dispatch threads that `RowParallel` uses for row kernels. By default the pool has one thread per core, or
-/// `OPENBLAS_NUM_THREADS` if that environment variable is set, and OpenBLAS itself falls back to one thread for
-/// products too small to gain from more. We keep that default: the engine calls BLAS from one thread at a time and
-/// never from inside a `RowParallel` task, so the two pools take turns rather than competing for the same cores.
-/// OpenBLAS's idle threads yield the core between calls: on this project's 2-core machine a row-parallel kernel
-/// run right after an `sgemm` took the same time as one run alone (12.6–13.4 ms against 12.6–13.2 ms, 16384 × 1024).
-/// Read or change the pool size through ``threadCount``, for instance to measure single-core throughput, or set it to
-/// 1 before calling BLAS from several threads of your own at once.
+/// NormScope runs a training step on the project's own parallel loops (`RowParallel`), and its matrix products too:
+/// ``Matrix/multiply(_:transposeA:_:transposeB:alpha:beta:into:)`` splits a large product's rows across those tasks,
+/// each calling BLAS on its share. OpenBLAS's own pool is therefore set to one thread before the first call, so that
+/// two pools never compete for the same cores: with both, OpenBLAS's idle workers spun in `sched_yield` through our
+/// row kernels, a quarter to 40% of a step's cycles. One BLAS thread also makes every product's value independent of
+/// how many runs share the machine (`record --jobs`). ``threadCount`` still reads and sets the pool, for measuring
+/// OpenBLAS alone (`normscope bench tensors`).
+///
+/// Before that first call the kernels OpenBLAS chose are checked once, and repaired where Debian's OpenBLAS
+/// mistakes a newer CPU for a Pentium 4: see ``BLASKernelSelection``.
 public enum BLAS {
     /// The largest size a BLAS integer (`blasint`, 32 bits in Debian's build) can hold.
     public static let maximumSize = Int(blasint.max)
@@ -29,8 +30,14 @@ public enum BLAS {
     /// Setting it changes the whole process's OpenBLAS pool; values below 1 are raised to 1.
     /// The corresponding C functions are `openblas_get_num_threads` and `openblas_set_num_threads`.
     public static var threadCount: Int {
-        get { Int(openblas_get_num_threads()) }
-        set { openblas_set_num_threads(Int32(clamping: max(1, newValue))) }
+        get {
+            prepare()
+            return Int(openblas_get_num_threads())
+        }
+        set {
+            prepare()
+            openblas_set_num_threads(Int32(clamping: max(1, newValue)))
+        }
     }
 
     /// The number of processors OpenBLAS detected.
@@ -47,7 +54,24 @@ public enum BLAS {
     /// The name of the CPU core kernels OpenBLAS chose at load time, for instance `"Zen"` or `"Haswell"`.
     ///
     /// The corresponding C function is `openblas_get_corename`.
-    public static var coreName: String { String(cString: openblas_get_corename()) }
+    public static var coreName: String {
+        prepare()
+        return String(cString: openblas_get_corename())
+    }
+
+    /// The kernels in use, those OpenBLAS chose, and why they differ if they do.
+    public static var kernelSelection: BLASKernelSelection {
+        prepare()
+        return BLASKernelSelection.current
+    }
+
+    /// The one-time set-up every entry point waits for: the kernels checked, the pool at one thread.
+    private static let setUp: Void = {
+        _ = BLASKernelSelection.current
+        openblas_set_num_threads(1)
+    }()
+
+    static func prepare() { setUp }
 
     // MARK: - Level 3
 
@@ -94,6 +118,7 @@ public enum BLAS {
         c: UnsafeMutableBufferPointer<Float>,
         ldc: Int
     ) {
+        prepare()
         guard prepareProduct("sgemm", transposeA, transposeB, m, n, k, a.count, lda, b.count, ldb, beta, c, ldc)
         else { return }
         cblas_sgemm(
@@ -131,6 +156,7 @@ public enum BLAS {
         c: UnsafeMutableBufferPointer<Double>,
         ldc: Int
     ) {
+        prepare()
         guard prepareProduct("dgemm", transposeA, transposeB, m, n, k, a.count, lda, b.count, ldb, beta, c, ldc)
         else { return }
         cblas_dgemm(
@@ -196,6 +222,7 @@ public enum BLAS {
     public static func saxpy(alpha: Float, x: UnsafeBufferPointer<Float>, y: UnsafeMutableBufferPointer<Float>) {
         precondition(x.count == y.count, "BLAS.saxpy expects vectors of equal length, got \(x.count) and \(y.count)")
         guard !x.isEmpty else { return }
+        prepare()
         cblas_saxpy(blasInt(x.count, "count"), alpha, x.baseAddress, 1, y.baseAddress, 1)
     }
 
@@ -212,6 +239,7 @@ public enum BLAS {
     public static func sdot(_ x: UnsafeBufferPointer<Float>, _ y: UnsafeBufferPointer<Float>) -> Float {
         precondition(x.count == y.count, "BLAS.sdot expects vectors of equal length, got \(x.count) and \(y.count)")
         guard !x.isEmpty else { return 0 }
+        prepare()
         return cblas_sdot(blasInt(x.count, "count"), x.baseAddress, 1, y.baseAddress, 1)
     }
 
@@ -224,6 +252,7 @@ public enum BLAS {
     /// The corresponding C function is `cblas_sscal`.
     public static func sscal(alpha: Float, x: UnsafeMutableBufferPointer<Float>) {
         guard !x.isEmpty else { return }
+        prepare()
         cblas_sscal(blasInt(x.count, "count"), alpha, x.baseAddress, 1)
     }
 

@@ -19,7 +19,8 @@ extension Matrix {
     ///   - beta: Scale of `result`'s previous contents; 0 overwrites, 1 accumulates.
     ///   - result: The output.
     // Inlinable so that a caller in another module resizes `result` with its own specialized code rather than
-    // through the generic entry point (the product itself is one BLAS call either way).
+    // through the generic entry point. A large product is shared among `RowParallel.automatic`'s tasks
+    // (`ParallelProduct`), the same value bit for bit as one BLAS call.
     @inlinable
     public static func multiply(
         _ a: Matrix, transposeA: Bool = false,
@@ -42,7 +43,7 @@ extension Matrix {
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 result.withUnsafeMutableBufferPointer { pc in
-                    Scalar.gemm(
+                    ParallelProduct.gemm(
                         transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                         a: pa, lda: max(1, a.columns), b: pb, ldb: max(1, b.columns),
                         beta: beta, c: pc, ldc: max(1, n))

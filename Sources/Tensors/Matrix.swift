@@ -117,7 +117,10 @@ public struct Matrix<Scalar: MatrixScalar>: Sendable, Equatable {
         self.storedRows = rows
         self.storedColumns = columns
         if rows * columns != scalars.count {
-            scalars = [Scalar](repeating: 0, count: rows * columns)
+            // Unspecified contents, so no fill: a product's output was zeroed and at once overwritten, a twentieth
+            // of the char-LM's step in memset. The elements are trivial values; any bit pattern is a valid one.
+            let count = rows * columns
+            scalars = [Scalar](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
         }
     }
 

@@ -1,9 +1,16 @@
 import ArgumentParser
+import Tensors
 import Recording
 
 /// The `normscope` command: record instrumented training runs, analyse their traces.
 @main
 struct NormScope: ParsableCommand {
+    /// Tunes the allocator for training before the command runs (see `AllocatorTuning`), then runs it.
+    static func main() {
+        AllocatorTuning.keepFreedBuffers()
+        main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "normscope",
         abstract: "Record and analyse why layer normalization works (Xu et al. 2019, Ba et al. 2016).",

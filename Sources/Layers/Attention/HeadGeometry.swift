@@ -12,8 +12,8 @@ import Tensors
 ///   matrix that stacks them.
 ///
 /// The products hand BLAS the slices in place, with a leading dimension of `d`, so no head is gathered or
-/// scattered. Each product is one BLAS call; the engine calls BLAS from one thread at a time (see ``BLAS``), so the
-/// blocks are visited serially and OpenBLAS decides whether a product is large enough to share between cores.
+/// scattered. Each product is one single-threaded BLAS call, too small to share; the attention shares the
+/// (sequence, head) pairs among the cores instead, each pair writing only its own square and slices.
 struct HeadGeometry {
     /// The number of sequences.
     let sequenceCount: Int
@@ -46,60 +46,47 @@ struct HeadGeometry {
     /// `squares[square] ← alpha · a[slice] · b[slice]ᵀ`: a `T × T` square from two head slices.
     ///
     /// - Parameters:
-    ///   - a: A tokens × `d` matrix.
-    ///   - b: A tokens × `d` matrix.
+    ///   - a: The elements of a tokens × `d` matrix.
+    ///   - b: The elements of a tokens × `d` matrix.
     ///   - slice: The (sequence, head) pair to read.
     ///   - alpha: The scale of the product.
-    ///   - squares: A matrix of stacked `T × T` squares; the one written is overwritten.
+    ///   - squares: The elements of stacked `T × T` squares; the one written is overwritten.
     ///   - square: The square to write.
     func multiplySlices<Scalar: MatrixScalar>(
-        _ a: Matrix<Scalar>, _ b: Matrix<Scalar>, slice: Int, alpha: Scalar,
-        into squares: inout Matrix<Scalar>, square: Int
+        _ a: UnsafeBufferPointer<Scalar>, _ b: UnsafeBufferPointer<Scalar>, slice: Int, alpha: Scalar,
+        into squares: UnsafeMutableBufferPointer<Scalar>, square: Int
     ) {
         let (t, d, headWidth) = (sequenceLength, modelWidth, headWidth)
         let sliceStart = sliceOffset(slice)
         let squareStart = squareOffset(square)
-        a.withUnsafeBufferPointer { a in
-            b.withUnsafeBufferPointer { b in
-                squares.withUnsafeMutableBufferPointer { c in
-                    Scalar.gemm(
-                        transposeA: false, transposeB: true, m: t, n: t, k: headWidth, alpha: alpha,
-                        a: UnsafeBufferPointer(rebasing: a[sliceStart...]), lda: d,
-                        b: UnsafeBufferPointer(rebasing: b[sliceStart...]), ldb: d,
-                        beta: 0, c: UnsafeMutableBufferPointer(rebasing: c[squareStart..<(squareStart + t * t)]),
-                        ldc: t)
-                }
-            }
-        }
+        Scalar.gemm(
+            transposeA: false, transposeB: true, m: t, n: t, k: headWidth, alpha: alpha,
+            a: UnsafeBufferPointer(rebasing: a[sliceStart...]), lda: d,
+            b: UnsafeBufferPointer(rebasing: b[sliceStart...]), ldb: d,
+            beta: 0, c: UnsafeMutableBufferPointer(rebasing: squares[squareStart..<(squareStart + t * t)]), ldc: t)
     }
 
     /// `result[slice] ← alpha · op(squares[square]) · b[slice]`: a head slice from a square and a head slice.
     ///
     /// - Parameters:
-    ///   - squares: A matrix of stacked `T × T` squares.
+    ///   - squares: The elements of stacked `T × T` squares.
     ///   - square: The square to read.
     ///   - transposeSquare: Whether `op` transposes the square.
-    ///   - b: A tokens × `d` matrix.
+    ///   - b: The elements of a tokens × `d` matrix.
     ///   - slice: The (sequence, head) pair to read from `b` and write in `result`.
     ///   - alpha: The scale of the product.
-    ///   - result: A tokens × `d` matrix whose slice is overwritten; its other elements are left alone.
+    ///   - result: The elements of a tokens × `d` matrix whose slice is overwritten; the others are left alone.
     func multiplySquare<Scalar: MatrixScalar>(
-        _ squares: Matrix<Scalar>, square: Int, transposeSquare: Bool, _ b: Matrix<Scalar>, slice: Int,
-        alpha: Scalar, into result: inout Matrix<Scalar>
+        _ squares: UnsafeBufferPointer<Scalar>, square: Int, transposeSquare: Bool, _ b: UnsafeBufferPointer<Scalar>,
+        slice: Int, alpha: Scalar, into result: UnsafeMutableBufferPointer<Scalar>
     ) {
         let (t, d, headWidth) = (sequenceLength, modelWidth, headWidth)
         let sliceStart = sliceOffset(slice)
         let squareStart = squareOffset(square)
-        squares.withUnsafeBufferPointer { a in
-            b.withUnsafeBufferPointer { b in
-                result.withUnsafeMutableBufferPointer { c in
-                    Scalar.gemm(
-                        transposeA: transposeSquare, transposeB: false, m: t, n: headWidth, k: t, alpha: alpha,
-                        a: UnsafeBufferPointer(rebasing: a[squareStart..<(squareStart + t * t)]), lda: t,
-                        b: UnsafeBufferPointer(rebasing: b[sliceStart...]), ldb: d,
-                        beta: 0, c: UnsafeMutableBufferPointer(rebasing: c[sliceStart...]), ldc: d)
-                }
-            }
-        }
+        Scalar.gemm(
+            transposeA: transposeSquare, transposeB: false, m: t, n: headWidth, k: t, alpha: alpha,
+            a: UnsafeBufferPointer(rebasing: squares[squareStart..<(squareStart + t * t)]), lda: t,
+            b: UnsafeBufferPointer(rebasing: b[sliceStart...]), ldb: d,
+            beta: 0, c: UnsafeMutableBufferPointer(rebasing: result[sliceStart...]), ldc: d)
     }
 }

@@ -23,25 +23,23 @@ enum MaskedSoftmax {
     ///   - size: The side `T` of a square.
     ///   - isCausal: Whether row `s` keeps only columns `0...s`.
     static func forward<Scalar: MatrixScalar>(
-        _ squares: inout Matrix<Scalar>, square: Int, size: Int, isCausal: Bool
+        _ p: UnsafeMutableBufferPointer<Scalar>, square: Int, size: Int, isCausal: Bool
     ) {
         let start = square * size * size
-        squares.withUnsafeMutableBufferPointer { p in
-            for row in 0..<size {
-                let base = start + row * size
-                let allowed = isCausal ? row + 1 : size
-                var m = p[base]
-                for t in 1..<allowed { m = max(m, p[base + t]) }
-                var sum: Scalar = 0
-                for t in 0..<allowed {
-                    let e = Scalar.exp(p[base + t] - m)
-                    p[base + t] = e
-                    sum += e
-                }
-                let inverseSum = 1 / sum
-                for t in 0..<allowed { p[base + t] *= inverseSum }
-                for t in allowed..<size { p[base + t] = 0 }
+        for row in 0..<size {
+            let base = start + row * size
+            let allowed = isCausal ? row + 1 : size
+            var m = p[base]
+            for t in 1..<allowed { m = max(m, p[base + t]) }
+            var sum: Scalar = 0
+            for t in 0..<allowed {
+                let e = Scalar.exp(p[base + t] - m)
+                p[base + t] = e
+                sum += e
             }
+            let inverseSum = 1 / sum
+            for t in 0..<allowed { p[base + t] *= inverseSum }
+            for t in allowed..<size { p[base + t] = 0 }
         }
     }
 
@@ -54,21 +52,18 @@ enum MaskedSoftmax {
     ///   - size: The side `T` of a square.
     ///   - isCausal: Whether the forward pass was causal; masked entries of `gradS` are set to exactly 0.
     static func backward<Scalar: MatrixScalar>(
-        _ gradients: inout Matrix<Scalar>, probabilities: Matrix<Scalar>, square: Int, size: Int, isCausal: Bool
+        _ grad: UnsafeMutableBufferPointer<Scalar>, probabilities p: UnsafeBufferPointer<Scalar>, square: Int,
+        size: Int, isCausal: Bool
     ) {
         let start = square * size * size
-        probabilities.withUnsafeBufferPointer { p in
-            gradients.withUnsafeMutableBufferPointer { grad in
-                for row in 0..<size {
-                    let base = row * size
-                    let pBase = start + base
-                    let allowed = isCausal ? row + 1 : size
-                    var weightedSum: Scalar = 0
-                    for t in 0..<allowed { weightedSum += grad[base + t] * p[pBase + t] }
-                    for t in 0..<allowed { grad[base + t] = p[pBase + t] * (grad[base + t] - weightedSum) }
-                    for t in allowed..<size { grad[base + t] = 0 }
-                }
-            }
+        for row in 0..<size {
+            let base = row * size
+            let pBase = start + base
+            let allowed = isCausal ? row + 1 : size
+            var weightedSum: Scalar = 0
+            for t in 0..<allowed { weightedSum += grad[base + t] * p[pBase + t] }
+            for t in 0..<allowed { grad[base + t] = p[pBase + t] * (grad[base + t] - weightedSum) }
+            for t in allowed..<size { grad[base + t] = 0 }
         }
     }
 }

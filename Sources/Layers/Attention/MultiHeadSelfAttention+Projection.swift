@@ -39,30 +39,14 @@ extension MultiHeadSelfAttention {
         /// `x·Wᵀ + b` for each row of `x`.
         func apply(to x: Matrix<Scalar>) -> Matrix<Scalar> {
             var y = Matrix.product(x, weight.value, transposeB: true)
-            let width = y.columns
-            bias.value.withUnsafeBufferPointer { b in
-                y.withUnsafeMutableBufferPointer { y in
-                    for row in 0..<x.rows {
-                        let base = row * width
-                        for j in 0..<width { y[base + j] += b[j] }
-                    }
-                }
-            }
+            RowBroadcast.add(bias.value, toEveryRowOf: &y)
             return y
         }
 
         /// Adds `gradYᵀ·x` into the weight's gradient and the column sums of `gradY` into the bias's.
         func accumulateGradients(gradOutput: Matrix<Scalar>, input x: Matrix<Scalar>) {
             Matrix.multiply(gradOutput, transposeA: true, x, beta: 1, into: &weight.gradient)
-            let width = gradOutput.columns
-            gradOutput.withUnsafeBufferPointer { g in
-                bias.gradient.withUnsafeMutableBufferPointer { gradB in
-                    for row in 0..<gradOutput.rows {
-                        let base = row * width
-                        for j in 0..<width { gradB[j] += g[base + j] }
-                    }
-                }
-            }
+            RowBroadcast.addColumnSums(of: gradOutput, into: &bias.gradient)
         }
     }
 }

@@ -153,24 +153,46 @@ public final class MultiHeadSelfAttention<Scalar: MatrixScalar> {
         let keys = key.apply(to: x)
         let values = value.apply(to: x)
 
-        let squareCount = keepsProbabilities ? geometry.blockCount : 1
-        var probabilities = Matrix<Scalar>(rows: squareCount * sequenceLength, columns: sequenceLength)
-        var context = Matrix<Scalar>(rows: x.rows, columns: modelWidth)
+        // Every square and every context slice is overwritten below, so neither is filled first.
+        let t = sequenceLength
+        var probabilities = Matrix<Scalar>(
+            rows: keepsProbabilities ? geometry.blockCount * t : 0, columns: t, uninitialized: { _ in })
+        var context = Matrix<Scalar>(rows: x.rows, columns: modelWidth, uninitialized: { _ in })
         let scale = 1 / Scalar(headWidth).squareRoot()
-        for block in 0..<geometry.blockCount {
-            let square = keepsProbabilities ? block : 0
-            // Sⱼ = Qⱼ·Kⱼᵀ / √dₕ, turned into Pⱼ in place.
-            geometry.multiplySlices(queries, keys, slice: block, alpha: scale, into: &probabilities, square: square)
-            MaskedSoftmax.forward(&probabilities, square: square, size: sequenceLength, isCausal: isCausal)
-            // Cⱼ = Pⱼ·Vⱼ, straight into head j's columns of C.
-            geometry.multiplySquare(
-                probabilities, square: square, transposeSquare: false, values, slice: block, alpha: 1,
-                into: &context)
+        let isCausal = isCausal
+        Matrix.withSharedElements(of: [queries, keys, values]) { inputs in
+            probabilities.withUnsafeMutableBufferPointer { probabilities in
+                context.withUnsafeMutableBufferPointer { context in
+                    let outputs = [SharedMutableBuffer(probabilities), SharedMutableBuffer(context)]
+                    Self.forEachBlockRange(geometry) { blocks in
+                        let (queries, keys, values) = (
+                            UnsafeBufferPointer(inputs[0].unsafeBuffer), UnsafeBufferPointer(inputs[1].unsafeBuffer),
+                            UnsafeBufferPointer(inputs[2].unsafeBuffer)
+                        )
+                        let (probabilities, context) = (outputs[0].unsafeBuffer, outputs[1].unsafeBuffer)
+                        // Evaluation keeps no probabilities: each task reuses one square of its own.
+                        var scratch = [Scalar](repeating: 0, count: keepsProbabilities ? 0 : t * t)
+                        scratch.withUnsafeMutableBufferPointer { scratch in
+                            for block in blocks {
+                                let (squares, square) = keepsProbabilities ? (probabilities, block) : (scratch, 0)
+                                // Sⱼ = Qⱼ·Kⱼᵀ / √dₕ, turned into Pⱼ in place.
+                                geometry.multiplySlices(
+                                    queries, keys, slice: block, alpha: scale, into: squares, square: square)
+                                MaskedSoftmax.forward(squares, square: square, size: t, isCausal: isCausal)
+                                // Cⱼ = Pⱼ·Vⱼ, straight into head j's columns of C.
+                                geometry.multiplySquare(
+                                    UnsafeBufferPointer(squares), square: square, transposeSquare: false, values,
+                                    slice: block, alpha: 1, into: context)
+                            }
+                        }
+                    }
+                }
+            }
         }
         let y = output.apply(to: context)
         let saved = Saved(
             sequenceLength: sequenceLength, mode: mode,
-            probabilities: keepsProbabilities ? probabilities : Matrix(rows: 0, columns: sequenceLength),
+            probabilities: probabilities,
             input: x, queries: queries, keys: keys, values: values, context: context)
         return (y, saved)
     }
@@ -201,29 +223,58 @@ public final class MultiHeadSelfAttention<Scalar: MatrixScalar> {
         output.accumulateGradients(gradOutput: gradOutput, input: saved.context)
         let gradContext = Matrix.product(gradOutput, output.weight.value)
 
-        // Each (sequence, head) pair overwrites its own slice, and together the slices cover each matrix.
-        var gradQueries = Matrix<Scalar>(rows: x.rows, columns: modelWidth)
-        var gradKeys = Matrix<Scalar>(rows: x.rows, columns: modelWidth)
-        var gradValues = Matrix<Scalar>(rows: x.rows, columns: modelWidth)
-        // One T × T buffer for every pair: gradPⱼ, then gradSⱼ in place.
+        // Each (sequence, head) pair overwrites its own slice, and together the slices cover each matrix, so none
+        // is filled first.
+        var gradQueries = Matrix<Scalar>(rows: x.rows, columns: modelWidth, uninitialized: { _ in })
+        var gradKeys = Matrix<Scalar>(rows: x.rows, columns: modelWidth, uninitialized: { _ in })
+        var gradValues = Matrix<Scalar>(rows: x.rows, columns: modelWidth, uninitialized: { _ in })
         let t = saved.sequenceLength
-        var gradScores = Matrix<Scalar>(rows: t, columns: t)
         let scale = 1 / Scalar(headWidth).squareRoot()
-        for block in 0..<geometry.blockCount {
-            // gradPⱼ = gradCⱼ·Vⱼᵀ and gradVⱼ = Pⱼᵀ·gradCⱼ.
-            geometry.multiplySlices(gradContext, saved.values, slice: block, alpha: 1, into: &gradScores, square: 0)
-            geometry.multiplySquare(
-                saved.probabilities, square: block, transposeSquare: true, gradContext, slice: block, alpha: 1,
-                into: &gradValues)
-            MaskedSoftmax.backward(
-                &gradScores, probabilities: saved.probabilities, square: block, size: t, isCausal: isCausal)
-            // gradQⱼ = gradSⱼ·Kⱼ / √dₕ and gradKⱼ = gradSⱼᵀ·Qⱼ / √dₕ.
-            geometry.multiplySquare(
-                gradScores, square: 0, transposeSquare: false, saved.keys, slice: block, alpha: scale,
-                into: &gradQueries)
-            geometry.multiplySquare(
-                gradScores, square: 0, transposeSquare: true, saved.queries, slice: block, alpha: scale,
-                into: &gradKeys)
+        let isCausal = isCausal
+        let inputs = [gradContext, saved.values, saved.keys, saved.queries, saved.probabilities]
+        Matrix.withSharedElements(of: inputs) { inputs in
+            gradQueries.withUnsafeMutableBufferPointer { gradQueries in
+                gradKeys.withUnsafeMutableBufferPointer { gradKeys in
+                    gradValues.withUnsafeMutableBufferPointer { gradValues in
+                        let outputs = [
+                            SharedMutableBuffer(gradQueries), SharedMutableBuffer(gradKeys),
+                            SharedMutableBuffer(gradValues),
+                        ]
+                        Self.forEachBlockRange(geometry) { blocks in
+                            let read = inputs.map { UnsafeBufferPointer($0.unsafeBuffer) }
+                            let (gradContext, values, keys, queries, probabilities) = (
+                                read[0], read[1], read[2], read[3], read[4]
+                            )
+                            let (gradQueries, gradKeys, gradValues) = (
+                                outputs[0].unsafeBuffer, outputs[1].unsafeBuffer, outputs[2].unsafeBuffer
+                            )
+                            // One T × T square per task: gradPⱼ, then gradSⱼ in place.
+                            var scratch = [Scalar](repeating: 0, count: t * t)
+                            scratch.withUnsafeMutableBufferPointer { gradScores in
+                                for block in blocks {
+                                    // gradPⱼ = gradCⱼ·Vⱼᵀ and gradVⱼ = Pⱼᵀ·gradCⱼ.
+                                    geometry.multiplySlices(
+                                        gradContext, values, slice: block, alpha: 1, into: gradScores, square: 0)
+                                    geometry.multiplySquare(
+                                        probabilities, square: block, transposeSquare: true, gradContext,
+                                        slice: block, alpha: 1, into: gradValues)
+                                    MaskedSoftmax.backward(
+                                        gradScores, probabilities: probabilities, square: block, size: t,
+                                        isCausal: isCausal)
+                                    // gradQⱼ = gradSⱼ·Kⱼ / √dₕ and gradKⱼ = gradSⱼᵀ·Qⱼ / √dₕ.
+                                    let scores = UnsafeBufferPointer(gradScores)
+                                    geometry.multiplySquare(
+                                        scores, square: 0, transposeSquare: false, keys, slice: block,
+                                        alpha: scale, into: gradQueries)
+                                    geometry.multiplySquare(
+                                        scores, square: 0, transposeSquare: true, queries, slice: block,
+                                        alpha: scale, into: gradKeys)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
 
         query.accumulateGradients(gradOutput: gradQueries, input: x)
@@ -233,5 +284,11 @@ public final class MultiHeadSelfAttention<Scalar: MatrixScalar> {
         Matrix.multiply(gradKeys, key.weight.value, beta: 1, into: &gradInput)
         Matrix.multiply(gradValues, value.weight.value, beta: 1, into: &gradInput)
         return gradInput
+    }
+
+    /// Calls `body` on disjoint ranges of the (sequence, head) pairs, concurrently: a pair is a few small products
+    /// and a softmax, tens of microseconds, so even a pair per task pays for waking a core.
+    private static func forEachBlockRange(_ geometry: HeadGeometry, _ body: @Sendable (Range<Int>) -> Void) {
+        RowParallel.automatic.parallelRows(count: geometry.blockCount, minimumRowsPerTask: 1, body: body)
     }
 }

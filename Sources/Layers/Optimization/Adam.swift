@@ -116,7 +116,6 @@ public final class Adam<Scalar: MatrixScalar>: Optimizer {
         let oneMinusBeta2 = Scalar(1 - self.beta2)
         let epsilon = Scalar(self.epsilon)
         for parameter in parameters {
-            defer { parameter.zeroGradient() }
             let id = ObjectIdentifier(parameter)
             let state = moments[id] ?? Moments(parameter: parameter)
             moments[id] = state
@@ -125,20 +124,52 @@ public final class Adam<Scalar: MatrixScalar>: Optimizer {
             let t = Double(state.stepCount)
             let stepSize = Scalar(learningRate / (1 - Foundation.pow(self.beta1, t)))
             let correction2Root = Scalar((1 - Foundation.pow(self.beta2, t)).squareRoot())
-            parameter.gradient.withUnsafeBufferPointer { gradient in
+            let coefficients = Coefficients(
+                l2Rate: l2Rate, decayFactor: decayFactor, beta1: beta1, beta2: beta2, oneMinusBeta1: oneMinusBeta1,
+                oneMinusBeta2: oneMinusBeta2, stepSize: stepSize, correction2Root: correction2Root, epsilon: epsilon)
+            parameter.gradient.withUnsafeMutableBufferPointer { gradient in
                 parameter.value.withUnsafeMutableBufferPointer { theta in
                     state.first.withUnsafeMutableBufferPointer { m in
                         state.second.withUnsafeMutableBufferPointer { v in
-                            for i in 0..<theta.count {
-                                let g = gradient[i] + l2Rate * theta[i]
-                                theta[i] *= decayFactor
-                                m[i] = beta1 * m[i] + oneMinusBeta1 * g
-                                v[i] = beta2 * v[i] + oneMinusBeta2 * g * g
-                                theta[i] -= stepSize * (m[i] / (v[i].squareRoot() / correction2Root + epsilon))
-                            }
+                            Self.update(
+                                theta: SharedMutableBuffer(theta), gradient: SharedMutableBuffer(gradient), m: SharedMutableBuffer(m),
+                                v: SharedMutableBuffer(v), count: theta.count, coefficients)
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// The per-step constants of the update, in the parameter's precision.
+    struct Coefficients: Sendable {
+        let l2Rate, decayFactor, beta1, beta2, oneMinusBeta1, oneMinusBeta2, stepSize, correction2Root, epsilon: Scalar
+    }
+
+    /// The update of one parameter's elements and the zeroing of its gradient, in one pass over the four arrays
+    /// (the pass is bound by memory traffic: a separate zeroing pass cost another write of every gradient), shared
+    /// among the cores; the plain loop over pointers is one the compiler vectorizes.
+    @inline(__always)
+    private static func update(
+        theta: SharedMutableBuffer<Scalar>, gradient: SharedMutableBuffer<Scalar>, m: SharedMutableBuffer<Scalar>,
+        v: SharedMutableBuffer<Scalar>, count: Int, _ c: Coefficients
+    ) {
+        Elementwise.forEachRange(count: count) { range in
+            var start = range.lowerBound
+            if Scalar.self == Float.self {
+                start = AdamFloatKernel.update(
+                    theta: theta.base, gradient: gradient.base, m: m.base, v: v.base, range: range, c)
+            }
+            let (theta, gradient, m, v) = (theta.base, gradient.base, m.base, v.base)
+            for i in start..<range.upperBound {
+                let t = theta[i]
+                let g = gradient[i] + c.l2Rate * t
+                let mi = c.beta1 * m[i] + c.oneMinusBeta1 * g
+                let vi = c.beta2 * v[i] + c.oneMinusBeta2 * g * g
+                m[i] = mi
+                v[i] = vi
+                theta[i] = t * c.decayFactor - c.stepSize * (mi / (vi.squareRoot() / c.correction2Root + c.epsilon))
+                gradient[i] = 0
             }
         }
     }

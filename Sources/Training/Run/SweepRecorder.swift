@@ -66,20 +66,12 @@ public final class SweepRecorder {
         // Load every dataset (once per distinct one) and build every model before the file exists, so a bad
         // dataset or setting fails without leaving a trace behind.
         let jobs = max(1, min(options.jobs, runs.count))
-        let threads = (rows: RowParallel.defaultTaskCount, blas: BLAS.threadCount)
-        // OpenBLAS's threaded sgemm sums in another order than its single-threaded one (measured: evaluation
-        // losses differed in their last bits between 1 and 2 BLAS threads), so BLAS runs single-threaded in every
-        // recording and a run's rows do not depend on --jobs; the project's row-parallel kernels, which give the
-        // same bits for any split, use the cores of a run when runs go one at a time.
-        BLAS.threadCount = 1
-        if jobs > 1 {
-            // One core per run: the models take their kernels' split when they are built, just below.
-            RowParallel.defaultTaskCount = 1
-        }
-        defer {
-            RowParallel.defaultTaskCount = threads.rows
-            BLAS.threadCount = threads.blas
-        }
+        let threads = RowParallel.defaultTaskCount
+        // A run's kernels and products are shared among RowParallel's tasks, which give the same bits for any split
+        // (BLAS itself runs on one thread: see `BLAS`), so a run's rows do not depend on --jobs. With several runs
+        // at once, each gets one core.
+        if jobs > 1 { RowParallel.defaultTaskCount = 1 }
+        defer { RowParallel.defaultTaskCount = threads }
         var loaded: [String: RunData] = [:]
         let trainers = try zip(runs, ids).map { run, id in
             try run.validate()

@@ -1,0 +1,98 @@
+import CBLAS
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Which of OpenBLAS's CPU kernels the process uses, and the repair of one wrong choice.
+///
+/// Debian 12's OpenBLAS (0.3.21, built with `DYNAMIC_ARCH`) picks its kernels at load time from the CPU's family and
+/// model numbers. For an Intel family-6 model it does not list — every Xeon after Sapphire Rapids, such as Emerald
+/// Rapids (model 207) — its table falls through to the Pentium 4 "Prescott" kernels: SSE3, no FMA, a third of
+/// the machine's speed (on this project's Emerald Rapids VM, sgemm at 512³ on one core ran 2.5× faster with the
+/// Cooperlake kernels). OpenBLAS's own fallback for CPUs it does not know at all goes by features instead, which is
+/// what is done here: when OpenBLAS chose Prescott, the user did not choose a core (`OPENBLAS_CORETYPE` unset), and
+/// the CPU has AVX, the kernels are chosen again from the CPU's features in the order OpenBLAS's fallback uses
+/// (AVX-512 BF16 → Cooperlake, AVX-512 → SkylakeX, AVX2 + FMA → Haswell, AVX → SandyBridge), through
+/// `gotoblas_dynamic_init` with `OPENBLAS_CORETYPE` set for the call, the library's documented way to force a core.
+///
+/// It runs once, before the first BLAS call the package makes; `BLAS` is the only door to OpenBLAS, so no product is
+/// in flight while the kernels change.
+public struct BLASKernelSelection: Sendable, Hashable {
+    /// The kernels OpenBLAS chose by itself, as `openblas_get_corename` names them.
+    public let chosenByOpenBLAS: String
+    /// The kernels in use now.
+    public let inUse: String
+    /// Why NormScope changed or kept OpenBLAS's choice, in one sentence.
+    public let reason: String
+
+    /// Whether NormScope replaced OpenBLAS's choice.
+    public var wasRepaired: Bool { chosenByOpenBLAS != inUse }
+
+    /// The core OpenBLAS's feature-based fallback would take for a CPU with these `/proc/cpuinfo` flags, or `nil`
+    /// when it has no AVX (Prescott is then as good as any).
+    public static func preferredCore(cpuFlags flags: Set<String>) -> String? {
+        let avx512 = ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains)
+        if avx512 && flags.contains("avx512_bf16") { return "Cooperlake" }
+        if avx512 { return "SkylakeX" }
+        if flags.contains("avx2") && flags.contains("fma") { return "Haswell" }
+        if flags.contains("avx") { return "SandyBridge" }
+        return nil
+    }
+
+    /// The flags of the first processor in `/proc/cpuinfo`, empty where there is no such file.
+    ///
+    /// The kernel lists AVX-512 there only when it also saves those registers, the condition OpenBLAS checks with
+    /// `xgetbv` before it uses them.
+    static func cpuFlags(cpuinfo path: String = "/proc/cpuinfo") -> Set<String> {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        for line in text.split(separator: "\n") where line.hasPrefix("flags") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
+        }
+        return []
+    }
+
+    /// Checks OpenBLAS's choice once and repairs it if needed (see the type's documentation).
+    static let current: BLASKernelSelection = selectOnce()
+
+    private static func selectOnce() -> BLASKernelSelection {
+        let chosen = String(cString: openblas_get_corename())
+        func kept(_ reason: String) -> BLASKernelSelection {
+            BLASKernelSelection(chosenByOpenBLAS: chosen, inUse: chosen, reason: reason)
+        }
+        guard chosen.lowercased() == "prescott" else { return kept("OpenBLAS chose the kernels for this CPU") }
+        guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil else {
+            return kept("OPENBLAS_CORETYPE chose the kernels")
+        }
+        guard let preferred = preferredCore(cpuFlags: cpuFlags()) else {
+            return kept("the CPU has no AVX, so Prescott's kernels are the fastest OpenBLAS has")
+        }
+        #if canImport(Glibc)
+            // Looked up at run time: a build of OpenBLAS without DYNAMIC_ARCH has neither function (nor a choice).
+            let process = dlopen(nil, RTLD_NOW)
+            guard let quitSymbol = dlsym(process, "gotoblas_dynamic_quit"),
+                let initSymbol = dlsym(process, "gotoblas_dynamic_init")
+            else { return kept("this OpenBLAS cannot change its kernels at run time") }
+            typealias Hook = @convention(c) () -> Void
+            setenv("OPENBLAS_CORETYPE", preferred, 1)
+            unsafeBitCast(quitSymbol, to: Hook.self)()
+            unsafeBitCast(initSymbol, to: Hook.self)()
+            unsetenv("OPENBLAS_CORETYPE")
+            let now = String(cString: openblas_get_corename())
+            return BLASKernelSelection(
+                chosenByOpenBLAS: chosen, inUse: now,
+                reason: "OpenBLAS \(openBLASVersion) fell back to Prescott on a CPU it does not know; "
+                    + "\(now) chosen by the CPU's features")
+        #else
+            return kept("kernels are re-chosen on Linux only")
+        #endif
+    }
+
+    /// `0.3.21` from OpenBLAS's configuration string.
+    private static var openBLASVersion: String {
+        let words = String(cString: openblas_get_config()).split(separator: " ")
+        return words.count > 1 ? String(words[1]) : "?"
+    }
+}
