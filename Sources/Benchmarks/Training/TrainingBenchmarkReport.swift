@@ -137,8 +137,8 @@ package struct TrainingBenchmarkReport: Sendable, Codable, Equatable {
         return lines.joined(separator: "\n")
     }
 
-    /// A median this many times the best step: measured on an idle machine, every variant stays well under it
-    /// (within 1.3×); while another build ran, PyTorch's char-LM steps went from 40 ms to 1.1 s.
+    /// A median this many times the best step: on an idle machine every variant's median was within 1.7× its best
+    /// (three runs, 2026-12-01); while another build ran, PyTorch's char-LM steps went from 40 ms to 1.1 s.
     static let busySpread = 2.0
 
     private static func label(_ text: String) -> String {
