@@ -132,12 +132,24 @@ public struct SoftmaxCrossEntropy<Scalar: MatrixScalar>: Sendable {
                                     // Unnormalized probabilities go into the gradient's row, scaled in place below.
                                     var S = 0.0
                                     var shiftedSum = 0.0
-                                    for k in 0..<classCount {
-                                        let shifted = z[base + k] - m
-                                        let e = Scalar.exp(shifted)
-                                        grad[base + k] = e
-                                        S += Double(e)
-                                        shiftedSum += Double(shifted)
+                                    if Scalar.self == Float.self {
+                                        S = Exponentials.shifted(
+                                            UnsafeRawPointer(z + base).assumingMemoryBound(to: Float.self),
+                                            minus: Float(m),
+                                            into: UnsafeMutableRawPointer(grad + base).assumingMemoryBound(to: Float.self),
+                                            count: classCount)
+                                        // Only label smoothing reads it.
+                                        if uniformShare != 0 {
+                                            for k in 0..<classCount { shiftedSum += Double(z[base + k] - m) }
+                                        }
+                                    } else {
+                                        for k in 0..<classCount {
+                                            let shifted = z[base + k] - m
+                                            let e = Scalar.exp(shifted)
+                                            grad[base + k] = e
+                                            S += Double(e)
+                                            shiftedSum += Double(shifted)
+                                        }
                                     }
                                     let shiftedTarget = Double(z[base + target] - m)
                                     shared.losses.base[row] =

@@ -26,6 +26,10 @@ enum MaskedSoftmax {
         _ p: UnsafeMutableBufferPointer<Scalar>, square: Int, size: Int, isCausal: Bool
     ) {
         let start = square * size * size
+        if Scalar.self == Float.self {
+            forwardFloat(UnsafeMutableRawPointer(p.baseAddress!).assumingMemoryBound(to: Float.self), start, size, isCausal)
+            return
+        }
         for row in 0..<size {
             let base = start + row * size
             let allowed = isCausal ? row + 1 : size
@@ -40,6 +44,18 @@ enum MaskedSoftmax {
             let inverseSum = 1 / sum
             for t in 0..<allowed { p[base + t] *= inverseSum }
             for t in allowed..<size { p[base + t] = 0 }
+        }
+    }
+
+    /// The forward pass in Float with the vector exponentials (``Exponentials``), their sum in Double.
+    private static func forwardFloat(_ p: UnsafeMutablePointer<Float>, _ start: Int, _ size: Int, _ isCausal: Bool) {
+        for row in 0..<size {
+            let line = p + start + row * size
+            let allowed = isCausal ? row + 1 : size
+            let m = Exponentials.maximum(line, count: allowed)
+            let inverseSum = Float(1 / Exponentials.shifted(line, minus: m, into: line, count: allowed))
+            for t in 0..<allowed { line[t] *= inverseSum }
+            for t in allowed..<size { line[t] = 0 }
         }
     }
 
