@@ -259,6 +259,9 @@ enum NormKernel {
         let ckbS = S(plan.scale * plan.backwardSlope)
         let statistics = buffers.rowSums != nil
         let gradOutput = buffers.gradOutput!
+        // The accumulator's blocks taken out once: reached through the class inside the loops, each use retained
+        // and released it (6% of a char-LM step in swift_retain/release).
+        let blocks = affine.map { (gain: $0.gainBlock, bias: $0.biasBlock) }
         for row in rows {
             let x = buffers.input + row * h
             let g = gradOutput + row * h
@@ -294,11 +297,11 @@ enum NormKernel {
                 lanes.u += u
                 lanes.uy += u * y
                 if statistics { lanes.u2 += u * u }
-                if let affine {
+                if let blocks {
                     let gv = load(g + i)
                     let z = plan.adaptive ? (SIMD8(repeating: cS) - SIMD8(repeating: ckS) * y) * y : y
-                    store(load(affine.gainBlock + i) + gv * z, affine.gainBlock + i)
-                    store(load(affine.biasBlock + i) + gv, affine.biasBlock + i)
+                    store(load(blocks.gain + i) + gv * z, blocks.gain + i)
+                    store(load(blocks.bias + i) + gv, blocks.bias + i)
                 }
                 i += 8
                 chunks += 1
@@ -320,10 +323,10 @@ enum NormKernel {
                 sums.u += uD
                 sums.uy += uD * yD
                 if statistics { sums.u2 += uD * uD }
-                if let affine {
+                if let blocks {
                     let z = plan.adaptive ? (cS - ckS * y) * y : y
-                    affine.gainBlock[i] += g[i] * z
-                    affine.biasBlock[i] += g[i]
+                    blocks.gain[i] += g[i] * z
+                    blocks.bias[i] += g[i]
                 }
                 i += 1
             }
