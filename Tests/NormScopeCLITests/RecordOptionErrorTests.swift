@@ -20,6 +20,8 @@ struct RecordOptionErrorTests {
             (["--eval-every", "-1"], "--eval-every -1: must be a positive whole number"),
             (["--flush-every", "-5"], "--flush-every -5: must be a positive whole number"),
             (["--shard", "4/4"], "--shard expects i/n with 0 ≤ i < n"),
+            // The default dataset is the digits table; the language model says what to give it instead.
+            (["--model", "char-lm"], "digits is a table of features; model char-lm trains on text"),
         ])
     func badNumbers(arguments: [String], message: String) throws {
         let path = try #require(executable)

@@ -29,6 +29,14 @@ package enum RunData {
     ///     training starts; by default printed on standard error, since the recorder's callers never see the data.
     package static func load(_ c: RunConfiguration, warn: (DataWarning) -> Void = printOnStandardError) throws -> RunData {
         if c.model == "char-lm" {
+            // The default dataset is the digits table, which the language model cannot read: say so, rather than
+            // look for a text file called "digits".
+            if c.dataset == "digits" {
+                throw ConfigurationError(
+                    key: "dataset",
+                    message: "digits is a table of features; model char-lm trains on text: "
+                        + "add --dataset devils-dictionary (bundled) or --dataset PATH to a text file")
+            }
             let isBundled = c.dataset == BundledDataset.devilsDictionary.rawValue
             let corpus: TextCorpus =
                 isBundled ? try BundledDataset.devilsDictionary() : try TextLoader.load(path: c.dataset)
