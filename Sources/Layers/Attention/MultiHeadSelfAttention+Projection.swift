@@ -50,3 +50,37 @@ extension MultiHeadSelfAttention {
         }
     }
 }
+
+extension MultiHeadSelfAttention {
+    /// The query, key and value projections as one: weight `[W_Q; W_K; W_V]` (`3d × d`), bias `[b_Q b_K b_V]`, zero
+    /// gradients. Built from the three parameters at each call (they stay the model's parameters, with their names),
+    /// so that one product computes `[Q K V]`.
+    var fusedProjection: Projection { Projection(stacking: [query, key, value]) }
+}
+
+extension MultiHeadSelfAttention.Projection {
+    /// The projections `parts` stacked: their weights' rows one after the other, their biases side by side.
+    init(stacking parts: [Self]) {
+        let width = parts[0].weight.value.columns
+        let weight = Matrix<Scalar>(
+            rows: parts.count * width, columns: width, scalars: parts.flatMap { $0.weight.value.scalars })
+        let bias = Matrix<Scalar>(rows: 1, columns: parts.count * width, scalars: parts.flatMap { $0.bias.value.scalars })
+        self.weight = Parameter(name: "stacked.weight", value: weight)
+        self.bias = Parameter(name: "stacked.bias", value: bias)
+    }
+
+    /// Adds block `i` of this stacked projection's gradients into `parts[i]`'s, the inverse of `init(stacking:)`.
+    func distributeGradients(to parts: [Self]) {
+        let width = weight.value.columns
+        let weightGradient = weight.gradient.scalars
+        let biasGradient = bias.gradient.scalars
+        for (index, part) in parts.enumerated() {
+            let rows = (index * width * width)..<((index + 1) * width * width)
+            Residual.accumulate(
+                Matrix(rows: width, columns: width, scalars: Array(weightGradient[rows])), into: &part.weight.gradient)
+            let columns = (index * width)..<((index + 1) * width)
+            Residual.accumulate(
+                Matrix(rows: 1, columns: width, scalars: Array(biasGradient[columns])), into: &part.bias.gradient)
+        }
+    }
+}

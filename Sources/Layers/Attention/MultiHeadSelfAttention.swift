@@ -25,9 +25,11 @@ import Tensors
 ///            gradInput = gradQ·W_q + gradK·W_k + gradV·W_v
 /// ```
 ///
-/// The four projections are whole-matrix BLAS products over all tokens. The per-head products (`Q·Kᵀ`, `P·V` and
-/// their four backward counterparts) are BLAS products too, one per (sequence, head) pair, that read and write the
-/// head's columns in place through a leading dimension of `d`, so no head is ever copied out. Softmax subtracts each
+/// The projections are whole-matrix BLAS products over all tokens; `Q`, `K` and `V` come from one product with the
+/// three weights stacked (`[Q K V]`, tokens × `3d`), and so do their three weight gradients and the input gradient.
+/// The per-head products (`Q·Kᵀ`, `P·V` and their four backward counterparts) are BLAS products too, one per
+/// (sequence, head) pair, shared among the cores, that read and write the head's columns in place through a leading
+/// dimension (`3d` or `d`), so no head is ever copied out. Softmax subtracts each
 /// row's maximum before exponentiating; a causal row never reads the scores above the diagonal, so a later token
 /// cannot change an earlier output even by rounding. There is no attention dropout.
 ///
@@ -106,10 +108,8 @@ public final class MultiHeadSelfAttention<Scalar: MatrixScalar> {
         public let probabilities: Matrix<Scalar>
         /// The input `x`.
         let input: Matrix<Scalar>
-        /// `Q`, `K` and `V`, tokens by `d`.
-        let queries: Matrix<Scalar>
-        let keys: Matrix<Scalar>
-        let values: Matrix<Scalar>
+        /// `Q`, `K` and `V` side by side, tokens by `3d`.
+        let queriesKeysValues: Matrix<Scalar>
         /// The heads' results side by side, `C`, tokens by `d`.
         let context: Matrix<Scalar>
     }
@@ -149,9 +149,9 @@ public final class MultiHeadSelfAttention<Scalar: MatrixScalar> {
             sequenceCount: x.rows / sequenceLength, sequenceLength: sequenceLength, modelWidth: modelWidth,
             headCount: headCount)
         let keepsProbabilities = mode == .training
-        let queries = query.apply(to: x)
-        let keys = key.apply(to: x)
-        let values = value.apply(to: x)
+        // [Q K V] = x·[W_Q; W_K; W_V]ᵀ + [b_Q b_K b_V]: one product, which packs x once (three took half again as
+        // long, x being as large as the products are cheap at these widths).
+        let qkv = fusedProjection.apply(to: x)
 
         // Every square and every context slice is overwritten below, so neither is filled first.
         let t = sequenceLength
@@ -160,15 +160,14 @@ public final class MultiHeadSelfAttention<Scalar: MatrixScalar> {
         var context = Matrix<Scalar>(rows: x.rows, columns: modelWidth, uninitialized: { _ in })
         let scale = 1 / Scalar(headWidth).squareRoot()
         let isCausal = isCausal
-        Matrix.withSharedElements(of: [queries, keys, values]) { inputs in
+        let (qLayout, kLayout, vLayout, plain) = (geometry.fused(0), geometry.fused(1), geometry.fused(2), geometry.plain)
+        qkv.withUnsafeBufferPointer { qkvElements in
+            let inputs = SharedMutableBuffer(readOnly: qkvElements)
             probabilities.withUnsafeMutableBufferPointer { probabilities in
                 context.withUnsafeMutableBufferPointer { context in
                     let outputs = [SharedMutableBuffer(probabilities), SharedMutableBuffer(context)]
                     Self.forEachBlockRange(geometry) { blocks in
-                        let (queries, keys, values) = (
-                            UnsafeBufferPointer(inputs[0].unsafeBuffer), UnsafeBufferPointer(inputs[1].unsafeBuffer),
-                            UnsafeBufferPointer(inputs[2].unsafeBuffer)
-                        )
+                        let qkv = UnsafeBufferPointer(inputs.unsafeBuffer)
                         let (probabilities, context) = (outputs[0].unsafeBuffer, outputs[1].unsafeBuffer)
                         // Evaluation keeps no probabilities: each task reuses one square of its own.
                         var scratch = [Scalar](repeating: 0, count: keepsProbabilities ? 0 : t * t)
@@ -177,12 +176,13 @@ public final class MultiHeadSelfAttention<Scalar: MatrixScalar> {
                                 let (squares, square) = keepsProbabilities ? (probabilities, block) : (scratch, 0)
                                 // Sⱼ = Qⱼ·Kⱼᵀ / √dₕ, turned into Pⱼ in place.
                                 geometry.multiplySlices(
-                                    queries, keys, slice: block, alpha: scale, into: squares, square: square)
+                                    qkv, qLayout, qkv, kLayout, slice: block, alpha: scale, into: squares,
+                                    square: square)
                                 MaskedSoftmax.forward(squares, square: square, size: t, isCausal: isCausal)
                                 // Cⱼ = Pⱼ·Vⱼ, straight into head j's columns of C.
                                 geometry.multiplySquare(
-                                    UnsafeBufferPointer(squares), square: square, transposeSquare: false, values,
-                                    slice: block, alpha: 1, into: context)
+                                    UnsafeBufferPointer(squares), square: square, transposeSquare: false, qkv,
+                                    vLayout, slice: block, alpha: 1, into: context, plain)
                             }
                         }
                     }
@@ -193,7 +193,7 @@ public final class MultiHeadSelfAttention<Scalar: MatrixScalar> {
         let saved = Saved(
             sequenceLength: sequenceLength, mode: mode,
             probabilities: probabilities,
-            input: x, queries: queries, keys: keys, values: values, context: context)
+            input: x, queriesKeysValues: qkv, context: context)
         return (y, saved)
     }
 
@@ -223,67 +223,51 @@ public final class MultiHeadSelfAttention<Scalar: MatrixScalar> {
         output.accumulateGradients(gradOutput: gradOutput, input: saved.context)
         let gradContext = Matrix.product(gradOutput, output.weight.value)
 
-        // Each (sequence, head) pair overwrites its own slice, and together the slices cover each matrix, so none
-        // is filled first.
-        var gradQueries = Matrix<Scalar>(rows: x.rows, columns: modelWidth, uninitialized: { _ in })
-        var gradKeys = Matrix<Scalar>(rows: x.rows, columns: modelWidth, uninitialized: { _ in })
-        var gradValues = Matrix<Scalar>(rows: x.rows, columns: modelWidth, uninitialized: { _ in })
+        // [gradQ gradK gradV], tokens by 3d: each (sequence, head) pair overwrites its own slices of the three
+        // blocks, and together the slices cover the matrix, so it is not filled first.
+        var gradQKV = Matrix<Scalar>(rows: x.rows, columns: 3 * modelWidth, uninitialized: { _ in })
         let t = saved.sequenceLength
         let scale = 1 / Scalar(headWidth).squareRoot()
         let isCausal = isCausal
-        let inputs = [gradContext, saved.values, saved.keys, saved.queries, saved.probabilities]
+        let (qLayout, kLayout, vLayout, plain) = (geometry.fused(0), geometry.fused(1), geometry.fused(2), geometry.plain)
+        let inputs = [gradContext, saved.queriesKeysValues, saved.probabilities]
         Matrix.withSharedElements(of: inputs) { inputs in
-            gradQueries.withUnsafeMutableBufferPointer { gradQueries in
-                gradKeys.withUnsafeMutableBufferPointer { gradKeys in
-                    gradValues.withUnsafeMutableBufferPointer { gradValues in
-                        let outputs = [
-                            SharedMutableBuffer(gradQueries), SharedMutableBuffer(gradKeys),
-                            SharedMutableBuffer(gradValues),
-                        ]
-                        Self.forEachBlockRange(geometry) { blocks in
-                            let read = inputs.map { UnsafeBufferPointer($0.unsafeBuffer) }
-                            let (gradContext, values, keys, queries, probabilities) = (
-                                read[0], read[1], read[2], read[3], read[4]
-                            )
-                            let (gradQueries, gradKeys, gradValues) = (
-                                outputs[0].unsafeBuffer, outputs[1].unsafeBuffer, outputs[2].unsafeBuffer
-                            )
-                            // One T × T square per task: gradPⱼ, then gradSⱼ in place.
-                            var scratch = [Scalar](repeating: 0, count: t * t)
-                            scratch.withUnsafeMutableBufferPointer { gradScores in
-                                for block in blocks {
-                                    // gradPⱼ = gradCⱼ·Vⱼᵀ and gradVⱼ = Pⱼᵀ·gradCⱼ.
-                                    geometry.multiplySlices(
-                                        gradContext, values, slice: block, alpha: 1, into: gradScores, square: 0)
-                                    geometry.multiplySquare(
-                                        probabilities, square: block, transposeSquare: true, gradContext,
-                                        slice: block, alpha: 1, into: gradValues)
-                                    MaskedSoftmax.backward(
-                                        gradScores, probabilities: probabilities, square: block, size: t,
-                                        isCausal: isCausal)
-                                    // gradQⱼ = gradSⱼ·Kⱼ / √dₕ and gradKⱼ = gradSⱼᵀ·Qⱼ / √dₕ.
-                                    let scores = UnsafeBufferPointer(gradScores)
-                                    geometry.multiplySquare(
-                                        scores, square: 0, transposeSquare: false, keys, slice: block,
-                                        alpha: scale, into: gradQueries)
-                                    geometry.multiplySquare(
-                                        scores, square: 0, transposeSquare: true, queries, slice: block,
-                                        alpha: scale, into: gradKeys)
-                                }
-                            }
+            gradQKV.withUnsafeMutableBufferPointer { gradQKV in
+                let output = SharedMutableBuffer(gradQKV)
+                Self.forEachBlockRange(geometry) { blocks in
+                    let read = inputs.map { UnsafeBufferPointer($0.unsafeBuffer) }
+                    let (gradContext, qkv, probabilities) = (read[0], read[1], read[2])
+                    let gradQKV = output.unsafeBuffer
+                    // One T × T square per task: gradPⱼ, then gradSⱼ in place.
+                    var scratch = [Scalar](repeating: 0, count: t * t)
+                    scratch.withUnsafeMutableBufferPointer { gradScores in
+                        for block in blocks {
+                            // gradPⱼ = gradCⱼ·Vⱼᵀ and gradVⱼ = Pⱼᵀ·gradCⱼ.
+                            geometry.multiplySlices(
+                                gradContext, plain, qkv, vLayout, slice: block, alpha: 1, into: gradScores, square: 0)
+                            geometry.multiplySquare(
+                                probabilities, square: block, transposeSquare: true, gradContext, plain, slice: block,
+                                alpha: 1, into: gradQKV, vLayout)
+                            MaskedSoftmax.backward(
+                                gradScores, probabilities: probabilities, square: block, size: t, isCausal: isCausal)
+                            // gradQⱼ = gradSⱼ·Kⱼ / √dₕ and gradKⱼ = gradSⱼᵀ·Qⱼ / √dₕ.
+                            let scores = UnsafeBufferPointer(gradScores)
+                            geometry.multiplySquare(
+                                scores, square: 0, transposeSquare: false, qkv, kLayout, slice: block, alpha: scale,
+                                into: gradQKV, qLayout)
+                            geometry.multiplySquare(
+                                scores, square: 0, transposeSquare: true, qkv, qLayout, slice: block, alpha: scale,
+                                into: gradQKV, kLayout)
                         }
                     }
                 }
             }
         }
 
-        query.accumulateGradients(gradOutput: gradQueries, input: x)
-        key.accumulateGradients(gradOutput: gradKeys, input: x)
-        value.accumulateGradients(gradOutput: gradValues, input: x)
-        var gradInput = Matrix.product(gradQueries, query.weight.value)
-        Matrix.multiply(gradKeys, key.weight.value, beta: 1, into: &gradInput)
-        Matrix.multiply(gradValues, value.weight.value, beta: 1, into: &gradInput)
-        return gradInput
+        let fused = fusedProjection
+        fused.accumulateGradients(gradOutput: gradQKV, input: x)
+        fused.distributeGradients(to: [query, key, value])
+        return Matrix.product(gradQKV, fused.weight.value)
     }
 
     /// Calls `body` on disjoint ranges of the (sequence, head) pairs, concurrently: a pair is a few small products
