@@ -252,6 +252,8 @@ public struct TensorBenchmark: Sendable {
         let threads = BLAS.threadCount
         for n in configuration.matrixSizes {
             entries.append(measureSgemm(size: n, variant: "OpenBLAS, \(threads) thread(s)"))
+            // The products of a training step: rows shared among RowParallel's tasks, each on one BLAS thread.
+            entries.append(measureSharedProduct(size: n))
         }
         if configuration.measuresSingleThreadedBLAS, threads > 1, let n = configuration.matrixSizes.max() {
             BLAS.threadCount = 1
@@ -273,6 +275,22 @@ public struct TensorBenchmark: Sendable {
             kernel: "sgemm", variant: variant, shape: [n, n, n], timing: timing, rate: rate, unit: "GFLOP/s",
             speedupOverNaive: naiveRate.map { rate / $0 }
         )
+    }
+
+    private func measureSharedProduct(size n: Int) -> TensorBenchmarkReport.Entry {
+        var generator = SeededRandom(seed: 2)
+        let a = Matrix<Float>(Tensor(randomUniform: [n, n], in: -1..<1, using: &generator))
+        let b = Matrix<Float>(Tensor(randomUniform: [n, n], in: -1..<1, using: &generator))
+        var c = Matrix<Float>(rows: n, columns: n)
+        let timing = time { Matrix.multiply(a, b, into: &c) }
+        blackHole(c[n - 1, n - 1])
+        let tasks = ParallelProduct.taskCount(m: n, n: n, k: n, parallel: .automatic)
+        let size = Double(n)
+        let flops: Double = 2 * size * size * size
+        let rate = flops / timing.best / 1e9
+        return .init(
+            kernel: "sgemm", variant: "shared, \(tasks) task(s)", shape: [n, n, n], timing: timing, rate: rate,
+            unit: "GFLOP/s", speedupOverNaive: nil)
     }
 
     // MARK: - Naive comparison
