@@ -24,9 +24,13 @@ struct TensorBenchmarkTests {
         let normalize = "row normalize (μ, σ², (x − μ)/σ)"
         let scale = "row scale (y = 2x)"
         let kernels = ["memory copy", "memory copy", normalize, normalize, scale, scale]
-        #expect(report.entries.map(\.kernel) == kernels + ["sgemm", "sgemm", "naive matmul (i-j-k loops)", "sgemm"])
+        // Each size: one-thread sgemm, then the product shared among RowParallel's tasks.
+        let products = ["sgemm", "sgemm", "sgemm", "sgemm", "naive matmul (i-j-k loops)", "sgemm"]
+        #expect(report.entries.map(\.kernel) == kernels + products)
+        #expect(report.entries[7].variant.hasPrefix("shared") && report.entries[9].variant.hasPrefix("shared"))
         let shapes = [[1 << 20], [1 << 20], [64, 32], [64, 32], [64, 32], [64, 32]]
-        #expect(report.entries.map(\.shape) == shapes + [[16, 16, 16], [24, 24, 24], [8, 8, 8], [8, 8, 8]])
+        let productShapes = [[16, 16, 16], [16, 16, 16], [24, 24, 24], [24, 24, 24], [8, 8, 8], [8, 8, 8]]
+        #expect(report.entries.map(\.shape) == shapes + productShapes)
         for entry in report.entries {
             #expect(entry.rate > 0 && entry.rate.isFinite, "\(entry.kernel) \(entry.variant)")
             #expect(entry.timing.best > 0 && entry.timing.best <= entry.timing.median)
@@ -34,9 +38,9 @@ struct TensorBenchmarkTests {
         }
         #expect(report.copyBandwidth == max(report.entries[0].rate, report.entries[1].rate))
         #expect(report.entries[2...5].allSatisfy { $0.fractionOfCopyBandwidth == $0.rate / report.copyBandwidth })
-        #expect(report.entries[8].speedupOverNaive == 1)
-        let blasRatio = try #require(report.entries[9].speedupOverNaive)
-        #expect(blasRatio == report.entries[9].rate / report.entries[8].rate)
+        #expect(report.entries[10].speedupOverNaive == 1)
+        let blasRatio = try #require(report.entries[11].speedupOverNaive)
+        #expect(blasRatio == report.entries[11].rate / report.entries[10].rate)
         #expect(report.machine.blasThreadCount == BLAS.threadCount)
     }
 
@@ -44,7 +48,7 @@ struct TensorBenchmarkTests {
     func tableAndJSON() throws {
         let report = TensorBenchmark(configuration: Self.tiny).run()
         let lines = report.table.split(separator: "\n", omittingEmptySubsequences: false)
-        #expect(lines.filter { $0.hasPrefix("sgemm") }.count == 3)
+        #expect(lines.filter { $0.hasPrefix("sgemm") }.count == 5)
         #expect(lines.contains { $0.contains("% of copy bandwidth") })
         #expect(lines.contains { $0.contains("× naive") })
         let decoded = try JSONDecoder().decode(TensorBenchmarkReport.self, from: report.json())
