@@ -9,12 +9,13 @@ import Foundation
 ///
 /// Debian 12's OpenBLAS (0.3.21, built with `DYNAMIC_ARCH`) picks its kernels at load time from the CPU's family and
 /// model numbers. For an Intel family-6 model it does not list — every Xeon after Sapphire Rapids, such as Emerald
-/// Rapids (model 207) — its table falls through to the Pentium 4 "Prescott" kernels: SSE3, no FMA, a third of
-/// the machine's speed (on this project's Emerald Rapids VM, sgemm at 512³ on one core ran 2.5× faster with the
-/// Cooperlake kernels). OpenBLAS's own fallback for CPUs it does not know at all goes by features instead, which is
-/// what is done here: when OpenBLAS chose Prescott, the user did not choose a core (`OPENBLAS_CORETYPE` unset), and
-/// the CPU has AVX, the kernels are chosen again from the CPU's features in the order OpenBLAS's fallback uses
-/// (AVX-512 BF16 → Cooperlake, AVX-512 → SkylakeX, AVX2 + FMA → Haswell, AVX → SandyBridge), through
+/// Rapids (model 207) — its table falls through to the Pentium 4 "Prescott" kernels: SSE3, no FMA, a ninth of the
+/// machine's speed (on this project's Emerald Rapids VM, sgemm at 512³ on one core ran at 16 GFLOP/s with them and
+/// 140 GFLOP/s with the Cooperlake kernels). OpenBLAS's own fallback for CPUs it does not know at all goes by
+/// features instead, which is what is done here: when OpenBLAS chose Prescott, the user did not choose a core
+/// (`OPENBLAS_CORETYPE` unset), and the CPU has AVX, the kernels are chosen again from the CPU's features in the
+/// order OpenBLAS's fallback uses (AVX-512 BF16 → Cooperlake, AVX-512 → SkylakeX, AVX2 + FMA → Haswell, AVX →
+/// SandyBridge), through
 /// `gotoblas_dynamic_init` with `OPENBLAS_CORETYPE` set for the call, the library's documented way to force a core.
 ///
 /// It runs once, before the first BLAS call the package makes; `BLAS` is the only door to OpenBLAS, so no product is
