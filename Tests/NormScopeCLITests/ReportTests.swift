@@ -42,9 +42,11 @@ struct ReportTests {
             #expect(!fetchable.contains(reference), "the page refers to \(reference)")
         }
         let charts = svgs(html)
-        // 5 presets × 2 layers: loss, gap, 2 rescale_ratio, 4 normalizing presets × 2 layers of parts, and for
-        // adanorm's 2 layers a Φ quantile chart, a Φ ≤ 0 chart and a Φ heat map each.
-        #expect(charts.count == 2 + 2 + 8 + 2 + 2 + 2, "\(charts.count) charts")
+        // 5 presets × 2 layers: loss (log and linear), gap, 2 rescale_ratio, 4 normalizing presets × 2 layers of
+        // parts, and for adanorm's 2 layers a Φ quantile chart and a Φ heat map each; no Φ ≤ 0 chart, since Φ
+        // stayed positive at every step of the reference trace.
+        #expect(charts.count == 3 + 2 + 8 + 2 + 2, "\(charts.count) charts")
+        #expect(html.contains("linear scale") && !html.contains("Share of Φ(y) ≤ 0"))
         for chart in charts {
             let parser = XMLParser(data: Data(chart.utf8))
             #expect(parser.parse(), "not well-formed: \(parser.parserError.map { "\($0)" } ?? "")")

@@ -14,6 +14,12 @@ public struct ChartSeries: Sendable {
     public var colorIndex: Int
     /// Whether the line is dashed (for example training loss) rather than solid (validation loss).
     public var dashed: Bool
+    /// The SVG `stroke-dasharray` of the line, when a chart needs more line styles than solid and dashed (the
+    /// gradient parts of one preset, drawn in that preset's colour); overrides `dashed`.
+    public var dashPattern: String?
+
+    /// The dash pattern drawn: ``dashPattern``, else "6 3" for a dashed line, else none.
+    var strokeDashes: String? { dashPattern ?? (dashed ? "6 3" : nil) }
 
     /// A series of `x.count` points.
     ///
@@ -23,13 +29,17 @@ public struct ChartSeries: Sendable {
     ///   - y: The values, one per entry of `x`.
     ///   - colorIndex: An index into the categorical palette (wraps).
     ///   - dashed: Whether the line is dashed.
-    public init(label: String, x: [Double], y: [Double], colorIndex: Int, dashed: Bool = false) {
+    ///   - dashPattern: An SVG dash array such as `"1.5 2.5"`, overriding `dashed`.
+    public init(
+        label: String, x: [Double], y: [Double], colorIndex: Int, dashed: Bool = false, dashPattern: String? = nil
+    ) {
         precondition(x.count == y.count, "ChartSeries expects as many x as y values, got \(x.count) and \(y.count)")
         self.label = label
         self.x = x
         self.y = y
         self.colorIndex = colorIndex
         self.dashed = dashed
+        self.dashPattern = dashPattern
     }
 }
 
@@ -218,7 +228,7 @@ public struct SVGLineChart: Sendable {
         let color = ChartPalette.categorical(series.colorIndex)
         var svg = "<g class=\"ns-series\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\""
         svg += " stroke-linejoin=\"round\" stroke-linecap=\"round\""
-        svg += series.dashed ? " stroke-dasharray=\"6 3\">" : ">"
+        svg += series.strokeDashes.map { " stroke-dasharray=\"\($0)\">" } ?? ">"
         svg += "<title>\(XMLEscaping.escape(series.label))</title>"
         for run in runs {
             let pixels = Self.thinned(
@@ -318,7 +328,7 @@ public struct SVGLineChart: Sendable {
                 svg += "<g><title>\(XMLEscaping.escape(entry.series.label))</title>"
                 svg += "<line x1=\"\(ChartAxis.coordinate(entry.x))\" y1=\"\(lineY)\""
                 svg += " x2=\"\(ChartAxis.coordinate(entry.x + Self.swatchWidth))\" y2=\"\(lineY)\" stroke=\"\(color)\""
-                svg += " stroke-width=\"2\"" + (entry.series.dashed ? " stroke-dasharray=\"6 3\"/>" : "/>")
+                svg += " stroke-width=\"2\"" + (entry.series.strokeDashes.map { " stroke-dasharray=\"\($0)\"/>" } ?? "/>")
                 svg += "<text x=\"\(ChartAxis.coordinate(entry.x + Self.swatchWidth + 5))\""
                 svg += " y=\"\(ChartAxis.coordinate(baseline))\">\(XMLEscaping.escape(entry.text))</text></g>"
             }

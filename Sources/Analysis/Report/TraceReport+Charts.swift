@@ -11,7 +11,7 @@ extension TraceReport {
     /// has the same steps, else one line per run labelled by its id.
     func series(
         preset: String, quantity: String, label: String, colorIndex: Int, dashed: Bool = false,
-        pick: (RunSeries) -> BinnedSeries?
+        dashPattern: String? = nil, pick: (RunSeries) -> BinnedSeries?
     ) -> [ChartSeries] {
         let runs = runs(of: preset).compactMap { run in summary.series[run.id].flatMap(pick).map { (run.id, $0) } }
         guard let first = runs.first?.1 else { return [] }
@@ -19,7 +19,7 @@ extension TraceReport {
             return runs.map { id, binned in
                 ChartSeries(
                     label: "\(label) \(id)", x: binned.steps, y: binned.values(of: quantity), colorIndex: colorIndex,
-                    dashed: dashed)
+                    dashed: dashed, dashPattern: dashPattern)
             }
         }
         let columns = runs.map { $0.1.values(of: quantity) }
@@ -27,7 +27,7 @@ extension TraceReport {
         return [
             ChartSeries(
                 label: label + (runs.count > 1 ? " (mean of \(runs.count))" : ""), x: first.steps, y: mean,
-                colorIndex: colorIndex, dashed: dashed)
+                colorIndex: colorIndex, dashed: dashed, dashPattern: dashPattern)
         ]
     }
 
@@ -41,6 +41,13 @@ extension TraceReport {
                 pick: pick)
         }
     }
+
+    /// The colour index of a preset: its position among the groups, the same in every chart.
+    func colorIndex(of preset: String) -> Int { presetNames.firstIndex(of: preset) ?? 0 }
+
+    /// Line styles for the several quantities of one preset's chart, which is drawn in the preset's colour: colour
+    /// always means a preset, and the style tells the quantities (gradient parts, Φ's quantiles) apart.
+    static let quantityDashes = [nil, "7 3", "1.5 2.5", "10 3 2 3"]
 
     /// Layer names in model order, over every run.
     var layerNames: [String] {
@@ -57,6 +64,27 @@ extension TraceReport {
             series: perPreset(quantity: "valid_loss", suffix: " valid") { $0.evaluations }
                 + perPreset(quantity: "train_loss", suffix: " train", dashed: true) { $0.evaluations },
             logY: true, width: 560, height: 360
+        ).svg()
+    }
+
+    /// The same losses on a linear axis after the first tenth of training, where the curves have left their start:
+    /// on the logarithmic axis the validation curves lie on one another, and the gap the paper's claim is about
+    /// cannot be read.
+    var linearLossChart: String {
+        let series = perPreset(quantity: "valid_loss", suffix: " valid") { $0.evaluations }
+            + perPreset(quantity: "train_loss", suffix: " train", dashed: true) { $0.evaluations }
+        let lastStep = series.compactMap { $0.x.last }.max() ?? 0
+        let start = lastStep / 10
+        let later = series.map { line in
+            var kept = line
+            let indices = line.x.indices.filter { line.x[$0] >= start }
+            kept.x = indices.map { line.x[$0] }
+            kept.y = indices.map { line.y[$0] }
+            return kept
+        }
+        return SVGLineChart(
+            title: "Loss after step \(Int(start)), linear scale", xLabel: "step", yLabel: "loss (nats)",
+            series: later, width: 560, height: 360
         ).svg()
     }
 
@@ -81,18 +109,19 @@ extension TraceReport {
 
     /// One chart per preset and layer: ‖t‖, ‖d‖, ‖c‖, ‖s‖ over steps, log scale.
     var partCharts: [String] {
-        // The total is drawn last and dashed: it often lies on the direct part, which must stay visible under it.
+        // The total is drawn last: it often lies on the direct part, which must stay visible under it.
         let parts = [
-            ("direct_norm", "‖d‖ direct", 1), ("recenter_norm", "‖c‖ re-centering", 2),
-            ("rescale_norm", "‖s‖ re-scaling", 3), ("total_norm", "‖t‖ total", 0),
+            ("direct_norm", "‖d‖ direct"), ("recenter_norm", "‖c‖ re-centering"), ("rescale_norm", "‖s‖ re-scaling"),
+            ("total_norm", "‖t‖ total"),
         ]
         var charts: [String] = []
         // A layer that does not normalize (the `none` preset) is the identity: its only part is t = d.
         for preset in presetNames where runs(of: preset).first?.normalization?.normalizes != false {
             for layer in layerNames {
-                let series = parts.flatMap { part in
+                let series = parts.enumerated().flatMap { index, part in
                     self.series(
-                        preset: preset, quantity: part.0, label: part.1, colorIndex: part.2, dashed: part.2 == 0
+                        preset: preset, quantity: part.0, label: part.1, colorIndex: colorIndex(of: preset),
+                        dashPattern: Self.quantityDashes[index]
                     ) { $0.layers[layer] }
                 }
                 guard !series.isEmpty else { continue }
@@ -108,15 +137,15 @@ extension TraceReport {
 
     /// One chart per preset and adaptive layer: Φ's mean (which should stay at C) and its 5/50/95% quantiles.
     var phiQuantileCharts: [String] {
-        let quantities = [("q95", "95%", 1), ("q50", "median", 2), ("q05", "5%", 3), ("mean", "mean", 0)]
+        let quantities = [("q95", "95%"), ("q50", "median"), ("q05", "5%"), ("mean", "mean")]
         var charts: [String] = []
         for preset in presetNames {
             let scale = runs(of: preset).first?.normalization?.scale
             for layer in layerNames {
-                let series = quantities.flatMap { quantity in
+                let series = quantities.enumerated().flatMap { index, quantity in
                     self.series(
-                        preset: preset, quantity: quantity.0, label: quantity.1, colorIndex: quantity.2,
-                        dashed: quantity.2 == 0
+                        preset: preset, quantity: quantity.0, label: quantity.1, colorIndex: colorIndex(of: preset),
+                        dashPattern: Self.quantityDashes[index]
                     ) { $0.phi[layer] }
                 }
                 guard !series.isEmpty else { continue }
@@ -136,7 +165,9 @@ extension TraceReport {
     var phiNonPositiveCharts: [String] {
         layerNames.compactMap { layer in
             let series = perPreset(quantity: "fraction_nonpositive") { $0.phi[layer] }
-            guard !series.isEmpty else { return nil }
+            // A share that is 0 at every step (AdaNorm with its default k keeps Φ > 0) is said in the text, not
+            // drawn as flat lines.
+            guard series.contains(where: { $0.y.contains { $0.isFinite && $0 != 0 } }) else { return nil }
             return SVGLineChart(
                 title: "Share of Φ(y) ≤ 0 — \(layer)", xLabel: "step", yLabel: "share of elements", series: series,
                 width: 380, height: 300

@@ -39,9 +39,10 @@ public struct TraceReport: Sendable {
         body.append("<section id=\"overfitting\"><h2>Overfitting</h2>")
         body.append(
             "<p>Training and validation loss, both in evaluation mode at the same steps, mean over each group's "
-                + "runs. The paper's claim: compared with AdaNorm, LayerNorm "
-                + "has lower training loss but higher validation loss.</p>")
-        body.append(figures([lossChart, gapChart]))
+                + "runs, on a log scale and, after the first tenth of training, on a linear one where the gap can "
+                + "be read. A colour is a preset in every chart of this report. The paper's claim: compared with "
+                + "AdaNorm, LayerNorm has lower training loss but higher validation loss.</p>")
+        body.append(figures([lossChart, linearLossChart, gapChart]))
         body.append(table(titled: "Overfitting"))
         body.append(table(titled: "Validation"))
         body.append(table(titled: "Against"))
@@ -51,7 +52,8 @@ public struct TraceReport: Sendable {
         body.append(
             "<p>Per norm layer, the norms of the total input gradient t and of its three parts — direct d, "
                 + "re-centering c (through μ) and re-scaling s (through σ) — over training steps (log scale; a "
-                + "detached part is exactly 0 and not drawn), and rescale_ratio = rowvar(t)/rowvar(d + c), below 1 "
+                + "detached part is exactly 0 and not drawn; each chart in its preset's colour, the parts told "
+                + "apart by line style: d solid, c dashed, s dotted, t dash-dotted), and rescale_ratio = rowvar(t)/rowvar(d + c), below 1 "
                 + "where the σ-derivative shrinks the gradient's variance.</p>")
         body.append(figures(rescaleCharts))
         body.append(figures(partCharts))
@@ -71,8 +73,10 @@ public struct TraceReport: Sendable {
         body.append(
             maps.isEmpty && quantiles.isEmpty
                 ? "<p>No adaptive layer recorded Φ(y).</p>"
-                : "<p>Φ's mean (dashed; it should stay at C) and quantiles over training, the share of elements "
-                    + "with Φ ≤ 0, then the share of a layer's elements in each Φ bin per recorded step (columns "
+                : "<p>Φ's mean (dash-dotted; it should stay at C) and quantiles over training, in the preset's colour; "
+                    + "the share of elements with Φ ≤ 0 (drawn only for a layer where it is not 0 at every step: "
+                    + "otherwise Φ stayed positive throughout), then the share of a layer's elements in each Φ bin "
+                    + "per recorded step (columns "
                     + "sum to 1; log colour). The heat map's bottom row collects Φ below the first edge (Φ &lt; 0 "
                     + "with the default edges), its top row Φ at or above the last.</p>"
                     + figures(quantiles + phiNonPositiveCharts) + figures(maps))
