@@ -487,13 +487,17 @@ extension ChartAxis.PlotArea {
         let w = ChartAxis.coordinate(width)
         let h = ChartAxis.coordinate(height)
         typealias Style = ChartAxis.Style
+        // A long title (a long preset and layer name) is set smaller, down to 10 px, before it is shortened.
+        let available = width - 16
+        let fitting = available / (0.6 * Double(max(title.count, 1)))
+        let titleSize = min(Style.titleFontSize, max(10, fitting))
         return "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(w) \(h)\" width=\"\(w)\" height=\"\(h)\""
             + " role=\"img\" font-family=\"\(Style.fontFamily)\" font-size=\"\(ChartAxis.coordinate(Style.fontSize))\">"
             + "<title>\(XMLEscaping.escape(title))</title>"
             + "<rect width=\"\(w)\" height=\"\(h)\" fill=\"#ffffff\"/>"
             + "<text x=\"\(ChartAxis.coordinate(width / 2))\" y=\"19\" text-anchor=\"middle\""
-            + " font-size=\"\(ChartAxis.coordinate(Style.titleFontSize))\" font-weight=\"600\" fill=\"\(Style.text)\">"
-            + "\(XMLEscaping.escape(truncated(title, toWidth: width - 16, fontSize: Style.titleFontSize)))</text>"
+            + " font-size=\"\(ChartAxis.coordinate(titleSize))\" font-weight=\"600\" fill=\"\(Style.text)\">"
+            + "\(XMLEscaping.escape(truncated(title, toWidth: available, fontSize: titleSize)))</text>"
             + body + "</svg>\n"
     }
 

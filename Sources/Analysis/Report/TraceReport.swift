@@ -131,6 +131,8 @@ public struct TraceReport: Sendable {
         svgs.isEmpty ? "" : "<div class=\"figures\">" + svgs.map { "<figure>\($0)</figure>" }.joined() + "</div>"
     }
 
+    // Wide tables scroll inside their box; on a narrow screen (a phone, 400 px) a chart keeps its own size and
+    // scrolls inside its box too, since scaled down to the screen its 10–13 px text became unreadable.
     static let style = """
         body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#222;max-width:1180px;margin:2em auto;\
         padding:0 1em}h1{margin-bottom:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}\
@@ -140,7 +142,9 @@ public struct TraceReport: Sendable {
         th,td{border-bottom:1px solid #e4e4e4;padding:3px 10px;text-align:left;white-space:nowrap}\
         th{background:#f6f6f6}.foot{color:#555;font-size:13px;margin:.3em 0}\
         .missing{background:#fff4e5;border:1px solid #f0b35a;padding:.6em 1em;border-radius:4px}\
-        footer{margin-top:3em;color:#777;font-size:13px}
+        footer{margin-top:3em;color:#777;font-size:13px}\
+        @media (max-width:600px){body{margin:1em auto}figure{max-width:100%;overflow-x:auto}\
+        figure svg{max-width:none}}
         """
 }
 
