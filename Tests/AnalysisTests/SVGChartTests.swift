@@ -356,7 +356,7 @@ struct SVGChartTests {
 
     // MARK: - Heat map
 
-    @Test("one rect per cell, NaN cells grey and explained, cells tiling the plot without gaps")
+    @Test("one rect per cell of its own colour, NaN cells grey and explained, cells tiling the plot without gaps")
     func heatMapCells() throws {
         let values: [[Double]] = [[1, 2, 3, 4], [5, .nan, 7, 8], [9, 10, 11, 12]]
         let elements = try #require(
@@ -379,6 +379,20 @@ struct SVGChartTests {
         let fills = full.filter { $0.name == "rect" && $0.isInside("ns-cells") }.map { $0.attributes["fill"] }
         #expect(fills == ["#440154", "#fde725"])
         #expect(!full.contains { $0.isInside("ns-legend") })
+    }
+
+    @Test("same-coloured neighbours in a column are one rect spanning them, and the column still tiles the plot")
+    func heatMapMergesRuns() throws {
+        // Column 0: 0, 0, 0, 5 (a run of three empty bins, then one); column 1: all equal.
+        let values: [[Double]] = [[0, 0, 0, 5], [3, 3, 3, 3]]
+        let elements = try #require(
+            parse(heatMap(xEdges: [0, 1, 2], yEdges: [0, 1, 2, 3, 4], values: values).svg()))
+        let cells = elements.filter { $0.name == "rect" && $0.isInside("ns-cells") }
+        #expect(cells.count == 3)
+        let plot = try frame(elements)
+        let heights = cells.map { $0.number("height")! }
+        #expect(abs(heights[0] - 3 * heights[1]) < 0.05 && abs(heights[2] - (plot.bottom - plot.top)) < 0.05)
+        #expect(abs(cells.map { $0.number("y")! + $0.number("height")! }.max()! - plot.bottom) < 0.02)
     }
 
     @Test("uneven and open-ended row edges give proportional cell heights")
