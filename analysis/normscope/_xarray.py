@@ -9,6 +9,9 @@ xarray is imported here only, when asked for, so the base package works without 
   ``(layer, phi_step)``; layers without Φ are NaN there. ``phi_hist`` is ``(layer, phi_step, bin)`` with an
   integer ``bin`` (0 … bins + 1, the stored columns, the outside ones included) and the coordinates
   ``bin_lower``/``bin_upper``; ``raw_parts`` is ``(layer, raw_step, part, row, feature)``.
+- ``Trace.to_xarray`` puts the runs' settings on coordinates along ``run``; a setting whose name a variable
+  already has (``width``: the grad field, the layer's H, beside the setting, the model's width) is ``run_width``.
+  Lists (``hidden``) are JSON text there.
 - Alignment is outer: runs or layers of different lengths (or widths, for ``feature``) share one Dataset with NaN
   where one has no value, which makes an integer variable float.
 """
@@ -115,6 +118,9 @@ def trace_dataset(trace: Any, raw: bool = True) -> Any:
     dataset = xr.concat(pieces, dim=pd.Index(list(runs.index), name="run"), join="outer", coords="different",
                         compat="equals", combine_attrs="drop")
     for column in runs.columns:
-        dataset = dataset.assign_coords({column: ("run", _coordinate(runs[column]))})
+        # A setting whose name is taken by a variable or dimension (``width``, the model's width, beside the grad
+        # field ``width``, the layer's H) becomes ``run_<name>``.
+        name = f"run_{column}" if column in dataset.variables or column in dataset.dims else column
+        dataset = dataset.assign_coords({name: ("run", _coordinate(runs[column]))})
     dataset.attrs = {k: v for k, v in trace.attrs.items() if k != "config" and not isinstance(v, tuple)}
     return dataset

@@ -120,19 +120,20 @@ def _h5_reason(error: BaseException) -> str:
 
 def _open_error(path: str, error: BaseException) -> TraceError:
     reason = _h5_reason(error)
-    if "truncated file" in reason:
-        numbers = dict(re.findall(r"(\w+) = (\d+)", reason))
+    text = " ".join(str(error).split())
+    if "truncated file" in text:
+        numbers = dict(re.findall(r"(\w+) = (\d+)", text))
         if "eof" in numbers and "stored_eof" in numbers:
             message = (f"{path}: is truncated ({numbers['eof']} of the {numbers['stored_eof']} bytes its HDF5 header "
                        "records): an incomplete copy or download? copy it again")
         else:
             message = f"{path}: is truncated ({reason})"
-    elif "signature not found" in reason:
+    elif "signature not found" in text:
         message = f"{path}: is not an HDF5 file (no HDF5 signature); expected a NormScope trace (.h5)"
-    elif "already open for write" in reason:
+    elif "already open for write" in text or "h5clear" in text:
         message = (f"{path}: is a live trace still open for writing, or its recorder died: open it with "
                    "open_trace(path, swmr=True), or clear it with h5clear -s")
-    elif "lock" in reason:
+    elif "lock" in text:
         message = (f"{path}: is locked by a program writing it; wait for the recorder to finish (a trace recorded "
                    "with --live opens with swmr=True while it is written)")
     elif isinstance(error, PermissionError) or "Permission denied" in str(error):
