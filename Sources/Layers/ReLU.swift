@@ -78,7 +78,8 @@ public final class ReLU<Scalar: MatrixScalar>: Layer {
                 Matrix<Scalar>(rows: gradOutput.rows, columns: gradOutput.columns) { result in
                     let (g, y, r) = (
                         SharedMutableBuffer(readOnly: gradient), SharedMutableBuffer(readOnly: output),
-                        SharedMutableBuffer(result))
+                        SharedMutableBuffer(result)
+                    )
                     Elementwise.forEachRange(count: gradient.count) { range in
                         let (g, y, r) = (g.readOnly, y.readOnly, r.base)
                         // Loaded before the select: a load under the condition kept the loop scalar.

@@ -136,7 +136,8 @@ public struct SoftmaxCrossEntropy<Scalar: MatrixScalar>: Sendable {
                                         S = Exponentials.shifted(
                                             UnsafeRawPointer(z + base).assumingMemoryBound(to: Float.self),
                                             minus: Float(m),
-                                            into: UnsafeMutableRawPointer(grad + base).assumingMemoryBound(to: Float.self),
+                                            into: UnsafeMutableRawPointer(grad + base).assumingMemoryBound(
+                                                to: Float.self),
                                             count: classCount)
                                         // Only label smoothing reads it.
                                         if uniformShare != 0 {

@@ -89,7 +89,8 @@ public enum Exponentials {
             let clamped = _mm_max_ps(lower, _mm_min_ps(SIMD4<Float>(repeating: 88), x))
             let n = _mm_cvtps_epi32(clamped * SIMD4<Float>(repeating: 1.442_695_040_888_963_4))
             let nf = _mm_cvtepi32_ps(n)
-            let r = (clamped - nf * SIMD4<Float>(repeating: 0.693_359_375)) - nf * SIMD4<Float>(repeating: -2.121_944_4e-4)
+            let r =
+                (clamped - nf * SIMD4<Float>(repeating: 0.693_359_375)) - nf * SIMD4<Float>(repeating: -2.121_944_4e-4)
             var y = SIMD4<Float>(repeating: 1.987_569_150_0e-4)
             y = y * r + SIMD4<Float>(repeating: 1.398_199_950_7e-3)
             y = y * r + SIMD4<Float>(repeating: 8.333_451_907_3e-3)

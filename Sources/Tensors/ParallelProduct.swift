@@ -38,7 +38,9 @@ public enum ParallelProduct {
         }
         // Rows when there are enough for every task to get a few vector widths' worth; otherwise columns.
         let splitRows = m >= 16 * tasks || m >= n
-        let shared = (a: SharedMutableBuffer(readOnly: a), b: SharedMutableBuffer(readOnly: b), c: SharedMutableBuffer(c))
+        let shared = (
+            a: SharedMutableBuffer(readOnly: a), b: SharedMutableBuffer(readOnly: b), c: SharedMutableBuffer(c)
+        )
         let count = splitRows ? m : n
         parallel.parallelRows(count: count, minimumRowsPerTask: (count + tasks - 1) / tasks) { range in
             let (a, b) = (UnsafeBufferPointer(shared.a.unsafeBuffer), UnsafeBufferPointer(shared.b.unsafeBuffer))

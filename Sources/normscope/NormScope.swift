@@ -1,6 +1,6 @@
 import ArgumentParser
-import Tensors
 import Recording
+import Tensors
 
 /// The `normscope` command: record instrumented training runs, analyse their traces.
 @main

@@ -37,7 +37,8 @@ enum FakeTorchWorker {
         let analysis = directory.file("repository/analysis")
         try FileManager.default.createDirectory(atPath: analysis, withIntermediateDirectories: true)
         for name in ["bench_torch_mlp.py", "bench_torch_charlm.py"] {
-            try script.write(toFile: (analysis as NSString).appendingPathComponent(name), atomically: true, encoding: .utf8)
+            try script.write(
+                toFile: (analysis as NSString).appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
         return directory.file("repository")
     }

@@ -78,7 +78,10 @@ struct TrainingBenchmarkTests {
         let report = try TrainingBenchmark(configuration: configuration).run(try Self.workloads())
         let expectations = [
             ("bench-mlp", ["hidden1.norm", "hidden2.norm"]),
-            ("layernorm-s0", ["block1.attn_norm", "block1.ffn_norm", "block2.attn_norm", "block2.ffn_norm", "final_norm"]),
+            (
+                "layernorm-s0",
+                ["block1.attn_norm", "block1.ffn_norm", "block2.attn_norm", "block2.ffn_norm", "final_norm"]
+            ),
         ]
         for (workload, (run, layers)) in zip(report.workloads, expectations) {
             #expect(workload.recordedSteps == 6)  // 1 warm-up step and 5 timed
@@ -138,6 +141,9 @@ struct TrainingBenchmarkTests {
         let error = #expect(throws: TorchWorker.Failure.self) {
             try TrainingBenchmark(configuration: configuration).run([MLPWorkload(width: 8, depth: 1, batch: 4)])
         }
-        #expect(error?.message == "the PyTorch worker analysis/bench_torch_mlp.py exited with status 139 while answering 'run 1': Segmentation fault")
+        #expect(
+            error?.message
+                == "the PyTorch worker analysis/bench_torch_mlp.py exited with status 139 while answering 'run 1': Segmentation fault"
+        )
     }
 }

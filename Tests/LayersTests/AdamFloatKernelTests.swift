@@ -10,7 +10,9 @@ struct AdamFloatKernelTests {
     private func expected(
         theta: [Float], gradients: [[Float]], learningRate: Double, weightDecay: Adam<Float>.WeightDecay
     ) -> [Float] {
-        var (theta, m, v) = (theta, [Float](repeating: 0, count: theta.count), [Float](repeating: 0, count: theta.count))
+        var (theta, m, v) = (
+            theta, [Float](repeating: 0, count: theta.count), [Float](repeating: 0, count: theta.count)
+        )
         let (l2, decoupled): (Float, Double) =
             switch weightDecay {
             case .l2(let rate): (Float(rate), 0)

@@ -14,7 +14,10 @@ struct BenchTrainOptionTests {
             (["--model", "gpt"], "--model gpt: expected mlp, char-lm or both"),
             (["--steps", "0"], "--steps 0: must be a positive whole number"),
             (["--threads", "-2"], "--threads -2: must be a positive whole number"),
-            (["--json", "/nonexistent-normscope-dir/out.json"], "the directory /nonexistent-normscope-dir does not exist"),
+            (
+                ["--json", "/nonexistent-normscope-dir/out.json"],
+                "the directory /nonexistent-normscope-dir does not exist"
+            ),
         ])
     func badValues(arguments: [String], message: String) throws {
         let path = try #require(executable)

@@ -27,9 +27,10 @@ struct PythonDocTests {
         ].joined(separator: "\n")
         let output = try ChildProcess.run("/bin/bash", arguments: ["-c", commands])
         #expect(output.status == 0, "\(output.standardError.suffix(2000))")
-        for printed in ["2 0.1.0", "['hidden1.norm', 'hidden2.norm']", "(20, 42) (41,)",
-            "('total', 'direct', 'recenter', 'rescale')", "('layer', 'phi_step', 'bin')"]
-        {
+        for printed in [
+            "2 0.1.0", "['hidden1.norm', 'hidden2.norm']", "(20, 42) (41,)",
+            "('total', 'direct', 'recenter', 'rescale')", "('layer', 'phi_step', 'bin')",
+        ] {
             #expect(output.standardOutput.contains(printed), "no \(printed) in:\n\(output.standardOutput.suffix(2000))")
         }
     }

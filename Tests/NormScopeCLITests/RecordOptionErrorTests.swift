@@ -77,7 +77,9 @@ struct RecordOutputPathTests {
             asNobody
             ? try ChildProcess.run(
                 "/usr/bin/setpriv",
-                arguments: ["--reuid=65534", "--regid=65534", "--clear-groups", path, "record", "--steps", "5", "--out", out])
+                arguments: [
+                    "--reuid=65534", "--regid=65534", "--clear-groups", path, "record", "--steps", "5", "--out", out,
+                ])
             : try ChildProcess.run(path, arguments: ["record", "--steps", "5", "--out", out])
         expectOneLineError(output, [out, "Permission denied"])
         #expect(!output.standardError.contains("o_flags"), "\(output.standardError)")

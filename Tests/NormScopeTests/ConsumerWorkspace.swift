@@ -39,8 +39,11 @@ struct ConsumerWorkspace {
         try git(["init", "-q"], in: snapshot)
         try git(["add", "-A"], in: snapshot)
         try git(
-            ["-c", "user.name=NormScope tests", "-c", "user.email=tests@normscope.invalid", "-c", "commit.gpgsign=false",
-             "commit", "-q", "-m", "Snapshot of the work tree under test"], in: snapshot)
+            [
+                "-c", "user.name=NormScope tests", "-c", "user.email=tests@normscope.invalid", "-c",
+                "commit.gpgsign=false",
+                "commit", "-q", "-m", "Snapshot of the work tree under test",
+            ], in: snapshot)
         try git(["tag", tag], in: snapshot)
         let tree = try git(["rev-parse", "HEAD^{tree}"], in: snapshot).trimmingCharacters(in: .whitespacesAndNewlines)
 
@@ -50,7 +53,7 @@ struct ConsumerWorkspace {
         if !files.fileExists(atPath: workspace.directory) {
             do {
                 try files.moveItem(atPath: staging, toPath: workspace.directory)
-            } catch where files.fileExists(atPath: workspace.directory) {}
+            } catch  where files.fileExists(atPath: workspace.directory) {}
         }
         _ = files.createFile(atPath: workspace.path("last-used"), contents: Data())
         return workspace

@@ -40,7 +40,8 @@ struct ParallelProductTests {
     func sharesAreBitIdentical(transposeA: Bool, transposeB: Bool) {
         for shape in Self.shapes {
             for beta: Float in [0, 1] {
-                let whole = product(shape, transposeA: transposeA, transposeB: transposeB, beta: beta, parallel: .serial)
+                let whole = product(
+                    shape, transposeA: transposeA, transposeB: transposeB, beta: beta, parallel: .serial)
                 for tasks in [2, 3, 4] {
                     let shared = product(
                         shape, transposeA: transposeA, transposeB: transposeB, beta: beta,

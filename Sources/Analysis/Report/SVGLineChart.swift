@@ -328,7 +328,8 @@ public struct SVGLineChart: Sendable {
                 svg += "<g><title>\(XMLEscaping.escape(entry.series.label))</title>"
                 svg += "<line x1=\"\(ChartAxis.coordinate(entry.x))\" y1=\"\(lineY)\""
                 svg += " x2=\"\(ChartAxis.coordinate(entry.x + Self.swatchWidth))\" y2=\"\(lineY)\" stroke=\"\(color)\""
-                svg += " stroke-width=\"2\"" + (entry.series.strokeDashes.map { " stroke-dasharray=\"\($0)\"/>" } ?? "/>")
+                svg +=
+                    " stroke-width=\"2\"" + (entry.series.strokeDashes.map { " stroke-dasharray=\"\($0)\"/>" } ?? "/>")
                 svg += "<text x=\"\(ChartAxis.coordinate(entry.x + Self.swatchWidth + 5))\""
                 svg += " y=\"\(ChartAxis.coordinate(baseline))\">\(XMLEscaping.escape(entry.text))</text></g>"
             }

@@ -71,7 +71,8 @@ extension TraceReport {
     /// on the logarithmic axis the validation curves lie on one another, and the gap the paper's claim is about
     /// cannot be read.
     var linearLossChart: String {
-        let series = perPreset(quantity: "valid_loss", suffix: " valid") { $0.evaluations }
+        let series =
+            perPreset(quantity: "valid_loss", suffix: " valid") { $0.evaluations }
             + perPreset(quantity: "train_loss", suffix: " train", dashed: true) { $0.evaluations }
         let lastStep = series.compactMap { $0.x.last }.max() ?? 0
         let start = lastStep / 10

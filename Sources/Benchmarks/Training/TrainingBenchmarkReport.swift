@@ -64,7 +64,8 @@ package struct TrainingBenchmarkReport: Sendable, Codable, Equatable {
 
         /// The variant whose median is the most times its best step, and that ratio.
         var widestSpread: (variant: String, spread: Double)? {
-            let variants = [("NormScope recording off", recordingOff), ("NormScope full recording", fullRecording)]
+            let variants =
+                [("NormScope recording off", recordingOff), ("NormScope full recording", fullRecording)]
                 + (pytorch.map { [("PyTorch", $0)] } ?? [])
             return variants.map { ($0.0, $0.1.medianMilliseconds / $0.1.bestMilliseconds) }
                 .filter { $0.1.isFinite }.max { $0.1 < $1.1 }

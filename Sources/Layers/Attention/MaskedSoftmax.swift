@@ -27,7 +27,8 @@ enum MaskedSoftmax {
     ) {
         let start = square * size * size
         if Scalar.self == Float.self {
-            forwardFloat(UnsafeMutableRawPointer(p.baseAddress!).assumingMemoryBound(to: Float.self), start, size, isCausal)
+            forwardFloat(
+                UnsafeMutableRawPointer(p.baseAddress!).assumingMemoryBound(to: Float.self), start, size, isCausal)
             return
         }
         for row in 0..<size {

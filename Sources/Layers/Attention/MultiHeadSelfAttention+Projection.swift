@@ -64,7 +64,8 @@ extension MultiHeadSelfAttention.Projection {
         let width = parts[0].weight.value.columns
         let weight = Matrix<Scalar>(
             rows: parts.count * width, columns: width, scalars: parts.flatMap { $0.weight.value.scalars })
-        let bias = Matrix<Scalar>(rows: 1, columns: parts.count * width, scalars: parts.flatMap { $0.bias.value.scalars })
+        let bias = Matrix<Scalar>(
+            rows: 1, columns: parts.count * width, scalars: parts.flatMap { $0.bias.value.scalars })
         self.weight = Parameter(name: "stacked.weight", value: weight)
         self.bias = Parameter(name: "stacked.bias", value: bias)
     }

@@ -160,7 +160,9 @@ public final class MultiHeadSelfAttention<Scalar: MatrixScalar> {
         var context = Matrix<Scalar>(rows: x.rows, columns: modelWidth, uninitialized: { _ in })
         let scale = 1 / Scalar(headWidth).squareRoot()
         let isCausal = isCausal
-        let (qLayout, kLayout, vLayout, plain) = (geometry.fused(0), geometry.fused(1), geometry.fused(2), geometry.plain)
+        let (qLayout, kLayout, vLayout, plain) = (
+            geometry.fused(0), geometry.fused(1), geometry.fused(2), geometry.plain
+        )
         qkv.withUnsafeBufferPointer { qkvElements in
             let inputs = SharedMutableBuffer(readOnly: qkvElements)
             probabilities.withUnsafeMutableBufferPointer { probabilities in
@@ -229,7 +231,9 @@ public final class MultiHeadSelfAttention<Scalar: MatrixScalar> {
         let t = saved.sequenceLength
         let scale = 1 / Scalar(headWidth).squareRoot()
         let isCausal = isCausal
-        let (qLayout, kLayout, vLayout, plain) = (geometry.fused(0), geometry.fused(1), geometry.fused(2), geometry.plain)
+        let (qLayout, kLayout, vLayout, plain) = (
+            geometry.fused(0), geometry.fused(1), geometry.fused(2), geometry.plain
+        )
         let inputs = [gradContext, saved.queriesKeysValues, saved.probabilities]
         Matrix.withSharedElements(of: inputs) { inputs in
             gradQKV.withUnsafeMutableBufferPointer { gradQKV in

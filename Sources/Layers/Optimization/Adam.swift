@@ -132,7 +132,8 @@ public final class Adam<Scalar: MatrixScalar>: Optimizer {
                     state.first.withUnsafeMutableBufferPointer { m in
                         state.second.withUnsafeMutableBufferPointer { v in
                             Self.update(
-                                theta: SharedMutableBuffer(theta), gradient: SharedMutableBuffer(gradient), m: SharedMutableBuffer(m),
+                                theta: SharedMutableBuffer(theta), gradient: SharedMutableBuffer(gradient),
+                                m: SharedMutableBuffer(m),
                                 v: SharedMutableBuffer(v), count: theta.count, coefficients)
                         }
                     }

@@ -27,7 +27,9 @@ package enum RunData {
     ///   - c: The run's settings.
     ///   - warn: Receives what looks wrong in the data without stopping the run, once per loaded dataset before
     ///     training starts; by default printed on standard error, since the recorder's callers never see the data.
-    package static func load(_ c: RunConfiguration, warn: (DataWarning) -> Void = printOnStandardError) throws -> RunData {
+    package static func load(_ c: RunConfiguration, warn: (DataWarning) -> Void = printOnStandardError) throws
+        -> RunData
+    {
         if c.model == "char-lm" {
             // The default dataset is the digits table, which the language model cannot read: say so, rather than
             // look for a text file called "digits".
