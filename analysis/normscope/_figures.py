@@ -18,6 +18,7 @@ import matplotlib
 matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib import patheffects  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from . import _palette  # noqa: E402
 from .trace import open_trace  # noqa: E402
@@ -262,6 +263,10 @@ def phi_figure(data: PlotData, preset: str) -> Figure:
             x_edges = np.r_[steps[0] - 0.5, steps[0] + 0.5]
         mesh = ax.pcolormesh(x_edges, hist.edges, share.T, cmap=_palette.HEATMAP, shading="flat")
         fig.colorbar(mesh, ax=ax, label="share of elements")
+        used = np.flatnonzero(np.nansum(share, axis=0) > 0)
+        if used.size:  # zoom onto the bins that hold elements, one bin of margin
+            edges = np.asarray(hist.edges, dtype=float)
+            ax.set_ylim(edges[max(used[0] - 1, 0)], edges[min(used[-1] + 2, len(edges) - 1)])
         have = [r for r in runs if layer in r.phi]
         for q, style in (("q01", ":"), ("q05", "--"), ("q50", "-."), ("q95", "--"), ("q99", ":")):
             series = _over_runs([r.phi[layer][q] for r in have])["mean"]
@@ -314,6 +319,7 @@ def summary_figure(comparisons: Sequence[Comparison], colours: Dict[str, str], b
                 ax.annotate(f"n={c.count}/{c.baseline_count}", (c.difference, y), textcoords="offset points",
                             xytext=(0, 6), ha="center", fontsize=6.5)
         ax.axvline(0, color="#777777", lw=0.8)
+        ax.xaxis.set_major_locator(MaxNLocator(4))
         ax.set_title(quantity.replace("_", " "), fontsize=9)
         ax.set_xlabel(f"difference to {baseline}")
         ax.grid(alpha=0.3, axis="x")
