@@ -145,9 +145,12 @@ def _fail(message: str) -> int:
     return 1
 
 
-def make_figures(data: PlotData, presets: Sequence[str], baseline: Optional[str], explicit_baseline: bool,
-                 analysis: Optional[str] = None):
-    """``[(name, Figure)]`` for the chosen presets, in the order they are written, and notes for stderr."""
+def make_figures(data: PlotData, presets: Sequence[str], baseline: str = "layernorm",
+                 analysis: Optional[str] = None, analysis_comparisons: Optional[List[Comparison]] = None):
+    """``[(name, Figure)]`` for the chosen presets, in the order they are written, and notes for stderr.
+
+    The summary uses ``analysis_comparisons`` if given, else those of the ``analysis`` JSON file, else the Python
+    bootstrap."""
     notes = list(data.notes)
     shown = data.subset(presets)
     figures = [("loss", _figures.loss_figure(shown)), ("gap", _figures.gap_figure(shown)),
@@ -158,8 +161,10 @@ def make_figures(data: PlotData, presets: Sequence[str], baseline: Optional[str]
     if baseline not in all_presets:
         notes.append(f"no summary figure: the trace(s) have no {baseline} runs to compare against (--baseline)")
     else:
-        if analysis:
-            comparisons, source = json_comparisons(analysis, presets, baseline), f"normscope analyze: {analysis}"
+        if analysis or analysis_comparisons is not None:
+            if analysis_comparisons is None:
+                analysis_comparisons = json_comparisons(analysis, presets, baseline)
+            comparisons, source = analysis_comparisons, f"normscope analyze: {analysis or 'JSON'}"
         else:
             comparisons = python_comparisons(data, presets, baseline)
             source = f"percentile bootstrap, B = {RESAMPLES}, seed {SEED}"
@@ -193,7 +198,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.baseline and args.baseline not in data.colours:
             raise PlotError(f"--baseline {args.baseline}: no such preset in the trace(s) (they have {', '.join(presets)})")
         baseline = args.baseline or "layernorm"
-        figures, notes = make_figures(data, presets, baseline, bool(args.baseline), args.analysis)
+        # The --analysis file is read before anything is drawn, so that a bad one fails at once.
+        from_json = json_comparisons(args.analysis, presets, baseline) if args.analysis else None
+        figures, notes = make_figures(data, presets, baseline, args.analysis, from_json)
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         for name, figure in figures:

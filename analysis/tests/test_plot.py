@@ -4,6 +4,7 @@ summary against ``normscope analyze --format json``."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,12 +18,21 @@ MAGIC = {"png": b"\x89PNG\r\n\x1a\n", "pdf": b"%PDF-"}
 BASE = ["loss", "gap", "grad-parts", "ratios", "summary"]
 
 
-def plot(*args, cwd=None):
-    env = {"PYTHONPATH": str(ANALYSIS), "PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg"}
-    import os
-    env = {**os.environ, **env}
+def plot(*args):
+    """``python -m normscope.plot ARGS`` in a child process, the package from this checkout."""
+    env = {**os.environ, "PYTHONPATH": str(ANALYSIS), "MPLBACKEND": "Agg"}
     return subprocess.run([sys.executable, "-m", "normscope.plot", *map(str, args)], capture_output=True, text=True,
-                          env=env, timeout=120, cwd=cwd)
+                          env=env, timeout=120)
+
+
+def plot_here(capsys, *args):
+    """``normscope.plot.main(ARGS)`` in this process (faster: matplotlib is imported once): (status, out, err)."""
+    sys.path.insert(0, str(ANALYSIS))
+    from normscope.plot import main
+
+    status = main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return subprocess.CompletedProcess(args, status, captured.out, captured.err)
 
 
 @pytest.fixture(scope="session")
@@ -64,15 +74,15 @@ def test_writes_every_figure_in_every_format(demo_trace, tmp_path):
     assert sorted(p.name for p in (tmp_path / "figs").iterdir()) == sorted(Path(p).name for p in expected)
 
 
-def test_default_formats_and_groups_subset(demo_trace, tmp_path):
-    result = plot(demo_trace, "--out", tmp_path, "--groups", "layernorm,none", "--dpi", "40")
+def test_default_formats_and_groups_subset(demo_trace, tmp_path, capsys):
+    result = plot_here(capsys, demo_trace, "--out", tmp_path, "--groups", "layernorm,none", "--dpi", "40")
     assert result.returncode == 0, result.stderr
     written = sorted(Path(p).name for p in result.stdout.split())
     assert written == sorted(f"{n}.{f}" for n in BASE for f in ("png", "pdf"))   # no phi-adanorm without adanorm
     for name in written:
         _check(tmp_path / name, name.rsplit(".", 1)[1])
-    only_baseline = plot(demo_trace, "--out", tmp_path / "b", "--groups", "layernorm", "--format", "png",
-                         "--dpi", "40")
+    only_baseline = plot_here(capsys, demo_trace, "--out", tmp_path / "b", "--groups", "layernorm",
+                              "--format", "png", "--dpi", "40")
     assert only_baseline.returncode == 0, only_baseline.stderr
     assert [Path(p).name for p in only_baseline.stdout.split()] == [f"{n}.png" for n in BASE[:4]]
     assert "no summary figure" in only_baseline.stderr
@@ -83,8 +93,8 @@ def test_default_formats_and_groups_subset(demo_trace, tmp_path):
     (["--baseline", "nosuch"], "--baseline nosuch: no such preset"),
     (["--format", "gif"], "--format gif: expected"),
 ])
-def test_bad_options_one_line(demo_trace, tmp_path, args, message):
-    result = plot(demo_trace, "--out", tmp_path, *args)
+def test_bad_options_one_line(demo_trace, tmp_path, args, message, capsys):
+    result = plot_here(capsys, demo_trace, "--out", tmp_path, *args)
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("normscope-plot: "), result.stderr
     assert message in result.stderr
@@ -122,7 +132,7 @@ def test_one_colour_per_preset_across_figures(demo_trace):
 
     data = _figures.load([demo_trace])
     assert data.colours == {"adanorm": "#0072b2", "layernorm": "#d55e00", "none": "#009e73"}
-    figures = dict(make_figures(data, ["adanorm", "layernorm", "none"], "layernorm", False)[0])
+    figures = dict(make_figures(data, ["adanorm", "layernorm", "none"], "layernorm")[0])
     loss = _colours(figures["loss"], "valid:")
     gap = _colours(figures["gap"], "")
     ratios = _colours(figures["ratios"], "rescale_ratio:hidden2.norm:")
@@ -139,7 +149,7 @@ def test_one_colour_per_preset_across_figures(demo_trace):
         "direct": "-", "recenter": "--", "rescale": ":", "total": "-."}
     assert _colours(figures["phi-adanorm"], "phi-mean:") == {"hidden1.norm": "#0072b2", "hidden2.norm": "#0072b2"}
     # a subset keeps each preset's colour
-    sub = dict(make_figures(data, ["none"], "layernorm", False)[0])
+    sub = dict(make_figures(data, ["none"], "layernorm")[0])
     assert _colours(sub["loss"], "valid:") == {"none": data.colours["none"]}
     assert _palette.OKABE_ITO[:3] == ("#0072b2", "#d55e00", "#009e73")
 
@@ -175,16 +185,17 @@ def test_bootstrap_summary_agrees_with_analyze(demo_trace, demo_analysis):
         (p, q) for p in ("adanorm", "none") for q in ("best_valid_loss", "gap_at_best", "gap_last_tenth")}
 
 
-def test_summary_from_analysis_json(demo_trace, demo_analysis, tmp_path):
-    result = plot(demo_trace, "--out", tmp_path, "--analysis", demo_analysis, "--format", "png", "--dpi", "40",
-                  "--groups", "adanorm,layernorm")
+def test_summary_from_analysis_json(demo_trace, demo_analysis, tmp_path, capsys):
+    result = plot_here(capsys, demo_trace, "--out", tmp_path, "--analysis", demo_analysis, "--format", "png",
+                       "--dpi", "40", "--groups", "adanorm,layernorm")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "summary.png").stat().st_size > 1000
-    other = plot(demo_trace, "--out", tmp_path, "--analysis", demo_analysis, "--baseline", "none")
+    other = plot_here(capsys, demo_trace, "--out", tmp_path, "--analysis", demo_analysis, "--baseline", "none")
     assert other.returncode == 1 and "compares against layernorm, not none" in other.stderr
 
 
-def test_reference_trace_format1(reference, tmp_path):
-    result = plot(reference, "--out", tmp_path, "--format", "png", "--dpi", "30", "--groups", "adanorm,layernorm")
+def test_reference_trace_format1(reference, tmp_path, capsys):
+    result = plot_here(capsys, reference, "--out", tmp_path, "--format", "png", "--dpi", "30",
+                       "--groups", "adanorm,layernorm")
     assert result.returncode == 0, result.stderr
     assert [Path(p).name for p in result.stdout.split()] == [f"{n}.png" for n in BASE[:4] + ["phi-adanorm", "summary"]]
