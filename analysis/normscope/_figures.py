@@ -326,4 +326,7 @@ def summary_figure(comparisons: Sequence[Comparison], colours: Dict[str, str], b
     axes[0].set_yticks(range(len(groups)), groups)
     axes[0].set_ylim(-0.7, len(groups) - 0.3)
     axes[0].invert_yaxis()
-    return _finish(fig, f"Each preset − {baseline}: difference of means, 95% interval ({source})")
+    title = f"Each preset − {baseline}: difference of means, 95% interval ({source})"
+    if any(c.lower is None or c.upper is None for c in comparisons):
+        title += "\nno interval where a side has fewer than 2 runs"
+    return _finish(fig, title)

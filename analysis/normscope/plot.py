@@ -196,7 +196,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                                 f"(they have {', '.join(presets)})")
             presets = [p for p in presets if p in chosen]
         if args.baseline and args.baseline not in data.colours:
-            raise PlotError(f"--baseline {args.baseline}: no such preset in the trace(s) (they have {', '.join(presets)})")
+            raise PlotError(f"--baseline {args.baseline}: no such preset in the trace(s) "
+                            f"(they have {', '.join(sorted(data.colours))})")
         baseline = args.baseline or "layernorm"
         # The --analysis file is read before anything is drawn, so that a bad one fails at once.
         from_json = json_comparisons(args.analysis, presets, baseline) if args.analysis else None
