@@ -27,7 +27,6 @@ def plot(*args):
 
 def plot_here(capsys, *args):
     """``normscope.plot.main(ARGS)`` in this process (faster: matplotlib is imported once): (status, out, err)."""
-    sys.path.insert(0, str(ANALYSIS))
     from normscope.plot import main
 
     status = main([str(a) for a in args])
@@ -126,7 +125,6 @@ def _colours(fig, prefix):
 
 
 def test_one_colour_per_preset_across_figures(demo_trace):
-    sys.path.insert(0, str(ANALYSIS))
     from normscope import _figures, _palette
     from normscope.plot import make_figures
 
@@ -159,7 +157,6 @@ def _colours_full(fig):
 
 
 def test_bootstrap_summary_agrees_with_analyze(demo_trace, demo_analysis):
-    sys.path.insert(0, str(ANALYSIS))
     from normscope import _figures
     from normscope.plot import json_comparisons, python_comparisons
 
