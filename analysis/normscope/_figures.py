@@ -207,7 +207,8 @@ def grad_parts_figure(data: PlotData) -> Figure:
 
 
 def ratios_figure(data: PlotData) -> Figure:
-    """recenter_ratio (top) and rescale_ratio (bottom) per layer (columns), one line per group, mean over seeds."""
+    """recenter_ratio (top) and rescale_ratio (bottom) per layer (columns), one line per group, mean over seeds;
+    earlier groups are drawn wider, so groups with the same ratio (0 or 1 by Theorem 1) remain visible."""
     layers = data.layers
     fig = Figure(figsize=(4.6 * len(layers), 6), layout="constrained")
     axes = fig.subplots(2, len(layers), squeeze=False, sharex=True)
@@ -215,13 +216,15 @@ def ratios_figure(data: PlotData) -> Figure:
                                                 ("rescale_ratio", "rescale_ratio = D_t / D_(d+c)"))):
         for col, layer in enumerate(layers):
             ax = axes[row, col]
-            for preset, runs in data.groups.items():
+            for i, (preset, runs) in enumerate(data.groups.items()):
                 have = [r for r in runs if layer in r.grads]
                 if not have:
                     continue
                 series = _over_runs([r.grads[layer][field_name] for r in have])["mean"]
-                ax.plot(series.index, series.values, color=data.colours[preset], lw=1.4, label=preset,
-                        gid=f"{field_name}:{layer}:{preset}")
+                # Earlier presets wider, so that presets with identical ratios (0 or 1) stay visible under later ones.
+                ax.plot(series.index, series.values, color=data.colours[preset], lw=max(3.0 - 0.5 * i, 0.9),
+                        label=preset, gid=f"{field_name}:{layer}:{preset}")
+            ax.ticklabel_format(axis="y", useOffset=False)
             ax.set_title(f"{field_name} · {layer}", fontsize=9)
             ax.grid(alpha=0.3)
             if col == 0:
