@@ -12,12 +12,15 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+# The suite tests the package of this checkout, also where `pip install -e` points at another one.
+sys.path.insert(0, str(REPO / "analysis"))
 REFERENCE = REPO / "notebooks-data" / "digits-reference.h5"
 
 

@@ -1,0 +1,335 @@
+"""The figures of ``normscope-plot``: each function takes the loaded runs and returns a matplotlib ``Figure``.
+
+Nothing here saves or shows a figure (``plot.main`` does), so tests and notebooks can inspect the lines, their
+colours and labels before anything is written. Groups are presets; a group's curve is the mean over its runs
+(seeds) at each recorded step, its runs' own curves are drawn thin behind it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import pandas as pd
+import matplotlib
+
+matplotlib.use("Agg")
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib import patheffects  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from . import _palette  # noqa: E402
+from .trace import open_trace  # noqa: E402
+
+PARTS = ("direct", "recenter", "rescale", "total")
+
+
+@dataclass
+class RunData:
+    file: str
+    id: str
+    preset: str
+    seed: int
+    layers: List[str]
+    evals: pd.DataFrame
+    grads: Dict[str, pd.DataFrame]
+    phi: Dict[str, pd.DataFrame] = field(default_factory=dict)
+    phi_hist: Dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class PlotData:
+    runs: List[RunData]
+    colours: Dict[str, str]          # every preset of the trace(s), also those not drawn
+    notes: List[str] = field(default_factory=list)
+
+    @property
+    def groups(self) -> Dict[str, List[RunData]]:
+        """``{preset: runs sorted by seed}``, presets in sorted order (the colour order)."""
+        out: Dict[str, List[RunData]] = {}
+        for preset in sorted({r.preset for r in self.runs}):
+            out[preset] = sorted((r for r in self.runs if r.preset == preset), key=lambda r: (r.seed, r.id))
+        return out
+
+    @property
+    def layers(self) -> List[str]:
+        seen: List[str] = []
+        for run in self.runs:
+            for layer in run.layers:
+                if layer not in seen:
+                    seen.append(layer)
+        return seen
+
+    def subset(self, presets: Sequence[str]) -> "PlotData":
+        keep = set(presets)
+        return PlotData([r for r in self.runs if r.preset in keep], self.colours, list(self.notes))
+
+
+def load(paths: Sequence[str]) -> PlotData:
+    """Reads every run of every trace (a run id met again in a later file is skipped, with a note)."""
+    runs: List[RunData] = []
+    notes: List[str] = []
+    seen: Dict[str, str] = {}
+    for path in paths:
+        with open_trace(path) as trace:
+            for run in trace:
+                if run.id in seen:
+                    notes.append(f"{path}: run {run.id} is also in {seen[run.id]}; the first one is drawn")
+                    continue
+                seen[run.id] = str(path)
+                preset = run.settings.get("preset")
+                preset = str(preset) if preset is not None else run.id.rsplit("-s", 1)[0]
+                seed = run.settings.get("seed")
+                try:
+                    seed = int(seed)
+                except (TypeError, ValueError):
+                    seed = -1
+                layers = list(run.layers)
+                data = RunData(str(path), run.id, preset, seed, layers, run.evals, {l: run.grad(l) for l in layers})
+                for layer in layers:
+                    if run.has_phi(layer):
+                        data.phi[layer] = run.phi(layer)
+                        data.phi_hist[layer] = run.phi_histogram(layer)
+                runs.append(data)
+    return PlotData(runs, _palette.preset_colours(r.preset for r in runs), notes)
+
+
+def _over_runs(frames: Sequence[pd.Series]) -> pd.DataFrame:
+    """Mean, min and max over runs of series indexed by step (aligned on step; a step some runs lack uses the rest)."""
+    table = pd.concat(list(frames), axis=1)
+    return pd.DataFrame({"mean": table.mean(axis=1), "min": table.min(axis=1), "max": table.max(axis=1)})
+
+
+def _grid(n: int, columns: int = 3):
+    columns = max(1, min(columns, n))
+    return int(math.ceil(n / columns)), columns
+
+
+def _finish(fig: Figure, title: str) -> Figure:
+    fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def loss_figure(data: PlotData) -> Figure:
+    """Training (dashed) and validation (solid) loss per group, linear scale, the gap between them shaded.
+
+    The y axis starts at 0 and ends a little above the highest mean loss after the first tenth of training, so the
+    first steps' large losses do not flatten the late-training gap.
+    """
+    groups = data.groups
+    rows, cols = _grid(len(groups))
+    fig = Figure(figsize=(4.2 * cols, 3.2 * rows), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False, sharey=True)
+    top = 0.0
+    for ax, (preset, runs) in zip(axes.flat, groups.items()):
+        colour = data.colours[preset]
+        for run in runs:
+            ax.plot(run.evals.index, run.evals["valid_loss"], color=colour, lw=0.6, alpha=0.35)
+            ax.plot(run.evals.index, run.evals["train_loss"], color=colour, lw=0.6, alpha=0.35, ls="--")
+        valid = _over_runs([r.evals["valid_loss"] for r in runs])["mean"]
+        train = _over_runs([r.evals["train_loss"] for r in runs])["mean"]
+        ax.plot(valid.index, valid.values, color=colour, lw=1.8, label=preset, gid=f"valid:{preset}")
+        ax.plot(train.index, train.values, color=colour, lw=1.8, ls="--", label=f"{preset} (train)",
+                gid=f"train:{preset}")
+        ax.fill_between(valid.index, train.values, valid.values, color=colour, alpha=0.12, lw=0)
+        late = valid.index >= valid.index.min() + 0.1 * (valid.index.max() - valid.index.min())
+        top = max(top, float(np.nanmax(np.r_[valid.values[late], train.values[late]])))
+        gap = valid.iloc[-1] - train.iloc[-1]
+        ax.set_title(f"{preset} ({len(runs)} run{'s' if len(runs) != 1 else ''}), final gap {gap:.4f}", fontsize=9)
+        ax.set_xlabel("step")
+        ax.grid(alpha=0.3)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("loss (solid valid, dashed train)")
+    for ax in list(axes.flat)[len(groups):]:
+        ax.set_visible(False)
+    if top > 0:
+        axes.flat[0].set_ylim(0, top * 1.15)
+    return _finish(fig, "Training and validation loss per preset (mean over seeds; shaded: the gap)")
+
+
+def gap_figure(data: PlotData) -> Figure:
+    """The overfitting gap (validation − training loss) over steps: mean over seeds, band from min to max."""
+    fig = Figure(figsize=(7, 4.2), layout="constrained")
+    ax = fig.subplots()
+    for preset, runs in data.groups.items():
+        colour = data.colours[preset]
+        gap = _over_runs([r.evals["valid_loss"] - r.evals["train_loss"] for r in runs])
+        ax.plot(gap.index, gap["mean"], color=colour, lw=1.8, label=f"{preset} (n={len(runs)})", gid=preset)
+        if len(runs) > 1:
+            ax.fill_between(gap.index, gap["min"], gap["max"], color=colour, alpha=0.18, lw=0)
+    ax.axhline(0, color="#777777", lw=0.8)
+    ax.set_xlabel("step")
+    ax.set_ylabel("validation − training loss")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return _finish(fig, "Overfitting gap over training (mean over seeds; band: min–max over seeds)")
+
+
+def grad_parts_figure(data: PlotData) -> Figure:
+    """‖d‖, ‖c‖, ‖s‖, ‖t‖ per group (rows) and layer (columns), log scale, mean over seeds.
+
+    One colour per panel (the preset's), the parts by line style: d solid, c dashed, s dotted, t dash-dot. A part
+    that is 0 at every step (c and s without normalization, or with μ and σ detached) cannot be drawn on a log scale
+    and says so in the legend.
+    """
+    groups = data.groups
+    layers = data.layers
+    fig = Figure(figsize=(4.2 * len(layers), 2.6 * len(groups)), layout="constrained")
+    axes = fig.subplots(len(groups), len(layers), squeeze=False, sharex=True)
+    for row, (preset, runs) in enumerate(groups.items()):
+        colour = data.colours[preset]
+        for col, layer in enumerate(layers):
+            ax = axes[row, col]
+            have = [r for r in runs if layer in r.grads]
+            if not have:
+                ax.set_visible(False)
+                continue
+            for part in PARTS:
+                series = _over_runs([r.grads[layer][f"{part}_norm"] for r in have])["mean"]
+                label = _palette.PART_LABELS[part]
+                values = series.to_numpy(dtype=float)
+                if not np.any(values[np.isfinite(values)] > 0):
+                    ax.plot([], [], color=colour, ls=_palette.PART_STYLES[part], label=f"{label}: 0 throughout")
+                    continue
+                ax.plot(series.index, np.where(values > 0, values, np.nan), color=colour,
+                        ls=_palette.PART_STYLES[part], lw=1.2, label=label, gid=f"{preset}:{layer}:{part}")
+            ax.set_yscale("log")
+            ax.set_title(f"{preset} · {layer}", fontsize=9)
+            ax.grid(alpha=0.3, which="both", lw=0.4)
+            ax.legend(fontsize=6.5, loc="best")
+            if col == 0:
+                ax.set_ylabel("Frobenius norm")
+            if row == len(groups) - 1:
+                ax.set_xlabel("step")
+    return _finish(fig, "Norms of the gradient parts t = d + c + s per layer (mean over seeds)")
+
+
+def ratios_figure(data: PlotData) -> Figure:
+    """recenter_ratio (top) and rescale_ratio (bottom) per layer (columns), one line per group, mean over seeds;
+    earlier groups are drawn wider, so groups with the same ratio (0 or 1 by Theorem 1) remain visible."""
+    layers = data.layers
+    fig = Figure(figsize=(4.6 * len(layers), 6), layout="constrained")
+    axes = fig.subplots(2, len(layers), squeeze=False, sharex=True)
+    for row, (field_name, label) in enumerate((("recenter_ratio", "recenter_ratio = |t̄| / |d̄|"),
+                                                ("rescale_ratio", "rescale_ratio = D_t / D_(d+c)"))):
+        for col, layer in enumerate(layers):
+            ax = axes[row, col]
+            for i, (preset, runs) in enumerate(data.groups.items()):
+                have = [r for r in runs if layer in r.grads]
+                if not have:
+                    continue
+                series = _over_runs([r.grads[layer][field_name] for r in have])["mean"]
+                # Earlier presets wider, so that presets with identical ratios (0 or 1) stay visible under later ones.
+                ax.plot(series.index, series.values, color=data.colours[preset], lw=max(3.0 - 0.5 * i, 0.9),
+                        label=preset, gid=f"{field_name}:{layer}:{preset}")
+            ax.ticklabel_format(axis="y", useOffset=False)
+            ax.set_title(f"{field_name} · {layer}", fontsize=9)
+            ax.grid(alpha=0.3)
+            if col == 0:
+                ax.set_ylabel(label)
+            if row == 1:
+                ax.set_xlabel("step")
+    axes[0, 0].legend(fontsize=7)
+    return _finish(fig, "Re-centering and re-scaling ratios per layer (mean over seeds)")
+
+
+def phi_presets(data: PlotData) -> List[str]:
+    """The groups with Φ(y) recorded (AdaNorm), in colour order."""
+    return [preset for preset, runs in data.groups.items() if any(r.phi for r in runs)]
+
+
+def phi_figure(data: PlotData, preset: str) -> Figure:
+    """Φ(y) of one group over training, one panel per layer: the histogram as a heat map (share of the elements in
+    each bin at each recorded step, viridis), its mean (the preset's colour) and the 1/5/50/95/99% quantiles (white).
+
+    The heat map is that of the group's first run (lowest seed); mean and quantiles are means over its runs.
+    """
+    runs = [r for r in data.groups[preset] if r.phi]
+    first = runs[0]
+    layers = [layer for layer in data.layers if layer in first.phi]
+    fig = Figure(figsize=(7.5, 3.0 * len(layers)), layout="constrained")
+    axes = fig.subplots(len(layers), 1, squeeze=False, sharex=True)[:, 0]
+    colour = data.colours[preset]
+    outline = [patheffects.withStroke(linewidth=2.6, foreground="white")]
+    for ax, layer in zip(axes, layers):
+        hist = first.phi_hist[layer]
+        steps = np.asarray(hist.steps, dtype=float)
+        counts = np.asarray(hist.counts, dtype=float)
+        totals = counts.sum(axis=1, keepdims=True)
+        share = np.divide(hist.inner, totals, out=np.full(hist.inner.shape, np.nan), where=totals > 0)
+        if len(steps) > 1:
+            mids = (steps[1:] + steps[:-1]) / 2
+            x_edges = np.r_[steps[0] - (mids[0] - steps[0]), mids, steps[-1] + (steps[-1] - mids[-1])]
+        else:
+            x_edges = np.r_[steps[0] - 0.5, steps[0] + 0.5]
+        mesh = ax.pcolormesh(x_edges, hist.edges, share.T, cmap=_palette.HEATMAP, shading="flat")
+        fig.colorbar(mesh, ax=ax, label="share of elements")
+        used = np.flatnonzero(np.nansum(share, axis=0) > 0)
+        if used.size:  # zoom onto the bins that hold elements, one bin of margin
+            edges = np.asarray(hist.edges, dtype=float)
+            ax.set_ylim(edges[max(used[0] - 1, 0)], edges[min(used[-1] + 2, len(edges) - 1)])
+        have = [r for r in runs if layer in r.phi]
+        for q, style in (("q01", ":"), ("q05", "--"), ("q50", "-."), ("q95", "--"), ("q99", ":")):
+            series = _over_runs([r.phi[layer][q] for r in have])["mean"]
+            ax.plot(series.index, series.values, color="white", lw=0.9, ls=style,
+                    label=("1/5/50/95/99% quantiles" if q == "q01" else None))
+        mean = _over_runs([r.phi[layer]["mean"] for r in have])["mean"]
+        ax.plot(mean.index, mean.values, color=colour, lw=1.8, label="mean Φ", path_effects=outline,
+                gid=f"phi-mean:{preset}:{layer}")
+        outside = float(hist.underflow.sum() + hist.overflow.sum()) / max(float(counts.sum()), 1.0)
+        ax.set_title(f"{preset} · {layer} (heat map: {first.id}; {outside:.2%} of elements outside the bins)",
+                     fontsize=9)
+        ax.set_ylabel("Φ(y)")
+        ax.legend(fontsize=7, loc="upper right")
+    axes[-1].set_xlabel("step")
+    return _finish(fig, f"AdaNorm's Φ(y) = C(1 − k·y) over training: {preset}")
+
+
+@dataclass
+class Comparison:
+    """One group against the baseline for one quantity: difference of means and its interval."""
+    group: str
+    preset: str
+    quantity: str
+    difference: float
+    lower: Optional[float]
+    upper: Optional[float]
+    count: int
+    baseline_count: int
+
+
+def summary_figure(comparisons: Sequence[Comparison], colours: Dict[str, str], baseline: str,
+                   source: str) -> Figure:
+    """Each group − the baseline, per quantity (panels): the difference of means (dot) and its 95% interval (bar),
+    in the group's colour; no bar where a side has fewer than 2 runs."""
+    quantities = list(dict.fromkeys(c.quantity for c in comparisons))
+    fig = Figure(figsize=(3.6 * len(quantities), 0.5 * len({c.group for c in comparisons}) + 1.8),
+                 layout="constrained")
+    axes = fig.subplots(1, len(quantities), squeeze=False, sharey=True)[0]
+    groups = list(dict.fromkeys(c.group for c in comparisons))
+    for ax, quantity in zip(axes, quantities):
+        for y, group in enumerate(groups):
+            for c in comparisons:
+                if c.group != group or c.quantity != quantity:
+                    continue
+                colour = colours.get(c.preset, "#000000")
+                if c.lower is not None and c.upper is not None:
+                    ax.plot([c.lower, c.upper], [y, y], color=colour, lw=2.2, solid_capstyle="butt")
+                ax.plot([c.difference], [y], "o", color=colour, ms=6, gid=f"summary:{quantity}:{group}",
+                        label=group)
+                ax.annotate(f"n={c.count}/{c.baseline_count}", (c.difference, y), textcoords="offset points",
+                            xytext=(0, 6), ha="center", fontsize=6.5)
+        ax.axvline(0, color="#777777", lw=0.8)
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+        ax.set_title(quantity.replace("_", " "), fontsize=9)
+        ax.set_xlabel(f"difference to {baseline}")
+        ax.grid(alpha=0.3, axis="x")
+    axes[0].set_yticks(range(len(groups)), groups)
+    axes[0].set_ylim(-0.7, len(groups) - 0.3)
+    axes[0].invert_yaxis()
+    title = f"Each preset − {baseline}: difference of means, 95% interval ({source})"
+    if any(c.lower is None or c.upper is None for c in comparisons):
+        title += "\nno interval where a side has fewer than 2 runs"
+    return _finish(fig, title)

@@ -1,0 +1,198 @@
+"""normscope-plot: the figures it writes, its options and errors, colours shared across figures, and its bootstrap
+summary against ``normscope analyze --format json``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, record
+
+ANALYSIS = REPO / "analysis"
+MAGIC = {"png": b"\x89PNG\r\n\x1a\n", "pdf": b"%PDF-"}
+BASE = ["loss", "gap", "grad-parts", "ratios", "summary"]
+
+
+def plot(*args):
+    """``python -m normscope.plot ARGS`` in a child process, the package from this checkout."""
+    env = {**os.environ, "PYTHONPATH": str(ANALYSIS), "MPLBACKEND": "Agg"}
+    return subprocess.run([sys.executable, "-m", "normscope.plot", *map(str, args)], capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+def plot_here(capsys, *args):
+    """``normscope.plot.main(ARGS)`` in this process (faster: matplotlib is imported once): (status, out, err)."""
+    from normscope.plot import main
+
+    status = main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return subprocess.CompletedProcess(args, status, captured.out, captured.err)
+
+
+@pytest.fixture(scope="session")
+def demo_trace(cli, tmp_path_factory):
+    """Format 2, demo-like: three presets × two seeds (layernorm, adanorm with Φ, none), short."""
+    out = tmp_path_factory.mktemp("plot") / "demo.h5"
+    return record(cli, out, {"steps": 80, "hidden": [16, 16], "eval_every": 20, "seeds": 2,
+                             "presets": ["layernorm", "adanorm", "none"]})
+
+
+@pytest.fixture(scope="session")
+def demo_analysis(cli, demo_trace):
+    result = subprocess.run([cli, "analyze", str(demo_trace), "--format", "json"], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    path = demo_trace.with_name("analysis.json")
+    path.write_text(result.stdout)
+    return path
+
+
+def _check(path: Path, fmt: str):
+    data = path.read_bytes()
+    assert len(data) > 1000, path
+    if fmt == "svg":
+        assert b"<svg" in data[:2000], path
+    else:
+        assert data.startswith(MAGIC[fmt]), path
+
+
+def test_writes_every_figure_in_every_format(demo_trace, tmp_path):
+    result = plot(demo_trace, "--out", tmp_path / "figs", "--format", "png,pdf,svg", "--dpi", "40")
+    assert result.returncode == 0, result.stderr
+    names = BASE[:4] + ["phi-adanorm", "summary"]
+    expected = [str(tmp_path / "figs" / f"{n}.{fmt}") for n in names for fmt in ("png", "pdf", "svg")]
+    assert result.stdout.split() == expected
+    for name in names:
+        for fmt in ("png", "pdf", "svg"):
+            _check(tmp_path / "figs" / f"{name}.{fmt}", fmt)
+    assert sorted(p.name for p in (tmp_path / "figs").iterdir()) == sorted(Path(p).name for p in expected)
+
+
+def test_default_formats_and_groups_subset(demo_trace, tmp_path, capsys):
+    result = plot_here(capsys, demo_trace, "--out", tmp_path, "--groups", "layernorm,none", "--dpi", "40")
+    assert result.returncode == 0, result.stderr
+    written = sorted(Path(p).name for p in result.stdout.split())
+    assert written == sorted(f"{n}.{f}" for n in BASE for f in ("png", "pdf"))   # no phi-adanorm without adanorm
+    for name in written:
+        _check(tmp_path / name, name.rsplit(".", 1)[1])
+    only_baseline = plot_here(capsys, demo_trace, "--out", tmp_path / "b", "--groups", "layernorm",
+                              "--format", "png", "--dpi", "40")
+    assert only_baseline.returncode == 0, only_baseline.stderr
+    assert [Path(p).name for p in only_baseline.stdout.split()] == [f"{n}.png" for n in BASE[:4]]
+    assert "no summary figure" in only_baseline.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--groups", "layernorm,nosuch"], "--groups: no group nosuch in the trace(s)"),
+    (["--baseline", "nosuch"], "--baseline nosuch: no such preset"),
+    (["--format", "gif"], "--format gif: expected"),
+])
+def test_bad_options_one_line(demo_trace, tmp_path, args, message, capsys):
+    result = plot_here(capsys, demo_trace, "--out", tmp_path, *args)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("normscope-plot: "), result.stderr
+    assert message in result.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_bad_input_one_line(tmp_path):
+    (tmp_path / "notes.txt").write_text("not a trace\n")
+    for path, message in ((tmp_path / "missing.h5", "missing.h5: no such file"),
+                          (tmp_path / "notes.txt", "is not an HDF5 file")):
+        result = plot(path, "--out", tmp_path / "out")
+        assert result.returncode == 1
+        assert result.stderr.count("\n") == 1 and result.stderr.startswith("normscope-plot: "), result.stderr
+        assert message in result.stderr
+    bad_json = tmp_path / "bad.json"
+    bad_json.write_text("{")
+    result = plot(REPO / "notebooks-data" / "digits-reference.h5", "--out", tmp_path / "out", "--analysis", bad_json)
+    assert result.returncode == 1 and result.stderr.count("\n") == 1 and "bad.json: is not JSON" in result.stderr
+
+
+def _colours(fig, prefix):
+    out = {}
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            gid = line.get_gid() or ""
+            if gid.startswith(prefix):
+                out[gid.rsplit(":", 1)[-1]] = line.get_color()
+    return out
+
+
+def test_one_colour_per_preset_across_figures(demo_trace):
+    from normscope import _figures, _palette
+    from normscope.plot import make_figures
+
+    data = _figures.load([demo_trace])
+    assert data.colours == {"adanorm": "#0072b2", "layernorm": "#d55e00", "none": "#009e73"}
+    figures = dict(make_figures(data, ["adanorm", "layernorm", "none"], "layernorm")[0])
+    loss = _colours(figures["loss"], "valid:")
+    gap = _colours(figures["gap"], "")
+    ratios = _colours(figures["ratios"], "rescale_ratio:hidden2.norm:")
+    summary = {gid.split(":")[2]: c for gid, c in _colours_full(figures["summary"]).items()}
+    assert loss == {p: data.colours[p] for p in ("adanorm", "layernorm", "none")}
+    assert {p: gap[p] for p in loss} == loss
+    assert ratios == loss
+    assert summary == {"adanorm": loss["adanorm"], "none": loss["none"]}
+    # gradient parts: the preset's colour, parts by line style
+    parts = [l for ax in figures["grad-parts"].axes for l in ax.get_lines()
+             if (l.get_gid() or "").startswith("layernorm:hidden1.norm:")]
+    assert {l.get_color() for l in parts} == {data.colours["layernorm"]}
+    assert {l.get_gid().rsplit(":", 1)[1]: l.get_linestyle() for l in parts} == {
+        "direct": "-", "recenter": "--", "rescale": ":", "total": "-."}
+    assert _colours(figures["phi-adanorm"], "phi-mean:") == {"hidden1.norm": "#0072b2", "hidden2.norm": "#0072b2"}
+    # a subset keeps each preset's colour
+    sub = dict(make_figures(data, ["none"], "layernorm")[0])
+    assert _colours(sub["loss"], "valid:") == {"none": data.colours["none"]}
+    assert _palette.OKABE_ITO[:3] == ("#0072b2", "#d55e00", "#009e73")
+
+
+def _colours_full(fig):
+    return {l.get_gid(): l.get_color() for ax in fig.axes for l in ax.get_lines() if l.get_gid()}
+
+
+def test_bootstrap_summary_agrees_with_analyze(demo_trace, demo_analysis):
+    from normscope import _figures
+    from normscope.plot import json_comparisons, python_comparisons
+
+    data = _figures.load([demo_trace])
+    ours = {(c.preset, c.quantity): c for c in python_comparisons(data, ["adanorm", "none"], "layernorm")}
+    doc = json.loads(demo_analysis.read_text())
+    compared = 0
+    for comparison in doc["comparisons"]:
+        for quantity in ("best_valid_loss", "gap_at_best"):
+            theirs = comparison[quantity]
+            mine = ours[(comparison["preset"], quantity)]
+            assert mine.count == theirs["count"] and mine.baseline_count == theirs["baseline_count"]
+            assert mine.difference == pytest.approx(theirs["difference"], rel=1e-4, abs=1e-7)
+            interval = theirs["interval"]
+            width = interval["upper"] - interval["lower"]
+            assert mine.lower <= mine.difference <= mine.upper
+            for ours_bound, theirs_bound in ((mine.lower, interval["lower"]), (mine.upper, interval["upper"])):
+                assert ours_bound == pytest.approx(theirs_bound, abs=0.25 * width + 1e-9)
+            compared += 1
+    assert compared == 4
+    from_json = json_comparisons(str(demo_analysis), ["adanorm", "none"], "layernorm")
+    assert {(c.preset, c.quantity) for c in from_json} == {
+        (p, q) for p in ("adanorm", "none") for q in ("best_valid_loss", "gap_at_best", "gap_last_tenth")}
+
+
+def test_summary_from_analysis_json(demo_trace, demo_analysis, tmp_path, capsys):
+    result = plot_here(capsys, demo_trace, "--out", tmp_path, "--analysis", demo_analysis, "--format", "png",
+                       "--dpi", "40", "--groups", "adanorm,layernorm")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "summary.png").stat().st_size > 1000
+    other = plot_here(capsys, demo_trace, "--out", tmp_path, "--analysis", demo_analysis, "--baseline", "none")
+    assert other.returncode == 1 and "compares against layernorm, not none" in other.stderr
+
+
+def test_reference_trace_format1(reference, tmp_path, capsys):
+    result = plot_here(capsys, reference, "--out", tmp_path, "--format", "png", "--dpi", "30",
+                       "--groups", "adanorm,layernorm")
+    assert result.returncode == 0, result.stderr
+    assert [Path(p).name for p in result.stdout.split()] == [f"{n}.png" for n in BASE[:4] + ["phi-adanorm", "summary"]]
