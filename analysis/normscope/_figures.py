@@ -244,7 +244,9 @@ def phi_figure(data: PlotData, preset: str) -> Figure:
     """Φ(y) of one group over training, one panel per layer: the histogram as a heat map (share of the elements in
     each bin at each recorded step, viridis), its mean (the preset's colour) and the 1/5/50/95/99% quantiles (white).
 
-    The heat map is that of the group's first run (lowest seed); mean and quantiles are means over its runs.
+    The heat map pools the elements of every run of the group (their counts added) when the runs share their steps
+    and bin edges, as the seeds of one sweep do; otherwise it is the first run's (lowest seed), and the panel's title
+    says which. Mean and quantiles are means over the runs.
     """
     runs = [r for r in data.groups[preset] if r.phi]
     first = runs[0]
@@ -254,7 +256,7 @@ def phi_figure(data: PlotData, preset: str) -> Figure:
     colour = data.colours[preset]
     outline = [patheffects.withStroke(linewidth=2.6, foreground="white")]
     for ax, layer in zip(axes, layers):
-        hist = first.phi_hist[layer]
+        hist, source = _pooled_histogram([r for r in runs if layer in r.phi_hist], layer)
         steps = np.asarray(hist.steps, dtype=float)
         counts = np.asarray(hist.counts, dtype=float)
         totals = counts.sum(axis=1, keepdims=True)
@@ -279,12 +281,24 @@ def phi_figure(data: PlotData, preset: str) -> Figure:
         ax.plot(mean.index, mean.values, color=colour, lw=1.8, label="mean Φ", path_effects=outline,
                 gid=f"phi-mean:{preset}:{layer}")
         outside = float(hist.underflow.sum() + hist.overflow.sum()) / max(float(counts.sum()), 1.0)
-        ax.set_title(f"{preset} · {layer} (heat map: {first.id}; {outside:.2%} of elements outside the bins)",
+        ax.set_title(f"{preset} · {layer} (heat map: {source}; {outside:.2%} of elements outside the bins)",
                      fontsize=9)
         ax.set_ylabel("Φ(y)")
         ax.legend(fontsize=7, loc="upper right")
     axes[-1].set_xlabel("step")
     return _finish(fig, f"AdaNorm's Φ(y) = C(1 − k·y) over training: {preset}")
+
+
+def _pooled_histogram(runs: Sequence[RunData], layer: str):
+    """The runs' Φ histograms of `layer` added up, with a description of what was pooled; the first run's alone when
+    their steps or edges differ (counts of different bins or steps cannot be added)."""
+    first = runs[0].phi_hist[layer]
+    same = [r for r in runs
+            if np.array_equal(r.phi_hist[layer].steps, first.steps) and np.array_equal(r.phi_hist[layer].edges, first.edges)]
+    if len(same) == len(runs) and len(runs) > 1:
+        pooled = first._replace(counts=np.sum([r.phi_hist[layer].counts for r in runs], axis=0))
+        return pooled, f"{len(runs)} runs pooled"
+    return first, runs[0].id
 
 
 @dataclass

@@ -196,3 +196,24 @@ def test_reference_trace_format1(reference, tmp_path, capsys):
                        "--groups", "adanorm,layernorm")
     assert result.returncode == 0, result.stderr
     assert [Path(p).name for p in result.stdout.split()] == [f"{n}.png" for n in BASE[:4] + ["phi-adanorm", "summary"]]
+
+
+def test_phi_heat_map_pools_the_seeds(demo_trace):
+    """The Φ heat map of a group with two seeds adds both runs' counts (same steps and edges), and says so."""
+    import numpy as np
+
+    from normscope import open_trace
+    from normscope._figures import load, phi_figure
+
+    data = load([demo_trace])
+    figure = phi_figure(data, "adanorm")
+    titles = [ax.get_title() for ax in figure.axes if ax.get_title()]
+    assert titles and all("2 runs pooled" in t for t in titles), titles
+    with open_trace(demo_trace) as trace:
+        layer = trace.run("adanorm-s0").layers[0]
+        counts = sum(trace.run(f"adanorm-s{seed}").phi_histogram(layer).counts for seed in (0, 1))
+    inner = counts[:, 1:-1].astype(float)
+    expected = inner / counts.sum(axis=1, keepdims=True)
+    mesh = next(child for child in figure.axes[0].get_children() if hasattr(child, "get_array")
+                and getattr(child, "get_array")() is not None and child.get_array().size == expected.size)
+    assert np.allclose(np.asarray(mesh.get_array()).reshape(expected.T.shape), expected.T)
