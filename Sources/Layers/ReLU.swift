@@ -43,13 +43,15 @@ public final class ReLU<Scalar: MatrixScalar>: Layer {
     @inlinable
     static func rectified(_ x: Matrix<Scalar>) -> Matrix<Scalar> {
         x.withUnsafeBufferPointer { source in
-            Matrix<Scalar>(rows: x.rows, columns: x.columns) { output in
-                let (input, output) = (SharedMutableBuffer(readOnly: source), SharedMutableBuffer(output))
-                Elementwise.forEachRange(count: source.count) { range in
-                    let (x, y) = (input.readOnly, output.base)
-                    for i in range { y[i] = x[i] < 0 ? 0 : x[i] }
-                }
-            }
+            Matrix<Scalar>(
+                rows: x.rows, columns: x.columns,
+                uninitialized: { output in
+                    let (input, output) = (SharedMutableBuffer(readOnly: source), SharedMutableBuffer(output))
+                    Elementwise.forEachRange(count: source.count) { range in
+                        let (x, y) = (input.readOnly, output.base)
+                        for i in range { y[i] = x[i] < 0 ? 0 : x[i] }
+                    }
+                })
         }
     }
 
@@ -75,20 +77,22 @@ public final class ReLU<Scalar: MatrixScalar>: Layer {
     static func gated(_ gradOutput: Matrix<Scalar>, by output: Matrix<Scalar>) -> Matrix<Scalar> {
         gradOutput.withUnsafeBufferPointer { gradient in
             output.withUnsafeBufferPointer { output in
-                Matrix<Scalar>(rows: gradOutput.rows, columns: gradOutput.columns) { result in
-                    let (g, y, r) = (
-                        SharedMutableBuffer(readOnly: gradient), SharedMutableBuffer(readOnly: output),
-                        SharedMutableBuffer(result)
-                    )
-                    Elementwise.forEachRange(count: gradient.count) { range in
-                        let (g, y, r) = (g.readOnly, y.readOnly, r.base)
-                        // Loaded before the select: a load under the condition kept the loop scalar.
-                        for i in range {
-                            let gi = g[i]
-                            r[i] = y[i] > 0 ? gi : 0
+                Matrix<Scalar>(
+                    rows: gradOutput.rows, columns: gradOutput.columns,
+                    uninitialized: { result in
+                        let (g, y, r) = (
+                            SharedMutableBuffer(readOnly: gradient), SharedMutableBuffer(readOnly: output),
+                            SharedMutableBuffer(result)
+                        )
+                        Elementwise.forEachRange(count: gradient.count) { range in
+                            let (g, y, r) = (g.readOnly, y.readOnly, r.base)
+                            // Loaded before the select: a load under the condition kept the loop scalar.
+                            for i in range {
+                                let gi = g[i]
+                                r[i] = y[i] > 0 ? gi : 0
+                            }
                         }
-                    }
-                }
+                    })
             }
         }
     }

@@ -93,74 +93,35 @@ public struct SoftmaxCrossEntropy<Scalar: MatrixScalar>: Sendable {
         }
 
         let epsilon = labelSmoothing
-        let uniformShare = epsilon / Double(classCount)
         let inverseCount = 1 / Double(countedRows)
-        // qₖ/N splits into ε/(K·N) for every class plus (1 − ε)/N for the target.
-        let uniformGradient = Scalar(uniformShare * inverseCount)
-        let targetGradient = Scalar((1 - epsilon) * inverseCount)
+        let constants = RowConstants(
+            classCount: classCount, epsilon: epsilon, uniformShare: epsilon / Double(classCount),
+            inverseCount: inverseCount,
+            // qₖ/N splits into ε/(K·N) for every class plus (1 − ε)/N for the target.
+            uniformGradient: Scalar(epsilon / Double(classCount) * inverseCount),
+            targetGradient: Scalar((1 - epsilon) * inverseCount))
         let ignoreIndex = ignoreIndex
         // Rows are shared among the cores; each row's loss is kept and the losses summed afterwards in row order,
-        // so the total does not depend on the split.
+        // so the total does not depend on the split (an ignored row's 0 adds nothing).
         var rowLosses = [Double](repeating: 0, count: targets.count)
         var rowCorrect = [Bool](repeating: false, count: targets.count)
         targets.withUnsafeBufferPointer { targets in
             logits.withUnsafeBufferPointer { z in
                 gradLogits.withUnsafeMutableBufferPointer { grad in
-                    rowLosses.withUnsafeMutableBufferPointer { rowLosses in
-                        rowCorrect.withUnsafeMutableBufferPointer { rowCorrect in
+                    rowLosses.withUnsafeMutableBufferPointer { losses in
+                        rowCorrect.withUnsafeMutableBufferPointer { correct in
                             let shared = (
                                 targets: SharedMutableBuffer(readOnly: targets), z: SharedMutableBuffer(readOnly: z),
-                                grad: SharedMutableBuffer(grad), losses: SharedMutableBuffer(rowLosses),
-                                correct: SharedMutableBuffer(rowCorrect)
+                                grad: SharedMutableBuffer(grad), losses: SharedMutableBuffer(losses),
+                                correct: SharedMutableBuffer(correct)
                             )
                             RowParallel.automatic.parallelRows(count: targets.count, columns: classCount * 8) {
                                 rows in
-                                let (targets, z, grad) = (shared.targets.readOnly, shared.z.readOnly, shared.grad.base)
-                                for row in rows where targets[row] != ignoreIndex {
-                                    let target = targets[row]
+                                for row in rows where shared.targets.readOnly[row] != ignoreIndex {
                                     let base = row * classCount
-
-                                    // The maximum, and the first class attaining it, for the shift and the accuracy.
-                                    var m = z[base]
-                                    var argmax = 0
-                                    for k in 1..<classCount where z[base + k] > m {
-                                        m = z[base + k]
-                                        argmax = k
-                                    }
-                                    shared.correct.base[row] = argmax == target
-
-                                    // Unnormalized probabilities go into the gradient's row, scaled in place below.
-                                    var S = 0.0
-                                    var shiftedSum = 0.0
-                                    if Scalar.self == Float.self {
-                                        S = Exponentials.shifted(
-                                            UnsafeRawPointer(z + base).assumingMemoryBound(to: Float.self),
-                                            minus: Float(m),
-                                            into: UnsafeMutableRawPointer(grad + base).assumingMemoryBound(
-                                                to: Float.self),
-                                            count: classCount)
-                                        // Only label smoothing reads it.
-                                        if uniformShare != 0 {
-                                            for k in 0..<classCount { shiftedSum += Double(z[base + k] - m) }
-                                        }
-                                    } else {
-                                        for k in 0..<classCount {
-                                            let shifted = z[base + k] - m
-                                            let e = Scalar.exp(shifted)
-                                            grad[base + k] = e
-                                            S += Double(e)
-                                            shiftedSum += Double(shifted)
-                                        }
-                                    }
-                                    let shiftedTarget = Double(z[base + target] - m)
-                                    shared.losses.base[row] =
-                                        Double.log(S) - (1 - epsilon) * shiftedTarget - uniformShare * shiftedSum
-
-                                    let probabilityScale = Scalar(inverseCount / S)
-                                    for k in 0..<classCount {
-                                        grad[base + k] = grad[base + k] * probabilityScale - uniformGradient
-                                    }
-                                    grad[base + target] -= targetGradient
+                                    (shared.losses.base[row], shared.correct.base[row]) = Self.row(
+                                        logits: shared.z.readOnly + base, gradient: shared.grad.base + base,
+                                        target: shared.targets.readOnly[row], constants)
                                 }
                             }
                         }
@@ -168,11 +129,44 @@ public struct SoftmaxCrossEntropy<Scalar: MatrixScalar>: Sendable {
                 }
             }
         }
-        var lossSum = 0.0
-        for (row, target) in targets.enumerated() where target != ignoreIndex { lossSum += rowLosses[row] }
+        let lossSum = rowLosses.reduce(0, +)
         let correctCount = rowCorrect.lazy.filter { $0 }.count
         return Result(
             loss: lossSum * inverseCount, gradLogits: gradLogits, correctCount: correctCount,
             countedRows: countedRows)
+    }
+
+    /// What every row's loss and gradient need.
+    struct RowConstants: Sendable {
+        let classCount: Int
+        let epsilon, uniformShare, inverseCount: Double
+        let uniformGradient, targetGradient: Scalar
+    }
+
+    /// One row's loss (not yet divided by the counted rows) and whether its argmax is the target; writes the row's
+    /// gradient into `gradient`.
+    @inline(__always)
+    static func row(
+        logits z: UnsafePointer<Scalar>, gradient grad: UnsafeMutablePointer<Scalar>, target: Int,
+        _ c: RowConstants
+    ) -> (loss: Double, correct: Bool) {
+        // The maximum, and the first class attaining it, for the shift and the accuracy.
+        var m = z[0]
+        var argmax = 0
+        for k in 1..<c.classCount where z[k] > m {
+            m = z[k]
+            argmax = k
+        }
+        // Unnormalized probabilities go into the gradient's row, scaled in place below.
+        let S = Exponentials.shifted(z, minus: m, into: grad, count: c.classCount)
+        var shiftedSum = 0.0
+        if c.uniformShare != 0 {  // only label smoothing reads it
+            for k in 0..<c.classCount { shiftedSum += Double(z[k] - m) }
+        }
+        let loss = Double.log(S) - (1 - c.epsilon) * Double(z[target] - m) - c.uniformShare * shiftedSum
+        let probabilityScale = Scalar(c.inverseCount / S)
+        for k in 0..<c.classCount { grad[k] = grad[k] * probabilityScale - c.uniformGradient }
+        grad[target] -= c.targetGradient
+        return (loss, argmax == target)
     }
 }

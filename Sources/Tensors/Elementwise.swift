@@ -30,22 +30,3 @@ public enum Elementwise {
         }
     }
 }
-
-extension Matrix {
-    /// A matrix whose elements `initialize` writes, every one of them, with no fill first.
-    ///
-    /// - Parameters:
-    ///   - rows: The number of rows.
-    ///   - columns: The number of columns.
-    ///   - initialize: Writes all `rows · columns` elements of the buffer it is given.
-    @inlinable
-    public init(rows: Int, columns: Int, uninitialized initialize: (UnsafeMutableBufferPointer<Scalar>) -> Void) {
-        precondition(rows >= 0 && columns >= 0, "Matrix expects non-negative sizes, got \(rows) × \(columns)")
-        let count = rows * columns
-        let scalars = [Scalar](unsafeUninitializedCapacity: count) { buffer, initialized in
-            initialize(buffer)
-            initialized = count
-        }
-        self.init(rows: rows, columns: columns, scalars: scalars)
-    }
-}

@@ -79,6 +79,41 @@ public enum Exponentials {
         sums.1 += SIMD2<Double>(Double(e[2]), Double(e[3]))
     }
 
+    /// ``shifted(_:minus:into:count:)`` for any element type: Float takes the vector path; other types (Double, for
+    /// the gradient checks) compute `exp` one element at a time and sum in Double in element order.
+    @inlinable
+    public static func shifted<Scalar: MatrixScalar>(
+        _ source: UnsafePointer<Scalar>, minus shift: Scalar, into destination: UnsafeMutablePointer<Scalar>,
+        count: Int
+    ) -> Double {
+        if Scalar.self == Float.self {
+            return shifted(
+                UnsafeRawPointer(source).assumingMemoryBound(to: Float.self),
+                minus: unsafeBitCast(shift, to: Float.self),
+                into: UnsafeMutableRawPointer(destination).assumingMemoryBound(to: Float.self), count: count)
+        }
+        var sum = 0.0
+        for i in 0..<count {
+            let e = Scalar.exp(source[i] - shift)
+            destination[i] = e
+            sum += Double(e)
+        }
+        return sum
+    }
+
+    /// ``maximum(_:count:)`` for any element type: Float takes the vector path, other types a plain loop.
+    @inlinable
+    public static func maximum<Scalar: MatrixScalar>(_ p: UnsafePointer<Scalar>, count: Int) -> Scalar {
+        if Scalar.self == Float.self {
+            return unsafeBitCast(
+                maximum(UnsafeRawPointer(p).assumingMemoryBound(to: Float.self), count: count), to: Scalar.self)
+        }
+        precondition(count >= 1, "Exponentials.maximum expects at least one value")
+        var m = p[0]
+        for i in 1..<count { m = max(m, p[i]) }
+        return m
+    }
+
     /// The exponentials of four values.
     @inline(__always)
     static func exp4(_ x: SIMD4<Float>) -> SIMD4<Float> {

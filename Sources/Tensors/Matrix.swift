@@ -117,11 +117,37 @@ public struct Matrix<Scalar: MatrixScalar>: Sendable, Equatable {
         self.storedRows = rows
         self.storedColumns = columns
         if rows * columns != scalars.count {
-            // Unspecified contents, so no fill: a product's output was zeroed and at once overwritten, a twentieth
-            // of the char-LM's step in memset. The elements are trivial values; any bit pattern is a valid one.
-            let count = rows * columns
-            scalars = [Scalar](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+            scalars = Matrix(unspecifiedRows: rows, columns: columns).scalars
         }
+    }
+
+    /// A matrix whose elements hold whatever the allocator left there, for a caller that overwrites every one of
+    /// them before reading any: a product's output, a kernel's result. Filling them first was pure waste — the
+    /// zeroing of outputs about to be overwritten was a twentieth of the char-LM's step in memset. The elements are
+    /// trivial values (Float, Double), so any bit pattern is a valid one.
+    ///
+    /// - Parameters:
+    ///   - rows: The number of rows.
+    ///   - columns: The number of columns.
+    @inlinable
+    public init(unspecifiedRows rows: Int, columns: Int) {
+        precondition(rows >= 0 && columns >= 0, "Matrix expects non-negative sizes, got \(rows) × \(columns)")
+        let count = rows * columns
+        self.init(
+            rows: rows, columns: columns,
+            scalars: [Scalar](unsafeUninitializedCapacity: count) { _, initialized in initialized = count })
+    }
+
+    /// A matrix whose elements `initialize` writes, every one of them, with no fill first.
+    ///
+    /// - Parameters:
+    ///   - rows: The number of rows.
+    ///   - columns: The number of columns.
+    ///   - initialize: Writes all `rows · columns` elements of the buffer it is given.
+    @inlinable
+    public init(rows: Int, columns: Int, uninitialized initialize: (UnsafeMutableBufferPointer<Scalar>) -> Void) {
+        self.init(unspecifiedRows: rows, columns: columns)
+        withUnsafeMutableBufferPointer { initialize($0) }
     }
 
     /// The same elements seen as `rows × columns`; the element count must not change.

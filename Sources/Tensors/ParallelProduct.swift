@@ -15,8 +15,9 @@ public enum ParallelProduct {
     @inlinable
     public static func taskCount(m: Int, n: Int, k: Int, parallel: RowParallel) -> Int {
         guard m > 0, n > 0, k > 0 else { return 1 }
-        let (work, overflow) = m.multipliedReportingOverflow(by: n)
-        let total = overflow ? Int.max : work.multipliedReportingOverflow(by: k).overflow ? Int.max : work * k
+        let (area, overflowed) = m.multipliedReportingOverflow(by: n)
+        let (work, overflowedAgain) = area.multipliedReportingOverflow(by: k)
+        let total = overflowed || overflowedAgain ? Int.max : work
         return max(1, min(parallel.maximumTaskCount, total / minimumMultiplyAddsPerTask))
     }
 

@@ -16,9 +16,10 @@ documented in ``analysis/TRACE_FORMAT.md``; this package in ``analysis/PYTHON.md
 """
 
 from ._errors import TraceError
+from ._palette import preset_colours
 from .trace import (FORMAT, SUPPORTED_VERSIONS, PhiHistogram, RawParts, Run, Trace, open_trace)
 
 __version__ = "0.1.0"
 
 __all__ = ["open_trace", "Trace", "Run", "PhiHistogram", "RawParts", "TraceError", "FORMAT", "SUPPORTED_VERSIONS",
-           "__version__"]
+           "preset_colours", "__version__"]

@@ -58,8 +58,7 @@ gaps.sort_values()"""),
 
 Training and validation loss on a linear axis (after the first tenth of training, where the gap can be read), and
 rescale_ratio over steps, one colour per variant (the Okabe–Ito palette, as in the HTML report)."""),
-    ("code", """palette = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#f0e442"]
-colours = {preset: palette[i % len(palette)] for i, preset in enumerate(sorted(trace.runs["preset"].unique()))}
+    ("code", """colours = normscope.preset_colours(trace.runs["preset"])  # the report's and normscope-plot's colours
 
 fig, (loss_ax, ratio_ax) = plt.subplots(1, 2, figsize=(11, 4))
 for run_id in trace.run_ids:

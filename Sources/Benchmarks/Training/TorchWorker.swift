@@ -1,4 +1,5 @@
 import Foundation
+import HDF5
 
 #if canImport(Glibc)
     import Glibc
@@ -65,7 +66,9 @@ package final class TorchWorker {
         self.timeout = timeout
         var sockets: [Int32] = [0, 0]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &sockets) == 0 else {
-            throw Failure(message: "cannot start the PyTorch worker \(name): socketpair failed (errno \(errno))")
+            throw Failure(
+                message:
+                    "cannot start the PyTorch worker \(name): socketpair failed: \(SystemErrorText.describe(errno))")
         }
         commands = sockets[0]
         let workerInput = FileHandle(fileDescriptor: sockets[1], closeOnDealloc: true)

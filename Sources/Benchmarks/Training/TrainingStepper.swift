@@ -6,11 +6,11 @@ import Training
 
 /// One NormScope side of a workload: a model, its optimizer and one fixed batch, stepping as the trainer steps.
 ///
-/// A step is the trainer's (Sources/Training/Run/Trainer.swift): a training forward pass, softmax cross-entropy,
-/// backward, the global gradient norm (clipped when `clip` > 0), the learning rate of the step's schedule, and the
-/// optimizer's update. Recording off, the norms measure nothing and nothing is written. Recording on, the norms
-/// reduce their gradient parts to statistics (and Φ(y)'s histogram every `phiEvery` steps, for AdaNorm), and the
-/// step row, one row per norm layer and the Φ records go through the trace writer, as in `normscope record`.
+/// A step is the trainer's: its gradient half is the trainer's own code (`TrainingStep`), then the learning rate of
+/// the step's schedule and the optimizer's update. Recording off, the norms measure nothing and nothing is written.
+/// Recording on, the norms reduce their gradient parts to statistics (and Φ(y)'s histogram every `phiEvery` steps,
+/// for AdaNorm), and the step row, one row per norm layer and the Φ records go through the trace writer, as in
+/// `normscope record`.
 package final class TrainingStepper {
     private let model: any Model<Float>
     private let parameters: [Parameter<Float>]
@@ -56,10 +56,8 @@ package final class TrainingStepper {
         if recorder != nil {
             for layer in norms { layer.instrumentation.phiHistogram = step % phiEvery == 0 }
         }
-        let result = loss(model.forward(input, mode: .training), targets: targets)
-        model.backward(result.gradLogits)
-        let gradientNorm = GradientClipping.clipByGlobalNorm(
-            parameters, maximumNorm: clip > 0 ? clip : .infinity)
+        let (result, gradientNorm) = TrainingStep.gradients(
+            of: model, loss: loss, input: input, targets: targets, parameters: parameters, clip: clip)
         let rate = schedule.learningRate(atStep: step)
         if let recorder {
             let row = StepRow(

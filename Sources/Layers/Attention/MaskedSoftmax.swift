@@ -26,35 +26,13 @@ enum MaskedSoftmax {
         _ p: UnsafeMutableBufferPointer<Scalar>, square: Int, size: Int, isCausal: Bool
     ) {
         let start = square * size * size
-        if Scalar.self == Float.self {
-            forwardFloat(
-                UnsafeMutableRawPointer(p.baseAddress!).assumingMemoryBound(to: Float.self), start, size, isCausal)
-            return
-        }
-        for row in 0..<size {
-            let base = start + row * size
-            let allowed = isCausal ? row + 1 : size
-            var m = p[base]
-            for t in 1..<allowed { m = max(m, p[base + t]) }
-            var sum: Scalar = 0
-            for t in 0..<allowed {
-                let e = Scalar.exp(p[base + t] - m)
-                p[base + t] = e
-                sum += e
-            }
-            let inverseSum = 1 / sum
-            for t in 0..<allowed { p[base + t] *= inverseSum }
-            for t in allowed..<size { p[base + t] = 0 }
-        }
-    }
-
-    /// The forward pass in Float with the vector exponentials (``Exponentials``), their sum in Double.
-    private static func forwardFloat(_ p: UnsafeMutablePointer<Float>, _ start: Int, _ size: Int, _ isCausal: Bool) {
+        let p = p.baseAddress!
         for row in 0..<size {
             let line = p + start + row * size
             let allowed = isCausal ? row + 1 : size
+            // Float's exponentials and maximum are the vector ones (``Exponentials``); the sum is in Double.
             let m = Exponentials.maximum(line, count: allowed)
-            let inverseSum = Float(1 / Exponentials.shifted(line, minus: m, into: line, count: allowed))
+            let inverseSum = Scalar(1 / Exponentials.shifted(line, minus: m, into: line, count: allowed))
             for t in 0..<allowed { line[t] *= inverseSum }
             for t in allowed..<size { line[t] = 0 }
         }

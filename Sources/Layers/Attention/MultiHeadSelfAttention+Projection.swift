@@ -11,7 +11,8 @@ extension MultiHeadSelfAttention {
     /// backward:  gradW += gradYᵀ·x,   gradB += Σ_rows gradY
     /// ```
     ///
-    /// The input gradient `gradY·W` is left to the layer, which sums three of them into one matrix.
+    /// The input gradient `gradY·W` is left to the layer: the output projection's is one product, and the query, key
+    /// and value projections' is one product of their stacked gradients and weights (``init(stacking:)``).
     public struct Projection {
         /// The weight, `d × d`, one row per output feature; named `<projection>.weight`.
         public let weight: Parameter<Scalar>

@@ -156,8 +156,8 @@ public final class MultiHeadSelfAttention<Scalar: MatrixScalar> {
         // Every square and every context slice is overwritten below, so neither is filled first.
         let t = sequenceLength
         var probabilities = Matrix<Scalar>(
-            rows: keepsProbabilities ? geometry.blockCount * t : 0, columns: t, uninitialized: { _ in })
-        var context = Matrix<Scalar>(rows: x.rows, columns: modelWidth, uninitialized: { _ in })
+            unspecifiedRows: keepsProbabilities ? geometry.blockCount * t : 0, columns: t)
+        var context = Matrix<Scalar>(unspecifiedRows: x.rows, columns: modelWidth)
         let scale = 1 / Scalar(headWidth).squareRoot()
         let isCausal = isCausal
         let (qLayout, kLayout, vLayout, plain) = (
@@ -227,7 +227,7 @@ public final class MultiHeadSelfAttention<Scalar: MatrixScalar> {
 
         // [gradQ gradK gradV], tokens by 3d: each (sequence, head) pair overwrites its own slices of the three
         // blocks, and together the slices cover the matrix, so it is not filled first.
-        var gradQKV = Matrix<Scalar>(rows: x.rows, columns: 3 * modelWidth, uninitialized: { _ in })
+        var gradQKV = Matrix<Scalar>(unspecifiedRows: x.rows, columns: 3 * modelWidth)
         let t = saved.sequenceLength
         let scale = 1 / Scalar(headWidth).squareRoot()
         let isCausal = isCausal

@@ -94,14 +94,9 @@ public final class Trainer {
                 layer.instrumentation.keepsParts = rawStep
             }
             let (input, targets) = batches.next(using: &random)
-            let logits = model.forward(input, mode: .training)
-            let result = loss(logits, targets: targets)
-            var gradientNorm = Double.nan
-            if result.loss.isFinite {
-                model.backward(result.gradLogits)
-                gradientNorm = GradientClipping.clipByGlobalNorm(
-                    parameters, maximumNorm: configuration.clip > 0 ? configuration.clip : .infinity)
-            }
+            let (result, gradientNorm) = TrainingStep.gradients(
+                of: model, loss: loss, input: input, targets: targets, parameters: parameters,
+                clip: configuration.clip)
             let rate = schedule.learningRate(atStep: step)
             let row = StepRow(
                 step: Int64(step), loss: result.loss, learningRate: rate, gradientNorm: gradientNorm, seconds: elapsed()
