@@ -14,11 +14,10 @@ struct AnalyzeJSONDocTests {
     func introductionRuns() throws {
         try #require(PythonScript.canImport("pandas"))
         let binary = try #require(executable)
-        let text = try String(contentsOfFile: Self.root + "/analysis/ANALYZE_JSON.md", encoding: .utf8)
-        // The introduction is the text before the first section; a heading makes it a section for `blocks`.
-        let introduction = "\n## Introduction\n" + (text.components(separatedBy: "\n## ").first ?? "")
-        let shell = TraceFormatDocTests.blocks("sh", in: introduction, section: "Introduction")
-        let python = TraceFormatDocTests.blocks("python", in: introduction, section: "Introduction")
+        // The introduction: the blocks under the page's title.
+        let title = "`normscope analyze --format json`, schema `normscope-analyze/2`"
+        let shell = try MarkdownBlock.blocks("sh", under: title, inFile: "analysis/ANALYZE_JSON.md")
+        let python = try MarkdownBlock.blocks("python", under: title, inFile: "analysis/ANALYZE_JSON.md")
         try #require(shell.count == 1 && python.count == 1, "found \(shell.count) sh and \(python.count) python blocks")
         try #require(shell[0].contains("swift run -c release normscope "))
 

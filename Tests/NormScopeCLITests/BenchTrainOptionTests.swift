@@ -14,6 +14,7 @@ struct BenchTrainOptionTests {
             (["--model", "gpt"], "--model gpt: expected mlp, char-lm or both"),
             (["--steps", "0"], "--steps 0: must be a positive whole number"),
             (["--threads", "-2"], "--threads -2: must be a positive whole number"),
+            (["--warmup", "-1"], "--warmup -1: must be 0 or a positive whole number"),
             (
                 ["--json", "/nonexistent-normscope-dir/out.json"],
                 "the directory /nonexistent-normscope-dir does not exist"

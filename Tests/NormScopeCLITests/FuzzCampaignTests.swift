@@ -7,27 +7,38 @@ import Testing
 /// columns — fed to `analyze`, `report`, `export` and `inspect`. Every run must be a clean result or a one-line
 /// error naming the file: no crash, hang, stack trace, impossible number or half-written output. The seed is fixed,
 /// so a failure names mutants that `--only INDEX` regenerates.
+///
+/// It runs the README's campaign command as written, with four things changed for a test: the built binary for
+/// `.build/release/normscope` (the README's first line builds it), 30 mutants of 40-step base runs instead of 500
+/// of 120, a 30 s timeout for a debug build, and the output under the temporary folder.
 @Suite("fuzz campaign on damaged traces")
 struct FuzzCampaignTests {
-    private static let script = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("analysis/fuzz_traces.py").path
-
-    @Test("30 seeded mutants: no crash, hang, garbage, leftover or bad error in any command")
+    @Test("the README's campaign on 30 seeded mutants: no crash, hang, garbage, leftover or bad error in any command")
     func seededCampaign() throws {
         let normscope = try #require(ChildProcess.builtProduct("normscope"), "normscope is not built next to the tests")
         #expect(PythonScript.canImport("h5py"), "the campaign needs h5py (the README's test command installs it)")
+        let block = try #require(
+            try MarkdownBlock.blocks("sh", under: "Analyzing traces", inFile: "README.md").first {
+                $0.contains("fuzz_traces.py")
+            }, "no campaign block in the README's 'Analyzing traces'")
+        let lines = block.replacingOccurrences(of: "\\\n", with: " ").split(separator: "\n").map(String.init)
+        try #require(lines.count == 2 && lines[0] == "swift build -c release", "the block: \(block)")
         // Misbehaving mutants and the bases they came from are kept here (replaced on every run) for replaying.
         let kept = (NSTemporaryDirectory() as NSString).appendingPathComponent("normscope-fuzz-campaign")
         try? FileManager.default.removeItem(atPath: kept)
+        var command = lines[1]
+        for (documented, here) in [
+            ("--normscope .build/release/normscope", "--normscope '\(normscope)'"), ("--count 500", "--count 30"),
+            // A debug build trains about 30 ms a step: with 40-step base runs the campaign takes under a minute
+            // when no command hangs (each hang costs the timeout).
+            ("--timeout 20", "--timeout 30 --record-steps 40"),
+            ("--out fuzz-out", "--out '\(kept)'"), ("--json fuzz-out/summary.json", "--json '\(kept)/summary.json'"),
+        ] {
+            try #require(command.contains(documented), "the README's command lacks \(documented): \(command)")
+            command = command.replacingOccurrences(of: documented, with: here)
+        }
         let output = try ChildProcess.run(
-            "/usr/bin/env",
-            arguments: [
-                "python3", Self.script, "--seed", "1", "--count", "30", "--timeout", "30", "--jobs", "2",
-                // A debug build trains about 30 ms a step: with 40-step base runs the campaign takes under a
-                // minute when no command hangs (each hang costs the 30 s timeout).
-                "--record-steps", "40", "--normscope", normscope, "--out", kept,
-            ])
+            "/bin/bash", arguments: ["-c", "cd '\(MarkdownBlock.repositoryRoot)' && \(command)"])
         #expect(
             output.status == 0,
             """
@@ -37,5 +48,6 @@ struct FuzzCampaignTests {
             """)
         // The summary must say what was run, so a pass cannot come from a campaign that ran nothing.
         #expect(output.standardOutput.contains("30 mutants × 4 commands"), "\(output.standardOutput)")
+        #expect(FileManager.default.fileExists(atPath: kept + "/summary.json"), "no --json summary")
     }
 }

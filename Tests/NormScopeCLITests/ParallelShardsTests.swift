@@ -14,14 +14,9 @@ struct ParallelShardsTests {
     @Test("the README's parallel line, run as written, merges to the one-process analysis")
     func readmeLine() throws {
         let executable = try #require(ChildProcess.builtProduct("normscope"))
-        let readme = try String(
-            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
-                "../../README.md"),
-            encoding: .utf8)
-        for command in Self.commands {
-            let documented = readme.contains(command)
-            #expect(documented, "README lacks: \(command)")
-        }
+        let blocks = try MarkdownBlock.blocks("sh", under: "Running a sweep on a Slurm cluster", inFile: "README.md")
+        let block = try #require(blocks.first { $0.hasPrefix("parallel ") }, "no parallel block in the README")
+        #expect(block == Self.commands.map { $0 + "\n" }.joined(), "the README's block is now: \(block)")
         let parallel = try ChildProcess.run("/usr/bin/env", arguments: ["sh", "-c", "command -v parallel"])
         try #require(
             parallel.status == 0, "GNU parallel is not installed: run .ci/setup, which installs Debian's parallel")

@@ -7,14 +7,11 @@ import Testing
 @Suite("README analysis commands", .serialized)
 struct ReadmeAnalyzeDocTests {
     let executable = ChildProcess.builtProduct("normscope")
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
 
     @Test("every line of the 'Analyzing traces' shell block exits 0 and writes what it says")
     func analysisBlockRuns() throws {
         let binary = try #require(executable)
-        let readme = try String(contentsOfFile: Self.root + "/README.md", encoding: .utf8)
-        let blocks = TraceFormatDocTests.blocks("sh", in: readme, section: "Analyzing traces")
+        let blocks = try MarkdownBlock.blocks("sh", under: "Analyzing traces", inFile: "README.md")
         let block = try #require(blocks.first, "no sh block in 'Analyzing traces'")
         let lines = block.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") && !$0.isEmpty }
         try #require(lines.count >= 6 && lines.allSatisfy { $0.hasPrefix("normscope ") })

@@ -67,6 +67,35 @@ struct SlurmSubmitTests {
         #expect(try String(contentsOfFile: bin + "/calls", encoding: .utf8).components(separatedBy: "\n") == expected)
     }
 
+    @Test("the README's slurm line, as written, writes the scripts with its options and submits both jobs")
+    func readmeLine() throws {
+        let path = try #require(executable)
+        let block = try #require(
+            try MarkdownBlock.blocks("sh", under: "Running a sweep on a Slurm cluster", inFile: "README.md").first)
+        let line = block.replacingOccurrences(of: "\\\n", with: " ")
+        try #require(line.hasPrefix("normscope slurm ") && line.contains("--submit"), "the block: \(block)")
+        let directory = TemporaryDirectory()
+        // 16 runs, so that the line's 16 shards each get one.
+        let sweep = #"{"presets": ["layernorm", "adanorm"], "seeds": 8, "steps": 40}"#
+        try sweep.write(toFile: directory.file("sweep.json"), atomically: true, encoding: .utf8)
+        let bin = try Self.fakeSbatch(in: directory)
+        let script = ["set -e", "cd '\(directory.path)'", "normscope() { '\(path)' \"$@\"; }", line].joined(separator: "\n")
+        let submitted = try ChildProcess.run(
+            "/bin/bash", arguments: ["-c", script], environment: Self.environment(path: bin + ":/usr/bin:/bin"))
+        #expect(submitted.status == 0, "\(submitted.standardError)")
+        #expect(
+            submitted.standardOutput.contains(
+                "Submitted array job 4242 (16 task(s)) and analysis job 4243 (afterok:4242)"),
+            "\(submitted.standardOutput)")
+        let record = try SlurmScriptTests.lines(directory.file("runs/record.sbatch"))
+        for expected in [
+            "#SBATCH --array=0-15", "#SBATCH --partition=cpu", "#SBATCH --time=2:00:00", "#SBATCH --cpus-per-task=4",
+            "#SBATCH --mem=8G",
+        ] {
+            #expect(record.contains(expected), "record.sbatch lacks \(expected): \(record)")
+        }
+    }
+
     @Test("sbatch refusing the analysis: one line with its reason, and the queued array's id to cancel")
     func secondSubmissionFails() throws {
         let path = try #require(executable)

@@ -31,6 +31,9 @@ extension NormScope.Bench {
         @Option(parsing: .unconditional, help: "Timed steps of each variant.")
         var steps: Int = 200
 
+        @Option(parsing: .unconditional, help: "Untimed warm-up steps of each variant before the first round.")
+        var warmup: Int = 10
+
         @Option(parsing: .unconditional, help: "PyTorch's threads (torch.set_num_threads); default: the cores.")
         var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
@@ -44,6 +47,7 @@ extension NormScope.Bench {
             for (option, value) in [("--steps", steps), ("--threads", threads)] where value < 1 {
                 throw OptionValueError("\(option) \(value): must be a positive whole number")
             }
+            guard warmup >= 0 else { throw OptionValueError("--warmup \(warmup): must be 0 or a positive whole number") }
             try validateJSONPath(json)
         }
 
@@ -54,6 +58,7 @@ extension NormScope.Bench {
             var configuration = TrainingBenchmark.Configuration()
             configuration.steps = steps
             configuration.roundSteps = min(10, steps)
+            configuration.warmupSteps = warmup
             configuration.torchThreads = threads
             // A broken worker's Failure is one line ("Error: the PyTorch worker … exited with status 1 while …").
             let report = try TrainingBenchmark(configuration: configuration).run(workloads) {

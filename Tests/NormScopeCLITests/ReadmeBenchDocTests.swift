@@ -1,0 +1,36 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The README's `bench train` lines run as written from the repository's root, with the built binary for
+/// `swift run -c release normscope` and `--warmup 0 --steps 1` appended (the last `--steps` wins): a debug build
+/// takes seconds per char-LM step, and what the lines depend on is their options, the workloads and the PyTorch
+/// worker, not the figures. Without torch (as in CI) the PyTorch side is skipped with its one line.
+@Suite("README bench train lines", .serialized)
+struct ReadmeBenchDocTests {
+    let executable = ChildProcess.builtProduct("normscope")
+
+    @Test("both lines of the 'Training and recording' block exit 0; the second writes its JSON")
+    func benchLinesRun() throws {
+        let binary = try #require(executable)
+        let block = try #require(
+            try MarkdownBlock.blocks("sh", under: "Training and recording", inFile: "README.md").first)
+        let prefix = "swift run -c release normscope "
+        let lines = block.split(separator: "\n").map(String.init)
+        try #require(lines.count == 2 && lines.allSatisfy { $0.hasPrefix(prefix + "bench train") }, "\(block)")
+        let directory = TemporaryDirectory()
+        let json = directory.file("train.json")
+        for line in lines {
+            // Comments after the command are the shell's; the JSON goes to the temporary folder, not the checkout.
+            let command = line.replacingOccurrences(of: prefix, with: "'\(binary)' ")
+                .replacingOccurrences(of: "--json train.json", with: "--json '\(json)'")
+            let script = "cd '\(MarkdownBlock.repositoryRoot)' && \(command.split(separator: "#")[0]) --warmup 0 --steps 1"
+            let output = try ChildProcess.run("/bin/bash", arguments: ["-c", script])
+            #expect(output.status == 0, "\(line)\n\(output.standardError.suffix(2000))")
+            #expect(output.standardOutput.contains("NormScope / PyTorch") || output.standardOutput.contains("torch"),
+                    "\(output.standardOutput)")
+        }
+        let written = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json)))
+        #expect(written is [String: Any], "train.json is not a JSON object")
+    }
+}

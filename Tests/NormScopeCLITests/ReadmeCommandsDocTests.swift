@@ -1,0 +1,52 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The README's two commands. The second, `.ci/setup && swift test`, is what runs this test, so it is checked to be
+/// exactly what `.ci/run` (the CI entry point) runs. The first runs as written but for two things: the built
+/// binary stands in for `swift run -c release normscope` (this suite's build of the same sources), and the demo
+/// trains 20 steps instead of 2000 (a debug build trains the full demo in over ten minutes); it runs in a
+/// temporary folder, so a reader's own `normscope-demo.*` in the checkout is left alone.
+@Suite("README's two commands", .serialized)
+struct ReadmeCommandsDocTests {
+    let executable = ChildProcess.builtProduct("normscope")
+
+    static func commands() throws -> [String] {
+        let block = try #require(try MarkdownBlock.blocks("sh", under: "The two commands", inFile: "README.md").first)
+        return block.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") && !$0.isEmpty }
+    }
+
+    @Test("the test command is the one .ci/run runs")
+    func testCommandIsCI() throws {
+        let commands = try Self.commands()
+        try #require(commands.count == 2, "expected two commands: \(commands)")
+        #expect(commands[1] == ".ci/setup && swift test")
+        let ci = try String(contentsOfFile: MarkdownBlock.repositoryRoot + "/.ci/run", encoding: .utf8)
+        #expect(ci.split(separator: "\n").contains(Substring(commands[1])), ".ci/run does not run \(commands[1])")
+    }
+
+    @Test("the main job: .ci/setup has nothing left to do, and the demo writes its trace, tables and report")
+    func mainJob() throws {
+        let binary = try #require(executable)
+        let commands = try Self.commands()
+        try #require(commands.first == ".ci/setup && swift run -c release normscope demo", "\(commands)")
+        let root = MarkdownBlock.repositoryRoot
+
+        // The suite runs after .ci/setup (the test command says so): a second run must be quiet and succeed.
+        let setup = try ChildProcess.run("/bin/bash", arguments: ["-c", "cd '\(root)' && .ci/setup"])
+        #expect(setup.status == 0 && setup.standardError.isEmpty, "\(setup.standardError)")
+
+        let directory = TemporaryDirectory()
+        let demo = try ChildProcess.run(
+            "/bin/bash", arguments: ["-c", "cd '\(directory.path)' && '\(binary)' demo --steps 20 --quiet"])
+        #expect(demo.status == 0, "\(demo.standardError.suffix(2000))")
+        for table in ["Overfitting per preset", "Theorem 1", "Report: normscope-demo.html"] {
+            #expect(demo.standardOutput.contains(table), "the demo printed no \(table):\n\(demo.standardOutput.prefix(3000))")
+        }
+        for written in ["normscope-demo.h5", "normscope-demo.html"] {
+            #expect(FileManager.default.fileExists(atPath: directory.file(written)), "no \(written)")
+        }
+        let inspect = try ChildProcess.run(binary, arguments: ["inspect", "--data", directory.file("normscope-demo.h5")])
+        #expect(inspect.status == 0, "\(inspect.standardOutput.suffix(2000))")
+    }
+}
