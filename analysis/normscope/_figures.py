@@ -1,14 +1,16 @@
 """The figures of ``normscope-plot``: each function takes the loaded runs and returns a matplotlib ``Figure``.
 
 Nothing here saves or shows a figure (``plot.main`` does), so tests and notebooks can inspect the lines, their
-colours and labels before anything is written. Groups are presets; a group's curve is the mean over its runs
-(seeds) at each recorded step, its runs' own curves are drawn thin behind it.
+colours and labels before anything is written. Groups are those of ``normscope analyze`` (``_grouping``): a preset
+at one value of every setting that differs between the runs; a group's curve is the mean over its runs (seeds) at
+each recorded step, its runs' own curves are drawn thin behind it. A group's lines have its preset's colour and,
+when the preset has several groups, the group's marker; their ``gid`` and label name the group.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
@@ -21,79 +23,9 @@ from matplotlib import patheffects  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from . import _palette  # noqa: E402
-from .trace import open_trace  # noqa: E402
+from ._plotdata import PlotData, RunData, load  # noqa: E402,F401  (load and RunData: names callers already use)
 
 PARTS = ("direct", "recenter", "rescale", "total")
-
-
-@dataclass
-class RunData:
-    file: str
-    id: str
-    preset: str
-    seed: int
-    layers: List[str]
-    evals: pd.DataFrame
-    grads: Dict[str, pd.DataFrame]
-    phi: Dict[str, pd.DataFrame] = field(default_factory=dict)
-    phi_hist: Dict[str, object] = field(default_factory=dict)
-
-
-@dataclass
-class PlotData:
-    runs: List[RunData]
-    colours: Dict[str, str]          # every preset of the trace(s), also those not drawn
-    notes: List[str] = field(default_factory=list)
-
-    @property
-    def groups(self) -> Dict[str, List[RunData]]:
-        """``{preset: runs sorted by seed}``, presets in sorted order (the colour order)."""
-        out: Dict[str, List[RunData]] = {}
-        for preset in sorted({r.preset for r in self.runs}):
-            out[preset] = sorted((r for r in self.runs if r.preset == preset), key=lambda r: (r.seed, r.id))
-        return out
-
-    @property
-    def layers(self) -> List[str]:
-        seen: List[str] = []
-        for run in self.runs:
-            for layer in run.layers:
-                if layer not in seen:
-                    seen.append(layer)
-        return seen
-
-    def subset(self, presets: Sequence[str]) -> "PlotData":
-        keep = set(presets)
-        return PlotData([r for r in self.runs if r.preset in keep], self.colours, list(self.notes))
-
-
-def load(paths: Sequence[str]) -> PlotData:
-    """Reads every run of every trace (a run id met again in a later file is skipped, with a note)."""
-    runs: List[RunData] = []
-    notes: List[str] = []
-    seen: Dict[str, str] = {}
-    for path in paths:
-        with open_trace(path) as trace:
-            for run in trace:
-                if run.id in seen:
-                    notes.append(f"{path}: run {run.id} is also in {seen[run.id]}; the first one is drawn")
-                    continue
-                seen[run.id] = str(path)
-                preset = run.settings.get("preset")
-                preset = str(preset) if preset is not None else run.id.rsplit("-s", 1)[0]
-                seed = run.settings.get("seed")
-                try:
-                    seed = int(seed)
-                except (TypeError, ValueError):
-                    seed = -1
-                layers = list(run.layers)
-                data = RunData(str(path), run.id, preset, seed, layers, run.evals, {l: run.grad(l) for l in layers})
-                for layer in layers:
-                    if run.has_phi(layer):
-                        data.phi[layer] = run.phi(layer)
-                        data.phi_hist[layer] = run.phi_histogram(layer)
-                runs.append(data)
-    return PlotData(runs, _palette.preset_colours(r.preset for r in runs), notes)
 
 
 def _over_runs(frames: Sequence[pd.Series]) -> pd.DataFrame:
@@ -112,6 +44,11 @@ def _finish(fig: Figure, title: str) -> Figure:
     return fig
 
 
+def _unit(data: PlotData) -> str:
+    """What a curve stands for in a title: "preset" while groups are presets (the figures read as they always did)."""
+    return "group" if data.grouping.keys else "preset"
+
+
 def loss_figure(data: PlotData) -> Figure:
     """Training (dashed) and validation (solid) loss per group, linear scale, the gap between them shaded.
 
@@ -123,21 +60,21 @@ def loss_figure(data: PlotData) -> Figure:
     fig = Figure(figsize=(4.2 * cols, 3.2 * rows), layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False, sharey=True)
     top = 0.0
-    for ax, (preset, runs) in zip(axes.flat, groups.items()):
-        colour = data.colours[preset]
+    for ax, (group, runs) in zip(axes.flat, groups.items()):
+        colour, style = data.colour(group), data.line_style(group)
         for run in runs:
             ax.plot(run.evals.index, run.evals["valid_loss"], color=colour, lw=0.6, alpha=0.35)
             ax.plot(run.evals.index, run.evals["train_loss"], color=colour, lw=0.6, alpha=0.35, ls="--")
         valid = _over_runs([r.evals["valid_loss"] for r in runs])["mean"]
         train = _over_runs([r.evals["train_loss"] for r in runs])["mean"]
-        ax.plot(valid.index, valid.values, color=colour, lw=1.8, label=preset, gid=f"valid:{preset}")
-        ax.plot(train.index, train.values, color=colour, lw=1.8, ls="--", label=f"{preset} (train)",
-                gid=f"train:{preset}")
+        ax.plot(valid.index, valid.values, color=colour, lw=1.8, label=group, gid=f"valid:{group}", **style)
+        ax.plot(train.index, train.values, color=colour, lw=1.8, ls="--", label=f"{group} (train)",
+                gid=f"train:{group}", **style)
         ax.fill_between(valid.index, train.values, valid.values, color=colour, alpha=0.12, lw=0)
         late = valid.index >= valid.index.min() + 0.1 * (valid.index.max() - valid.index.min())
         top = max(top, float(np.nanmax(np.r_[valid.values[late], train.values[late]])))
         gap = valid.iloc[-1] - train.iloc[-1]
-        ax.set_title(f"{preset} ({len(runs)} run{'s' if len(runs) != 1 else ''}), final gap {gap:.4f}", fontsize=9)
+        ax.set_title(f"{group} ({len(runs)} run{'s' if len(runs) != 1 else ''}), final gap {gap:.4f}", fontsize=9)
         ax.set_xlabel("step")
         ax.grid(alpha=0.3)
     for ax in axes[:, 0]:
@@ -146,17 +83,18 @@ def loss_figure(data: PlotData) -> Figure:
         ax.set_visible(False)
     if top > 0:
         axes.flat[0].set_ylim(0, top * 1.15)
-    return _finish(fig, "Training and validation loss per preset (mean over seeds; shaded: the gap)")
+    return _finish(fig, f"Training and validation loss per {_unit(data)} (mean over seeds; shaded: the gap)")
 
 
 def gap_figure(data: PlotData) -> Figure:
     """The overfitting gap (validation − training loss) over steps: mean over seeds, band from min to max."""
     fig = Figure(figsize=(7, 4.2), layout="constrained")
     ax = fig.subplots()
-    for preset, runs in data.groups.items():
-        colour = data.colours[preset]
+    for group, runs in data.groups.items():
+        colour = data.colour(group)
         gap = _over_runs([r.evals["valid_loss"] - r.evals["train_loss"] for r in runs])
-        ax.plot(gap.index, gap["mean"], color=colour, lw=1.8, label=f"{preset} (n={len(runs)})", gid=preset)
+        ax.plot(gap.index, gap["mean"], color=colour, lw=1.8, label=f"{group} (n={len(runs)})", gid=group,
+                **data.line_style(group))
         if len(runs) > 1:
             ax.fill_between(gap.index, gap["min"], gap["max"], color=colour, alpha=0.18, lw=0)
     ax.axhline(0, color="#777777", lw=0.8)
@@ -170,16 +108,16 @@ def gap_figure(data: PlotData) -> Figure:
 def grad_parts_figure(data: PlotData) -> Figure:
     """‖d‖, ‖c‖, ‖s‖, ‖t‖ per group (rows) and layer (columns), log scale, mean over seeds.
 
-    One colour per panel (the preset's), the parts by line style: d solid, c dashed, s dotted, t dash-dot. A part
-    that is 0 at every step (c and s without normalization, or with μ and σ detached) cannot be drawn on a log scale
-    and says so in the legend.
+    One colour per panel (the preset's; the group's marker on every line when its preset has several groups), the
+    parts by line style: d solid, c dashed, s dotted, t dash-dot. A part that is 0 at every step (c and s without
+    normalization, or with μ and σ detached) cannot be drawn on a log scale and says so in the legend.
     """
     groups = data.groups
     layers = data.layers
     fig = Figure(figsize=(4.2 * len(layers), 2.6 * len(groups)), layout="constrained")
     axes = fig.subplots(len(groups), len(layers), squeeze=False, sharex=True)
-    for row, (preset, runs) in enumerate(groups.items()):
-        colour = data.colours[preset]
+    for row, (group, runs) in enumerate(groups.items()):
+        colour, style = data.colour(group), data.line_style(group)
         for col, layer in enumerate(layers):
             ax = axes[row, col]
             have = [r for r in runs if layer in r.grads]
@@ -191,12 +129,13 @@ def grad_parts_figure(data: PlotData) -> Figure:
                 label = _palette.PART_LABELS[part]
                 values = series.to_numpy(dtype=float)
                 if not np.any(values[np.isfinite(values)] > 0):
-                    ax.plot([], [], color=colour, ls=_palette.PART_STYLES[part], label=f"{label}: 0 throughout")
+                    ax.plot([], [], color=colour, ls=_palette.PART_STYLES[part], label=f"{label}: 0 throughout",
+                            **style)
                     continue
                 ax.plot(series.index, np.where(values > 0, values, np.nan), color=colour,
-                        ls=_palette.PART_STYLES[part], lw=1.2, label=label, gid=f"{preset}:{layer}:{part}")
+                        ls=_palette.PART_STYLES[part], lw=1.2, label=label, gid=f"{group}:{layer}:{part}", **style)
             ax.set_yscale("log")
-            ax.set_title(f"{preset} · {layer}", fontsize=9)
+            ax.set_title(f"{group} · {layer}", fontsize=9)
             ax.grid(alpha=0.3, which="both", lw=0.4)
             ax.legend(fontsize=6.5, loc="best")
             if col == 0:
@@ -216,14 +155,14 @@ def ratios_figure(data: PlotData) -> Figure:
                                                 ("rescale_ratio", "rescale_ratio = D_t / D_(d+c)"))):
         for col, layer in enumerate(layers):
             ax = axes[row, col]
-            for i, (preset, runs) in enumerate(data.groups.items()):
+            for i, (group, runs) in enumerate(data.groups.items()):
                 have = [r for r in runs if layer in r.grads]
                 if not have:
                     continue
                 series = _over_runs([r.grads[layer][field_name] for r in have])["mean"]
-                # Earlier presets wider, so that presets with identical ratios (0 or 1) stay visible under later ones.
-                ax.plot(series.index, series.values, color=data.colours[preset], lw=max(3.0 - 0.5 * i, 0.9),
-                        label=preset, gid=f"{field_name}:{layer}:{preset}")
+                # Earlier groups wider, so that groups with identical ratios (0 or 1) stay visible under later ones.
+                ax.plot(series.index, series.values, color=data.colour(group), lw=max(3.0 - 0.5 * i, 0.9),
+                        label=group, gid=f"{field_name}:{layer}:{group}", **data.line_style(group))
             ax.ticklabel_format(axis="y", useOffset=False)
             ax.set_title(f"{field_name} · {layer}", fontsize=9)
             ax.grid(alpha=0.3)
@@ -236,24 +175,26 @@ def ratios_figure(data: PlotData) -> Figure:
 
 
 def phi_presets(data: PlotData) -> List[str]:
-    """The groups with Φ(y) recorded (AdaNorm), in colour order."""
-    return [preset for preset, runs in data.groups.items() if any(r.phi for r in runs)]
+    """The groups (labels) with Φ(y) recorded (AdaNorm), in drawing order."""
+    return [group for group, runs in data.groups.items() if any(r.phi for r in runs)]
 
 
 def phi_figure(data: PlotData, preset: str) -> Figure:
     """Φ(y) of one group over training, one panel per layer: the histogram as a heat map (share of the elements in
-    each bin at each recorded step, viridis), its mean (the preset's colour) and the 1/5/50/95/99% quantiles (white).
+    each bin at each recorded step, viridis), its mean (the preset's colour, the group's marker) and the
+    1/5/50/95/99% quantiles (white). ``preset`` is the group's label (the preset when it has one group).
 
     The heat map pools the elements of every run of the group (their counts added) when the runs share their steps
     and bin edges, as the seeds of one sweep do; otherwise it is the first run's (lowest seed), and the panel's title
     says which. Mean and quantiles are means over the runs.
     """
-    runs = [r for r in data.groups[preset] if r.phi]
+    group = preset
+    runs = [r for r in data.groups[group] if r.phi]
     first = runs[0]
     layers = [layer for layer in data.layers if layer in first.phi]
     fig = Figure(figsize=(7.5, 3.0 * len(layers)), layout="constrained")
     axes = fig.subplots(len(layers), 1, squeeze=False, sharex=True)[:, 0]
-    colour = data.colours[preset]
+    colour = data.colour(group)
     outline = [patheffects.withStroke(linewidth=2.6, foreground="white")]
     for ax, layer in zip(axes, layers):
         hist, source = _pooled_histogram([r for r in runs if layer in r.phi_hist], layer)
@@ -279,14 +220,14 @@ def phi_figure(data: PlotData, preset: str) -> Figure:
                     label=("1/5/50/95/99% quantiles" if q == "q01" else None))
         mean = _over_runs([r.phi[layer]["mean"] for r in have])["mean"]
         ax.plot(mean.index, mean.values, color=colour, lw=1.8, label="mean Φ", path_effects=outline,
-                gid=f"phi-mean:{preset}:{layer}")
+                gid=f"phi-mean:{group}:{layer}", **data.line_style(group))
         outside = float(hist.underflow.sum() + hist.overflow.sum()) / max(float(counts.sum()), 1.0)
-        ax.set_title(f"{preset} · {layer} (heat map: {source}; {outside:.2%} of elements outside the bins)",
+        ax.set_title(f"{group} · {layer} (heat map: {source}; {outside:.2%} of elements outside the bins)",
                      fontsize=9)
         ax.set_ylabel("Φ(y)")
         ax.legend(fontsize=7, loc="upper right")
     axes[-1].set_xlabel("step")
-    return _finish(fig, f"AdaNorm's Φ(y) = C(1 − k·y) over training: {preset}")
+    return _finish(fig, f"AdaNorm's Φ(y) = C(1 − k·y) over training: {group}")
 
 
 def _pooled_histogram(runs: Sequence[RunData], layer: str):
@@ -312,12 +253,15 @@ class Comparison:
     upper: Optional[float]
     count: int
     baseline_count: int
+    baseline_group: Optional[str] = None   # the baseline preset's group at the same settings
+    marker: Optional[str] = None           # the group's marker in the other figures; a circle when None
 
 
 def summary_figure(comparisons: Sequence[Comparison], colours: Dict[str, str], baseline: str,
                    source: str) -> Figure:
-    """Each group − the baseline, per quantity (panels): the difference of means (dot) and its 95% interval (bar),
-    in the group's colour; no bar where a side has fewer than 2 runs."""
+    """Each group − the baseline's group at the same settings, per quantity (panels): the difference of means (dot,
+    the group's marker) and its 95% interval (bar), in the preset's colour; no bar where a side has fewer than 2
+    runs."""
     quantities = list(dict.fromkeys(c.quantity for c in comparisons))
     fig = Figure(figsize=(3.6 * len(quantities), 0.5 * len({c.group for c in comparisons}) + 1.8),
                  layout="constrained")
@@ -331,8 +275,8 @@ def summary_figure(comparisons: Sequence[Comparison], colours: Dict[str, str], b
                 colour = colours.get(c.preset, "#000000")
                 if c.lower is not None and c.upper is not None:
                     ax.plot([c.lower, c.upper], [y, y], color=colour, lw=2.2, solid_capstyle="butt")
-                ax.plot([c.difference], [y], "o", color=colour, ms=6, gid=f"summary:{quantity}:{group}",
-                        label=group)
+                ax.plot([c.difference], [y], c.marker or "o", color=colour, ms=6,
+                        gid=f"summary:{quantity}:{group}", label=group)
                 ax.annotate(f"n={c.count}/{c.baseline_count}", (c.difference, y), textcoords="offset points",
                             xytext=(0, 6), ha="center", fontsize=6.5)
         ax.axvline(0, color="#777777", lw=0.8)
@@ -343,7 +287,10 @@ def summary_figure(comparisons: Sequence[Comparison], colours: Dict[str, str], b
     axes[0].set_yticks(range(len(groups)), groups)
     axes[0].set_ylim(-0.7, len(groups) - 0.3)
     axes[0].invert_yaxis()
-    title = f"Each preset − {baseline}: difference of means, 95% interval ({source})"
+    if all(c.group == c.preset for c in comparisons):
+        title = f"Each preset − {baseline}: difference of means, 95% interval ({source})"
+    else:
+        title = f"Each group − {baseline} at the same settings: difference of means, 95% interval ({source})"
     if any(c.lower is None or c.upper is None for c in comparisons):
         title += "\nno interval where a side has fewer than 2 runs"
     return _finish(fig, title)

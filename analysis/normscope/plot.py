@@ -1,17 +1,27 @@
 """``normscope-plot TRACE... --out DIR`` (also ``python -m normscope.plot``): the paper-style figures of traces.
 
-Writes, for the runs of every trace given (a run id met again in a later file is skipped), grouped by preset:
+Runs (of every trace given; a run id met again in a later file is skipped) are grouped as ``normscope analyze``
+groups them: by preset and every setting that differs between the runs except the seed, pooled over seeds only
+(``_grouping``). A grid sweep over ``lr`` gives the groups ``layernorm lr=0.0003``, ``layernorm lr=0.001``, …; a
+sweep over seeds alone one group per preset, named by it. ``--group-by lr,hidden`` names the keys instead
+(``--group-by preset``: per preset, on purpose); ``--groups`` draws some groups, named by preset (all of its
+groups) or by label. A group has its preset's colour (one per preset, Okabe–Ito) and, when its preset has
+several groups, a marker shape of its own on each of its lines (o, s, ^, D, … in the order of the settings).
 
-- ``loss``: training and validation loss per preset, linear scale, the gap shaded;
+It writes:
+
+- ``loss``: training and validation loss per group, linear scale, the gap shaded;
 - ``gap``: validation − training loss over steps, mean over seeds with a min–max band;
-- ``grad-parts``: ‖d‖, ‖c‖, ‖s‖, ‖t‖ per preset and layer (log scale);
+- ``grad-parts``: ‖d‖, ‖c‖, ‖s‖, ‖t‖ per group and layer (log scale);
 - ``ratios``: recenter_ratio and rescale_ratio per layer;
-- ``phi-<preset>``: Φ(y) as a heat map with its mean and quantiles, for each preset that records it (AdaNorm);
-- ``summary``: each preset − the baseline with 95% intervals — from ``--analysis`` (the JSON of ``normscope analyze
-  --format json``: best_valid_loss, gap_at_best, gap_last_tenth, its intervals) or computed here: the final
-  validation loss, the gap at the end, the best validation loss and the gap at it, per run from its evaluations
-  with finite losses; a percentile bootstrap of the difference of group means (each group's runs resampled with
-  replacement, B = 4000, NumPy ``default_rng(20191107)``; no interval when a side has fewer than 2 runs).
+- ``phi-<preset>``: Φ(y) as a heat map with its mean and quantiles, for each group that records it (AdaNorm);
+  ``phi-<label>`` (``phi-adanorm_lr=0.001``: spaces as ``_``, brackets dropped) when the preset has several groups;
+- ``summary``: each group − the baseline preset's group at the same settings, with 95% intervals (a group without
+  one is left out, with a note) — from ``--analysis`` (the JSON of ``normscope analyze --format json``, with its
+  groups: best_valid_loss, gap_at_best, gap_last_tenth, its intervals) or computed here: the final validation
+  loss, the gap at the end, the best validation loss and the gap at it, per run from its evaluations with finite
+  losses; a percentile bootstrap of the difference of group means (each group's runs resampled with replacement,
+  B = 4000, NumPy ``default_rng(20191107)``; no interval when a side has fewer than 2 runs).
 
 each as ``DIR/<name>.<format>`` for every ``--format`` (png,pdf by default; svg too), one line per file written.
 Errors are one line ``normscope-plot: …`` and exit status 1.
@@ -28,9 +38,10 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-from . import _figures
+from . import _figures, _grouping, _palette
 from ._errors import TraceError
 from ._figures import Comparison, PlotData
+from ._grouping import Grouping, GroupingError
 
 FORMATS = ("png", "pdf", "svg")
 RESAMPLES = 4000
@@ -75,29 +86,38 @@ def bootstrap_interval(values: Sequence[float], baseline: Sequence[float], resam
     return float(lower), float(upper)
 
 
-def python_comparisons(data: PlotData, presets: Sequence[str], baseline: str) -> List[Comparison]:
-    """Each preset of ``presets`` (but the baseline) against the baseline's runs in ``data``."""
-    per_preset: Dict[str, List[Dict[str, float]]] = {}
-    for preset, runs in data.groups.items():
-        per_preset[preset] = [q for q in (run_quantities(r.evals) for r in runs) if q is not None]
-    base = per_preset.get(baseline, [])
+def python_comparisons(data: PlotData, presets: Optional[Sequence[str]], baseline: str) -> List[Comparison]:
+    """Each group that ``presets`` choose (presets or group labels, as ``--groups``; None: all), but the baseline's,
+    against the baseline preset's group at the same settings in ``data``; a group without one is left out
+    (``uncompared_groups``)."""
+    chosen = set(data.select(presets)[0])
+    groups = data.groups
+    quantities = {label: [q for q in (run_quantities(r.evals) for r in runs) if q is not None]
+                  for label, runs in groups.items()}
+    baseline_at = {data.match(label): label for label in groups if data.preset_of(label) == baseline}
     out: List[Comparison] = []
-    if not base:
-        return out
-    for preset in presets:
-        if preset == baseline or not per_preset.get(preset):
+    for label in groups:
+        preset = data.preset_of(label)
+        base = baseline_at.get(data.match(label))
+        if label not in chosen or preset == baseline or base is None or not quantities[label] or not quantities[base]:
             continue
         for quantity in PYTHON_QUANTITIES:
-            a = [q[quantity] for q in per_preset[preset]]
-            b = [q[quantity] for q in base]
+            a = [q[quantity] for q in quantities[label]]
+            b = [q[quantity] for q in quantities[base]]
             lower, upper = bootstrap_interval(a, b)
-            out.append(Comparison(preset, preset, quantity, float(np.mean(a) - np.mean(b)), lower, upper,
-                                  len(a), len(b)))
+            out.append(Comparison(label, preset, quantity, float(np.mean(a) - np.mean(b)), lower, upper, len(a),
+                                  len(b), base, data.markers.get(label)))
     return out
 
 
-def json_comparisons(path: str, presets: Sequence[str], baseline: str) -> List[Comparison]:
-    """The comparisons of ``normscope analyze --format json`` (ANALYZE_JSON.md) of the chosen presets."""
+def uncompared_groups(data: PlotData, presets: Optional[Sequence[str]], baseline: str) -> List[str]:
+    """The chosen groups of other presets that have no baseline group at their settings."""
+    have = {data.match(label) for label in data.groups if data.preset_of(label) == baseline}
+    return [label for label in data.select(presets)[0]
+            if data.preset_of(label) != baseline and data.match(label) not in have]
+
+
+def _analysis_document(path: str, baseline: str) -> dict:
     try:
         doc = json.loads(Path(path).read_text())
     except FileNotFoundError:
@@ -109,9 +129,30 @@ def json_comparisons(path: str, presets: Sequence[str], baseline: str) -> List[C
     if doc.get("baseline") is not None and doc["baseline"] != baseline:
         raise PlotError(f"{path}: compares against {doc['baseline']}, not {baseline} (use --baseline {doc['baseline']}"
                         f" or analyze with --baseline {baseline})")
+    return doc
+
+
+def _analysis_markers(doc: dict) -> Dict[str, Optional[str]]:
+    """The markers of the JSON's own groups, given as the figures give them: the same as the other figures' when
+    analyze grouped by the same keys."""
+    grouping = Grouping(tuple((doc.get("grouping") or {}).get("keys") or ()))
+    groups = [g for g in doc.get("groups", []) if isinstance(g, dict) and "group" in g and "preset" in g]
+    groups.sort(key=lambda g: (str(g["preset"]), grouping.order(g.get("settings") or {}), str(g["group"])))
+    return _palette.group_markers((str(g["group"]), str(g["preset"])) for g in groups)
+
+
+def _chosen(comparison: dict, presets: Optional[Sequence[str]]) -> bool:
+    return presets is None or comparison.get("preset") in presets or comparison.get("group") in presets
+
+
+def json_comparisons(path: str, presets: Optional[Sequence[str]], baseline: str) -> List[Comparison]:
+    """The comparisons of ``normscope analyze --format json`` (ANALYZE_JSON.md), with its groups, of the chosen
+    presets or group labels (None: all)."""
+    doc = _analysis_document(path, baseline)
+    markers = _analysis_markers(doc)
     out: List[Comparison] = []
     for c in doc.get("comparisons", []):
-        if c.get("preset") not in presets:
+        if not _chosen(c, presets):
             continue
         for quantity in JSON_QUANTITIES:
             estimate = c.get(quantity)
@@ -120,8 +161,26 @@ def json_comparisons(path: str, presets: Sequence[str], baseline: str) -> List[C
             interval = estimate.get("interval") or {}
             out.append(Comparison(c["group"], c["preset"], quantity, float(estimate["difference"]),
                                   interval.get("lower"), interval.get("upper"), int(estimate.get("count", 0)),
-                                  int(estimate.get("baseline_count", 0))))
+                                  int(estimate.get("baseline_count", 0)), c.get("baseline_group"),
+                                  markers.get(c["group"])))
     return out
+
+
+def _json_notes(path: str, presets: Optional[Sequence[str]], baseline: str, grouping: Grouping) -> List[str]:
+    """What the summary from an analyze JSON leaves out, or groups otherwise than the other figures."""
+    doc = _analysis_document(path, baseline)
+    notes = []
+    keys = tuple((doc.get("grouping") or {}).get("keys") or ())
+    if keys != grouping.keys:
+        def by(names):
+            return f"preset + {', '.join(names)}" if names else "preset alone"
+        notes.append(f"{path}: its groups are by {by(keys)}, the other figures' by {by(grouping.keys)} (analyze "
+                     "and plot with the same --group-by to match them)")
+    preset_of = {g.get("group"): g.get("preset") for g in doc.get("groups", []) if isinstance(g, dict)}
+    left = [g for g in doc.get("uncompared_groups", []) if _chosen({"group": g, "preset": preset_of.get(g)}, presets)]
+    if left:
+        notes.append(f"not in the summary (no {baseline} run at the same settings in {path}): {'; '.join(left)}")
+    return notes
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -133,8 +192,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", required=True, metavar="DIR", help="directory for the figures (created)")
     parser.add_argument("--format", default="png,pdf", help="comma-separated: png, pdf, svg (default png,pdf)")
     parser.add_argument("--dpi", type=float, default=150, help="resolution of PNG files (default 150)")
-    parser.add_argument("--groups", help="comma-separated presets to draw (default: all)")
-    parser.add_argument("--baseline", help="preset the summary compares against (default layernorm)")
+    parser.add_argument("--group-by", metavar="KEYS",
+                        help="comma-separated settings that tell groups apart besides the preset, e.g. lr,hidden "
+                             "(default: every setting that differs between the runs; runs are pooled over seeds only)")
+    parser.add_argument("--groups", help="comma-separated presets (all their groups) or group labels to draw "
+                                         "(default: all)")
+    parser.add_argument("--baseline", help="preset the summary compares against, at the same settings "
+                                           "(default layernorm)")
     parser.add_argument("--analysis", metavar="JSON",
                         help="output of `normscope analyze --format json` for the summary (else computed here)")
     return parser
@@ -145,34 +209,46 @@ def _fail(message: str) -> int:
     return 1
 
 
-def make_figures(data: PlotData, presets: Sequence[str], baseline: str = "layernorm",
+def make_figures(data: PlotData, presets: Optional[Sequence[str]] = None, baseline: str = "layernorm",
                  analysis: Optional[str] = None, analysis_comparisons: Optional[List[Comparison]] = None):
-    """``[(name, Figure)]`` for the chosen presets, in the order they are written, and notes for stderr.
+    """``[(name, Figure)]`` for the groups ``presets`` choose (presets or group labels, as ``--groups``; None: all),
+    in the order they are written, and notes for stderr.
 
     The summary uses ``analysis_comparisons`` if given, else those of the ``analysis`` JSON file, else the Python
     bootstrap."""
     notes = list(data.notes)
+    if data.grouping.keys:
+        notes.append(data.grouping.describe())
     shown = data.subset(presets)
     figures = [("loss", _figures.loss_figure(shown)), ("gap", _figures.gap_figure(shown)),
                ("grad-parts", _figures.grad_parts_figure(shown)), ("ratios", _figures.ratios_figure(shown))]
-    for preset in _figures.phi_presets(shown):
-        figures.append((f"phi-{preset}", _figures.phi_figure(shown, preset)))
-    all_presets = set(data.colours)
-    if baseline not in all_presets:
+    stems = data.file_stems()
+    for group in _figures.phi_presets(shown):
+        figures.append((f"phi-{stems[group]}", _figures.phi_figure(shown, group)))
+    if baseline not in set(data.colours):
         notes.append(f"no summary figure: the trace(s) have no {baseline} runs to compare against (--baseline)")
+        return figures, notes
+    if analysis or analysis_comparisons is not None:
+        if analysis_comparisons is None:
+            analysis_comparisons = json_comparisons(analysis, presets, baseline)
+        comparisons, source = analysis_comparisons, f"normscope analyze: {analysis or 'JSON'}"
     else:
-        if analysis or analysis_comparisons is not None:
-            if analysis_comparisons is None:
-                analysis_comparisons = json_comparisons(analysis, presets, baseline)
-            comparisons, source = analysis_comparisons, f"normscope analyze: {analysis or 'JSON'}"
-        else:
-            comparisons = python_comparisons(data, presets, baseline)
-            source = f"percentile bootstrap, B = {RESAMPLES}, seed {SEED}"
-        if comparisons:
-            figures.append(("summary", _figures.summary_figure(comparisons, data.colours, baseline, source)))
-        else:
-            notes.append(f"no summary figure: no chosen preset other than {baseline} to compare")
+        comparisons = python_comparisons(data, presets, baseline)
+        source = f"percentile bootstrap, B = {RESAMPLES}, seed {SEED}"
+        left = uncompared_groups(data, presets, baseline)
+        if left:
+            notes.append(f"not in the summary (no {baseline} run at the same settings): {'; '.join(left)}")
+    if comparisons:
+        figures.append(("summary", _figures.summary_figure(comparisons, data.colours, baseline, source)))
+    elif any(data.preset_of(g) != baseline for g in data.select(presets)[0]):
+        notes.append(f"no summary figure: no chosen group has a {baseline} group at the same settings")
+    else:
+        notes.append(f"no summary figure: no chosen preset other than {baseline} to compare")
     return figures, notes
+
+
+def _listed(names: Sequence[str], limit: int = 12) -> str:
+    return "; ".join(names[:limit]) + (f"; … ({len(names)} in all)" if len(names) > limit else "")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -184,24 +260,33 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             raise PlotError(f"--format {args.format}: expected a comma-separated list of {', '.join(FORMATS)}")
         if not (math.isfinite(args.dpi) and 10 <= args.dpi <= 2400):
             raise PlotError(f"--dpi {args.dpi:g}: expected a number from 10 to 2400")
-        data = _figures.load(args.traces)
+        keys = None if args.group_by is None else [k.strip() for k in args.group_by.split(",") if k.strip()]
+        try:
+            data = _figures.load(args.traces, group_by=keys)
+        except GroupingError as error:
+            raise PlotError(str(error)) from None
         if not data.runs:
             raise PlotError(f"{', '.join(args.traces)}: no runs to draw")
         presets = sorted(data.colours)
+        chosen: Optional[List[str]] = None
         if args.groups:
-            chosen = [g.strip() for g in args.groups.split(",") if g.strip()]
-            missing = [g for g in chosen if g not in data.colours]
+            chosen = _grouping.split_list(args.groups)
+            missing = data.select(chosen)[1]
             if missing or not chosen:
+                they = ", ".join(presets)
+                if data.grouping.keys:
+                    they = f"the presets {they}; the groups {_listed(list(data.groups))}"
                 raise PlotError(f"--groups: no group {', '.join(missing) or repr(args.groups)} in the trace(s) "
-                                f"(they have {', '.join(presets)})")
-            presets = [p for p in presets if p in chosen]
+                                f"(they have {they})")
         if args.baseline and args.baseline not in data.colours:
             raise PlotError(f"--baseline {args.baseline}: no such preset in the trace(s) "
-                            f"(they have {', '.join(sorted(data.colours))})")
+                            f"(they have {', '.join(presets)})")
         baseline = args.baseline or "layernorm"
         # The --analysis file is read before anything is drawn, so that a bad one fails at once.
-        from_json = json_comparisons(args.analysis, presets, baseline) if args.analysis else None
-        figures, notes = make_figures(data, presets, baseline, args.analysis, from_json)
+        from_json = json_comparisons(args.analysis, chosen, baseline) if args.analysis else None
+        figures, notes = make_figures(data, chosen, baseline, args.analysis, from_json)
+        if args.analysis and baseline in data.colours:
+            notes += _json_notes(args.analysis, chosen, baseline, data.grouping)
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         for name, figure in figures:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import REPO, record
@@ -217,3 +218,191 @@ def test_phi_heat_map_pools_the_seeds(demo_trace):
     mesh = next(child for child in figure.axes[0].get_children() if hasattr(child, "get_array")
                 and getattr(child, "get_array")() is not None and child.get_array().size == expected.size)
     assert np.allclose(np.asarray(mesh.get_array()).reshape(expected.T.shape), expected.T)
+
+
+# -- groups of a grid sweep: as normscope analyze forms and names them ------------------------------------------------
+
+GRID = {"steps": 40, "eval_every": 20, "seeds": 2, "hidden": [16, 16], "presets": ["layernorm", "adanorm"],
+        "grid": {"lr": [0.001, 0.0003]}}
+GRID_GROUPS = ["adanorm lr=0.0003", "adanorm lr=0.001", "layernorm lr=0.0003", "layernorm lr=0.001"]
+
+
+@pytest.fixture(scope="session")
+def grid_trace(cli, tmp_path_factory):
+    """Format 2: layernorm and adanorm × 2 seeds × lr 0.001 and 0.0003."""
+    return record(cli, tmp_path_factory.mktemp("grid") / "grid.h5", GRID)
+
+
+@pytest.fixture(scope="session")
+def grid_analysis(cli, grid_trace):
+    result = subprocess.run([cli, "analyze", str(grid_trace), "--format", "json"], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    path = grid_trace.with_name("grid-analysis.json")
+    path.write_text(result.stdout)
+    return path
+
+
+def _lines(fig, prefix):
+    return {l.get_gid()[len(prefix):]: l for ax in fig.axes for l in ax.get_lines()
+            if l.get_gid() and l.get_gid().startswith(prefix)}
+
+
+def test_grid_sweep_gives_a_group_per_setting(grid_trace, grid_analysis, tmp_path, capsys):
+    """Each learning rate of a preset is a group of its own (its 2 seeds), named as analyze names it, with its own
+    curve in every figure and its own Φ heat map; the old grouping pooled both rates into one curve per preset."""
+    from normscope import _figures
+    from normscope.plot import make_figures
+
+    doc = json.loads(grid_analysis.read_text())
+    analyze_groups = {run["id"]: run["group"] for run in doc["runs"]}
+    data = _figures.load([grid_trace])
+    assert list(data.groups) == GRID_GROUPS
+    assert {r.id: r.group for r in data.runs} == analyze_groups
+    assert all(len(runs) == 2 and {r.seed for r in runs} == {0, 1} for runs in data.groups.values())
+    assert data.grouping.keys == ("lr",)
+    figures = dict(make_figures(data, ["adanorm", "layernorm"])[0])
+    assert sorted(_lines(figures["loss"], "valid:")) == GRID_GROUPS
+    assert sorted(_lines(figures["gap"], "")) == GRID_GROUPS
+    assert sorted(_lines(figures["ratios"], "rescale_ratio:hidden1.norm:")) == GRID_GROUPS
+    assert {gid.split(":")[0] for gid in _lines(figures["grad-parts"], "")} == set(GRID_GROUPS)
+    gap = _lines(figures["gap"], "")
+    assert not np.allclose(gap["adanorm lr=0.001"].get_ydata(), gap["adanorm lr=0.0003"].get_ydata())
+    result = plot_here(capsys, grid_trace, "--out", tmp_path, "--format", "png", "--dpi", "30")
+    assert result.returncode == 0, result.stderr
+    assert [Path(p).name for p in result.stdout.split()] == [
+        f"{n}.png" for n in BASE[:4] + ["phi-adanorm_lr=0.0003", "phi-adanorm_lr=0.001", "summary"]]
+    assert "groups: preset + lr (settings that differ between the runs)" in result.stderr
+
+
+def test_group_by_chooses_the_keys(grid_trace, tmp_path, capsys):
+    from normscope import _figures
+
+    assert list(_figures.load([grid_trace], group_by=["lr"]).groups) == GRID_GROUPS
+    pooled = _figures.load([grid_trace], group_by=["preset"])
+    assert list(pooled.groups) == ["adanorm", "layernorm"] and pooled.grouping.keys == ()
+    assert all(len(runs) == 4 for runs in pooled.groups.values())
+    assert list(_figures.load([grid_trace], group_by=["hidden", "lr"]).groups) == [
+        "adanorm hidden=[16,16] lr=0.0003", "adanorm hidden=[16,16] lr=0.001",
+        "layernorm hidden=[16,16] lr=0.0003", "layernorm hidden=[16,16] lr=0.001"]
+    result = plot_here(capsys, grid_trace, "--out", tmp_path, "--format", "png", "--dpi", "30",
+                       "--group-by", "preset")
+    assert result.returncode == 0, result.stderr
+    assert [Path(p).name for p in result.stdout.split()] == [f"{n}.png" for n in BASE[:4] + ["phi-adanorm",
+                                                                                         "summary"]]
+
+
+def test_group_by_unknown_key_one_line(grid_trace, tmp_path, capsys):
+    result = plot_here(capsys, grid_trace, "--out", tmp_path / "out", "--group-by", "lr,nosuch")
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("normscope-plot: --group-by nosuch: no such setting (the runs have activation, ")
+    assert ", lr, " in result.stderr and ", preset, " in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_groups_option_takes_presets_and_labels(grid_trace, tmp_path, capsys):
+    result = plot_here(capsys, grid_trace, "--out", tmp_path, "--format", "png", "--dpi", "30",
+                       "--groups", "adanorm lr=0.001,layernorm")
+    assert result.returncode == 0, result.stderr
+    assert [Path(p).name for p in result.stdout.split()] == [
+        f"{n}.png" for n in BASE[:4] + ["phi-adanorm_lr=0.001", "summary"]]
+    from normscope import _figures
+    from normscope.plot import make_figures
+
+    data = _figures.load([grid_trace])
+    figures = dict(make_figures(data, ["adanorm lr=0.001", "layernorm"])[0])
+    assert sorted(_lines(figures["gap"], "")) == ["adanorm lr=0.001", "layernorm lr=0.0003", "layernorm lr=0.001"]
+    assert {gid.split(":")[1] for gid in _lines(figures["summary"], "summary:")} == {"adanorm lr=0.001"}
+    wrong = plot_here(capsys, grid_trace, "--out", tmp_path / "x", "--groups", "adanorm lr=0.1")
+    assert wrong.returncode == 1 and wrong.stderr.count("\n") == 1
+    assert wrong.stderr.startswith("normscope-plot: --groups: no group adanorm lr=0.1 in the trace(s) (they have "
+                                   "the presets adanorm, layernorm; the groups adanorm lr=0.0003; "), wrong.stderr
+
+
+def test_same_preset_groups_share_colour_and_differ_by_marker(grid_trace, demo_trace):
+    """One colour per preset; its groups by marker shape, the same in every figure; a preset with one group keeps
+    plain lines (the figures of a seeds-only sweep do not change)."""
+    from normscope import _figures
+    from normscope.plot import make_figures
+
+    data = _figures.load([grid_trace])
+    figures = dict(make_figures(data, ["adanorm", "layernorm"])[0])
+    colours = {"adanorm": "#0072b2", "layernorm": "#d55e00"}
+    markers = {"adanorm lr=0.0003": "o", "adanorm lr=0.001": "s", "layernorm lr=0.0003": "o",
+               "layernorm lr=0.001": "s"}
+    drawn = {"loss": _lines(figures["loss"], "valid:"), "train": _lines(figures["loss"], "train:"),
+             "gap": _lines(figures["gap"], ""), "ratios": _lines(figures["ratios"], "recenter_ratio:hidden2.norm:"),
+             "grad-parts": {g: l for g, l in _lines(figures["grad-parts"], "").items() if g.endswith(":total")},
+             "summary": _lines(figures["summary"], "summary:best_valid_loss:")}
+    for name, lines in drawn.items():
+        for gid, line in lines.items():
+            group = gid.split(":")[0]
+            assert line.get_color() == colours[group.split(" ")[0]], (name, gid)
+            assert line.get_marker() == markers[group], (name, gid)
+    for lr, marker in (("0.0003", "o"), ("0.001", "s")):
+        phi = _lines(figures[f"phi-adanorm_lr={lr}"], "phi-mean:")
+        assert {(l.get_color(), l.get_marker()) for l in phi.values()} == {("#0072b2", marker)}
+    # the legend shows the marker too, so the entries differ in more than their text
+    handles = figures["gap"].axes[0].get_legend().legend_handles
+    assert [h.get_marker() for h in handles] == ["o", "s", "o", "s"]
+    # a subset keeps each group's marker, as it keeps colours
+    sub = dict(make_figures(data, ["adanorm lr=0.001"])[0])
+    assert _lines(sub["gap"], "")["adanorm lr=0.001"].get_marker() == "s"
+    # one group per preset: no markers, the lines as they always were
+    plain = dict(make_figures(_figures.load([demo_trace]), ["adanorm", "layernorm", "none"])[0])
+    assert {l.get_marker() for l in _lines(plain["gap"], "").values()} == {"None"}
+
+
+def test_summary_pairs_groups_at_the_same_settings(cli, grid_trace, grid_analysis, tmp_path, capsys):
+    """adanorm lr=x is compared with layernorm lr=x, as analyze compares them; a group whose settings the baseline
+    lacks is left out with a note, never compared with a baseline group at other settings."""
+    from normscope import _figures
+    from normscope.plot import json_comparisons, python_comparisons, run_quantities
+
+    data = _figures.load([grid_trace])
+    ours = {(c.group, c.quantity): c for c in python_comparisons(data, ["adanorm"], "layernorm")}
+    assert {g for g, _ in ours} == {"adanorm lr=0.0003", "adanorm lr=0.001"}
+    groups = data.groups
+    for lr in ("0.0003", "0.001"):
+        best = {p: [run_quantities(r.evals)["best_valid_loss"] for r in groups[f"{p} lr={lr}"]]
+                for p in ("adanorm", "layernorm")}
+        c = ours[(f"adanorm lr={lr}", "best_valid_loss")]
+        assert c.baseline_group == f"layernorm lr={lr}" and (c.count, c.baseline_count) == (2, 2)
+        assert c.difference == pytest.approx(np.mean(best["adanorm"]) - np.mean(best["layernorm"]))
+    doc = json.loads(grid_analysis.read_text())
+    for comparison in doc["comparisons"]:
+        mine = ours[(comparison["group"], "best_valid_loss")]
+        assert mine.baseline_group == comparison["baseline_group"]
+        assert mine.difference == pytest.approx(comparison["best_valid_loss"]["difference"], rel=1e-4, abs=1e-7)
+    from_json = json_comparisons(str(grid_analysis), ["adanorm"], "layernorm")
+    assert {(c.group, c.baseline_group, c.marker) for c in from_json} == {
+        ("adanorm lr=0.0003", "layernorm lr=0.0003", "o"), ("adanorm lr=0.001", "layernorm lr=0.001", "s")}
+    # an adanorm run at a learning rate layernorm was not run at
+    extra = record(cli, tmp_path / "extra.h5", {**GRID, "seeds": 1, "presets": ["adanorm"], "grid": {"lr": [0.01]}})
+    result = plot_here(capsys, grid_trace, extra, "--out", tmp_path / "figs", "--format", "png", "--dpi", "30")
+    assert result.returncode == 0, result.stderr
+    assert "not in the summary (no layernorm run at the same settings): adanorm lr=0.01" in result.stderr
+    both = _figures.load([grid_trace, extra])
+    assert {c.group for c in python_comparisons(both, ["adanorm"], "layernorm")} == {"adanorm lr=0.0003",
+                                                                                     "adanorm lr=0.001"}
+
+
+def test_figures_section_grid_example_runs_as_written(cli, tmp_path):
+    """PYTHON.md's "Figures" shell blocks other than the first (the reference trace's) run as written."""
+    text = (ANALYSIS / "PYTHON.md").read_text()
+    section = text.split("## Figures", 1)[1].split("\n## ", 1)[0]
+    blocks = section.split("```sh\n")[2:]
+    assert blocks, "no grid example in PYTHON.md's Figures section"
+    script = "\n".join(["set -e", f"normscope() {{ '{cli}' \"$@\"; }}",
+                        f"normscope-plot() {{ '{sys.executable}' -m normscope.plot \"$@\"; }}"]
+                       + [block.split("```", 1)[0] for block in blocks])
+    env = {**os.environ, "PYTHONPATH": str(ANALYSIS), "MPLBACKEND": "Agg"}
+    result = subprocess.run(["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, env=env,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "grid-figures" / "phi-adanorm_lr=0.001.png").exists()
+    assert (tmp_path / "grid-figures" / "phi-adanorm_lr=0.0003.png").exists()
+    assert sorted(p.name for p in (tmp_path / "grid-some").iterdir() if p.name.startswith("phi-")) == [
+        "phi-adanorm_lr=0.001.png"]
+    assert (tmp_path / "grid-pooled" / "phi-adanorm.png").exists()

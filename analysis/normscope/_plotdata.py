@@ -1,0 +1,165 @@
+"""The runs ``normscope-plot`` draws: read from the traces and grouped as ``normscope analyze`` groups them
+(``_grouping``), with each group's colour (its preset's) and marker (which of the preset's groups it is)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import pandas as pd
+
+from . import _grouping, _palette
+from ._grouping import Grouping
+from .trace import open_trace
+
+
+@dataclass
+class RunData:
+    file: str
+    id: str
+    preset: str
+    seed: int
+    layers: List[str]
+    evals: pd.DataFrame
+    grads: Dict[str, pd.DataFrame]
+    phi: Dict[str, pd.DataFrame] = field(default_factory=dict)
+    phi_hist: Dict[str, object] = field(default_factory=dict)
+    settings: Dict[str, Any] = field(default_factory=dict)   # as analyze reads them (config, flattened)
+    group: str = ""                                          # its group's label; the preset when empty
+
+    @property
+    def label(self) -> str:
+        return self.group or self.preset
+
+
+@dataclass
+class PlotData:
+    runs: List[RunData]
+    colours: Dict[str, str]          # every preset of the trace(s), also those not drawn
+    notes: List[str] = field(default_factory=list)
+    grouping: Grouping = field(default_factory=Grouping)
+    # Every group's marker, of all runs loaded, so that a subset drawn with --groups keeps them as it keeps colours.
+    markers: Optional[Dict[str, Optional[str]]] = None
+
+    def __post_init__(self):
+        if self.markers is None:
+            self.markers = _palette.group_markers(self.group_presets.items())
+
+    @property
+    def group_presets(self) -> Dict[str, str]:
+        """``{label: preset}`` in drawing order: presets sorted (the colour order), a preset's groups by their
+        settings (numbers by size)."""
+        first: Dict[str, RunData] = {}
+        for run in self.runs:
+            first.setdefault(run.label, run)
+        order = sorted(first, key=lambda label: (first[label].preset, self.grouping.order(first[label].settings),
+                                                 label))
+        return {label: first[label].preset for label in order}
+
+    @property
+    def groups(self) -> Dict[str, List[RunData]]:
+        """``{label: runs sorted by seed}`` in drawing order; the labels are the presets when nothing but the seed
+        differs between the runs."""
+        return {label: sorted((r for r in self.runs if r.label == label), key=lambda r: (r.seed, r.id))
+                for label in self.group_presets}
+
+    def preset_of(self, label: str) -> str:
+        return next(r.preset for r in self.runs if r.label == label)
+
+    def colour(self, label: str) -> str:
+        return self.colours[self.preset_of(label)]
+
+    def line_style(self, label: str) -> Dict[str, Any]:
+        """The marker keywords of a group's lines (none for a preset with one group)."""
+        return _palette.marker_style(self.markers.get(label))
+
+    def match(self, label: str) -> Tuple[Any, ...]:
+        """The group's values of the grouping keys, as the baseline's group at the same settings has them."""
+        return self.grouping.match(next(r.settings for r in self.runs if r.label == label))
+
+    @property
+    def layers(self) -> List[str]:
+        seen: List[str] = []
+        for run in self.runs:
+            for layer in run.layers:
+                if layer not in seen:
+                    seen.append(layer)
+        return seen
+
+    def select(self, names: Optional[Sequence[str]]) -> Tuple[List[str], List[str]]:
+        """The labels that ``names`` choose — a preset chooses all its groups, a label its group; None all — in
+        drawing order, and the names that are neither."""
+        groups = self.group_presets
+        if names is None:
+            return list(groups), []
+        wanted = set(names)
+        missing = [n for n in names if n not in groups and n not in groups.values()]
+        return [label for label, preset in groups.items() if label in wanted or preset in wanted], missing
+
+    def subset(self, names: Optional[Sequence[str]]) -> "PlotData":
+        """The runs of the groups ``names`` choose (presets or labels, as ``select``)."""
+        keep = set(self.select(names)[0])
+        return PlotData([r for r in self.runs if r.label in keep], self.colours, list(self.notes), self.grouping,
+                        self.markers)
+
+    def file_stems(self) -> Dict[str, str]:
+        """``{label: name part}`` for per-group files: the preset when it has one group (``phi-adanorm``), else the
+        label made safe for file names (``phi-adanorm_lr=0.001``); distinct for distinct groups."""
+        groups = self.group_presets
+        counts: Dict[str, int] = {}
+        for preset in groups.values():
+            counts[preset] = counts.get(preset, 0) + 1
+        out: Dict[str, str] = {}
+        used = set()
+        for label, preset in groups.items():
+            stem = _grouping.file_stem(preset if counts[preset] == 1 else label)
+            candidate, n = stem, 2
+            while candidate in used:
+                candidate, n = f"{stem}-{n}", n + 1
+            used.add(candidate)
+            out[label] = candidate
+        return out
+
+
+def load(paths: Sequence[str], group_by: Optional[Sequence[str]] = None) -> PlotData:
+    """Reads every run of every trace (a run id met again in a later file is skipped, with a note) and groups them:
+    by preset and every setting that differs between the runs, or by preset and ``group_by``
+    (``_grouping.GroupingError`` for a key no run has)."""
+    runs: List[RunData] = []
+    notes: List[str] = []
+    seen: Dict[str, str] = {}
+    for path in paths:
+        with open_trace(path) as trace:
+            for run in trace:
+                if run.id in seen:
+                    notes.append(f"{path}: run {run.id} is also in {seen[run.id]}; the first one is drawn")
+                    continue
+                seen[run.id] = str(path)
+                preset = run.settings.get("preset")
+                preset = str(preset) if preset is not None else run.id.rsplit("-s", 1)[0]
+                seed = run.settings.get("seed")
+                try:
+                    seed = int(seed)
+                except (TypeError, ValueError):
+                    seed = -1
+                settings, note = _grouping.run_settings(run)
+                if note:
+                    notes.append(note)
+                layers = list(run.layers)
+                data = RunData(str(path), run.id, preset, seed, layers, run.evals, {l: run.grad(l) for l in layers},
+                               settings=settings)
+                for layer in layers:
+                    if run.has_phi(layer):
+                        data.phi[layer] = run.phi(layer)
+                        data.phi_hist[layer] = run.phi_histogram(layer)
+                runs.append(data)
+    settings = [r.settings for r in runs]
+    if not runs:
+        grouping = Grouping()
+    elif group_by is None:
+        grouping = _grouping.automatic_grouping(settings)
+    else:
+        grouping = _grouping.chosen_grouping(group_by, settings)
+    for run in runs:
+        run.group = grouping.label(run.preset, run.settings)
+    return PlotData(runs, _palette.preset_colours(r.preset for r in runs), notes, grouping)
