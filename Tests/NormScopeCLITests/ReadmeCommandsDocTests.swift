@@ -49,4 +49,22 @@ struct ReadmeCommandsDocTests {
         let inspect = try ChildProcess.run(binary, arguments: ["inspect", "--data", directory.file("normscope-demo.h5")])
         #expect(inspect.status == 0, "\(inspect.standardOutput.suffix(2000))")
     }
+
+    @Test("the PATH lines: the release build's folder holds normscope, and with it on PATH `normscope --version` runs")
+    func pathLines() throws {
+        let binary = try #require(executable)
+        let block = try #require(
+            try MarkdownBlock.blocks("sh", under: "The `normscope` command", inFile: "README.md").first)
+        let build = "swift build -c release && "
+        try #require(block.hasPrefix(build + "export PATH=\"$PWD/.build/release:$PATH\"\n"), "the block: \(block)")
+        // This suite's build stands in for the release build: the same product, in the folder of the other
+        // configuration, so the line's folder is swapped for it.
+        let folder = (binary as NSString).deletingLastPathComponent
+        let script = block.replacingOccurrences(of: build, with: "")
+            .replacingOccurrences(of: "$PWD/.build/release", with: folder)
+        let output = try ChildProcess.run(
+            "/bin/bash", arguments: ["-c", "set -e\ncd '\(MarkdownBlock.repositoryRoot)'\n" + script])
+        #expect(output.status == 0, "\(output.standardError)")
+        #expect(output.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
+    }
 }

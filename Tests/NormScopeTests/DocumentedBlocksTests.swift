@@ -13,7 +13,7 @@ struct DocumentedBlocksTests {
         var heading: String
         var language: String
         var count: Int
-        /// The test file (under Tests/) that extracts and runs these blocks, or "" for blocks that are not code.
+        /// The test files (paths from the repository's root, space-separated) that extract and runs these blocks, or "" for blocks that are not code.
         var runBy: String
         /// Why a block is not run: only for what is not code (a directory diagram, a benchmark's measured output).
         var notCode: String = ""
@@ -21,49 +21,51 @@ struct DocumentedBlocksTests {
 
     static let claims: [Claim] = [
         Claim(document: "README.md", heading: "The two commands", language: "sh", count: 1,
-              runBy: "NormScopeCLITests/ReadmeCommandsDocTests.swift"),
+              runBy: "Tests/NormScopeCLITests/ReadmeCommandsDocTests.swift"),
+        Claim(document: "README.md", heading: "The `normscope` command", language: "sh", count: 1,
+              runBy: "Tests/NormScopeCLITests/ReadmeCommandsDocTests.swift"),
         Claim(document: "README.md", heading: "Recording traces", language: "sh", count: 1,
-              runBy: "NormScopeCLITests/ReadmeRecordingDocTests.swift"),
+              runBy: "Tests/NormScopeCLITests/ReadmeRecordingDocTests.swift"),
         Claim(document: "README.md", heading: "Analyzing traces", language: "sh", count: 2,
-              runBy: "NormScopeCLITests/ReadmeAnalyzeDocTests.swift NormScopeCLITests/FuzzCampaignTests.swift"),
+              runBy: "Tests/NormScopeCLITests/ReadmeAnalyzeDocTests.swift Tests/NormScopeCLITests/FuzzCampaignTests.swift"),
         Claim(document: "README.md", heading: "Running a sweep on a Slurm cluster", language: "sh", count: 2,
-              runBy: "NormScopeCLITests/SlurmSubmitTests.swift NormScopeCLITests/ParallelShardsTests.swift"),
+              runBy: "Tests/NormScopeCLITests/SlurmSubmitTests.swift Tests/NormScopeCLITests/ParallelShardsTests.swift"),
         Claim(document: "README.md", heading: "Using NormScope as a library", language: "swift", count: 2,
-              runBy: "NormScopeTests/ConsumerPackageTests.swift"),
+              runBy: "Tests/NormScopeTests/ConsumerPackageTests.swift"),
         Claim(document: "README.md", heading: "Using NormScope as a library", language: "text", count: 1,
-              runBy: "NormScopeTests/ConsumerPackageTests.swift"),
+              runBy: "Tests/NormScopeTests/ConsumerPackageTests.swift"),
         Claim(document: "README.md", heading: "The normalization variants", language: "swift", count: 1,
-              runBy: "NormScopeTests/ConsumerPackageTests.swift"),
+              runBy: "Tests/NormScopeTests/ConsumerPackageTests.swift"),
         Claim(document: "README.md", heading: "Using the HDF5 layer", language: "swift", count: 1,
-              runBy: "NormScopeTests/ConsumerPackageTests.swift"),
+              runBy: "Tests/NormScopeTests/ConsumerPackageTests.swift"),
         Claim(document: "README.md", heading: "Using the HDF5 layer", language: "python", count: 1,
-              runBy: "NormScopeTests/ConsumerPackageTests.swift"),
+              runBy: "Tests/NormScopeTests/ConsumerPackageTests.swift"),
         Claim(document: "README.md", heading: "Training and recording", language: "sh", count: 1,
-              runBy: "NormScopeCLITests/ReadmeBenchDocTests.swift"),
+              runBy: "Tests/NormScopeCLITests/ReadmeBenchDocTests.swift"),
         Claim(document: "README.md", heading: "Training and recording", language: "text", count: 1, runBy: "",
               notCode: "what one run of the block above printed on this machine: a measurement, not a command"),
         Claim(document: "analysis/ANALYZE_JSON.md",
               heading: "`normscope analyze --format json`, schema `normscope-analyze/2`", language: "sh", count: 1,
-              runBy: "NormScopeCLITests/AnalyzeJSONDocTests.swift"),
+              runBy: "Tests/NormScopeCLITests/AnalyzeJSONDocTests.swift"),
         Claim(document: "analysis/ANALYZE_JSON.md",
               heading: "`normscope analyze --format json`, schema `normscope-analyze/2`", language: "python",
-              count: 1, runBy: "NormScopeCLITests/AnalyzeJSONDocTests.swift"),
+              count: 1, runBy: "Tests/NormScopeCLITests/AnalyzeJSONDocTests.swift"),
         Claim(document: "analysis/PYTHON.md", heading: "Install", language: "sh", count: 1,
-              runBy: "NormScopeCLITests/PythonDocTests.swift"),
+              runBy: "Tests/NormScopeCLITests/PythonDocTests.swift"),
         Claim(document: "analysis/PYTHON.md", heading: "Example", language: "sh", count: 1,
-              runBy: "NormScopeCLITests/PythonDocTests.swift"),
+              runBy: "Tests/NormScopeCLITests/PythonDocTests.swift"),
         Claim(document: "analysis/PYTHON.md", heading: "Example", language: "python", count: 1,
-              runBy: "NormScopeCLITests/PythonDocTests.swift"),
-        Claim(document: "analysis/PYTHON.md", heading: "Figures", language: "sh", count: 1,
-              runBy: "NormScopeCLITests/PythonDocTests.swift"),
+              runBy: "Tests/NormScopeCLITests/PythonDocTests.swift"),
+        Claim(document: "analysis/PYTHON.md", heading: "Figures", language: "sh", count: 2,
+              runBy: "Tests/NormScopeCLITests/PythonDocTests.swift analysis/tests/test_plot.py"),
         Claim(document: "analysis/TRACE_FORMAT.md", heading: "Layout", language: "", count: 1, runBy: "",
               notCode: "the tree of groups and datasets, a diagram; TraceSchema's tests check the layout itself"),
         Claim(document: "analysis/TRACE_FORMAT.md", heading: "Reading", language: "sh", count: 1,
-              runBy: "NormScopeCLITests/TraceFormatDocTests.swift"),
+              runBy: "Tests/NormScopeCLITests/TraceFormatDocTests.swift"),
         Claim(document: "analysis/TRACE_FORMAT.md", heading: "Reading", language: "python", count: 5,
-              runBy: "NormScopeCLITests/TraceFormatDocTests.swift"),
+              runBy: "Tests/NormScopeCLITests/TraceFormatDocTests.swift"),
         Claim(document: "analysis/TRACE_FORMAT.md", heading: "Live traces (SWMR)", language: "python", count: 1,
-              runBy: "NormScopeCLITests/TraceFormatDocTests.swift"),
+              runBy: "Tests/NormScopeCLITests/TraceFormatDocTests.swift"),
     ]
 
     /// README.md and every Markdown file in analysis/.
@@ -90,9 +92,11 @@ struct DocumentedBlocksTests {
             claimed["\(claim.document): \(claim.heading): \(claim.language)", default: 0] += claim.count
             #expect(claim.runBy.isEmpty != claim.notCode.isEmpty, "\(claim.heading): either a test or a reason")
             for file in claim.runBy.split(separator: " ") {
-                let source = try String(contentsOfFile: root + "/Tests/" + file, encoding: .utf8)
-                // The test finds the blocks by their heading, so the heading's text must be in it.
-                #expect(source.contains("\"\(claim.heading)\""), "\(file) does not read the blocks under '\(claim.heading)'")
+                let source = try String(contentsOfFile: root + "/" + file, encoding: .utf8)
+                // The test finds the blocks by their heading, so the heading's text must be in it, quoted.
+                #expect(
+                    source.contains("\"\(claim.heading)\"") || source.contains("## \(claim.heading)\""),
+                    "\(file) does not read the blocks under '\(claim.heading)'")
             }
         }
         for (key, count) in found where claimed[key] != count {

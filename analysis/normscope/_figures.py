@@ -110,7 +110,8 @@ def grad_parts_figure(data: PlotData) -> Figure:
 
     One colour per panel (the preset's; the group's marker on every line when its preset has several groups), the
     parts by line style: d solid, c dashed, s dotted, t dash-dot. A part that is 0 at every step (c and s without
-    normalization, or with μ and σ detached) cannot be drawn on a log scale and says so in the legend.
+    normalization, or with μ and σ detached) cannot be drawn on a log scale and says so in the legend, as does t
+    when it equals d throughout (its line then lies under d's).
     """
     groups = data.groups
     layers = data.layers
@@ -124,10 +125,17 @@ def grad_parts_figure(data: PlotData) -> Figure:
             if not have:
                 ax.set_visible(False)
                 continue
+            direct = None
             for part in PARTS:
                 series = _over_runs([r.grads[layer][f"{part}_norm"] for r in have])["mean"]
                 label = _palette.PART_LABELS[part]
                 values = series.to_numpy(dtype=float)
+                if part == "direct":
+                    direct = values
+                elif part == "total" and direct is not None and np.allclose(values, direct, rtol=1e-6,
+                                                                            equal_nan=True):
+                    # Where c and s are 0, t is d and its line lies under d's: the legend says why it is unseen.
+                    label = f"{label} = d throughout"
                 if not np.any(values[np.isfinite(values)] > 0):
                     ax.plot([], [], color=colour, ls=_palette.PART_STYLES[part], label=f"{label}: 0 throughout",
                             **style)

@@ -146,6 +146,11 @@ def test_one_colour_per_preset_across_figures(demo_trace):
     assert {l.get_color() for l in parts} == {data.colours["layernorm"]}
     assert {l.get_gid().rsplit(":", 1)[1]: l.get_linestyle() for l in parts} == {
         "direct": "-", "recenter": "--", "rescale": ":", "total": "-."}
+    # t equals d where c and s are 0 (none), and its hidden line is named so in the legend; not where they are not
+    legends = {ax.get_title(): [t.get_text() for t in ax.get_legend().get_texts()]
+               for ax in figures["grad-parts"].axes if ax.get_visible() and ax.get_legend()}
+    assert "t (total) = d throughout" in legends["none · hidden1.norm"]
+    assert "t (total)" in legends["layernorm · hidden1.norm"]
     assert _colours(figures["phi-adanorm"], "phi-mean:") == {"hidden1.norm": "#0072b2", "hidden2.norm": "#0072b2"}
     # a subset keeps each preset's colour
     sub = dict(make_figures(data, ["none"], "layernorm")[0])
