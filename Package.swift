@@ -36,6 +36,11 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // Debian 12's libdeflate-dev has no .pc file; the module map links it by name.
+        .systemLibrary(
+            name: "CDeflate",
+            providers: [.apt(["libdeflate-dev"])]
+        ),
         .systemLibrary(
             name: "CBLAS",
             pkgConfig: "openblas",
@@ -43,7 +48,7 @@ let package = Package(
         ),
 
         // MARK: - Library modules (dependencies point down the data flow only)
-        .target(name: "HDF5", dependencies: ["CHDF5"]),
+        .target(name: "HDF5", dependencies: ["CHDF5", "CDeflate"]),
         .target(name: "Tensors", dependencies: ["CBLAS"]),
         .target(name: "Layers", dependencies: ["Tensors"]),
         .target(name: "Recording", dependencies: ["HDF5", "Tensors"]),
