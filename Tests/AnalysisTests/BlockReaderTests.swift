@@ -70,7 +70,7 @@ struct BlockReaderTests {
     /// Every block of `dataset` through `BlockReader`, concatenated, with the screen's verdicts.
     static func blocks<Element: DatasetElement & Sendable>(
         _ dataset: Dataset, as type: Element.Type, blockRows: Int, tasks: Int,
-        screen: (@Sendable (Element) -> Bool)? = nil
+        screen: RowCheck<Element>? = nil
     ) throws -> (rows: [Element], plausible: [Bool]) {
         let reader = BlockReader(dataset, blockRows: blockRows, parallel: RowParallel(maximumTaskCount: tasks))
         var blocks = try reader.blocks(as: Element.self, screen: screen)
@@ -115,7 +115,7 @@ struct BlockReaderTests {
         // The screen runs beside the decoding; its verdicts are the rows' own.
         let grad = try file.openDataset("\(run)/norms/a/grad")
         let (rows, plausible) = try Self.blocks(
-            grad, as: NormStepRow.self, blockRows: blockRows, tasks: 2, screen: { $0.problem == nil })
+            grad, as: NormStepRow.self, blockRows: blockRows, tasks: 2, screen: { $0.pointee.problem == nil })
         #expect(plausible == rows.map { $0.problem == nil } && plausible.count == Self.steps)
     }
 

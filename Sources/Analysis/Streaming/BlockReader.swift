@@ -2,6 +2,9 @@ import Foundation
 import HDF5
 import Tensors
 
+/// A test of one row, given by its address so that a wide row is not copied to be looked at; run on any thread.
+typealias RowCheck<Element> = @Sendable (UnsafePointer<Element>) -> Bool
+
 /// Reads a dataset along axis 0 in blocks of whole rows, so a table of any length is reduced in bounded memory:
 /// at most `blockRows` rows (times the row width of a 2-D dataset) are held at once, plus the next block while it
 /// is being decoded.
@@ -36,7 +39,7 @@ struct BlockReader {
         var start = 0
         let raw: RawChunkReading<Element>?
         /// Run on every row as it is read (see `nextScreened()`), nil for none.
-        let screen: (@Sendable (Element) -> Bool)?
+        let screen: RowCheck<Element>?
 
         /// The next block, or nil after the last. After a block that fails, `start` is past it and the next call
         /// reads the block after.
@@ -55,12 +58,14 @@ struct BlockReader {
             defer { start = end }
             do throws(HDF5Error) {
                 if let raw {
-                    let following = end < count ? end..<min(count, end + reader.blockRows) : nil
-                    let (rows, plausible) = try raw.block(start..<end, then: following)
+                    let (rows, plausible) = try raw.block(start..<end, count: count)
                     return (rows, start, plausible)
                 }
                 let rows = try reader.dataset.readRows(start..<end, as: Element.self)
-                return (rows, start, screen.map { rows.map($0) } ?? [])
+                let plausible = screen.map { check in
+                    rows.withUnsafeBufferPointer { rows in rows.indices.map { check(rows.baseAddress! + $0) } }
+                }
+                return (rows, start, plausible ?? [])
             } catch {
                 var located = error
                 located.message = "rows \(start)..<\(end) of \(count) unreadable: \(error.message)"
@@ -71,7 +76,7 @@ struct BlockReader {
 
     /// The blocks of the dataset; `screen`, when given, is run on every row (`Blocks.nextScreened()`).
     func blocks<Element: DatasetElement & Sendable>(
-        as type: Element.Type, screen: (@Sendable (Element) -> Bool)? = nil
+        as type: Element.Type, screen: RowCheck<Element>? = nil
     ) throws(HDF5Error) -> Blocks<Element> {
         let decoder = Self.readsRawChunks ? try dataset.rawChunkDecoder(as: Element.self) : nil
         let raw = decoder.map {
@@ -98,14 +103,14 @@ struct BlockReader {
     func forEachScreenedRow<Row: DatasetElement & ValidatedRow>(
         as type: Row.Type, _ body: (_ row: Row, _ index: Int, _ plausible: Bool) -> Void
     ) throws(HDF5Error) {
-        var blocks = try tableBlocks(as: Row.self, screen: { $0.problem == nil })
+        var blocks = try tableBlocks(as: Row.self, screen: { $0.pointee.problem == nil })
         while let (rows, first, plausible) = try blocks.nextScreened() {
             for offset in rows.indices { body(rows[offset], first + offset, plausible[offset]) }
         }
     }
 
     private func tableBlocks<Element: DatasetElement & Sendable>(
-        as type: Element.Type, screen: (@Sendable (Element) -> Bool)?
+        as type: Element.Type, screen: RowCheck<Element>?
     ) throws(HDF5Error) -> Blocks<Element> {
         let shape = try dataset.shape()
         guard shape.count == 1 else {
@@ -124,30 +129,30 @@ final class RawChunkReading<Element: DatasetElement & Sendable> {
     let dataset: Dataset
     let decoder: RawChunkDecoder<Element>
     let parallel: RowParallel
-    let screen: (@Sendable (Element) -> Bool)?
+    let blockRows: Int
+    let screen: RowCheck<Element>?
     private let scratch = ScratchPool()
     private var ahead: ChunkDecodeJob<Element>?
 
     init(
         dataset: Dataset, decoder: RawChunkDecoder<Element>, parallel: RowParallel, blockRows: Int,
-        screen: (@Sendable (Element) -> Bool)?
+        screen: RowCheck<Element>?
     ) {
         self.dataset = dataset
         self.decoder = decoder
         self.parallel = parallel
+        self.blockRows = blockRows
         self.screen = screen
-        // Two blocks in flight, each with up to one task per core and never more tasks than chunks.
-        let chunksPerBlock = (blockRows + decoder.chunkRows - 1) / decoder.chunkRows + 1
-        scratch.prepare(2 * min(parallel.maximumTaskCount, chunksPerBlock), bytes: decoder.chunkBytes)
+        // Two blocks in flight, each with up to one task per core.
+        scratch.prepare(2 * min(parallel.maximumTaskCount, 4), bytes: decoder.chunkBytes)
     }
 
-    /// The rows `rows` and their screen results, starting the decoding of `following` (the block the caller will
-    /// ask for next) before waiting for them.
-    func block(_ rows: Range<Int>, then following: Range<Int>?) throws(HDF5Error) -> ([Element], [Bool]) {
+    /// The rows `rows` and their screen results, after starting the decoding of the block that follows them in a
+    /// dataset of `count` rows (the one the caller will ask for next).
+    func block(_ rows: Range<Int>, count: Int) throws(HDF5Error) -> ([Element], [Bool]) {
         let current = ahead.flatMap { $0.rows == rows ? $0 : nil } ?? start(rows)
-        ahead = following.map(start)
-        let (values, plausible) = try current.finish(reading: dataset, screen: screen)
-        return (values, plausible)
+        ahead = rows.upperBound < count ? start(rows.upperBound..<min(count, rows.upperBound + blockRows)) : nil
+        return try current.finish(reading: dataset, screen: screen)
     }
 
     private func start(_ rows: Range<Int>) -> ChunkDecodeJob<Element> {

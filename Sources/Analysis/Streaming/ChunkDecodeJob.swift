@@ -3,14 +3,15 @@ import Foundation
 import HDF5
 import Tensors
 
-/// One block of rows decoded from its raw chunks in the background, its chunks spread over the cores
-/// (`RowParallel`), while the reader's caller works on the block before it.
+/// One block of rows decoded from its raw chunks in the background, while the reader's caller works on the block
+/// before it: `RowParallel`'s tasks each take the block's next undecoded chunk until none is left, so a task that
+/// loses its core to the caller for a while leaves its chunks to the others instead of holding the block up.
 ///
 /// The job owns everything it touches — the raw chunks, the block it fills, its failures — and calls nothing of
 /// HDF5, so it may outlive the reader that started it (a caller that stops reading early) without harm. Its rows
-/// are the same bytes whatever the number of tasks: each chunk is decoded by exactly one task into its own rows.
-/// The block is allocated by the thread that starts the job, not by the job's: glibc gives each thread its own
-/// heap, and blocks freed into the heaps of a few worker threads were 13 MiB more peak memory.
+/// are the same bytes whatever the number of tasks and whichever task takes a chunk: each chunk is decoded once,
+/// into its own rows. The block is allocated by the thread that starts the job, not by the job's: glibc gives each
+/// thread its own heap, and blocks freed into the heaps of a few worker threads were 13 MiB more peak memory.
 final class ChunkDecodeJob<Element: DatasetElement & Sendable>: @unchecked Sendable {
     /// The block's rows in the dataset.
     let rows: Range<Int>
@@ -19,7 +20,7 @@ final class ChunkDecodeJob<Element: DatasetElement & Sendable>: @unchecked Senda
     /// Why `readRawChunks` failed, when it did; no job runs then.
     let fetchFailure: HDF5Error?
 
-    // Written by the job's tasks before `done` is left, read by the reader only after waiting for it.
+    // Written by the job before `done` is left, read by the reader only after waiting for it.
     private var values: [Element] = []
     private var plausible: [Bool] = []
     private var decodeFailure: (chunk: RawChunk, error: ChunkCodec.DecodeError)?
@@ -29,15 +30,20 @@ final class ChunkDecodeJob<Element: DatasetElement & Sendable>: @unchecked Senda
     /// same task (the per-value checks of `ValidatedRow`, a tenth of the work, so spread over the cores too).
     init(
         rows: Range<Int>, chunks: [RawChunk], decoder: RawChunkDecoder<Element>, parallel: RowParallel,
-        scratch: ScratchPool, screen: (@Sendable (Element) -> Bool)?
+        scratch: ScratchPool, screen: RowCheck<Element>?
     ) {
         self.rows = rows
         self.chunks = chunks
         self.fetchFailure = nil
         let count = rows.count * decoder.rowElements
         // Every element is written before it is read: by a chunk's decoding, or by `finish` for the rows left to
-        // `readRows`; padding that no field covers is zeroed by the job.
-        values = [Element](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+        // `readRows`; padding that no field covers is zeroed first.
+        values = [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
+            if !decoder.writesEveryByte || chunks.contains(where: { $0.stored == nil }) {
+                UnsafeMutableRawBufferPointer(buffer).initializeMemory(as: UInt8.self, repeating: 0)
+            }
+            initialized = count
+        }
         if screen != nil { plausible = [Bool](repeating: false, count: rows.count) }
         done.enter()
         DispatchQueue.global().async { [self] in
@@ -55,21 +61,22 @@ final class ChunkDecodeJob<Element: DatasetElement & Sendable>: @unchecked Senda
 
     private func run(
         decoder: RawChunkDecoder<Element>, parallel: RowParallel, scratch: ScratchPool,
-        screen: (@Sendable (Element) -> Bool)?
+        screen: RowCheck<Element>?
     ) {
         let failures = FailureList()
         let (rows, chunks) = (rows, chunks)
+        let stored = chunks.indices.filter { chunks[$0].stored != nil }
+        let queue = ChunkQueue(count: stored.count)
         values.withUnsafeMutableBufferPointer { buffer in
             plausible.withUnsafeMutableBufferPointer { flags in
-                if !decoder.writesEveryByte || chunks.contains(where: { $0.stored == nil }) {
-                    UnsafeMutableRawBufferPointer(buffer).initializeMemory(as: UInt8.self, repeating: 0)
-                }
                 let block = SharedMutableBuffer(buffer)
                 let checks = SharedMutableBuffer(flags)
-                parallel.parallelRows(count: chunks.count, minimumRowsPerTask: 1) { range in
+                let tasks = parallel.taskCount(rows: stored.count, minimumRowsPerTask: 1)
+                parallel.parallelRows(count: tasks, minimumRowsPerTask: 1) { _ in
                     let scratchBuffers = scratch.take()
                     defer { scratch.give(scratchBuffers) }
-                    for index in range where chunks[index].stored != nil {
+                    while let next = queue.take() {
+                        let index = stored[next]
                         do throws(ChunkCodec.DecodeError) {
                             try decoder.decode(
                                 chunks[index], into: block.unsafeBuffer, blockRows: rows, scratch: scratchBuffers)
@@ -80,7 +87,7 @@ final class ChunkDecodeJob<Element: DatasetElement & Sendable>: @unchecked Senda
                         guard let screen else { continue }
                         for row in chunks[index].rows.clamped(to: rows) {
                             let offset = row - rows.lowerBound
-                            checks.unsafeBuffer[offset] = screen(block.unsafeBuffer[offset])
+                            checks.unsafeBuffer[offset] = screen(block.base + offset)
                         }
                     }
                 }
@@ -94,7 +101,7 @@ final class ChunkDecodeJob<Element: DatasetElement & Sendable>: @unchecked Senda
     ///
     /// - Throws: the fetch's error, or for the first chunk that did not decode an `HDF5Error` naming its rows.
     func finish(
-        reading dataset: Dataset, screen: ((Element) -> Bool)?
+        reading dataset: Dataset, screen: RowCheck<Element>?
     ) throws(HDF5Error) -> (values: [Element], plausible: [Bool]) {
         if let fetchFailure { throw fetchFailure }
         done.wait()
@@ -113,7 +120,9 @@ final class ChunkDecodeJob<Element: DatasetElement & Sendable>: @unchecked Senda
             let start = (part.lowerBound - rows.lowerBound) * width
             block.replaceSubrange(start..<(start + read.count), with: read)
             if let screen {
-                for row in part { flags[row - rows.lowerBound] = screen(block[row - rows.lowerBound]) }
+                block.withUnsafeBufferPointer { block in
+                    for row in part { flags[row - rows.lowerBound] = screen(block.baseAddress! + row - rows.lowerBound) }
+                }
             }
         }
         return (block, flags)
@@ -139,6 +148,23 @@ final class ScratchPool: @unchecked Sendable {
 
     func give(_ scratch: RawChunkScratch) {
         lock.withLock { free.append(scratch) }
+    }
+}
+
+/// The chunks of a block not yet taken by a task, handed out in order.
+private final class ChunkQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    private let count: Int
+
+    init(count: Int) { self.count = count }
+
+    func take() -> Int? {
+        lock.withLock {
+            guard next < count else { return nil }
+            defer { next += 1 }
+            return next
+        }
     }
 }
 
