@@ -72,7 +72,7 @@ public struct CSVExporter {
             }
             written.append(name)
         }
-        func table<Row: CompoundRow>(_ name: String, _ dataset: Dataset, as: Row.Type) throws {
+        func table<Row: CompoundRow & Sendable>(_ name: String, _ dataset: Dataset, as: Row.Type) throws {
             try write(name, header: Row.fields.map(\.name)) { csv in
                 var blocks = try BlockReader(dataset).blocks(as: Row.self)
                 while let (rows, _) = try blocks.next() {

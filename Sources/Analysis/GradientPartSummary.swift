@@ -165,8 +165,9 @@ extension LayerGradientSummary {
         var theorem = TheoremEvidence()
         var screen = RowScreen(divergedStep: divergedStep)
         var series = BinnedSeries(names: seriesNames, rowCount: count, bins: bins)
-        try BlockReader(dataset, blockRows: blockRows).forEachRow(as: NormStepRow.self) { row, index in
-            guard screen.admit(row, index: index, stepIsIndex: true) else { return }
+        try BlockReader(dataset, blockRows: blockRows).forEachScreenedRow(as: NormStepRow.self) {
+            row, index, plausible in
+            guard screen.admit(row, index: index, stepIsIndex: true, plausible: plausible) else { return }
             if index < window { early.add(row) }
             if index >= count - window { late.add(row) }
             theorem.add(row)

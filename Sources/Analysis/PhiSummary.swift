@@ -56,8 +56,9 @@ public struct PhiSummary: Sendable, Codable, Equatable {
         var nonPositive = FiniteMean()
         var series = BinnedSeries(names: seriesNames, rowCount: count, bins: bins)
         var screen = RowScreen(stepLimit: lastStep, divergedStep: divergedStep)
-        try BlockReader(dataset, blockRows: blockRows).forEachRow(as: PhiStepRow.self) { row, index in
-            guard screen.admit(row, index: index, stepIsIndex: false) else { return }
+        try BlockReader(dataset, blockRows: blockRows).forEachScreenedRow(as: PhiStepRow.self) {
+            row, index, plausible in
+            guard screen.admit(row, index: index, stepIsIndex: false, plausible: plausible) else { return }
             if index < window { early.add(row) }
             if index >= count - window { late.add(row) }
             nonPositive.add(row.fractionNonPositive)

@@ -103,8 +103,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
         // Rows usable for the statistics: passed the checks, and both losses known.
         var usable: [Bool] = []
         do throws(HDF5Error) {
-            try reader?.forEachRow(as: EvaluationRow.self) { row, index in
-                let admitted = screen.admit(row, index: index, stepIsIndex: false)
+            try reader?.forEachScreenedRow(as: EvaluationRow.self) { row, index, plausible in
+                let admitted = screen.admit(row, index: index, stepIsIndex: false, plausible: plausible)
                 // An evaluation at step e measures the parameters step e + 1 trains on: from the step before the
                 // divergence on, it measures the wreck, not the variant.
                 let beforeBlowUp = divergenceCutoff.map { row.step + 1 < $0 } ?? true
@@ -180,8 +180,11 @@ public struct RunSummary: Sendable, Codable, Equatable {
         do throws(HDF5Error) {
             dataset = try group.openDataset(TraceFormat.Names.steps)
             count = try dataset.rowCount()
-            try BlockReader(dataset, blockRows: blockRows).forEachRow(as: StepRow.self) { row, index in
-                if screen.admit(row, index: index, stepIsIndex: true), !alreadyDiverged { watch.add(row) }
+            try BlockReader(dataset, blockRows: blockRows).forEachScreenedRow(as: StepRow.self) {
+                row, index, plausible in
+                if screen.admit(row, index: index, stepIsIndex: true, plausible: plausible), !alreadyDiverged {
+                    watch.add(row)
+                }
             }
         } catch {
             return (fallback, [], error, nil)

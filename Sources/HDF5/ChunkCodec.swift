@@ -86,14 +86,8 @@ public enum ChunkCodec {
             output.copyMemory(from: input)
             return
         }
-        for byte in 0..<elementSize {
-            let source = input.baseAddress! + byte * count
-            var destination = output.baseAddress! + byte
-            for element in 0..<count {
-                destination.storeBytes(of: source.load(fromByteOffset: element, as: UInt8.self), as: UInt8.self)
-                destination += elementSize
-            }
-        }
+        // The shuffled bytes are an elementSize × count matrix; the elements are its transpose.
+        ByteTranspose.transpose(input.baseAddress!, rows: elementSize, columns: count, into: output.baseAddress!)
         copyTail(input, count * elementSize, into: output)
     }
 

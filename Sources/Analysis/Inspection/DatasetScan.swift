@@ -27,7 +27,7 @@ struct DatasetScan {
 
     /// Reads the rows the check covers as `Element`, handing each readable block and its first row to `admit`.
     /// Returns the damage when the dataset or one of its chunks cannot be read.
-    mutating func read<Element: DatasetElement>(
+    mutating func read<Element: DatasetElement & Sendable>(
         as type: Element.Type, _ admit: (_ rows: [Element], _ first: Int) -> Void
     ) -> DamagedObject? {
         let shape: [Int]

@@ -1,39 +1,71 @@
+import Foundation
 import HDF5
+import Tensors
+
+/// A test of one row, given by its address so that a wide row is not copied to be looked at; run on any thread.
+typealias RowCheck<Element> = @Sendable (UnsafePointer<Element>) -> Bool
 
 /// Reads a dataset along axis 0 in blocks of whole rows, so a table of any length is reduced in bounded memory:
-/// at most `blockRows` rows (times the row width of a 2-D dataset) are held at once.
+/// at most `blockRows` rows (times the row width of a 2-D dataset) are held at once, plus the next block while it
+/// is being decoded.
 ///
-/// HDF5 decompresses only the chunks a block touches; 8192 rows are eight of the writer's 1024-row chunks, large
-/// enough that the per-call overhead of `H5Dread` is negligible and small enough (3 MB of gradient rows) to stay
-/// in cache.
+/// 8192 rows are eight of the writer's 1024-row chunks, large enough that the per-block overhead is negligible and
+/// small enough (2 MB of gradient rows) to stay in cache. Where the dataset allows (`Dataset.rawChunkDecoder`), a
+/// block's chunks are read raw under HDF5's lock and inflated on every core (`RawChunkReading`), the next block
+/// while the caller reduces this one; elsewhere `readRows` (HDF5's `H5Dread`) reads it. Both give the same rows.
 struct BlockReader {
     static let defaultBlockRows = 8192
 
     let dataset: Dataset
     let blockRows: Int
+    /// How the raw path spreads a block's chunks over the cores; the rows read do not depend on it.
+    let parallel: RowParallel
 
-    init(_ dataset: Dataset, blockRows: Int = BlockReader.defaultBlockRows) {
+    init(_ dataset: Dataset, blockRows: Int = BlockReader.defaultBlockRows, parallel: RowParallel = .automatic) {
         self.dataset = dataset
         self.blockRows = max(1, blockRows)
+        self.parallel = parallel
     }
+
+    /// `NORMSCOPE_NO_RAW_CHUNKS=1` reads every block with `readRows`: to measure what the raw path gains, or to rule
+    /// it out.
+    static let readsRawChunks = ProcessInfo.processInfo.environment["NORMSCOPE_NO_RAW_CHUNKS"] != "1"
 
     /// The blocks in order, each with the index of its first row. An iterator rather than a callback, so that the
     /// caller's loop body may throw errors of its own (a CSV write) without smuggling them out of a closure.
-    struct Blocks<Element: DatasetElement> {
+    struct Blocks<Element: DatasetElement & Sendable> {
         let reader: BlockReader
         let count: Int
         var start = 0
+        let raw: RawChunkReading<Element>?
+        /// Run on every row as it is read (see `nextScreened()`), nil for none.
+        let screen: RowCheck<Element>?
 
-        /// The next block, or nil after the last.
+        /// The next block, or nil after the last. After a block that fails, `start` is past it and the next call
+        /// reads the block after.
         ///
         /// - Throws: the read's `HDF5Error`, its message extended with the rows that could not be read (a damaged
         ///   or truncated chunk), so the user learns where the file stops being usable.
         mutating func next() throws(HDF5Error) -> (rows: [Element], first: Int)? {
+            try nextScreened().map { ($0.rows, $0.first) }
+        }
+
+        /// The next block as `next()` gives it, and for each row `screen(row)` (empty without a screen): worked out
+        /// beside the decoding, on every core, when the raw path reads the block.
+        mutating func nextScreened() throws(HDF5Error) -> (rows: [Element], first: Int, plausible: [Bool])? {
             guard start < count else { return nil }
             let end = min(count, start + reader.blockRows)
             defer { start = end }
             do throws(HDF5Error) {
-                return (try reader.dataset.readRows(start..<end, as: Element.self), start)
+                if let raw {
+                    let (rows, plausible) = try raw.block(start..<end, count: count)
+                    return (rows, start, plausible)
+                }
+                let rows = try reader.dataset.readRows(start..<end, as: Element.self)
+                let plausible = screen.map { check in
+                    rows.withUnsafeBufferPointer { rows in rows.indices.map { check(rows.baseAddress! + $0) } }
+                }
+                return (rows, start, plausible ?? [])
             } catch {
                 var located = error
                 located.message = "rows \(start)..<\(end) of \(count) unreadable: \(error.message)"
@@ -42,26 +74,94 @@ struct BlockReader {
         }
     }
 
-    func blocks<Element: DatasetElement>(as type: Element.Type) throws(HDF5Error) -> Blocks<Element> {
-        Blocks(reader: self, count: try dataset.rowCount())
+    /// The blocks of the dataset; `screen`, when given, is run on every row (`Blocks.nextScreened()`).
+    func blocks<Element: DatasetElement & Sendable>(
+        as type: Element.Type, screen: RowCheck<Element>? = nil
+    ) throws(HDF5Error) -> Blocks<Element> {
+        let decoder = Self.readsRawChunks ? try dataset.rawChunkDecoder(as: Element.self) : nil
+        let raw = decoder.map {
+            RawChunkReading(dataset: dataset, decoder: $0, parallel: parallel, blockRows: blockRows, screen: screen)
+        }
+        return Blocks(reader: self, count: try dataset.rowCount(), raw: raw, screen: screen)
     }
 
     /// Calls `body` with every row of a table and its index, in order, one block in memory at a time.
     ///
     /// - Throws: also when the dataset is not one-dimensional: a row is one element here, and a damaged file can
     ///   hold a 2-D dataset where a table of rows is expected (its elements would be taken for rows).
-    func forEachRow<Element: DatasetElement>(
+    func forEachRow<Element: DatasetElement & Sendable>(
         as type: Element.Type, _ body: (_ row: Element, _ index: Int) -> Void
     ) throws(HDF5Error) {
+        var blocks = try tableBlocks(as: Element.self, screen: nil)
+        while let (rows, first) = try blocks.next() {
+            for (offset, row) in rows.enumerated() { body(row, first + offset) }
+        }
+    }
+
+    /// Like `forEachRow`, also telling `body` whether the row passed its per-value checks
+    /// (`ValidatedRow.problem == nil`), which are worked out beside the decoding; hand it to `RowScreen.admit`.
+    func forEachScreenedRow<Row: DatasetElement & ValidatedRow>(
+        as type: Row.Type, _ body: (_ row: Row, _ index: Int, _ plausible: Bool) -> Void
+    ) throws(HDF5Error) {
+        var blocks = try tableBlocks(as: Row.self, screen: { $0.pointee.problem == nil })
+        while let (rows, first, plausible) = try blocks.nextScreened() {
+            for offset in rows.indices { body(rows[offset], first + offset, plausible[offset]) }
+        }
+    }
+
+    private func tableBlocks<Element: DatasetElement & Sendable>(
+        as type: Element.Type, screen: RowCheck<Element>?
+    ) throws(HDF5Error) -> Blocks<Element> {
         let shape = try dataset.shape()
         guard shape.count == 1 else {
             throw HDF5Error(
                 code: .badShape, operation: "analyze", filePath: dataset.filePath, objectPath: dataset.objectPath,
                 message: "has shape \(shape) (expected one row per step: a one-dimensional table)")
         }
-        var blocks = try blocks(as: Element.self)
-        while let (rows, first) = try blocks.next() {
-            for (offset, row) in rows.enumerated() { body(row, first + offset) }
+        return try blocks(as: Element.self, screen: screen)
+    }
+}
+
+/// The raw-chunk side of a `BlockReader`: fetches a block's chunks under HDF5's lock, has them decoded in the
+/// background (`ChunkDecodeJob`) and keeps one block ahead, so the caller's work on a block overlaps the decoding of
+/// the next.
+final class RawChunkReading<Element: DatasetElement & Sendable> {
+    let dataset: Dataset
+    let decoder: RawChunkDecoder<Element>
+    let parallel: RowParallel
+    let blockRows: Int
+    let screen: RowCheck<Element>?
+    private let scratch = ScratchPool()
+    private var ahead: ChunkDecodeJob<Element>?
+
+    init(
+        dataset: Dataset, decoder: RawChunkDecoder<Element>, parallel: RowParallel, blockRows: Int,
+        screen: RowCheck<Element>?
+    ) {
+        self.dataset = dataset
+        self.decoder = decoder
+        self.parallel = parallel
+        self.blockRows = blockRows
+        self.screen = screen
+        // Two blocks in flight, each with up to one task per core.
+        scratch.prepare(2 * min(parallel.maximumTaskCount, 4), bytes: decoder.chunkBytes)
+    }
+
+    /// The rows `rows` and their screen results, after starting the decoding of the block that follows them in a
+    /// dataset of `count` rows (the one the caller will ask for next).
+    func block(_ rows: Range<Int>, count: Int) throws(HDF5Error) -> ([Element], [Bool]) {
+        let current = ahead.flatMap { $0.rows == rows ? $0 : nil } ?? start(rows)
+        ahead = rows.upperBound < count ? start(rows.upperBound..<min(count, rows.upperBound + blockRows)) : nil
+        return try current.finish(reading: dataset, screen: screen)
+    }
+
+    private func start(_ rows: Range<Int>) -> ChunkDecodeJob<Element> {
+        do throws(HDF5Error) {
+            let chunks = try dataset.readRawChunks(covering: rows, for: decoder)
+            return ChunkDecodeJob(
+                rows: rows, chunks: chunks, decoder: decoder, parallel: parallel, scratch: scratch, screen: screen)
+        } catch {
+            return ChunkDecodeJob(rows: rows, failure: error)
         }
     }
 }

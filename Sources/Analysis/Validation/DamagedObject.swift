@@ -43,9 +43,10 @@ struct RowScreen {
     }
 
     /// Whether the row may be used. `stepIsIndex`: the table has one row per training step from 0 (`steps`,
-    /// `grad`), so the row at `index` must be step `index`; otherwise steps must increase.
-    mutating func admit<Row: ValidatedRow>(_ row: Row, index: Int, stepIsIndex: Bool) -> Bool {
-        var problem = divergedStep.map { row.step >= $0 } == true ? nil : row.problem
+    /// `grad`), so the row at `index` must be step `index`; otherwise steps must increase. `plausible`: that
+    /// `row.problem` is nil, when the reader worked it out already (`BlockReader.forEachScreenedRow`).
+    mutating func admit<Row: ValidatedRow>(_ row: Row, index: Int, stepIsIndex: Bool, plausible: Bool = false) -> Bool {
+        var problem = plausible || divergedStep.map({ row.step >= $0 }) == true ? nil : row.problem
         if problem == nil {
             if stepIsIndex, row.step != Int64(index) {
                 problem = "step = \(row.step) at row \(index) (expected \(index))"

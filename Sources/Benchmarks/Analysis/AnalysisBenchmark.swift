@@ -141,7 +141,9 @@ public struct AnalysisBenchmark: Sendable {
             copyBandwidth: bandwidth,
             tools: [
                 Report.Tool(
-                    name: "normscope analyze", detail: "Swift, block by block",
+                    name: "normscope analyze",
+                    detail: "Swift, block by block, chunks read raw and inflated on "
+                        + "\(ProcessInfo.processInfo.activeProcessorCount) cores",
                     command: "\(configuration.executable) analyze --format json TRACE", measurements: ours,
                     fileBytes: bytes),
                 Report.Tool(

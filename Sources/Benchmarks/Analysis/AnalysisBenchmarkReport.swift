@@ -63,6 +63,14 @@ extension AnalysisBenchmark {
         /// normscope first, then the h5py + NumPy script.
         public var tools: [Tool]
         public var comparison: Comparison
+        /// The speed-up over the script that `normscope analyze` aims for (issue 14, "Traces at disk speed"): 4×
+        /// its throughput on the same trace.
+        public var throughputTarget: Double = 4
+
+        /// normscope's throughput over the script's, median against median, nil without both tools.
+        public var speedUp: Double? {
+            tools.count == 2 ? tools[1].medianSeconds / tools[0].medianSeconds : nil
+        }
 
         /// The median of sorted values.
         static func median(_ sorted: [Double]) -> Double {
@@ -127,6 +135,12 @@ extension AnalysisBenchmark {
                             ours.medianMegabytesPerSecond / theirs.medianMegabytesPerSecond,
                             ours.peakResidentMiB / theirs.peakResidentMiB,
                             ours.medianCPUSeconds / theirs.medianCPUSeconds))
+                lines.append(
+                    String(
+                        format: "speed-up            %.2f× the script's throughput (median against median; best "
+                            + "against best %.2f×): %.2f of the %.0f× target",
+                        theirs.medianSeconds / ours.medianSeconds, theirs.bestSeconds / ours.bestSeconds,
+                        theirs.medianSeconds / ours.medianSeconds / throughputTarget, throughputTarget))
                 if let copyBandwidth {
                     lines.append(
                         String(

@@ -190,6 +190,15 @@ struct ProbeWalker {
         }
         guard attempt({ () throws(HDF5Error) in try dataset.readRows(0..<1, as: Element.self) }) != nil else { return }
         _ = attempt { () throws(HDF5Error) in try dataset.readRows((count - 1)..<count, as: Element.self) }
+        // The readers fetch chunks raw where they can (`Dataset.rawChunkDecoder`), through HDF5 calls of their own:
+        // those are made here too, for the same chunks. Decoding them is no HDF5 call, so it is left to the readers.
+        let decoder = attempt { () throws(HDF5Error) in try dataset.rawChunkDecoder(as: Element.self) } ?? nil
+        func fetchRaw(_ rows: Range<Int>) {
+            guard let decoder else { return }
+            _ = attempt { () throws(HDF5Error) in try dataset.readRawChunks(covering: rows, for: decoder) }
+        }
+        fetchRaw(0..<1)
+        fetchRaw((count - 1)..<count)
         // A damaged extent that still passes the plausibility bound can claim tens of megabytes of rows never
         // written; reading them all here could outlast the parent's patience, and the reader meets them anyway.
         let rowBytes =
@@ -201,6 +210,7 @@ struct ProbeWalker {
             let end = min(count, start + block)
             guard attempt({ () throws(HDF5Error) in try dataset.readRows(start..<end, as: Element.self) }) != nil
             else { return }
+            fetchRaw(start..<end)
         }
     }
 }

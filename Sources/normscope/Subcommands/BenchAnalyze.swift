@@ -16,14 +16,15 @@ extension NormScope.Bench {
                 that every timed run finds it in the page cache, and measures the memcpy bandwidth for reference.
 
                 Then it runs, alternately and 3 times each, `normscope analyze --format json TRACE` (this \
-                executable: reads every table block by block, 8192 rows at a time) and \
+                executable: reads every table block by block, 8192 rows at a time, its chunks inflated on every \
+                core) and \
                 `python3 analysis/bench_analyze.py TRACE` (h5py reads every table whole, NumPy reduces it): the \
                 same summaries per run and layer (evaluations, gradient-part windows, Theorem 1 counts, Φ(y) \
                 windows and histograms, chart series). Each is a child process, timed on the wall clock, its own \
                 peak resident memory read from wait4 (ru_maxrss).
 
                 Prints per tool the best and median seconds, MB/s of file bytes, the peak RSS in MiB and the ratio \
-                ours/theirs, and whether the two agree on every number (counts exactly, the rest within 1e-9 \
+                ours/theirs, the speed-up against the target of 4× the script's throughput, and whether the two agree on every number (counts exactly, the rest within 1e-9 \
                 relative); exits with failure if they do not. Needs python3 with h5py and NumPy, and the \
                 repository's analysis/ directory (run from its root). Build with -c release for meaningful figures.
                 """
