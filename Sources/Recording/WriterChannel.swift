@@ -50,6 +50,8 @@ final class WriterChannel: @unchecked Sendable {
     private var writerEnded = false
     /// The most messages ever waiting at once, so tests can check the bound.
     private var highWaterMark = 0
+    /// What the writer thread has to tell the user that is not a failure (a trace left uncompacted).
+    private var writerNotes: [String] = []
 
     /// The queue's capacity in messages.
     let capacity: Int
@@ -62,6 +64,12 @@ final class WriterChannel: @unchecked Sendable {
         self.capacity = capacity
         slots = Array(repeating: nil, count: capacity)
     }
+
+    /// The writer's notes so far.
+    var notes: [String] { condition.withLock { writerNotes } }
+
+    /// Adds a note for the user (writer side).
+    func addNote(_ note: String) { condition.withLock { writerNotes.append(note) } }
 
     // MARK: - Producer side
 

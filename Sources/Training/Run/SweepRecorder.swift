@@ -115,6 +115,8 @@ public final class SweepRecorder {
         } catch {
             if failure == nil { failure = error }
         }
+        // Not failures: the trace is complete (a compaction that found no room, say).
+        for note in writer.notes { progress.message(note) }
         if let failure { throw failure }
         if let signal = TerminationSignals.received {
             progress.message("Stopped by \(signal); the trace holds every finished step: \(options.output)")
