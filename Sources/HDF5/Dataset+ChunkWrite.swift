@@ -81,6 +81,12 @@ extension Dataset {
         }
     }
 
+    /// The bytes the dataset's data takes in the file as stored (`H5Dget_storage_size`): compressed chunks, or the
+    /// contiguous block.
+    public func storedBytes() -> UInt64 {
+        UInt64(unchecked { H5Dget_storage_size(rawValue) })
+    }
+
     /// Sets the number of rows (the extent of axis 0), keeping the other axes: what an appender does before it
     /// stores the chunks that hold the new rows.
     public func setRowCount(_ rows: Int) throws(HDF5Error) {
