@@ -71,41 +71,49 @@ final class AppendBuffer<Element: DatasetElement> {
 
     // MARK: - Chunks filtered by this writer
 
-    /// The chunks to store so that the file holds every pending row (`wholeChunksOnly`: every pending row that
-    /// completes a chunk), each as its unfiltered rows in memory layout. Empty when there is nothing new.
-    func chunksToStore(wholeChunksOnly: Bool) -> [PendingChunk] {
-        guard let filters, pendingRows > 0 else { return [] }
-        let heldRows = rows.count / rowWidth
-        let whole = heldRows / filters.chunkRows
-        let count = wholeChunksOnly || heldRows % filters.chunkRows == 0 ? whole : whole + 1
-        let rowBytes = filters.memoryRowBytes
+    /// Takes every whole chunk held, for `ChunkEncoder` to filter and later `store`: their rows leave the buffer
+    /// now (they count as pending until stored), so the next whole chunk is taken from where these end.
+    func takeWholeChunks() -> ChunkRun? {
+        guard let filters else { return nil }
+        let whole = rows.count / rowWidth / filters.chunkRows
+        guard whole > 0 else { return nil }
+        let run = ChunkRun(
+            firstRow: firstRow, rowCount: whole * filters.chunkRows,
+            chunks: (0..<whole).map { chunk(rowsFrom: $0 * filters.chunkRows, count: filters.chunkRows) })
+        rows.removeFirst(whole * filters.chunkRows * rowWidth)
+        firstRow += whole * filters.chunkRows
+        return run
+    }
+
+    /// The last, partial chunk with every row held (those stored in it at an earlier flush, and the new ones), when
+    /// it has rows the file lacks. Take the whole chunks first, and store them: it starts where they end.
+    func takePartialChunk() -> ChunkRun? {
+        guard let filters, pendingRows > 0 else { return nil }
+        let held = rows.count / rowWidth
+        precondition(held < filters.chunkRows && writtenRows >= firstRow, "whole chunks go first")
+        return ChunkRun(firstRow: firstRow, rowCount: held, chunks: [chunk(rowsFrom: 0, count: held)])
+    }
+
+    /// `count` held rows from `start`, as bytes in memory layout.
+    private func chunk(rowsFrom start: Int, count: Int) -> PendingChunk {
+        let rowBytes = filters!.memoryRowBytes
         return rows.withUnsafeBytes { bytes in
-            (0..<count).map { chunk in
-                let start = chunk * filters.chunkRows
-                let end = min(heldRows, start + filters.chunkRows)
-                return PendingChunk(
-                    rows: Array(UnsafeRawBufferPointer(rebasing: bytes[(start * rowBytes)..<(end * rowBytes)])),
-                    filters: filters)
-            }
+            PendingChunk(
+                rows: Array(UnsafeRawBufferPointer(rebasing: bytes[(start * rowBytes)..<((start + count) * rowBytes)])),
+                filters: filters!)
         }
     }
 
-    /// Stores the chunks `chunksToStore` gave, filtered in the same order: grows the dataset to the rows they hold,
-    /// writes each, and lets go of the rows of every whole chunk.
-    func store(_ encoded: [[UInt8]]) throws(HDF5Error) {
-        guard let filters, !encoded.isEmpty else { return }
-        let heldRows = rows.count / rowWidth
-        let storedRows = min(heldRows, encoded.count * filters.chunkRows)
-        try dataset.setRowCount(firstRow + storedRows)
+    /// Stores a run of chunks taken from this buffer, filtered in order: grows the dataset to the rows they end
+    /// at, then writes each.
+    func store(_ run: ChunkRun, encoded: [[UInt8]]) throws(HDF5Error) {
+        guard let filters else { return }
+        precondition(encoded.count == run.chunks.count)
+        try dataset.setRowCount(run.firstRow + run.rowCount)
         for (index, bytes) in encoded.enumerated() {
-            try dataset.writeChunk(bytes, firstRow: firstRow + index * filters.chunkRows)
+            try dataset.writeChunk(bytes, firstRow: run.firstRow + index * filters.chunkRows)
         }
-        writtenRows = firstRow + storedRows
-        let released = storedRows / filters.chunkRows * filters.chunkRows
-        if released > 0 {
-            rows.removeFirst(released * rowWidth)
-            firstRow += released
-        }
+        writtenRows = run.firstRow + run.rowCount
     }
 }
 
@@ -115,12 +123,20 @@ struct PendingChunk: Sendable {
     var filters: ChunkFilters
 }
 
+/// Consecutive chunks of one dataset taken for filtering: they hold rows `firstRow ..< firstRow + rowCount`.
+struct ChunkRun: Sendable {
+    var firstRow: Int
+    var rowCount: Int
+    var chunks: [PendingChunk]
+}
+
 /// The side of an `AppendBuffer` that `ChunkEncoder` sees, whatever its element type.
 protocol ChunkStore: AnyObject {
-    func chunksToStore(wholeChunksOnly: Bool) -> [PendingChunk]
-    func store(_ encoded: [[UInt8]]) throws(HDF5Error)
-    func write() throws(HDF5Error)
     var filters: ChunkFilters? { get }
+    func takeWholeChunks() -> ChunkRun?
+    func takePartialChunk() -> ChunkRun?
+    func store(_ run: ChunkRun, encoded: [[UInt8]]) throws(HDF5Error)
+    func write() throws(HDF5Error)
 }
 
 extension AppendBuffer: ChunkStore {}

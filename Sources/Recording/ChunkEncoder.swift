@@ -16,78 +16,170 @@ public enum TraceChunkWriting: Sendable, Hashable {
     public static var automatic: TraceChunkWriting { .parallel(tasks: ProcessInfo.processInfo.activeProcessorCount) }
 }
 
-/// Filters the chunks of several datasets at once on every core, then stores them in order on the writer thread
-/// (HDF5 itself is serial). A dataset without writer-side filters is appended through HDF5 as before.
+/// Filters the chunks of the trace's datasets on every core while the writer thread goes on taking rows, and
+/// stores them in order on the writer thread (HDF5 itself is serial). A dataset without writer-side filters is
+/// appended through HDF5 as before.
 ///
-/// Which task encodes which chunk depends on timing; what each chunk becomes does not (`ChunkFilters.encode` is
-/// a pure function of its rows), and the chunks are stored in one fixed order, so the file's data is the same bits
-/// for any task count.
-struct ChunkEncoder {
-    /// Concurrent tasks; 1 encodes on the writer thread itself.
+/// Whole chunks are handed over as they fill (`submitWholeChunks`) and stored once filtered (`storeFinished`, or
+/// `storeAll`, which waits): the writer does not wait for deflate, the producer does not wait for the writer.
+/// Before a flush, `writeAll` waits for them all and then stores each dataset's partial last chunk, so the file
+/// holds every row when `H5Fflush` runs. Chunks in flight are bounded (`maximumChunksInFlight`): past that,
+/// handing over more waits for the oldest, which keeps memory bounded when rows come faster than deflate goes.
+///
+/// Which task encodes which chunk depends on timing; what each chunk becomes does not (`ChunkFilters.encode` is a
+/// pure function of its rows), and chunks are stored in the order they were handed over, so the file's data is
+/// the same bits for any task count.
+///
+/// Not `Sendable`: it lives on the writer thread; only the encoding runs elsewhere.
+final class ChunkEncoder {
+    /// Concurrent encoding tasks.
     let tasks: Int
+    /// Batches handed over and not yet stored, oldest first.
+    private var inFlight: [Batch] = []
+    private var chunksInFlight = 0
 
-    /// Appends the pending rows of `stores` (`wholeChunksOnly`: those that complete a chunk) to their datasets, all
-    /// together: their row counts agree again when it returns.
-    func write(_ stores: [any ChunkStore], wholeChunksOnly: Bool) throws(HDF5Error) {
-        var pending: [(store: any ChunkStore, chunks: Range<Int>)] = []
-        var chunks: [PendingChunk] = []
+    /// Enough to keep every task busy while the writer stores the previous batch.
+    var maximumChunksInFlight: Int { 16 * tasks }
+
+    init(tasks: Int) {
+        self.tasks = max(1, tasks)
+    }
+
+    /// Chunks of datasets that are written together, on their way through the encoding tasks.
+    private final class Batch {
+        let parts: [(store: any ChunkStore, run: ChunkRun)]
+        let results: EncodedChunks
+        let done = DispatchSemaphore(value: 0)
+        var chunkCount: Int { results.count }
+
+        init(parts: [(store: any ChunkStore, run: ChunkRun)], results: EncodedChunks) {
+            self.parts = parts
+            self.results = results
+        }
+    }
+
+    /// Hands over every whole chunk of `stores` (datasets that go together) to be filtered and stored later;
+    /// datasets HDF5 filters are appended now.
+    func submitWholeChunks(_ stores: [any ChunkStore]) throws(HDF5Error) {
+        var parts: [(store: any ChunkStore, run: ChunkRun)] = []
         for store in stores {
-            if store.filters == nil {
+            guard store.filters != nil else {
                 try store.write()
                 continue
             }
-            let more = store.chunksToStore(wholeChunksOnly: wholeChunksOnly)
-            pending.append((store, chunks.count..<(chunks.count + more.count)))
-            chunks += more
+            if let run = store.takeWholeChunks() { parts.append((store, run)) }
         }
+        let chunks = parts.flatMap(\.run.chunks)
         guard !chunks.isEmpty else { return }
-        let encoded = encode(chunks)
-        for (store, range) in pending where !range.isEmpty {
-            try store.store(Array(encoded[range]))
+        while !inFlight.isEmpty && chunksInFlight + chunks.count > maximumChunksInFlight {
+            try storeOldest()
+        }
+        let batch = Batch(parts: parts, results: EncodedChunks(chunks))
+        inFlight.append(batch)
+        chunksInFlight += chunks.count
+        let (tasks, results, done) = (tasks, batch.results, batch.done)
+        DispatchQueue.global().async {
+            results.encodeAll(tasks: tasks)
+            done.signal()
+        }
+        try storeFinished()
+    }
+
+    /// Stores the batches already filtered, oldest first, stopping at the first that is not.
+    func storeFinished() throws(HDF5Error) {
+        while let oldest = inFlight.first, oldest.results.isComplete {
+            try storeOldest()
         }
     }
 
-    /// Each chunk filtered, in the order given. Tasks take the next chunk as they finish one, so a few large chunks
-    /// (the `grad` tables') and many small ones spread evenly.
-    func encode(_ chunks: [PendingChunk]) -> [[UInt8]] {
-        let results = EncodedChunks(count: chunks.count)
-        let workers = min(tasks, chunks.count)
-        if workers <= 1 {
-            for (index, chunk) in chunks.enumerated() { results.set(index, Self.encode(chunk)) }
-            return results.values
+    /// Waits for every batch in flight and stores it.
+    func storeAll() throws(HDF5Error) {
+        while !inFlight.isEmpty { try storeOldest() }
+    }
+
+    private func storeOldest() throws(HDF5Error) {
+        let batch = inFlight.removeFirst()
+        chunksInFlight -= batch.chunkCount
+        batch.done.wait()
+        var offset = 0
+        for (store, run) in batch.parts {
+            try store.store(run, encoded: batch.results.range(offset..<(offset + run.chunks.count)))
+            offset += run.chunks.count
         }
-        RowParallel(maximumTaskCount: workers).parallelRows(count: workers, minimumRowsPerTask: 1) { _ in
-            while let index = results.claim() {
-                results.set(index, Self.encode(chunks[index]))
+    }
+
+    /// Puts every pending row of `stores` in the file: what is in flight, then the whole and the partial chunks
+    /// still held, filtered here and now on every core.
+    func writeAll(_ stores: [any ChunkStore]) throws(HDF5Error) {
+        try storeAll()
+        var parts: [(store: any ChunkStore, run: ChunkRun)] = []
+        for store in stores {
+            guard store.filters != nil else {
+                try store.write()
+                continue
             }
+            if let run = store.takeWholeChunks() { parts.append((store, run)) }
         }
-        return results.values
+        // The whole chunks are stored before the partial ones are taken, which start where they end.
+        try encodeAndStore(parts)
+        try encodeAndStore(stores.compactMap { store in store.takePartialChunk().map { (store, $0) } })
     }
 
-    private static func encode(_ chunk: PendingChunk) -> [UInt8] {
-        chunk.rows.withUnsafeBytes { chunk.filters.encode($0) }
+    private func encodeAndStore(_ parts: [(store: any ChunkStore, run: ChunkRun)]) throws(HDF5Error) {
+        guard !parts.isEmpty else { return }
+        let results = EncodedChunks(parts.flatMap(\.run.chunks))
+        results.encodeAll(tasks: tasks)
+        var offset = 0
+        for (store, run) in parts {
+            try store.store(run, encoded: results.range(offset..<(offset + run.chunks.count)))
+            offset += run.chunks.count
+        }
     }
 }
 
-/// The results of one `encode`, shared by its tasks: the next chunk to claim, and each chunk's bytes once filtered.
+/// The chunks of one batch and their filtered bytes, shared by the tasks that encode them: each task claims the
+/// next chunk as it finishes one, so a few large chunks (the `grad` tables') and many small ones spread evenly.
 ///
-/// `@unchecked Sendable`: every property is touched only while `lock` is held.
+/// `@unchecked Sendable`: every mutable property is touched only while `lock` is held.
 private final class EncodedChunks: @unchecked Sendable {
+    private let chunks: [PendingChunk]
     private let lock = NSLock()
     private var next = 0
+    private var finished = 0
     private var results: [[UInt8]]
 
-    init(count: Int) { results = Array(repeating: [], count: count) }
+    init(_ chunks: [PendingChunk]) {
+        self.chunks = chunks
+        results = Array(repeating: [], count: chunks.count)
+    }
 
-    func claim() -> Int? {
+    var count: Int { chunks.count }
+
+    var isComplete: Bool { lock.withLock { finished == chunks.count } }
+
+    /// Encodes every chunk on up to `tasks` tasks (this thread among them); returns when all are done.
+    func encodeAll(tasks: Int) {
+        let workers = min(tasks, chunks.count)
+        RowParallel(maximumTaskCount: max(1, workers)).parallelRows(count: max(1, workers), minimumRowsPerTask: 1) {
+            _ in
+            while let index = self.claim() {
+                let chunk = self.chunks[index]
+                let bytes = chunk.rows.withUnsafeBytes { chunk.filters.encode($0) }
+                self.lock.withLock {
+                    self.results[index] = bytes
+                    self.finished += 1
+                }
+            }
+        }
+    }
+
+    private func claim() -> Int? {
         lock.withLock {
-            guard next < results.count else { return nil }
+            guard next < chunks.count else { return nil }
             defer { next += 1 }
             return next
         }
     }
 
-    func set(_ index: Int, _ bytes: [UInt8]) { lock.withLock { results[index] = bytes } }
-
-    var values: [[UInt8]] { lock.withLock { results } }
+    func range(_ range: Range<Int>) -> [[UInt8]] { lock.withLock { Array(results[range]) } }
 }

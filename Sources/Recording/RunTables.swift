@@ -97,48 +97,30 @@ final class RunTables {
         evaluationScale.add(row.step)
     }
 
-    /// Appends every group of datasets whose pending rows fill a chunk. Datasets that share a coordinate are always
-    /// written together, so their row counts agree in the file at every moment the file can be read.
+    /// Appends (or, with `encoder`, hands over for filtering) every group of datasets whose pending rows fill a
+    /// chunk. Datasets that share a coordinate are always written together, so their row counts agree in the file
+    /// at every moment the file can be read: at each flush, after `writeAll`.
     func writeFullChunks(chunkRows: Int) throws(HDF5Error) {
-        if steps.fillsChunk(chunkRows) { try writeStepTables(wholeChunksOnly: true) }
-        if evaluations.fillsChunk(chunkRows) { try writeEvaluationTables(wholeChunksOnly: true) }
+        var groups: [[any ChunkStore]] = []
+        if steps.fillsChunk(chunkRows) { groups.append(stepTables) }
+        if evaluations.fillsChunk(chunkRows) { groups.append([evaluations, evaluationScale]) }
         for layer in layers {
-            if let phi = layer.phi, phi.rows.fillsChunk(chunkRows) {
-                try Self.write(phi.stores, wholeChunksOnly: true, encoder: encoder)
-            }
+            if let phi = layer.phi, phi.rows.fillsChunk(chunkRows) { groups.append(phi.stores) }
         }
+        for stores in groups {
+            if let encoder { try encoder.submitWholeChunks(stores) } else { for store in stores { try store.write() } }
+        }
+        try encoder?.storeFinished()
     }
 
     /// Appends every pending row.
     func writeAll() throws(HDF5Error) {
-        try writeStepTables(wholeChunksOnly: false)
-        try writeEvaluationTables(wholeChunksOnly: false)
-        for layer in layers {
-            if let phi = layer.phi { try Self.write(phi.stores, wholeChunksOnly: false, encoder: encoder) }
-        }
+        let stores = stepTables + [evaluations, evaluationScale] + layers.flatMap { $0.phi?.stores ?? [] }
+        if let encoder { try encoder.writeAll(stores) } else { for store in stores { try store.write() } }
     }
 
-    /// `steps`, `step` and every `grad`, always together.
-    private func writeStepTables(wholeChunksOnly: Bool) throws(HDF5Error) {
-        try Self.write([steps, stepScale] + layers.map(\.grad), wholeChunksOnly: wholeChunksOnly, encoder: encoder)
-    }
-
-    /// `evals` and `eval_step`, together.
-    private func writeEvaluationTables(wholeChunksOnly: Bool) throws(HDF5Error) {
-        try Self.write([evaluations, evaluationScale], wholeChunksOnly: wholeChunksOnly, encoder: encoder)
-    }
-
-    /// Appends the pending rows of datasets that go together: through `encoder` (whole chunks only, if asked), or
-    /// without one every pending row through HDF5's filters, as before there was a choice.
-    private static func write(
-        _ stores: [any ChunkStore], wholeChunksOnly: Bool, encoder: ChunkEncoder?
-    ) throws(HDF5Error) {
-        guard let encoder else {
-            for store in stores { try store.write() }
-            return
-        }
-        try encoder.write(stores, wholeChunksOnly: wholeChunksOnly)
-    }
+    /// `steps`, `step` and every `grad`, always written together.
+    private var stepTables: [any ChunkStore] { [steps, stepScale] + layers.map(\.grad) }
 
     /// Steps recorded so far, written or pending.
     var recordedSteps: Int64 { Int64(steps.writtenRows + steps.pendingRows) }

@@ -181,7 +181,7 @@ final class TraceFileWriter {
     private func loop() {
         while true {
             guard let message = channel.receive(until: flushDeadline) else {
-                // Woken by the interval: flush what arrived since the last flush.
+                // Woken by the interval (or a look at the queue): flush if it is time.
                 attempt("flushing") { () throws(HDF5Error) in try flushIfDue() }
                 continue
             }
