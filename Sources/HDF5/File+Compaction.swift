@@ -134,15 +134,16 @@ enum FileCompaction {
         return (info.super.version >= 3 ? .latest : .compatible, strategy == H5F_FSPACE_STRATEGY_NONE)
     }
 
-    /// Copies every link of the root (committed datatypes first, so that attributes of the other objects refer to
-    /// the copies: HDF5 merges a copied attribute's committed type with an equal one in the destination), the
-    /// root's attributes, then attaches every dimension scale again.
+    /// Copies every link of the root, committed datatypes first, without attributes; then every object's
+    /// attributes, the root's included; then attaches every dimension scale again.
+    ///
+    /// Attributes are copied here rather than by `H5Ocopy`: HDF5 1.10.8 crashes (a null conversion callback in
+    /// `H5T__conv_vlen`) copying variable-length attributes held in dense storage, which a latest-format (live)
+    /// trace uses for a run's many settings. Read and written again, they need no conversion between files.
     static func copyContents(of source: File, into destination: File) throws(HDF5Error) {
         let context = source.context
         let options = PropertyList(adopting: try checked("H5Pcreate", context) { H5Pcreate(chdf5_p_object_copy()) })
-        try checked("H5Pset_copy_object", context) {
-            H5Pset_copy_object(options.id, UInt32(H5O_COPY_MERGE_COMMITTED_DTYPE_FLAG))
-        }
+        try checked("H5Pset_copy_object", context) { H5Pset_copy_object(options.id, UInt32(H5O_COPY_WITHOUT_ATTR_FLAG)) }
         var types: [String] = []
         var others: [String] = []
         for name in try source.children() {
@@ -162,25 +163,55 @@ enum FileCompaction {
                 H5Ocopy(source.rawValue, name, destination.rawValue, name, options.id, chdf5_p_default())
             }
         }
-        try copyRootAttributes(of: source, into: destination, committedTypes: types)
+        for path in ["."] + (try objects(in: source)).map(\.path) {
+            let from = try checked("H5Oopen", context) { H5Oopen(source.rawValue, path, chdf5_p_default()) }
+            defer { unchecked { _ = H5Oclose(from) } }
+            let to = try checked("H5Oopen", destination.context) {
+                H5Oopen(destination.rawValue, path, chdf5_p_default())
+            }
+            defer { unchecked { _ = H5Oclose(to) } }
+            try copyAttributes(of: from, to: to, source: source, destination: destination, committedTypes: types)
+        }
         try attachScalesAgain(from: source, in: destination)
     }
 
-    /// The root's attributes, which `H5Ocopy` cannot copy (the root is not copied, it is the destination's own).
-    /// An attribute of a committed type gets the destination's copy of that type.
-    private static func copyRootAttributes(
-        of source: File, into destination: File, committedTypes: [String]
+    /// The attributes a dimension scale's attachment makes, holding object references: made again by
+    /// `attachScalesAgain`, not copied.
+    static let scaleReferenceAttributes: Set<String> = ["DIMENSION_LIST", "REFERENCE_LIST"]
+
+    /// Names of an object's attributes, in name order.
+    private static func attributeNames(of object: hid_t, _ context: CallContext) throws(HDF5Error) -> [String] {
+        var names: [String] = []
+        var index: hsize_t = 0
+        try checked("H5Aiterate2", context) {
+            withUnsafeMutablePointer(to: &names) { pointer in
+                H5Aiterate2(
+                    object, H5_INDEX_NAME, H5_ITER_INC, &index,
+                    { _, name, _, client in
+                        guard let name, let client else { return -1 }
+                        client.assumingMemoryBound(to: [String].self).pointee.append(String(cString: name))
+                        return 0
+                    }, pointer)
+            }
+        }
+        return names
+    }
+
+    /// One object's attributes, read and written again (the scales' reference attributes left out). An attribute
+    /// of a committed type gets the destination's copy of that type.
+    private static func copyAttributes(
+        of object: hid_t, to target: hid_t, source: File, destination: File, committedTypes: [String]
     ) throws(HDF5Error) {
         let context = source.context
-        for name in try source.attributeNames() {
-            let attribute = try checked("H5Aopen", context) { H5Aopen(source.rawValue, name, chdf5_p_default()) }
+        for name in try attributeNames(of: object, context) where !scaleReferenceAttributes.contains(name) {
+            let attribute = try checked("H5Aopen", context) { H5Aopen(object, name, chdf5_p_default()) }
             defer { unchecked { _ = H5Aclose(attribute) } }
             let type = try checked("H5Aget_type", context) { H5Aget_type(attribute) }
             defer { unchecked { _ = H5Tclose(type) } }
             let space = try checked("H5Aget_space", context) { H5Aget_space(attribute) }
             defer { unchecked { _ = H5Sclose(space) } }
             guard try checked("H5Tdetect_class", context, { H5Tdetect_class(type, H5T_REFERENCE) }) == 0 else {
-                throw unsupported("the root attribute '\(name)' holds references", source.path)
+                throw unsupported("the attribute '\(name)' holds object references", source.path)
             }
             let points = try checked("H5Sget_simple_extent_npoints", context) { H5Sget_simple_extent_npoints(space) }
             var buffer = [UInt8](repeating: 0, count: max(1, Int(points) * unchecked { H5Tget_size(type) }))
@@ -191,7 +222,7 @@ enum FileCompaction {
             let stored = try storedType(for: type, in: destination, committedTypes: committedTypes)
             defer { unchecked { _ = H5Tclose(stored) } }
             let created = try checked("H5Acreate2", destination.context) {
-                H5Acreate2(destination.rawValue, name, stored, space, chdf5_p_default(), chdf5_p_default())
+                H5Acreate2(target, name, stored, space, chdf5_p_default(), chdf5_p_default())
             }
             defer { unchecked { _ = H5Aclose(created) } }
             try checked("H5Awrite", destination.context) { H5Awrite(created, type, buffer) }
@@ -216,30 +247,21 @@ enum FileCompaction {
     }
 
     /// Dimension scales hold object references (`DIMENSION_LIST` on a dataset, `REFERENCE_LIST` on its scale),
-    /// which `H5Ocopy` copies as the source's addresses or not at all. They are removed from the copy and every
-    /// scale attached again, axis by axis in the source's order, by the same call that attached it first.
+    /// the source's addresses, meaningless in the copy. Every scale is attached again instead, axis by axis in the
+    /// source's order, by the same call that attached it first (its `CLASS` and `NAME` were copied).
     private static func attachScalesAgain(from source: File, in destination: File) throws(HDF5Error) {
         var attachments: [(dataset: String, axis: Int, scales: [String])] = []
-        var scales: [String] = []
         for entry in try objects(in: source) where entry.type == H5O_TYPE_DATASET {
             let dataset = try checked("H5Dopen2", source.context) {
                 H5Dopen2(source.rawValue, entry.path, chdf5_p_default())
             }
             defer { unchecked { _ = H5Dclose(dataset) } }
-            if unchecked({ H5Aexists(dataset, "REFERENCE_LIST") }) > 0 { scales.append(entry.path) }
             guard unchecked({ H5Aexists(dataset, "DIMENSION_LIST") }) > 0 else { continue }
             let space = try checked("H5Dget_space", source.context) { H5Dget_space(dataset) }
             let rank = unchecked { H5Sget_simple_extent_ndims(space) }
             unchecked { _ = H5Sclose(space) }
             for axis in 0..<max(0, Int(rank)) {
                 attachments.append((entry.path, axis, try scalePaths(of: dataset, axis: axis, source)))
-            }
-        }
-        for (path, name) in Set(attachments.map(\.dataset)).map({ ($0, "DIMENSION_LIST") }) + scales.map({
-            ($0, "REFERENCE_LIST")
-        }) {
-            try checked("H5Adelete_by_name", destination.context) {
-                H5Adelete_by_name(destination.rawValue, path, name, chdf5_p_default())
             }
         }
         for attachment in attachments {

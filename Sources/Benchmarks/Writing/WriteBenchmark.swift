@@ -45,6 +45,9 @@ public struct WriteBenchmark: Sendable {
         public var name: String
         /// Seconds of each round, in round order.
         public var seconds: [Double]
+        /// CPU seconds (user + system, every thread of this process) of each round: what the writing cost the
+        /// machine, which a busy neighbour changes less than the wall time.
+        public var cpuSeconds: [Double]
         /// The file's size and its datasets' stored bytes, after the last round.
         public var fileBytes: UInt64
         public var storedBytes: UInt64
@@ -57,6 +60,9 @@ public struct WriteBenchmark: Sendable {
         public var paths: [PathFigures]
         /// Whether both files hold the same rows.
         public var identical: Bool
+        /// The system's load averages (1, 5, 15 min) before the first round and after the last, when known.
+        public var loadBefore: String?
+        public var loadAfter: String?
 
         /// Median of the HDF5-filter path over median of the parallel path.
         public var speedup: Double { Self.median(paths[0].seconds) / Self.median(paths[1].seconds) }
@@ -80,7 +86,8 @@ public struct WriteBenchmark: Sendable {
                 let sorted = path.seconds.sorted()
                 lines.append(
                     path.name.padding(toLength: 44, withPad: " ", startingAt: 0)
-                        + String(format: "median %8.2f s   best %8.2f s   ", Self.median(sorted), sorted[0])
+                        + String(format: "median %7.2f s   best %7.2f s   ", Self.median(sorted), sorted[0])
+                        + String(format: "CPU %7.2f s   ", Self.median(path.cpuSeconds))
                         + String(
                             format: "file %.3f GB, %.3f× its stored data", Double(path.fileBytes) / 1e9,
                             Double(path.fileBytes) / Double(max(1, path.storedBytes))))
@@ -89,6 +96,9 @@ public struct WriteBenchmark: Sendable {
                 "speedup, median".padding(toLength: 44, withPad: " ", startingAt: 0)
                     + String(format: "%.2f×   (target ≥ 3×)", speedup))
             lines.append("same rows in both files: " + (identical ? "yes" : "NO"))
+            if let loadBefore, let loadAfter {
+                lines.append("load average before \(loadBefore), after \(loadAfter) (2 cores: above 1 another program was busy)")
+            }
             return lines.joined(separator: "\n")
         }
     }
@@ -120,15 +130,19 @@ public struct WriteBenchmark: Sendable {
             ("\(configuration.tasks) task(s) + H5Dwrite_chunk", .parallel(tasks: configuration.tasks), "parallel.h5"),
         ]
         var seconds: [[Double]] = [[], []]
+        var cpu: [[Double]] = [[], []]
+        let loadBefore = Self.loadAverage()
         for round in 1...configuration.rounds {
             for index in round % 2 == 1 ? [0, 1] : [1, 0] {
                 let variant = variants[index]
                 progress("round \(round) of \(configuration.rounds): \(variant.name)")
+                let cpuBefore = Self.processCPUSeconds()
                 let written = try trace.write(
                     to: (scratch as NSString).appendingPathComponent(variant.file), overwrite: true,
                     chunkWriting: variant.writing)
                 seconds[index].append(written.seconds)
-                progress(String(format: "  %.2f s", written.seconds))
+                cpu[index].append(Self.processCPUSeconds() - cpuBefore)
+                progress(String(format: "  %.2f s (CPU %.2f s)", written.seconds, cpu[index].last!))
             }
         }
         var paths: [PathFigures] = []
@@ -138,14 +152,32 @@ public struct WriteBenchmark: Sendable {
             let stored = try file.datasetStorageBytes()
             try file.close()
             let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.uint64Value ?? 0
-            paths.append(PathFigures(name: variant.name, seconds: seconds[index], fileBytes: size, storedBytes: stored))
+            paths.append(
+                PathFigures(
+                    name: variant.name, seconds: seconds[index], cpuSeconds: cpu[index], fileBytes: size,
+                    storedBytes: stored))
         }
         progress("comparing the two files")
         let identical = try Self.sameRows(
             (scratch as NSString).appendingPathComponent(variants[0].file),
             (scratch as NSString).appendingPathComponent(variants[1].file), lastRun: trace.runs.last!.id,
             layers: trace.layerNames)
-        return Report(trace: trace, paths: paths, identical: identical)
+        return Report(
+            trace: trace, paths: paths, identical: identical, loadBefore: loadBefore, loadAfter: Self.loadAverage())
+    }
+
+    /// User and system CPU seconds of this process so far, every thread's.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+
+    /// The first three fields of /proc/loadavg, or nil where there is none.
+    static func loadAverage() -> String? {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return nil }
+        return text.split(separator: " ").prefix(3).joined(separator: " ")
     }
 
     /// Every dataset of the two traces has as many rows, and the last run's steps and gradient tables are equal
