@@ -10,7 +10,7 @@ import Foundation
 /// two or three times the size of its data. Once the file is closed nothing needs those copies any more.
 ///
 /// The way back is a copy: every object into a fresh file beside it (`H5Ocopy` copies chunked datasets' chunks as
-/// they are stored, without decompressing them), the root's attributes by hand, the dimension scales attached
+/// they are stored, without decompressing them), every object's attributes by hand, the dimension scales attached
 /// again, then the copy checked against the original, made durable and renamed over it. Until that rename the
 /// original is untouched, so a process killed meanwhile leaves it as it was, plus the scratch file.
 public struct CompactionResult: Sendable, Equatable {
@@ -143,7 +143,9 @@ enum FileCompaction {
     static func copyContents(of source: File, into destination: File) throws(HDF5Error) {
         let context = source.context
         let options = PropertyList(adopting: try checked("H5Pcreate", context) { H5Pcreate(chdf5_p_object_copy()) })
-        try checked("H5Pset_copy_object", context) { H5Pset_copy_object(options.id, UInt32(H5O_COPY_WITHOUT_ATTR_FLAG)) }
+        try checked("H5Pset_copy_object", context) {
+            H5Pset_copy_object(options.id, UInt32(H5O_COPY_WITHOUT_ATTR_FLAG))
+        }
         var types: [String] = []
         var others: [String] = []
         for name in try source.children() {
