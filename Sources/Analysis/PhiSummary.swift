@@ -151,8 +151,9 @@ public struct PhiHeatMap: Sendable, Equatable {
         var firstSteps = Array(repeating: Double.nan, count: columnCount)
         var lastStep = Double.nan
         var spacing = 1.0
-        // phi_hist is read in blocks of whole rows like every table; its row is bins + 2 counts wide.
-        let histogramBlock = max(1, blockRows * 8 / max(8, width))
+        // phi_hist is read in blocks of whole rows like every table; its row is bins + 2 counts wide. At least a
+        // chunk of them: a block inside a chunk would have the chunk inflated again for the next block.
+        let histogramBlock = max(blockRows * 8 / max(8, width), try histogram.chunkShape()?.first ?? 1, 1)
         var rejected = 0
         var firstRejected: Int?
         var blocks = try BlockReader(histogram, blockRows: histogramBlock).blocks(as: Int64.self)

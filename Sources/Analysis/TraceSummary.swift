@@ -6,8 +6,8 @@ import Recording
 /// per layer and per preset — what `normscope analyze` prints and `normscope report` draws.
 ///
 /// Every table is read block by block (`BlockReader`), so memory is bounded whatever the traces' length: one block
-/// of rows (8192, about 3 MB of gradient rows) at a time, plus per run and layer a fixed-size summary and `bins`
-/// chart points per quantity.
+/// of rows (4096, about 1 MB of gradient rows) at a time and the two being decoded ahead of it, plus per run and
+/// layer a fixed-size summary and `bins` chart points per quantity.
 public struct TraceSummary: Sendable {
     /// Every run, in file then name order; a run ID seen in two files is kept once (the first) and reported.
     public var runs: [RunSummary]
@@ -43,7 +43,7 @@ public struct TraceSummary: Sendable {
     ///   or when `groupBy` names a setting no run has. A run or layer that cannot be read is skipped and listed in
     ///   `missing` instead.
     public init(
-        paths: [String], groupBy: [String]? = nil, bins: Int = 240, blockRows: Int = 8192
+        paths: [String], groupBy: [String]? = nil, bins: Int = 240, blockRows: Int = 4096
     ) throws(HDF5Error) {
         var runs: [RunSummary] = []
         var notes: [String] = []

@@ -16,7 +16,7 @@ extension NormScope.Bench {
                 that every timed run finds it in the page cache, and measures the memcpy bandwidth for reference.
 
                 Then it runs, alternately and 3 times each, `normscope analyze --format json TRACE` (this \
-                executable: reads every table block by block, 8192 rows at a time, its chunks inflated on every \
+                executable: reads every table block by block, 4096 rows at a time, its chunks inflated on every \
                 core) and \
                 `python3 analysis/bench_analyze.py TRACE` (h5py reads every table whole, NumPy reduces it): the \
                 same summaries per run and layer (evaluations, gradient-part windows, Theorem 1 counts, Φ(y) \
