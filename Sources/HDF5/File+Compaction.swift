@@ -70,6 +70,9 @@ extension File {
             if FileCompaction.size(of: scratchPath) > end, truncate(scratchPath, off_t(clamping: end)) != 0 {
                 throw FileCompaction.systemError("truncate", scratchPath, errno)
             }
+            // The trace keeps its permissions (the copy was created with the process's umask).
+            var original = stat()
+            if stat(path, &original) == 0 { _ = chmod(scratchPath, original.st_mode & 0o7777) }
             try FileCompaction.synchronize(scratchPath)
             try source.close()
             guard rename(scratchPath, path) == 0 else { throw FileCompaction.systemError("rename", path, errno) }
