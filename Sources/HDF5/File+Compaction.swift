@@ -7,7 +7,7 @@ import Foundation
 
 /// Giving back the space of a crash-consistent file: such a file never reuses freed space (`File.create`'s
 /// `crashConsistent`), so every partial chunk rewritten at a flush leaves its old copy behind, and a trace ends up
-/// two or three times the size of its data. Once the file is closed nothing needs those copies any more.
+/// several times the size of its data. Once the file is closed nothing needs those copies any more.
 ///
 /// The way back is a copy: every object into a fresh file beside it (`H5Ocopy` copies chunked datasets' chunks as
 /// they are stored, without decompressing them), every object's attributes by hand, the dimension scales attached

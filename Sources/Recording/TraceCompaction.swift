@@ -3,7 +3,7 @@ import HDF5
 
 /// Gives back a closed trace's dead space (`File.compact`): a crash-consistent trace never reuses freed space, so
 /// each flush leaves the previous copy of every partial chunk behind, and a recording that flushed every 200 steps
-/// ends two to four times the size of its data. Done by the writer thread after a clean close, while the writer
+/// ends three to seven times the size of its data. Done by the writer thread after a clean close, while the writer
 /// still holds its claim on the path (`WriterLock`), so no other recorder can open the trace meanwhile.
 ///
 /// A recorder killed while compacting leaves the trace as it was closed and a hidden scratch file beside it
