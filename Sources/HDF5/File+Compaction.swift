@@ -7,7 +7,7 @@ import Foundation
 
 /// Giving back the space of a crash-consistent file: such a file never reuses freed space (`File.create`'s
 /// `crashConsistent`), so every partial chunk rewritten at a flush leaves its old copy behind, and a trace ends up
-/// two or three times the size of its data. Once the file is closed nothing needs those copies any more.
+/// several times the size of its data. Once the file is closed nothing needs those copies any more.
 ///
 /// The way back is a copy: every object into a fresh file beside it (`H5Ocopy` copies chunked datasets' chunks as
 /// they are stored, without decompressing them), every object's attributes by hand, the dimension scales attached
@@ -70,6 +70,9 @@ extension File {
             if FileCompaction.size(of: scratchPath) > end, truncate(scratchPath, off_t(clamping: end)) != 0 {
                 throw FileCompaction.systemError("truncate", scratchPath, errno)
             }
+            // The trace keeps its permissions (the copy was created with the process's umask).
+            var original = stat()
+            if stat(path, &original) == 0 { _ = chmod(scratchPath, original.st_mode & 0o7777) }
             try FileCompaction.synchronize(scratchPath)
             try source.close()
             guard rename(scratchPath, path) == 0 else { throw FileCompaction.systemError("rename", path, errno) }

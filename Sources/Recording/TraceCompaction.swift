@@ -3,7 +3,7 @@ import HDF5
 
 /// Gives back a closed trace's dead space (`File.compact`): a crash-consistent trace never reuses freed space, so
 /// each flush leaves the previous copy of every partial chunk behind, and a recording that flushed every 200 steps
-/// ends two to four times the size of its data. Done by the writer thread after a clean close, while the writer
+/// ends three to seven times the size of its data. Done by the writer thread after a clean close, while the writer
 /// still holds its claim on the path (`WriterLock`), so no other recorder can open the trace meanwhile.
 ///
 /// A recorder killed while compacting leaves the trace as it was closed and a hidden scratch file beside it
@@ -30,12 +30,15 @@ enum TraceCompaction {
 
     /// Removes the scratch file a killed compaction left; call with the writer's claim on the path held.
     static func removeLeftover(for tracePath: String) {
-        unlink(scratchPath(for: tracePath))
+        unlink(scratchPath(for: URL(fileURLWithPath: tracePath).resolvingSymlinksInPath().path))
     }
 
     /// Compacts the closed trace at `path` when that is worth it.
     /// - Parameter injectedFailure: a test hook: fail as a full disk would, before anything is copied.
-    static func run(path: String, injectedFailure: Bool = false) -> Outcome {
+    static func run(path given: String, injectedFailure: Bool = false) -> Outcome {
+        // Through a symbolic link, the file it names is replaced, not the link, and its scratch copy lies beside it
+        // (a rename cannot cross file systems).
+        let path = URL(fileURLWithPath: given).resolvingSymlinksInPath().path
         do throws(HDF5Error) {
             let file = try File.open(path, mode: .readOnly, fileLocking: false)
             let data = try file.datasetStorageBytes()

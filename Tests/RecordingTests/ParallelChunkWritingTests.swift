@@ -160,4 +160,28 @@ struct ParallelChunkWritingTests {
         #expect(!FileManager.default.fileExists(atPath: scratch))
         try writer.close()
     }
+
+    @Test("compaction keeps the trace's permissions, and through a symbolic link replaces the file, not the link")
+    func permissionsAndLinks() throws {
+        let directory = TemporaryDirectory()
+        let target = directory.file("real.h5")
+        let link = directory.file("link.h5")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        let writer = try TraceWriter(
+            path: link, overwrite: true, commandLine: "test", sweepConfigurationJSON: "{}", flushEvery: 50,
+            flushInterval: .seconds(3600))
+        #expect(chmod(target, 0o640) == 0)
+        let handle = try writer.beginRun(TraceFixture.description(0))
+        try TraceFixture.appendSteps(0..<2000, run: 0, handle: handle, to: writer)
+        try writer.finishRun(handle, status: .completed, completedSteps: 2000)
+        let before = try Self.size(target)
+        try writer.close()
+        #expect(try Self.size(target) < before / 2, "not compacted")
+        let kind = try FileManager.default.attributesOfItem(atPath: link)[.type] as? FileAttributeType
+        #expect(kind == .typeSymbolicLink)
+        let mode = try FileManager.default.attributesOfItem(atPath: target)[.posixPermissions] as? NSNumber
+        #expect(mode?.intValue == 0o640)
+        #expect(try File.open(link).openDataset("runs/adanorm-seed0/steps").rowCount() == 2000)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["link.h5", "real.h5"])
+    }
 }
