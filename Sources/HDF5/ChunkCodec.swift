@@ -59,26 +59,21 @@ public enum ChunkCodec {
     public static func shuffle(
         _ input: UnsafeRawBufferPointer, elementSize: Int, into output: UnsafeMutableRawBufferPointer
     ) {
-        precondition(output.count >= input.count)
-        let count = elementSize > 1 ? input.count / elementSize : 0
-        guard count > 1 else {
-            output.copyMemory(from: input)
-            return
-        }
-        for byte in 0..<elementSize {
-            let destination = output.baseAddress! + byte * count
-            var source = input.baseAddress! + byte
-            for element in 0..<count {
-                destination.storeBytes(of: source.load(as: UInt8.self), toByteOffset: element, as: UInt8.self)
-                source += elementSize
-            }
-        }
-        copyTail(input, count * elementSize, into: output)
+        // The elements are a count × elementSize matrix of bytes; the shuffled bytes are its transpose.
+        transposeWholeElements(input, elementSize: elementSize, shuffling: true, into: output)
     }
 
     /// The inverse of ``shuffle(_:elementSize:into:)``: what HDF5's shuffle filter does when it reads.
     public static func unshuffle(
         _ input: UnsafeRawBufferPointer, elementSize: Int, into output: UnsafeMutableRawBufferPointer
+    ) {
+        transposeWholeElements(input, elementSize: elementSize, shuffling: false, into: output)
+    }
+
+    /// Both directions of the filter: the whole elements transposed one way or the other, the bytes after them
+    /// (and a buffer of fewer than two elements) copied as they are, as HDF5's filter leaves them.
+    private static func transposeWholeElements(
+        _ input: UnsafeRawBufferPointer, elementSize: Int, shuffling: Bool, into output: UnsafeMutableRawBufferPointer
     ) {
         precondition(output.count >= input.count)
         let count = elementSize > 1 ? input.count / elementSize : 0
@@ -86,8 +81,9 @@ public enum ChunkCodec {
             output.copyMemory(from: input)
             return
         }
-        // The shuffled bytes are an elementSize × count matrix; the elements are its transpose.
-        ByteTranspose.transpose(input.baseAddress!, rows: elementSize, columns: count, into: output.baseAddress!)
+        ByteTranspose.transpose(
+            input.baseAddress!, rows: shuffling ? count : elementSize, columns: shuffling ? elementSize : count,
+            into: output.baseAddress!)
         copyTail(input, count * elementSize, into: output)
     }
 

@@ -29,21 +29,13 @@ extension Dataset {
 
         var shuffle = false
         var level: Int?
-        let count = try checked("H5Pget_nfilters", context) { H5Pget_nfilters(creation.id) }
-        for index in 0..<UInt32(count) {
-            var flags: UInt32 = 0
-            var valueCount = 8
-            var values = [UInt32](repeating: 0, count: 8)
-            var name = [CChar](repeating: 0, count: 64)
-            var configuration: UInt32 = 0
-            let filter = try checked("H5Pget_filter2", context) {
-                H5Pget_filter2(creation.id, index, &flags, &valueCount, &values, name.count, &name, &configuration)
-            }
-            switch filter {
+        let filters = try storedFilters(creation, context)
+        for (index, filter) in filters.enumerated() {
+            switch filter.id {
             case H5Z_FILTER_SHUFFLE where index == 0:
                 shuffle = true
-            case H5Z_FILTER_DEFLATE where index == count - 1 && valueCount >= 1:
-                level = Int(values[0])
+            case H5Z_FILTER_DEFLATE where index == filters.count - 1 && !filter.values.isEmpty:
+                level = Int(filter.values[0])
             default:
                 return nil
             }

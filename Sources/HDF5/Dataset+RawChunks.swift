@@ -133,21 +133,9 @@ extension Dataset {
     private static func filters(
         _ creation: borrowing PropertyList, elementSize: Int, _ context: CallContext
     ) throws(HDF5Error) -> (shuffle: Bool, deflate: Bool)? {
-        let count = try checked("H5Pget_nfilters", context) { H5Pget_nfilters(creation.id) }
-        var found: [H5Z_filter_t] = []
-        var shuffleSize: UInt32?
-        for index in 0..<UInt32(count) {
-            var flags: UInt32 = 0
-            var valueCount = 8
-            var values = [UInt32](repeating: 0, count: 8)
-            var name = [CChar](repeating: 0, count: 64)
-            var configuration: UInt32 = 0
-            let filter = try checked("H5Pget_filter2", context) {
-                H5Pget_filter2(creation.id, index, &flags, &valueCount, &values, name.count, &name, &configuration)
-            }
-            if filter == H5Z_FILTER_SHUFFLE { shuffleSize = valueCount >= 1 ? values[0] : nil }
-            found.append(filter)
-        }
+        let stored = try storedFilters(creation, context)
+        let found = stored.map(\.id)
+        let shuffleSize = stored.first { $0.id == H5Z_FILTER_SHUFFLE }?.values.first
         switch found {
         case []: return (false, false)
         case [H5Z_filter_t(H5Z_FILTER_DEFLATE)]: return (false, true)

@@ -184,31 +184,13 @@ enum FileCompaction {
     /// `attachScalesAgain`, not copied.
     static let scaleReferenceAttributes: Set<String> = ["DIMENSION_LIST", "REFERENCE_LIST"]
 
-    /// Names of an object's attributes, in name order.
-    private static func attributeNames(of object: hid_t, _ context: CallContext) throws(HDF5Error) -> [String] {
-        var names: [String] = []
-        var index: hsize_t = 0
-        try checked("H5Aiterate2", context) {
-            withUnsafeMutablePointer(to: &names) { pointer in
-                H5Aiterate2(
-                    object, H5_INDEX_NAME, H5_ITER_INC, &index,
-                    { _, name, _, client in
-                        guard let name, let client else { return -1 }
-                        client.assumingMemoryBound(to: [String].self).pointee.append(String(cString: name))
-                        return 0
-                    }, pointer)
-            }
-        }
-        return names
-    }
-
     /// One object's attributes, read and written again (the scales' reference attributes left out). An attribute
     /// of a committed type gets the destination's copy of that type.
     private static func copyAttributes(
         of object: hid_t, to target: hid_t, source: File, destination: File, committedTypes: [String]
     ) throws(HDF5Error) {
         let context = source.context
-        for name in try attributeNames(of: object, context) where !scaleReferenceAttributes.contains(name) {
+        for name in try HDF5.attributeNames(of: object, context) where !scaleReferenceAttributes.contains(name) {
             let attribute = try checked("H5Aopen", context) { H5Aopen(object, name, chdf5_p_default()) }
             defer { unchecked { _ = H5Aclose(attribute) } }
             let type = try checked("H5Aget_type", context) { H5Aget_type(attribute) }

@@ -101,20 +101,7 @@ extension Node {
     /// Names of all attributes, in name order.
     public func attributeNames() throws(HDF5Error) -> [String] {
         try HDF5Quarantine.check(.attributeIteration(object: objectPath), context, operation: "H5Aiterate2")
-        var names: [String] = []
-        var index: hsize_t = 0
-        try checked("H5Aiterate2", context) {
-            withUnsafeMutablePointer(to: &names) { pointer in
-                H5Aiterate2(
-                    rawValue, H5_INDEX_NAME, H5_ITER_INC, &index,
-                    { _, name, _, client in
-                        guard let name, let client else { return -1 }
-                        client.assumingMemoryBound(to: [String].self).pointee.append(String(cString: name))
-                        return 0
-                    }, pointer)
-            }
-        }
-        return names
+        return try HDF5.attributeNames(of: rawValue, context)
     }
 
     /// Reads an attribute as a Swift type: `try run.attribute("seed", as: Int64.self)`.
@@ -248,4 +235,23 @@ extension Node {
     func attributeContext(_ name: String) -> CallContext {
         CallContext(filePath: filePath, objectPath: objectPath + "@" + name)
     }
+}
+
+/// Names of the attributes of the open object `object`, in name order: for a `Node`, and for objects the module
+/// opens by identifier alone (a file being compacted).
+func attributeNames(of object: hid_t, _ context: CallContext) throws(HDF5Error) -> [String] {
+    var names: [String] = []
+    var index: hsize_t = 0
+    try checked("H5Aiterate2", context) {
+        withUnsafeMutablePointer(to: &names) { pointer in
+            H5Aiterate2(
+                object, H5_INDEX_NAME, H5_ITER_INC, &index,
+                { _, name, _, client in
+                    guard let name, let client else { return -1 }
+                    client.assumingMemoryBound(to: [String].self).pointee.append(String(cString: name))
+                    return 0
+                }, pointer)
+        }
+    }
+    return names
 }
