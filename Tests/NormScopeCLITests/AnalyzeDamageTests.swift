@@ -115,7 +115,8 @@ struct AnalyzeDamageTests {
         let missing = document["missing"] as? [String] ?? []
         #expect(
             missing.contains {
-                $0.contains("chunk.h5: \(grad): rows 0..<40 of 40 unreadable: the chunk of rows 0..<1024 does not decode (")
+                $0.contains(
+                    "chunk.h5: \(grad): rows 0..<40 of 40 unreadable: the chunk of rows 0..<1024 does not decode (")
                     && !$0.contains("\n")
             }, "\(missing)")
         #expect(layer(document, run: "layernorm-s0", "hidden1.norm") == nil)
