@@ -19,7 +19,7 @@ extension Dataset {
         }
         guard try opensForRawReading() else { return nil }
         let (shape, _) = try extent()
-        guard shape.count == 1 || shape.count == 2, let rows = shape.first else { return nil }
+        guard shape.count == 1 || shape.count == 2 else { return nil }
         let rowElements = shape.count == 2 ? shape[1] : 1
         guard rowElements > 0 else { return nil }
 
@@ -52,9 +52,9 @@ extension Dataset {
         } catch {
             return nil
         }
-        guard let chunkRows = Int(exactly: chunk[0]), rows >= 0 else { return nil }
-        let (elements, overflow) = chunkRows.multipliedReportingOverflow(by: rowElements * plan.fileSize)
-        guard !overflow, elements <= Self.maxRawChunkBytes else { return nil }
+        guard let chunkRows = Int(exactly: chunk[0]) else { return nil }
+        let (chunkBytes, overflow) = chunkRows.multipliedReportingOverflow(by: rowElements * plan.fileSize)
+        guard !overflow, chunkBytes <= Self.maxRawChunkBytes else { return nil }
         return RawChunkDecoder(
             chunkRows: chunkRows, rowElements: rowElements, rank: shape.count, plan: plan, shuffled: filters.shuffle,
             deflated: filters.deflate)
