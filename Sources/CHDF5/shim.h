@@ -39,6 +39,7 @@ static inline hid_t chdf5_p_file_access(void) { chdf5_before_first_call(); retur
 static inline hid_t chdf5_p_dataset_create(void) { chdf5_before_first_call(); return H5P_DATASET_CREATE; }
 static inline hid_t chdf5_p_dataset_access(void) { chdf5_before_first_call(); return H5P_DATASET_ACCESS; }
 static inline hid_t chdf5_p_link_create(void) { chdf5_before_first_call(); return H5P_LINK_CREATE; }
+static inline hid_t chdf5_p_object_copy(void) { chdf5_before_first_call(); return H5P_OBJECT_COPY; }
 
 // MARK: - File access flags
 static inline unsigned chdf5_f_acc_rdonly(void) { chdf5_before_first_call(); return H5F_ACC_RDONLY; }

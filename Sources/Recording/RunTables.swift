@@ -23,14 +23,19 @@ final class RunTables {
     var outcome: RunOutcome?
     /// Whether `beginRun` was called (live mode creates declared runs before they begin).
     var isBegun = false
+    /// Filters the tables' chunks on every core; nil: HDF5's filters do, inside each append.
+    let encoder: ChunkEncoder?
 
     /// Creates the run's group, attributes and (empty) datasets, with status "running".
     /// - Parameters:
     ///   - file: the trace.
     ///   - run: the run's description (validated by the caller).
     ///   - layout: the layout of every appendable dataset.
-    init(in file: File, run: RunDescription, layout: DatasetLayout) throws(HDF5Error) {
+    ///   - encoder: what filters the chunks when HDF5 does not.
+    init(in file: File, run: RunDescription, layout: DatasetLayout, encoder: ChunkEncoder?) throws(HDF5Error) {
         self.run = run
+        self.encoder = encoder
+        let here = encoder != nil
         group = try file.createGroup("\(Names.runs)/\(run.id)")
         for key in run.attributes.keys.sorted() {
             try group.setAttributeValue(key, run.attributes[key]!)
@@ -43,21 +48,23 @@ final class RunTables {
         let stepDataset = try group.createDataset(Names.step, of: Int64.self, shape: [0], layout: layout)
         try stepDataset.makeDimensionScale(name: Names.step)
         try Self.attach(stepDataset, to: stepsDataset, label: Names.step)
-        steps = AppendBuffer(stepsDataset)
-        stepScale = AppendBuffer(stepDataset)
+        steps = try AppendBuffer(stepsDataset, filtersChunks: here)
+        stepScale = try AppendBuffer(stepDataset, filtersChunks: here)
 
         let evalsDataset = try group.createDataset(Names.evals, of: EvaluationRow.self, shape: [0], layout: layout)
         let evalStepDataset = try group.createDataset(Names.evalStep, of: Int64.self, shape: [0], layout: layout)
         try evalStepDataset.makeDimensionScale(name: Names.evalStep)
         try Self.attach(evalStepDataset, to: evalsDataset, label: Names.evalStep)
-        evaluations = AppendBuffer(evalsDataset)
-        evaluationScale = AppendBuffer(evalStepDataset)
+        evaluations = try AppendBuffer(evalsDataset, filtersChunks: here)
+        evaluationScale = try AppendBuffer(evalStepDataset, filtersChunks: here)
 
         let normsGroup = try group.createGroup(Names.norms)
         var layers: [LayerTables] = []
         for (index, layer) in run.normLayers.enumerated() {
             layers.append(
-                try LayerTables(in: normsGroup, layer: layer, index: index, stepScale: stepDataset, layout: layout))
+                try LayerTables(
+                    in: normsGroup, layer: layer, index: index, stepScale: stepDataset, layout: layout,
+                    filtersChunks: here))
         }
         self.layers = layers
         try normsGroup.close()
@@ -90,35 +97,30 @@ final class RunTables {
         evaluationScale.add(row.step)
     }
 
-    /// Appends every group of datasets whose pending rows fill a chunk. Datasets that share a coordinate are always
-    /// written together, so their row counts agree in the file at every moment the file can be read.
+    /// Appends (or, with `encoder`, hands over for filtering) every group of datasets whose pending rows fill a
+    /// chunk. Datasets that share a coordinate are always written together, so their row counts agree in the file
+    /// at every moment the file can be read: at each flush, after `writeAll`.
     func writeFullChunks(chunkRows: Int) throws(HDF5Error) {
-        if steps.pendingRows >= chunkRows { try writeStepTables() }
-        if evaluations.pendingRows >= chunkRows { try writeEvaluationTables() }
+        var groups: [[any ChunkStore]] = []
+        if steps.fillsChunk(chunkRows) { groups.append(stepTables) }
+        if evaluations.fillsChunk(chunkRows) { groups.append([evaluations, evaluationScale]) }
         for layer in layers {
-            if let phi = layer.phi, phi.rows.pendingRows >= chunkRows { try phi.write() }
+            if let phi = layer.phi, phi.rows.fillsChunk(chunkRows) { groups.append(phi.stores) }
         }
+        for stores in groups {
+            if let encoder { try encoder.submitWholeChunks(stores) } else { for store in stores { try store.write() } }
+        }
+        try encoder?.storeFinished()
     }
 
     /// Appends every pending row.
     func writeAll() throws(HDF5Error) {
-        try writeStepTables()
-        try writeEvaluationTables()
-        for layer in layers { try layer.phi?.write() }
+        let stores = stepTables + [evaluations, evaluationScale] + layers.flatMap { $0.phi?.stores ?? [] }
+        if let encoder { try encoder.writeAll(stores) } else { for store in stores { try store.write() } }
     }
 
-    /// `steps`, `step` and every `grad`, always together.
-    private func writeStepTables() throws(HDF5Error) {
-        try steps.write()
-        try stepScale.write()
-        for layer in layers { try layer.grad.write() }
-    }
-
-    /// `evals` and `eval_step`, together.
-    private func writeEvaluationTables() throws(HDF5Error) {
-        try evaluations.write()
-        try evaluationScale.write()
-    }
+    /// `steps`, `step` and every `grad`, always written together.
+    private var stepTables: [any ChunkStore] { [steps, stepScale] + layers.map(\.grad) }
 
     /// Steps recorded so far, written or pending.
     var recordedSteps: Int64 { Int64(steps.writtenRows + steps.pendingRows) }
@@ -168,16 +170,17 @@ final class LayerTables {
 
     /// Creates the layer's group, attributes and datasets; `grad` gets the run's `step` as its scale.
     init(
-        in norms: Group, layer: NormLayerDescription, index: Int, stepScale: Dataset, layout: DatasetLayout
+        in norms: Group, layer: NormLayerDescription, index: Int, stepScale: Dataset, layout: DatasetLayout,
+        filtersChunks: Bool
     ) throws(HDF5Error) {
         group = try norms.createGroup(layer.name)
         try group.setAttribute(Names.layerIndex, Int64(index))
         try group.setAttribute(Names.width, Int64(layer.width))
         let gradDataset = try group.createDataset(Names.grad, of: NormStepRow.self, shape: [0], layout: layout)
         try RunTables.attach(stepScale, to: gradDataset, label: Names.step)
-        grad = AppendBuffer(gradDataset)
+        grad = try AppendBuffer(gradDataset, filtersChunks: filtersChunks)
         if let edges = layer.phiEdges {
-            phi = try PhiTables(in: group, edges: edges, layout: layout)
+            phi = try PhiTables(in: group, edges: edges, layout: layout, filtersChunks: filtersChunks)
         } else {
             phi = nil
         }
@@ -192,7 +195,7 @@ final class LayerTables {
             try steps.makeDimensionScale(name: Names.rawStep)
             try RunTables.attach(steps, to: parts, label: Names.rawStep)
             try Self.labelRawAxes(of: parts, in: group, rows: layer.rawRows, width: layer.width)
-            raw = (AppendBuffer(parts, rowWidth: 4 * layer.rawRows * layer.width), AppendBuffer(steps))
+            raw = (try AppendBuffer(parts, rowWidth: 4 * layer.rawRows * layer.width), try AppendBuffer(steps))
         } else {
             raw = nil
         }
@@ -248,7 +251,7 @@ final class PhiTables {
     private let bins: Dataset
 
     /// Creates the Φ datasets of a layer with histogram bin edges `edges`.
-    init(in group: Group, edges: [Double], layout: DatasetLayout) throws(HDF5Error) {
+    init(in group: Group, edges: [Double], layout: DatasetLayout, filtersChunks: Bool) throws(HDF5Error) {
         let columns = edges.count + 1
         let rowsDataset = try group.createDataset(Names.phi, of: PhiStepRow.self, shape: [0], layout: layout)
         let histogramDataset = try group.createDataset(
@@ -269,9 +272,9 @@ final class PhiTables {
         try histogramDataset.attachDimensionScale(binDataset, axis: 1)
         try histogramDataset.setDimensionLabel(Names.phiBin, axis: 1)
         self.bins = binDataset
-        rows = AppendBuffer(rowsDataset)
-        histogram = AppendBuffer(histogramDataset, rowWidth: columns)
-        scale = AppendBuffer(scaleDataset)
+        rows = try AppendBuffer(rowsDataset, filtersChunks: filtersChunks)
+        histogram = try AppendBuffer(histogramDataset, rowWidth: columns, filtersChunks: filtersChunks)
+        scale = try AppendBuffer(scaleDataset, filtersChunks: filtersChunks)
     }
 
     /// Buffers one step's Φ summary and histogram.
@@ -281,12 +284,8 @@ final class PhiTables {
         scale.add(record.row.step)
     }
 
-    /// Appends the pending rows of `phi`, `phi_hist` and `phi_step` together.
-    func write() throws(HDF5Error) {
-        try rows.write()
-        try histogram.write()
-        try scale.write()
-    }
+    /// `phi`, `phi_hist` and `phi_step`, appended together.
+    var stores: [any ChunkStore] { [rows, histogram, scale] }
 
     /// Closes the Φ datasets.
     func close() throws(HDF5Error) {

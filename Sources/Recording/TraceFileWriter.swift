@@ -13,11 +13,17 @@ struct WriterConfiguration: Sendable {
     var flushIntervalSeconds: Double
     var chunkRows: Int
     var compressionLevel: Int
+    /// Who filters the chunks: HDF5 on the writer thread, or every core before `H5Dwrite_chunk`.
+    var chunkWriting: TraceChunkWriting = .automatic
     var live: Bool
     var declaredRuns: [RunDescription]
     var created: Date
     /// Test hook: fail as a full disk would after handling this many steps.
     var failAfterSteps: Int?
+    /// Give back the dead space of a cleanly closed trace (`TraceCompaction`).
+    var compactOnClose = true
+    /// Test hook: the compaction fails as on a full disk.
+    var failCompaction = false
     /// Resuming: open the existing trace instead of creating one, and remove these unfinished runs first.
     var resumeReplacing: [String]? = nil
 }
@@ -43,10 +49,16 @@ final class TraceFileWriter {
     private var flushedSize: UInt64?
     /// Whether the file's descriptor was pointed away from the disk after a failure.
     private var isDetached = false
+    /// Filters chunks on every core (`chunkWriting` `.parallel`); nil when HDF5's filters do.
+    private let encoder: ChunkEncoder?
 
     private init(configuration: WriterConfiguration, channel: WriterChannel) {
         self.configuration = configuration
         self.channel = channel
+        switch configuration.chunkWriting {
+        case .hdf5Filters: encoder = nil
+        case .parallel(let tasks): encoder = ChunkEncoder(tasks: max(1, tasks))
+        }
     }
 
     /// The writer thread's body: creates the file, answers `startTicket`, then handles messages until `.close`.
@@ -89,7 +101,7 @@ final class TraceFileWriter {
         do {
             try writeRootAttributes(file)
             for (index, run) in configuration.declaredRuns.enumerated() {
-                runs.append(try RunTables(in: file, run: run, layout: layout))
+                runs.append(try RunTables(in: file, run: run, layout: layout, encoder: encoder))
                 precondition(runs.count == index + 1)
             }
             if configuration.live {
@@ -169,7 +181,7 @@ final class TraceFileWriter {
     private func loop() {
         while true {
             guard let message = channel.receive(until: flushDeadline) else {
-                // Woken by the interval: flush what arrived since the last flush.
+                // Woken by the interval (or a look at the queue): flush if it is time.
                 attempt("flushing") { () throws(HDF5Error) in try flushIfDue() }
                 continue
             }
@@ -268,7 +280,7 @@ final class TraceFileWriter {
         }
         // Two threads beginning runs at once may deliver the later index first.
         while runs.count <= index { runs.append(nil) }
-        let tables = try RunTables(in: file!, run: run, layout: layout)
+        let tables = try RunTables(in: file!, run: run, layout: layout, encoder: encoder)
         tables.isBegun = true
         runs[index] = tables
         // The new run's group and attributes are durable before its first step.
@@ -374,6 +386,10 @@ final class TraceFileWriter {
             }
         }
         runs = []
+        if configuration.compactOnClose && !hasFailed {
+            let outcome = TraceCompaction.run(path: configuration.path, injectedFailure: configuration.failCompaction)
+            if let note = TraceCompaction.note(outcome, path: configuration.path) { channel.addNote(note) }
+        }
     }
 
     /// The outcome of a run the trainer never finished: its recorded steps, or 0 if it never began.

@@ -65,6 +65,11 @@ public final class TraceWriter: Sendable {
     ///   - queueCapacity: messages the queue holds before `append` waits; default 256.
     ///   - chunkRows: rows per chunk of every appendable dataset; default 1024.
     ///   - compressionLevel: deflate level (after the shuffle filter), 1…9; default 4.
+    ///   - compact: after a clean close, rewrite the trace without the dead copies of chunks its flushes left
+    ///     (`TraceCompaction`; default true). A failed compaction leaves the trace as closed and says so in
+    ///     `notes`.
+    ///   - chunkWriting: who compresses the chunks: every core before HDF5 stores them (`.automatic`, the
+    ///     default), or HDF5's own filters on the writer thread (`.hdf5Filters`). The file is the same format.
     ///   - live: write in SWMR mode so readers can follow; requires `declaredRuns`.
     ///   - declaredRuns: runs created up front, before any step (required in live mode, allowed otherwise).
     ///   - resume: when `path` exists, record into it instead of refusing it: its finished (completed or diverged)
@@ -76,17 +81,18 @@ public final class TraceWriter: Sendable {
     public convenience init(
         path: String, overwrite: Bool = false, commandLine: String, sweepConfigurationJSON: String,
         rootAttributes: [String: AttributeValue] = [:], flushEvery: Int = 100, flushInterval: Duration = .seconds(10),
-        queueCapacity: Int = 256, chunkRows: Int = 1024, compressionLevel: Int = 4, live: Bool = false,
+        queueCapacity: Int = 256, chunkRows: Int = 1024, compressionLevel: Int = 4,
+        chunkWriting: TraceChunkWriting = .automatic, compact: Bool = true, live: Bool = false,
         declaredRuns: [RunDescription] = [], resume: Bool = false
     ) throws(TraceWriterError) {
-        try self.init(
-            configuration: WriterConfiguration(
-                path: path, overwrite: overwrite, commandLine: commandLine,
-                sweepConfigurationJSON: sweepConfigurationJSON, rootAttributes: rootAttributes,
-                flushEvery: flushEvery, flushIntervalSeconds: flushInterval.inSeconds,
-                chunkRows: chunkRows, compressionLevel: compressionLevel, live: live, declaredRuns: declaredRuns,
-                created: Date(), failAfterSteps: nil),
-            queueCapacity: queueCapacity, resume: resume)
+        var configuration = WriterConfiguration(
+            path: path, overwrite: overwrite, commandLine: commandLine,
+            sweepConfigurationJSON: sweepConfigurationJSON, rootAttributes: rootAttributes,
+            flushEvery: flushEvery, flushIntervalSeconds: flushInterval.inSeconds,
+            chunkRows: chunkRows, compressionLevel: compressionLevel, chunkWriting: chunkWriting, live: live,
+            declaredRuns: declaredRuns, created: Date(), failAfterSteps: nil)
+        configuration.compactOnClose = compact
+        try self.init(configuration: configuration, queueCapacity: queueCapacity, resume: resume)
     }
 
     /// The designated initializer; tests reach it to inject faults.
@@ -100,6 +106,9 @@ public final class TraceWriter: Sendable {
         guard configuration.flushIntervalSeconds > 0 else { throw invalid("flushInterval must be positive") }
         guard queueCapacity >= 1 else { throw invalid("queueCapacity must be at least 1 message") }
         guard configuration.chunkRows >= 1 else { throw invalid("chunkRows must be at least 1") }
+        if case .parallel(let tasks) = configuration.chunkWriting, tasks < 1 {
+            throw invalid("chunkWriting .parallel needs at least 1 task, got \(tasks)")
+        }
         guard (1...9).contains(configuration.compressionLevel) else {
             throw invalid("compressionLevel must be 1…9, got \(configuration.compressionLevel)")
         }
@@ -139,6 +148,8 @@ public final class TraceWriter: Sendable {
         // Claimed before the file is looked at: with --force, the check below would otherwise let a second
         // writer truncate the first one's trace.
         let claim = try WriterLock(tracePath: path)
+        // A compaction killed before its rename left its scratch copy; the trace itself is whole.
+        TraceCompaction.removeLeftover(for: path)
         var kept: [String] = []
         if resume && FileManager.default.fileExists(atPath: path) {
             let existing = try ResumableTrace.inspect(
@@ -301,6 +312,10 @@ public final class TraceWriter: Sendable {
             }
         }
     }
+
+    /// What the writer had to say that is not an error, once `close()` returned: a trace it could not compact
+    /// (full disk), complete but larger than its data. Print these.
+    public var notes: [String] { channel.notes }
 
     // MARK: - Test hooks
 

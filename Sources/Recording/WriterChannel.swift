@@ -50,6 +50,17 @@ final class WriterChannel: @unchecked Sendable {
     private var writerEnded = false
     /// The most messages ever waiting at once, so tests can check the bound.
     private var highWaterMark = 0
+    /// What the writer thread has to tell the user that is not a failure (a trace left uncompacted).
+    private var writerNotes: [String] = []
+    /// Producers waiting for room in the queue.
+    private var producersWaiting = 0
+    /// Whether the writer waits for a message.
+    private var writerWaits = false
+
+    /// How long the writer sleeps at most while it waits for rows: rows that came meanwhile are handled then.
+    /// A producer does not wake it for every row: at one row per step of a fast writer that was a futex wake and a
+    /// context switch per step on each side, a good part of the writing's cost.
+    static let pollInterval = 0.05
 
     /// The queue's capacity in messages.
     let capacity: Int
@@ -62,6 +73,12 @@ final class WriterChannel: @unchecked Sendable {
         self.capacity = capacity
         slots = Array(repeating: nil, count: capacity)
     }
+
+    /// The writer's notes so far.
+    var notes: [String] { condition.withLock { writerNotes } }
+
+    /// Adds a note for the user (writer side).
+    func addNote(_ note: String) { condition.withLock { writerNotes.append(note) } }
 
     // MARK: - Producer side
 
@@ -80,13 +97,19 @@ final class WriterChannel: @unchecked Sendable {
     func send(_ message: WriterMessage, evenAfterFailure: Bool = false) throws(TraceWriterError) {
         condition.lock()
         defer { condition.unlock() }
-        while count == capacity && (failure == nil || evenAfterFailure) && !writerEnded { condition.wait() }
+        while count == capacity && (failure == nil || evenAfterFailure) && !writerEnded {
+            producersWaiting += 1
+            condition.wait()
+            producersWaiting -= 1
+        }
         if let failure, !evenAfterFailure { throw failure }
         if writerEnded { throw failure ?? ended }
         slots[(head + count) % capacity] = message
         count += 1
         highWaterMark = max(highWaterMark, count)
-        condition.broadcast()
+        // Rows wait for the writer's next look (within `pollInterval`) unless the queue is half full; requests,
+        // which someone waits on, wake it at once.
+        if writerWaits && (!message.isData || 2 * count >= capacity) { condition.broadcast() }
     }
 
     /// Waits for the answer to `ticket`; throws the error it carries. If the writer thread ends without answering
@@ -118,23 +141,23 @@ final class WriterChannel: @unchecked Sendable {
 
     // MARK: - Writer side
 
-    /// The next message, waiting for one; nil if `deadline` passes first.
+    /// The next message, waiting for one; nil if `deadline`, or the next look (`pollInterval`), passes first.
     func receive(until deadline: Date?) -> WriterMessage? {
         condition.lock()
         defer { condition.unlock() }
         while count == 0 {
-            if let deadline {
-                if !condition.wait(until: deadline) && count == 0 { return nil }
-            } else {
-                condition.wait()
-            }
+            let look = Date(timeIntervalSinceNow: Self.pollInterval)
+            writerWaits = true
+            let woken = condition.wait(until: deadline.map { min($0, look) } ?? look)
+            writerWaits = false
+            if !woken && count == 0 { return nil }
         }
         let message = slots[head]
         slots[head] = nil
         head = (head + 1) % capacity
         count -= 1
-        // A producer may be waiting for room.
-        condition.broadcast()
+        // A producer waiting for room is woken once half the queue is free, not for every message.
+        if producersWaiting > 0 && 2 * count <= capacity { condition.broadcast() }
         return message
     }
 

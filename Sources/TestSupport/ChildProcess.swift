@@ -25,7 +25,7 @@ public enum ChildProcess {
         try process.run()
         // Drain stderr on another thread while reading stdout here, so neither pipe can fill up and block the child.
         let errorData = ErrorCollector(stderr.fileHandleForReading)
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
+        let out = readToEnd(stdout.fileHandleForReading)
         process.waitUntilExit()
         return Output(
             status: process.terminationStatus,
@@ -46,6 +46,21 @@ public enum ChildProcess {
     }
 }
 
+/// Everything a pipe delivers until its writer closes it. `readDataToEndOfFile` traps when a read is interrupted
+/// by a signal (EINTR), which the signal-handling tests running beside it cause; `read` is retried instead.
+func readToEnd(_ handle: FileHandle) -> Data {
+    var data = Data()
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+        if count > 0 {
+            data.append(contentsOf: buffer[0..<count])
+        } else if count == 0 || errno != EINTR {
+            return data
+        }
+    }
+}
+
 /// Reads a pipe to its end on a background thread.
 private final class ErrorCollector: @unchecked Sendable {
     private var data = Data()
@@ -53,7 +68,7 @@ private final class ErrorCollector: @unchecked Sendable {
 
     init(_ handle: FileHandle) {
         Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
+            data = readToEnd(handle)
             done.signal()
         }
     }

@@ -67,6 +67,10 @@ final class ProgressDisplay: SweepProgressObserver {
         if !quiet { write(text + "\n") }
     }
 
+    func warning(_ text: String) {
+        write(text + "\n")
+    }
+
     private func write(_ text: String) {
         FileHandle.standardError.write(Data(text.utf8))
     }

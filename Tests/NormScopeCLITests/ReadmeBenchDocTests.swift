@@ -33,4 +33,22 @@ struct ReadmeBenchDocTests {
         let written = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json)))
         #expect(written is [String: Any], "train.json is not a JSON object")
     }
+
+    @Test("the 'Writing traces' line exits 0 and prints both paths, the speedup and the identical rows")
+    func benchWriteLineRuns() throws {
+        let binary = try #require(executable)
+        let block = try #require(try MarkdownBlock.blocks("sh", under: "Writing traces", inFile: "README.md").first)
+        let prefix = "swift run -c release normscope "
+        let line = block.trimmingCharacters(in: .whitespacesAndNewlines)
+        try #require(line.hasPrefix(prefix + "bench write") && !line.contains("\n"), "\(block)")
+        // A debug build writes a gigabyte in minutes; the last --size-gb and --rounds win.
+        let command = line.replacingOccurrences(of: prefix, with: "'\(binary)' ")
+        let script = "cd '\(MarkdownBlock.repositoryRoot)' && \(command.split(separator: "#")[0]) --size-gb 0.004 --rounds 1"
+        let output = try ChildProcess.run("/bin/bash", arguments: ["-c", script])
+        #expect(output.status == 0, "\(output.standardError.suffix(2000))")
+        for expected in ["HDF5's filters on the writer thread", "H5Dwrite_chunk", "speedup, median", "(target ≥ 3×)",
+                         "same rows in both files: yes"] {
+            #expect(output.standardOutput.contains(expected), "\(expected): \(output.standardOutput)")
+        }
+    }
 }

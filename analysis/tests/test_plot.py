@@ -43,14 +43,19 @@ def demo_trace(cli, tmp_path_factory):
                              "presets": ["layernorm", "adanorm", "none"]})
 
 
-@pytest.fixture(scope="session")
-def demo_analysis(cli, demo_trace):
-    result = subprocess.run([cli, "analyze", str(demo_trace), "--format", "json"], capture_output=True, text=True,
+def analysis_json(cli, trace: Path, name: str) -> Path:
+    """``normscope analyze TRACE --format json`` written beside the trace as ``name``."""
+    result = subprocess.run([cli, "analyze", str(trace), "--format", "json"], capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0, result.stderr
-    path = demo_trace.with_name("analysis.json")
+    path = trace.with_name(name)
     path.write_text(result.stdout)
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_analysis(cli, demo_trace):
+    return analysis_json(cli, demo_trace, "analysis.json")
 
 
 def _check(path: Path, fmt: str):
@@ -240,12 +245,7 @@ def grid_trace(cli, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def grid_analysis(cli, grid_trace):
-    result = subprocess.run([cli, "analyze", str(grid_trace), "--format", "json"], capture_output=True, text=True,
-                            timeout=120)
-    assert result.returncode == 0, result.stderr
-    path = grid_trace.with_name("grid-analysis.json")
-    path.write_text(result.stdout)
-    return path
+    return analysis_json(cli, grid_trace, "grid-analysis.json")
 
 
 def _lines(fig, prefix):

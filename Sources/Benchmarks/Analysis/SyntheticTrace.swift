@@ -156,11 +156,13 @@ public struct SyntheticTrace: Sendable, Equatable {
     /// - Parameters:
     ///   - path: where; its directory must exist.
     ///   - overwrite: replace an existing file.
+    ///   - chunkWriting: who compresses the chunks (`bench write` times both).
     ///   - progress: called with the fraction of steps written, about a hundred times.
     /// - Throws: `TraceWriterError` when the file cannot be created or written.
     @discardableResult
     public func write(
-        to path: String, overwrite: Bool = false, progress: (Double) -> Void = { _ in }
+        to path: String, overwrite: Bool = false, chunkWriting: TraceChunkWriting = .automatic,
+        progress: (Double) -> Void = { _ in }
     ) throws(TraceWriterError) -> Written {
         let start = ContinuousClock.now
         let presets = runs.map { "\"\($0.preset)\"" }.joined(separator: ", ")
@@ -175,7 +177,7 @@ public struct SyntheticTrace: Sendable, Equatable {
                 "synthetic_generator": .string("normscope bench analyze"), "synthetic_seed": .int64(Int64(seed)),
                 "run_count": .int64(Int64(runs.count)),
             ],
-            flushEvery: Int.max, flushInterval: .seconds(86_400))
+            flushEvery: Int.max, flushInterval: .seconds(86_400), chunkWriting: chunkWriting)
         let total = runs.count * stepsPerRun
         let reportEvery = max(1, total / 100)
         var written = 0

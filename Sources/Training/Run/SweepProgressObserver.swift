@@ -9,6 +9,12 @@ public protocol SweepProgressObserver: AnyObject {
     func runFinished(id: String, outcome: RunOutcome)
     /// A line for the user (where the trace is, why the sweep stopped).
     func message(_ text: String)
+    /// A line the user must see even with progress turned off: something went wrong that did not stop the sweep.
+    func warning(_ text: String)
+}
+
+extension SweepProgressObserver {
+    public func warning(_ text: String) { message(text) }
 }
 
 /// The whole sweep's progress: steps trained over all of its runs (those kept by `--resume` not counted), and the

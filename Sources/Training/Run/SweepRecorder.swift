@@ -25,6 +25,8 @@ public final class SweepRecorder {
         /// Continue the sweep in an existing trace (`--resume`): its finished runs are kept, the others recorded again
         /// from their start. A missing trace is simply created.
         public var resume = false
+        /// Rewrite the closed trace without the dead chunk copies its flushes left (`TraceWriter`'s `compact`).
+        public var compact = true
         /// Runs trained at once, each on one core (BLAS and the row kernels single-threaded); 1 trains one run at
         /// a time with every core. The rows are the same for any value.
         public var jobs = 1
@@ -86,7 +88,7 @@ public final class SweepRecorder {
             rootAttributes: [
                 "shard": .string("\(options.shard.index)/\(options.shard.count)"),
                 "run_count": .int64(Int64(runs.count)),
-            ], flushEvery: options.flushEvery, live: options.live,
+            ], flushEvery: options.flushEvery, compact: options.compact, live: options.live,
             declaredRuns: options.live
                 ? try trainers.map {
                     try TraceWriterSink.describe(id: $0.id, configuration: $0.configuration, normLayers: $0.normLayers)
@@ -115,6 +117,8 @@ public final class SweepRecorder {
         } catch {
             if failure == nil { failure = error }
         }
+        // Not failures: the trace is complete (a compaction that found no room, say).
+        for note in writer.notes { progress.warning(note) }
         if let failure { throw failure }
         if let signal = TerminationSignals.received {
             progress.message("Stopped by \(signal); the trace holds every finished step: \(options.output)")

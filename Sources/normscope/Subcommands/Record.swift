@@ -57,6 +57,13 @@ extension NormScope {
         @Flag(help: "Let readers follow the trace while it is written (HDF5 SWMR: open with h5py's swmr=True).")
         var live = false
 
+        @Flag(
+            help: """
+                Leave the closed trace as its flushes left it, with the dead copies of rewritten chunks (by \
+                default it is rewritten without them, to about its data's size).
+                """)
+        var noCompact = false
+
         func validate() throws {
             if let shard { _ = try parseShard(shard) }
             guard jobs >= 1 else { throw OptionValueError("--jobs \(jobs): must be a positive whole number") }
@@ -73,6 +80,7 @@ extension NormScope {
                 output: out, overwrite: force, flushEvery: flushEvery, commandLine: CommandLine.arguments,
                 shard: (index, count))
             options.live = live
+            options.compact = !noCompact
             options.resume = resume
             options.jobs = jobs
             let status = try SweepRecorder(sweep: sweep, options: options).record(
