@@ -119,7 +119,7 @@ public struct CSVExporter {
         let histogram = try group.openDataset(TraceFormat.Names.phiHistogram)
         let shape = try histogram.shape()
         let width = shape.count == 2 ? shape[1] : 0
-        let lower = try group.openDataset(TraceFormat.Names.phiBin).read(as: Double.self)
+        let lower = try BlockReader(group.openDataset(TraceFormat.Names.phiBin)).all(as: Double.self)
         let steps = try group.openDataset(TraceFormat.Names.phiStep)
         let header = ["step"] + lower.map { $0.isFinite ? "from_\($0)" : "below" }
         try write(name, header) { csv in
@@ -128,7 +128,7 @@ public struct CSVExporter {
             while let (block, first) = try blocks.next() {
                 try checkStop(target)
                 let rows = block.count / width
-                let stepValues = try steps.readRows(first..<(first + rows), as: Int64.self)
+                let stepValues = try BlockReader(steps).rows(first..<(first + rows), as: Int64.self)
                 for row in 0..<rows {
                     try csv.append(["\(stepValues[row])"] + block[(row * width)..<((row + 1) * width)].map { "\($0)" })
                 }

@@ -130,7 +130,7 @@ public struct PhiHeatMap: Sendable, Equatable {
     init(group: Group, file: String, columns: Int, blockRows: Int) throws(HDF5Error) {
         let histogram = try group.openDataset(TraceFormat.Names.phiHistogram)
         let shape = try histogram.shape()
-        let edges = try group.openDataset(TraceFormat.Names.phiEdges).read(as: Double.self)
+        let edges = try BlockReader(group.openDataset(TraceFormat.Names.phiEdges)).all(as: Double.self)
         guard shape.count == 2, shape[1] == edges.count + 1, edges.count >= 2 else {
             throw HDF5Error(
                 code: .badShape, operation: "analyze", filePath: histogram.filePath, objectPath: histogram.objectPath,

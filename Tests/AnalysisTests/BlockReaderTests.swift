@@ -90,7 +90,7 @@ struct BlockReaderTests {
     }
 
     @Test(
-        "steps, grad, evals, phi and the 2-D phi_hist read raw equal readRows, blocks within and across chunks, 1 and 2 tasks",
+        "steps, grad, evals, phi and the 2-D phi_hist read raw equal readRows, in and across chunks, 1 and 2 tasks",
         arguments: [300, 1000, 2500, 8192])
     func rawBlocksEqualReadRows(blockRows: Int) throws {
         let file = try File.open(try Self.trace.get())

@@ -102,6 +102,28 @@ struct AnalyzeDamageTests {
         #expect(layer(document, run: "adanorm-s0", "hidden1.norm") != nil)
     }
 
+    @Test("a grad chunk with bytes overwritten is listed as missing in one line naming its rows; the rest is analyzed")
+    func damagedChunk() throws {
+        let grad = "/runs/layernorm-s0/norms/hidden1.norm/grad"
+        let document = try analyzeDamaged(
+            "chunk",
+            """
+            info = f['\(grad)'].id.get_chunk_info(0)
+            with open(sys.argv[1], 'r+b') as raw:
+                raw.seek(info.byte_offset + info.size // 2); raw.write(bytes(64))
+            """)
+        let missing = document["missing"] as? [String] ?? []
+        #expect(
+            missing.contains {
+                $0.contains(
+                    "chunk.h5: \(grad): rows 0..<40 of 40 unreadable: the chunk of rows 0..<1024 does not decode (")
+                    && !$0.contains("\n")
+            }, "\(missing)")
+        #expect(layer(document, run: "layernorm-s0", "hidden1.norm") == nil)
+        #expect(layer(document, run: "layernorm-s0", "hidden2.norm") != nil)
+        #expect((document["runs"] as? [Any])?.count == 2)
+    }
+
     @Test("a deleted steps table and one rewritten as float64 are listed; the rest is analyzed")
     func stepsTable() throws {
         let deleted = try analyzeDamaged("no-steps", "del f['runs/layernorm-s0/steps']")

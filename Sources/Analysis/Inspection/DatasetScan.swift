@@ -40,7 +40,7 @@ struct DatasetScan {
         }
         guard let rows = shape.first else {
             do {
-                admit(try dataset.read(as: Element.self), 0)
+                admit(try BlockReader(dataset).all(as: Element.self), 0)
                 rowsRead = 1
                 return nil
             } catch {
@@ -80,14 +80,14 @@ struct DatasetScan {
     }
 
     /// Reads `range` one chunk (`unit` rows) at a time, recording the chunks that fail.
-    private mutating func readByChunk<Element: DatasetElement>(
+    private mutating func readByChunk<Element: DatasetElement & Sendable>(
         _ range: Range<Int>, unit: Int, chunked: Bool, _ admit: (_ rows: [Element], _ first: Int) -> Void
     ) {
         var start = range.lowerBound
         while start < range.upperBound {
             let end = min(range.upperBound, (start / unit + 1) * unit)
             do {
-                let block = try dataset.readRows(start..<end, as: Element.self)
+                let block = try BlockReader(dataset).rows(start..<end, as: Element.self)
                 admit(block, start)
                 rowsRead += end - start
             } catch {

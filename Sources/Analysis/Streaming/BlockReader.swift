@@ -30,9 +30,7 @@ struct BlockReader {
         self.parallel = parallel
     }
 
-    /// `NORMSCOPE_NO_RAW_CHUNKS=1` reads every block with `readRows`: to measure what the raw path gains, or to rule
-    /// it out.
-    static let readsRawChunks = ProcessInfo.processInfo.environment["NORMSCOPE_NO_RAW_CHUNKS"] != "1"
+    static var readsRawChunks: Bool { RawChunkReads.enabled }
 
     /// The blocks in order, each with the index of its first row. An iterator rather than a callback, so that the
     /// caller's loop body may throw errors of its own (a CSV write) without smuggling them out of a closure.
@@ -91,6 +89,26 @@ struct BlockReader {
             RawChunkReading(dataset: dataset, decoder: $0, parallel: parallel, blockRows: rows, screen: screen)
         }
         return Blocks(reader: self, count: try dataset.rowCount(), blockRows: rows, raw: raw, screen: screen)
+    }
+
+    /// The rows `range`, read as the blocks are: raw chunks decoded where the dataset allows, `readRows` elsewhere.
+    /// Every read of a trace's datasets goes through `BlockReader`, so the probe (`normscope __probe`), which makes
+    /// the same HDF5 calls, has made every call a command will make on the file.
+    func rows<Element: DatasetElement & Sendable>(
+        _ range: Range<Int>, as type: Element.Type
+    ) throws(HDF5Error) -> [Element] {
+        guard Self.readsRawChunks, !range.isEmpty, let decoder = try dataset.rawChunkDecoder(as: Element.self) else {
+            return try dataset.readRows(range, as: Element.self)
+        }
+        let reading = RawChunkReading(
+            dataset: dataset, decoder: decoder, parallel: parallel, blockRows: range.count, screen: nil)
+        return try reading.block(range, count: range.upperBound).0
+    }
+
+    /// Every element of the dataset, row-major, as `Dataset.read` gives them (a scalar dataset is one element).
+    func all<Element: DatasetElement & Sendable>(as type: Element.Type) throws(HDF5Error) -> [Element] {
+        guard let count = try dataset.shape().first else { return try dataset.read(as: Element.self) }
+        return try rows(0..<count, as: Element.self)
     }
 
     /// Calls `body` with every row of a table and its index, in order, one block in memory at a time.

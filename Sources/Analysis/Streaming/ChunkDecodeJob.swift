@@ -121,7 +121,9 @@ final class ChunkDecodeJob<Element: DatasetElement & Sendable>: @unchecked Senda
             block.replaceSubrange(start..<(start + read.count), with: read)
             if let screen {
                 block.withUnsafeBufferPointer { block in
-                    for row in part { flags[row - rows.lowerBound] = screen(block.baseAddress! + row - rows.lowerBound) }
+                    for row in part {
+                        flags[row - rows.lowerBound] = screen(block.baseAddress! + row - rows.lowerBound)
+                    }
                 }
             }
         }

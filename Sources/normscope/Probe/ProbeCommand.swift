@@ -1,3 +1,4 @@
+import Analysis
 import ArgumentParser
 import Foundation
 import HDF5
@@ -188,17 +189,11 @@ struct ProbeWalker {
             _ = attempt { () throws(HDF5Error) in try dataset.read(as: Element.self) }
             return
         }
-        guard attempt({ () throws(HDF5Error) in try dataset.readRows(0..<1, as: Element.self) }) != nil else { return }
-        _ = attempt { () throws(HDF5Error) in try dataset.readRows((count - 1)..<count, as: Element.self) }
-        // The readers fetch chunks raw where they can (`Dataset.rawChunkDecoder`), through HDF5 calls of their own:
-        // those are made here too, for the same chunks. Decoding them is no HDF5 call, so it is left to the readers.
-        let decoder = attempt { () throws(HDF5Error) in try dataset.rawChunkDecoder(as: Element.self) } ?? nil
-        func fetchRaw(_ rows: Range<Int>) {
-            guard let decoder else { return }
-            _ = attempt { () throws(HDF5Error) in try dataset.readRawChunks(covering: rows, for: decoder) }
-        }
-        fetchRaw(0..<1)
-        fetchRaw((count - 1)..<count)
+        let decoder =
+            RawChunkReads.enabled
+            ? attempt { () throws(HDF5Error) in try dataset.rawChunkDecoder(as: Element.self) } ?? nil : nil
+        guard touch(0..<1, of: dataset, decoder) else { return }
+        _ = touch((count - 1)..<count, of: dataset, decoder)
         // A damaged extent that still passes the plausibility bound can claim tens of megabytes of rows never
         // written; reading them all here could outlast the parent's patience, and the reader meets them anyway.
         let rowBytes =
@@ -207,10 +202,28 @@ struct ProbeWalker {
         guard readAll, count <= Self.wholeReadBytes / rowBytes else { return }
         let block = 8192
         for start in stride(from: 0, to: count, by: block) {
-            let end = min(count, start + block)
-            guard attempt({ () throws(HDF5Error) in try dataset.readRows(start..<end, as: Element.self) }) != nil
-            else { return }
-            fetchRaw(start..<end)
+            guard touch(start..<min(count, start + block), of: dataset, decoder) else { return }
         }
+    }
+
+    /// Makes the HDF5 calls a reader makes for `rows` (`BlockReader`, through which every read of the commands
+    /// goes): where the dataset's chunks are read raw, fetching them — their decoding is no HDF5 call, and zlib's
+    /// inflate of every first and last chunk was most of this walk's time — and `readRows` for the chunks the raw
+    /// path leaves to HDF5; `readRows` for all of them elsewhere. Whether the rows could be read.
+    private func touch<Element: DatasetElement>(
+        _ rows: Range<Int>, of dataset: Dataset, _ decoder: RawChunkDecoder<Element>?
+    ) -> Bool {
+        guard let decoder else {
+            return attempt { () throws(HDF5Error) in try dataset.readRows(rows, as: Element.self) } != nil
+        }
+        guard let chunks = attempt({ () throws(HDF5Error) in try dataset.readRawChunks(covering: rows, for: decoder) })
+        else { return false }
+        for chunk in chunks where chunk.stored == nil {
+            let part = chunk.rows.clamped(to: rows)
+            guard attempt({ () throws(HDF5Error) in try dataset.readRows(part, as: Element.self) }) != nil else {
+                return false
+            }
+        }
+        return true
     }
 }

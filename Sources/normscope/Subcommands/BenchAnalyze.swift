@@ -24,9 +24,10 @@ extension NormScope.Bench {
                 peak resident memory read from wait4 (ru_maxrss).
 
                 Prints per tool the best and median seconds, MB/s of file bytes, the peak RSS in MiB and the ratio \
-                ours/theirs, the speed-up against the target of 4× the script's throughput, and whether the two agree on every number (counts exactly, the rest within 1e-9 \
-                relative); exits with failure if they do not. Needs python3 with h5py and NumPy, and the \
-                repository's analysis/ directory (run from its root). Build with -c release for meaningful figures.
+                ours/theirs, the speed-up against the target of 4× the script's throughput, and whether the two \
+                agree on every number (counts exactly, the rest within 1e-9 relative); exits with failure if they \
+                do not. Needs python3 with h5py and NumPy, and the repository's analysis/ directory (run from its \
+                root). Build with -c release for meaningful figures.
                 """
         )
 
