@@ -73,11 +73,14 @@ public struct CSVExporter {
             written.append(name)
         }
         func table<Row: CompoundRow & Sendable>(_ name: String, _ dataset: Dataset, as: Row.Type) throws {
-            try write(name, header: Row.fields.map(\.name)) { csv in
+            // The columns the table stores: one written before a field existed gets no column of stand-ins for it.
+            let stored = TraceSchema.fieldNames(try dataset.typeDescription())
+            let fields = Row.fields.filter { !$0.mayBeAbsent || stored.contains($0.name) }
+            try write(name, header: fields.map(\.name)) { csv in
                 var blocks = try BlockReader(dataset).blocks(as: Row.self)
                 while let (rows, _) = try blocks.next() {
                     try checkStop(folder.target)
-                    for row in rows { try csv.append(Row.fields.map { $0.text(of: row) }) }
+                    for row in rows { try csv.append(fields.map { $0.text(of: row) }) }
                 }
             }
         }

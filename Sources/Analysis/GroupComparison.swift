@@ -17,6 +17,11 @@ public struct GroupComparison: Sendable, Codable, Equatable {
     public var gapAtBest: DifferenceEstimate
     /// Gap averaged over the last 10% of evaluations: group − baseline group.
     public var gapLastTenth: DifferenceEstimate
+    /// The test split at each run's best-validation evaluation: group − baseline group; nil when the runs did not
+    /// measure it. Accuracy for classifiers, bits per character for language models.
+    public var testLossAtBest: DifferenceEstimate?
+    public var testAccuracyAtBest: DifferenceEstimate?
+    public var testBitsPerCharacterAtBest: DifferenceEstimate?
 
     /// Compares the runs of `group` with those of `baseline`.
     public init(group: GroupSummary, baseline: GroupSummary, runs: [RunSummary]) {
@@ -32,13 +37,27 @@ public struct GroupComparison: Sendable, Codable, Equatable {
         bestValidLoss = DifferenceEstimate(mine.map(\.bestValidLoss), baseline: theirs.map(\.bestValidLoss))
         gapAtBest = DifferenceEstimate(mine.map(\.gapAtBest), baseline: theirs.map(\.gapAtBest))
         gapLastTenth = DifferenceEstimate(mine.map(\.gapLastTenth), baseline: theirs.map(\.gapLastTenth))
+        func measured(_ value: (RunSummary) -> Double) -> DifferenceEstimate? {
+            let (a, b) = (mine.map(value), theirs.map(value))
+            guard a.contains(where: \.isFinite), b.contains(where: \.isFinite) else { return nil }
+            return DifferenceEstimate(a, baseline: b)
+        }
+        testLossAtBest = measured(\.testLossAtBest)
+        let languageModels = (mine + theirs).allSatisfy(\.isLanguageModel)
+        testAccuracyAtBest = languageModels ? nil : measured(\.testAccuracyAtBest)
+        testBitsPerCharacterAtBest = languageModels ? measured { $0.bitsPerCharacter($0.testLossAtBest) } : nil
     }
 }
 
 extension GroupComparison {
     /// The compared quantities with their names as the tables show them.
     public var estimates: [(name: String, estimate: DifferenceEstimate)] {
-        [("best valid loss", bestValidLoss), ("gap at best", gapAtBest), ("gap, last 10%", gapLastTenth)]
+        let test: [(String, DifferenceEstimate?)] = [
+            ("test loss at best", testLossAtBest), ("test acc at best", testAccuracyAtBest),
+            ("test bpc at best", testBitsPerCharacterAtBest),
+        ]
+        return [("best valid loss", bestValidLoss), ("gap at best", gapAtBest), ("gap, last 10%", gapLastTenth)]
+            + test.compactMap { name, estimate in estimate.map { (name, $0) } }
     }
 }
 
@@ -58,7 +77,16 @@ extension TraceSummary {
         groups.filter { $0.preset != baseline && baselineGroup(for: $0, baseline: baseline) == nil }.map(\.group)
     }
 
+    /// The baseline group at exactly the group's settings; failing that, the one baseline group at the same
+    /// settings but for the normalization overrides (`RunGrouping.variantKeys`): AdaNorm at C = 1 against
+    /// LayerNorm, which has no C.
     private func baselineGroup(for group: GroupSummary, baseline: String) -> GroupSummary? {
-        groups.first { $0.preset == baseline && $0.settings == group.settings }
+        let candidates = groups.filter { $0.preset == baseline }
+        if let exact = candidates.first(where: { $0.settings == group.settings }) { return exact }
+        func common(_ settings: [String: SettingValue]) -> [String: SettingValue] {
+            settings.filter { !RunGrouping.variantKeys.contains($0.key) }
+        }
+        let near = candidates.filter { common($0.settings) == common(group.settings) }
+        return near.count == 1 ? near[0] : nil
     }
 }

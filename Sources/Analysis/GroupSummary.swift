@@ -49,6 +49,12 @@ public struct GroupSummary: Sendable, Codable, Equatable {
     public var gapAtEnd: Aggregate
     public var gapAtBest: Aggregate
     public var gapLastTenth: Aggregate
+    /// The test split at the best-validation evaluation (n 0 where the trace did not measure it).
+    public var testLossAtBest: Aggregate
+    public var testAccuracyAtBest: Aggregate
+    /// For language models, in bits per character: the best validation loss and the test loss at its step.
+    public var bestValidBitsPerCharacter: Aggregate
+    public var testBitsPerCharacterAtBest: Aggregate
 
     /// Aggregates the runs of one group.
     public init(group: String, preset: String, settings: [String: SettingValue], runs: [RunSummary]) {
@@ -65,5 +71,9 @@ public struct GroupSummary: Sendable, Codable, Equatable {
         gapAtEnd = Aggregate(runs.map(\.gapAtEnd))
         gapAtBest = Aggregate(runs.map(\.gapAtBest))
         gapLastTenth = Aggregate(runs.map(\.gapLastTenth))
+        testLossAtBest = Aggregate(runs.map(\.testLossAtBest))
+        testAccuracyAtBest = Aggregate(runs.map(\.testAccuracyAtBest))
+        bestValidBitsPerCharacter = Aggregate(runs.map { $0.bitsPerCharacter($0.bestValidLoss) })
+        testBitsPerCharacterAtBest = Aggregate(runs.map { $0.bitsPerCharacter($0.testLossAtBest) })
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import HDF5
 import Recording
 
@@ -45,6 +46,14 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var gapAtBest: Double
     /// The mean gap over the last 10% of evaluations (at least one).
     public var gapLastTenth: Double
+    /// The held-out test split's loss and accuracy at the evaluation with the best validation loss: the result a
+    /// paper reports. NaN when the trace did not measure the test split (traces from before it did, or an empty
+    /// test split).
+    public var testLossAtBest: Double = .nan
+    public var testAccuracyAtBest: Double = .nan
+    /// Whether the run trained a character language model (`model` = `char-lm`), whose losses are natural-log
+    /// cross-entropies per byte: the tables then also give them in bits per character.
+    public var isLanguageModel: Bool = false
 
     /// What the run's normalization detaches and adds (from its `norm_*` settings), nil when not recorded: which
     /// identities of Theorem 1 its gradients must satisfy.
@@ -52,6 +61,9 @@ public struct RunSummary: Sendable, Codable, Equatable {
 
     /// Whether the run ran to its end.
     public var isFinished: Bool { status == "completed" || status == "diverged" }
+
+    /// A loss in nats per byte as bits per character (÷ ln 2), for language models; NaN for other models.
+    func bitsPerCharacter(_ loss: Double) -> Double { isLanguageModel ? loss / M_LN2 : .nan }
 
     /// What reading one run group gave: its summary, its evaluations binned into chart points, the tables that
     /// could not be read at all, and the objects whose values failed the checks.
@@ -145,13 +157,17 @@ public struct RunSummary: Sendable, Codable, Equatable {
         let diverged = blowUp?.step ?? attributes.divergedStep
         var summary = RunSummary(
             id: id, file: file, preset: attributes.preset, seed: attributes.seed, settings: settings,
-            status: blowUp == nil ? attributes.status : "diverged", completedSteps: attributes.completedSteps, stepRows: stepRows ?? -1,
+            status: blowUp == nil ? attributes.status : "diverged", completedSteps: attributes.completedSteps,
+            stepRows: stepRows ?? -1,
             divergedAtStep: diverged >= 0 ? diverged : nil, evaluationCount: count, usedEvaluations: used,
             finalTrainLoss: last?.trainLoss ?? .nan, finalValidLoss: last?.validLoss ?? .nan,
             finalValidAccuracy: last?.validAccuracy ?? .nan, bestValidLoss: best?.validLoss ?? .nan,
             bestValidStep: best?.step ?? -1, bestValidAccuracy: best?.validAccuracy ?? .nan,
             gapAtEnd: last?.gap ?? .nan, gapAtBest: best?.gap ?? .nan, gapLastTenth: tail.mean,
             normalization: attributes.normalization)
+        summary.testLossAtBest = best?.testLoss ?? .nan
+        summary.testAccuracyAtBest = best?.testAccuracy ?? .nan
+        if case .string("char-lm") = settings["model"] { summary.isLanguageModel = true }
         if let blowUp {
             summary.divergenceReason = blowUp.reason
             summary.divergenceFoundByAnalysis = true

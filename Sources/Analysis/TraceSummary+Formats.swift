@@ -6,6 +6,7 @@ extension TraceSummary {
     /// recorded steps, Φ(y) per layer.
     public func tables(baseline: String?) -> [SummaryTable] {
         var tables = [overfittingTable, validationTable]
+        if groups.contains(where: { $0.testLossAtBest.count > 0 }) { tables.append(testTable) }
         if let baseline, !comparisons(baseline: baseline).isEmpty {
             tables.append(comparisonTable(baseline: baseline))
         }
@@ -68,6 +69,30 @@ extension TraceSummary {
         )
     }
 
+    /// The held-out test split at the best-validation step: what a paper reports. Bits per character for
+    /// language models, accuracy for classifiers.
+    var testTable: SummaryTable {
+        let languageModels = runs.contains(where: \.isLanguageModel)
+        var header = [groupColumn, "test loss at best", "test acc at best"]
+        if languageModels { header += ["best valid bpc", "test bpc at best"] }
+        return SummaryTable(
+            title: "Test split at the best validation step per \(groupColumn)",
+            header: header,
+            rows: groups.map { p in
+                var row = [p.group, p.testLossAtBest.formatted(), p.testAccuracyAtBest.formatted()]
+                if languageModels {
+                    row += [p.bestValidBitsPerCharacter.formatted(), p.testBitsPerCharacterAtBest.formatted()]
+                }
+                return row
+            },
+            footer: [
+                "at the evaluation with each run's lowest validation loss (the test split never chooses anything); "
+                    + "loss in nats"
+                    + (languageModels ? ", bpc = bits per character (loss ÷ ln 2; a byte is a character here)" : "")
+                    + "; — where the trace did not measure the test split."
+            ])
+    }
+
     /// Per preset and layer, the re-centering and re-scaling measures themselves over the last 10% of steps.
     var measuresTable: SummaryTable {
         var rows: [[String]] = []
@@ -122,14 +147,18 @@ extension TraceSummary {
         let method = all.first?.bestValidLoss.interval.method ?? "percentile bootstrap"
         return SummaryTable(
             title: "Against \(baseline) at the same settings: Δ = \(groupColumn) − baseline over seeds",
-            header: [groupColumn, "quantity", "n (it/baseline)", "Δ", "95% interval", "Welch p", "Hedges' g", "verdict"],
+            header: [
+                groupColumn, "quantity", "n (it/baseline)", "Δ", "95% interval", "Welch p", "Hedges' g", "verdict",
+            ],
             rows: rows,
             footer: [
                 "interval: \(method), resampling each group's runs; verdict lower/higher when the interval excludes 0 "
                     + "and Welch's p < 0.05 (with 2–3 seeds a percentile interval alone covers less than its 95%: "
                     + "about 67% at n = 2, 81% at n = 3 in simulation)."
-            ] + (unmatched.isEmpty
-                ? [] : ["not compared (no \(baseline) run at the same settings): " + unmatched.joined(separator: "; ")]))
+            ]
+                + (unmatched.isEmpty
+                    ? []
+                    : ["not compared (no \(baseline) run at the same settings): " + unmatched.joined(separator: "; ")]))
     }
 
     static func signed(_ value: Double) -> String {
@@ -172,7 +201,9 @@ extension TraceSummary {
         }
         return SummaryTable(
             title: "Per layer, first 10% → last 10% of steps (mean over runs)",
-            header: [groupColumn, "layer", "runs", "recenter_ratio", "rescale_ratio", "‖c‖/‖d‖", "‖s‖/‖d‖", "cos(t, d)"],
+            header: [
+                groupColumn, "layer", "runs", "recenter_ratio", "rescale_ratio", "‖c‖/‖d‖", "‖s‖/‖d‖", "cos(t, d)",
+            ],
             rows: rows)
     }
 
@@ -251,11 +282,13 @@ extension TraceSummary {
 
     /// One CSV row per run with its summary fields and its group (name and grouping settings), for spreadsheets.
     public var csv: String {
-        let header = ["file", "run", "group", "preset"] + grouping.keys + [
-            "seed", "status", "completed_steps", "diverged_step", "evaluations",
-            "final_train_loss", "final_valid_loss", "final_valid_accuracy", "best_valid_loss", "best_valid_step",
-            "best_valid_accuracy", "gap_at_end", "gap_at_best", "gap_last_tenth",
-        ]
+        let header =
+            ["file", "run", "group", "preset"] + grouping.keys + [
+                "seed", "status", "completed_steps", "diverged_step", "evaluations",
+                "final_train_loss", "final_valid_loss", "final_valid_accuracy", "best_valid_loss", "best_valid_step",
+                "best_valid_accuracy", "gap_at_end", "gap_at_best", "gap_last_tenth", "test_loss_at_best",
+                "test_accuracy_at_best",
+            ]
         let rows = runs.map { r in
             let identity: [String] = [r.file, r.id, r.group, r.preset]
             let settings: [String] = grouping.keys.map { RunGrouping.text(r.settings[$0]) }
@@ -264,10 +297,14 @@ extension TraceSummary {
                 "\(r.evaluationCount)",
             ]
             // An empty field, not "nan", for a number that is not available, as pandas expects.
-            let numbers: [String] = [
-                r.finalTrainLoss, r.finalValidLoss, r.finalValidAccuracy, r.bestValidLoss,
-            ].map(Self.csvNumber) + ["\(r.bestValidStep)"]
-                + [r.bestValidAccuracy, r.gapAtEnd, r.gapAtBest, r.gapLastTenth].map(Self.csvNumber)
+            let numbers: [String] =
+                [
+                    r.finalTrainLoss, r.finalValidLoss, r.finalValidAccuracy, r.bestValidLoss,
+                ].map(Self.csvNumber) + ["\(r.bestValidStep)"]
+                + [
+                    r.bestValidAccuracy, r.gapAtEnd, r.gapAtBest, r.gapLastTenth, r.testLossAtBest,
+                    r.testAccuracyAtBest,
+                ].map(Self.csvNumber)
             return (identity + settings + fields + numbers).map(CSVExporter.escape).joined(separator: ",")
         }
         return ([header.joined(separator: ",")] + rows).joined(separator: "\n")

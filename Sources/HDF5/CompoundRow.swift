@@ -22,7 +22,9 @@ extension CompoundRow {
         ElementLayout(
             storage: .compound(
                 stride: MemoryLayout<Self>.stride,
-                fields: fields.map { (name: $0.name, offset: $0.offset, kind: $0.kind) }))
+                fields: fields.map {
+                    ElementLayout.Field(name: $0.name, offset: $0.offset, kind: $0.kind, absentBytes: $0.absentBytes)
+                }))
     }
 }
 
@@ -32,17 +34,33 @@ public struct CompoundField<Row>: Sendable {
     public let name: String
     let offset: Int
     let kind: ScalarKind
+    /// What a row read from a table without this field holds in it; nil when every table has the field.
+    let absentBytes: [UInt8]?
+
+    /// Whether tables written before the field existed may lack it (it is then read as its stand-in value).
+    public var mayBeAbsent: Bool { absentBytes != nil }
 
     /// - Parameters:
     ///   - name: the field's name in the file (use snake_case: it becomes a pandas column).
     ///   - keyPath: the stored property holding it; it must be a stored property of `Row` itself.
     public init<Value: ScalarElement>(_ name: String, _ keyPath: KeyPath<Row, Value>) {
+        self.init(name, keyPath, absentBytes: nil)
+    }
+
+    /// A field added to the row after tables of it were written: reading such a table gives `value` in it
+    /// (NaN, say, for a measurement that was not made), where a field without one makes the read fail.
+    public init<Value: ScalarElement>(_ name: String, _ keyPath: KeyPath<Row, Value>, whenAbsent value: Value) {
+        self.init(name, keyPath, absentBytes: withUnsafeBytes(of: value) { Array($0) })
+    }
+
+    private init<Value: ScalarElement>(_ name: String, _ keyPath: KeyPath<Row, Value>, absentBytes: [UInt8]?) {
         guard let offset = MemoryLayout<Row>.offset(of: keyPath) else {
             preconditionFailure("CompoundField '\(name)' must name a stored property of \(Row.self)")
         }
         self.name = name
         self.offset = offset
         self.kind = Value.scalarKind
+        self.absentBytes = absentBytes
     }
 }
 

@@ -48,7 +48,9 @@ extension Dataset {
                 message: "reading \(count) elements of \(MemoryLayout<Element>.stride) bytes would allocate more than "
                     + "the \(limit) bytes one read may; read it in blocks of rows")
         }
-        let memoryType = try Datatype.memoryType(for: Element.elementLayout, context)
+        // Fields added to the row after the table was written are not asked of HDF5, and get their stand-ins.
+        let absent = Element.elementLayout.absentFields(in: fileType.id)
+        let memoryType = try Datatype.memoryType(for: Element.elementLayout.present(in: fileType.id), context)
 
         let fileSpace = Dataspace(adopting: try checked("H5Dget_space", context) { H5Dget_space(rawValue) })
         var selectedShape = shape
@@ -65,6 +67,9 @@ extension Dataset {
                         rawValue, memoryType.id, memorySpace.id, fileSpace.id, chdf5_p_default(),
                         buffer.baseAddress)
                 }
+                ElementLayout.fill(
+                    absent, count: count, stride: MemoryLayout<Element>.stride,
+                    at: UnsafeMutableRawPointer(buffer.baseAddress!))
                 initialized = count
             } catch {
                 // Elements are BitwiseCopyable: zero-filling makes the discarded buffer valid without touching HDF5.

@@ -46,6 +46,7 @@ extension Dataset {
                 return String(decoding: element[..<end], as: UTF8.self)
             }
         }
+        try HDF5Quarantine.check(.variableLengthStrings, context, operation: "H5Dread")
         // HDF5's "undefined address" (all bits set) when the data is not one contiguous block in the file.
         let address = unchecked { H5Dget_offset(rawValue) }
         guard address != haddr_t.max, let start = Int(exactly: address) else { return nil }

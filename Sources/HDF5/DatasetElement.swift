@@ -33,9 +33,19 @@ public enum ScalarKind: String, Sendable, CaseIterable {
 /// How an element is laid out in memory: one scalar, or a C-like struct of named scalar fields.
 /// Opaque on purpose: it is built by the conformances below and by `CompoundRow`, and turned into an HDF5 type inside.
 public struct ElementLayout: Sendable {
+    /// One field of a compound row.
+    struct Field: Sendable, Equatable {
+        var name: String
+        var offset: Int
+        var kind: ScalarKind
+        /// For a field that tables written before it existed lack: the bytes a row read from such a table holds
+        /// in its place. Nil for a field every table must have.
+        var absentBytes: [UInt8]?
+    }
+
     enum Storage: Sendable {
         case scalar(ScalarKind)
-        case compound(stride: Int, fields: [(name: String, offset: Int, kind: ScalarKind)])
+        case compound(stride: Int, fields: [Field])
     }
     let storage: Storage
 
@@ -43,6 +53,36 @@ public struct ElementLayout: Sendable {
     public var fieldNames: [String] {
         if case .compound(_, let fields) = storage { return fields.map(\.name) }
         return []
+    }
+
+    /// The fields a stored compound type lacks that may be absent, each with the bytes that stand in for it.
+    func absentFields(in storedType: hid_t) -> [Field] {
+        guard case .compound(_, let fields) = storage else { return [] }
+        return fields.filter { field in
+            field.absentBytes != nil && unchecked { H5Tget_member_index(storedType, field.name) } < 0
+        }
+    }
+
+    /// This layout without the fields `storedType` lacks and may lack: what HDF5 is asked to convert into.
+    func present(in storedType: hid_t) -> ElementLayout {
+        guard case .compound(let stride, let fields) = storage else { return self }
+        let absent = Set(absentFields(in: storedType).map(\.name))
+        guard !absent.isEmpty else { return self }
+        return ElementLayout(storage: .compound(stride: stride, fields: fields.filter { !absent.contains($0.name) }))
+    }
+
+    /// Writes the stand-in bytes of every absent field into `count` elements `stride` bytes apart.
+    static func fill(_ absent: [Field], count: Int, stride: Int, at base: UnsafeMutableRawPointer) {
+        guard !absent.isEmpty else { return }
+        for element in 0..<count {
+            for field in absent {
+                guard let bytes = field.absentBytes else { continue }
+                bytes.withUnsafeBytes { source in
+                    (base + element * stride + field.offset).copyMemory(
+                        from: source.baseAddress!, byteCount: source.count)
+                }
+            }
+        }
     }
 }
 

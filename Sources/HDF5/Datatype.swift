@@ -117,6 +117,7 @@ struct Datatype: ~Copyable {
             }
             for field in fields {
                 let index = unchecked { H5Tget_member_index(typeID, field.name) }
+                if index < 0, field.absentBytes != nil { continue }
                 guard index >= 0 else { throw mismatch(" (no field '\(field.name)')") }
                 let memberType = unchecked { H5Tget_member_type(typeID, UInt32(index)) }
                 defer { unchecked { _ = H5Tclose(memberType) } }

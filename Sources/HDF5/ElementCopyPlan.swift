@@ -17,12 +17,18 @@ struct ElementCopyPlan: Sendable, Equatable {
     let memoryStride: Int
     /// In memory order, with neighbours that are adjacent on both sides merged.
     let spans: [Span]
+    /// Fields the stored type lacks and may lack, written with their stand-in bytes into every element.
+    var absent: [ElementLayout.Field] = []
 
     /// The stored element is the memory element byte for byte: a block of them is copied whole.
-    var isIdentity: Bool { fileSize == memoryStride && spans == [Span(fileOffset: 0, memoryOffset: 0, size: fileSize)] }
+    var isIdentity: Bool {
+        fileSize == memoryStride && absent.isEmpty && spans == [Span(fileOffset: 0, memoryOffset: 0, size: fileSize)]
+    }
 
     /// Whether the spans write every byte of a memory element (no padding left for the reader to fill).
-    var coversMemory: Bool { spans.reduce(0) { $0 + $1.size } == memoryStride }
+    var coversMemory: Bool {
+        spans.reduce(0) { $0 + $1.size } + absent.reduce(0) { $0 + $1.kind.byteCount } == memoryStride
+    }
 
     /// The plan for reading elements stored as `fileType` into `layout`, or nil when some field needs a real
     /// conversion (another byte order or width, a missing member), which only HDF5's `H5Dread` does.
@@ -31,6 +37,7 @@ struct ElementCopyPlan: Sendable, Equatable {
             let fileSize = H5Tget_size(fileType)
             guard fileSize > 0 else { return nil }
             var spans: [Span] = []
+            var absent: [ElementLayout.Field] = []
             switch layout.storage {
             case .scalar(let kind):
                 guard H5Tequal(fileType, kind.nativeTypeID) > 0, fileSize == kind.byteCount else { return nil }
@@ -39,6 +46,10 @@ struct ElementCopyPlan: Sendable, Equatable {
                 guard H5Tget_class(fileType) == H5T_COMPOUND else { return nil }
                 for field in fields {
                     let index = H5Tget_member_index(fileType, field.name)
+                    if index < 0, field.absentBytes != nil {
+                        absent.append(field)
+                        continue
+                    }
                     guard index >= 0 else { return nil }
                     let member = H5Tget_member_type(fileType, UInt32(index))
                     guard member >= 0 else { return nil }
@@ -50,7 +61,8 @@ struct ElementCopyPlan: Sendable, Equatable {
                 }
             }
             guard spans.allSatisfy({ $0.memoryOffset + $0.size <= memoryStride }) else { return nil }
-            return ElementCopyPlan(fileSize: fileSize, memoryStride: memoryStride, spans: merged(spans))
+            return ElementCopyPlan(
+                fileSize: fileSize, memoryStride: memoryStride, spans: merged(spans), absent: absent)
         }
     }
 
@@ -84,5 +96,6 @@ struct ElementCopyPlan: Sendable, Equatable {
                 (to + span.memoryOffset).copyMemory(from: from + span.fileOffset, byteCount: span.size)
             }
         }
+        ElementLayout.fill(absent, count: count, stride: memoryStride, at: destination)
     }
 }

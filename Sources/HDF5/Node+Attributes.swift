@@ -135,7 +135,12 @@ extension Node {
     /// Reads any attribute this layer understands: integers (as Int64), floats (as Double), booleans (h5py's enum
     /// of int8), strings (fixed or variable length), and one-dimensional arrays of numbers or strings. The stored type and extent are checked first
     /// (see `Datatype.checkReadable`, `HDF5ReadLimits`): a damaged one is an error, not a read.
-    public func attributeValue(_ name: String) throws(HDF5Error) -> AttributeValue {
+    ///
+    /// - Parameter beforeHeapRead: called just before the value of a variable-length string is read, which follows
+    ///   pointers into the file's global heap (the probe names that step, see `HDF5Quarantine.Target`).
+    public func attributeValue(
+        _ name: String, beforeHeapRead: () -> Void = {}
+    ) throws(HDF5Error) -> AttributeValue {
         let context = attributeContext(name)
         guard try hasAttribute(name) else {
             throw HDF5Error(
@@ -198,19 +203,24 @@ extension Node {
                 throw Datatype.corrupt(defect, stored: stored, context, operation: "H5Aread")
             }
             guard shape.isEmpty else {
-                return .stringArray(try readStrings(attribute: id, named: name, type: type.id, count: count, context))
+                return .stringArray(
+                    try readStrings(
+                        attribute: id, named: name, type: type.id, count: count, context,
+                        beforeHeapRead: beforeHeapRead))
             }
-            return .string(try readString(attribute: id, named: name, type: type.id, context))
+            return .string(
+                try readString(attribute: id, named: name, type: type.id, context, beforeHeapRead: beforeHeapRead))
         default:
             throw unsupported(stored)
         }
     }
 
     private func readString(
-        attribute id: hid_t, named name: String, type: hid_t, _ context: CallContext
+        attribute id: hid_t, named name: String, type: hid_t, _ context: CallContext, beforeHeapRead: () -> Void
     ) throws(HDF5Error) -> String {
         let isVariable = try checked("H5Tis_variable_str", context) { H5Tis_variable_str(type) } > 0
         if isVariable {
+            try HDF5Quarantine.check(.variableLengthStrings, context, operation: "H5Aread")
             // HDF5 follows the stored heap pointer without checking it; check it first.
             if case .damaged(let why) = VariableStringCheck.verdict(object: rawValue, attribute: name, path: filePath) {
                 throw HDF5Error(
@@ -219,6 +229,7 @@ extension Node {
             }
             let memoryType = try Datatype.variableString(context)
             var pointer: UnsafeMutablePointer<CChar>? = nil
+            beforeHeapRead()
             try checked("H5Aread", context) { H5Aread(id, memoryType.id, &pointer) }
             guard let pointer else { return "" }
             defer { unchecked { _ = H5free_memory(pointer) } }

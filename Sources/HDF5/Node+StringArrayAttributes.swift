@@ -22,10 +22,12 @@ extension Node {
 
     /// The `count` strings of an array attribute whose stored string type was already checked.
     func readStrings(
-        attribute id: hid_t, named name: String, type: hid_t, count: Int, _ context: CallContext
+        attribute id: hid_t, named name: String, type: hid_t, count: Int, _ context: CallContext,
+        beforeHeapRead: () -> Void = {}
     ) throws(HDF5Error) -> [String] {
         let isVariable = try checked("H5Tis_variable_str", context) { H5Tis_variable_str(type) } > 0
         if isVariable {
+            try HDF5Quarantine.check(.variableLengthStrings, context, operation: "H5Aread")
             // Every element is a heap pointer that HDF5 follows unchecked; check them all first.
             let verdict = VariableStringCheck.verdict(object: rawValue, attribute: name, path: filePath, count: count)
             if case .damaged(let why) = verdict {
@@ -35,6 +37,7 @@ extension Node {
             }
             let memoryType = try Datatype.variableString(context)
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
+            beforeHeapRead()
             try checked("H5Aread", context) { H5Aread(id, memoryType.id, &pointers) }
             defer { unchecked { for pointer in pointers where pointer != nil { _ = H5free_memory(pointer) } } }
             return pointers.map { $0.map { String(cString: $0) } ?? "" }

@@ -26,6 +26,10 @@ public enum HDF5Quarantine {
         case attributeIteration(object: String)
         /// Listing a group's links (and therefore reaching anything inside it).
         case linkIteration(group: String)
+        /// Every variable-length string value of the file: they live in its global heap collections, which carry
+        /// no checksum, and a damaged one makes HDF5 1.10 decode it forever on every read that touches it. When a
+        /// read of one string's value hangs, the others are not tried one by one.
+        case variableLengthStrings
 
         /// The probe's spelling: `/runs/r0`, `/runs/r0@config`, `/runs/r0:iterate`, `/runs:children`.
         public var description: String {
@@ -34,13 +38,18 @@ public enum HDF5Quarantine {
             case .attribute(let object, let name): "\(object)@\(name)"
             case .attributeIteration(let object): "\(object):iterate"
             case .linkIteration(let group): "\(group):children"
+            case .variableLengthStrings: Self.variableLengthStringsSpelling
             }
         }
+
+        static let variableLengthStringsSpelling = "/:strings"
 
         /// Parses the probe's spelling back: an '@' after the last '/' starts an attribute name.
         public init?(_ text: String) {
             guard text.hasPrefix("/") else { return nil }
-            if text.hasSuffix(":iterate") {
+            if text == Self.variableLengthStringsSpelling {
+                self = .variableLengthStrings
+            } else if text.hasSuffix(":iterate") {
                 self = .attributeIteration(object: String(text.dropLast(":iterate".count)))
             } else if text.hasSuffix(":children") {
                 self = .linkIteration(group: String(text.dropLast(":children".count)))
@@ -58,6 +67,7 @@ public enum HDF5Quarantine {
             case .attribute: "reading it"
             case .attributeIteration: "listing its attributes"
             case .linkIteration: "listing its members"
+            case .variableLengthStrings: "reading a variable-length string (its global heap)"
             }
         }
     }
@@ -140,8 +150,11 @@ public enum HDF5Quarantine {
         switch wanted {
         case .object(let object), .attribute(let object, _), .attributeIteration(let object): path = object
         case .linkIteration(let group): path = group
+        case .variableLengthStrings: return entry == .variableLengthStrings
         }
         switch entry {
+        case .variableLengthStrings:
+            return false
         case .object(let damaged):
             return path == damaged || isBelow(path, damaged)
         case .linkIteration(let group):

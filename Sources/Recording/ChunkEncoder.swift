@@ -61,14 +61,7 @@ final class ChunkEncoder {
     /// Hands over every whole chunk of `stores` (datasets that go together) to be filtered and stored later;
     /// datasets HDF5 filters are appended now.
     func submitWholeChunks(_ stores: [any ChunkStore]) throws(HDF5Error) {
-        var parts: [(store: any ChunkStore, run: ChunkRun)] = []
-        for store in stores {
-            guard store.filters != nil else {
-                try store.write()
-                continue
-            }
-            if let run = store.takeWholeChunks() { parts.append((store, run)) }
-        }
+        let parts = try takeWholeChunks(of: stores)
         let chunks = parts.flatMap(\.run.chunks)
         guard !chunks.isEmpty else { return }
         while !inFlight.isEmpty && chunksInFlight + chunks.count > maximumChunksInFlight {
@@ -83,6 +76,21 @@ final class ChunkEncoder {
             done.signal()
         }
         try storeFinished()
+    }
+
+    /// The whole chunks each store holds, taken from it; datasets HDF5 filters are appended now instead.
+    private func takeWholeChunks(of stores: [any ChunkStore]) throws(HDF5Error) -> [(
+        store: any ChunkStore, run: ChunkRun
+    )] {
+        var parts: [(store: any ChunkStore, run: ChunkRun)] = []
+        for store in stores {
+            guard store.filters != nil else {
+                try store.write()
+                continue
+            }
+            if let run = store.takeWholeChunks() { parts.append((store, run)) }
+        }
+        return parts
     }
 
     /// Stores the batches already filtered, oldest first, stopping at the first that is not.
@@ -112,14 +120,7 @@ final class ChunkEncoder {
     /// still held, filtered here and now on every core.
     func writeAll(_ stores: [any ChunkStore]) throws(HDF5Error) {
         try storeAll()
-        var parts: [(store: any ChunkStore, run: ChunkRun)] = []
-        for store in stores {
-            guard store.filters != nil else {
-                try store.write()
-                continue
-            }
-            if let run = store.takeWholeChunks() { parts.append((store, run)) }
-        }
+        let parts = try takeWholeChunks(of: stores)
         // The whole chunks are stored before the partial ones are taken, which start where they end.
         try encodeAndStore(parts)
         try encodeAndStore(stores.compactMap { store in store.takePartialChunk().map { (store, $0) } })

@@ -30,7 +30,9 @@ public struct StepRow: CompoundRow, Equatable, Sendable {
     ]
 }
 
-/// One evaluation, in evaluation mode, on the fixed training subset and on the validation set: `runs/<run>/evals`.
+/// One evaluation, in evaluation mode, on the fixed training subset, the validation set and the held-out test set:
+/// `runs/<run>/evals`. The test columns came later: tables written before them read as NaN there (not measured),
+/// as does a run whose test split is empty.
 public struct EvaluationRow: CompoundRow, Equatable, Sendable {
     public var step: Int64
     public var trainLoss: Double
@@ -39,20 +41,35 @@ public struct EvaluationRow: CompoundRow, Equatable, Sendable {
     public var validAccuracy: Double
     /// `validLoss − trainLoss`, the overfitting gap.
     public var gap: Double
+    public var testLoss: Double
+    public var testAccuracy: Double
 
-    public init(step: Int64, trainLoss: Double, trainAccuracy: Double, validLoss: Double, validAccuracy: Double) {
+    public init(
+        step: Int64, trainLoss: Double, trainAccuracy: Double, validLoss: Double, validAccuracy: Double,
+        testLoss: Double = .nan, testAccuracy: Double = .nan
+    ) {
         self.step = step
         self.trainLoss = trainLoss
         self.trainAccuracy = trainAccuracy
         self.validLoss = validLoss
         self.validAccuracy = validAccuracy
         self.gap = validLoss - trainLoss
+        self.testLoss = testLoss
+        self.testAccuracy = testAccuracy
     }
 
     public static let fields: [CompoundField<EvaluationRow>] = [
         .init("step", \.step), .init("train_loss", \.trainLoss), .init("train_accuracy", \.trainAccuracy),
         .init("valid_loss", \.validLoss), .init("valid_accuracy", \.validAccuracy), .init("gap", \.gap),
+        .init("test_loss", \.testLoss, whenAbsent: .nan), .init("test_accuracy", \.testAccuracy, whenAbsent: .nan),
     ]
+
+    public static func == (a: EvaluationRow, b: EvaluationRow) -> Bool {
+        func same(_ x: Double, _ y: Double) -> Bool { x == y || (x.isNaN && y.isNaN) }
+        return a.step == b.step && same(a.trainLoss, b.trainLoss) && same(a.trainAccuracy, b.trainAccuracy)
+            && same(a.validLoss, b.validLoss) && same(a.validAccuracy, b.validAccuracy) && same(a.gap, b.gap)
+            && same(a.testLoss, b.testLoss) && same(a.testAccuracy, b.testAccuracy)
+    }
 }
 
 /// One normalization layer's gradient statistics for one step (analysis/METHODS.md, "Recorded statistics"):

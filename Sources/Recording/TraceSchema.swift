@@ -124,6 +124,12 @@ public enum TraceSchema {
 }
 
 extension TraceSchema {
+    /// Field names from `Dataset.typeDescription()`'s "compound{a,b,c}"; empty for any other type.
+    public static func fieldNames(_ description: String) -> Set<String> {
+        guard description.hasPrefix("compound{"), description.hasSuffix("}") else { return [] }
+        return Set(description.dropFirst("compound{".count).dropLast().split(separator: ",").map(String.init))
+    }
+
     /// `raw_parts` and its coordinates, when the layer has raw samples: `raw_step` along axis 0, and in format 2
     /// `part`, `row` and `feature` along axes 1–3.
     fileprivate static func checkRaw(_ layer: Group, width: Int64?, version: Int64, _ report: inout Report) {
@@ -294,8 +300,8 @@ private struct Report {
                 add(dataset, "has shape \(shape), expected one dimension (rows)")
                 return nil
             }
-            let stored = Self.fieldNames(try dataset.typeDescription())
-            let missing = Row.fields.map(\.name).filter { !stored.contains($0) }
+            let stored = TraceSchema.fieldNames(try dataset.typeDescription())
+            let missing = Row.fields.filter { !$0.mayBeAbsent }.map(\.name).filter { !stored.contains($0) }
             guard missing.isEmpty else {
                 add(dataset, "missing field\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", "))")
                 return nil
@@ -346,9 +352,4 @@ private struct Report {
         }
     }
 
-    /// Field names from `Dataset.typeDescription()`'s "compound{a,b,c}"; empty for any other type.
-    static func fieldNames(_ description: String) -> Set<String> {
-        guard description.hasPrefix("compound{"), description.hasSuffix("}") else { return [] }
-        return Set(description.dropFirst("compound{".count).dropLast().split(separator: ",").map(String.init))
-    }
 }

@@ -49,7 +49,7 @@ struct CSVExporterTests {
             try lines("adanorm-s0.steps.csv") == [
                 "step,loss,learning_rate,grad_norm,seconds", "0,1.25,0.1,1.0,0.0", "1,1.25,0.1,1.0,0.0",
             ])
-        #expect(try lines("adanorm-s0.evals.csv")[1] == "1,0.5,1.0,0.75,0.9,0.25")
+        #expect(try lines("adanorm-s0.evals.csv")[1] == "1,0.5,1.0,0.75,0.9,0.25,nan,nan")
         let grad = try lines("adanorm-s0.hidden1.norm.grad.csv")
         let column = try #require(grad[0].split(separator: ",").firstIndex(of: "rescale_ratio"))
         #expect(grad[2].split(separator: ",")[column] == "1.5" && grad[1].contains("nan"))

@@ -82,14 +82,16 @@ struct RowValidationTests {
         var bad = gradRow(2)
         bad.recenterRatio = 1e300
         let admitted = [
-            screen.admit(gradRow(0), index: 0, stepIsIndex: true), screen.admit(gradRow(5), index: 1, stepIsIndex: true),
+            screen.admit(gradRow(0), index: 0, stepIsIndex: true),
+            screen.admit(gradRow(5), index: 1, stepIsIndex: true),
             screen.admit(bad, index: 2, stepIsIndex: true),
         ]
         #expect(admitted == [true, false, false])
         let damage = screen.damage(file: "t.h5", object: "/runs/r/norms/n/grad")
         #expect(damage?.rows == 2)
-        #expect(damage?.description == "t.h5: /runs/r/norms/n/grad: values that cannot be right: step = 5 at row 1 "
-            + "(expected 1) (first of 2); 2 rows excluded")
+        #expect(
+            damage?.description == "t.h5: /runs/r/norms/n/grad: values that cannot be right: step = 5 at row 1 "
+                + "(expected 1) (first of 2); 2 rows excluded")
 
         var evaluations = RowScreen(stepLimit: 30)
         let row = { (step: Int64) in
@@ -112,16 +114,40 @@ struct RowValidationTests {
     @Test("automatic grouping: every setting that differs except the seed; labels in key order; --group-by keys")
     func grouping() {
         let runs: [[String: SettingValue]] = [
-            ["preset": .string("layernorm"), "seed": .number(0), "lr": .number(0.001), "hidden": .array([.number(64)])],
-            ["preset": .string("layernorm"), "seed": .number(1), "lr": .number(0.0003), "hidden": .array([.number(64)])],
-            ["preset": .string("adanorm"), "seed": .number(0), "lr": .number(0.001), "hidden": .array([.number(64)]),
-             "C": .number(1)],
+            [
+                "preset": .string("layernorm"), "seed": .number(0), "lr": .number(0.001),
+                "hidden": .array([.number(64)]),
+            ],
+            [
+                "preset": .string("layernorm"), "seed": .number(1), "lr": .number(0.0003),
+                "hidden": .array([.number(64)]),
+            ],
+            [
+                "preset": .string("adanorm"), "seed": .number(0), "lr": .number(0.001), "hidden": .array([.number(64)]),
+                "C": .number(1),
+            ],
         ]
         let automatic = RunGrouping(automaticFor: runs)
         #expect(automatic.keys == ["C", "lr"] && automatic.automatic)
         #expect(automatic.label(preset: "layernorm", settings: runs[1]) == "layernorm C=— lr=0.0003")
         #expect(automatic.values(runs[0])["C"] == .null)
         let chosen = RunGrouping(keys: ["preset", "hidden"])
-        #expect(chosen.keys == ["hidden"] && chosen.label(preset: "adanorm", settings: runs[2]) == "adanorm hidden=[64]")
+        #expect(
+            chosen.keys == ["hidden"] && chosen.label(preset: "adanorm", settings: runs[2]) == "adanorm hidden=[64]")
+    }
+
+    @Test("a normalization override only some variants set is left out of the others' labels, kept in their own")
+    func variantKeyLabels() {
+        let runs: [[String: SettingValue]] = [
+            ["preset": .string("layernorm"), "seed": .number(0), "lr": .number(0.001)],
+            ["preset": .string("adanorm"), "seed": .number(0), "lr": .number(0.001), "adanorm_scale": .number(1)],
+            ["preset": .string("adanorm"), "seed": .number(0), "lr": .number(0.0003), "adanorm_scale": .number(2)],
+        ]
+        let grouping = RunGrouping(automaticFor: runs)
+        #expect(grouping.keys == ["adanorm_scale", "lr"])
+        #expect(grouping.label(preset: "layernorm", settings: runs[0]) == "layernorm lr=0.001")
+        #expect(grouping.label(preset: "adanorm", settings: runs[1]) == "adanorm adanorm_scale=1 lr=0.001")
+        // Another key a run lacks still shows as absent: only normalization overrides are the variant's own.
+        #expect(grouping.label(preset: "layernorm", settings: ["lr": .number(1)]).contains("lr=1"))
     }
 }

@@ -91,7 +91,10 @@ struct TraceSummaryTests {
 
 @Suite("Preset comparisons")
 struct PresetComparisonTests {
-    private func run(_ preset: String, _ seed: Int, best: Double) throws -> RunSummary {
+    private func run(
+        _ preset: String, _ seed: Int, best: Double, test: Double = 0, accuracy: Double = 1, scale: Double? = nil,
+        languageModel: Bool = false
+    ) throws -> RunSummary {
         var summary = try JSONDecoder().decode(
             RunSummary.self,
             from: Data(
@@ -100,10 +103,91 @@ struct PresetComparisonTests {
                  "status": "completed", "settings": {}, "stepRows": 10, "usedEvaluations": 1,
                  "completedSteps": 10, "evaluationCount": 1, "finalTrainLoss": 0, "finalValidLoss": \(best),
                  "finalValidAccuracy": 1, "bestValidLoss": \(best), "bestValidStep": 0, "bestValidAccuracy": 1,
-                 "gapAtEnd": \(best), "gapAtBest": \(best), "gapLastTenth": \(best)}
+                 "gapAtEnd": \(best), "gapAtBest": \(best), "gapLastTenth": \(best), "testLossAtBest": 0,
+                 "testAccuracyAtBest": 0, "isLanguageModel": \(languageModel)}
                 """.utf8))
         summary.divergedAtStep = nil
+        summary.testLossAtBest = test
+        summary.testAccuracyAtBest = accuracy
+        if let scale {
+            summary.settings["adanorm_scale"] = .number(scale)
+            summary.group = "\(preset) adanorm_scale=\(scale)"
+        }
         return summary
+    }
+
+    @Test("AdaNorm at C = 1 and C = 2 each compare with the LayerNorm group, which sets no C")
+    func variantOverridesCompareWithBaseline() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("t.h5")
+        let writer = try TraceWriter(path: path, commandLine: "test", sweepConfigurationJSON: "{}")
+        for (id, preset, scale, valid) in [
+            ("layernorm-s0", "layernorm", nil, 1.0), ("layernorm-s1", "layernorm", nil, 1.2),
+            ("adanorm-s0-adanorm_scale1", "adanorm", 1.0, 0.9), ("adanorm-s1-adanorm_scale1", "adanorm", 1.0, 1.1),
+            ("adanorm-s0-adanorm_scale2", "adanorm", 2.0, 0.8), ("adanorm-s1-adanorm_scale2", "adanorm", 2.0, 1.0),
+        ] as [(String, String, Double?, Double)] {
+            let seed = id.contains("-s1") ? 1 : 0
+            var config = #"{"preset": "\#(preset)", "seed": \#(seed)"#
+            if let scale { config += #", "adanorm_scale": \#(scale)"# }
+            let handle = try writer.beginRun(
+                RunDescription(
+                    id: id, attributes: ["preset": .string(preset), "seed": .int64(Int64(seed))],
+                    configurationJSON: config + "}"))
+            try writer.append(
+                step: StepRow(step: 0, loss: 1, learningRate: 0.1, gradientNorm: 1, seconds: 0), norms: [], to: handle)
+            try writer.append(
+                evaluation: EvaluationRow(
+                    step: 0, trainLoss: 0.5, trainAccuracy: 1, validLoss: valid, validAccuracy: 0.9, testLoss: valid,
+                    testAccuracy: 0.9),
+                to: handle)
+            try writer.finishRun(handle, status: .completed, completedSteps: 1)
+        }
+        try writer.close()
+        let summary = try TraceSummary(paths: [path])
+        #expect(summary.groups.map(\.group) == ["adanorm adanorm_scale=1", "adanorm adanorm_scale=2", "layernorm"])
+        let comparisons = summary.comparisons(baseline: "layernorm")
+        #expect(comparisons.map(\.baselineGroup) == ["layernorm", "layernorm"])
+        #expect(summary.uncomparedGroups(baseline: "layernorm").isEmpty)
+        #expect(abs(comparisons[1].bestValidLoss.difference + 0.2) < 1e-12)
+        #expect(summary.text(baseline: "layernorm").contains("Test split at the best validation step"))
+    }
+
+    @Test("test split: differences at the best-validation step; bits per character for language models only")
+    func testMetrics() throws {
+        let runs = try [
+            run("layernorm", 0, best: 1, test: 1.1, accuracy: 0.9),
+            run("layernorm", 1, best: 1, test: 1.3, accuracy: 0.8),
+            run("adanorm", 0, best: 1, test: 1.0, accuracy: 0.95),
+            run("adanorm", 1, best: 1, test: 1.2, accuracy: 0.85),
+        ]
+        func group(_ runs: [RunSummary], _ preset: String) -> GroupSummary {
+            GroupSummary(group: preset, preset: preset, settings: [:], runs: runs.filter { $0.preset == preset })
+        }
+        let classifier = GroupComparison(group: group(runs, "adanorm"), baseline: group(runs, "layernorm"), runs: runs)
+        #expect(abs((classifier.testLossAtBest?.difference ?? .nan) + 0.1) < 1e-12)
+        #expect(abs((classifier.testAccuracyAtBest?.difference ?? .nan) - 0.05) < 1e-12)
+        #expect(classifier.testBitsPerCharacterAtBest == nil)
+        #expect(classifier.estimates.map(\.name).contains("test acc at best"))
+        #expect(group(runs, "adanorm").testBitsPerCharacterAtBest.count == 0)
+
+        let models = try [
+            run("layernorm", 0, best: 1, test: 1.1, languageModel: true),
+            run("layernorm", 1, best: 1, test: 1.3, languageModel: true),
+            run("adanorm", 0, best: 1, test: 1.0, languageModel: true),
+        ]
+        let languageModel = GroupComparison(
+            group: group(models, "adanorm"), baseline: group(models, "layernorm"), runs: models)
+        #expect(languageModel.testAccuracyAtBest == nil)
+        #expect(abs((languageModel.testBitsPerCharacterAtBest?.difference ?? .nan) + 0.2 / M_LN2) < 1e-12)
+        #expect(abs(group(models, "layernorm").testBitsPerCharacterAtBest.mean - 1.2 / M_LN2) < 1e-12)
+
+        // A trace from before the test split was measured: no test estimates at all, not NaN ones.
+        let old = try [
+            run("layernorm", 0, best: 1, test: .nan, accuracy: .nan),
+            run("adanorm", 0, best: 2, test: .nan, accuracy: .nan),
+        ]
+        let untested = GroupComparison(group: group(old, "adanorm"), baseline: group(old, "layernorm"), runs: old)
+        #expect(untested.testLossAtBest == nil && untested.estimates.count == 3)
     }
 
     @Test("Δ is preset minus baseline with Welch's p and both n; one run gives no p")
@@ -118,7 +202,8 @@ struct PresetComparisonTests {
         }
         let adanorm = GroupComparison(group: group("adanorm"), baseline: group("layernorm"), runs: runs)
         #expect(adanorm.runs == 3 && adanorm.baselineRuns == 3 && adanorm.bestValidLoss.difference == 2)
-        #expect(adanorm.bestValidLoss.welch.p == WelchTest([2, 4, 6], [1, 2, 3]).p && adanorm.bestValidLoss.welch.p > 0.05)
+        #expect(
+            adanorm.bestValidLoss.welch.p == WelchTest([2, 4, 6], [1, 2, 3]).p && adanorm.bestValidLoss.welch.p > 0.05)
         #expect(adanorm.bestValidLoss.verdict.description == "not distinguishable at n = 3/3")
         let none = GroupComparison(group: group("none"), baseline: group("layernorm"), runs: runs)
         #expect(none.runs == 1 && none.bestValidLoss.welch.p.isNaN && none.bestValidLoss.interval.lower.isNaN)

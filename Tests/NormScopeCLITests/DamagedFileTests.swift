@@ -102,10 +102,28 @@ struct DamagedFileTests {
             try JSONSerialization.jsonObject(with: Data(ending.standardOutput.utf8)) as? [String: Any])
         let damaged = document["damaged"] as? [[String: Any]] ?? []
         let entry = try #require(damaged.first { ($0["object"] as? String)?.hasSuffix("hidden1.norm/phi_bin") == true })
-        #expect((entry["problem"] as? String)?.hasPrefix("opening or reading it crashed HDF5 in a probe (SIGABRT)") == true)
+        #expect(
+            (entry["problem"] as? String)?.hasPrefix("opening or reading it crashed HDF5 in a probe (SIGABRT)") == true)
         let missing = document["missing"] as? [String] ?? []
         #expect(!missing.contains { $0.contains("crashed HDF5 in a probe") }, "\(missing)")
         #expect((document["layers"] as? [String: Any])?["adanorm-s0"] != nil)
+    }
+
+    @Test("a global heap that hangs HDF5 costs one probe round: every string is left out, the tables analyzed")
+    func hangingGlobalHeap() throws {
+        let fixture = try #require(Self.fixtures.first { $0.hasSuffix("global-heap-zeroed-latest-format.h5") })
+        let directory = TemporaryDirectory()
+        let started = Date()
+        let ending = try Self.run(["analyze", fixture, "--format", "json"], limit: 60, in: directory.path)
+        // One round of the probe's 3 s, not one per string: before, 16 rounds and then the whole file refused.
+        #expect(Date().timeIntervalSince(started) < 20)
+        #expect(ending.status == 0 && ending.signal == nil && !ending.timedOut, "\(ending.standardError)")
+        let document = try #require(
+            try JSONSerialization.jsonObject(with: Data(ending.standardOutput.utf8)) as? [String: Any])
+        let damaged = document["damaged"] as? [[String: Any]] ?? []
+        #expect(damaged.contains { ($0["object"] as? String) == "/:strings" }, "\(damaged)")
+        let runs = document["runs"] as? [[String: Any]] ?? []
+        #expect((runs.first?["step_rows"] as? Int) == 10, "\(runs)")
     }
 
     @Test("the probe names what it touches; on a fixture it dies listing attributes, and gets further skipping them")

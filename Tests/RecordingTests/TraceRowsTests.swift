@@ -8,7 +8,7 @@ struct TraceRowsTests {
     func fieldNames() {
         let tables: [(String, [String], Int, Int)] = [
             ("steps", StepRow.fields.map(\.name), MemoryLayout<StepRow>.size, 5 * 8),
-            ("evals", EvaluationRow.fields.map(\.name), MemoryLayout<EvaluationRow>.size, 6 * 8),
+            ("evals", EvaluationRow.fields.map(\.name), MemoryLayout<EvaluationRow>.size, 8 * 8),
             ("grad", NormStepRow.fields.map(\.name), MemoryLayout<NormStepRow>.size, 31 * 8),
             ("phi", PhiStepRow.fields.map(\.name), MemoryLayout<PhiStepRow>.size, 13 * 8),
         ]

@@ -124,7 +124,8 @@ struct TraceWriterTests {
             assert r["step"].is_scale and st.dims[0].label == "step"
             assert st.dims[0][0].name == "/runs/adanorm-seed0/step"
             e = r["evals"][()]
-            assert e.dtype.names == ("step", "train_loss", "train_accuracy", "valid_loss", "valid_accuracy", "gap")
+            assert e.dtype.names == ("step", "train_loss", "train_accuracy", "valid_loss", "valid_accuracy", "gap",
+                                     "test_loss", "test_accuracy"), e.dtype.names
             assert list(e["step"]) == [0, 100, 200] and abs(e["gap"][1] - 0.1) < 1e-12
             assert r["evals"].dims[0][0].name == "/runs/adanorm-seed0/eval_step"
             g = r["norms/block1.ffn_norm/grad"]

@@ -22,6 +22,44 @@ struct SweepConfigurationTests {
         #expect(Set(ids).count == 8 && ids[0] == "layernorm-s0-lr0.01")
     }
 
+    @Test("a presets entry may set run keys for its variant alone: AdaNorm at two values of C beside LayerNorm")
+    func variantSettings() throws {
+        let sweep = try parse(
+            #"{"steps": 20, "seeds": 2, "presets": ["layernorm", {"preset": "adanorm", "adanorm_scale": 1}, "#
+                + #"{"preset": "adanorm", "adanorm_scale": 2}]}"#)
+        let runs = try sweep.runs()
+        #expect(runs.map(\.preset) == ["layernorm", "layernorm", "adanorm", "adanorm", "adanorm", "adanorm"])
+        #expect(runs.map(\.adanormScale) == [nil, nil, 1, 1, 2, 2])
+        #expect(try runs[2].normConfiguration() != runs[4].normConfiguration())
+        let ids = runs.map { $0.runID(sweptKeys: sweep.sweptKeys) }
+        #expect(
+            ids == [
+                "layernorm-s0", "layernorm-s1", "adanorm-s0-adanorm_scale1", "adanorm-s1-adanorm_scale1",
+                "adanorm-s0-adanorm_scale2", "adanorm-s1-adanorm_scale2",
+            ])
+        // Written back as a sweep file holds it, it reads as the same sweep.
+        let written = try JSONSerialization.data(withJSONObject: ["presets": sweep.variants.map(\.json), "steps": 20])
+        #expect(try SweepConfiguration.parse(written, file: "again.json").variants == sweep.variants)
+    }
+
+    @Test(
+        "a presets entry that is not a name or an object with a preset, sets an unknown key, or repeats a variant",
+        arguments: [
+            (#"{"presets": [3]}"#, "presets[0]: expected a preset name"),
+            (#"{"presets": [{"adanorm_scale": 1}]}"#, "presets[0]: expected a preset name"),
+            (#"{"presets": [{"preset": "adanorm", "scale": 1}]}"#, "presets[0].scale: not a run key"),
+            (#"{"presets": [{"preset": "adanorm", "seed": 1}]}"#, "presets[0].seed: not a run key"),
+            (#"{"presets": [{"preset": "adanorm", "adanorm_scale": "big"}]}"#, "presets[0].adanorm_scale: value big"),
+            (#"{"presets": ["adanorm", "adanorm"]}"#, "two runs would both be 'adanorm-s0'"),
+        ])
+    func badVariant(json: String, message: String) {
+        #expect {
+            _ = try parse(json)
+        } throws: { error in
+            "\(error)".contains(message)
+        }
+    }
+
     @Test("an unknown key is an error that names it and lists the valid keys")
     func unknownKey() {
         #expect {

@@ -27,6 +27,9 @@ import h5py
 import numpy as np
 
 ABSENT = "—"
+# Settings that override a preset's normalization (RunGrouping.variantKeys): part of what the variant is. A run
+# without one uses its preset's value, so its label leaves the key out, and the baseline is not asked for it.
+VARIANT_KEYS = frozenset({"convention", "epsilon", "adanorm_scale", "adanorm_k", "adanorm_detached"})
 # Identify a run within its configuration rather than configure it (RunSettings.identity).
 IDENTITY = frozenset({"seed"})
 # Set by the writer, not by the sweep (RunSettings.isBookkeeping). diverged_reason is state as much as status is;
@@ -158,12 +161,18 @@ class Grouping:
     automatic: bool = True
 
     def label(self, preset: str, settings: Dict[str, Any]) -> str:
-        """``preset key=value …``, e.g. ``layernorm lr=0.0003``; the preset alone without keys."""
-        return " ".join([preset] + [f"{k}={setting_text(settings.get(k, _MISSING))}" for k in self.keys])
+        """``preset key=value …``, e.g. ``layernorm lr=0.0003``; the preset alone without keys. A normalization
+        override the run does not set is left out (``layernorm`` beside ``adanorm adanorm_scale=1``)."""
+        shown = [k for k in self.keys if k not in VARIANT_KEYS or settings.get(k, _MISSING) not in (_MISSING, None)]
+        return " ".join([preset] + [f"{k}={setting_text(settings.get(k, _MISSING))}" for k in shown])
 
     def match(self, settings: Dict[str, Any]) -> Tuple[Any, ...]:
         """What a group and the baseline's group at the same settings share."""
         return tuple(_same(settings.get(k, _MISSING)) for k in self.keys)
+
+    def near(self, settings: Dict[str, Any]) -> Tuple[Any, ...]:
+        """The same, but for the normalization overrides: the baseline group to use when none matches exactly."""
+        return tuple(_same(settings.get(k, _MISSING)) for k in self.keys if k not in VARIANT_KEYS)
 
     def order(self, settings: Dict[str, Any]) -> Tuple[Any, ...]:
         """Sorts a preset's groups by their values, numbers by size (lr=0.0003 before lr=0.001), absent last."""

@@ -77,6 +77,18 @@ class PlotData:
         """The group's values of the grouping keys, as the baseline's group at the same settings has them."""
         return self.grouping.match(next(r.settings for r in self.runs if r.label == label))
 
+    def baseline_group(self, label: str, baseline: str) -> Optional[str]:
+        """The baseline preset's group at exactly the group's settings; else the only one at its settings but for
+        the normalization overrides (AdaNorm at C = 1 against LayerNorm), as analyze chooses; else None."""
+        candidates = [g for g in self.groups if self.preset_of(g) == baseline]
+        exact = [g for g in candidates if self.match(g) == self.match(label)]
+        if exact:
+            return exact[0]
+        settings = next(r.settings for r in self.runs if r.label == label)
+        near = [g for g in candidates
+                if self.grouping.near(next(r.settings for r in self.runs if r.label == g)) == self.grouping.near(settings)]
+        return near[0] if len(near) == 1 else None
+
     @property
     def layers(self) -> List[str]:
         seen: List[str] = []

@@ -94,11 +94,10 @@ def python_comparisons(data: PlotData, presets: Optional[Sequence[str]], baselin
     groups = data.groups
     quantities = {label: [q for q in (run_quantities(r.evals) for r in runs) if q is not None]
                   for label, runs in groups.items()}
-    baseline_at = {data.match(label): label for label in groups if data.preset_of(label) == baseline}
     out: List[Comparison] = []
     for label in groups:
         preset = data.preset_of(label)
-        base = baseline_at.get(data.match(label))
+        base = data.baseline_group(label, baseline)
         if label not in chosen or preset == baseline or base is None or not quantities[label] or not quantities[base]:
             continue
         for quantity in PYTHON_QUANTITIES:
@@ -112,9 +111,8 @@ def python_comparisons(data: PlotData, presets: Optional[Sequence[str]], baselin
 
 def uncompared_groups(data: PlotData, presets: Optional[Sequence[str]], baseline: str) -> List[str]:
     """The chosen groups of other presets that have no baseline group at their settings."""
-    have = {data.match(label) for label in data.groups if data.preset_of(label) == baseline}
     return [label for label in data.select(presets)[0]
-            if data.preset_of(label) != baseline and data.match(label) not in have]
+            if data.preset_of(label) != baseline and data.baseline_group(label, baseline) is None]
 
 
 def _analysis_document(path: str, baseline: str) -> dict:

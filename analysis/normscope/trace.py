@@ -41,6 +41,8 @@ SUPPORTED_VERSIONS = (1, 2)
 
 STEP_FIELDS = ("step", "loss", "learning_rate", "grad_norm", "seconds")
 EVAL_FIELDS = ("step", "train_loss", "train_accuracy", "valid_loss", "valid_accuracy", "gap")
+# Fields added after traces were first written: a table without them reads them as NaN (not measured).
+EVAL_LATER_FIELDS = ("test_loss", "test_accuracy")
 GRAD_FIELDS = (
     ("step", "rows", "width")
     + tuple(f"{part}_{reduction}" for part in ("total", "direct", "recenter", "rescale", "upstream")
@@ -246,7 +248,7 @@ class Trace:
         except (OSError, KeyError, ValueError, RuntimeError, TypeError) as error:
             raise self._error(obj, f"cannot be read ({_h5_reason(error)})") from None
 
-    def _table(self, obj: str, fields: Sequence[str]) -> pd.DataFrame:
+    def _table(self, obj: str, fields: Sequence[str], later: Sequence[str] = ()) -> pd.DataFrame:
         ds = self._node(obj, h5py.Dataset)
         if ds is None:
             raise self._error(obj, "is missing")
@@ -258,6 +260,9 @@ class Trace:
                                    f"(missing {', '.join(missing)})")
         rows = self._read(obj, shape_rank=1)
         frame = pd.DataFrame(rows)
+        for name in later:
+            if name not in frame.columns:
+                frame[name] = np.nan
         return frame.set_index("step")
 
     # -- the root ---------------------------------------------------------------------------------------------------
@@ -475,8 +480,9 @@ class Run:
 
     @property
     def evals(self) -> pd.DataFrame:
-        """One row per evaluation, indexed by ``step``: train/valid loss and accuracy, gap."""
-        return self.trace._table(f"{self._obj}/evals", EVAL_FIELDS)
+        """One row per evaluation, indexed by ``step``: train/valid/test loss and accuracy, gap (test NaN in traces
+        from before the test split was measured)."""
+        return self.trace._table(f"{self._obj}/evals", EVAL_FIELDS, EVAL_LATER_FIELDS)
 
     def grad(self, layer: str) -> pd.DataFrame:
         """The layer's gradient statistics, one row per step, indexed by ``step`` (METHODS.md's fields)."""

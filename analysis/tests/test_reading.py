@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import normscope
-from normscope.trace import EVAL_FIELDS, GRAD_FIELDS, PHI_FIELDS, STEP_FIELDS
+from normscope.trace import EVAL_FIELDS, EVAL_LATER_FIELDS, GRAD_FIELDS, PHI_FIELDS, STEP_FIELDS
 
 from conftest import wait_for
 
@@ -27,8 +27,16 @@ def check_run_tables(run, expect_raw):
     assert np.array_equal(steps.index.to_numpy(), f[f"{base}/step"][()])
     assert np.array_equal(steps["loss"].to_numpy(), f[f"{base}/steps"]["loss"])
     evals = run.evals
-    assert evals.index.name == "step" and list(evals.columns) == list(EVAL_FIELDS[1:]) and len(evals) > 0
+    columns = list(EVAL_FIELDS[1:]) + list(EVAL_LATER_FIELDS)
+    assert evals.index.name == "step" and list(evals.columns) == columns and len(evals) > 0
     assert np.allclose(evals["gap"], evals["valid_loss"] - evals["train_loss"])
+    stored = f[f"{base}/evals"].dtype.names
+    for name in EVAL_LATER_FIELDS:
+        # Measured where the table has the column (traces since the test split), NaN where it is older.
+        if name in stored:
+            assert np.array_equal(evals[name].to_numpy(), f[f"{base}/evals"][name])
+        else:
+            assert evals[name].isna().all()
     assert run.layers == json.loads(f[base].attrs["norm_layers"])
     assert set(run.grads) == set(run.layers)
     for index, layer in enumerate(run.layers):
@@ -75,6 +83,7 @@ def test_format2_mlp_every_table(mlp_trace):
         assert all(ada.has_phi(layer) for layer in ada.layers) and not ln.has_phi("hidden1.norm")
         check_run_tables(ada, expect_raw=True)
         check_run_tables(ln, expect_raw=True)
+        assert ada.evals["test_loss"].gt(0).all() and ada.evals["test_accuracy"].between(0, 1).all()
         assert [run.id for run in trace] == trace.run_ids and "adanorm-s0" in trace
 
 
@@ -100,6 +109,8 @@ def test_format1_reference_reads_like_format2(reference):
         assert np.isnan(runs.loc["layernorm-s0", "norm_adanorm_scale"])      # format 1's '' is "not set"
         for run in trace:
             check_run_tables(run, expect_raw=False)
+        # Recorded before the test split was measured: the columns are there, all NaN.
+        assert trace.run("adanorm-s0").evals["test_loss"].isna().all()
 
 
 def test_same_sweep_same_columns_in_both_formats(reference, mlp_trace):

@@ -12,6 +12,13 @@ public struct RunGrouping: Sendable, Codable, Equatable {
     /// What a run without a setting shows for it.
     public static let absent = "—"
 
+    /// The settings that override a preset's normalization (AdaNorm's C, the convention, …): part of what the
+    /// variant is. A run without one uses its preset's value, so its label leaves the key out (`layernorm`, beside
+    /// `adanorm adanorm_scale=1`), and a comparison with the baseline preset does not ask the baseline for it.
+    public static let variantKeys: Set<String> = [
+        "convention", "epsilon", "adanorm_scale", "adanorm_k", "adanorm_detached",
+    ]
+
     /// The keys whose values differ between `settings` (one dictionary per run), less the seed and the preset.
     public init(automaticFor settings: [[String: SettingValue]]) {
         let names = Set(settings.flatMap(\.keys)).subtracting(RunSettings.identity).subtracting(["preset"])
@@ -32,7 +39,10 @@ public struct RunGrouping: Sendable, Codable, Equatable {
 
     /// The group's name: the preset, then `key=value` for each key, e.g. `layernorm lr=0.0003`.
     public func label(preset: String, settings: [String: SettingValue]) -> String {
-        ([preset] + keys.map { "\($0)=\(Self.text(settings[$0]))" }).joined(separator: " ")
+        let shown = keys.filter { key in
+            !Self.variantKeys.contains(key) || !(settings[key] == nil || settings[key] == .null)
+        }
+        return ([preset] + shown.map { "\($0)=\(Self.text(settings[$0]))" }).joined(separator: " ")
     }
 
     /// A setting as a label and a table cell show it.

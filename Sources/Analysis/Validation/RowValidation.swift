@@ -90,7 +90,8 @@ extension EvaluationRow: ValidatedRow {
         if let problem = V.first(
             V.check("train_loss", trainLoss, V.nonNegative), V.check("valid_loss", validLoss, V.nonNegative),
             V.check("train_accuracy", trainAccuracy, V.fraction),
-            V.check("valid_accuracy", validAccuracy, V.fraction), V.check("gap", gap, V.float))
+            V.check("valid_accuracy", validAccuracy, V.fraction), V.check("gap", gap, V.float),
+            V.check("test_loss", testLoss, V.nonNegative), V.check("test_accuracy", testAccuracy, V.fraction))
         {
             return problem
         }

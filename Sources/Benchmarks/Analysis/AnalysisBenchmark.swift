@@ -65,10 +65,7 @@ public struct AnalysisBenchmark: Sendable {
     }
 
     /// Why the benchmark could not run or finish: one sentence saying what to do.
-    public struct Failure: Error, Sendable, CustomStringConvertible {
-        public var message: String
-        public var description: String { message }
-    }
+    public typealias Failure = BenchmarkFailure
 
     /// What to measure.
     public var configuration: Configuration

@@ -97,17 +97,15 @@ public struct WriteBenchmark: Sendable {
                     + String(format: "%.2f×   (target ≥ 3×)", speedup))
             lines.append("same rows in both files: " + (identical ? "yes" : "NO"))
             if let loadBefore, let loadAfter {
-                lines.append("load average before \(loadBefore), after \(loadAfter) (2 cores: above 1 another program was busy)")
+                lines.append(
+                    "load average before \(loadBefore), after \(loadAfter) (2 cores: above 1 another program was busy)")
             }
             return lines.joined(separator: "\n")
         }
     }
 
     /// Why the benchmark could not finish.
-    public struct Failure: Error, Sendable, CustomStringConvertible {
-        public var message: String
-        public var description: String { message }
-    }
+    public typealias Failure = BenchmarkFailure
 
     public var configuration: Configuration
 

@@ -34,6 +34,9 @@ package struct BatchSource {
 struct EvaluationSets {
     let train: [(ModelInput<Float>, [Int])]
     let valid: [(ModelInput<Float>, [Int])]
+    /// The held-out test split, measured at every evaluation so that its value at the best validation step is
+    /// known without keeping parameters; never used to choose anything.
+    let test: [(ModelInput<Float>, [Int])]
 
     static let batchRows = 512
 
@@ -52,6 +55,7 @@ struct EvaluationSets {
             }
             train = batches(splits.train, subset)
             valid = batches(splits.valid, Array(0..<splits.valid.count))
+            test = batches(splits.test, Array(0..<splits.test.count))
         case .text(let splits, _):
             let length = configuration.context
             let perBatch = max(1, Self.batchRows / length)
@@ -68,6 +72,7 @@ struct EvaluationSets {
             // At most 64 windows each: enough for a stable loss, cheap enough to evaluate often.
             valid = batches(splits.valid, maxWindows: 64)
             train = batches(splits.train, maxWindows: 64)
+            test = batches(splits.test, maxWindows: 64)
         }
     }
 }

@@ -25,6 +25,19 @@ enum JSONSettings {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// `configuration` with `key` set to the value `text` holds as JSON (or to `text` itself, a bare string), as a
+    /// sweep's `grid` and `presets` entries set them; a value of the wrong type is an error naming `origin.key`.
+    static func setting(
+        text: String, key: String, in configuration: RunConfiguration, origin: String
+    ) throws(ConfigurationError) -> RunConfiguration {
+        let json = (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: .fragmentsAllowed)) ?? text
+        do {
+            return try setting(key, to: json, in: configuration)
+        } catch {
+            throw ConfigurationError(key: "\(origin).\(key)", message: "value \(text) has the wrong type")
+        }
+    }
+
     /// `configuration` with `key` set to the JSON value `value`.
     static func setting(_ key: String, to value: Any, in configuration: RunConfiguration) throws -> RunConfiguration {
         var object = try object(configuration)

@@ -225,8 +225,10 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
     public func runID(sweptKeys: [String]) -> String {
         var id = "\(preset)-s\(seed)"
         let json = (try? JSONSettings.flatten(self)) ?? [:]
+        // A key a variant sets for itself alone is absent from the other variants' runs, and left out of their IDs.
         for key in sweptKeys.sorted() where key != "preset" && key != "seed" {
-            id += "-\(key)\(json[key] ?? "")"
+            guard let value = json[key] else { continue }
+            id += "-\(key)\(value)"
         }
         return id
     }

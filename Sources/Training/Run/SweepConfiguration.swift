@@ -11,8 +11,10 @@ import Foundation
 public struct SweepConfiguration: Sendable {
     /// What every run starts from.
     public var base: RunConfiguration
-    /// The presets, in order.
-    public var presets: [String]
+    /// The normalization variants, in order: a preset, and the run keys set for it alone.
+    public var variants: [SweepVariant]
+    /// The variants' presets, in order.
+    public var presets: [String] { variants.map(\.preset) }
     /// The seeds, in order.
     public var seeds: [Int]
     /// Swept run keys and their values (JSON values as text, decoded per run).
@@ -20,8 +22,15 @@ public struct SweepConfiguration: Sendable {
 
     /// A sweep of one base configuration.
     public init(base: RunConfiguration, presets: [String], seeds: [Int], grid: [(key: String, values: [String])] = []) {
+        self.init(base: base, variants: presets.map { SweepVariant(preset: $0) }, seeds: seeds, grid: grid)
+    }
+
+    /// A sweep of one base configuration over variants that may set run keys of their own.
+    public init(
+        base: RunConfiguration, variants: [SweepVariant], seeds: [Int], grid: [(key: String, values: [String])] = []
+    ) {
         self.base = base
-        self.presets = presets
+        self.variants = variants
         self.seeds = seeds
         self.grid = grid
     }
@@ -50,12 +59,14 @@ public struct SweepConfiguration: Sendable {
         for key in object.keys.sorted() where !keys.contains(key) {
             throw fail(key, "unknown key; valid keys: \(keys.sorted().joined(separator: ", "))")
         }
-        var presets: [String] = []
+        var variants: [SweepVariant] = []
         if let value = object.removeValue(forKey: "presets") {
-            guard let list = value as? [String], !list.isEmpty else {
-                throw fail("presets", "expected a non-empty list of names")
+            guard let list = value as? [Any], !list.isEmpty else {
+                throw fail("presets", "expected a non-empty list of names or {\"preset\": name, key: value} objects")
             }
-            presets = list
+            for (index, entry) in list.enumerated() {
+                variants.append(try SweepVariant.parse(entry, key: "presets[\(index)]", file: file))
+            }
         }
         var seeds: [Int] = []
         if let value = object.removeValue(forKey: "seeds") {
@@ -91,7 +102,8 @@ public struct SweepConfiguration: Sendable {
             throw fail("file", "cannot read the run settings (\(error))")
         }
         var sweep = SweepConfiguration(
-            base: base, presets: presets.isEmpty ? [base.preset] : presets, seeds: seeds.isEmpty ? [base.seed] : seeds)
+            base: base, variants: variants.isEmpty ? [SweepVariant(preset: base.preset)] : variants,
+            seeds: seeds.isEmpty ? [base.seed] : seeds)
         sweep.grid = grid
         do {
             _ = try sweep.runs()
@@ -109,35 +121,44 @@ public struct SweepConfiguration: Sendable {
             var next: [RunConfiguration] = []
             for point in points {
                 for value in values {
-                    let json =
-                        (try? JSONSerialization.jsonObject(with: Data(value.utf8), options: .fragmentsAllowed))
-                        ?? value
-                    do {
-                        next.append(try JSONSettings.setting(key, to: json, in: point))
-                    } catch {
-                        throw ConfigurationError(key: "grid.\(key)", message: "value \(value) has the wrong type")
-                    }
+                    next.append(try JSONSettings.setting(text: value, key: key, in: point, origin: "grid"))
                 }
             }
             points = next
         }
         var result: [RunConfiguration] = []
-        for preset in presets {
+        for (index, variant) in variants.enumerated() {
             for point in points {
+                var configured = point
+                configured.preset = variant.preset
+                for (key, value) in variant.settings {
+                    configured = try JSONSettings.setting(
+                        text: value, key: key, in: configured, origin: "presets[\(index)]")
+                }
                 for seed in seeds {
-                    var run = point
-                    run.preset = preset
+                    var run = configured
                     run.seed = seed
                     try run.validate()
                     result.append(run)
                 }
             }
         }
+        let ids = result.map { $0.runID(sweptKeys: sweptKeys) }
+        if let repeated = Dictionary(grouping: ids, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
+            throw ConfigurationError(
+                key: "presets", message: "two runs would both be '\(repeated)': list each variant once")
+        }
         return result
     }
 
-    /// The keys that differ between runs, for run IDs.
-    public var sweptKeys: [String] { grid.map(\.key) }
+    /// The keys that differ between runs, for run IDs: the grid's and those a variant sets.
+    public var sweptKeys: [String] {
+        var keys = grid.map(\.key)
+        for variant in variants {
+            for (key, _) in variant.settings where !keys.contains(key) { keys.append(key) }
+        }
+        return keys
+    }
 
     /// The `index`-th of `count` slices of ``runs()`` (runs `index`, `index + count`, …), so that a scheduler can
     /// spread a sweep over machines, one trace per shard.
@@ -146,5 +167,57 @@ public struct SweepConfiguration: Sendable {
             throw ConfigurationError(key: "shard", message: "expected i/n with 0 ≤ i < n, got \(index)/\(count)")
         }
         return try runs().enumerated().filter { $0.offset % count == index }.map(\.element)
+    }
+}
+
+/// One entry of a sweep's `presets`: a preset, alone (`"adanorm"`) or with run keys set for it alone
+/// (`{"preset": "adanorm", "adanorm_scale": 1}`), so that one sweep holds AdaNorm at two values of C beside the
+/// other presets.
+public struct SweepVariant: Sendable, Equatable {
+    public var preset: String
+    /// Run keys and their JSON values as text, applied after the grid's.
+    public var settings: [(key: String, value: String)]
+
+    public init(preset: String, settings: [(key: String, value: String)] = []) {
+        self.preset = preset
+        self.settings = settings
+    }
+
+    public static func == (a: SweepVariant, b: SweepVariant) -> Bool {
+        a.preset == b.preset && a.settings.map(\.key) == b.settings.map(\.key)
+            && a.settings.map(\.value) == b.settings.map(\.value)
+    }
+
+    /// The entry as a sweep file holds it: the name, or an object.
+    public var json: Any {
+        guard !settings.isEmpty else { return preset }
+        var object: [String: Any] = ["preset": preset]
+        for (key, value) in settings {
+            object[key] =
+                (try? JSONSerialization.jsonObject(with: Data(value.utf8), options: .fragmentsAllowed))
+                ?? value
+        }
+        return object
+    }
+
+    static func parse(_ entry: Any, key: String, file: String) throws(ConfigurationError) -> SweepVariant {
+        if let name = entry as? String { return SweepVariant(preset: name) }
+        guard let object = entry as? [String: Any], let name = object["preset"] as? String else {
+            throw ConfigurationError(
+                key: key, message: "expected a preset name or an object with \"preset\" and run keys", file: file)
+        }
+        var settings: [(key: String, value: String)] = []
+        for setting in object.keys.sorted() where setting != "preset" {
+            guard RunConfiguration.keys.contains(setting), setting != "seed" else {
+                throw ConfigurationError(
+                    key: "\(key).\(setting)",
+                    message: "not a run key a variant can set; valid: "
+                        + RunConfiguration.keys.filter { $0 != "seed" && $0 != "preset" }.sorted()
+                        .joined(separator: ", "),
+                    file: file)
+            }
+            settings.append((setting, JSONSettings.text(object[setting]!)))
+        }
+        return SweepVariant(preset: name, settings: settings)
     }
 }

@@ -132,7 +132,7 @@ public final class SweepRecorder {
     /// The sweep as the JSON a sweep file would hold.
     private func sweepJSON() throws -> String {
         var object = try JSONSettings.object(sweep.base)
-        object["presets"] = sweep.presets
+        object["presets"] = sweep.variants.map(\.json)
         object["seeds"] = sweep.seeds
         if !sweep.grid.isEmpty {
             object["grid"] = Dictionary(uniqueKeysWithValues: sweep.grid.map { ($0.key, $0.values) })

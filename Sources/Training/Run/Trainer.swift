@@ -129,7 +129,7 @@ public final class Trainer {
         return outcome
     }
 
-    /// Mean loss and accuracy on the fixed training subset and the validation set, in evaluation mode.
+    /// Mean loss and accuracy on the fixed training subset, the validation set and the test set, in evaluation mode.
     private func evaluate(_ sets: EvaluationSets, step: Int) -> EvaluationRow {
         func measure(_ batches: [(ModelInput<Float>, [Int])]) -> (loss: Double, accuracy: Double) {
             var (total, correct, count) = (0.0, 0, 0)
@@ -143,8 +143,9 @@ public final class Trainer {
         }
         let train = measure(sets.train)
         let valid = measure(sets.valid)
+        let test = measure(sets.test)
         return EvaluationRow(
             step: Int64(step), trainLoss: train.loss, trainAccuracy: train.accuracy, validLoss: valid.loss,
-            validAccuracy: valid.accuracy)
+            validAccuracy: valid.accuracy, testLoss: test.loss, testAccuracy: test.accuracy)
     }
 }

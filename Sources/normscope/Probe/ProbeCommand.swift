@@ -29,6 +29,7 @@ extension NormScope {
         var memoryLimit: Int = 0
 
         func run() throws {
+            ProbeProtocol.dieWithParent()
             ProbeProtocol.limitResources(memoryMiB: memoryLimit)
             for key in skip {
                 guard let target = HDF5Quarantine.Target(key) else { continue }
@@ -61,6 +62,24 @@ enum ProbeProtocol {
         let bytes = rlim_t(memoryMiB) << 20
         var limit = rlimit(rlim_cur: bytes, rlim_max: bytes)
         _ = setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit)
+    }
+
+    /// Asks the kernel to kill this process when its parent dies: a command killed while its probe hangs in HDF5
+    /// (by a user's timeout, say) must not leave the probe spinning on a core for good. If the parent is gone
+    /// already, the probe has no one to answer.
+    static func dieWithParent() {
+        #if os(Linux)
+            let parent = getppid()
+            // glibc's prctl is variadic, which Swift does not import; on Linux's C ABIs a variadic call with
+            // integer arguments passes them exactly as this fixed prototype does.
+            if let symbol = dlsym(nil, "prctl") {
+                typealias Prctl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
+                // The corresponding C constant is `PR_SET_PDEATHSIG`.
+                let setParentDeathSignal: Int32 = 1
+                _ = unsafeBitCast(symbol, to: Prctl.self)(setParentDeathSignal, UInt(SIGKILL), 0, 0, 0)
+            }
+            if getppid() != parent || parent == 1 { exit(0) }
+        #endif
     }
 
     /// Writes one line to standard output at once, unbuffered, so that it is in the pipe before the risky call.
@@ -117,12 +136,32 @@ struct ProbeWalker {
         }
     }
 
+    /// Attributes the readers open by name, not only by listing: when an object's attribute list cannot be read
+    /// (damaged dense attribute storage), these can still be opened, and their values may still hang HDF5.
+    static let attributesReadByName: [String] = {
+        typealias N = TraceFormat.Names
+        let trace = [
+            N.format, N.formatVersion, N.toolVersion, N.hdf5Version, N.created, N.commandLine, N.config, N.status,
+            N.completedSteps, N.divergedStep, N.divergedReason, N.resumedAt, N.resumeCommandLine, N.normLayers,
+            N.layerIndex, N.width, "run_count", "shard", "preset", "seed",
+        ]
+        let normalization = [
+            "norm_normalizes", "norm_detach_mean", "norm_detach_std", "norm_centering", "norm_adaptive",
+            "norm_adanorm_scale",
+        ]
+        return trace + normalization
+    }()
+
     private func visitAttributes(of node: some Node) {
         touch("\(node.objectPath):iterate")
-        guard let names = attempt({ () throws(HDF5Error) in try node.attributeNames() }) else { return }
-        for name in names {
+        let listed = attempt({ () throws(HDF5Error) in try node.attributeNames() })
+        for name in listed ?? Self.attributesReadByName {
             touch("\(node.objectPath)@\(name)")
-            _ = attempt { () throws(HDF5Error) in try node.attributeValue(name) }
+            if listed == nil, attempt({ () throws(HDF5Error) in try node.hasAttribute(name) }) != true { continue }
+            touch("\(node.objectPath)@\(name)")
+            _ = attempt { () throws(HDF5Error) in
+                try node.attributeValue(name) { touch(HDF5Quarantine.Target.variableLengthStrings.description) }
+            }
             // HDF5 frees a half-decoded attribute message only when the object header leaves its cache; make
             // that happen now, while the attribute is the one named.
             _ = attempt { () throws(HDF5Error) in try node.refreshMetadata() }
