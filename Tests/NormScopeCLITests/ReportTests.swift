@@ -59,6 +59,26 @@ struct ReportTests {
         #expect(!html.contains("class=\"missing\""))
     }
 
+    @Test("a trace that measured the test split: the page gives it at the best validation step; the older one not")
+    func testSplit() throws {
+        let path = try #require(executable)
+        let directory = TemporaryDirectory()
+        let trace = directory.file("t.h5")
+        try #"{"hidden": [16, 16], "batch": 16, "eval_every": 10, "steps": 40, "presets": ["layernorm", "none"]}"#
+            .write(toFile: directory.file("sweep.json"), atomically: true, encoding: .utf8)
+        let recorded = try ChildProcess.run(
+            path, arguments: ["record", "--config", directory.file("sweep.json"), "--quiet", "--out", trace])
+        try #require(recorded.status == 0, "\(recorded.standardError)")
+        let out = directory.file("report.html")
+        let output = try ChildProcess.run(path, arguments: ["report", trace, "-o", out])
+        #expect(output.status == 0, "\(output.standardError)")
+        let html = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(html.contains("Test split at the best validation step per preset") && html.contains("test acc at best"))
+        let older = directory.file("reference.html")
+        _ = try ChildProcess.run(path, arguments: ["report", referenceTrace, "-o", older])
+        #expect(!(try String(contentsOfFile: older, encoding: .utf8)).contains("Test split"))
+    }
+
     @Test("a damaged copy: the page is still written and lists what is missing at its top")
     func damaged() throws {
         let path = try #require(executable)

@@ -62,6 +62,8 @@ struct DocumentedBlocksTests {
               runBy: "Tests/NormScopeCLITests/PythonDocTests.swift"),
         Claim(document: "analysis/PYTHON.md", heading: "Figures", language: "sh", count: 2,
               runBy: "Tests/NormScopeCLITests/PythonDocTests.swift analysis/tests/test_plot.py"),
+        Claim(document: "analysis/REPRODUCTION.md", heading: "Running the study", language: "sh", count: 1,
+              runBy: "Tests/NormScopeCLITests/StudyDocTests.swift"),
         Claim(document: "analysis/TRACE_FORMAT.md", heading: "Layout", language: "", count: 1, runBy: "",
               notCode: "the tree of groups and datasets, a diagram; TraceSchema's tests check the layout itself"),
         Claim(document: "analysis/TRACE_FORMAT.md", heading: "Reading", language: "sh", count: 1,

@@ -59,14 +59,16 @@ def loss_figure(data: PlotData) -> Figure:
     rows, cols = _grid(len(groups))
     fig = Figure(figsize=(4.2 * cols, 3.2 * rows), layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False, sharey=True)
+    # A language model's losses are nats per byte; shown as bits per character, the unit of its papers.
+    scale = 1 / math.log(2) if data.language_model else 1.0
     top = 0.0
     for ax, (group, runs) in zip(axes.flat, groups.items()):
         colour, style = data.colour(group), data.line_style(group)
         for run in runs:
-            ax.plot(run.evals.index, run.evals["valid_loss"], color=colour, lw=0.6, alpha=0.35)
-            ax.plot(run.evals.index, run.evals["train_loss"], color=colour, lw=0.6, alpha=0.35, ls="--")
-        valid = _over_runs([r.evals["valid_loss"] for r in runs])["mean"]
-        train = _over_runs([r.evals["train_loss"] for r in runs])["mean"]
+            ax.plot(run.evals.index, run.evals["valid_loss"] * scale, color=colour, lw=0.6, alpha=0.35)
+            ax.plot(run.evals.index, run.evals["train_loss"] * scale, color=colour, lw=0.6, alpha=0.35, ls="--")
+        valid = _over_runs([r.evals["valid_loss"] * scale for r in runs])["mean"]
+        train = _over_runs([r.evals["train_loss"] * scale for r in runs])["mean"]
         ax.plot(valid.index, valid.values, color=colour, lw=1.8, label=group, gid=f"valid:{group}", **style)
         ax.plot(train.index, train.values, color=colour, lw=1.8, ls="--", label=f"{group} (train)",
                 gid=f"train:{group}", **style)
@@ -78,12 +80,13 @@ def loss_figure(data: PlotData) -> Figure:
         ax.set_xlabel("step")
         ax.grid(alpha=0.3)
     for ax in axes[:, 0]:
-        ax.set_ylabel("loss (solid valid, dashed train)")
+        ax.set_ylabel(("bpc" if data.language_model else "loss") + " (solid valid, dashed train)")
     for ax in list(axes.flat)[len(groups):]:
         ax.set_visible(False)
     if top > 0:
         axes.flat[0].set_ylim(0, top * 1.15)
-    return _finish(fig, f"Training and validation loss per {_unit(data)} (mean over seeds; shaded: the gap)")
+    quantity = "bits per character" if data.language_model else "loss"
+    return _finish(fig, f"Training and validation {quantity} per {_unit(data)} (mean over seeds; shaded: the gap)")
 
 
 def gap_figure(data: PlotData) -> Figure:

@@ -57,6 +57,12 @@ class PlotData:
         return {label: first[label].preset for label in order}
 
     @property
+    def language_model(self) -> bool:
+        """Whether every run trains the character language model, whose losses the figures give in bits per
+        character (loss ÷ ln 2: its losses are nats per byte)."""
+        return bool(self.runs) and all(r.settings.get("model") == "char-lm" for r in self.runs)
+
+    @property
     def groups(self) -> Dict[str, List[RunData]]:
         """``{label: runs sorted by seed}`` in drawing order; the labels are the presets when nothing but the seed
         differs between the runs."""

@@ -46,8 +46,10 @@ from ._grouping import Grouping, GroupingError
 FORMATS = ("png", "pdf", "svg")
 RESAMPLES = 4000
 SEED = 20191107
-PYTHON_QUANTITIES = ("final_valid_loss", "gap_at_end", "best_valid_loss", "gap_at_best")
-JSON_QUANTITIES = ("best_valid_loss", "gap_at_best", "gap_last_tenth")
+PYTHON_QUANTITIES = ("final_valid_loss", "gap_at_end", "best_valid_loss", "gap_at_best", "test_accuracy_at_best",
+                     "test_bits_per_character_at_best")
+JSON_QUANTITIES = ("best_valid_loss", "gap_at_best", "gap_last_tenth", "test_accuracy_at_best",
+                   "test_bits_per_character_at_best")
 # File metadata without dates, so that the same trace gives the same files.
 _METADATA = {"png": {"Software": None}, "pdf": {"CreationDate": None, "Producer": None}, "svg": {"Date": None}}
 
@@ -56,18 +58,24 @@ class PlotError(Exception):
     """A one-line reason to stop (bad option value, unknown group, unreadable --analysis file)."""
 
 
-def run_quantities(evals) -> Optional[Dict[str, float]]:
+def run_quantities(evals, language_model: bool = False) -> Optional[Dict[str, float]]:
     """A run's final and best validation loss and the gap (valid − train) at each, from its evaluations with both
-    losses finite; None when it has none."""
+    losses finite, and the test split at the best one where it was measured (accuracy, or bits per character for
+    a language model); None when it has no such evaluation."""
     usable = evals[np.isfinite(evals["valid_loss"]) & np.isfinite(evals["train_loss"])]
     if usable.empty:
         return None
     last = usable.iloc[-1]
     best = usable.iloc[int(np.argmin(usable["valid_loss"].to_numpy()))]
-    return {"final_valid_loss": float(last["valid_loss"]),
-            "gap_at_end": float(last["valid_loss"] - last["train_loss"]),
-            "best_valid_loss": float(best["valid_loss"]),
-            "gap_at_best": float(best["valid_loss"] - best["train_loss"])}
+    out = {"final_valid_loss": float(last["valid_loss"]),
+           "gap_at_end": float(last["valid_loss"] - last["train_loss"]),
+           "best_valid_loss": float(best["valid_loss"]),
+           "gap_at_best": float(best["valid_loss"] - best["train_loss"])}
+    if language_model and np.isfinite(best.get("test_loss", np.nan)):
+        out["test_bits_per_character_at_best"] = float(best["test_loss"]) / math.log(2)
+    elif not language_model and np.isfinite(best.get("test_accuracy", np.nan)):
+        out["test_accuracy_at_best"] = float(best["test_accuracy"])
+    return out
 
 
 def bootstrap_interval(values: Sequence[float], baseline: Sequence[float], resamples: int = RESAMPLES,
@@ -92,7 +100,7 @@ def python_comparisons(data: PlotData, presets: Optional[Sequence[str]], baselin
     (``uncompared_groups``)."""
     chosen = set(data.select(presets)[0])
     groups = data.groups
-    quantities = {label: [q for q in (run_quantities(r.evals) for r in runs) if q is not None]
+    quantities = {label: [q for q in (run_quantities(r.evals, data.language_model) for r in runs) if q is not None]
                   for label, runs in groups.items()}
     out: List[Comparison] = []
     for label in groups:
@@ -101,8 +109,10 @@ def python_comparisons(data: PlotData, presets: Optional[Sequence[str]], baselin
         if label not in chosen or preset == baseline or base is None or not quantities[label] or not quantities[base]:
             continue
         for quantity in PYTHON_QUANTITIES:
-            a = [q[quantity] for q in quantities[label]]
-            b = [q[quantity] for q in quantities[base]]
+            a = [q[quantity] for q in quantities[label] if quantity in q]
+            b = [q[quantity] for q in quantities[base] if quantity in q]
+            if not a or not b:
+                continue
             lower, upper = bootstrap_interval(a, b)
             out.append(Comparison(label, preset, quantity, float(np.mean(a) - np.mean(b)), lower, upper, len(a),
                                   len(b), base, data.markers.get(label)))

@@ -176,7 +176,7 @@ def test_bootstrap_summary_agrees_with_analyze(demo_trace, demo_analysis):
     doc = json.loads(demo_analysis.read_text())
     compared = 0
     for comparison in doc["comparisons"]:
-        for quantity in ("best_valid_loss", "gap_at_best"):
+        for quantity in ("best_valid_loss", "gap_at_best", "test_accuracy_at_best"):
             theirs = comparison[quantity]
             mine = ours[(comparison["preset"], quantity)]
             assert mine.count == theirs["count"] and mine.baseline_count == theirs["baseline_count"]
@@ -187,10 +187,35 @@ def test_bootstrap_summary_agrees_with_analyze(demo_trace, demo_analysis):
             for ours_bound, theirs_bound in ((mine.lower, interval["lower"]), (mine.upper, interval["upper"])):
                 assert ours_bound == pytest.approx(theirs_bound, abs=0.25 * width + 1e-9)
             compared += 1
-    assert compared == 4
+    assert compared == 6
     from_json = json_comparisons(str(demo_analysis), ["adanorm", "none"], "layernorm")
     assert {(c.preset, c.quantity) for c in from_json} == {
-        (p, q) for p in ("adanorm", "none") for q in ("best_valid_loss", "gap_at_best", "gap_last_tenth")}
+        (p, q) for p in ("adanorm", "none")
+        for q in ("best_valid_loss", "gap_at_best", "gap_last_tenth", "test_accuracy_at_best")}
+
+
+def test_adanorm_variants_and_bits_per_character(cli, tmp_path):
+    """A char-LM sweep with AdaNorm at C = 1 beside LayerNorm: groups named as analyze names them, each compared
+    with layernorm, the test split in bits per character, the loss figure in bits per character."""
+    from normscope import _figures
+    from normscope.plot import json_comparisons, python_comparisons
+
+    trace = record(cli, tmp_path / "variants.h5", {
+        "model": "char-lm", "dataset": "devils-dictionary", "steps": 30, "eval_every": 10, "width": 16, "ffn": 32, "heads": 2, "layers": 1,
+        "batch": 8, "context": 16, "seeds": 2, "presets": ["layernorm", {"preset": "adanorm", "adanorm_scale": 1}]})
+    data = _figures.load([trace])
+    assert data.language_model and list(data.groups) == ["adanorm adanorm_scale=1", "layernorm"]
+    ours = python_comparisons(data, None, "layernorm")
+    assert {c.quantity for c in ours} == {"final_valid_loss", "gap_at_end", "best_valid_loss", "gap_at_best",
+                                          "test_bits_per_character_at_best"}
+    assert all(c.group == "adanorm adanorm_scale=1" and c.baseline_group == "layernorm" for c in ours)
+    analysis = analysis_json(cli, trace, "variants.json")
+    theirs = {c.quantity: c for c in json_comparisons(str(analysis), None, "layernorm")}
+    mine = {c.quantity: c for c in ours}
+    bpc = "test_bits_per_character_at_best"
+    assert theirs[bpc].group == "adanorm adanorm_scale=1"
+    assert mine[bpc].difference == pytest.approx(theirs[bpc].difference, rel=1e-6)
+    assert _figures.loss_figure(data).axes[0].get_ylabel().startswith("bpc")
 
 
 def test_summary_from_analysis_json(demo_trace, demo_analysis, tmp_path, capsys):

@@ -45,6 +45,7 @@ public struct TraceReport: Sendable {
         body.append(figures([lossChart, linearLossChart, gapChart]))
         body.append(table(titled: "Overfitting"))
         body.append(table(titled: "Validation"))
+        body.append(table(titled: "Test split"))
         body.append(table(titled: "Against"))
         body.append("</section>")
 
