@@ -74,8 +74,11 @@ public struct PhiStatistics: Sendable, Hashable, Codable {
         for (index, count) in counts.enumerated() where count > 0 {
             let next = cumulative + Double(count)
             if target <= next {
-                let low = max(bins.lower + Double(index) * width, minimum)
-                let high = min(low + width, maximum)
+                // The part of the bin the values can occupy: clamping its edges, not shifting the bin, keeps
+                // each bin's quantiles below the next bin's (a bin starting at the minimum once ran past its edge).
+                let edge = bins.lower + Double(index) * width
+                let low = min(max(edge, minimum), maximum)
+                let high = max(low, min(edge + width, maximum))
                 return low + (high - low) * (target - cumulative) / Double(count)
             }
             cumulative = next
