@@ -65,8 +65,9 @@ enum ProbeProtocol {
     }
 
     /// Asks the kernel to kill this process when its parent dies: a command killed while its probe hangs in HDF5
-    /// (by a user's timeout, say) must not leave the probe spinning on a core for good. If the parent is gone
-    /// already, the probe has no one to answer.
+    /// (by a user's timeout, say) must not leave the probe spinning on a core for good. If the parent died before
+    /// the request was made, the probe has no one to answer. (A parent that is PID 1, a command run as a
+    /// container's entry point, is a parent like any other.)
     static func dieWithParent() {
         #if os(Linux)
             let parent = getppid()
@@ -78,7 +79,7 @@ enum ProbeProtocol {
                 let setParentDeathSignal: Int32 = 1
                 _ = unsafeBitCast(symbol, to: Prctl.self)(setParentDeathSignal, UInt(SIGKILL), 0, 0, 0)
             }
-            if getppid() != parent || parent == 1 { exit(0) }
+            if getppid() != parent { exit(0) }
         #endif
     }
 
