@@ -50,7 +50,7 @@ extension Dataset {
         }
         // Fields added to the row after the table was written are not asked of HDF5, and get their stand-ins.
         let absent = Element.elementLayout.absentFields(in: fileType.id)
-        let memoryType = try Datatype.memoryType(for: Element.elementLayout.present(in: fileType.id), context)
+        let memoryType = try Datatype.memoryType(for: Element.elementLayout.without(absent), context)
 
         let fileSpace = Dataspace(adopting: try checked("H5Dget_space", context) { H5Dget_space(rawValue) })
         var selectedShape = shape

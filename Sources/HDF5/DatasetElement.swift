@@ -63,12 +63,11 @@ public struct ElementLayout: Sendable {
         }
     }
 
-    /// This layout without the fields `storedType` lacks and may lack: what HDF5 is asked to convert into.
-    func present(in storedType: hid_t) -> ElementLayout {
-        guard case .compound(let stride, let fields) = storage else { return self }
-        let absent = Set(absentFields(in: storedType).map(\.name))
-        guard !absent.isEmpty else { return self }
-        return ElementLayout(storage: .compound(stride: stride, fields: fields.filter { !absent.contains($0.name) }))
+    /// This layout without `absent` (the fields a stored type lacks, from `absentFields(in:)`): what HDF5 is asked
+    /// to convert into.
+    func without(_ absent: [Field]) -> ElementLayout {
+        guard case .compound(let stride, let fields) = storage, !absent.isEmpty else { return self }
+        return ElementLayout(storage: .compound(stride: stride, fields: fields.filter { !absent.contains($0) }))
     }
 
     /// Writes the stand-in bytes of every absent field into `count` elements `stride` bytes apart.

@@ -130,6 +130,13 @@ extension TraceSchema {
         return Set(description.dropFirst("compound{".count).dropLast().split(separator: ",").map(String.init))
     }
 
+    /// The fields of `Row` a table stored as `description` ("compound{a,b,c}") lacks, less those that tables
+    /// written before them may lack.
+    public static func missingFields<Row: CompoundRow>(of row: Row.Type, storedAs description: String) -> [String] {
+        let stored = fieldNames(description)
+        return Row.fields.filter { !$0.mayBeAbsent && !stored.contains($0.name) }.map(\.name)
+    }
+
     /// `raw_parts` and its coordinates, when the layer has raw samples: `raw_step` along axis 0, and in format 2
     /// `part`, `row` and `feature` along axes 1–3.
     fileprivate static func checkRaw(_ layer: Group, width: Int64?, version: Int64, _ report: inout Report) {
@@ -300,8 +307,7 @@ private struct Report {
                 add(dataset, "has shape \(shape), expected one dimension (rows)")
                 return nil
             }
-            let stored = TraceSchema.fieldNames(try dataset.typeDescription())
-            let missing = Row.fields.filter { !$0.mayBeAbsent }.map(\.name).filter { !stored.contains($0) }
+            let missing = TraceSchema.missingFields(of: Row.self, storedAs: try dataset.typeDescription())
             guard missing.isEmpty else {
                 add(dataset, "missing field\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", "))")
                 return nil

@@ -66,12 +66,16 @@ class Task:
     def percent(self) -> float:
         return 1.0 if self.language_model else 100.0
 
+    def units(self, quantity: Optional[str], digits: int) -> tuple:
+        """The test metric in % for a classifier; bpc and other quantities of a language model with 3 digits."""
+        scale = self.percent if (quantity or self.metric) == self.metric else 1.0
+        return scale, 3 if self.language_model and scale == 1.0 else digits
+
     def cell(self, group: str, quantity: Optional[str] = None, digits: int = 2) -> str:
         a = self.aggregate(group, quantity)
         if a is None:
             return "—"
-        scale = self.percent if (quantity or self.metric) == self.metric else 1.0
-        digits = 3 if self.language_model and scale == 1.0 else digits
+        scale, digits = self.units(quantity, digits)
         sd = a.get("standard_deviation")
         spread = f" ± {sd * scale:.{digits}f}" if sd is not None else ""
         return f"{a['mean'] * scale:.{digits}f}{spread} ({a['count']})"
@@ -80,8 +84,7 @@ class Task:
         e = self.estimate(group, baseline, quantity)
         if e is None or "difference" not in e:
             return "—"
-        scale = self.percent if (quantity or self.metric) == self.metric else 1.0
-        digits = 3 if self.language_model and scale == 1.0 else digits
+        scale, digits = self.units(quantity, digits)
         interval = e.get("interval", {})
         bounds = (f" [{interval['lower'] * scale:+.{digits}f}, {interval['upper'] * scale:+.{digits}f}]"
                   if "lower" in interval and "upper" in interval else "")

@@ -137,8 +137,7 @@ private enum TableKind {
     init(_ objectPath: String, storedType: String) {
         let parts = objectPath.split(separator: "/").map(String.init)
         func table<Row: CompoundRow>(_ row: Row.Type) -> Bool {
-            let stored = TraceSchema.fieldNames(storedType)
-            return Row.fields.allSatisfy { $0.mayBeAbsent || stored.contains($0.name) }
+            TraceSchema.missingFields(of: Row.self, storedAs: storedType).isEmpty
         }
         if storedType.hasPrefix("compound{"), parts.first == TraceFormat.Names.runs {
             switch (parts.count, parts.last) {
