@@ -42,6 +42,28 @@ public struct BLASKernelSelection: Sendable, Hashable {
         return nil
     }
 
+    /// OpenBLAS 0.3.21's x86-64 cores that a CPU with these `/proc/cpuinfo` flags can execute, oldest first, as
+    /// `OPENBLAS_CORETYPE` names them: the kernels a machine can be made to run, and so the ones whose results the
+    /// tests check (`KernelIndependenceTests`). AMD's FMA4/XOP cores (Bulldozer to Excavator) are left out: no CPU
+    /// of this project's machines has those instructions.
+    public static func runnableCores(cpuFlags flags: Set<String>) -> [String] {
+        let avx512 = ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains)
+        let requirements: [(core: String, runs: Bool)] = [
+            ("Prescott", flags.contains("pni")),  // the kernel calls SSE3 "pni"
+            ("Core2", flags.contains("ssse3")),
+            ("Nehalem", flags.contains("sse4_2")),
+            ("Sandybridge", flags.contains("avx")),
+            ("Haswell", flags.contains("avx2") && flags.contains("fma")),
+            ("Zen", flags.contains("avx2") && flags.contains("fma")),
+            ("SkylakeX", avx512),
+            ("Cooperlake", avx512 && flags.contains("avx512_bf16")),
+        ]
+        return requirements.filter(\.runs).map(\.core)
+    }
+
+    /// The cores this machine's CPU can execute (see ``runnableCores(cpuFlags:)``).
+    public static var runnableCores: [String] { runnableCores(cpuFlags: cpuFlags()) }
+
     /// The flags of the first processor in `/proc/cpuinfo`, empty where there is no such file.
     ///
     /// The kernel lists AVX-512 there only when it also saves those registers, the condition OpenBLAS checks with
