@@ -121,6 +121,7 @@ public enum BLAS {
         prepare()
         guard prepareProduct("sgemm", transposeA, transposeB, m, n, k, a.count, lda, b.count, ldb, beta, c, ldc)
         else { return }
+        ProductCounter.record(m: m, n: n, k: k)
         cblas_sgemm(
             CblasRowMajor,
             transposeA ? CblasTrans : CblasNoTrans,
@@ -159,6 +160,7 @@ public enum BLAS {
         prepare()
         guard prepareProduct("dgemm", transposeA, transposeB, m, n, k, a.count, lda, b.count, ldb, beta, c, ldc)
         else { return }
+        ProductCounter.record(m: m, n: n, k: k)
         cblas_dgemm(
             CblasRowMajor,
             transposeA ? CblasTrans : CblasNoTrans,

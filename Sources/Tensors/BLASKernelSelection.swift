@@ -5,18 +5,25 @@ import Foundation
     import Glibc
 #endif
 
-/// Which of OpenBLAS's CPU kernels the process uses, and the repair of one wrong choice.
+/// Which of OpenBLAS's CPU kernels the process uses, and the repair of choices that leave speed unused.
 ///
 /// Debian 12's OpenBLAS (0.3.21, built with `DYNAMIC_ARCH`) picks its kernels at load time from the CPU's family and
-/// model numbers. For an Intel family-6 model it does not list — every Xeon after Sapphire Rapids, such as Emerald
-/// Rapids (model 207) — its table falls through to the Pentium 4 "Prescott" kernels: SSE3, no FMA, a ninth of the
-/// machine's speed (on this project's Emerald Rapids VM, sgemm at 512³ on one core ran at 16 GFLOP/s with them and
-/// 140 GFLOP/s with the Cooperlake kernels). OpenBLAS's own fallback for CPUs it does not know at all goes by
-/// features instead, which is what is done here: when OpenBLAS chose Prescott, the user did not choose a core
-/// (`OPENBLAS_CORETYPE` unset), and the CPU has AVX, the kernels are chosen again from the CPU's features in the
-/// order OpenBLAS's fallback uses (AVX-512 BF16 → Cooperlake, AVX-512 → SkylakeX, AVX2 + FMA → Haswell, AVX →
-/// SandyBridge), through
-/// `gotoblas_dynamic_init` with `OPENBLAS_CORETYPE` set for the call, the library's documented way to force a core.
+/// model numbers, and two of its choices on this project's machines waste most of the CPU:
+///
+/// - For an Intel family-6 model it does not list — every Xeon after Sapphire Rapids, such as Emerald Rapids (model
+///   207) — its table falls through to the Pentium 4 "Prescott" kernels: SSE3, no FMA, a ninth of the machine's
+///   speed (on this project's Emerald Rapids VM, sgemm at 512³ on one core ran at 16 GFLOP/s with them and 140
+///   GFLOP/s with the Cooperlake kernels).
+/// - For AMD's Zen 4 and Zen 5, which have AVX-512 (and BF16), it picks the AVX2 kernels of Haswell or Zen: on an
+///   EPYC Zen 5 sgemm at 512³ on one core ran at 128–130 GFLOP/s with Haswell's kernels and 238–250 with
+///   SkylakeX's or Cooperlake's. (OpenBLAS 0.3.22 and later run Zen 4 on the Cooperlake kernels themselves.)
+///
+/// So when the user did not choose a core (`OPENBLAS_CORETYPE` unset) and the CPU's features allow a newer core than
+/// OpenBLAS's choice, the kernels are chosen again from the features in the order OpenBLAS's own fallback for
+/// unknown CPUs uses (AVX-512 BF16 → Cooperlake, AVX-512 → SkylakeX, AVX2 + FMA → Haswell, AVX → Sandybridge),
+/// through `gotoblas_dynamic_init` with `OPENBLAS_CORETYPE` set for the call, the library's documented way to force
+/// a core. Every core a CPU can run gives the same results for any task count (`KernelIndependenceTests`), so the
+/// choice changes speed, not correctness.
 ///
 /// It runs once, before the first BLAS call the package makes; `BLAS` is the only door to OpenBLAS, so no product is
 /// in flight while the kernels change.
@@ -38,7 +45,7 @@ public struct BLASKernelSelection: Sendable, Hashable {
         if avx512 && flags.contains("avx512_bf16") { return "Cooperlake" }
         if avx512 { return "SkylakeX" }
         if flags.contains("avx2") && flags.contains("fma") { return "Haswell" }
-        if flags.contains("avx") { return "SandyBridge" }
+        if flags.contains("avx") { return "Sandybridge" }
         return nil
     }
 
@@ -64,6 +71,22 @@ public struct BLASKernelSelection: Sendable, Hashable {
     /// The cores this machine's CPU can execute (see ``runnableCores(cpuFlags:)``).
     public static var runnableCores: [String] { runnableCores(cpuFlags: cpuFlags()) }
 
+    /// The x86-64 cores by the instructions their kernels use, oldest first; Haswell and Zen share a rank (both
+    /// AVX2 + FMA, and the same sgemm kernel).
+    private static let coreRanks: [String: Int] = [
+        "prescott": 0, "core2": 1, "nehalem": 2, "sandybridge": 3, "haswell": 4, "zen": 4, "skylakex": 5,
+        "cooperlake": 6,
+    ]
+
+    /// Whether `preferred` uses newer instructions than `chosen`; never for a core not ranked here (another
+    /// architecture's, or one this table does not know), whose choice is left to OpenBLAS.
+    static func improves(on chosen: String, with preferred: String) -> Bool {
+        guard let was = coreRanks[chosen.lowercased()], let better = coreRanks[preferred.lowercased()] else {
+            return false
+        }
+        return better > was
+    }
+
     /// The flags of the first processor in `/proc/cpuinfo`, empty where there is no such file.
     ///
     /// The kernel lists AVX-512 there only when it also saves those registers, the condition OpenBLAS checks with
@@ -85,12 +108,12 @@ public struct BLASKernelSelection: Sendable, Hashable {
         func kept(_ reason: String) -> BLASKernelSelection {
             BLASKernelSelection(chosenByOpenBLAS: chosen, inUse: chosen, reason: reason)
         }
-        guard chosen.lowercased() == "prescott" else { return kept("OpenBLAS chose the kernels for this CPU") }
         guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil else {
             return kept("OPENBLAS_CORETYPE chose the kernels")
         }
-        guard let preferred = preferredCore(cpuFlags: cpuFlags()) else {
-            return kept("the CPU has no AVX, so Prescott's kernels are the fastest OpenBLAS has")
+        let preferred = preferredCore(cpuFlags: cpuFlags())
+        guard let preferred, improves(on: chosen, with: preferred) else {
+            return kept("OpenBLAS chose the newest kernels this CPU can run")
         }
         #if canImport(Glibc)
             // Looked up at run time: a build of OpenBLAS without DYNAMIC_ARCH has neither function (nor a choice).
@@ -106,7 +129,7 @@ public struct BLASKernelSelection: Sendable, Hashable {
             let now = String(cString: openblas_get_corename())
             return BLASKernelSelection(
                 chosenByOpenBLAS: chosen, inUse: now,
-                reason: "OpenBLAS \(openBLASVersion) fell back to Prescott on a CPU it does not know; "
+                reason: "OpenBLAS \(openBLASVersion) chose \(chosen)'s kernels on a CPU with newer instructions; "
                     + "\(now) chosen by the CPU's features")
         #else
             return kept("kernels are re-chosen on Linux only")

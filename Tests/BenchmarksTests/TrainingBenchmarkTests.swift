@@ -2,6 +2,7 @@ import Foundation
 import HDF5
 import Recording
 import TestSupport
+import Tensors
 import Testing
 
 @testable import Benchmarks
@@ -57,7 +58,9 @@ struct TrainingBenchmarkTests {
             #expect(pytorch.milliseconds == Array(repeating: 1.5, count: 5))
             #expect(workload.ratio == workload.recordingOff.medianMilliseconds / 1.5)
             #expect(workload.recordingOverhead.isFinite)
+            #expect(workload.productMultiplyAdds > 0 && workload.productShare.isFinite, "\(workload.name)")
         }
+        #expect(report.productRoofline > 0 && report.blasCore == BLAS.coreName)
         // The worker was started with --serve, the threads asked for and the workload's shapes.
         let mlpArguments = try #require(report.workloads[0].pytorchModel)
         #expect(mlpArguments.hasSuffix("--serve --threads 3 --width 16 --layers 2 --batch 8"), "\(mlpArguments)")
@@ -67,6 +70,7 @@ struct TrainingBenchmarkTests {
         let table = report.table
         #expect(table.contains("(target ≤ 1.0×)") && table.contains("(target ≤ 0.8×)"))
         #expect(table.contains("(target ≤ 5%)") && table.contains("RowParallel.defaultTaskCount"))
+        #expect(table.contains("CPU: \(CPUIdentity.current); OpenBLAS kernels \(BLAS.coreName)"))
         let decoded = try JSONDecoder().decode(TrainingBenchmarkReport.self, from: report.json())
         #expect(decoded == report)
     }
@@ -111,12 +115,15 @@ struct TrainingBenchmarkTests {
                 .init(
                     name: "mlp", title: "MLP", target: 1, recordingOff: .init(milliseconds: [10, 11, 10, 12, 10]),
                     fullRecording: .init(milliseconds: [10, 10, 11, 10, 10]), pytorch: .init(milliseconds: pytorch),
-                    pytorchModel: nil, tracePath: nil, recordedSteps: 5)
+                    pytorchModel: nil, tracePath: nil, recordedSteps: 5, productMultiplyAdds: 2_500_000_000,
+                    productRoofline: 1000)
             ]
             return report
         }
         let steady = report(pytorch: [5, 6, 5, 5, 7])
         #expect(steady.workloads[0].ratio == 2 && !steady.table.contains("note:"))
+        // 5 GFLOP at 1000 GFLOP/s is 5 ms, half of the 10 ms median.
+        #expect(steady.table.contains("5.00 GFLOP per step, 5.00 ms = 50% of the median step"), "\(steady.table)")
         let busy = report(pytorch: [40, 1100, 1140, 1130, 45]).table
         #expect(busy.contains("note: PyTorch's median step is 27.5× its best: the machine was busy"), "\(busy)")
     }

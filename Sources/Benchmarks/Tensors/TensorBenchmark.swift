@@ -130,7 +130,9 @@ public struct TensorBenchmark: Sendable {
             activeProcessorCount: ProcessInfo.processInfo.activeProcessorCount,
             blasThreadCount: BLAS.threadCount,
             blasConfiguration: BLAS.configuration,
-            blasCoreName: BLAS.coreName
+            blasCoreName: BLAS.coreName,
+            blasKernelReason: BLAS.kernelSelection.reason,
+            cpu: CPUIdentity.current
         )
         return TensorBenchmarkReport(
             machine: machine, configuration: configuration, copyBandwidth: copyBandwidth, entries: entries

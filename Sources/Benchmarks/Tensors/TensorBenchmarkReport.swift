@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// The figures of one ``TensorBenchmark`` run, as a table for the terminal or as JSON for tools.
 public struct TensorBenchmarkReport: Sendable, Codable, Equatable {
@@ -10,8 +11,12 @@ public struct TensorBenchmarkReport: Sendable, Codable, Equatable {
         public var blasThreadCount: Int
         /// OpenBLAS's description of its build.
         public var blasConfiguration: String
-        /// The CPU core kernels OpenBLAS chose.
+        /// The CPU core kernels in use (OpenBLAS's choice, or NormScope's repair of it).
         public var blasCoreName: String
+        /// Why those kernels (`BLASKernelSelection.reason`).
+        public var blasKernelReason: String
+        /// The processor the figures come from.
+        public var cpu: CPUIdentity
     }
 
     /// Best and median of the timed repetitions, in seconds.
@@ -107,7 +112,8 @@ public struct TensorBenchmarkReport: Sendable, Codable, Equatable {
         }
         let title =
             "Tensors benchmark — \(machine.activeProcessorCount) processors, OpenBLAS \(machine.blasCoreName) "
-            + "with \(machine.blasThreadCount) thread(s); best of \(configuration.repetitions) after a warm-up"
+            + "with \(machine.blasThreadCount) thread(s); best of \(configuration.repetitions) after a warm-up\n"
+            + "CPU: \(machine.cpu); kernels: \(machine.blasCoreName) (\(machine.blasKernelReason))"
         let rule = String(repeating: "-", count: widths.reduce(0, +) + 2 * (widths.count - 1))
         let footnote = String(
             format: "Copy bandwidth %.1f GB/s (read + write). GB = 10⁹ bytes; a row kernel reads x and writes y once.",

@@ -68,6 +68,10 @@ package struct TrainingBenchmark {
                 rowParallelTasks: RowParallel.defaultTaskCount, blasThreads: BLAS.threadCount,
                 pytorchRequested: c.torchThreads))
         if c.python == nil { report.pytorchSkipped = "PyTorch side left out" }
+        progress("the products' roofline: sgemm 512³ shared among the step's tasks")
+        report.productRoofline = Self.sharedProductRate(size: 512)
+        report.cpu = CPUIdentity.current
+        report.blasCore = BLAS.coreName
         for workload in workloads {
             progress("\(workload.name): building the model")
             let path = (c.scratchDirectory as NSString).appendingPathComponent(
@@ -92,6 +96,8 @@ package struct TrainingBenchmark {
                 progress("\(workload.name): \(c.warmupSteps) warm-up steps of each variant")
                 for side in sides { _ = try side(c.warmupSteps) }
             }
+            // What the step's products weigh: one step of the variant without recording, counted.
+            let multiplyAdds = try ProductCounter.counting { try off.step() }
             var times = [[Double]](repeating: [], count: sides.count)
             for round in 0..<rounds {
                 progress("\(workload.name): round \(round + 1) of \(rounds)")
@@ -107,7 +113,8 @@ package struct TrainingBenchmark {
                     name: workload.name, title: workload.title, target: workload.target,
                     recordingOff: .init(milliseconds: times[0]), fullRecording: .init(milliseconds: times[1]),
                     pytorch: worker.map { _ in .init(milliseconds: times[2]) }, pytorchModel: worker?.ready.model,
-                    tracePath: c.keepsTraces ? path : nil, recordedSteps: recording.completedSteps))
+                    tracePath: c.keepsTraces ? path : nil, recordedSteps: recording.completedSteps,
+                    productMultiplyAdds: multiplyAdds, productRoofline: report.productRoofline))
             if let ready = worker?.ready {
                 report.torchVersion = ready.torchVersion
                 report.threads.pytorchReported = ready.threads
@@ -144,6 +151,19 @@ package struct TrainingBenchmark {
                 line: "PyTorch side skipped: python3 cannot import torch (\(unavailable.reason)); install it with "
                     + #"pip install "torch==2.13.0+cpu""#)
         }
+    }
+
+    /// GFLOP/s of an n × n × n product shared among `RowParallel.automatic`'s tasks, as a step shares its products:
+    /// the best of 10 after a warm-up, the rate a step's products could reach on this machine, in this run.
+    static func sharedProductRate(size n: Int) -> Double {
+        var random = SeededRandom(seed: 2)
+        let a = Matrix<Float>(rows: n, columns: n) { _, _ in Float(random.uniform(in: -1.0..<1.0) as Double) }
+        let b = Matrix<Float>(rows: n, columns: n) { _, _ in Float(random.uniform(in: -1.0..<1.0) as Double) }
+        var c = Matrix<Float>(rows: n, columns: n)
+        let clock = ContinuousClock()
+        Matrix.multiply(a, b, into: &c)
+        let best = (0..<10).map { _ in clock.measure { Matrix.multiply(a, b, into: &c) }.inSeconds }.min() ?? .nan
+        return 2 * Double(n) * Double(n) * Double(n) / best / 1e9
     }
 
     /// Each of `steps` steps timed alone, in milliseconds.

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// The figures of one ``TrainingBenchmark`` run, as a table for the terminal or as JSON for tools.
 package struct TrainingBenchmarkReport: Sendable, Codable, Equatable {
@@ -43,10 +44,18 @@ package struct TrainingBenchmarkReport: Sendable, Codable, Equatable {
         package var tracePath: String?
         /// Steps the recording variant wrote into its trace, warm-up included.
         package var recordedSteps: Int
+        /// Multiply-adds of one step's matrix products (`ProductCounter`), recording off.
+        package var productMultiplyAdds: Int
+        /// Milliseconds the products take at the run's ``TrainingBenchmarkReport/productRoofline``.
+        package var productRooflineMilliseconds: Double
+        /// ``productRooflineMilliseconds`` / the median step with recording off: how much of the step the products
+        /// would be if they ran at the machine's measured sgemm rate.
+        package var productShare: Double
 
         package init(
             name: String, title: String, target: Double, recordingOff: Timing, fullRecording: Timing, pytorch: Timing?,
-            pytorchModel: String?, tracePath: String?, recordedSteps: Int
+            pytorchModel: String?, tracePath: String?, recordedSteps: Int, productMultiplyAdds: Int,
+            productRoofline: Double
         ) {
             self.name = name
             self.title = title
@@ -60,6 +69,9 @@ package struct TrainingBenchmarkReport: Sendable, Codable, Equatable {
             recordingOverhead = fullRecording.medianMilliseconds / recordingOff.medianMilliseconds - 1
             self.tracePath = tracePath
             self.recordedSteps = recordedSteps
+            self.productMultiplyAdds = productMultiplyAdds
+            productRooflineMilliseconds = 2 * Double(productMultiplyAdds) / (productRoofline * 1e9) * 1e3
+            productShare = productRooflineMilliseconds / recordingOff.medianMilliseconds
         }
 
         /// The variant whose median is the most times its best step, and that ratio.
@@ -95,6 +107,11 @@ package struct TrainingBenchmarkReport: Sendable, Codable, Equatable {
     /// Why PyTorch's side was left out, as the line the table prints.
     package var pytorchSkipped: String?
     package var workloads: [Workload] = []
+    /// GFLOP/s of a 512³ sgemm shared among the step's tasks, measured in this run: the products' roofline.
+    package var productRoofline: Double = .nan
+    /// The processor, and the OpenBLAS kernels in use.
+    package var cpu: CPUIdentity = .current
+    package var blasCore = ""
 
     // MARK: - Table
 
@@ -109,6 +126,8 @@ package struct TrainingBenchmarkReport: Sendable, Codable, Equatable {
                     "PyTorch \($0) \(threads.pytorchReported ?? threads.pytorchRequested) thread(s) "
                         + "(torch.set_num_threads(\(threads.pytorchRequested)))"
                 } ?? "PyTorch did not run"),
+            "CPU: \(cpu); OpenBLAS kernels \(blasCore); products' roofline "
+                + String(format: "%.0f GFLOP/s (sgemm 512³ shared among the step's tasks, this run)", productRoofline),
         ]
         for workload in workloads {
             lines += ["", workload.title]
@@ -123,6 +142,12 @@ package struct TrainingBenchmarkReport: Sendable, Codable, Equatable {
                         + String(format: "%.2f× recording off, %.2f× full recording", ratio, recordingRatio)
                         + String(format: "   (target ≤ %.1f×)", workload.target))
             }
+            lines.append(
+                Self.label("products at the roofline")
+                    + String(
+                        format: "%.2f GFLOP per step, %.2f ms = %.0f%% of the median step (recording off)",
+                        2 * Double(workload.productMultiplyAdds) / 1e9, workload.productRooflineMilliseconds,
+                        workload.productShare * 100))
             lines.append(
                 Self.label("recording overhead, median")
                     + String(format: "%+.1f%%   (target ≤ 5%%)", workload.recordingOverhead * 100))

@@ -11,7 +11,7 @@ extension NormScope {
                 Each figure is printed beside a reference measured in the same run: matrix products beside a naive \
                 loop, memory-bound kernels as a fraction of this machine's memory copy bandwidth.
                 """,
-            subcommands: [Tensors.self, Norm.self, Train.self, Analyze.self, Write.self, Sweep.self]
+            subcommands: [Tensors.self, Kernels.self, Norm.self, Train.self, Analyze.self, Write.self, Sweep.self]
         )
     }
 }
