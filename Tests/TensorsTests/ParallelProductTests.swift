@@ -80,7 +80,7 @@ struct ParallelProductTests {
         )
     }
 
-    @Test("shares cover the rows in order, start on multiples of 48 rows and are never small-matrix products")
+    @Test("shares cover the rows in order, start on multiples of 24 rows and are never small-matrix products")
     func sharesAreAligned() {
         for shape in Self.shapes + [(m: 97, n: 512, k: 512), (m: 16_384, n: 64, k: 64), (m: 5000, n: 16, k: 16)] {
             for tasks in 1...8 {
@@ -107,8 +107,8 @@ struct ParallelProductTests {
         #expect(ParallelProduct.taskCount(m: 256, n: 512, k: 512, parallel: .serial) == 1)
         // Columns are never split: no boundary between them is safe for every kernel.
         #expect(ParallelProduct.taskCount(m: 3, n: 4099, k: 700, parallel: tasks) == 1)
-        #expect(ParallelProduct.taskCount(m: 48, n: 4099, k: 700, parallel: tasks) == 1)
-        #expect(ParallelProduct.taskCount(m: 96, n: 4099, k: 700, parallel: tasks) == 2)
+        #expect(ParallelProduct.taskCount(m: 24, n: 4099, k: 700, parallel: tasks) == 1)
+        #expect(ParallelProduct.taskCount(m: 48, n: 4099, k: 700, parallel: tasks) == 2)
         #expect(ParallelProduct.taskCount(m: ParallelProduct.maximumSplitRows, n: 64, k: 64, parallel: tasks) == 2)
         #expect(ParallelProduct.taskCount(m: ParallelProduct.maximumSplitRows + 1, n: 64, k: 64, parallel: tasks) == 1)
     }
