@@ -97,7 +97,7 @@ let package = Package(
         // The library product: the umbrella module, and a consumer package built against a tagged snapshot.
         .testTarget(name: "NormScopeTests", dependencies: ["NormScope", "TestSupport"]),
         .testTarget(
-            name: "NormScopeCLITests", dependencies: ["TestSupport", "Recording", "HDF5"],
+            name: "NormScopeCLITests", dependencies: ["TestSupport", "Recording", "HDF5", "Tensors"],
             // Damaged traces that crash HDF5 1.10, read through #filePath.
             exclude: ["Fixtures"]
         ),

@@ -62,4 +62,21 @@ struct GradientClippingTests {
         #expect(parameters[0].gradient.scalars == [3, -3.5])
         #expect(parameters[1].gradient.scalars[0].isNaN)
     }
+
+    @Test("a large gradient's norm is the Double sum to 1e-12 and the same bits on one, two and three tasks")
+    func largeGradientNormIsCoreCountIndependent() {
+        let weight = Parameter(name: "w", value: Matrix<Float>(rows: 512, columns: 517))
+        weight.gradient = sampleMatrix(512, 517, seed: 9, as: Float.self)
+        let bias = Parameter(name: "b", value: Matrix<Float>(rows: 1, columns: 517))
+        bias.gradient = sampleMatrix(1, 517, seed: 10, as: Float.self)
+        let saved = RowParallel.defaultTaskCount
+        defer { RowParallel.defaultTaskCount = saved }
+        let norms = [1, 2, 3].map { tasks in
+            RowParallel.defaultTaskCount = tasks
+            return GradientClipping.clipByGlobalNorm([weight, bias], maximumNorm: .infinity)
+        }
+        #expect(norms.allSatisfy { $0.bitPattern == norms[0].bitPattern }, "\(norms)")
+        let reference = globalNorm([weight, bias])
+        #expect(abs(norms[0] - reference) <= 1e-12 * reference, "\(norms[0]) against \(reference)")
+    }
 }

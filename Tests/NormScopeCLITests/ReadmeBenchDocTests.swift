@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import Tensors
 import Testing
 
 /// The README's `bench train` lines run as written from the repository's root, with the built binary for
@@ -34,6 +35,31 @@ struct ReadmeBenchDocTests {
         }
         let written = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json)))
         #expect(written is [String: Any], "train.json is not a JSON object")
+    }
+
+    @Test("the 'OpenBLAS kernels' line exits 0 and times every core this CPU runs against the one in use")
+    func benchKernelsLineRuns() throws {
+        let binary = try #require(executable)
+        let block = try #require(try MarkdownBlock.blocks("sh", under: "OpenBLAS kernels", inFile: "README.md").first)
+        let prefix = "swift run -c release normscope "
+        let line = block.trimmingCharacters(in: .whitespacesAndNewlines)
+        try #require(line.hasPrefix(prefix + "bench kernels") && !line.contains("\n"), "\(block)")
+        // One round of one timing each: what the line depends on is the workers under each core, not the figures.
+        let command = line.replacingOccurrences(of: prefix, with: "'\(binary)' ")
+        let script =
+            "cd '\(MarkdownBlock.repositoryRoot)' && \(command.split(separator: "#")[0]) --rounds 1 --repetitions 1"
+        let output = try ChildProcess.run("/bin/bash", arguments: ["-c", script])
+        #expect(output.status == 0, "\(output.standardError.suffix(2000))")
+        let cores = BLASKernelSelection.runnableCores
+        let header = output.standardOutput.split(separator: "\n").first { $0.hasPrefix("product ") } ?? ""
+        #expect(cores.allSatisfy { header.contains($0) }, "\(cores) not all in: \(header)")
+        for expected in ["CPU: \(CPUIdentity.current)", "NormScope uses \(BLAS.coreName)", "mlp forward X·W",
+                         "speed against \(BLAS.coreName)"] {
+            #expect(output.standardOutput.contains(expected), "\(expected): \(output.standardOutput)")
+        }
+        // A core the CPU cannot run, or a misspelt one, is one line and exit 64 before any worker starts.
+        let bad = try ChildProcess.run(binary, arguments: ["bench", "kernels", "--cores", "Haswell,Bogus"])
+        #expect(bad.status == 64 && bad.standardError.contains("--cores: this CPU cannot run 'Bogus'"))
     }
 
     @Test("the 'Writing traces' line exits 0 and prints both paths, the speedup and the identical rows")

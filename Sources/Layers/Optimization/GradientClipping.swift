@@ -35,12 +35,7 @@ public enum GradientClipping {
         precondition(maximumNorm > 0, "GradientClipping expects a maximum norm greater than 0, got \(maximumNorm)")
         var sumOfSquares = 0.0
         for parameter in parameters {
-            parameter.gradient.withUnsafeBufferPointer { g in
-                for i in 0..<g.count {
-                    let gi = Double(g[i])
-                    sumOfSquares += gi * gi
-                }
-            }
+            parameter.gradient.withUnsafeBufferPointer { g in sumOfSquares += Self.sumOfSquares(g) }
         }
         let norm = sumOfSquares.squareRoot()
         guard norm.isFinite else { return norm }
@@ -53,6 +48,39 @@ public enum GradientClipping {
             }
         }
         return norm
+    }
+
+    /// Elements per block of ``sumOfSquares(_:)``: 64 KiB of Float, a few µs of one core's work.
+    static let blockLength = 16_384
+
+    /// `Σᵢ gᵢ²` in Double, by blocks of ``blockLength`` elements whose partial sums (each `DoubleAccumulator.dot`'s
+    /// fixed 16 lanes) are added in order, the blocks shared among `RowParallel.automatic`'s tasks. The blocks and
+    /// the order of the additions depend on the length alone, so the sum is the same bits on any number of tasks.
+    /// A single accumulator, as before, made every addition wait for the previous one: 7% of an MLP step.
+    static func sumOfSquares<Scalar: MatrixScalar>(_ g: UnsafeBufferPointer<Scalar>) -> Double {
+        guard Scalar.self == Float.self else {
+            // Double parameters are for gradient checks, where speed does not matter.
+            return g.reduce(0.0) { total, element in
+                let value = Double(element)
+                return total + value * value
+            }
+        }
+        let floats = UnsafeBufferPointer(
+            start: UnsafeRawPointer(g.baseAddress)?.assumingMemoryBound(to: Float.self), count: g.count)
+        let blocks = (floats.count + blockLength - 1) / blockLength
+        guard blocks > 1 else { return DoubleAccumulator.dot(floats, floats) }
+        var partials = [Double](repeating: 0, count: blocks)
+        partials.withUnsafeMutableBufferPointer { partials in
+            let (input, output) = (SharedMutableBuffer(readOnly: floats), SharedMutableBuffer(partials))
+            RowParallel.automatic.parallelRows(count: blocks, columns: blockLength) { range in
+                for block in range {
+                    let slice = input.slice(
+                        (block * blockLength)..<min(input.unsafeBuffer.count, (block + 1) * blockLength))
+                    output.base[block] = DoubleAccumulator.dot(slice, slice)
+                }
+            }
+        }
+        return partials.reduce(0, +)
     }
 
     /// Clamps every gradient element to `[−maximumMagnitude, maximumMagnitude]`; NaN stays NaN.
