@@ -40,15 +40,9 @@ struct ReadmeBenchDocTests {
     @Test("the 'OpenBLAS kernels' line exits 0 and times every core this CPU runs against the one in use")
     func benchKernelsLineRuns() throws {
         let binary = try #require(executable)
-        let block = try #require(try MarkdownBlock.blocks("sh", under: "OpenBLAS kernels", inFile: "README.md").first)
-        let prefix = "swift run -c release normscope "
-        let line = block.trimmingCharacters(in: .whitespacesAndNewlines)
-        try #require(line.hasPrefix(prefix + "bench kernels") && !line.contains("\n"), "\(block)")
         // One round of one timing each: what the line depends on is the workers under each core, not the figures.
-        let command = line.replacingOccurrences(of: prefix, with: "'\(binary)' ")
-        let script =
-            "cd '\(MarkdownBlock.repositoryRoot)' && \(command.split(separator: "#")[0]) --rounds 1 --repetitions 1"
-        let output = try ChildProcess.run("/bin/bash", arguments: ["-c", script])
+        let output = try runOneLineBlock(
+            under: "OpenBLAS kernels", command: "bench kernels", appending: "--rounds 1 --repetitions 1")
         #expect(output.status == 0, "\(output.standardError.suffix(2000))")
         let cores = BLASKernelSelection.runnableCores
         let header = output.standardOutput.split(separator: "\n").first { $0.hasPrefix("product ") } ?? ""
@@ -64,19 +58,28 @@ struct ReadmeBenchDocTests {
 
     @Test("the 'Writing traces' line exits 0 and prints both paths, the speedup and the identical rows")
     func benchWriteLineRuns() throws {
-        let binary = try #require(executable)
-        let block = try #require(try MarkdownBlock.blocks("sh", under: "Writing traces", inFile: "README.md").first)
-        let prefix = "swift run -c release normscope "
-        let line = block.trimmingCharacters(in: .whitespacesAndNewlines)
-        try #require(line.hasPrefix(prefix + "bench write") && !line.contains("\n"), "\(block)")
         // A debug build writes a gigabyte in minutes; the last --size-gb and --rounds win.
-        let command = line.replacingOccurrences(of: prefix, with: "'\(binary)' ")
-        let script = "cd '\(MarkdownBlock.repositoryRoot)' && \(command.split(separator: "#")[0]) --size-gb 0.004 --rounds 1"
-        let output = try ChildProcess.run("/bin/bash", arguments: ["-c", script])
+        let output = try runOneLineBlock(
+            under: "Writing traces", command: "bench write", appending: "--size-gb 0.004 --rounds 1")
         #expect(output.status == 0, "\(output.standardError.suffix(2000))")
         for expected in ["HDF5's filters on the writer thread", "H5Dwrite_chunk", "speedup, median", "(target ≥ 3×)",
                          "same rows in both files: yes"] {
             #expect(output.standardOutput.contains(expected), "\(expected): \(output.standardOutput)")
         }
+    }
+
+    /// Runs the one `swift run -c release normscope COMMAND …` line of the README's sh block under `heading` from
+    /// the repository's root, with the built binary and `extra` appended (the last of a repeated option wins).
+    private func runOneLineBlock(under heading: String, command: String, appending extra: String) throws
+        -> ChildProcess.Output
+    {
+        let binary = try #require(executable)
+        let block = try #require(try MarkdownBlock.blocks("sh", under: heading, inFile: "README.md").first)
+        let prefix = "swift run -c release normscope "
+        let line = block.trimmingCharacters(in: .whitespacesAndNewlines)
+        try #require(line.hasPrefix(prefix + command) && !line.contains("\n"), "\(block)")
+        let shellCommand = line.replacingOccurrences(of: prefix, with: "'\(binary)' ")
+        let script = "cd '\(MarkdownBlock.repositoryRoot)' && \(shellCommand.split(separator: "#")[0]) \(extra)"
+        return try ChildProcess.run("/bin/bash", arguments: ["-c", script])
     }
 }

@@ -11,7 +11,9 @@ import Tensors
 /// warm-up   warmupSteps steps of each variant, untimed
 /// rounds    ⌈steps / roundSteps⌉ rounds; in each, roundSteps steps of every variant, one variant after another,
 ///           the order rotating from round to round: off, recording, PyTorch; recording, PyTorch, off; …
-/// report    per variant the median and best step; NormScope / PyTorch and recording / off, both of medians
+/// report    per variant the median and best step; NormScope / PyTorch and recording / off, both of medians;
+///           one step's products (multiply-adds counted by ProductCounter) at the run's shared sgemm 512³ rate,
+///           as a share of the median step
 /// ```
 ///
 /// The machine is shared and noisy, so the variants take turns in short rounds: a slow spell lands on all of

@@ -18,8 +18,10 @@ extension NormScope.Bench {
                 after a warm-up, so that a noisy machine slows all three alike.
 
                 Prints per workload the median and best step of each variant, NormScope / PyTorch of the medians \
-                beside the target (MLP ≤ 1.0×, char-LM ≤ 0.8×) and the recording overhead (target ≤ 5%), and the \
-                threads each side used. Without torch the PyTorch side is skipped with one line saying how to \
+                beside the target (MLP ≤ 1.0×, char-LM ≤ 0.8×), the recording overhead (target ≤ 5%), and how \
+                much of the step its matrix products would take at this run's sgemm rate (one step's multiply-adds \
+                counted, over a 512³ product shared among the step's tasks: the products' roofline); on top, the \
+                CPU, the OpenBLAS kernels and the threads each side used. Without torch the PyTorch side is skipped with one line saying how to \
                 install it. Run from the repository's root, so the scripts are found; build with -c release for \
                 meaningful figures.
                 """
