@@ -1,5 +1,6 @@
 import Analysis
 import Foundation
+import Tensors
 
 extension AnalysisBenchmark {
     /// The figures of one benchmark run, as a table (`table`) or JSON (`json()`).
@@ -66,6 +67,8 @@ extension AnalysisBenchmark {
         /// The speed-up over the script that `normscope analyze` aims for (issue 14, "Traces at disk speed"): 4×
         /// its throughput on the same trace.
         public var throughputTarget: Double = 4
+        /// The processor the figures come from: the inflate and unshuffle run at its speed on every core.
+        public var cpu: CPUIdentity = .current
 
         /// normscope's throughput over the script's, median against median, nil without both tools.
         public var speedUp: Double? {
@@ -82,7 +85,9 @@ extension AnalysisBenchmark {
         /// The report as aligned text.
         public var table: String {
             let mb = Double(traceBytes) / 1e6
-            var lines = ["Trace analysis — normscope analyze vs h5py + NumPy, same trace, same run"]
+            var lines = [
+                "Trace analysis — normscope analyze vs h5py + NumPy, same trace, same run", "CPU              \(cpu)",
+            ]
             var traceLine = "trace            \(tracePath), \(String(format: "%.1f", mb)) MB"
             if let tableBytes {
                 traceLine += String(format: " (%.1f MB of rows uncompressed)", Double(tableBytes) / 1e6)

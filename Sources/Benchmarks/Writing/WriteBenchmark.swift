@@ -1,6 +1,7 @@
 import Foundation
 import HDF5
 import Recording
+import Tensors
 
 /// `normscope bench write`: how long the real trace writer takes to write `bench analyze`'s synthetic trace with
 /// each way of compressing chunks (`TraceChunkWriting`), in the same run, in alternation, so that a slow spell of
@@ -80,7 +81,8 @@ public struct WriteBenchmark: Sendable {
             var lines = [
                 "Trace writing: the synthetic trace of bench analyze (\(trace.runs.count) runs × \(trace.stepsPerRun) "
                     + "steps = \(steps) steps, \(trace.layerNames.count) norm layers of width \(trace.width)), "
-                    + "\(paths[0].seconds.count) interleaved round(s) of each path; median and best of the rounds"
+                    + "\(paths[0].seconds.count) interleaved round(s) of each path; median and best of the rounds",
+                "CPU: \(CPUIdentity.current)",
             ]
             for path in paths {
                 let sorted = path.seconds.sorted()
