@@ -14,9 +14,10 @@ import Foundation
 ///   207) — its table falls through to the Pentium 4 "Prescott" kernels: SSE3, no FMA, a ninth of the machine's
 ///   speed (on this project's Emerald Rapids VM, sgemm at 512³ on one core ran at 16 GFLOP/s with them and 140
 ///   GFLOP/s with the Cooperlake kernels).
-/// - For AMD's Zen 4 and Zen 5, which have AVX-512 (and BF16), it picks the AVX2 kernels of Haswell or Zen: on an
-///   EPYC Zen 5 sgemm at 512³ on one core ran at 128–130 GFLOP/s with Haswell's kernels and 238–250 with
-///   SkylakeX's or Cooperlake's. (OpenBLAS 0.3.22 and later run Zen 4 on the Cooperlake kernels themselves.)
+/// - On an AMD EPYC Zen 5 (family 26), which has AVX-512 and BF16, it was seen to pick Haswell's AVX2 kernels
+///   (0.3.21's table sends Zen 4, family 25, to Cooperlake when it has BF16, but has no entry for family 26): sgemm
+///   at 512³ on one core ran there at 128–130 GFLOP/s with Haswell's kernels and 238–250 with SkylakeX's or
+///   Cooperlake's.
 ///
 /// So when the user did not choose a core (`OPENBLAS_CORETYPE` unset) and the CPU's features allow a newer core than
 /// OpenBLAS's choice, the kernels are chosen again from the features in the order OpenBLAS's own fallback for
