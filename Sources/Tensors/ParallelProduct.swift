@@ -23,9 +23,9 @@
 ///   same path over the same `k` blocks in both, and the remainder path falls to the last share exactly as it fell
 ///   to the whole product. (Measured with a C harness over ten shapes, both transposes, beta 0 and 1, 2–4 shares,
 ///   under all eight cores: 0 elements differ at multiples of 24 in sgemm and dgemm; at multiples of 12, both
-///   differ under Nehalem, whose chunk is 24 wide; unaligned, sgemm differs under five cores.) The driver's outer `N` blocks
-///   (`GEMM_R`, at least 65,000 columns for every x86-64 core from OpenBLAS's 128 MiB buffer) must not cut a
-///   share either, hence ``maximumSplitRows``. Shares also stay above OpenBLAS's small-matrix size (10⁶
+///   differ under Nehalem, whose chunk is 24 wide; unaligned, sgemm differs under five cores.) The driver's outer
+///   `N` blocks (`GEMM_R`, at least 65,000 columns for every x86-64 core from OpenBLAS's 128 MiB buffer) must not
+///   cut a share either, hence ``maximumSplitRows``. Shares also stay above OpenBLAS's small-matrix size (10⁶
 ///   multiply-adds, below which the AVX-512 cores switch to other kernels). Columns are never split: `M`'s blocks
 ///   depend on where the call's `M` starts and ends, so no column boundary is safe for every kernel.
 /// - **Tested, not assumed.** `ParallelProductTests` holds every share to the unsplit product bit for bit, and
@@ -82,7 +82,7 @@ public enum ParallelProduct {
     ) {
         // Most of a step's products are too small to share; they skip building the list of shares.
         let ranges =
-            parallel.maximumTaskCount > 1 && m >= 2 * rowAlignment
+            parallel.maximumTaskCount > 1 && m > rowAlignment
             ? shares(m: m, n: n, k: k, parallel: parallel) : []
         guard ranges.count > 1 else {
             Scalar.gemm(

@@ -76,8 +76,7 @@ struct ParallelProductTests {
             + differences(Double.self, transposeA: transposeA, transposeB: transposeB)
         #expect(
             found.isEmpty,
-            "under OpenBLAS's \(BLAS.coreName) kernels, tA \(transposeA) tB \(transposeB): \(found.joined(separator: "; "))"
-        )
+            "under \(BLAS.coreName)'s kernels, tA \(transposeA) tB \(transposeB): \(found.joined(separator: "; "))")
     }
 
     @Test("shares cover the rows in order, start on multiples of 24 rows and are never small-matrix products")

@@ -24,7 +24,9 @@ extension NormScope.Bench {
         @Option(help: "Timings of each product per round; the best counts.")
         var repetitions = 20
 
-        @Option(help: ArgumentHelp("Only these cores, comma-separated (default: every one the CPU runs).", valueName: "names"))
+        @Option(
+            help: ArgumentHelp("Only these cores, comma-separated (default: all the CPU runs).", valueName: "names")
+        )
         var cores: String?
 
         @Option(help: ArgumentHelp("Also write the figures as JSON to this file ('-' for stdout).", valueName: "path"))

@@ -21,9 +21,9 @@ extension NormScope.Bench {
                 beside the target (MLP ≤ 1.0×, char-LM ≤ 0.8×), the recording overhead (target ≤ 5%), and how \
                 much of the step its matrix products would take at this run's sgemm rate (one step's multiply-adds \
                 counted, over a 512³ product shared among the step's tasks: the products' roofline); on top, the \
-                CPU, the OpenBLAS kernels and the threads each side used. Without torch the PyTorch side is skipped with one line saying how to \
-                install it. Run from the repository's root, so the scripts are found; build with -c release for \
-                meaningful figures.
+                CPU, the OpenBLAS kernels and the threads each side used. Without torch the PyTorch side is \
+                skipped with one line saying how to install it. Run from the repository's root, so the scripts are \
+                found; build with -c release for meaningful figures.
                 """
         )
 
