@@ -22,9 +22,9 @@ public enum RowBroadcast {
         }
     }
 
-    /// `v[j] += Σ_i m[i, j]`: the product `1ᵀ · m` accumulated into `v`, one BLAS call (its columns shared among
-    /// the cores by ``ParallelProduct``, which leaves each column's sum as it is). A loop of row additions spent
-    /// most of its time entering and leaving a short inner loop per row: 5% of a char-LM step for its ten biases.
+    /// `v[j] += Σ_i m[i, j]`: the product `1ᵀ · m` accumulated into `v`, one BLAS call on one core (a one-row
+    /// product is never shared: ``ParallelProduct`` splits rows only). A loop of row additions spent most of its
+    /// time entering and leaving a short inner loop per row: 5% of a char-LM step for its ten biases.
     @inlinable
     public static func addColumnSums<Scalar: MatrixScalar>(of m: Matrix<Scalar>, into v: inout Matrix<Scalar>) {
         precondition(
