@@ -21,11 +21,9 @@
 ///   kernel's N register block in single and double precision (2, 4, 8, 12 and 24) and of the driver's chunk width
 ///   (12 or 24), so each share starts where a register block of the whole product starts, every element runs the
 ///   same path over the same `k` blocks in both, and the remainder path falls to the last share exactly as it fell
-///   to the whole product. (Measured with a C harness over ten shapes, both transposes, beta 0 and 1, 2–4 shares,
-///   under all eight cores: 0 elements differ at multiples of 24 in sgemm and dgemm; at multiples of 12, both
-///   differ under Nehalem, whose chunk is 24 wide; unaligned, sgemm differs under five cores.) The driver's outer
-///   `N` blocks (`GEMM_R`, at least 65,000 columns for every x86-64 core from OpenBLAS's 128 MiB buffer) must not
-///   cut a share either, hence ``maximumSplitRows``. Shares also stay above OpenBLAS's small-matrix size (10⁶
+///   to the whole product. (Nehalem's chunk is 24 columns wide, so multiples of 12 are not enough there.) The
+///   driver's outer `N` blocks (`GEMM_R`, at least 65,000 columns for every x86-64 core from OpenBLAS's 128 MiB
+///   buffer) must not cut a share either, hence ``maximumSplitRows``. Shares also stay above OpenBLAS's small-matrix size (10⁶
 ///   multiply-adds, below which the AVX-512 cores switch to other kernels). Columns are never split: `M`'s blocks
 ///   depend on where the call's `M` starts and ends, so no column boundary is safe for every kernel.
 /// - **Tested, not assumed.** `ParallelProductTests` holds every share to the unsplit product bit for bit, and
