@@ -22,9 +22,10 @@
 ///   (12 or 24), so each share starts where a register block of the whole product starts, every element runs the
 ///   same path over the same `k` blocks in both, and the remainder path falls to the last share exactly as it fell
 ///   to the whole product. (Nehalem's chunk is 24 columns wide, so multiples of 12 are not enough there.) The
-///   driver's outer `N` blocks (`GEMM_R`, at least 65,000 columns for every x86-64 core from OpenBLAS's 128 MiB
-///   buffer) must not cut a share either, hence ``maximumSplitRows``. Shares also stay above OpenBLAS's small-matrix size (10⁶
-///   multiply-adds, below which the AVX-512 cores switch to other kernels). Columns are never split: `M`'s blocks
+///   driver's outer `N` blocks (`GEMM_R`: OpenBLAS's 128 MiB buffer over `GEMM_Q` columns, at least 43,000 for
+///   every x86-64 core in sgemm and dgemm) must not cut a share either, hence ``maximumSplitRows``. Shares also
+///   stay above OpenBLAS's small-matrix size (10⁶ multiply-adds, below which the AVX-512 cores switch to other
+///   kernels). Columns are never split: `M`'s blocks
 ///   depend on where the call's `M` starts and ends, so no column boundary is safe for every kernel.
 /// - **Tested, not assumed.** `ParallelProductTests` holds every share to the unsplit product bit for bit, and
 ///   `KernelIndependenceTests` runs it and two char-LM training steps under each OpenBLAS core the CPU can run
@@ -38,7 +39,7 @@ public enum ParallelProduct {
     public static let rowAlignment = 24
 
     /// Products with more rows than this run as one call: OpenBLAS blocks its `N` (our rows) by `GEMM_R`, which is at
-    /// least 65,000 for every x86-64 core but not a multiple of ``rowAlignment``; a share must lie in one such block.
+    /// least 43,000 for every x86-64 core but not a multiple of ``rowAlignment``; a share must lie in one such block.
     public static let maximumSplitRows = 16_384
 
     /// OpenBLAS 0.3.21's small-matrix kernels take products of at most this many multiply-adds; no share may be one.
