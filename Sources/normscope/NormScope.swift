@@ -28,6 +28,7 @@ struct NormScope: ParsableCommand {
               inspect           the tree of a trace, validated against its format (v1 or v2)
               slurm             Slurm jobs for a sweep: one array task per shard, then analyze and report
               bench tensors     matrix-product and row-kernel throughput against this machine's memory bandwidth
+              bench kernels     the training steps' products under every OpenBLAS core this CPU can run
               bench norm        normalization forward + backward throughput, instrumented and not
               bench train       MLP and char-LM training steps, recording off and on, interleaved with PyTorch
               bench analyze     analyze a ≥ 1 GB trace: MB/s and peak memory beside h5py + NumPy

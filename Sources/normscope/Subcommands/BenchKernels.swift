@@ -98,8 +98,9 @@ extension NormScope.Bench {
             guard process.terminationStatus == 0,
                 let rates = try? JSONDecoder().decode([ModelProducts.Rate].self, from: data)
             else {
-                throw ValidationError(
-                    "the worker for OpenBLAS's \(core) kernels failed (exit \(process.terminationStatus))")
+                throw BenchmarkFailure(
+                    message: "the worker timing OpenBLAS's \(core) kernels failed (exit \(process.terminationStatus)); "
+                        + "leave that core out with --cores")
             }
             return rates
         }
