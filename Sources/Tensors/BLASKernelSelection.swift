@@ -39,66 +39,60 @@ public struct BLASKernelSelection: Sendable, Hashable {
     /// Whether NormScope replaced OpenBLAS's choice.
     public var wasRepaired: Bool { chosenByOpenBLAS != inUse }
 
-    /// The core OpenBLAS's feature-based fallback would take for a CPU with these `/proc/cpuinfo` flags, or `nil`
-    /// when it has no AVX (Prescott is then as good as any).
+    /// OpenBLAS 0.3.21's x86-64 cores, oldest first, as `OPENBLAS_CORETYPE` names them: the `/proc/cpuinfo` flags
+    /// their kernels need (SSE3 is "pni" there) and their rank by instruction set (Haswell and Zen share one: both
+    /// AVX2 + FMA, and the same sgemm kernel). AMD's FMA4/XOP cores (Bulldozer to Excavator) are left out: no CPU of
+    /// this project's machines has those instructions.
+    private static let cores: [(name: String, rank: Int, needs: Set<String>)] = [
+        ("Prescott", 0, ["pni"]),
+        ("Core2", 1, ["ssse3"]),
+        ("Nehalem", 2, ["sse4_2"]),
+        ("Sandybridge", 3, ["avx"]),
+        ("Haswell", 4, ["avx2", "fma"]),
+        ("Zen", 4, ["avx2", "fma"]),
+        ("SkylakeX", 5, avx512),
+        ("Cooperlake", 6, avx512.union(["avx512_bf16"])),
+    ]
+
+    /// What OpenBLAS's AVX-512 kernels need: AVX-512 F with the registers' other halves (BW, VL, DQ).
+    private static let avx512: Set<String> = ["avx512f", "avx512bw", "avx512dq", "avx512vl"]
+
+    /// The rank of Sandybridge, the first core with AVX: below it Prescott is as good as any.
+    private static let avxRank = 3
+
+    /// The core OpenBLAS's feature-based fallback would take for a CPU with these `/proc/cpuinfo` flags (AVX-512
+    /// BF16 → Cooperlake, AVX-512 → SkylakeX, AVX2 + FMA → Haswell, AVX → Sandybridge), or `nil` when it has no AVX.
     public static func preferredCore(cpuFlags flags: Set<String>) -> String? {
-        let avx512 = ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains)
-        if avx512 && flags.contains("avx512_bf16") { return "Cooperlake" }
-        if avx512 { return "SkylakeX" }
-        if flags.contains("avx2") && flags.contains("fma") { return "Haswell" }
-        if flags.contains("avx") { return "Sandybridge" }
-        return nil
+        let runnable = cores.filter { $0.needs.isSubset(of: flags) && $0.rank >= avxRank }
+        // The first of the highest rank: Haswell, not Zen, as OpenBLAS's fallback takes.
+        return runnable.first { $0.rank == runnable.last?.rank }?.name
     }
 
-    /// OpenBLAS 0.3.21's x86-64 cores that a CPU with these `/proc/cpuinfo` flags can execute, oldest first, as
-    /// `OPENBLAS_CORETYPE` names them: the kernels a machine can be made to run, and so the ones whose results the
-    /// tests check (`KernelIndependenceTests`). AMD's FMA4/XOP cores (Bulldozer to Excavator) are left out: no CPU
-    /// of this project's machines has those instructions.
+    /// The cores a CPU with these `/proc/cpuinfo` flags can execute, oldest first: the kernels a machine can be made
+    /// to run, and so the ones whose results the tests check (`KernelIndependenceTests`).
     public static func runnableCores(cpuFlags flags: Set<String>) -> [String] {
-        let avx512 = ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains)
-        let requirements: [(core: String, runs: Bool)] = [
-            ("Prescott", flags.contains("pni")),  // the kernel calls SSE3 "pni"
-            ("Core2", flags.contains("ssse3")),
-            ("Nehalem", flags.contains("sse4_2")),
-            ("Sandybridge", flags.contains("avx")),
-            ("Haswell", flags.contains("avx2") && flags.contains("fma")),
-            ("Zen", flags.contains("avx2") && flags.contains("fma")),
-            ("SkylakeX", avx512),
-            ("Cooperlake", avx512 && flags.contains("avx512_bf16")),
-        ]
-        return requirements.filter(\.runs).map(\.core)
+        cores.filter { $0.needs.isSubset(of: flags) }.map(\.name)
     }
 
     /// The cores this machine's CPU can execute (see ``runnableCores(cpuFlags:)``).
-    public static var runnableCores: [String] { runnableCores(cpuFlags: cpuFlags()) }
-
-    /// The x86-64 cores by the instructions their kernels use, oldest first; Haswell and Zen share a rank (both
-    /// AVX2 + FMA, and the same sgemm kernel).
-    private static let coreRanks: [String: Int] = [
-        "prescott": 0, "core2": 1, "nehalem": 2, "sandybridge": 3, "haswell": 4, "zen": 4, "skylakex": 5,
-        "cooperlake": 6,
-    ]
+    public static let runnableCores = runnableCores(cpuFlags: cpuFlags())
 
     /// Whether `preferred` uses newer instructions than `chosen`; never for a core not ranked here (another
     /// architecture's, or one this table does not know), whose choice is left to OpenBLAS.
     static func improves(on chosen: String, with preferred: String) -> Bool {
-        guard let was = coreRanks[chosen.lowercased()], let better = coreRanks[preferred.lowercased()] else {
-            return false
-        }
+        func rank(_ name: String) -> Int? { cores.first { $0.name.lowercased() == name.lowercased() }?.rank }
+        guard let was = rank(chosen), let better = rank(preferred) else { return false }
         return better > was
     }
 
-    /// The flags of the first processor in `/proc/cpuinfo`, empty where there is no such file.
+    /// The flags of the first processor in `/proc/cpuinfo` (or `cpuinfo`), empty where there is no such file.
     ///
     /// The kernel lists AVX-512 there only when it also saves those registers, the condition OpenBLAS checks with
     /// `xgetbv` before it uses them.
     static func cpuFlags(cpuinfo path: String = "/proc/cpuinfo") -> Set<String> {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
-        for line in text.split(separator: "\n") where line.hasPrefix("flags") {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
-        }
-        return []
+        let flags = CPUIdentity.fieldsOfFirstProcessor(in: text)["flags"] ?? ""
+        return Set(flags.split(separator: " ").map(String.init))
     }
 
     /// Checks OpenBLAS's choice once and repairs it if needed (see the type's documentation).

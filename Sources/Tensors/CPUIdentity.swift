@@ -22,15 +22,7 @@ public struct CPUIdentity: Sendable, Codable, Hashable, CustomStringConvertible 
 
     /// The first processor of a `/proc/cpuinfo` text.
     public init(cpuinfo text: String) {
-        var fields: [String: String] = [:]
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.trimmingCharacters(in: .whitespaces).isEmpty, !fields.isEmpty { break }
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            let key = line[..<colon].trimmingCharacters(in: .whitespaces)
-            if fields[key] == nil {
-                fields[key] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            }
-        }
+        let fields = Self.fieldsOfFirstProcessor(in: text)
         vendor = fields["vendor_id"] ?? ""
         family = fields["cpu family"].flatMap { Int($0) }
         model = fields["model"].flatMap { Int($0) }
@@ -40,4 +32,18 @@ public struct CPUIdentity: Sendable, Codable, Hashable, CustomStringConvertible 
     /// This machine's processor; unknown fields where `/proc/cpuinfo` is missing.
     public static let current = CPUIdentity(
         cpuinfo: (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
+
+    /// The `key : value` fields of the first processor of a `/proc/cpuinfo` text (up to its first blank line).
+    static func fieldsOfFirstProcessor(in text: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.trimmingCharacters(in: .whitespaces).isEmpty, !fields.isEmpty { break }
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let key = line[..<colon].trimmingCharacters(in: .whitespaces)
+            if fields[key] == nil {
+                fields[key] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return fields
+    }
 }

@@ -19,25 +19,13 @@ struct KernelIndependenceTests {
         "shared products and two char-LM steps give the same bits on any number of tasks, under each kernel",
         arguments: BLASKernelSelection.runnableCores)
     func bitIdenticalUnder(core: String) throws {
-        let testBinary = CommandLine.arguments[0]
-        try #require(
-            testBinary.hasSuffix(".xctest") && FileManager.default.isExecutableFile(atPath: testBinary),
-            "expected to run inside the package's test binary, got \(testBinary)")
-        var environment = ProcessInfo.processInfo.environment
-        environment["OPENBLAS_CORETYPE"] = core
-        environment["NO_COLOR"] = "1"
-        let output = try ChildProcess.run(
-            testBinary,
-            arguments: ["--testing-library", "swift-testing", "--filter", Self.suites.joined(separator: "|")],
-            environment: environment)
-        let text = output.standardOutput + output.standardError
-        let failures = text.split(separator: "\n").filter { $0.contains("failed") || $0.contains("recorded an issue") }
+        let child = try TestBinaryChild.run(
+            filter: Self.suites.joined(separator: "|"), environment: ["OPENBLAS_CORETYPE": core])
+        let failures = child.failures.prefix(20).joined(separator: "\n")
+        let passed = child.passed(suites: Self.suites.count)
         #expect(
-            output.status == 0,
-            "under \(core)'s kernels (exit \(output.status)):\n\(failures.prefix(20).joined(separator: "\n"))")
-        // The child must really have run both suites: a filter that matched nothing also exits 0.
-        let summary = text.split(separator: "\n").first { $0.contains("Test run with") } ?? "no summary"
-        #expect(summary.contains("in \(Self.suites.count) suites passed"), "under \(core): \(summary)")
+            passed,
+            "under \(core)'s kernels (exit \(child.status), \(child.summary)):\n\(failures)")
     }
 
     @Test("the cores listed for this CPU include the one OpenBLAS or NormScope chose")

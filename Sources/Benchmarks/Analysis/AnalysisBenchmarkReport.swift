@@ -41,11 +41,11 @@ extension AnalysisBenchmark {
                 seconds = measurements.map(\.wallSeconds)
                 let sorted = seconds.sorted()
                 bestSeconds = sorted[0]
-                medianSeconds = Report.median(sorted)
+                medianSeconds = median(sorted)
                 bestMegabytesPerSecond = Double(fileBytes) / 1e6 / bestSeconds
                 medianMegabytesPerSecond = Double(fileBytes) / 1e6 / medianSeconds
                 peakResidentMiB = measurements.map(\.peakResidentMiB).max() ?? .nan
-                medianCPUSeconds = Report.median(measurements.map { $0.userSeconds + $0.systemSeconds }.sorted())
+                medianCPUSeconds = median(measurements.map { $0.userSeconds + $0.systemSeconds })
             }
         }
 
@@ -75,12 +75,6 @@ extension AnalysisBenchmark {
             tools.count == 2 ? tools[1].medianSeconds / tools[0].medianSeconds : nil
         }
 
-        /// The median of sorted values.
-        static func median(_ sorted: [Double]) -> Double {
-            guard !sorted.isEmpty else { return .nan }
-            let middle = sorted.count / 2
-            return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-        }
 
         /// The report as aligned text.
         public var table: String {

@@ -31,12 +31,10 @@ package struct KernelComparisonReport: Sendable, Codable, Equatable {
 
     /// The median over the rounds of one core's rate for shape `index`.
     func median(_ core: String, shape index: Int, shared: Bool) -> Double {
-        let values = (measurements[core] ?? []).compactMap { round in
-            round.indices.contains(index) ? (shared ? round[index].shared : round[index].oneTask) : nil
-        }.sorted()
-        guard !values.isEmpty else { return .nan }
-        let middle = values.count / 2
-        return values.count % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2
+        Benchmarks.median(
+            (measurements[core] ?? []).compactMap { round in
+                round.indices.contains(index) ? (shared ? round[index].shared : round[index].oneTask) : nil
+            })
     }
 
     /// Milliseconds one pass over every shape takes at a core's median shared rates: the products of one MLP step

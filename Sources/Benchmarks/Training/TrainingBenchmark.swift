@@ -71,9 +71,10 @@ package struct TrainingBenchmark {
                 pytorchRequested: c.torchThreads))
         if c.python == nil { report.pytorchSkipped = "PyTorch side left out" }
         progress("the products' roofline: sgemm 512³ shared among the step's tasks")
-        report.productRoofline = Self.sharedProductRate(size: 512)
-        report.cpu = CPUIdentity.current
-        report.blasCore = BLAS.coreName
+        // The rate a step's products could reach on this machine, in this run: a 512³ product shared as a step
+        // shares its own, timed as `bench kernels` times the steps' products.
+        let square = ModelProducts.Shape(name: "512³", m: 512, n: 512, k: 512, transposeA: false, transposeB: false)
+        report.productRoofline = ModelProducts.measure([square], repetitions: 10).first?.shared ?? .nan
         for workload in workloads {
             progress("\(workload.name): building the model")
             let path = (c.scratchDirectory as NSString).appendingPathComponent(
@@ -153,19 +154,6 @@ package struct TrainingBenchmark {
                 line: "PyTorch side skipped: python3 cannot import torch (\(unavailable.reason)); install it with "
                     + #"pip install "torch==2.13.0+cpu""#)
         }
-    }
-
-    /// GFLOP/s of an n × n × n product shared among `RowParallel.automatic`'s tasks, as a step shares its products:
-    /// the best of 10 after a warm-up, the rate a step's products could reach on this machine, in this run.
-    static func sharedProductRate(size n: Int) -> Double {
-        var random = SeededRandom(seed: 2)
-        let a = Matrix<Float>(rows: n, columns: n) { _, _ in Float(random.uniform(in: -1.0..<1.0) as Double) }
-        let b = Matrix<Float>(rows: n, columns: n) { _, _ in Float(random.uniform(in: -1.0..<1.0) as Double) }
-        var c = Matrix<Float>(rows: n, columns: n)
-        let clock = ContinuousClock()
-        Matrix.multiply(a, b, into: &c)
-        let best = (0..<10).map { _ in clock.measure { Matrix.multiply(a, b, into: &c) }.inSeconds }.min() ?? .nan
-        return 2 * Double(n) * Double(n) * Double(n) / best / 1e9
     }
 
     /// Each of `steps` steps timed alone, in milliseconds.

@@ -11,12 +11,8 @@ package struct TrainingBenchmarkReport: Sendable, Codable, Equatable {
         package var milliseconds: [Double]
 
         package init(milliseconds: [Double]) {
-            let sorted = milliseconds.sorted()
-            let middle = sorted.count / 2
-            medianMilliseconds =
-                sorted.isEmpty
-                ? .nan : sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-            bestMilliseconds = sorted.first ?? .nan
+            medianMilliseconds = median(milliseconds)
+            bestMilliseconds = milliseconds.min() ?? .nan
             self.milliseconds = milliseconds
         }
     }
@@ -111,7 +107,7 @@ package struct TrainingBenchmarkReport: Sendable, Codable, Equatable {
     package var productRoofline: Double = .nan
     /// The processor, and the OpenBLAS kernels in use.
     package var cpu: CPUIdentity = .current
-    package var blasCore = ""
+    package var blasCore = BLAS.coreName
 
     // MARK: - Table
 

@@ -66,14 +66,7 @@ public struct WriteBenchmark: Sendable {
         public var loadAfter: String?
 
         /// Median of the HDF5-filter path over median of the parallel path.
-        public var speedup: Double { Self.median(paths[0].seconds) / Self.median(paths[1].seconds) }
-
-        static func median(_ values: [Double]) -> Double {
-            let sorted = values.sorted()
-            guard !sorted.isEmpty else { return .nan }
-            let middle = sorted.count / 2
-            return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-        }
+        public var speedup: Double { median(paths[0].seconds) / median(paths[1].seconds) }
 
         /// The report as aligned text.
         public var table: String {
@@ -88,8 +81,8 @@ public struct WriteBenchmark: Sendable {
                 let sorted = path.seconds.sorted()
                 lines.append(
                     path.name.padding(toLength: 44, withPad: " ", startingAt: 0)
-                        + String(format: "median %7.2f s   best %7.2f s   ", Self.median(sorted), sorted[0])
-                        + String(format: "CPU %7.2f s   ", Self.median(path.cpuSeconds))
+                        + String(format: "median %7.2f s   best %7.2f s   ", median(sorted), sorted[0])
+                        + String(format: "CPU %7.2f s   ", median(path.cpuSeconds))
                         + String(
                             format: "file %.3f GB, %.3f× its stored data", Double(path.fileBytes) / 1e9,
                             Double(path.fileBytes) / Double(max(1, path.storedBytes))))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Benchmarks
 import Foundation
 import Training
 
@@ -50,11 +51,6 @@ extension NormScope.Bench {
                     FileHandle.standardError.write(
                         Data("round \(round): --jobs \(variant) \(String(format: "%.2f", seconds)) s\n".utf8))
                 }
-            }
-            func median(_ values: [Double]) -> Double {
-                let sorted = values.sorted()
-                return sorted.count % 2 == 1
-                    ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
             }
             let one = median(times[1]!)
             let many = median(times[jobs]!)
