@@ -32,19 +32,16 @@ extension NormScope.Bench {
         @Flag(help: "Use smaller products and row counts (256³ and 512³, 8192 rows) and 3 repetitions.")
         var quick = false
 
-        @Option(help: ArgumentHelp("Also write the figures as JSON to this file ('-' for stdout).", valueName: "path"))
-        var json: String?
+        @OptionGroup var output: JSONOutput
 
-        func validate() throws {
-            try validateJSONPath(json)
-        }
+        func validate() throws { try output.check(inputs: []) }
 
         func run() throws {
             // With --json -, standard output carries only the JSON, so the table goes to standard error.
             let toStandardError = { (text: String) in FileHandle.standardError.write(Data((text + "\n").utf8)) }
             let benchmark = TensorBenchmark(configuration: quick ? .quick : .standard)
             let report = benchmark.run { step in toStandardError("measuring \(step)…") }
-            try publish(table: report.table, json: report.json(), to: json)
+            try output.publish(table: report.table, json: report.json())
         }
     }
 }
@@ -66,37 +63,16 @@ extension NormScope.Bench {
         @Flag(help: "Use smaller shapes ([1024 × 512] and [4096 × 1024]) and 3 repetitions.")
         var quick = false
 
-        @Option(help: ArgumentHelp("Also write the figures as JSON to this file ('-' for stdout).", valueName: "path"))
-        var json: String?
+        @OptionGroup var output: JSONOutput
+
+        func validate() throws { try output.check(inputs: []) }
 
         func run() throws {
             let toStandardError = { (text: String) in FileHandle.standardError.write(Data((text + "\n").utf8)) }
             let report = NormBenchmark(configuration: quick ? .quick : .standard).run {
                 toStandardError("measuring \($0)…")
             }
-            try publish(table: report.table, json: report.json(), to: json)
+            try output.publish(table: report.table, json: report.json())
         }
     }
-}
-
-/// Refuses a `--json` path whose directory does not exist, before anything is measured.
-func validateJSONPath(_ json: String?) throws {
-    guard let json, json != "-" else { return }
-    let directory = URL(fileURLWithPath: json).deletingLastPathComponent().path
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-        throw OptionValueError("--json \(json): the directory \(directory) does not exist; create it first.")
-    }
-}
-
-/// Prints a benchmark's table and writes its JSON to `path` (`-`: standard output, the table then going to standard
-/// error so that the JSON can be piped).
-func publish(table: String, json data: Data, to path: String?) throws {
-    if path == "-" {
-        FileHandle.standardError.write(Data((table + "\n").utf8))
-        FileHandle.standardOutput.write(data + Data("\n".utf8))
-        return
-    }
-    print(table)
-    if let path { try data.write(to: URL(fileURLWithPath: path), options: .atomic) }
 }

@@ -43,8 +43,7 @@ extension NormScope.Bench {
         @Flag(help: "Keep the generated trace in the temporary directory (its path is printed).")
         var keep = false
 
-        @Option(help: ArgumentHelp("Also write the figures as JSON to this file.", valueName: "path"))
-        var json: String?
+        @OptionGroup var output: JSONOutput
 
         func validate() throws {
             guard sizeGB > 0, sizeGB <= 1000 else {
@@ -57,6 +56,7 @@ extension NormScope.Bench {
                         "--trace \(trace): the directory \(directory) does not exist; create it first.")
                 }
             }
+            try output.check(inputs: trace.map { [$0] } ?? [])
         }
 
         func run() throws {
@@ -67,8 +67,7 @@ extension NormScope.Bench {
                     TensorBenchmark(configuration: .quick).measureCopyBandwidth().map(\.rate).max() ?? .nan
                 },
                 progress: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
-            print(report.table)
-            if let json { try report.json().write(to: URL(fileURLWithPath: json), options: .atomic) }
+            try output.publish(table: report.table, json: report.json(), inputs: trace.map { [$0] } ?? [])
             if !report.comparison.agrees { throw ExitCode.failure }
         }
     }

@@ -29,14 +29,13 @@ extension NormScope.Bench {
         )
         var cores: String?
 
-        @Option(help: ArgumentHelp("Also write the figures as JSON to this file ('-' for stdout).", valueName: "path"))
-        var json: String?
+        @OptionGroup var output: JSONOutput
 
         @Flag(help: .hidden)
         var worker = false
 
         func validate() throws {
-            try validateJSONPath(json)
+            try output.check(inputs: [])
             guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1, got \(rounds)") }
             guard repetitions >= 1 else {
                 throw ValidationError("--repetitions must be at least 1, got \(repetitions)")
@@ -79,7 +78,7 @@ extension NormScope.Bench {
             let report = KernelComparisonReport(
                 cpu: .current, coreInUse: selection.inUse, coreInUseReason: selection.reason, rounds: rounds,
                 repetitions: repetitions, measurements: measurements, cores: cores)
-            try publish(table: report.table, json: report.json(), to: json)
+            try output.publish(table: report.table, json: report.json())
         }
 
         /// One worker process under `core`'s kernels.

@@ -39,8 +39,7 @@ extension NormScope.Bench {
         @Option(parsing: .unconditional, help: "PyTorch's threads (torch.set_num_threads); default: the cores.")
         var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-        @Option(help: ArgumentHelp("Also write the figures as JSON to this file ('-' for stdout).", valueName: "path"))
-        var json: String?
+        @OptionGroup var output: JSONOutput
 
         func validate() throws {
             guard ["mlp", "char-lm", "both"].contains(model) else {
@@ -50,7 +49,7 @@ extension NormScope.Bench {
                 throw OptionValueError("\(option) \(value): must be a positive whole number")
             }
             guard warmup >= 0 else { throw OptionValueError("--warmup \(warmup): must be 0 or a positive whole number") }
-            try validateJSONPath(json)
+            try output.check(inputs: [])
         }
 
         func run() throws {
@@ -66,7 +65,7 @@ extension NormScope.Bench {
             let report = try TrainingBenchmark(configuration: configuration).run(workloads) {
                 FileHandle.standardError.write(Data("\($0)…\n".utf8))
             }
-            try publish(table: report.table, json: report.json(), to: json)
+            try output.publish(table: report.table, json: report.json())
         }
     }
 }
