@@ -17,7 +17,7 @@ let package = Package(
         // `import NormScope` brings every library module; each can also be imported alone.
         .library(
             name: "NormScope",
-            targets: ["NormScope", "HDF5", "Tensors", "Layers", "Recording", "Training", "Analysis"]
+            targets: ["NormScope", "OutputFiles", "HDF5", "Tensors", "Layers", "Recording", "Training", "Analysis"]
         ),
     ],
     dependencies: [
@@ -48,20 +48,22 @@ let package = Package(
         ),
 
         // MARK: - Library modules (dependencies point down the data flow only)
+        // The output contract of every command that writes: checked destinations, written aside, renamed whole.
+        .target(name: "OutputFiles"),
         .target(name: "HDF5", dependencies: ["CHDF5", "CDeflate"]),
         .target(name: "Tensors", dependencies: ["CBLAS"]),
         .target(name: "Layers", dependencies: ["Tensors"]),
-        .target(name: "Recording", dependencies: ["HDF5", "Tensors"]),
+        .target(name: "Recording", dependencies: ["HDF5", "Tensors", "OutputFiles"]),
         .target(
             name: "Training",
             dependencies: ["Layers", "Recording", "CZlib"],
             exclude: ["Resources/DATASETS.md"],
             resources: [.copy("Resources/digits.csv.gz"), .copy("Resources/devils-dictionary.txt.gz")]
         ),
-        .target(name: "Analysis", dependencies: ["HDF5", "Recording", "Tensors"]),
+        .target(name: "Analysis", dependencies: ["HDF5", "Recording", "Tensors", "OutputFiles"]),
 
         // MARK: - The library's umbrella module (one file of @_exported imports)
-        .target(name: "NormScope", dependencies: ["HDF5", "Tensors", "Layers", "Recording", "Training", "Analysis"]),
+        .target(name: "NormScope", dependencies: ["OutputFiles", "HDF5", "Tensors", "Layers", "Recording", "Training", "Analysis"]),
 
         // MARK: - Command-line tool
         // The benchmarks behind `normscope bench`: a part of the tool, not of the library product, so a package that
@@ -70,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "normscope",
             dependencies: [
-                "Benchmarks", "Training", "Analysis", "Recording", "HDF5", "Tensors", "Layers",
+                "Benchmarks", "Training", "Analysis", "Recording", "HDF5", "Tensors", "Layers", "OutputFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -79,6 +81,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Tensors", "HDF5"]),
 
         // MARK: - Unit test bundles (one per module)
+        .testTarget(name: "OutputFilesTests", dependencies: ["OutputFiles", "TestSupport"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(

@@ -4,6 +4,7 @@
 @_exported import Analysis
 @_exported import HDF5
 @_exported import Layers
+@_exported import OutputFiles
 @_exported import Recording
 @_exported import Tensors
 @_exported import Training
