@@ -60,6 +60,7 @@ QUICK = [
     ("report", "symlink-file-force"), ("record", "input-symlink"), ("record", "interrupt"),
     ("demo", "existing"), ("export", "folder-clash"), ("export", "existing"), ("slurm", "folder-clash"),
     ("report", "device"), ("report", "missing-parent"), ("report", "spaces"),
+    ("normscope-plot", "folder-clash"), ("normscope-plot", "input-hardlink"),
 ]
 BAD_TEXT = ("NSCocoaErrorDomain", "Error Domain=", "Traceback", "Fatal error", "Segmentation fault",
             "Stack dump", "NSPOSIXErrorDomain")
