@@ -46,9 +46,9 @@ struct BenchJSONOutputTests {
             (["--json", "full"], "--json full is a folder; name a file in it, e.g. full/figures.json"),
             (["--json", "full/", "--force"], "--json full/ is a folder; name a file in it, e.g. full/figures.json"),
             (["--json", "fifo", "--force"], "--json fifo is not a regular file"),
-            (["--json", "dangling.json"], "--json dangling.json: a symbolic link to a missing file"),
+            (["--json", "dangling.json"], "--json dangling.json is a symbolic link to a missing file"),
             (["--json", "figures.json"], "--json figures.json exists; add --force to replace it"),
-            (["--json", "normscope-copy", "--force"], "is this normscope executable (/proc/self/exe)"),
+            (["--json", "normscope-copy", "--force"], "--json normscope-copy is this normscope executable"),
         ])
     func refused(arguments: [String], message: String) throws {
         let binary = try #require(executable)
@@ -76,7 +76,7 @@ struct BenchJSONOutputTests {
             let output = try ChildProcess.run(
                 "/bin/bash",
                 arguments: ["-c", "cd '\(directory.path)' && '\(binary)' bench analyze \"$@\"", "-"] + arguments)
-            expectOneLineError(output, ["is its input"])
+            expectOneLineError(output, ["is the --trace file"])
         }
         #expect(try contents(of: directory.path) == before)
     }
