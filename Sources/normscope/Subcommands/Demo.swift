@@ -66,11 +66,24 @@ extension NormScope {
         /// The report's path: `--report`, or the trace's with .html for .h5.
         var reportPath: String { report ?? (out.hasSuffix(".h5") ? String(out.dropLast(3)) : out) + ".html" }
 
+        /// One output checked; an earlier demo's file is most often why one exists, so the refusal also says how
+        /// to keep it.
+        static func output(
+            _ path: String, option: String, force: Bool, inputs: [CommandInput] = [], example: String
+        ) throws -> OutputFile {
+            do {
+                return try OutputFile(path, option: option, force: force, inputs: inputs, example: example)
+            } catch {
+                guard error.reason == .exists else { throw error }
+                throw OptionValueError("\(option) \(path) exists; add --force to replace it, or choose another \(option).")
+            }
+        }
+
         func run() throws {
             // Both outputs are checked before a step is trained; the report must not land on the trace, which does
             // not exist yet, so the two are compared by their resolved paths.
-            _ = try OutputFile(out, option: "--out", force: force, example: "normscope-demo.h5")
-            let page = try OutputFile(
+            _ = try Self.output(out, option: "--out", force: force, example: "normscope-demo.h5")
+            let page = try Self.output(
                 reportPath, option: "--report", force: force, inputs: [CommandInput("the --out trace", out)],
                 example: "normscope-demo.html")
             var options = SweepRecorder.Options(
