@@ -347,12 +347,7 @@ struct ExportFolder {
     /// The system's reason for a failed write ("File too large", "No space left on device"), which Foundation
     /// keeps under a generic "operation could not be completed".
     static func reason(_ error: any Error) -> String {
-        let error = error as NSError
-        for candidate in [error, error.userInfo[NSUnderlyingErrorKey] as? NSError].compactMap({ $0 })
-        where candidate.domain == NSPOSIXErrorDomain {
-            return reason(Int32(candidate.code))
-        }
-        return error.localizedDescription
+        (error as NSError).underlyingPOSIXCode.map(reason) ?? error.localizedDescription
     }
 }
 

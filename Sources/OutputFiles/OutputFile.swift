@@ -284,8 +284,9 @@ public struct OutputFile: Sendable {
 }
 
 extension NSError {
-    /// The POSIX code under a Foundation file error, if there is one.
-    var underlyingPOSIXCode: Int32? {
+    /// The POSIX code under a Foundation file error, if there is one: what a one-line message names ("Permission
+    /// denied", "Exec format error") instead of Foundation's "NSCocoaErrorDomain error 256".
+    public var underlyingPOSIXCode: Int32? {
         if domain == NSPOSIXErrorDomain { return Int32(code) }
         return (userInfo[NSUnderlyingErrorKey] as? NSError)?.underlyingPOSIXCode
     }

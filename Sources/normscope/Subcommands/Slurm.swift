@@ -164,9 +164,8 @@ extension NormScope {
             do {
                 return try handle.readToEnd() ?? Data()
             } catch {
-                let code = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.code ?? Int(EIO)
-                throw OptionValueError(
-                    "\(configFile): cannot read the sweep file (\(String(cString: strerror(Int32(code)))))")
+                let code = (error as NSError).underlyingPOSIXCode ?? EIO
+                throw OptionValueError("\(configFile): cannot read the sweep file (\(String(cString: strerror(code))))")
             }
         }
 
