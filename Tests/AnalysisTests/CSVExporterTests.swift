@@ -1,7 +1,7 @@
 import Analysis
 import Foundation
-import OutputFiles
 import HDF5
+import OutputFiles
 import Recording
 import TestSupport
 import Testing
@@ -158,7 +158,8 @@ struct CSVExporterTests {
         #expect {
             _ = try CSVExporter(force: true).export(trace: trace, to: out)
         } throws: { error in
-            (error as? OutputError)?.reason == .isFolder && "\(error)".contains("runs.csv is a folder where a file of that name is to be written")
+            (error as? OutputError)?.reason == .isFolder
+                && "\(error)".contains("runs.csv is a folder where a file of that name is to be written")
         }
         #expect(entries(directory.path) == before)
         #expect(try String(contentsOfFile: out + "/ln-s0.steps.csv", encoding: .utf8) == "old steps")

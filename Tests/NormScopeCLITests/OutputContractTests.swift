@@ -56,11 +56,14 @@ struct OutputContractTests {
         return directory
     }
 
-    /// `normscope arguments…` run in `directory`.
-    private func normscope(_ arguments: [String], in directory: TemporaryDirectory) throws -> ChildProcess.Output {
+    /// `normscope arguments…` run in `directory`, as `user` when given.
+    private func normscope(
+        _ arguments: [String], in directory: TemporaryDirectory, as user: String? = nil
+    ) throws -> ChildProcess.Output {
         let binary = try #require(executable)
-        return try ChildProcess.run(
-            "/bin/bash", arguments: ["-c", "cd \"$0\" && exec \"$@\"", directory.path, binary] + arguments)
+        let command = ["/bin/bash", "-c", "cd \"$0\" && exec \"$@\"", directory.path, binary] + arguments
+        let line = user.map { ["/usr/sbin/runuser", "-u", $0, "--"] + command } ?? command
+        return try ChildProcess.run(line[0], arguments: Array(line.dropFirst()))
     }
 
     /// Each case refused in one line holding its needles, exit 1, with no Foundation error text, and the folder
@@ -103,7 +106,7 @@ struct OutputContractTests {
         let directory = try workspace()
         try expectRefusals(
             [
-                (["report", "t.h5", "-o", "full"], ["--out full is a folder; name a file in it, e.g. full/report.html"]),
+                (["report", "t.h5", "-o", "full"], ["--out full is a folder; name a file", "e.g. full/report.html"]),
                 (["report", "t.h5", "-o", "full/", "--force"], ["--out full/ is a folder"]),
                 (["report", "t.h5", "-o", "t.h5", "--force"], ["--out t.h5 is one of the traces (t.h5)"]),
                 (["report", "other.h5", "t.h5", "-o", "t.h5", "--force"], ["--out t.h5 is one of the traces (t.h5)"]),
@@ -116,7 +119,7 @@ struct OutputContractTests {
                 (["report", "t.h5", "-o", "node", "--force"], ["--out node is not a regular file"]),
                 (["report", "t.h5", "-o", "missing/r.html"], ["--out missing/r.html", "does not exist; create it"]),
                 (["report", "t.h5", "-o", "note.txt/r.html"], ["--out note.txt/r.html", "note.txt is a file"]),
-                (["report", "t.h5", "--out", "a.html", "--output", "b.html"], ["--output is the former name of --out"]),
+                (["report", "t.h5", "--out", "a.html", "--output", "b.html"], ["--output is the former name"]),
             ], in: directory)
     }
 
@@ -184,7 +187,7 @@ struct OutputContractTests {
             [
                 (["export", "t.h5", "--out", "existing.html"], ["--out existing.html is a file, not a folder"]),
                 (["export", "t.h5", "--out", "node"], ["--out node is not a folder"]),
-                (["export", "t.h5", "--out", "note.txt/csv"], ["--out note.txt/csv", "note.txt is a file, not a folder"]),
+                (["export", "t.h5", "--out", "note.txt/csv"], ["--out note.txt/csv", "note.txt is a file"]),
                 (["export", "t.h5", "--csv", "csvs"], ["--out csvs: csvs/runs.csv exists; add --force to replace it"]),
                 (["export", "t.h5", "--out", "traced", "--force"], ["traced/runs.csv is the trace (t.h5)"]),
                 (["export", "t.h5", "--out", "linked", "--force"], ["linked/runs.csv is the trace (t.h5)"]),
@@ -239,7 +242,7 @@ struct OutputContractTests {
                     ["--out runs: runs/sweep.json is the --config file (runs/sweep.json); choose another folder"]
                 ),
                 (sweep + ["--out", "aliased", "--force"], ["aliased/sweep.json is the --config file (sweep.json)"]),
-                (sweep + ["--out", "blocked", "--force"], ["--out blocked: blocked/submit.sh is a folder where a file"]),
+                (sweep + ["--out", "blocked", "--force"], ["--out blocked: blocked/submit.sh is a folder where"]),
                 (sweep + ["--out", "node"], ["--out node: cannot create the directory"]),
                 (sweep + ["--out", "note.txt/runs"], ["--out note.txt/runs: cannot create the directory"]),
             ], in: directory)
@@ -266,7 +269,6 @@ struct OutputContractTests {
         "report and demo into a folder the user cannot write: one line naming it, before any work",
         .enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/runuser")))
     func unwritableFolder() throws {
-        let binary = try #require(executable)
         let directory = try workspace()
         // nobody may write in open/ (for demo's trace) but not in locked/ (for the reports).
         for folder in ["locked", "open"] {
@@ -279,10 +281,7 @@ struct OutputContractTests {
         for arguments in [
             ["report", "t.h5", "-o", "locked/r.html"], Self.demo + ["-o", "open/d.h5", "--report", "locked/d.html"],
         ] {
-            let output = try ChildProcess.run(
-                "/usr/sbin/runuser",
-                arguments: ["-u", "nobody", "--", "/bin/bash", "-c", "cd \"$0\" && exec \"$@\"", directory.path, binary]
-                    + arguments)
+            let output = try normscope(arguments, in: directory, as: "nobody")
             expectOneLineError(output, ["locked", "cannot write in the folder", "Permission denied"])
             #expect(!output.standardError.contains("NSCocoaErrorDomain"))
         }

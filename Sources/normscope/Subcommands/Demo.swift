@@ -75,7 +75,8 @@ extension NormScope {
                 return try OutputFile(path, option: option, force: force, inputs: inputs, example: example)
             } catch {
                 guard error.reason == .exists else { throw error }
-                throw OptionValueError("\(option) \(path) exists; add --force to replace it, or choose another \(option).")
+                throw OptionValueError(
+                    "\(option) \(path) exists; add --force to replace it, or choose another \(option).")
             }
         }
 
