@@ -53,14 +53,19 @@ public struct OutputFile: Sendable {
 
     // MARK: - Writing
 
-    /// Writes `bytes` as the whole new content of the destination.
-    public func write(_ bytes: some Sequence<UInt8>) throws(OutputError) {
+    /// Writes `bytes` as the whole new content of the destination; `executable` (a script) adds execute
+    /// permission wherever the file's mode gives read permission.
+    public func write(_ bytes: some Sequence<UInt8>, executable: Bool = false) throws(OutputError) {
         let data = Array(bytes)
         try write { (temporary: String) throws(OutputError) in
             guard let handle = FileHandle(forWritingAtPath: temporary) else {
                 throw failure(errno)
             }
             defer { try? handle.close() }
+            var status = stat()
+            if executable, fstat(handle.fileDescriptor, &status) == 0 {
+                fchmod(handle.fileDescriptor, status.st_mode & 0o7777 | (status.st_mode & 0o444) >> 2)
+            }
             do {
                 try handle.write(contentsOf: data)
                 try handle.synchronize()
@@ -279,8 +284,9 @@ public struct OutputFile: Sendable {
 }
 
 extension NSError {
-    /// The POSIX code under a Foundation file error, if there is one.
-    var underlyingPOSIXCode: Int32? {
+    /// The POSIX code under a Foundation file error, if there is one: what a one-line message names ("Permission
+    /// denied", "Exec format error") instead of Foundation's "NSCocoaErrorDomain error 256".
+    public var underlyingPOSIXCode: Int32? {
         if domain == NSPOSIXErrorDomain { return Int32(code) }
         return (userInfo[NSUnderlyingErrorKey] as? NSError)?.underlyingPOSIXCode
     }

@@ -1,6 +1,7 @@
 import Analysis
 import Foundation
 import HDF5
+import OutputFiles
 import Recording
 import TestSupport
 import Testing
@@ -139,7 +140,9 @@ struct CSVExporterTests {
         #expect(entries(directory.path) == before)
     }
 
-    @Test("into an existing folder: its other files are kept, same-named files replaced; a folder in the way is kept")
+    @Test(
+        "into an existing folder: its other files are kept, same-named files replaced only with force; a folder in the way is kept"
+    )
     func existingFolder() throws {
         let directory = TemporaryDirectory()
         let trace = directory.file("t.h5")
@@ -148,19 +151,32 @@ struct CSVExporterTests {
         try FileManager.default.createDirectory(atPath: out + "/runs.csv", withIntermediateDirectories: true)
         try "keep me".write(toFile: out + "/runs.csv/inside.txt", atomically: true, encoding: .utf8)
         try "old steps".write(toFile: out + "/ln-s0.steps.csv", atomically: true, encoding: .utf8)
+        try "old evals".write(toFile: out + "/ln-s0.evals.csv", atomically: true, encoding: .utf8)
         try "my notes".write(toFile: out + "/notes.txt", atomically: true, encoding: .utf8)
         let before = entries(directory.path)
-        // A folder where a CSV goes is the user's: the export fails and touches nothing.
+        // A folder where a CSV goes is the user's: the export is refused and touches nothing, even with force.
         #expect {
-            _ = try CSVExporter().export(trace: trace, to: out)
+            _ = try CSVExporter(force: true).export(trace: trace, to: out)
         } throws: { error in
-            "\(error)".contains("runs.csv") && "\(error)".contains("not a regular file")
+            (error as? OutputError)?.reason == .isFolder
+                && "\(error)".contains("runs.csv is a folder where a file of that name is to be written")
         }
         #expect(entries(directory.path) == before)
         #expect(try String(contentsOfFile: out + "/ln-s0.steps.csv", encoding: .utf8) == "old steps")
 
         try FileManager.default.removeItem(atPath: out + "/runs.csv")
-        let files = try CSVExporter().export(trace: trace, to: out)
+        // Without force, both older files are named as one refusal, and nothing is written.
+        let unchanged = entries(directory.path)
+        #expect {
+            _ = try CSVExporter().export(trace: trace, to: out)
+        } throws: { error in
+            (error as? OutputError)?.reason == .exists && "\(error)".contains("2 of the export's files exist there")
+                && "\(error)".contains("add --force")
+        }
+        #expect(entries(directory.path) == unchanged)
+        #expect(try String(contentsOfFile: out + "/ln-s0.steps.csv", encoding: .utf8) == "old steps")
+
+        let files = try CSVExporter(force: true).export(trace: trace, to: out)
         #expect(
             files.map { ($0 as NSString).lastPathComponent } == [
                 "ln-s0.evals.csv", "ln-s0.n1.grad.csv", "ln-s0.steps.csv", "runs.csv",
@@ -168,5 +184,40 @@ struct CSVExporterTests {
         #expect(try String(contentsOfFile: out + "/notes.txt", encoding: .utf8) == "my notes")
         #expect(try String(contentsOfFile: out + "/ln-s0.steps.csv", encoding: .utf8).hasPrefix("step,loss,"))
         #expect(entries(directory.path).allSatisfy { !$0.contains(".export-") && !$0.hasSuffix(".tmp") })
+    }
+
+    @Test("the trace is never exported over, by a hard link in the folder, even with force")
+    func traceInFolder() throws {
+        let directory = TemporaryDirectory()
+        let trace = directory.file("t.h5")
+        try writeSmallTrace(trace)
+        let out = directory.file("csv")
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: false)
+        try #require(link(trace, out + "/runs.csv") == 0)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: trace))
+        #expect {
+            _ = try CSVExporter(force: true).export(trace: trace, to: out)
+        } throws: { error in
+            (error as? OutputError)?.reason == .isInput && "\(error)".contains("is the trace")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: trace)) == bytes)
+        #expect(entries(out) == ["runs.csv"])
+    }
+
+    @Test("a new folder gets a new folder's mode (not mkdtemp's 0700); another export's staging folder is left alone")
+    func uniqueStaging() throws {
+        let directory = TemporaryDirectory()
+        let trace = directory.file("t.h5")
+        try writeSmallTrace(trace)
+        // A leftover of a killed export with the old fixed-width name pattern is someone else's: kept as it is.
+        let leftover = directory.file(".csv.export-abc123")
+        try FileManager.default.createDirectory(atPath: leftover, withIntermediateDirectories: false)
+        _ = try CSVExporter().export(trace: trace, to: directory.file("csv"))
+        var status = stat()
+        #expect(stat(directory.file("csv"), &status) == 0)
+        let mask = umask(0o022)
+        umask(mask)
+        #expect(status.st_mode & 0o777 == 0o777 & ~mask)
+        #expect(entries(directory.path).filter { $0.hasPrefix(".") } == [".csv.export-abc123"])
     }
 }

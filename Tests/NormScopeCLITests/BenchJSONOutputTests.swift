@@ -16,7 +16,7 @@ struct BenchJSONOutputTests {
     static let kernels = ["bench", "kernels", "--rounds", "1", "--repetitions", "1", "--cores", BLAS.coreName]
 
     /// A folder of files every case must leave byte for byte as it was.
-    private func workspace() throws -> (directory: TemporaryDirectory, before: [String: Data]) {
+    private func workspace() throws -> (directory: TemporaryDirectory, before: FolderSnapshot) {
         let directory = TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory.file("full"), withIntermediateDirectories: false)
         for name in ["full/a.txt", "full/b.txt", "figures.json", "t.h5"] {
@@ -25,19 +25,7 @@ struct BenchJSONOutputTests {
         try FileManager.default.createSymbolicLink(
             atPath: directory.file("dangling.json"), withDestinationPath: directory.file("missing.json"))
         #expect(mkfifo(directory.file("fifo"), 0o644) == 0)
-        return (directory, try contents(of: directory.path))
-    }
-
-    /// Every regular file under `path` with its bytes, and every other entry with its kind.
-    private func contents(of path: String) throws -> [String: Data] {
-        var found: [String: Data] = [:]
-        let enumerator = try #require(FileManager.default.enumerator(atPath: path))
-        while let name = enumerator.nextObject() as? String {
-            let full = path + "/" + name
-            let type = try FileManager.default.attributesOfItem(atPath: full)[.type] as? FileAttributeType
-            found[name] = type == .typeRegular ? try Data(contentsOf: URL(fileURLWithPath: full)) : Data("\(type!)".utf8)
-        }
-        return found
+        return (directory, try FolderSnapshot(directory.path))
     }
 
     @Test(
@@ -46,9 +34,9 @@ struct BenchJSONOutputTests {
             (["--json", "full"], "--json full is a folder; name a file in it, e.g. full/figures.json"),
             (["--json", "full/", "--force"], "--json full/ is a folder; name a file in it, e.g. full/figures.json"),
             (["--json", "fifo", "--force"], "--json fifo is not a regular file"),
-            (["--json", "dangling.json"], "--json dangling.json: a symbolic link to a missing file"),
+            (["--json", "dangling.json"], "--json dangling.json is a symbolic link to a missing file"),
             (["--json", "figures.json"], "--json figures.json exists; add --force to replace it"),
-            (["--json", "normscope-copy", "--force"], "is this normscope executable (/proc/self/exe)"),
+            (["--json", "normscope-copy", "--force"], "--json normscope-copy is this normscope executable"),
         ])
     func refused(arguments: [String], message: String) throws {
         let binary = try #require(executable)
@@ -61,9 +49,7 @@ struct BenchJSONOutputTests {
                 + Self.kernels + arguments)
         expectOneLineError(output, [message])
         #expect(output.status == 1)
-        var after = try contents(of: directory.path)
-        after["normscope-copy"] = nil
-        #expect(after == before)
+        #expect(try FolderSnapshot(directory.path).changes(since: before) == ["normscope-copy"])
         #expect(FileManager.default.contentsEqual(atPath: copy, andPath: binary))
     }
 
@@ -76,9 +62,9 @@ struct BenchJSONOutputTests {
             let output = try ChildProcess.run(
                 "/bin/bash",
                 arguments: ["-c", "cd '\(directory.path)' && '\(binary)' bench analyze \"$@\"", "-"] + arguments)
-            expectOneLineError(output, ["is its input"])
+            expectOneLineError(output, ["is the --trace file"])
         }
-        #expect(try contents(of: directory.path) == before)
+        #expect(try FolderSnapshot(directory.path) == before)
     }
 
     @Test("with --force through a symbolic link, the file it names gets the figures and the link stays a link")
@@ -116,6 +102,6 @@ struct BenchJSONOutputTests {
         while bench.isRunning && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.05) }
         #expect(!bench.isRunning, "still running 30 s after two SIGINTs")
         bench.stop()
-        #expect(try contents(of: directory.path) == before)
+        #expect(try FolderSnapshot(directory.path) == before)
     }
 }

@@ -6,7 +6,8 @@ import Testing
 /// exactly what `.ci/run` (the CI entry point) runs. The first runs as written but for two things: the built
 /// binary stands in for `swift run -c release normscope` (this suite's build of the same sources), and the demo
 /// trains 20 steps instead of 2000 (a debug build trains the full demo in over ten minutes); it runs in a
-/// temporary folder, so a reader's own `normscope-demo.*` in the checkout is left alone.
+/// temporary folder, so a reader's own `normscope-demo.*` in the checkout is left alone. Run twice, it refuses the
+/// second time in one line, as the README says, rather than replace the first run's files.
 @Suite("README's two commands", .serialized)
 struct ReadmeCommandsDocTests {
     let executable = ChildProcess.builtProduct("normscope")
@@ -48,6 +49,14 @@ struct ReadmeCommandsDocTests {
         }
         let inspect = try ChildProcess.run(binary, arguments: ["inspect", "--data", directory.file("normscope-demo.h5")])
         #expect(inspect.status == 0, "\(inspect.standardOutput.suffix(2000))")
+
+        // Run again, as the README says: one line naming --force and --out, before training, and both files kept.
+        let before = try FolderSnapshot(directory.path)
+        let again = try ChildProcess.run(
+            "/bin/bash", arguments: ["-c", "cd '\(directory.path)' && '\(binary)' demo --steps 20 --quiet"])
+        expectOneLineError(
+            again, ["Error: --out normscope-demo.h5 exists; add --force to replace it, or choose another --out."])
+        #expect(try FolderSnapshot(directory.path) == before)
     }
 
     @Test("the PATH lines: the release build's folder holds normscope, and with it on PATH `normscope --version` runs")

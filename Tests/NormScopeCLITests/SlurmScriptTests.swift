@@ -64,7 +64,7 @@ struct SlurmScriptTests {
         #expect(analyze.contains(#"for ((i = 0; i < 4; i++)); do shards+=("$out/shard-$i.h5"); done"#))
         #expect(analyze.contains(#""$normscope" analyze "${shards[@]}" > "$out/analysis.txt""#))
         #expect(analyze.contains(#""$normscope" analyze --format json "${shards[@]}" > "$out/analysis.json""#))
-        #expect(analyze.contains(#""$normscope" report "${shards[@]}" -o "$out/report.html""#))
+        #expect(analyze.contains(#""$normscope" report "${shards[@]}" --out "$out/report.html" --force"#))
 
         // The header names the command, with the sweep's space quoted as a shell would need it.
         #expect(record[1].contains("normscope slurm --config '\(sweep)' --shards 4"), "\(record[1])")

@@ -110,6 +110,28 @@ struct SlurmSubmitTests {
             refused, ["analyze.sbatch", "Invalid partition name", "array job 4242 stays queued", "scancel 4242"])
     }
 
+    @Test("an sbatch that cannot be run, a folder as --config: one line with the system's reason, no Foundation code")
+    func unrunnable() throws {
+        let path = try #require(executable)
+        let directory = TemporaryDirectory()
+        let sweep = directory.file("sweep.json")
+        try ShardedSweep.json.write(toFile: sweep, atomically: true, encoding: .utf8)
+        let bin = directory.file("bin")
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: false)
+        // Executable, but neither a program nor a script: exec fails with ENOEXEC.
+        try Data([0x7F, 0x45, 0x4C, 0x46, 0x00]).write(to: URL(fileURLWithPath: bin + "/sbatch"))
+        chmod(bin + "/sbatch", 0o755)
+        let refused = try ChildProcess.run(
+            path, arguments: ["slurm", "--config", sweep, "--shards", "2", "--out", directory.file("out"), "--submit"],
+            environment: Self.environment(path: bin + ":/usr/bin:/bin"))
+        expectOneLineError(refused, [bin + "/sbatch: cannot run it (Exec format error)"])
+        let folder = try ChildProcess.run(
+            path, arguments: ["slurm", "--config", bin, "--shards", "2", "--out", directory.file("out2")])
+        expectOneLineError(folder, [bin + ": cannot read the sweep file (it is a folder; name a JSON file)"])
+        for output in [refused, folder] { #expect(!output.standardError.contains("NSCocoaErrorDomain")) }
+        #expect(!FileManager.default.fileExists(atPath: directory.file("out2")))
+    }
+
     @Test("a missing or bad sweep, N < 1 or above the runs, an uncreatable directory, no sbatch: one line, exit 1")
     func refusals() throws {
         let path = try #require(executable)

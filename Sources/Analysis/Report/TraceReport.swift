@@ -1,4 +1,5 @@
 import Foundation
+import OutputFiles
 
 /// `normscope report`: a trace summary as one self-contained HTML page — inline CSS and SVG, no script, no network —
 /// with the tables of `normscope analyze` and the charts the paper's claims are read from.
@@ -109,13 +110,11 @@ public struct TraceReport: Sendable {
             """
     }
 
-    /// Writes the page to `path` through a temporary file renamed into place, so a failure never leaves half a
-    /// report behind.
-    public func write(to path: String) throws {
-        let temporary = path + ".tmp"
-        try Data(html().utf8).write(to: URL(fileURLWithPath: temporary))
-        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-        try FileManager.default.moveItem(atPath: temporary, toPath: path)
+    /// Writes the page to `output`, checked when the command began (a folder, a device, a trace being read or an
+    /// existing file without `--force` was refused then) and again now: aside under a unique name, renamed into
+    /// place whole, so a failure or an interrupt leaves the old file or none, and never a temporary.
+    public func write(to output: OutputFile) throws(OutputError) {
+        try output.write(text: html())
     }
 
     static func html(table: SummaryTable) -> String {

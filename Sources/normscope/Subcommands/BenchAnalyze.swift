@@ -2,6 +2,7 @@ import Analysis
 import ArgumentParser
 import Benchmarks
 import Foundation
+import OutputFiles
 import Tensors
 
 extension NormScope.Bench {
@@ -45,6 +46,9 @@ extension NormScope.Bench {
 
         @OptionGroup var output: JSONOutput
 
+        /// The trace read, which the figures must not be written over; it may not exist yet (then it is written).
+        var traceInput: [CommandInput] { trace.map { [CommandInput("the --trace file", $0)] } ?? [] }
+
         func validate() throws {
             guard sizeGB > 0, sizeGB <= 1000 else {
                 throw OptionValueError("--size-gb \(sizeGB): expected 0 < size ≤ 1000")
@@ -56,7 +60,7 @@ extension NormScope.Bench {
                         "--trace \(trace): the directory \(directory) does not exist; create it first.")
                 }
             }
-            try output.check(inputs: trace.map { [$0] } ?? [])
+            try output.check(inputs: traceInput)
         }
 
         func run() throws {
@@ -67,7 +71,7 @@ extension NormScope.Bench {
                     TensorBenchmark(configuration: .quick).measureCopyBandwidth().map(\.rate).max() ?? .nan
                 },
                 progress: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
-            try output.publish(table: report.table, json: report.json(), inputs: trace.map { [$0] } ?? [])
+            try output.publish(table: report.table, json: report.json(), inputs: traceInput)
             if !report.comparison.agrees { throw ExitCode.failure }
         }
     }

@@ -13,10 +13,13 @@ extension NormScope {
 
                 All or nothing: the files are written into a hidden folder next to <dir> and moved into place only \
                 when every one was written. A failed export (a file that is not a trace, an unreadable chunk, a full \
-                disk, a write error) exits 1 and leaves nothing behind: no folder, no file, no temporary. When <dir> \
-                exists, the export's files replace the files of the same names and every other file in it is kept; \
-                after a failure it is exactly as it was. Ctrl-C (SIGINT) or SIGTERM stops an export the same way, \
-                with exit status 130 or 143.
+                disk, a write error) exits 1 and leaves nothing behind: no folder, no file, no temporary. Ctrl-C \
+                (SIGINT) or SIGTERM stops an export the same way, with exit status 130 or 143.
+
+                Into an existing folder, every other file in it is kept, and a file of the same name as one of the \
+                export's is replaced only with --force: without it the export is refused, before a row is written, \
+                naming the file (and how many more there are). A folder, a device or a symbolic link where one of \
+                the export's files goes, the trace itself, or a --out that is a file is refused in one line.
                 """
         )
 
@@ -24,20 +27,38 @@ extension NormScope {
         var file: String
 
         @Option(
+            name: [.customShort("o"), .customLong("out")],
             help: ArgumentHelp(
                 "The folder to write the CSV files into (created, with its parents, if needed).", valueName: "dir"))
-        var csv: String
+        var out: String?
+
+        /// `--csv`, the name `--out` had before it was named as in `record` and `demo`.
+        @Option(name: .customLong("csv"), help: .hidden)
+        var csv: String?
+
+        @Flag(help: "Replace files of the same names in an existing --out folder.")
+        var force = false
+
+        func validate() throws {
+            guard try RenamedOption.value(("--out", out), formerly: ("--csv", csv)) != nil else {
+                throw OptionValueError("--out: missing; name the folder to write the CSV files into, e.g. --out csv")
+            }
+        }
 
         func run() throws {
+            let folder = try RenamedOption.value(("--out", out), formerly: ("--csv", csv)) ?? ""
+            let exporter = CSVExporter(stopsOnSignals: true, force: force)
+            // Checked before the trace is read; the files in it once the trace's runs and layers are known.
+            try exporter.check(folder: folder)
             try TraceProbe.vet(paths: [file])
             let files: [String]
             do {
-                files = try CSVExporter(stopsOnSignals: true).export(trace: file, to: csv)
+                files = try exporter.export(trace: file, to: folder)
             } catch let error as ExportError where error.signal != nil {
                 FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
                 throw ExitCode(error.signal?.exitCode ?? 1)
             }
-            print("Wrote \(files.count) CSV files into \(csv)")
+            print("Wrote \(files.count) CSV files into \(folder)")
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OutputFiles
 import Recording
 import Training
 
@@ -16,6 +17,12 @@ extension NormScope {
                 queues the array and then the analysis with --dependency=afterok on it. --submit does what \
                 submit.sh does and prints both job ids. --partition, --time, --cpus-per-task and each \
                 --sbatch-line go into both scripts as #SBATCH lines.
+
+                An earlier sweep's sweep.json and scripts in --out are not replaced without --force: the command \
+                is refused, before anything is written, naming the first. Each file is written aside and renamed \
+                into place whole; the --config file itself is never written over (choose another --out). \
+                analyze.sbatch passes --force to report, since report.html is the job's own output, written again \
+                when the sweep is resubmitted.
                 """
         )
 
@@ -32,6 +39,9 @@ extension NormScope {
 
         @Flag(help: "Queue both jobs with sbatch and print their ids.")
         var submit = false
+
+        @Flag(help: "Replace the sweep.json and scripts of an earlier sweep in --out.")
+        var force = false
 
         @Option(help: "The Slurm partition (#SBATCH --partition).")
         var partition: String?
@@ -87,12 +97,7 @@ extension NormScope {
         func run() throws {
             // Everything that can be refused is checked before the first file is written.
             let submission = submit ? try SlurmSubmission() : nil
-            let sweepText: Data
-            do {
-                sweepText = try Data(contentsOf: URL(fileURLWithPath: configFile))
-            } catch {
-                throw OptionValueError("\(configFile): cannot read the sweep file (\(error.localizedDescription))")
-            }
+            let sweepText = try readSweepFile()
             let runs = try SweepConfiguration.parse(sweepText, file: configFile).runs().count
             guard shards <= runs else {
                 throw OptionValueError("--shards \(shards): the sweep has \(runs) run(s), so at most \(runs) shard(s)")
@@ -102,10 +107,6 @@ extension NormScope {
             if let bad = directory.first(where: { $0.isWhitespace || "'\"\\%".contains($0) }) {
                 throw OptionValueError("--out \(out): a Slurm log path cannot hold '\(bad)'; choose another directory")
             }
-            if let reason = Self.makeDirectory(directory) {
-                throw OptionValueError("\(out): cannot create the directory (\(reason))")
-            }
-
             var options: [String] = []
             if let partition { options.append("--partition=\(partition)") }
             if let time { options.append("--time=\(time)") }
@@ -118,10 +119,19 @@ extension NormScope {
                 commandLine: (["normscope"] + CommandLine.arguments.dropFirst()).map(shellWord).joined(separator: " ")
                     .replacingOccurrences(of: "\n", with: "\\n"),
                 toolVersion: TraceFormat.toolVersion)
-            try write(sweepText, to: scripts.path(SlurmScripts.sweepName), executable: false)
-            try write(Data(scripts.record.utf8), to: scripts.path(SlurmScripts.recordName), executable: true)
-            try write(Data(scripts.analyze.utf8), to: scripts.path(SlurmScripts.analyzeName), executable: true)
-            try write(Data(scripts.submit.utf8), to: scripts.path(SlurmScripts.submitName), executable: true)
+            let files = scripts.files(sweep: sweepText)
+
+            // An earlier sweep's files are refused before the directory is made or a file written; a directory
+            // this command makes holds none.
+            var isDirectory: ObjCBool = false
+            let existed = FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory)
+            let earlier = existed && isDirectory.boolValue ? try outputs(files.map(\.name)) : nil
+            if let reason = Self.makeDirectory(directory) {
+                throw OptionValueError("--out \(out): cannot create the directory (\(reason))")
+            }
+            for (output, file) in zip(try earlier ?? outputs(files.map(\.name)), files) {
+                try output.write(file.contents, executable: file.executable)
+            }
             print("Wrote \(scripts.path(SlurmScripts.recordName)): \(shards) array task(s), task i → shard-i.h5")
             print("Wrote \(scripts.path(SlurmScripts.analyzeName)): then analysis.txt, analysis.json and report.html")
 
@@ -139,6 +149,26 @@ extension NormScope {
             print("Submitted array job \(record) (\(shards) task(s)) and analysis job \(analyze) (afterok:\(record))")
         }
 
+        /// The --config file's bytes, or one line saying why they cannot be read (Foundation's own error for a
+        /// folder is "NSCocoaErrorDomain error 256").
+        private func readSweepFile() throws -> Data {
+            guard let handle = FileHandle(forReadingAtPath: configFile) else {
+                throw OptionValueError(
+                    "\(configFile): cannot read the sweep file (\(String(cString: strerror(errno))))")
+            }
+            defer { try? handle.close() }
+            var status = stat()
+            if fstat(handle.fileDescriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR {
+                throw OptionValueError("\(configFile): cannot read the sweep file (it is a folder; name a JSON file)")
+            }
+            do {
+                return try handle.readToEnd() ?? Data()
+            } catch {
+                let code = (error as NSError).underlyingPOSIXCode ?? EIO
+                throw OptionValueError("\(configFile): cannot read the sweep file (\(String(cString: strerror(code))))")
+            }
+        }
+
         /// Creates `path` and its missing parents one mkdir(2) at a time, and says why one cannot be: Foundation's
         /// error for this is a bare "error 512".
         private static func makeDirectory(_ path: String) -> String? {
@@ -154,12 +184,13 @@ extension NormScope {
             return nil
         }
 
-        private func write(_ data: Data, to path: String, executable: Bool) throws {
-            do {
-                try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-                if executable { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path) }
-            } catch {
-                throw OptionValueError("\(path): cannot write it (\(error.localizedDescription))")
+        /// The files `names` in --out, checked as outputs: none may be the --config file, a folder or a device,
+        /// and an earlier sweep's are replaced only with --force.
+        private func outputs(_ names: [String]) throws(OutputError) -> [OutputFile] {
+            try names.map { (name: String) throws(OutputError) in
+                try OutputFile.file(
+                    named: name, in: out, option: "--out", force: force,
+                    inputs: [CommandInput("the --config file", configFile)])
             }
         }
 

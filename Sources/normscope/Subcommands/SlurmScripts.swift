@@ -28,6 +28,15 @@ struct SlurmScripts {
 
     func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
 
+    /// Every file of the directory, in the order they are written: the sweep's copy, then the scripts, which are
+    /// executable.
+    func files(sweep: Data) -> [(name: String, contents: Data, executable: Bool)] {
+        [
+            (Self.sweepName, sweep, false), (Self.recordName, Data(record.utf8), true),
+            (Self.analyzeName, Data(analyze.utf8), true), (Self.submitName, Data(submit.utf8), true),
+        ]
+    }
+
     private var header: [String] {
         ["# Written by normscope \(toolVersion): \(commandLine)"]
     }
@@ -86,7 +95,9 @@ struct SlurmScripts {
             "for ((i = 0; i < \(shards); i++)); do shards+=(\"$out/shard-$i.h5\"); done",
             "\"$normscope\" analyze \"${shards[@]}\" > \"$out/analysis.txt\"",
             "\"$normscope\" analyze --format json \"${shards[@]}\" > \"$out/analysis.json\"",
-            "\"$normscope\" report \"${shards[@]}\" -o \"$out/report.html\"",
+            // --force: report.html is this job's own output, written again when the sweep is resubmitted (as
+            // analysis.txt and analysis.json are, by the shell).
+            "\"$normscope\" report \"${shards[@]}\" --out \"$out/report.html\" --force",
         ]
         return lines.joined(separator: "\n") + "\n"
     }

@@ -1,4 +1,5 @@
 import Foundation
+import OutputFiles
 
 /// Queues scripts with `sbatch --parsable`, whose output (the job id, or `id;cluster` on a federation) is meant to
 /// be read by programs, unlike the `Submitted batch job N` sentence.
@@ -31,7 +32,8 @@ struct SlurmSubmission {
         do {
             try process.run()
         } catch {
-            throw OptionValueError("\(sbatch): cannot run it (\(error.localizedDescription))")
+            let reason = (error as NSError).underlyingPOSIXCode.map { String(cString: strerror($0)) } ?? "\(error)"
+            throw OptionValueError("\(sbatch): cannot run it (\(reason))")
         }
         // sbatch prints a line or two; reading stdout to its end before stderr cannot fill the other pipe.
         let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
