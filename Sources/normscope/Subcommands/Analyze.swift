@@ -9,8 +9,10 @@ extension NormScope {
             abstract:
                 "Summarize traces: overfitting gaps, gradient parts, Theorem 1 checks and Φ(y), per group, mean ± sd (n).",
             discussion: """
-                Reads one or more traces (shards of a sweep are merged by run; a run found twice is reported and \
-                kept once) and groups runs by preset and every setting that differs between them (--group-by to \
+                Reads one or more traces — shards of a sweep, or traces recorded apart: runs that differ in any \
+                setting are different runs whatever their ids, and a run given twice (same preset, seed and \
+                settings in two files) is named at the top and counted once; FILE:LABEL shows a file's runs as \
+                LABEL:<run id> — and groups runs by preset and every setting that differs between them (--group-by to \
                 choose), pooling seeds only. Per group: the best validation loss, the gap (validation minus \
                 training loss, both in evaluation mode) at the best-validation step and averaged over the last 10% \
                 of evaluations, and the best validation accuracy, as mean ± sample sd with n; diverged and \
@@ -25,7 +27,11 @@ extension NormScope {
                 """
         )
 
-        @Argument(help: ArgumentHelp("Trace files.", valueName: "file"))
+        @Argument(
+            help: ArgumentHelp(
+                "Trace files; FILE:LABEL names the file's runs LABEL:<run id> (a path that exists is taken whole, "
+                    + "':' and all).",
+                valueName: "file"))
         var files: [String]
 
         @Option(help: "table (default), markdown, json or csv (one row per run).")
@@ -50,8 +56,9 @@ extension NormScope {
                 print(summary.markdown(baseline: reference))
             case "csv":
                 print(summary.csv)
-                // The table's notes and damage go to standard error, so the CSV on standard output stays a table.
-                for line in summary.trailer { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+                // The runs given twice, the notes and damage go to standard error, so the CSV on standard output
+                // stays a table.
+                for line in summary.leader + summary.trailer { FileHandle.standardError.write(Data((line + "\n").utf8)) }
             default:
                 print(summary.text(baseline: reference))
             }
