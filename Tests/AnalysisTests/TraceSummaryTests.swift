@@ -7,41 +7,11 @@ import Testing
 
 @Suite("Trace summary")
 struct TraceSummaryTests {
-    /// A trace with one run per (preset, seed, valid losses), each evaluated at steps 0, 10, 20, …; `lr`, when
-    /// given, is each run's learning rate in its configuration (which then also holds its preset and seed).
-    private func writeTrace(
-        _ path: String, runs: [(preset: String, seed: Int, valid: [Double])], lr: Double? = nil
-    ) throws {
-        let writer = try TraceWriter(path: path, commandLine: "test", sweepConfigurationJSON: "{}")
-        for run in runs {
-            let handle = try writer.beginRun(
-                RunDescription(
-                    id: "\(run.preset)-s\(run.seed)",
-                    attributes: ["preset": .string(run.preset), "seed": .int64(Int64(run.seed))],
-                    configurationJSON: lr.map { #"{"preset": "\#(run.preset)", "seed": \#(run.seed), "lr": \#($0)}"# }
-                        ?? "{}"))
-            for (index, valid) in run.valid.enumerated() {
-                // Ten steps per evaluation, so that each evaluation's step is one the run recorded.
-                for step in (index * 10)..<(index * 10 + 10) {
-                    try writer.append(
-                        step: StepRow(step: Int64(step), loss: 1, learningRate: 0.1, gradientNorm: 1, seconds: 0),
-                        norms: [], to: handle)
-                }
-                try writer.append(
-                    evaluation: EvaluationRow(
-                        step: Int64(index * 10), trainLoss: 0.5, trainAccuracy: 1, validLoss: valid, validAccuracy: 0.9),
-                    to: handle)
-            }
-            try writer.finishRun(handle, status: .completed, completedSteps: Int64(run.valid.count * 10))
-        }
-        try writer.close()
-    }
-
     @Test("per run: best validation loss and its step, the gaps; per preset: mean ± sample sd with n")
     func aggregates() throws {
         let directory = TemporaryDirectory()
         let path = directory.file("t.h5")
-        try writeTrace(
+        try SmallTrace.write(
             path, runs: [("layernorm", 0, [2, 1, 1.5]), ("layernorm", 1, [3, 2, 1]), ("adanorm", 0, [1, 0.75])])
         let summary = try TraceSummary(paths: [path])
         let run = try #require(summary.runs.first { $0.id == "layernorm-s0" })
@@ -63,8 +33,8 @@ struct TraceSummaryTests {
     func merging() throws {
         let directory = TemporaryDirectory()
         let (a, b) = (directory.file("a.h5"), directory.file("b.h5"))
-        try writeTrace(a, runs: [("layernorm", 0, [1, 0.9])])
-        try writeTrace(b, runs: [("layernorm", 1, [1, 0.8]), ("layernorm", 0, [1, 0.7])])
+        try SmallTrace.write(a, runs: [("layernorm", 0, [1, 0.9])])
+        try SmallTrace.write(b, runs: [("layernorm", 1, [1, 0.8]), ("layernorm", 0, [1, 0.7])])
         let summary = try TraceSummary(paths: [a, b])
         #expect(summary.runs.map(\.id).sorted() == ["layernorm-s0", "layernorm-s1"])
         #expect(summary.runs.first { $0.id == "layernorm-s0" }?.file == a)
@@ -88,8 +58,8 @@ struct TraceSummaryTests {
         let runs: [(preset: String, seed: Int, valid: [Double])] = [
             ("layernorm", 0, [1, 0.9]), ("layernorm", 1, [1, 0.8]), ("adanorm", 0, [1, 0.7]), ("adanorm", 1, [1, 0.6]),
         ]
-        try writeTrace(a, runs: runs, lr: 0.001)
-        try writeTrace(b, runs: runs, lr: 0.01)
+        try SmallTrace.write(a, runs: runs, lr: 0.001)
+        try SmallTrace.write(b, runs: runs, lr: 0.01)
         let summary = try TraceSummary(paths: [a, b])
         #expect(summary.runs.count == 8 && summary.duplicates.isEmpty && summary.leader.isEmpty)
         #expect(summary.grouping.keys == ["lr"])
