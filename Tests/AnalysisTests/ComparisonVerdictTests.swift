@@ -54,7 +54,9 @@ struct ComparisonVerdictTests {
         let oneSide = DifferenceEstimate([1, 1, 1], baseline: [5, 6, 7])
         #expect(oneSide.welch.undefined == nil && oneSide.welch.p < 0.05 && oneSide.verdict == .lower)
         // Fewer than 2 runs on a side stays "too few runs", not "no test".
-        #expect(DifferenceEstimate([1], baseline: [2, 2]).verdict.description == "not distinguishable at n = 1/2 (too few runs)")
+        #expect(
+            DifferenceEstimate([1], baseline: [2, 2]).verdict.description
+                == "not distinguishable at n = 1/2 (too few runs)")
         #expect(WelchTest([1], [2, 2]).undefined == .tooFewRuns)
     }
 

@@ -79,7 +79,8 @@ struct TraceSummaryTests {
         try FileManager.default.copyItem(atPath: b, toPath: colon)
         let labelled = try TraceSummary(paths: [a + ":small-lr", colon])
         #expect(labelled.inputs == [TraceInput(path: a, label: "small-lr"), TraceInput(path: colon)])
-        #expect(labelled.runs.filter { $0.file == a }.allSatisfy { $0.name == "small-lr:\($0.id)" && $0.label == "small-lr" })
+        let first = labelled.runs.filter { $0.file == a }
+        #expect(first.allSatisfy { $0.name == "small-lr:\($0.id)" && $0.label == "small-lr" })
         #expect(labelled.runs.filter { $0.file == colon }.allSatisfy { $0.name == "\(colon):\($0.id)" })
         #expect(labelled.csv.hasPrefix("file,label,run,group,preset,lr,seed"))
         #expect(labelled.csv.contains("\n\(a),small-lr,adanorm-s0,adanorm lr=0.001,"))

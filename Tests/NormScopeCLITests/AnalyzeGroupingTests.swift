@@ -107,7 +107,8 @@ struct AnalyzeGroupingTests {
             let (path, config) = (directory.file("apart-\(lr).h5"), directory.file("apart-\(lr).json"))
             try #"{"hidden": [8], "steps": 10, "eval_every": 5, "presets": ["layernorm", "adanorm"], "lr": \#(lr)}"#
                 .write(toFile: config, atomically: true, encoding: .utf8)
-            let output = try ChildProcess.run(binary, arguments: ["record", "--config", config, "--quiet", "--out", path])
+            let output = try ChildProcess.run(
+                binary, arguments: ["record", "--config", config, "--quiet", "--out", path])
             guard output.status == 0 else {
                 throw CocoaError(.fileWriteUnknown, userInfo: ["stderr": output.standardError])
             }
@@ -128,7 +129,8 @@ struct AnalyzeGroupingTests {
                 "slow:layernorm-s0", "slow:adanorm-s0", "\(fast):layernorm-s0", "\(fast):adanorm-s0",
             ])
         #expect(runs.filter { $0["file"] as? String == slow }.allSatisfy { $0["label"] as? String == "slow" })
-        #expect(Set((document["layers"] as? [String: Any])?.keys.map { $0 } ?? []) == Set(runs.compactMap { $0["name"] as? String }))
+        let layers = try #require(document["layers"] as? [String: Any])
+        #expect(Set(layers.keys) == Set(runs.compactMap { $0["name"] as? String }))
         let groups = try #require(document["groups"] as? [[String: Any]])
         #expect(
             Set(groups.compactMap { $0["group"] as? String }) == [

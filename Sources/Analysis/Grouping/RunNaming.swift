@@ -12,7 +12,9 @@ enum RunNaming {
         }
         // One label given to two files whose runs share ids still repeats a name: the file follows, and a number if
         // even that repeats (the same file under one label twice is left out as duplicates before this).
-        for qualify in [{ (name: String, index: Int) in "\(name) (\(runs[index].input.path))" }, { "\($0) #\($1 + 1)" }] {
+        for qualify in [
+            { (name: String, index: Int) in "\(name) (\(runs[index].input.path))" }, { "\($0) #\($1 + 1)" },
+        ] {
             var counts: [String: Int] = [:]
             for name in names { counts[name, default: 0] += 1 }
             for index in names.indices where counts[names[index], default: 0] > 1 {

@@ -253,8 +253,8 @@ public struct SVGLineChart: Sendable {
             }
         }
         if let marker = series.marker {
-            svg += Self.markerPositions(drawn, in: plot, marker: marker).map { marker.svg(x: $0.x, y: $0.y, color: color) }
-                .joined()
+            let positions = Self.markerPositions(drawn, in: plot, marker: marker)
+            svg += positions.map { marker.svg(x: $0.x, y: $0.y, color: color) }.joined()
         }
         return svg + "</g>"
     }

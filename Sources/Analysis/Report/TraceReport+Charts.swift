@@ -194,7 +194,9 @@ extension TraceReport {
         for group in groupNames {
             let groupRuns = runs(of: group)
             for layer in layerNames {
-                let maps = groupRuns.compactMap { run in summary.series[run.name]?.phiMaps[layer].map { (run.name, $0) } }
+                let maps = groupRuns.compactMap { run in
+                    summary.series[run.name]?.phiMaps[layer].map { (run.name, $0) }
+                }
                 guard let (firstRun, first) = maps.first else { continue }
                 let same = maps.map(\.1).filter {
                     $0.stepEdges == first.stepEdges && $0.valueEdges == first.valueEdges

@@ -24,9 +24,9 @@ public struct TraceReport: Sendable {
         }
         var body: [String] = []
         body.append("<h1>NormScope report</h1>")
+        let inputs = summary.inputs.map { "<code>\(escape($0.description))</code>" }.joined(separator: ", ")
         body.append(
-            "<p class=\"meta\">" + summary.inputs.map { "<code>\(escape($0.description))</code>" }
-                .joined(separator: ", ") + " · "
+            "<p class=\"meta\">" + inputs + " · "
                 + "\(summary.runs.count) runs, \(summary.groups.count) groups · generated "
                 + escape(ISO8601DateFormatter().string(from: generated)) + "</p>")
         body.append(contentsOf: warnings)

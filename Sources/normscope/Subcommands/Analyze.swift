@@ -17,7 +17,8 @@ extension NormScope {
                 training loss, both in evaluation mode) at the best-validation step and averaged over the last 10% \
                 of evaluations, and the best validation accuracy, as mean ± sample sd with n; diverged and \
                 unfinished runs are counted and noted. Each group against the baseline preset at the same settings: \
-                Δ with a seeded bootstrap 95% interval, Welch's p, Hedges' g and a verdict. Then, per norm layer \
+                Δ with a seeded bootstrap 95% interval, Welch's p, Hedges' g and a verdict by one rule \
+                (analysis/METHODS.md, "Comparing groups"; no test where neither side varies). Then, per norm layer \
                 early (first 10% of steps) and late (last 10%): re-centering (recenter_ratio), re-scaling \
                 (rescale_ratio), each part's share and cos(t, d); the identities of Theorem 1 checked at every \
                 recorded step; AdaNorm's Φ(y) (mean = C, sd, quantiles, share ≤ 0). Every value is checked against \
@@ -58,7 +59,9 @@ extension NormScope {
                 print(summary.csv)
                 // The runs given twice, the notes and damage go to standard error, so the CSV on standard output
                 // stays a table.
-                for line in summary.leader + summary.trailer { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+                for line in summary.leader + summary.trailer {
+                    FileHandle.standardError.write(Data((line + "\n").utf8))
+                }
             default:
                 print(summary.text(baseline: reference))
             }
