@@ -5,10 +5,15 @@ import Recording
 /// One run of a trace, reduced to what the overfitting comparison needs: losses, accuracies and the gap between
 /// validation and training loss.
 public struct RunSummary: Sendable, Codable, Equatable {
-    /// The run's group name, such as `adanorm-s0`.
+    /// The run's group name in its file, such as `adanorm-s0`.
     public var id: String
     /// The trace file it came from.
     public var file: String
+    /// The label that file was given on the command line (`A.h5:lr-sweep`), or nil.
+    public var label: String? = nil
+    /// The run's name in this summary, distinct among its runs (``RunNaming``): the id, `label:id` for a labelled
+    /// file's run, `file:id` where runs of several files share the id. Keys `layers` and `series`.
+    public var name: String = ""
     public var preset: String
     public var seed: Int64
     /// The group it is aggregated in: its preset and the values of the grouping keys (`layernorm lr=0.0003`).

@@ -38,7 +38,7 @@ public struct TheoremCheck: Sendable, Codable, Equatable {
     ) -> [TheoremCheck] {
         guard let settings = runs.first?.normalization else { return [] }
         let matching = runs.filter { $0.normalization == settings }
-        let evidence = matching.flatMap { layers[$0.id] ?? [] }
+        let evidence = matching.flatMap { layers[$0.name] ?? [] }
         var checks: [TheoremCheck] = []
         func add(
             _ identity: String, _ measure: String, tolerance: Double,

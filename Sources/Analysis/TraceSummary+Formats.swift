@@ -18,17 +18,23 @@ extension TraceSummary {
         return tables
     }
 
-    /// The terminal output of `normscope analyze`: every table, then notes and what is missing.
+    /// The terminal output of `normscope analyze`: the runs given twice (first, so a reader sees them before any
+    /// number they might have changed), every table, then notes and what is missing.
     public func text(baseline: String?) -> String {
-        (tables(baseline: baseline).map(\.text) + [trailer.joined(separator: "\n")])
+        ([leader.joined(separator: "\n")] + tables(baseline: baseline).map(\.text) + [trailer.joined(separator: "\n")])
             .filter { !$0.isEmpty }.joined(separator: "\n\n")
     }
 
     /// The same as Markdown.
     public func markdown(baseline: String?) -> String {
-        (tables(baseline: baseline).map(\.markdown) + [trailer.map { "- \($0)" }.joined(separator: "\n")])
+        ([leader.map { "- \($0)" }.joined(separator: "\n")] + tables(baseline: baseline).map(\.markdown)
+            + [trailer.map { "- \($0)" }.joined(separator: "\n")])
             .filter { !$0.isEmpty }.joined(separator: "\n\n")
     }
+
+    /// What the output says before any table: each run left out as a repeat of a run of an earlier file, one line
+    /// per pair of files.
+    public var leader: [String] { DuplicateRun.lines(duplicates) }
 
     /// Notes, then every object whose values cannot all be right, then every object that could not be read.
     public var trailer: [String] {
@@ -133,15 +139,7 @@ extension TraceSummary {
         var rows: [[String]] = []
         for comparison in all {
             for (name, e) in comparison.estimates {
-                let interval =
-                    e.interval.lower.isFinite
-                    ? "[\(Self.signed(e.interval.lower)), \(Self.signed(e.interval.upper))]" : "— (n < 2)"
-                rows.append([
-                    comparison.group, name, "\(e.count)/\(e.baselineCount)",
-                    e.difference.isFinite ? Self.signed(e.difference) : "—", interval,
-                    e.welch.p.isFinite ? String(format: "%.3f", e.welch.p) : "— (n < 2)",
-                    e.effectSize.g.isFinite ? String(format: "%+.2f", e.effectSize.g) : "—", e.verdict.description,
-                ])
+                rows.append([comparison.group, name] + Self.comparisonCells(e))
             }
         }
         let method = all.first?.bestValidLoss.interval.method ?? "percentile bootstrap"
@@ -154,11 +152,32 @@ extension TraceSummary {
             footer: [
                 "interval: \(method), resampling each group's runs; verdict lower/higher when the interval excludes 0 "
                     + "and Welch's p < 0.05 (with 2–3 seeds a percentile interval alone covers less than its 95%: "
-                    + "about 67% at n = 2, 81% at n = 3 in simulation)."
+                    + "about 67% at n = 2, 81% at n = 3 in simulation); no test when neither side varies over its "
+                    + "runs (Welch's t is undefined: zero variance); too few runs below 2 a side "
+                    + "(analysis/METHODS.md, \"Comparing groups\")."
             ]
                 + (unmatched.isEmpty
                     ? []
                     : ["not compared (no \(baseline) run at the same settings): " + unmatched.joined(separator: "; ")]))
+    }
+
+    /// A comparison row's cells after the group and quantity: both n's, Δ, the interval, Welch's p, Hedges' g and the
+    /// verdict. A missing number says why it is missing, in the words of the rule the verdict follows: `n < 2`,
+    /// `zero variance` (neither side varies, so Welch's t is undefined) or `not finite`.
+    static func comparisonCells(_ e: DifferenceEstimate) -> [String] {
+        let few = min(e.count, e.baselineCount) < 2
+        let interval =
+            e.interval.lower.isFinite
+            ? "[\(signed(e.interval.lower)), \(signed(e.interval.upper))]" : few ? "— (n < 2)" : "— (not finite)"
+        let p = e.welch.undefined.map { "— (\($0.short))" } ?? String(format: "%.3f", e.welch.p)
+        let g =
+            e.effectSize.g.isFinite
+            ? String(format: "%+.2f", e.effectSize.g)
+            : few ? "— (n < 2)" : e.welch.undefined == .zeroVariance ? "— (zero variance)" : "— (not finite)"
+        return [
+            "\(e.count)/\(e.baselineCount)", e.difference.isFinite ? signed(e.difference) : "—", interval, p, g,
+            e.verdict.description,
+        ]
     }
 
     static func signed(_ value: Double) -> String {
@@ -266,7 +285,7 @@ extension TraceSummary {
     func layers(
         of group: String, where include: (LayerGradientSummary) -> Bool = { _ in true }
     ) -> (runs: [[LayerGradientSummary]], names: [String]) {
-        let runLayers = runs.filter { $0.group == group }.compactMap { layers[$0.id] }
+        let runLayers = runs.filter { $0.group == group }.compactMap { layers[$0.name] }
         var names: [String] = []
         for layer in runLayers.joined() where include(layer) && !names.contains(layer.layer) {
             names.append(layer.layer)
@@ -280,17 +299,20 @@ extension TraceSummary {
 
     static func csvNumber(_ value: Double) -> String { value.isFinite ? "\(value)" : "" }
 
-    /// One CSV row per run with its summary fields and its group (name and grouping settings), for spreadsheets.
+    /// One CSV row per run with its summary fields and its group (name and grouping settings), for spreadsheets; the
+    /// file's label after the file when any file was given one.
     public var csv: String {
+        // A label column only when a file was given one, so the columns of unlabelled input stay as they were.
+        let labelled = inputs.contains { $0.label != nil }
         let header =
-            ["file", "run", "group", "preset"] + grouping.keys + [
+            ["file"] + (labelled ? ["label"] : []) + ["run", "group", "preset"] + grouping.keys + [
                 "seed", "status", "completed_steps", "diverged_step", "evaluations",
                 "final_train_loss", "final_valid_loss", "final_valid_accuracy", "best_valid_loss", "best_valid_step",
                 "best_valid_accuracy", "gap_at_end", "gap_at_best", "gap_last_tenth", "test_loss_at_best",
                 "test_accuracy_at_best",
             ]
         let rows = runs.map { r in
-            let identity: [String] = [r.file, r.id, r.group, r.preset]
+            let identity: [String] = [r.file] + (labelled ? [r.label ?? ""] : []) + [r.id, r.group, r.preset]
             let settings: [String] = grouping.keys.map { RunGrouping.text(r.settings[$0]) }
             let fields: [String] = [
                 "\(r.seed)", r.status, "\(r.completedSteps)", r.divergedAtStep.map(String.init) ?? "",

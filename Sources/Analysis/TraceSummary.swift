@@ -9,13 +9,18 @@ import Recording
 /// of rows (4096, about 1 MB of gradient rows) at a time and the two being decoded ahead of it, plus per run and
 /// layer a fixed-size summary and `bins` chart points per quantity.
 public struct TraceSummary: Sendable {
-    /// Every run, in file then name order; a run ID seen in two files is kept once (the first) and reported.
+    /// The files read, with the labels their runs are shown under, in the order given.
+    public var inputs: [TraceInput]
+    /// Every run, in file then name order. Runs of different settings are different runs whatever their ids; a run
+    /// an earlier file already holds (same preset, seed and settings) is left out and listed in `duplicates`.
     public var runs: [RunSummary]
+    /// The runs left out as repeats of a run of an earlier file; `text` names them first.
+    public var duplicates: [DuplicateRun]
     /// How runs are grouped: by preset and the settings that differ between them (or those asked for).
     public var grouping: RunGrouping
     /// Groups (preset + grouping settings) in order of first appearance, aggregated over their runs (seeds).
     public var groups: [GroupSummary]
-    /// Messages about the input: duplicate runs, runs without evaluations, unfinished runs, missing tables.
+    /// Messages about the input: runs without evaluations, unfinished runs, missing tables, live files.
     public var notes: [String]
     /// What could not be read, one entry per object: `file: /runs/<id>/norms/<layer>/grad: why`. The rest of the
     /// summary is still valid; reports mark these places.
@@ -23,18 +28,29 @@ public struct TraceSummary: Sendable {
     /// Objects whose values cannot all be right: their failing rows (or the whole object) are left out of every
     /// statistic.
     public var damaged: [DamagedObject]
-    /// Per run ID, each norm layer's gradient statistics early and late in training, in model order.
+    /// Per run name (``RunSummary/name``), each norm layer's gradient statistics early and late in training, in
+    /// model order.
     public var layers: [String: [LayerGradientSummary]]
     /// Per group, the late-training gradient statistics averaged over layers, mean ± sd over runs.
     public var gradients: [GroupGradientSummary]
     /// Per group, the identities of Theorem 1 (and ⟨Φ⟩ = C) checked on the recorded steps.
     public var theoremChecks: [TheoremCheck]
-    /// Per run ID, chart points: evaluations, each layer's gradient quantities, each adaptive layer's Φ heat map.
+    /// Per run name, chart points: evaluations, each layer's gradient quantities, each adaptive layer's Φ heat map.
     public var series: [String: RunSeries]
+
+    /// Reads and summarizes the traces named by command-line arguments, each a file or `FILE:LABEL`
+    /// (``TraceInput/init(argument:)``).
+    public init(
+        paths: [String], groupBy: [String]? = nil, bins: Int = 240, blockRows: Int = 4096
+    ) throws(HDF5Error) {
+        try self.init(
+            inputs: paths.map(TraceInput.init(argument:)), groupBy: groupBy, bins: bins, blockRows: blockRows)
+    }
 
     /// Reads and summarizes the traces.
     ///
     /// - Parameters:
+    ///   - inputs: the files, with the labels their runs are shown under.
     ///   - groupBy: the settings that tell groups apart besides the preset; nil for every setting that differs
     ///     between the runs given.
     ///   - bins: chart points kept per series (the report's resolution; `analyze` needs none but costs little).
@@ -43,16 +59,17 @@ public struct TraceSummary: Sendable {
     ///   or when `groupBy` names a setting no run has. A run or layer that cannot be read is skipped and listed in
     ///   `missing` instead.
     public init(
-        paths: [String], groupBy: [String]? = nil, bins: Int = 240, blockRows: Int = 4096
+        inputs: [TraceInput], groupBy: [String]? = nil, bins: Int = 240, blockRows: Int = 4096
     ) throws(HDF5Error) {
-        var runs: [RunSummary] = []
+        var read: [(run: RunSummary, input: TraceInput, layers: [LayerGradientSummary], series: RunSeries)] = []
+        var duplicates: [DuplicateRun] = []
         var notes: [String] = []
         var missing: [String] = []
         var damaged: [DamagedObject] = []
-        var layers: [String: [LayerGradientSummary]] = [:]
-        var series: [String: RunSeries] = [:]
-        var seen: [String: String] = [:]
-        for path in paths {
+        // The first run of each identity, and the input (by position) it came from.
+        var seen: [RunIdentity: (run: String, input: Int)] = [:]
+        for (position, input) in inputs.enumerated() {
+            let path = input.path
             let (file, live) = try TraceFile.open(path)
             let readable = TraceFormat.readableVersions
             // A trace without a readable version is judged as the current format (and its problems listed so).
@@ -69,41 +86,46 @@ public struct TraceSummary: Sendable {
                     code: .objectNotFound, operation: "analyze", filePath: path, objectPath: "/runs",
                     message: "not a NormScope trace (no /runs group)" + (problems.first.map { "; \($0)" } ?? ""))
             }
-            if live { notes.append("\(path): opened as a live (SWMR) trace; its runs may still be growing") }
+            if live { notes.append("\(input): opened as a live (SWMR) trace; its runs may still be growing") }
             let group = try file.openGroup(TraceFormat.Names.runs)
             for id in try group.children().sorted() {
-                if let other = seen[id] {
-                    notes.append("run \(id) appears in \(other) and \(path); kept the first")
-                    continue
-                }
-                seen[id] = path
                 let runGroup: Group
-                let read: RunSummary.Read
+                let runRead: RunSummary.Read
                 do {
                     runGroup = try group.openGroup(id)
-                    read = try RunSummary.read(
+                    runRead = try RunSummary.read(
                         group: runGroup, id: id, file: path, bins: bins, blockRows: blockRows, formatVersion: version)
                 } catch {
                     missing.append("\(error)")
-                    notes.append("\(path): run \(id) skipped: \(error.message)")
+                    notes.append("\(input): run \(id) skipped: \(error.message)")
                     continue
                 }
-                let run = read.summary
-                var runSeries = RunSeries(evaluations: read.series)
-                missing += read.problems.map { "\($0)" }
-                damaged += read.damage
+                var run = runRead.summary
+                run.label = input.label
+                // The same run given twice (a file named twice, or copied into another) is counted once; runs
+                // within one file are never each other's repeats.
+                let identity = RunIdentity(run)
+                if let first = seen[identity], first.input != position {
+                    duplicates.append(
+                        DuplicateRun(
+                            file: path, label: input.label, run: id, keptFile: inputs[first.input].path,
+                            keptLabel: inputs[first.input].label, keptRun: first.run))
+                    continue
+                }
+                if seen[identity] == nil { seen[identity] = (id, position) }
+                var runSeries = RunSeries(evaluations: runRead.series)
+                missing += runRead.problems.map { "\($0)" }
+                damaged += runRead.damage
                 let layerRead = Self.readLayers(
                     // A run still being written (or killed) flushes its tables one by one: their lengths may differ
                     // by what the last flush left out, so only finished runs are held to equal lengths.
                     run: runGroup, file: path, scale: run.normalization?.scale,
-                    stepRows: run.isFinished || run.status == "interrupted" ? read.stepRows : nil,
+                    stepRows: run.isFinished || run.status == "interrupted" ? runRead.stepRows : nil,
                     divergedStep: run.divergedAtStep, bins: bins, blockRows: blockRows, into: &runSeries)
-                layers[id] = layerRead.summaries
                 missing += layerRead.missing
                 damaged += layerRead.damaged
-                series[id] = runSeries
-                notes += Self.notes(run: run, path: path)
-                runs.append(run)
+                notes += Self.notes(run: run, input: input)
+                read.append((run, input, layerRead.summaries, runSeries))
             }
             // Objects a probe process saw crash HDF5 were never handed to it here; each read of one failed with
             // the quarantine's error, which would otherwise be listed again under `missing`.
@@ -120,12 +142,23 @@ public struct TraceSummary: Sendable {
                 }
             }
         }
+        var runs = read.map(\.run)
+        let names = RunNaming.names(read.map { ($0.run.id, $0.input) })
+        var layers: [String: [LayerGradientSummary]] = [:]
+        var series: [String: RunSeries] = [:]
+        for (index, name) in names.enumerated() {
+            runs[index].name = name
+            layers[name] = read[index].layers
+            series[name] = read[index].series
+        }
+        self.inputs = inputs
+        self.duplicates = duplicates
         let grouping: RunGrouping
         if let groupBy {
             let known = Set(runs.flatMap(\.settings.keys)).union(["preset"])
             if let unknown = groupBy.first(where: { !known.contains($0) }) {
                 throw HDF5Error(
-                    code: .badValue, operation: "analyze", filePath: paths.first,
+                    code: .badValue, operation: "analyze", filePath: inputs.first?.path,
                     message: "--group-by \(unknown): no run has this setting; settings found: "
                         + known.sorted().joined(separator: ", "))
             }
@@ -163,7 +196,7 @@ public struct TraceSummary: Sendable {
         self.layers = layers
         self.series = series
         gradients = order.map { label in
-            GroupGradientSummary(group: label, runs: runs.filter { $0.group == label }.compactMap { layers[$0.id] })
+            GroupGradientSummary(group: label, runs: runs.filter { $0.group == label }.compactMap { layers[$0.name] })
         }
         theoremChecks = groups.flatMap { group in
             TheoremCheck.checks(group: group.group, runs: runs.filter { $0.group == group.group }, layers: layers)
@@ -171,9 +204,9 @@ public struct TraceSummary: Sendable {
     }
 
     /// What the terminal tables and the report's header say about one run besides its numbers.
-    private static func notes(run: RunSummary, path: String) -> [String] {
+    private static func notes(run: RunSummary, input: TraceInput) -> [String] {
         var notes: [String] = []
-        let id = run.id
+        let (id, path) = (run.id, input)
         if run.evaluationCount == 0 { notes.append("\(path): run \(id) has no evaluations") }
         if run.completedSteps == 0, run.evaluationCount == 0 { notes.append("\(path): run \(id) is empty") }
         if let step = run.divergedAtStep {
@@ -245,6 +278,7 @@ public struct TraceSummary: Sendable {
             var baseline: String?
             var groups: [GroupSummary]
             var runs: [RunSummary]
+            var duplicates: [DuplicateRun]
             var layers: [String: [LayerGradientSummary]]
             var gradients: [GroupGradientSummary]
             var theoremChecks: [TheoremCheck]
@@ -257,7 +291,7 @@ public struct TraceSummary: Sendable {
         return try SummaryJSON.encode(
             Document(
                 schema: Self.jsonSchema, grouping: grouping, baseline: baseline, groups: groups, runs: runs,
-                layers: layers, gradients: gradients, theoremChecks: theoremChecks,
+                duplicates: duplicates, layers: layers, gradients: gradients, theoremChecks: theoremChecks,
                 comparisons: baseline.map(comparisons(baseline:)) ?? [],
                 uncomparedGroups: baseline.map(uncomparedGroups(baseline:)) ?? [], notes: notes, missing: missing,
                 damaged: damaged))

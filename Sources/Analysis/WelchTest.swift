@@ -12,33 +12,84 @@ import Foundation
 ///
 /// where I is the regularized incomplete beta function.
 ///
+/// The test is undefined in three cases, each named by ``undefined`` (t, ν and p are then NaN): fewer than 2 finite
+/// values on a side; neither sample varying (s₁ = s₂ = 0: t is 0/0 or ±d/0); and values so large that t overflows.
+///
 /// ### References
 /// - Welch, "The generalization of 'Student's' problem when several different population variances are involved",
 ///   Biometrika 34 (1947).
 public struct WelchTest: Sendable, Codable, Equatable {
+    /// Why a test has no p-value.
+    public enum Undefined: String, Sendable, Codable, Equatable, CaseIterable {
+        /// A side has fewer than 2 finite values: it has no variance.
+        case tooFewRuns
+        /// Neither side varies: every run of each side has the same value, so t has a zero denominator.
+        case zeroVariance
+        /// t or ν is not finite: the values overflow Double.
+        case notFinite
+
+        /// The reason as JSON's `welch.reason` gives it.
+        public var sentence: String {
+            switch self {
+            case .tooFewRuns: "too few runs: Welch's test needs at least 2 finite values on each side"
+            case .zeroVariance: "zero variance: neither side varies over its runs, so t is undefined"
+            case .notFinite: "not finite: the values overflow Double"
+            }
+        }
+
+        /// What a table cell shows instead of the missing p: `n < 2`, `zero variance`, `not finite`.
+        public var short: String {
+            switch self {
+            case .tooFewRuns: "n < 2"
+            case .zeroVariance: "zero variance"
+            case .notFinite: "not finite"
+            }
+        }
+    }
+
     /// m₁ − m₂.
     public var difference: Double
     public var t: Double
     public var degreesOfFreedom: Double
-    /// Two-sided p-value; NaN when either sample has fewer than 2 values or both have zero variance.
+    /// Two-sided p-value; NaN when ``undefined`` says why.
     public var p: Double
+    /// Why there is no p-value, or nil when there is one.
+    public var undefined: Undefined?
 
     /// Compares sample `a` with sample `b` (non-finite values are dropped).
     public init(_ a: [Double], _ b: [Double]) {
         let x = Aggregate(a)
         let y = Aggregate(b)
         difference = x.mean - y.mean
-        let vx = x.standardDeviation * x.standardDeviation / Double(x.count)
-        let vy = y.standardDeviation * y.standardDeviation / Double(y.count)
-        guard x.count >= 2, y.count >= 2, vx + vy > 0 else {
-            (t, degreesOfFreedom, p) = (.nan, .nan, .nan)
+        (t, degreesOfFreedom, p) = (.nan, .nan, .nan)
+        guard x.count >= 2, y.count >= 2 else {
+            undefined = .tooFewRuns
             return
         }
-        t = difference / (vx + vy).squareRoot()
-        degreesOfFreedom = (vx + vy) * (vx + vy) / (vx * vx / Double(x.count - 1) + vy * vy / Double(y.count - 1))
-        p = Self.regularizedIncompleteBeta(
-            degreesOfFreedom / (degreesOfFreedom + t * t), a: degreesOfFreedom / 2, b: 0.5)
+        // A constant sample is tested as such: its two-pass variance can carry a rounding residue, which would turn
+        // "no spread" into a tiny variance and a p of 0.
+        func spread(_ values: [Double], _ aggregate: Aggregate) -> Double {
+            values.constantFiniteValue == nil
+                ? aggregate.standardDeviation * aggregate.standardDeviation / Double(aggregate.count) : 0
+        }
+        let (vx, vy) = (spread(a, x), spread(b, y))
+        guard vx + vy > 0 else {
+            undefined = .zeroVariance
+            return
+        }
+        let statistic = difference / (vx + vy).squareRoot()
+        let freedom = (vx + vy) * (vx + vy) / (vx * vx / Double(x.count - 1) + vy * vy / Double(y.count - 1))
+        guard statistic.isFinite, freedom.isFinite else {
+            undefined = .notFinite
+            return
+        }
+        (t, degreesOfFreedom) = (statistic, freedom)
+        p = Self.regularizedIncompleteBeta(freedom / (freedom + statistic * statistic), a: freedom / 2, b: 0.5)
+        undefined = nil
     }
+
+    /// Why there is no p-value, in a sentence (JSON's `welch.reason`); nil when there is one.
+    public var reason: String? { undefined?.sentence }
 
     /// I_x(a, b), by the continued fraction of the incomplete beta function (modified Lentz), using the symmetry
     /// I_x(a, b) = 1 − I_{1−x}(b, a) where the fraction converges slowly.

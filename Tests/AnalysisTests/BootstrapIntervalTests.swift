@@ -15,8 +15,9 @@ struct BootstrapIntervalTests {
         #expect(interval.upper == -8)
         #expect(interval.reason == nil)
         #expect(!interval.contains(0))
-        #expect(ComparisonVerdict(interval) == .lower)
-        #expect(ComparisonVerdict(BootstrapInterval([10, 12], [0, 2])) == .higher)
+        #expect(ComparisonVerdict(interval, welch: WelchTest([0, 2], [10, 12])) == .lower)
+        let reversed = BootstrapInterval([10, 12], [0, 2])
+        #expect(ComparisonVerdict(reversed, welch: WelchTest([10, 12], [0, 2])) == .higher)
     }
 
     @Test("identical samples give an interval around 0")
@@ -24,7 +25,9 @@ struct BootstrapIntervalTests {
         let values: [Double] = [0.31, 0.27, 0.35, 0.29, 0.33]
         let interval = BootstrapInterval(values, values)
         #expect(interval.lower < 0 && interval.upper > 0)
-        #expect(ComparisonVerdict(interval) == .notDistinguishable(count: 5, baselineCount: 5))
+        #expect(
+            ComparisonVerdict(interval, welch: WelchTest(values, values))
+                == .notDistinguishable(count: 5, baselineCount: 5))
     }
 
     @Test("the interval is the linear-interpolation quantile of the replicates")
@@ -90,7 +93,9 @@ struct BootstrapIntervalTests {
         #expect(one.reason?.contains("n = 1/5") == true)
         #expect(!one.contains(0))
         #expect(one == one)
-        #expect(ComparisonVerdict(one).description == "not distinguishable at n = 1/5 (too few runs)")
+        #expect(
+            ComparisonVerdict(one, welch: WelchTest([1, .nan], [1, 2, 3, 4, 5])).description
+                == "not distinguishable at n = 1/5 (too few runs)")
         #expect(BootstrapInterval([1, 2], []).reason != nil)
     }
 
@@ -99,7 +104,9 @@ struct BootstrapIntervalTests {
         // Three 0.1s average to 0.10000000000000002 and two to 0.1: the runs are the same, not "higher".
         let same = BootstrapInterval([0.1, 0.1, 0.1], [0.1, 0.1])
         #expect(same.lower == 0 && same.upper == 0)
-        #expect(ComparisonVerdict(same) == .notDistinguishable(count: 3, baselineCount: 2))
+        #expect(
+            ComparisonVerdict(same, welch: WelchTest([0.1, 0.1, 0.1], [0.1, 0.1]))
+                == .noTest(count: 3, baselineCount: 2))
         let apart = BootstrapInterval([1, 1, 1], [3, 3])
         #expect(apart.lower == -2 && apart.upper == -2)
     }

@@ -76,7 +76,34 @@ struct DifferenceEstimateTests {
         #expect(unbounded.effectSize.g == -.infinity)
         let back = try decoder.decode(DifferenceEstimate.self, from: try Self.encoder.encode(unbounded))
         #expect(back.effectSize.g.isNaN && back.effectSize.reason == unbounded.effectSize.reason)
-        #expect(back.difference == -1 && back.interval == unbounded.interval && back.verdict == .lower)
+        #expect(
+            back.difference == -1 && back.interval == unbounded.interval
+                && back.verdict == .noTest(count: 2, baselineCount: 2))
+        #expect(back.welch.undefined == .zeroVariance)
+    }
+
+    @Test("a missing p says why, in JSON and in the comparison table; n < 2 only where a side has fewer than 2")
+    func missingP() throws {
+        func welch(_ estimate: DifferenceEstimate) throws -> [String: Any] {
+            let object = try JSONSerialization.jsonObject(with: try Self.encoder.encode(estimate)) as? [String: Any]
+            return try #require(object?["welch"] as? [String: Any])
+        }
+        let constant = DifferenceEstimate([1, 1], baseline: [2, 2])
+        #expect(try welch(constant)["reason"] as? String == WelchTest.Undefined.zeroVariance.sentence)
+        let lone = try welch(DifferenceEstimate([1], baseline: [2, 3]))
+        #expect(lone["reason"] as? String == WelchTest.Undefined.tooFewRuns.sentence)
+        #expect(try welch(DifferenceEstimate([1, 2], baseline: [2, 4]))["reason"] is NSNull)
+
+        // n (it/baseline), Δ, interval, Welch p, Hedges' g, verdict.
+        #expect(
+            TraceSummary.comparisonCells(constant) == [
+                "2/2", "-1.0000", "[-1.0000, -1.0000]", "— (zero variance)", "— (zero variance)",
+                "no test at n = 2/2 (zero variance)",
+            ])
+        let few = TraceSummary.comparisonCells(DifferenceEstimate([1], baseline: [2, 3]))
+        #expect(few[2...4] == ["— (n < 2)", "— (n < 2)", "— (n < 2)"])
+        let tested = TraceSummary.comparisonCells(DifferenceEstimate([1, 1.5, 1.2], baseline: [2, 2.5, 2.1]))
+        #expect(tested.allSatisfy { !$0.contains("n < 2") } && !tested[4].hasPrefix("—"))
     }
 }
 

@@ -76,8 +76,10 @@ private func frame(_ elements: [ParsedElement]) throws -> (left: Double, top: Do
     return (x, y, x + (try #require(rect.number("width"))), y + (try #require(rect.number("height"))))
 }
 
-private func series(_ label: String, _ y: [Double], color: Int = 0, dashed: Bool = false) -> ChartSeries {
-    ChartSeries(label: label, x: y.indices.map(Double.init), y: y, colorIndex: color, dashed: dashed)
+private func series(
+    _ label: String, _ y: [Double], color: String = "#0072b2", marker: ChartMarker? = nil, dashed: Bool = false
+) -> ChartSeries {
+    ChartSeries(label: label, x: y.indices.map(Double.init), y: y, color: color, marker: marker, dashed: dashed)
 }
 
 private func lineChart(_ series: [ChartSeries], logY: Bool = false, title: String = "loss") -> SVGLineChart {
@@ -210,17 +212,18 @@ struct SVGChartTests {
         #expect(ChartPalette.sequential(.nan) == ChartPalette.missing)
     }
 
-    @Test("the categorical palette is the eight Okabe–Ito colours and wraps both ways")
-    func categoricalColors() {
-        #expect(Set(ChartPalette.okabeIto).count == 8)
-        #expect(
-            Set(ChartPalette.okabeIto) == [
-                "#000000", "#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2",
-                "#d55e00", "#cc79a7",
-            ])
-        #expect(ChartPalette.categorical(8) == ChartPalette.categorical(0))
-        #expect(ChartPalette.categorical(-1) == ChartPalette.okabeIto[7])
-        #expect(ChartPalette.categorical(3) == ChartPalette.okabeIto[3])
+    @Test("a series' marker is drawn along its line and on its legend swatch, in the line's colour")
+    func markers() throws {
+        let chart = lineChart([
+            series("layernorm lr=0.001", (0..<200).map { 1 / Double($0 + 1) }, marker: .square),
+            series("layernorm lr=0.01", (0..<200).map { 2 / Double($0 + 1) }),
+        ])
+        let elements = try #require(parse(chart.svg()))
+        let shapes = elements.filter { $0.name == "polygon" && $0.isInside("ns-series") }
+        #expect((8...10).contains(shapes.count), "\(shapes.count) markers")
+        #expect(shapes.allSatisfy { $0.attributes["fill"] == "#0072b2" })
+        let legend = elements.filter { $0.name == "polygon" && $0.isInside("ns-legend") }
+        #expect(legend.count == 1)
     }
 
     @Test("XML escaping of the five special characters and of characters XML forbids")
@@ -268,7 +271,7 @@ struct SVGChartTests {
 
     @Test("on a log axis a series of zeros is left out and its legend entry says so")
     func logZeros() throws {
-        let zeros = series("recenter", [0, 0, 0], color: 1)
+        let zeros = series("recenter", [0, 0, 0], color: "#d55e00")
         let chart = lineChart([series("loss", [1, 0.1, 0.01]), zeros, series("neg", [-1, 0, -2])], logY: true)
         let elements = try #require(parse(chart.svg()))
         let legend = elements.filter { $0.name == "text" && $0.isInside("ns-legend") }.map(\.text)
@@ -283,8 +286,8 @@ struct SVGChartTests {
     @Test("the legend lists every series below the plot, with the series' dash pattern")
     func legend() throws {
         let chart = lineChart([
-            series("train", [3, 2, 1], color: 2, dashed: true), series("valid", [3, 2.5, 2], color: 2),
-            series(String(repeating: "very long run name ", count: 20), [1, 2, 3], color: 3),
+            series("train", [3, 2, 1], color: "#009e73", dashed: true), series("valid", [3, 2.5, 2], color: "#009e73"),
+            series(String(repeating: "very long run name ", count: 20), [1, 2, 3], color: "#cc79a7"),
         ])
         let elements = try #require(parse(chart.svg()))
         let plot = try frame(elements)
@@ -297,10 +300,7 @@ struct SVGChartTests {
         let groups = elements.filter { $0.attributes["class"] == "ns-series" }
         #expect(groups.map { $0.attributes["stroke-dasharray"] != nil } == [true, false, false])
         #expect(
-            groups.map { $0.attributes["stroke"] } == [
-                ChartPalette.okabeIto[2], ChartPalette.okabeIto[2],
-                ChartPalette.okabeIto[3],
-            ])
+            groups.map { $0.attributes["stroke"] } == ["#009e73", "#009e73", "#cc79a7"])
     }
 
     @Test("reference lines are inside the y range even when the data is not near them")
@@ -447,9 +447,9 @@ struct SVGChartTests {
             lineChart([series("extremes", [huge, .leastNonzeroMagnitude, 1e-320, 1])], logY: true),
             lineChart([series("wide", [1e-300, 1e300])], logY: true),
             lineChart([series("mixed", [0, -1, .nan, 2, 3])], logY: true),
-            lineChart([ChartSeries(label: "same x", x: [5, 5, 5], y: [1, 2, 3], colorIndex: -7)]),
-            lineChart([ChartSeries(label: "bad x", x: [.nan, 1, .infinity, 2], y: [1, 2, 3, 4], colorIndex: 99)]),
-            lineChart([ChartSeries(label: "one", x: [huge], y: [-huge], colorIndex: 0)]),
+            lineChart([ChartSeries(label: "same x", x: [5, 5, 5], y: [1, 2, 3], color: "#000000")]),
+            lineChart([ChartSeries(label: "bad x", x: [.nan, 1, .infinity, 2], y: [1, 2, 3, 4], color: "#999999")]),
+            lineChart([ChartSeries(label: "one", x: [huge], y: [-huge], color: "#0072b2")]),
             lineChart([series("\u{0}\u{1F}\u{FFFE}<tag>&amp;", [1, 2])], title: "\u{0}]]>"),
         ]
         var tiny = lineChart([series("a", [1, 2, 3])])

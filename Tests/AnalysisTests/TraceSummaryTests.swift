@@ -7,36 +7,11 @@ import Testing
 
 @Suite("Trace summary")
 struct TraceSummaryTests {
-    /// A trace with one run per (preset, seed, valid losses), each evaluated at steps 0, 10, 20, …
-    private func writeTrace(_ path: String, runs: [(preset: String, seed: Int, valid: [Double])]) throws {
-        let writer = try TraceWriter(path: path, commandLine: "test", sweepConfigurationJSON: "{}")
-        for run in runs {
-            let handle = try writer.beginRun(
-                RunDescription(
-                    id: "\(run.preset)-s\(run.seed)",
-                    attributes: ["preset": .string(run.preset), "seed": .int64(Int64(run.seed))]))
-            for (index, valid) in run.valid.enumerated() {
-                // Ten steps per evaluation, so that each evaluation's step is one the run recorded.
-                for step in (index * 10)..<(index * 10 + 10) {
-                    try writer.append(
-                        step: StepRow(step: Int64(step), loss: 1, learningRate: 0.1, gradientNorm: 1, seconds: 0),
-                        norms: [], to: handle)
-                }
-                try writer.append(
-                    evaluation: EvaluationRow(
-                        step: Int64(index * 10), trainLoss: 0.5, trainAccuracy: 1, validLoss: valid, validAccuracy: 0.9),
-                    to: handle)
-            }
-            try writer.finishRun(handle, status: .completed, completedSteps: Int64(run.valid.count * 10))
-        }
-        try writer.close()
-    }
-
     @Test("per run: best validation loss and its step, the gaps; per preset: mean ± sample sd with n")
     func aggregates() throws {
         let directory = TemporaryDirectory()
         let path = directory.file("t.h5")
-        try writeTrace(
+        try SmallTrace.write(
             path, runs: [("layernorm", 0, [2, 1, 1.5]), ("layernorm", 1, [3, 2, 1]), ("adanorm", 0, [1, 0.75])])
         let summary = try TraceSummary(paths: [path])
         let run = try #require(summary.runs.first { $0.id == "layernorm-s0" })
@@ -54,16 +29,75 @@ struct TraceSummaryTests {
         #expect(summary.text(baseline: nil).contains("layernorm") && summary.text(baseline: nil).contains("(2)"))
     }
 
-    @Test("shards merge by run; a run found twice is kept once and reported")
+    @Test("shards merge by run; a run given twice is counted once and named before every table")
     func merging() throws {
         let directory = TemporaryDirectory()
         let (a, b) = (directory.file("a.h5"), directory.file("b.h5"))
-        try writeTrace(a, runs: [("layernorm", 0, [1, 0.9])])
-        try writeTrace(b, runs: [("layernorm", 1, [1, 0.8]), ("layernorm", 0, [1, 0.7])])
+        try SmallTrace.write(a, runs: [("layernorm", 0, [1, 0.9])])
+        try SmallTrace.write(b, runs: [("layernorm", 1, [1, 0.8]), ("layernorm", 0, [1, 0.7])])
         let summary = try TraceSummary(paths: [a, b])
         #expect(summary.runs.map(\.id).sorted() == ["layernorm-s0", "layernorm-s1"])
         #expect(summary.runs.first { $0.id == "layernorm-s0" }?.file == a)
-        #expect(summary.notes.contains { $0.contains("layernorm-s0") && $0.contains("kept the first") })
+        #expect(summary.runs.map(\.name).sorted() == ["layernorm-s0", "layernorm-s1"])
+        #expect(
+            summary.duplicates == [
+                DuplicateRun(file: b, run: "layernorm-s0", keptFile: a, keptRun: "layernorm-s0")
+            ])
+        let text = summary.text(baseline: nil)
+        #expect(
+            text.hasPrefix(
+                "duplicate: \(b) repeats a run of \(a) (same preset, seed and settings): layernorm-s0; each counted "
+                    + "once, from \(a)\n"), "\(text)")
+        #expect(text.components(separatedBy: "duplicate:").count == 2, "named once, at the top")
+    }
+
+    @Test("traces recorded apart: runs of other settings are other runs whatever their ids, grouped by the setting")
+    func recordedApart() throws {
+        let directory = TemporaryDirectory()
+        let (a, b) = (directory.file("a.h5"), directory.file("b.h5"))
+        let runs: [(preset: String, seed: Int, valid: [Double])] = [
+            ("layernorm", 0, [1, 0.9]), ("layernorm", 1, [1, 0.8]), ("adanorm", 0, [1, 0.7]), ("adanorm", 1, [1, 0.6]),
+        ]
+        try SmallTrace.write(a, runs: runs, lr: 0.001)
+        try SmallTrace.write(b, runs: runs, lr: 0.01)
+        let summary = try TraceSummary(paths: [a, b])
+        #expect(summary.runs.count == 8 && summary.duplicates.isEmpty && summary.leader.isEmpty)
+        #expect(summary.grouping.keys == ["lr"])
+        #expect(
+            Set(summary.groups.map(\.group)) == [
+                "layernorm lr=0.001", "adanorm lr=0.001", "layernorm lr=0.01", "adanorm lr=0.01",
+            ])
+        #expect(summary.groups.allSatisfy { $0.runs == 2 })
+        // Their ids repeat, so each run is named by its file, and every run keeps its own layers and chart points.
+        #expect(Set(summary.runs.map(\.name)).count == 8)
+        #expect(summary.runs.first { $0.file == b }?.name == "\(b):adanorm-s0")
+        #expect(Set(summary.series.keys) == Set(summary.runs.map(\.name)))
+        #expect(summary.comparisons(baseline: "layernorm").count == 2)
+
+        // A label names a file's runs; a path that exists is read whole, colon and all.
+        let colon = directory.file("lr:0.01.h5")
+        try FileManager.default.copyItem(atPath: b, toPath: colon)
+        let labelled = try TraceSummary(paths: [a + ":small-lr", colon])
+        #expect(labelled.inputs == [TraceInput(path: a, label: "small-lr"), TraceInput(path: colon)])
+        let first = labelled.runs.filter { $0.file == a }
+        #expect(first.allSatisfy { $0.name == "small-lr:\($0.id)" && $0.label == "small-lr" })
+        #expect(labelled.runs.filter { $0.file == colon }.allSatisfy { $0.name == "\(colon):\($0.id)" })
+        #expect(labelled.csv.hasPrefix("file,label,run,group,preset,lr,seed"))
+        #expect(labelled.csv.contains("\n\(a),small-lr,adanorm-s0,adanorm lr=0.001,"))
+    }
+
+    @Test("FILE:LABEL: the suffix after the last colon is a label unless the whole argument exists or it has a slash")
+    func inputArguments() throws {
+        let directory = TemporaryDirectory()
+        let existing = directory.file("x:y")
+        FileManager.default.createFile(atPath: existing, contents: Data())
+        #expect(TraceInput(argument: existing) == TraceInput(path: existing))
+        #expect(TraceInput(argument: existing + ":z") == TraceInput(path: existing, label: "z"))
+        #expect(TraceInput(argument: "a.h5:lr sweep") == TraceInput(path: "a.h5", label: "lr sweep"))
+        #expect(TraceInput(argument: "a.h5:") == TraceInput(path: "a.h5:"))
+        #expect(TraceInput(argument: ":b") == TraceInput(path: ":b"))
+        #expect(TraceInput(argument: "host:/data/a.h5") == TraceInput(path: "host:/data/a.h5"))
+        #expect(TraceInput(path: "a.h5", label: "lr").description == "a.h5 (lr)")
     }
 
     @Test("not a trace, another format version, not HDF5: one-line errors naming the file")
@@ -99,7 +133,7 @@ struct PresetComparisonTests {
             RunSummary.self,
             from: Data(
                 """
-                {"id": "\(preset)-s\(seed)", "file": "t.h5", "preset": "\(preset)", "group": "\(preset)", "seed": \(seed),
+                {"id": "\(preset)-s\(seed)", "name": "\(preset)-s\(seed)", "file": "t.h5", "preset": "\(preset)", "group": "\(preset)", "seed": \(seed),
                  "status": "completed", "settings": {}, "stepRows": 10, "usedEvaluations": 1,
                  "completedSteps": 10, "evaluationCount": 1, "finalTrainLoss": 0, "finalValidLoss": \(best),
                  "finalValidAccuracy": 1, "bestValidLoss": \(best), "bestValidStep": 0, "bestValidAccuracy": 1,
@@ -245,8 +279,8 @@ struct SummaryFormatTests {
         let json = try JSONSerialization.jsonObject(with: summary.json(baseline: "layernorm")) as? [String: Any]
         #expect(
             Set(json?.keys.map { $0 } ?? []) == [
-                "schema", "grouping", "runs", "groups", "layers", "gradients", "theorem_checks", "baseline",
-                "comparisons", "uncompared_groups", "notes", "missing", "damaged",
+                "schema", "grouping", "runs", "duplicates", "groups", "layers", "gradients", "theorem_checks",
+                "baseline", "comparisons", "uncompared_groups", "notes", "missing", "damaged",
             ])
     }
 }

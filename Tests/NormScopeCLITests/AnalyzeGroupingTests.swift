@@ -66,7 +66,9 @@ struct AnalyzeGroupingTests {
         // A run given twice is noted in CSV mode too, on standard error, so standard output stays one table.
         let twice = try analyze([trace, trace, "--format", "csv"])
         #expect(twice.status == 0 && twice.standardOutput.split(separator: "\n").count == 9)
-        #expect(twice.standardError.contains("note: run adanorm-s0-lr0.001 appears in"), "\(twice.standardError)")
+        #expect(
+            twice.standardError.hasPrefix("duplicate: \(trace) is given twice; its runs are counted once: "),
+            "\(twice.standardError)")
     }
 
     @Test("--group-by chooses the keys: preset alone pools the learning rates on purpose; an unknown key is one line")
@@ -96,5 +98,53 @@ struct AnalyzeGroupingTests {
         let text = try analyze([reference])
         #expect(text.standardOutput.contains("Overfitting per preset\npreset "))
         #expect(text.standardOutput.contains("note: layernorm: n = 1 run"), "\(text.standardOutput)")
+    }
+
+    /// Two traces of the same presets and seed recorded apart, at lr 0.001 and 0.01: their run ids are the same.
+    static let apart: Result<[String], any Error> = Result {
+        guard let binary = ChildProcess.builtProduct("normscope") else { throw CocoaError(.fileNoSuchFile) }
+        return try [0.001, 0.01].map { lr in
+            let (path, config) = (directory.file("apart-\(lr).h5"), directory.file("apart-\(lr).json"))
+            try #"{"hidden": [8], "steps": 10, "eval_every": 5, "presets": ["layernorm", "adanorm"], "lr": \#(lr)}"#
+                .write(toFile: config, atomically: true, encoding: .utf8)
+            let output = try ChildProcess.run(
+                binary, arguments: ["record", "--config", config, "--quiet", "--out", path])
+            guard output.status == 0 else {
+                throw CocoaError(.fileWriteUnknown, userInfo: ["stderr": output.standardError])
+            }
+            return path
+        }
+    }
+
+    @Test("traces recorded apart are analysed together: runs of other settings are other runs whatever their ids")
+    func recordedApart() throws {
+        let traces = try Self.apart.get()
+        let (slow, fast) = (traces[0], traces[1])
+        let document = try json([slow + ":slow", fast])
+        let runs = try #require(document["runs"] as? [[String: Any]])
+        #expect(runs.count == 4, "the second file's runs used to be dropped as duplicates of the first's")
+        #expect((document["duplicates"] as? [Any])?.isEmpty == true)
+        #expect(
+            Set(runs.compactMap { $0["name"] as? String }) == [
+                "slow:layernorm-s0", "slow:adanorm-s0", "\(fast):layernorm-s0", "\(fast):adanorm-s0",
+            ])
+        #expect(runs.filter { $0["file"] as? String == slow }.allSatisfy { $0["label"] as? String == "slow" })
+        let layers = try #require(document["layers"] as? [String: Any])
+        #expect(Set(layers.keys) == Set(runs.compactMap { $0["name"] as? String }))
+        let groups = try #require(document["groups"] as? [[String: Any]])
+        #expect(
+            Set(groups.compactMap { $0["group"] as? String }) == [
+                "layernorm lr=0.001", "adanorm lr=0.001", "layernorm lr=0.01", "adanorm lr=0.01",
+            ])
+        let csv = try analyze([slow + ":slow", fast, "--format", "csv"])
+        #expect(csv.standardOutput.hasPrefix("file,label,run,group,preset,lr,seed"), "\(csv.standardOutput)")
+
+        // A file given twice: named in the first line of the output, before any number it might have changed.
+        let twice = try analyze([slow, fast, slow])
+        #expect(twice.status == 0)
+        #expect(
+            twice.standardOutput.hasPrefix(
+                "duplicate: \(slow) is given twice; its runs are counted once: adanorm-s0, layernorm-s0\n\nOverfitting"),
+            "\(twice.standardOutput.prefix(300))")
     }
 }

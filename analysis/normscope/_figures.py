@@ -250,7 +250,7 @@ def _pooled_histogram(runs: Sequence[RunData], layer: str):
     if len(same) == len(runs) and len(runs) > 1:
         pooled = first._replace(counts=np.sum([r.phi_hist[layer].counts for r in runs], axis=0))
         return pooled, f"{len(runs)} runs pooled"
-    return first, runs[0].id
+    return first, runs[0].name or runs[0].id
 
 
 @dataclass
@@ -283,7 +283,7 @@ def summary_figure(comparisons: Sequence[Comparison], colours: Dict[str, str], b
             for c in comparisons:
                 if c.group != group or c.quantity != quantity:
                     continue
-                colour = colours.get(c.preset, "#000000")
+                colour = colours.get(c.preset) or _palette.preset_colour(c.preset)
                 if c.lower is not None and c.upper is not None:
                     ax.plot([c.lower, c.upper], [y, y], color=colour, lw=2.2, solid_capstyle="butt")
                 ax.plot([c.difference], [y], c.marker or "o", color=colour, ms=6,

@@ -151,6 +151,12 @@ def run_settings(run) -> Tuple[Dict[str, Any], Optional[str]]:
     return settings, note
 
 
+def run_identity(preset: str, seed: int, settings: Dict[str, Any]) -> Tuple[Any, ...]:
+    """What makes two runs the same run (analyze's ``RunIdentity``): preset, seed and every setting, compared as
+    analyze compares them. Runs of other settings are other runs whatever their ids."""
+    return (preset, seed, _same(settings))
+
+
 # -- groups ------------------------------------------------------------------------------------------------------
 
 

@@ -1,29 +1,32 @@
-"""Colours of the figures: the Okabe–Ito palette in the order of the HTML report (``ChartPalette.okabeIto``).
+"""Colours of the figures: one fixed colour per preset, the table of the HTML report (``ChartPalette.presetColors``
+in Sources/Analysis/Report/ChartPalette.swift; a Swift test holds the two to each other).
 
-Preset i of the sorted presets of the trace(s) gets colour i (wrapping after eight), in every figure, so a preset
-keeps its colour also when ``--groups`` draws a subset. Within one preset's panel the gradient parts share its colour
-and differ by line style, as in the report: d solid, c dashed, s dotted, t dash-dot.
+A preset has its colour whichever presets the trace(s) hold, in every figure, in the report and in the notebook: seven
+Okabe–Ito colours (colour-blind safe) and a neutral grey, without Okabe–Ito's yellow, which is barely visible as a thin
+line on white. A preset not in the table gets the table's colour at the 32-bit FNV-1a hash of its name (UTF-8) modulo
+the table's length, as the report computes it. Within one preset's panel the gradient parts share its colour and differ
+by line style, as in the report: d solid, c dashed, s dotted, t dash-dot.
 
 Groups of one preset at different settings (a grid sweep: ``layernorm lr=0.001``, ``layernorm lr=0.0003``) share
-the preset's colour and differ by marker shape. Not by line style, which already says the gradient part (and train
-against valid in the loss figure); not by lightness, which the lighter Okabe–Ito colours (yellow, sky blue) have no
-room for and which reads poorly for colour-blind readers. A preset with one group draws plain lines, as before.
+the preset's colour and differ by marker shape, as in the report. Not by line style, which already says the gradient
+part (and train against valid in the loss figure); not by lightness, which the lighter colours have no room for and
+which reads poorly for colour-blind readers. A preset with one group draws plain lines.
 """
 
 from __future__ import annotations
 
 from typing import Any, Dict, Iterable, Optional, Tuple
 
-OKABE_ITO = (
-    "#0072b2",  # blue
-    "#d55e00",  # vermillion
-    "#009e73",  # bluish green
-    "#cc79a7",  # reddish purple
-    "#e69f00",  # orange
-    "#56b4e9",  # sky blue
-    "#000000",  # black
-    "#f0e442",  # yellow
-)
+PRESET_COLOURS: Dict[str, str] = {
+    "layernorm": "#0072b2",         # blue
+    "adanorm": "#d55e00",           # vermillion
+    "layernorm-simple": "#009e73",  # bluish green
+    "detachnorm": "#cc79a7",        # reddish purple
+    "detach-mean": "#e69f00",       # orange
+    "detach-std": "#56b4e9",        # sky blue
+    "rmsnorm": "#000000",           # black
+    "none": "#999999",              # grey
+}
 
 PART_STYLES = {"direct": "-", "recenter": "--", "rescale": ":", "total": "-."}
 PART_LABELS = {"direct": "d (direct)", "recenter": "c (re-centering)", "rescale": "s (re-scaling)",
@@ -35,9 +38,25 @@ HEATMAP = "viridis"
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
 
 
+def _fnv1a(text: str) -> int:
+    """The 32-bit FNV-1a hash of ``text``'s UTF-8 bytes (``ChartPalette.fnv1a``)."""
+    value = 0x811C9DC5
+    for byte in text.encode("utf-8"):
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return value
+
+
+def preset_colour(preset: str) -> str:
+    """``"#rrggbb"``: the preset's colour in the table, else the table's colour at the hash of its name."""
+    if preset in PRESET_COLOURS:
+        return PRESET_COLOURS[preset]
+    colours = list(PRESET_COLOURS.values())
+    return colours[_fnv1a(preset) % len(colours)]
+
+
 def preset_colours(presets: Iterable[str]) -> Dict[str, str]:
-    """``{preset: "#rrggbb"}``: the i-th preset in sorted order gets the i-th Okabe–Ito colour."""
-    return {preset: OKABE_ITO[i % len(OKABE_ITO)] for i, preset in enumerate(sorted(set(presets)))}
+    """``{preset: "#rrggbb"}`` for the presets given (sorted): each its fixed colour (``preset_colour``)."""
+    return {preset: preset_colour(preset) for preset in sorted(set(map(str, presets)))}
 
 
 def group_markers(groups: Iterable[Tuple[str, str]]) -> Dict[str, Optional[str]]:

@@ -1,16 +1,26 @@
 """The runs ``normscope-plot`` draws: read from the traces and grouped as ``normscope analyze`` groups them
-(``_grouping``), with each group's colour (its preset's) and marker (which of the preset's groups it is)."""
+(``_grouping``), with each group's colour (its preset's) and marker (which of the preset's groups it is).
+
+Traces recorded apart are read together as analyze reads them: runs that differ in any setting are different runs
+whatever their ids; a run an earlier file already holds (same preset, seed and settings) is left out, with a note
+that comes first. A trace argument ``FILE:LABEL`` names the file's runs ``LABEL:<id>``: the text after the last
+``:`` is a label when the whole argument is not an existing file, it is not empty and has no ``/``
+(``TraceInput`` in Sources/Analysis/Grouping).
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import pandas as pd
 
 from . import _grouping, _palette
 from ._grouping import Grouping
 from .trace import open_trace
+
+Input = Tuple[str, Optional[str]]   # a trace argument as (path, label)
 
 
 @dataclass
@@ -26,6 +36,8 @@ class RunData:
     phi_hist: Dict[str, object] = field(default_factory=dict)
     settings: Dict[str, Any] = field(default_factory=dict)   # as analyze reads them (config, flattened)
     group: str = ""                                          # its group's label; the preset when empty
+    file_label: Optional[str] = None                         # the label of its file (``FILE:LABEL``)
+    name: str = ""                                           # distinct among the runs drawn (``run_names``)
 
     @property
     def label(self) -> str:
@@ -139,20 +151,68 @@ class PlotData:
         return out
 
 
-def load(paths: Sequence[str], group_by: Optional[Sequence[str]] = None) -> PlotData:
-    """Reads every run of every trace (a run id met again in a later file is skipped, with a note) and groups them:
-    by preset and every setting that differs between the runs, or by preset and ``group_by``
-    (``_grouping.GroupingError`` for a key no run has)."""
+def trace_input(argument: Union[str, "os.PathLike[str]"]) -> Input:
+    """``(path, label)`` of a trace argument, ``A.h5`` or ``A.h5:lr-sweep``, by analyze's rule (module docstring);
+    a path object is a path, whole."""
+    if not isinstance(argument, str):
+        return os.fspath(argument), None
+    file, colon, label = argument.rpartition(":")
+    if os.path.exists(argument) or not colon or not file or not label or "/" in label:
+        return argument, None
+    return file, label
+
+
+def _described(path: str, label: Optional[str]) -> str:
+    """A file as notes name it: ``A.h5``, or ``A.h5 (lr-sweep)`` with a label."""
+    return f"{path} ({label})" if label else path
+
+
+def run_names(runs: Sequence[Tuple[str, str, Optional[str]]]) -> List[str]:
+    """Distinct names of ``(id, path, label)`` runs, as analyze names them (``RunNaming``): the id; ``label:id`` for
+    a labelled file's run; ``path:id`` where runs of several unlabelled files share the id; then, should names still
+    repeat, `` (path)`` and `` #n`` after them."""
+    files: Dict[str, set] = {}
+    for run_id, path, label in runs:
+        files.setdefault(run_id, set()).add((path, label))
+    names = [f"{label}:{run_id}" if label else (f"{path}:{run_id}" if len(files[run_id]) > 1 else run_id)
+             for run_id, path, label in runs]
+    for qualify in (lambda name, i: f"{name} ({runs[i][1]})", lambda name, i: f"{name} #{i + 1}"):
+        counts: Dict[str, int] = {}
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+        names = [qualify(name, i) if counts[name] > 1 else name for i, name in enumerate(names)]
+    return names
+
+
+def duplicate_lines(duplicates: Sequence[Tuple[Input, str, Input, str]]) -> List[str]:
+    """One line per pair of files for ``(input, run, kept input, kept run)``, as analyze writes them at the top of
+    its output (``DuplicateRun.lines``)."""
+    lines = []
+    for file, kept in dict.fromkeys((file, kept) for file, _, kept, _ in duplicates):
+        names = [run if run == kept_run else f"{run} (= {kept_run})"
+                 for f, run, k, kept_run in duplicates if (f, k) == (file, kept)]
+        shown = ", ".join(names[:6]) + (f", … ({len(names)} in all)" if len(names) > 6 else "")
+        if file[0] == kept[0]:
+            lines.append(f"duplicate: {file[0]} is given twice; its runs are counted once: {shown}")
+            continue
+        what = "a run" if len(names) == 1 else f"{len(names)} runs"
+        lines.append(f"duplicate: {_described(*file)} repeats {what} of {_described(*kept)} (same preset, seed and "
+                     f"settings): {shown}; each counted once, from {_described(*kept)}")
+    return lines
+
+
+def load(paths: Sequence[Union[str, "os.PathLike[str]"]], group_by: Optional[Sequence[str]] = None) -> PlotData:
+    """Reads every run of every trace (``FILE:LABEL`` names a file's runs; a run an earlier file holds — same preset,
+    seed and settings — is left out, with a note that comes first) and groups them: by preset and every setting that
+    differs between the runs, or by preset and ``group_by`` (``_grouping.GroupingError`` for a key no run has)."""
     runs: List[RunData] = []
     notes: List[str] = []
-    seen: Dict[str, str] = {}
-    for path in paths:
+    duplicates: List[Tuple[Input, str, Input, str]] = []
+    seen: Dict[Tuple[Any, ...], Tuple[str, int]] = {}
+    inputs = [trace_input(p) for p in paths]
+    for position, (path, file_label) in enumerate(inputs):
         with open_trace(path) as trace:
             for run in trace:
-                if run.id in seen:
-                    notes.append(f"{path}: run {run.id} is also in {seen[run.id]}; the first one is drawn")
-                    continue
-                seen[run.id] = str(path)
                 preset = run.settings.get("preset")
                 preset = str(preset) if preset is not None else run.id.rsplit("-s", 1)[0]
                 seed = run.settings.get("seed")
@@ -161,16 +221,24 @@ def load(paths: Sequence[str], group_by: Optional[Sequence[str]] = None) -> Plot
                 except (TypeError, ValueError):
                     seed = -1
                 settings, note = _grouping.run_settings(run)
+                identity = _grouping.run_identity(preset, seed, settings)
+                first = seen.get(identity)
+                if first is not None and first[1] != position:
+                    duplicates.append(((path, file_label), run.id, inputs[first[1]], first[0]))
+                    continue
+                seen.setdefault(identity, (run.id, position))
                 if note:
                     notes.append(note)
                 layers = list(run.layers)
                 data = RunData(str(path), run.id, preset, seed, layers, run.evals, {l: run.grad(l) for l in layers},
-                               settings=settings)
+                               settings=settings, file_label=file_label)
                 for layer in layers:
                     if run.has_phi(layer):
                         data.phi[layer] = run.phi(layer)
                         data.phi_hist[layer] = run.phi_histogram(layer)
                 runs.append(data)
+    for run, name in zip(runs, run_names([(r.id, r.file, r.file_label) for r in runs])):
+        run.name = name
     settings = [r.settings for r in runs]
     if not runs:
         grouping = Grouping()
@@ -180,4 +248,5 @@ def load(paths: Sequence[str], group_by: Optional[Sequence[str]] = None) -> Plot
         grouping = _grouping.chosen_grouping(group_by, settings)
     for run in runs:
         run.group = grouping.label(run.preset, run.settings)
-    return PlotData(runs, _palette.preset_colours(r.preset for r in runs), notes, grouping)
+    return PlotData(runs, _palette.preset_colours(r.preset for r in runs), duplicate_lines(duplicates) + notes,
+                    grouping)

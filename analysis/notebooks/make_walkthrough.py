@@ -57,7 +57,8 @@ gaps.sort_values()"""),
     ("markdown", """## Figures
 
 Training and validation loss on a linear axis (after the first tenth of training, where the gap can be read), and
-rescale_ratio over steps, one colour per variant (the Okabe–Ito palette, as in the HTML report)."""),
+rescale_ratio over steps, one fixed colour per preset (the HTML report's and normscope-plot's, whichever presets
+the trace holds)."""),
     ("code", """colours = normscope.preset_colours(trace.runs["preset"])  # the report's and normscope-plot's colours
 
 fig, (loss_ax, ratio_ax) = plt.subplots(1, 2, figsize=(11, 4))

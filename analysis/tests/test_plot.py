@@ -135,7 +135,7 @@ def test_one_colour_per_preset_across_figures(demo_trace):
     from normscope.plot import make_figures
 
     data = _figures.load([demo_trace])
-    assert data.colours == {"adanorm": "#0072b2", "layernorm": "#d55e00", "none": "#009e73"}
+    assert data.colours == {"adanorm": "#d55e00", "layernorm": "#0072b2", "none": "#999999"}
     figures = dict(make_figures(data, ["adanorm", "layernorm", "none"], "layernorm")[0])
     loss = _colours(figures["loss"], "valid:")
     gap = _colours(figures["gap"], "")
@@ -156,11 +156,26 @@ def test_one_colour_per_preset_across_figures(demo_trace):
                for ax in figures["grad-parts"].axes if ax.get_visible() and ax.get_legend()}
     assert "t (total) = d throughout" in legends["none · hidden1.norm"]
     assert "t (total)" in legends["layernorm · hidden1.norm"]
-    assert _colours(figures["phi-adanorm"], "phi-mean:") == {"hidden1.norm": "#0072b2", "hidden2.norm": "#0072b2"}
+    assert _colours(figures["phi-adanorm"], "phi-mean:") == {"hidden1.norm": "#d55e00", "hidden2.norm": "#d55e00"}
     # a subset keeps each preset's colour
     sub = dict(make_figures(data, ["none"], "layernorm")[0])
     assert _colours(sub["loss"], "valid:") == {"none": data.colours["none"]}
-    assert _palette.OKABE_ITO[:3] == ("#0072b2", "#d55e00", "#009e73")
+    # the colour is the preset's whichever presets a trace holds: adanorm alone, or beside others
+    alone = _figures.load([demo_trace]).subset(["adanorm"])
+    assert _colours(dict(make_figures(alone, ["adanorm"], "layernorm")[0])["loss"], "valid:") == {
+        "adanorm": _palette.PRESET_COLOURS["adanorm"]}
+
+
+def test_preset_colours_are_fixed_and_unknown_presets_hashed():
+    from normscope import _palette, preset_colours
+
+    assert preset_colours(["none", "layernorm"]) == {"layernorm": "#0072b2", "none": "#999999"}
+    assert preset_colours(["adanorm"])["adanorm"] == preset_colours(["layernorm", "rmsnorm", "adanorm"])["adanorm"]
+    assert len(set(_palette.PRESET_COLOURS.values())) == len(_palette.PRESET_COLOURS) == 8
+    # FNV-1a's published test vectors, then an unknown preset: the same colour every time, one of the table's
+    assert _palette._fnv1a("") == 0x811C9DC5 and _palette._fnv1a("a") == 0xE40C292C
+    assert _palette.preset_colour("my-norm") == _palette.preset_colour("my-norm")
+    assert _palette.preset_colour("my-norm") in _palette.PRESET_COLOURS.values()
 
 
 def _colours_full(fig):
@@ -358,7 +373,7 @@ def test_same_preset_groups_share_colour_and_differ_by_marker(grid_trace, demo_t
 
     data = _figures.load([grid_trace])
     figures = dict(make_figures(data, ["adanorm", "layernorm"])[0])
-    colours = {"adanorm": "#0072b2", "layernorm": "#d55e00"}
+    colours = {"adanorm": "#d55e00", "layernorm": "#0072b2"}
     markers = {"adanorm lr=0.0003": "o", "adanorm lr=0.001": "s", "layernorm lr=0.0003": "o",
                "layernorm lr=0.001": "s"}
     drawn = {"loss": _lines(figures["loss"], "valid:"), "train": _lines(figures["loss"], "train:"),
@@ -372,7 +387,7 @@ def test_same_preset_groups_share_colour_and_differ_by_marker(grid_trace, demo_t
             assert line.get_marker() == markers[group], (name, gid)
     for lr, marker in (("0.0003", "o"), ("0.001", "s")):
         phi = _lines(figures[f"phi-adanorm_lr={lr}"], "phi-mean:")
-        assert {(l.get_color(), l.get_marker()) for l in phi.values()} == {("#0072b2", marker)}
+        assert {(l.get_color(), l.get_marker()) for l in phi.values()} == {("#d55e00", marker)}
     # the legend shows the marker too, so the entries differ in more than their text
     handles = figures["gap"].axes[0].get_legend().legend_handles
     assert [h.get_marker() for h in handles] == ["o", "s", "o", "s"]
@@ -436,3 +451,58 @@ def test_figures_section_grid_example_runs_as_written(cli, tmp_path):
     assert sorted(p.name for p in (tmp_path / "grid-some").iterdir() if p.name.startswith("phi-")) == [
         "phi-adanorm_lr=0.001.png"]
     assert (tmp_path / "grid-pooled" / "phi-adanorm.png").exists()
+
+
+# -- traces recorded apart: read together, as normscope analyze reads them -------------------------------------------
+
+APART = {"steps": 10, "eval_every": 5, "hidden": [8], "presets": ["layernorm", "adanorm"]}
+
+
+@pytest.fixture(scope="session")
+def apart_traces(cli, tmp_path_factory):
+    """Two traces of the same presets and seed recorded apart, at lr 0.001 and 0.01: their run ids are the same."""
+    directory = tmp_path_factory.mktemp("apart")
+    return [record(cli, directory / f"lr{lr}.h5", {**APART, "lr": lr}) for lr in (0.001, 0.01)]
+
+
+def test_traces_recorded_apart_are_drawn_together(cli, apart_traces, tmp_path, capsys):
+    """Runs that differ in a setting are different runs whatever their ids (they used to be dropped as duplicates of
+    the first file's); a label names a file's runs; a run given twice is counted once, said first, as analyze says
+    it."""
+    from normscope import _figures
+
+    small, large = apart_traces
+    data = _figures.load([f"{small}:small", str(large)])
+    assert list(data.groups) == ["adanorm lr=0.001", "adanorm lr=0.01", "layernorm lr=0.001", "layernorm lr=0.01"]
+    assert sorted(r.name for r in data.runs) == sorted(
+        [f"small:{p}-s0" for p in ("adanorm", "layernorm")] + [f"{large}:{p}-s0" for p in ("adanorm", "layernorm")])
+    assert not any(n.startswith("duplicate") for n in data.notes)
+    result = plot_here(capsys, f"{small}:small", large, "--out", tmp_path / "figs", "--format", "svg")
+    assert result.returncode == 0, result.stderr
+
+    copy = small.with_name("copy.h5")
+    copy.write_bytes(small.read_bytes())
+    twice = _figures.load([small, copy, small])
+    assert len(twice.runs) == 2
+    analyzed = subprocess.run([cli, "analyze", str(small), str(copy), str(small)], capture_output=True, text=True,
+                              timeout=120)
+    assert analyzed.returncode == 0, analyzed.stderr
+    assert twice.notes[:2] == [
+        f"duplicate: {copy} repeats 2 runs of {small} (same preset, seed and settings): adanorm-s0, layernorm-s0; "
+        f"each counted once, from {small}",
+        f"duplicate: {small} is given twice; its runs are counted once: adanorm-s0, layernorm-s0"]
+    assert analyzed.stdout.split("\n\n")[0].splitlines() == twice.notes[:2]
+
+
+def test_trace_arguments_and_run_names():
+    from normscope._plotdata import run_names, trace_input
+
+    assert trace_input("a.h5:lr sweep") == ("a.h5", "lr sweep")
+    assert trace_input("a.h5:") == ("a.h5:", None) and trace_input(":b") == (":b", None)
+    assert trace_input("host:/data/a.h5") == ("host:/data/a.h5", None)
+    assert trace_input(Path("x:y")) == ("x:y", None)
+    existing = str(Path(__file__))  # an existing path is taken whole
+    assert trace_input(existing) == (existing, None)
+    assert run_names([("r", "a.h5", None), ("q", "a.h5", None), ("r", "b.h5", None), ("r", "c.h5", "x")]) == [
+        "a.h5:r", "q", "b.h5:r", "x:r"]
+    assert run_names([("r", "a.h5", "x"), ("r", "b.h5", "x")]) == ["x:r (a.h5)", "x:r (b.h5)"]

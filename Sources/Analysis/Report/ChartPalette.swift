@@ -1,5 +1,5 @@
-/// The colours of the report charts: a categorical palette for series and a sequential colour map for heat maps,
-/// both chosen so the charts stay readable for colour-blind readers and in greyscale print.
+/// The colours of the report charts: one fixed colour per preset for series and a sequential colour map for heat
+/// maps, both chosen so the charts stay readable for colour-blind readers and in greyscale print.
 ///
 /// Colours are `"#rrggbb"` strings (lowercase hex), ready for an SVG `fill` or `stroke` attribute.
 ///
@@ -9,32 +9,37 @@
 /// - van der Walt & Smith 2015, "A Better Default Colormap for Matplotlib" (viridis), SciPy 2015;
 ///   stops sampled from matplotlib's `viridis` at 0, 1/8, …, 1.
 public enum ChartPalette {
-    // MARK: - Categorical
+    // MARK: - Presets
 
-    /// The eight Okabe–Ito colours, reordered for lines on a white background.
+    /// One colour per preset, whichever presets a trace holds, in every chart of the report, in every figure of
+    /// `normscope-plot` and in the notebook (analysis/normscope/_palette.py holds the same table, and a test holds
+    /// the two to each other).
     ///
-    /// The order puts the high-contrast colours first (blue, vermillion, bluish green, reddish purple, orange) so
-    /// the common case of two to five series never uses yellow, which is barely visible as a thin line on white;
-    /// yellow comes last, after black.
-    public static let okabeIto: [String] = [
-        "#0072b2",  // blue
-        "#d55e00",  // vermillion
-        "#009e73",  // bluish green
-        "#cc79a7",  // reddish purple
-        "#e69f00",  // orange
-        "#56b4e9",  // sky blue
-        "#000000",  // black
-        "#f0e442",  // yellow
+    /// Seven Okabe–Ito colours and a neutral grey: Okabe–Ito's yellow is left out, being barely visible as a thin
+    /// line on white. The baseline and the paper's variant get the two of highest contrast (blue, vermillion); the
+    /// `none` control the neutral grey.
+    public static let presetColors: KeyValuePairs<String, String> = [
+        "layernorm": "#0072b2",  // blue
+        "adanorm": "#d55e00",  // vermillion
+        "layernorm-simple": "#009e73",  // bluish green
+        "detachnorm": "#cc79a7",  // reddish purple
+        "detach-mean": "#e69f00",  // orange
+        "detach-std": "#56b4e9",  // sky blue
+        "rmsnorm": "#000000",  // black
+        "none": "#999999",  // grey
     ]
 
-    /// The categorical colour for series number `index`; indices wrap around (also negative ones), so any `Int` is
-    /// valid and series 8 has the colour of series 0.
-    ///
-    /// - Parameters:
-    ///   - index: A series' `colorIndex`.
-    public static func categorical(_ index: Int) -> String {
-        let count = okabeIto.count
-        return okabeIto[((index % count) + count) % count]
+    /// The colour of `preset`: its entry in ``presetColors``; for any other name, the table's colour at the name's
+    /// 32-bit FNV-1a hash (of its UTF-8 bytes) modulo the table's length, so an unknown preset also keeps one colour
+    /// everywhere (it may share it with a known one; the legend names it).
+    public static func color(preset: String) -> String {
+        if let known = presetColors.first(where: { $0.key == preset }) { return known.value }
+        return presetColors[Int(fnv1a(preset) % UInt32(presetColors.count))].value
+    }
+
+    /// The 32-bit FNV-1a hash of `text`'s UTF-8 bytes: simple enough to compute alike in Swift and Python.
+    static func fnv1a(_ text: String) -> UInt32 {
+        text.utf8.reduce(0x811c_9dc5) { hash, byte in (hash ^ UInt32(byte)) &* 0x0100_0193 }
     }
 
     // MARK: - Sequential

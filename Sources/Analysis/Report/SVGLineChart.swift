@@ -9,9 +9,12 @@ public struct ChartSeries: Sendable {
     public var x: [Double]
     /// The values; NaN and ±∞ (and, on a logarithmic axis, zero and negative values) are gaps.
     public var y: [Double]
-    /// An index into ``ChartPalette/okabeIto``, wrapping around; series that belong together (the same run's
-    /// training and validation loss) can share one and differ by `dashed`.
-    public var colorIndex: Int
+    /// The line's colour, `"#rrggbb"`: its preset's (``ChartPalette/color(preset:)``); series that belong together
+    /// (the same group's training and validation loss) share it and differ by `dashed`.
+    public var color: String
+    /// The shape drawn along the line (and on its legend swatch), telling apart groups of one preset, which share
+    /// its colour; nil for a plain line.
+    public var marker: ChartMarker?
     /// Whether the line is dashed (for example training loss) rather than solid (validation loss).
     public var dashed: Bool
     /// The SVG `stroke-dasharray` of the line, when a chart needs more line styles than solid and dashed (the
@@ -27,17 +30,20 @@ public struct ChartSeries: Sendable {
     ///   - label: The legend entry.
     ///   - x: The horizontal positions.
     ///   - y: The values, one per entry of `x`.
-    ///   - colorIndex: An index into the categorical palette (wraps).
+    ///   - color: The line's colour, `"#rrggbb"`.
+    ///   - marker: A shape drawn along the line, or nil.
     ///   - dashed: Whether the line is dashed.
     ///   - dashPattern: An SVG dash array such as `"1.5 2.5"`, overriding `dashed`.
     public init(
-        label: String, x: [Double], y: [Double], colorIndex: Int, dashed: Bool = false, dashPattern: String? = nil
+        label: String, x: [Double], y: [Double], color: String, marker: ChartMarker? = nil, dashed: Bool = false,
+        dashPattern: String? = nil
     ) {
         precondition(x.count == y.count, "ChartSeries expects as many x as y values, got \(x.count) and \(y.count)")
         self.label = label
         self.x = x
         self.y = y
-        self.colorIndex = colorIndex
+        self.color = color
+        self.marker = marker
         self.dashed = dashed
         self.dashPattern = dashPattern
     }
@@ -225,17 +231,19 @@ public struct SVGLineChart: Sendable {
     private func seriesSVG(
         _ series: ChartSeries, runs: [Run], in plot: ChartAxis.PlotArea, xAxis: ChartAxis, yAxis: ChartAxis
     ) -> String {
-        let color = ChartPalette.categorical(series.colorIndex)
+        let color = series.color
         var svg = "<g class=\"ns-series\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\""
         svg += " stroke-linejoin=\"round\" stroke-linecap=\"round\""
         svg += series.strokeDashes.map { " stroke-dasharray=\"\($0)\">" } ?? ">"
         svg += "<title>\(XMLEscaping.escape(series.label))</title>"
+        var drawn: Run = []
         for run in runs {
             let pixels = Self.thinned(
                 run.compactMap { point in
                     guard let x = plot.x(point.x, on: xAxis), let y = plot.y(point.y, on: yAxis) else { return nil }
                     return (x, y)
                 })
+            drawn += pixels
             if pixels.count == 1 {
                 svg += "<circle cx=\"\(ChartAxis.coordinate(pixels[0].x))\" cy=\"\(ChartAxis.coordinate(pixels[0].y))\""
                 svg += " r=\"2\" fill=\"\(color)\" stroke=\"none\"/>"
@@ -244,7 +252,25 @@ public struct SVGLineChart: Sendable {
                 svg += "<polyline points=\"\(list.joined(separator: " "))\"/>"
             }
         }
+        if let marker = series.marker {
+            let positions = Self.markerPositions(drawn, in: plot, marker: marker)
+            svg += positions.map { marker.svg(x: $0.x, y: $0.y, color: color) }.joined()
+        }
         return svg + "</g>"
+    }
+
+    /// Where a line's markers go: at the drawn point nearest to each tenth of the plot's width, the tenths shifted a
+    /// little for each shape (as normscope-plot's `markevery`) so groups with the same curve do not hide each
+    /// other's markers; none where the line has no point within a twentieth of the width (a gap).
+    static func markerPositions(_ pixels: Run, in plot: ChartAxis.PlotArea, marker: ChartMarker) -> Run {
+        guard !pixels.isEmpty else { return [] }
+        let index = ChartMarker.allCases.firstIndex(of: marker) ?? 0
+        let offset = 0.02 * Double(index % 5)
+        return (0..<10).compactMap { tenth in
+            let target = plot.left + plot.width * (offset + 0.1 * Double(tenth) + 0.05)
+            let nearest = pixels.min { abs($0.x - target) < abs($1.x - target) }!
+            return abs(nearest.x - target) <= plot.width / 20 ? nearest : nil
+        }
     }
 
     /// `pixels` with, in each stretch of consecutive points in the same one-pixel column, only the first, lowest,
@@ -324,12 +350,15 @@ public struct SVGLineChart: Sendable {
             let baseline = top + 11 + 16 * Double(rowIndex)
             let lineY = ChartAxis.coordinate(baseline - 4)
             for entry in row {
-                let color = ChartPalette.categorical(entry.series.colorIndex)
+                let color = entry.series.color
                 svg += "<g><title>\(XMLEscaping.escape(entry.series.label))</title>"
                 svg += "<line x1=\"\(ChartAxis.coordinate(entry.x))\" y1=\"\(lineY)\""
                 svg += " x2=\"\(ChartAxis.coordinate(entry.x + Self.swatchWidth))\" y2=\"\(lineY)\" stroke=\"\(color)\""
                 svg +=
                     " stroke-width=\"2\"" + (entry.series.strokeDashes.map { " stroke-dasharray=\"\($0)\"/>" } ?? "/>")
+                if let marker = entry.series.marker {
+                    svg += marker.svg(x: entry.x + Self.swatchWidth / 2, y: baseline - 4, color: color)
+                }
                 svg += "<text x=\"\(ChartAxis.coordinate(entry.x + Self.swatchWidth + 5))\""
                 svg += " y=\"\(ChartAxis.coordinate(baseline))\">\(XMLEscaping.escape(entry.text))</text></g>"
             }

@@ -1,25 +1,36 @@
 /// The report's charts, drawn from the summary's binned series (`RunSeries`): per group (a preset at one setting of
 /// the grouping keys) the mean over its runs where the runs share their steps, else one line per run (runs of
-/// different lengths are not averaged).
+/// different lengths are not averaged). A line has its preset's colour (``ChartPalette/color(preset:)``), the same
+/// whichever presets the traces hold; groups of one preset share it and are told apart by marker shape
+/// (``ChartMarker``) and by name in the legend.
 extension TraceReport {
-    var presetNames: [String] { summary.groups.map(\.group) }
+    var groupNames: [String] { summary.groups.map(\.group) }
 
     /// The runs of a group, in summary order.
     func runs(of group: String) -> [RunSummary] { summary.runs.filter { $0.group == group } }
 
-    /// `quantity` of the series `pick` returns, for the runs of `preset`: one line of the runs' mean when every run
-    /// has the same steps, else one line per run labelled by its id.
+    /// The colour of a group's lines: its preset's.
+    func color(of group: String) -> String {
+        ChartPalette.color(preset: summary.groups.first { $0.group == group }?.preset ?? group)
+    }
+
+    /// The marker of every group whose preset has several groups.
+    var markers: [String: ChartMarker] { ChartMarker.markers(for: summary.groups, keys: summary.grouping.keys) }
+
+    /// `quantity` of the series `pick` returns, for the runs of `group`: one line of the runs' mean when every run
+    /// has the same steps, else one line per run labelled by its name.
     func series(
-        preset: String, quantity: String, label: String, colorIndex: Int, dashed: Bool = false,
+        group: String, quantity: String, label: String, marker: ChartMarker?, dashed: Bool = false,
         dashPattern: String? = nil, pick: (RunSeries) -> BinnedSeries?
     ) -> [ChartSeries] {
-        let runs = runs(of: preset).compactMap { run in summary.series[run.id].flatMap(pick).map { (run.id, $0) } }
+        let runs = runs(of: group).compactMap { run in summary.series[run.name].flatMap(pick).map { (run.name, $0) } }
         guard let first = runs.first?.1 else { return [] }
+        let color = color(of: group)
         guard runs.allSatisfy({ $0.1.steps == first.steps }) else {
-            return runs.map { id, binned in
+            return runs.map { name, binned in
                 ChartSeries(
-                    label: "\(label) \(id)", x: binned.steps, y: binned.values(of: quantity), colorIndex: colorIndex,
-                    dashed: dashed, dashPattern: dashPattern)
+                    label: "\(label) \(name)", x: binned.steps, y: binned.values(of: quantity), color: color,
+                    marker: marker, dashed: dashed, dashPattern: dashPattern)
             }
         }
         let columns = runs.map { $0.1.values(of: quantity) }
@@ -27,25 +38,23 @@ extension TraceReport {
         return [
             ChartSeries(
                 label: label + (runs.count > 1 ? " (mean of \(runs.count))" : ""), x: first.steps, y: mean,
-                colorIndex: colorIndex, dashed: dashed, dashPattern: dashPattern)
+                color: color, marker: marker, dashed: dashed, dashPattern: dashPattern)
         ]
     }
 
-    /// `quantity` for every preset, coloured by the preset's position so a preset keeps its colour in every chart.
-    func perPreset(
+    /// `quantity` for every group, a line per group in its preset's colour and with its marker.
+    func perGroup(
         quantity: String, suffix: String = "", dashed: Bool = false, pick: (RunSeries) -> BinnedSeries?
     ) -> [ChartSeries] {
-        presetNames.enumerated().flatMap { index, preset in
+        let markers = markers
+        return groupNames.flatMap { group in
             series(
-                preset: preset, quantity: quantity, label: preset + suffix, colorIndex: index, dashed: dashed,
+                group: group, quantity: quantity, label: group + suffix, marker: markers[group], dashed: dashed,
                 pick: pick)
         }
     }
 
-    /// The colour index of a preset: its position among the groups, the same in every chart.
-    func colorIndex(of preset: String) -> Int { presetNames.firstIndex(of: preset) ?? 0 }
-
-    /// Line styles for the several quantities of one preset's chart, which is drawn in the preset's colour: colour
+    /// Line styles for the several quantities of one group's chart, which is drawn in its preset's colour: colour
     /// always means a preset, and the style tells the quantities (gradient parts, Φ's quantiles) apart.
     static let quantityDashes = [nil, "7 3", "1.5 2.5", "10 3 2 3"]
 
@@ -53,7 +62,7 @@ extension TraceReport {
     var layerNames: [String] {
         var names: [String] = []
         for run in summary.runs {
-            for layer in summary.layers[run.id] ?? [] where !names.contains(layer.layer) { names.append(layer.layer) }
+            for layer in summary.layers[run.name] ?? [] where !names.contains(layer.layer) { names.append(layer.layer) }
         }
         return names
     }
@@ -61,8 +70,8 @@ extension TraceReport {
     var lossChart: String {
         SVGLineChart(
             title: "Training (dashed) and validation (solid) loss", xLabel: "step", yLabel: "loss (nats)",
-            series: perPreset(quantity: "valid_loss", suffix: " valid") { $0.evaluations }
-                + perPreset(quantity: "train_loss", suffix: " train", dashed: true) { $0.evaluations },
+            series: perGroup(quantity: "valid_loss", suffix: " valid") { $0.evaluations }
+                + perGroup(quantity: "train_loss", suffix: " train", dashed: true) { $0.evaluations },
             logY: true, width: 560, height: 360
         ).svg()
     }
@@ -72,8 +81,8 @@ extension TraceReport {
     /// cannot be read.
     var linearLossChart: String {
         let series =
-            perPreset(quantity: "valid_loss", suffix: " valid") { $0.evaluations }
-            + perPreset(quantity: "train_loss", suffix: " train", dashed: true) { $0.evaluations }
+            perGroup(quantity: "valid_loss", suffix: " valid") { $0.evaluations }
+            + perGroup(quantity: "train_loss", suffix: " train", dashed: true) { $0.evaluations }
         let lastStep = series.compactMap { $0.x.last }.max() ?? 0
         let start = lastStep / 10
         let later = series.map { line in
@@ -92,23 +101,23 @@ extension TraceReport {
     var gapChart: String {
         SVGLineChart(
             title: "Overfitting gap: validation − training loss", xLabel: "step", yLabel: "gap (nats)",
-            series: perPreset(quantity: "gap") { $0.evaluations }, referenceLines: [.init(y: 0, label: "no gap")],
+            series: perGroup(quantity: "gap") { $0.evaluations }, referenceLines: [.init(y: 0, label: "no gap")],
             width: 560, height: 360
         ).svg()
     }
 
-    /// One chart per layer: rescale_ratio over steps, a line per preset.
+    /// One chart per layer: rescale_ratio over steps, a line per group.
     var rescaleCharts: [String] {
         layerNames.map { layer in
             SVGLineChart(
                 title: "rescale_ratio — \(layer)", xLabel: "step", yLabel: "rowvar(t) / rowvar(d + c)",
-                series: perPreset(quantity: "rescale_ratio") { $0.layers[layer] },
+                series: perGroup(quantity: "rescale_ratio") { $0.layers[layer] },
                 referenceLines: [.init(y: 1, label: "1: no re-scaling")], width: 560, height: 320
             ).svg()
         }
     }
 
-    /// One chart per preset and layer: ‖t‖, ‖d‖, ‖c‖, ‖s‖ over steps, log scale.
+    /// One chart per group and layer: ‖t‖, ‖d‖, ‖c‖, ‖s‖ over steps, log scale.
     var partCharts: [String] {
         // The total is drawn last: it often lies on the direct part, which must stay visible under it.
         let parts = [
@@ -117,18 +126,19 @@ extension TraceReport {
         ]
         var charts: [String] = []
         // A layer that does not normalize (the `none` preset) is the identity: its only part is t = d.
-        for preset in presetNames where runs(of: preset).first?.normalization?.normalizes != false {
+        let markers = markers
+        for group in groupNames where runs(of: group).first?.normalization?.normalizes != false {
             for layer in layerNames {
                 let series = parts.enumerated().flatMap { index, part in
                     self.series(
-                        preset: preset, quantity: part.0, label: part.1, colorIndex: colorIndex(of: preset),
+                        group: group, quantity: part.0, label: part.1, marker: markers[group],
                         dashPattern: Self.quantityDashes[index]
                     ) { $0.layers[layer] }
                 }
                 guard !series.isEmpty else { continue }
                 charts.append(
                     SVGLineChart(
-                        title: "Gradient parts — \(preset), \(layer)", xLabel: "step", yLabel: "Frobenius norm",
+                        title: "Gradient parts — \(group), \(layer)", xLabel: "step", yLabel: "Frobenius norm",
                         series: series, logY: true, width: 380, height: 300
                     ).svg())
             }
@@ -136,23 +146,24 @@ extension TraceReport {
         return charts
     }
 
-    /// One chart per preset and adaptive layer: Φ's mean (which should stay at C) and its 5/50/95% quantiles.
+    /// One chart per group and adaptive layer: Φ's mean (which should stay at C) and its 5/50/95% quantiles.
     var phiQuantileCharts: [String] {
         let quantities = [("q95", "95%"), ("q50", "median"), ("q05", "5%"), ("mean", "mean")]
         var charts: [String] = []
-        for preset in presetNames {
-            let scale = runs(of: preset).first?.normalization?.scale
+        let markers = markers
+        for group in groupNames {
+            let scale = runs(of: group).first?.normalization?.scale
             for layer in layerNames {
                 let series = quantities.enumerated().flatMap { index, quantity in
                     self.series(
-                        preset: preset, quantity: quantity.0, label: quantity.1, colorIndex: colorIndex(of: preset),
+                        group: group, quantity: quantity.0, label: quantity.1, marker: markers[group],
                         dashPattern: Self.quantityDashes[index]
                     ) { $0.phi[layer] }
                 }
                 guard !series.isEmpty else { continue }
                 charts.append(
                     SVGLineChart(
-                        title: "Φ(y) over training — \(preset), \(layer)", xLabel: "step", yLabel: "Φ(y)",
+                        title: "Φ(y) over training — \(group), \(layer)", xLabel: "step", yLabel: "Φ(y)",
                         series: series, referenceLines: scale.map { [.init(y: $0, label: "C")] } ?? [], width: 380,
                         height: 300
                     ).svg())
@@ -162,10 +173,10 @@ extension TraceReport {
     }
 
     /// One chart per adaptive layer: the share of elements with Φ ≤ 0 (where AdaNorm's factor flips the gradient's
-    /// sign) over training, a line per preset.
+    /// sign) over training, a line per group.
     var phiNonPositiveCharts: [String] {
         layerNames.compactMap { layer in
-            let series = perPreset(quantity: "fraction_nonpositive") { $0.phi[layer] }
+            let series = perGroup(quantity: "fraction_nonpositive") { $0.phi[layer] }
             // A share that is 0 at every step (AdaNorm with its default k keeps Φ > 0) is said in the text, not
             // drawn as flat lines.
             guard series.contains(where: { $0.y.contains { $0.isFinite && $0 != 0 } }) else { return nil }
@@ -176,14 +187,16 @@ extension TraceReport {
         }
     }
 
-    /// One heat map per preset and adaptive layer: the runs' maps averaged when they share their shape, else the
+    /// One heat map per group and adaptive layer: the runs' maps averaged when they share their shape, else the
     /// first run's.
     var phiMaps: [String] {
         var charts: [String] = []
-        for preset in presetNames {
-            let presetRuns = runs(of: preset)
+        for group in groupNames {
+            let groupRuns = runs(of: group)
             for layer in layerNames {
-                let maps = presetRuns.compactMap { run in summary.series[run.id]?.phiMaps[layer].map { (run.id, $0) } }
+                let maps = groupRuns.compactMap { run in
+                    summary.series[run.name]?.phiMaps[layer].map { (run.name, $0) }
+                }
                 guard let (firstRun, first) = maps.first else { continue }
                 let same = maps.map(\.1).filter {
                     $0.stepEdges == first.stepEdges && $0.valueEdges == first.valueEdges
@@ -195,7 +208,7 @@ extension TraceReport {
                 let source = same.count > 1 ? "mean of \(same.count) runs" : firstRun
                 charts.append(
                     SVGHeatMap(
-                        title: "Φ(y) histogram over training — \(preset), \(layer) (\(source))", xLabel: "step",
+                        title: "Φ(y) histogram over training — \(group), \(layer) (\(source))", xLabel: "step",
                         yLabel: "Φ(y) = C(1 − k·y)", colorLabel: "share of elements", xEdges: first.stepEdges,
                         yEdges: first.valueEdges, values: fractions, logColor: true, width: 560, height: 340
                     ).svg())

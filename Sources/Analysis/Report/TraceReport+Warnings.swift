@@ -1,8 +1,14 @@
-/// What the top of a report says before any number: how runs were grouped, which runs did not finish, which
-/// objects were damaged (their values left out) and which could not be read.
+/// What the top of a report says before any number: runs given twice (counted once), how runs were grouped, which
+/// runs did not finish, which objects were damaged (their values left out) and which could not be read.
 extension TraceReport {
     var warnings: [String] {
         var blocks: [String] = []
+        if !summary.duplicates.isEmpty {
+            blocks.append(
+                box(
+                    "Runs given twice — each counted once, from the first file",
+                    summary.leader.map { "<li>\(escape($0))</li>" }))
+        }
         if !summary.grouping.keys.isEmpty {
             let how = summary.grouping.automatic ? "the settings that differ between the runs" : "--group-by"
             blocks.append(
@@ -13,7 +19,7 @@ extension TraceReport {
         if !unfinished.isEmpty {
             let items = unfinished.map { run in
                 let state = run.divergedAtStep.map { "diverged at step \($0)" } ?? run.status
-                return "<li><code>\(escape(run.id))</code> (\(escape(run.group))): \(escape(state)), "
+                return "<li><code>\(escape(run.name))</code> (\(escape(run.group))): \(escape(state)), "
                     + "\(run.stepRows >= 0 ? run.stepRows : Int(run.completedSteps)) steps recorded</li>"
             }
             blocks.append(box("Runs that did not finish normally", items))

@@ -25,8 +25,9 @@ public struct TraceReport: Sendable {
         }
         var body: [String] = []
         body.append("<h1>NormScope report</h1>")
+        let inputs = summary.inputs.map { "<code>\(escape($0.description))</code>" }.joined(separator: ", ")
         body.append(
-            "<p class=\"meta\">" + files.map { "<code>\(escape($0))</code>" }.joined(separator: ", ") + " · "
+            "<p class=\"meta\">" + inputs + " · "
                 + "\(summary.runs.count) runs, \(summary.groups.count) groups · generated "
                 + escape(ISO8601DateFormatter().string(from: generated)) + "</p>")
         body.append(contentsOf: warnings)
@@ -41,8 +42,13 @@ public struct TraceReport: Sendable {
         body.append(
             "<p>Training and validation loss, both in evaluation mode at the same steps, mean over each group's "
                 + "runs, on a log scale and, after the first tenth of training, on a linear one where the gap can "
-                + "be read. A colour is a preset in every chart of this report. The paper's claim: compared with "
-                + "AdaNorm, LayerNorm has lower training loss but higher validation loss.</p>")
+                + "be read. A colour is a preset in every chart of this report, the same whichever presets the traces "
+                + "hold (and in normscope-plot's figures)"
+                + (summary.groups.count > Set(summary.groups.map(\.preset)).count
+                    ? "; groups of one preset at different settings share its colour and are told apart by marker "
+                        + "shape (●, ■, ▲, …), named in the legend" : "")
+                + ". The paper's claim: compared with AdaNorm, LayerNorm has lower training loss but higher "
+                + "validation loss.</p>")
         body.append(figures([lossChart, linearLossChart, gapChart]))
         body.append(table(titled: "Overfitting"))
         body.append(table(titled: "Validation"))

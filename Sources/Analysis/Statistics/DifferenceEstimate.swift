@@ -9,7 +9,7 @@
 ///
 /// ```json
 /// {"difference": -0.12, "mean": 1.03, "baseline_mean": 1.15, "count": 5, "baseline_count": 5,
-///  "welch": {"difference": -0.12, "t": -3.1, "degrees_of_freedom": 7.6, "p": 0.015},
+///  "welch": {"difference": -0.12, "t": -3.1, "degrees_of_freedom": 7.6, "p": 0.015, "reason": null},
 ///  "interval": {"method": "percentile bootstrap, B = 4000, seed 20191107", "level": 0.95, "lower": -0.19, …},
 ///  "effect_size": {"g": -1.7, "cohens_d": -1.9, …}, "verdict": "lower"}
 /// ```
@@ -27,7 +27,7 @@ public struct DifferenceEstimate: Sendable, Codable, Equatable {
     public var welch: WelchTest
     public var interval: BootstrapInterval
     public var effectSize: EffectSize
-    /// What ``interval`` supports (see ``ComparisonVerdict/init(_:)``).
+    /// What ``interval`` and ``welch`` support (see ``ComparisonVerdict/init(_:welch:)``).
     public var verdict: ComparisonVerdict
 
     /// Compares sample `a` with the baseline sample `b`.
@@ -61,9 +61,10 @@ public struct DifferenceEstimate: Sendable, Codable, Equatable {
         case difference, mean, baselineMean, count, baselineCount, welch, interval, effectSize, verdict
     }
 
-    /// `WelchTest`'s own keys; its synthesized coding would write NaN as a number JSON cannot hold.
+    /// `WelchTest`'s own keys; its synthesized coding would write NaN as a number JSON cannot hold. `reason` says
+    /// why `p` is null, in a sentence (``WelchTest/Undefined/sentence``), as the interval's and effect size's do.
     private enum WelchKeys: String, CodingKey {
-        case difference, t, degreesOfFreedom, p
+        case difference, t, degreesOfFreedom, p, reason
     }
 
     /// Writes every NaN and ±inf as `null` (see ``KeyedEncodingContainer/encodeFinite(_:forKey:)``).
@@ -79,6 +80,7 @@ public struct DifferenceEstimate: Sendable, Codable, Equatable {
         try test.encodeFinite(welch.t, forKey: .t)
         try test.encodeFinite(welch.degreesOfFreedom, forKey: .degreesOfFreedom)
         try test.encodeFinite(welch.p, forKey: .p)
+        try test.encode(welch.reason, forKey: .reason)
         try container.encode(interval, forKey: .interval)
         try container.encode(effectSize, forKey: .effectSize)
         try container.encode(verdict, forKey: .verdict)
@@ -98,6 +100,8 @@ public struct DifferenceEstimate: Sendable, Codable, Equatable {
         welch.t = try test.decodeFinite(forKey: .t)
         welch.degreesOfFreedom = try test.decodeFinite(forKey: .degreesOfFreedom)
         welch.p = try test.decodeFinite(forKey: .p)
+        let reason = try test.decodeIfPresent(String.self, forKey: .reason)
+        welch.undefined = WelchTest.Undefined.allCases.first { $0.sentence == reason }
         interval = try container.decode(BootstrapInterval.self, forKey: .interval)
         effectSize = try container.decode(EffectSize.self, forKey: .effectSize)
         verdict = try container.decode(ComparisonVerdict.self, forKey: .verdict)
@@ -110,7 +114,8 @@ public struct DifferenceEstimate: Sendable, Codable, Equatable {
             && lhs.baselineCount == rhs.baselineCount && lhs.welch.difference.isSameValue(as: rhs.welch.difference)
             && lhs.welch.t.isSameValue(as: rhs.welch.t)
             && lhs.welch.degreesOfFreedom.isSameValue(as: rhs.welch.degreesOfFreedom)
-            && lhs.welch.p.isSameValue(as: rhs.welch.p) && lhs.interval == rhs.interval
+            && lhs.welch.p.isSameValue(as: rhs.welch.p) && lhs.welch.undefined == rhs.welch.undefined
+            && lhs.interval == rhs.interval
             && lhs.effectSize == rhs.effectSize && lhs.verdict == rhs.verdict
     }
 }

@@ -1,3 +1,4 @@
+import Analysis
 import Foundation
 import HDF5
 
@@ -12,13 +13,14 @@ public enum TraceProbe {
     /// Probe runs per file before giving up on it: each run finds one more damaged object.
     public static let maxRounds = 16
 
-    /// Probes every file in `paths` that exists; files that do not are left to the reader's own message.
+    /// Probes every file in `paths` that exists; files that do not are left to the reader's own message. A path is
+    /// a command-line argument, read as the summary reads it: a file, or `FILE:LABEL` (`TraceInput`).
     ///
     /// - Throws: `HDF5Error` (`.damaged`, one line naming the file) when HDF5 crashes on the file as a whole —
     ///   opening it, or more than `maxRounds` objects.
     public static func vet(paths: [String]) throws(HDF5Error) {
         guard ProcessInfo.processInfo.environment["NORMSCOPE_NO_PROBE"] != "1" else { return }
-        for path in paths { try vet(path: path) }
+        for path in paths { try vet(path: TraceInput(argument: path).path) }
     }
 
     static func vet(path: String) throws(HDF5Error) {

@@ -9,13 +9,16 @@ extension NormScope {
             abstract:
                 "Summarize traces: overfitting gaps, gradient parts, Theorem 1 checks and Φ(y), per group, mean ± sd (n).",
             discussion: """
-                Reads one or more traces (shards of a sweep are merged by run; a run found twice is reported and \
-                kept once) and groups runs by preset and every setting that differs between them (--group-by to \
+                Reads one or more traces — shards of a sweep, or traces recorded apart: runs that differ in any \
+                setting are different runs whatever their ids, and a run given twice (same preset, seed and \
+                settings in two files) is named at the top and counted once; FILE:LABEL shows a file's runs as \
+                LABEL:<run id> — and groups runs by preset and every setting that differs between them (--group-by to \
                 choose), pooling seeds only. Per group: the best validation loss, the gap (validation minus \
                 training loss, both in evaluation mode) at the best-validation step and averaged over the last 10% \
                 of evaluations, and the best validation accuracy, as mean ± sample sd with n; diverged and \
                 unfinished runs are counted and noted. Each group against the baseline preset at the same settings: \
-                Δ with a seeded bootstrap 95% interval, Welch's p, Hedges' g and a verdict. Then, per norm layer \
+                Δ with a seeded bootstrap 95% interval, Welch's p, Hedges' g and a verdict by one rule \
+                (analysis/METHODS.md, "Comparing groups"; no test where neither side varies). Then, per norm layer \
                 early (first 10% of steps) and late (last 10%): re-centering (recenter_ratio), re-scaling \
                 (rescale_ratio), each part's share and cos(t, d); the identities of Theorem 1 checked at every \
                 recorded step; AdaNorm's Φ(y) (mean = C, sd, quantiles, share ≤ 0). Every value is checked against \
@@ -25,7 +28,11 @@ extension NormScope {
                 """
         )
 
-        @Argument(help: ArgumentHelp("Trace files.", valueName: "file"))
+        @Argument(
+            help: ArgumentHelp(
+                "Trace files; FILE:LABEL names the file's runs LABEL:<run id> (a path that exists is taken whole, "
+                    + "':' and all).",
+                valueName: "file"))
         var files: [String]
 
         @Option(help: "table (default), markdown, json or csv (one row per run).")
@@ -50,8 +57,11 @@ extension NormScope {
                 print(summary.markdown(baseline: reference))
             case "csv":
                 print(summary.csv)
-                // The table's notes and damage go to standard error, so the CSV on standard output stays a table.
-                for line in summary.trailer { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+                // The runs given twice, the notes and damage go to standard error, so the CSV on standard output
+                // stays a table.
+                for line in summary.leader + summary.trailer {
+                    FileHandle.standardError.write(Data((line + "\n").utf8))
+                }
             default:
                 print(summary.text(baseline: reference))
             }
