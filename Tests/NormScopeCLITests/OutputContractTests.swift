@@ -113,6 +113,8 @@ struct OutputContractTests {
                 (["report", "t.h5", "-o", "hard.h5", "--force"], ["--out hard.h5 is one of the traces (t.h5)"]),
                 (["report", "t.h5", "-o", "sym.h5", "--force"], ["--out sym.h5 is one of the traces (t.h5)"]),
                 (["report", "sym.h5", "-o", "full/../t.h5", "--force"], ["is one of the traces (sym.h5)"]),
+                // A labelled trace (FILE:LABEL) is still the file it names.
+                (["report", "t.h5:mine", "-o", "t.h5", "--force"], ["--out t.h5 is one of the traces (t.h5)"]),
                 (["report", "t.h5", "-o", "existing.html"], ["--out existing.html exists; add --force to replace it"]),
                 (["report", "t.h5", "-o", "link.html"], ["--out link.html exists; add --force to replace it"]),
                 (["report", "t.h5", "-o", "dangling.html", "--force"], ["--out dangling.html is a symbolic link"]),

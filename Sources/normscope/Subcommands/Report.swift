@@ -50,7 +50,9 @@ extension NormScope {
             let path = try RenamedOption.value(("--out", out), formerly: ("--output", output)) ?? "report.html"
             // Checked before a trace is read, and again when the page is written.
             let page = try OutputFile(
-                path, option: "--out", force: force, inputs: files.map { CommandInput("one of the traces", $0) },
+                path, option: "--out", force: force,
+                // A labelled argument (`A.h5:sweep`) reads the file A.h5, which must not be written over either.
+                inputs: files.map { CommandInput("one of the traces", TraceInput(argument: $0).path) },
                 example: "report.html")
             try TraceProbe.vet(paths: files)
             let summary = try TraceSummary(paths: files, groupBy: grouping.keys, bins: points)
