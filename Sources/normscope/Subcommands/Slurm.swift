@@ -87,12 +87,7 @@ extension NormScope {
         func run() throws {
             // Everything that can be refused is checked before the first file is written.
             let submission = submit ? try SlurmSubmission() : nil
-            let sweepText: Data
-            do {
-                sweepText = try Data(contentsOf: URL(fileURLWithPath: configFile))
-            } catch {
-                throw OptionValueError("\(configFile): cannot read the sweep file (\(error.localizedDescription))")
-            }
+            let sweepText = try SweepConfiguration.contents(ofFile: configFile)
             let runs = try SweepConfiguration.parse(sweepText, file: configFile).runs().count
             guard shards <= runs else {
                 throw OptionValueError("--shards \(shards): the sweep has \(runs) run(s), so at most \(runs) shard(s)")
