@@ -54,8 +54,8 @@ extension CSVLoader {
                 filePath: filePath, line: firstLine[fractional],
                 message: "\(column.name): the labels look continuous, \(values.count) distinct numbers that are "
                     + "not all whole (\(fractional) here), each of which would become a class; choose the label "
-                    + "column with --label-column (1 to \(column.columnCount), or -1 for the last); regression targets are not "
-                    + "supported")
+                    + "column with --label-column (1 to \(column.columnCount), or -1 for the last); regression "
+                    + "targets are not supported")
         }
 
         // Whole numbers or words can be a measurement or an identifier too (the wine data's `proline`, 121 distinct

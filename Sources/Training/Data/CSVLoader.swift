@@ -144,9 +144,11 @@ public enum CSVLoader {
                 ? firstRow : try fields(of: bytes[line.range], separator: separator, filePath, line.number)
             guard row.count == columnCount else {
                 // Only the second example can show the first to be the odd one; the row after it decides.
-                let next = try index == 1 ? rows.dropFirst(2).first.map {
-                    try fields(of: bytes[$0.range], separator: separator, filePath, $0.number).count
-                } : nil
+                let next =
+                    try index == 1
+                    ? rows.dropFirst(2).first.map {
+                        try fields(of: bytes[$0.range], separator: separator, filePath, $0.number).count
+                    } : nil
                 throw raggedRow(
                     row.count, at: line.number, expected: columnCount, firstRowLine: firstRowLine,
                     isSecondRow: index == 1, next: next, headerHint: kind == .example && options.hasHeader == nil,

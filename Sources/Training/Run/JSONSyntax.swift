@@ -111,7 +111,8 @@ private struct Scanner {
                 index += word.utf8.count
                 return
             }
-            throw fail("expected a value (a number, a string in double quotes, true, false, null, [ or {), got \(found)")
+            throw fail(
+                "expected a value (a number, a string in double quotes, true, false, null, [ or {), got \(found)")
         }
     }
 
@@ -223,6 +224,7 @@ private struct Scanner {
 
 extension UInt8 {
     fileprivate var isHexDigit: Bool {
-        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(self | 0x20)
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self)
+            || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(self | 0x20)
     }
 }
