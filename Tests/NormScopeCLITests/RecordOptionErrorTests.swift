@@ -71,6 +71,30 @@ struct RecordConfigErrorTests {
         #expect(!output.standardError.contains("NSCocoaErrorDomain") && !output.standardError.contains("DecodingError"))
         #expect(!FileManager.default.fileExists(atPath: trace))
     }
+
+    @Test("a sweep file the user may not read: the system's reason in one line, not Foundation's error 257")
+    func unreadableSweepFile() throws {
+        let path = try #require(executable)
+        let directory = TemporaryDirectory()
+        let config = directory.file("sweep.json")
+        try #"{"steps": 2}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        chmod(config, 0o000)
+        defer { chmod(config, 0o644) }
+        // Root reads any file; run as `nobody` then, through setpriv (util-linux), as the output-path test does.
+        let asNobody = getuid() == 0
+        if asNobody {
+            try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"))
+            chmod(directory.path, 0o777)
+        }
+        let arguments = ["record", "--config", config, "--out", directory.file("out.h5")]
+        let output =
+            asNobody
+            ? try ChildProcess.run(
+                "/usr/bin/setpriv", arguments: ["--reuid=65534", "--regid=65534", "--clear-groups", path] + arguments)
+            : try ChildProcess.run(path, arguments: arguments)
+        expectOneLineError(output, ["\(config): cannot read it: Permission denied"])
+        #expect(!output.standardError.contains("NSCocoaErrorDomain"))
+    }
 }
 
 /// An output path the file system refuses is one line naming the path and the cause, before any training.

@@ -6,7 +6,8 @@ import Recording
 ///
 /// Every dataset is read — its first and last chunk by default, every chunk when `full` — and the rows of the
 /// trace tables (`steps`, `evals`, `grad`, `phi`) pass `ValidatedRow.problem` and the step order through
-/// `RowScreen`: `steps` and `grad` hold one row per step from 0, `evals` and `phi` increasing steps. Then each run's
+/// `RowScreen`: `steps` and `grad` hold one row per step from 0, `evals` and `phi` increasing steps; the rows of a
+/// diverged run's `diverged_step` are its record, not damage, as `analyze` reads them. Then each run's
 /// table lengths are held against its status. Datasets are read one block at a time, so memory stays bounded
 /// whatever the file's size.
 public struct TraceDataCheck: Sendable {

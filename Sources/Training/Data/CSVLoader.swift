@@ -12,12 +12,15 @@ import Tensors
 /// - The first line may be column names, or scikit-learn's line of counts and class names
 ///   (`150,4,setosa,versicolor,virginica` above iris.csv's rows); either is detected and skipped unless
 ///   ``CSVOptions/hasHeader`` decides.
-/// - Every example line has as many fields as the first one, and every field but the label is a finite number.
+/// - Every example line has as many fields as the first one, and every field but the label is a finite number; a
+///   first example unlike the rows after it is the one an error names. A file that fails and looks
+///   semicolon-separated says so.
 /// - Columns count from 1, in ``CSVOptions/labelColumn`` as in errors.
 /// - Labels are numbers or strings. Numbers become classes in increasing order (`1` and `1.0` are one class), then
 ///   strings in sorted order, as the indices `0..<classCount`; a file with integer labels `0...k` therefore keeps
-///   them as they are. A label column of many distinct fractional numbers is an error (it looks continuous); a
-///   class of a single example, or a stray word among numbers, is a ``DataWarning``.
+///   them as they are. A label column of many distinct fractional numbers is an error (it looks continuous), and
+///   so is one of too many distinct labels to be classes (see ``classes(of:filePath:)``); a class of a single
+///   example, or a stray word among numbers, is a ``DataWarning``.
 ///
 /// Errors are ``DataError``s naming the file, the line and the 1-based column.
 public enum CSVLoader {
@@ -183,9 +186,10 @@ public enum CSVLoader {
     ///
     /// The first example sets the width, so when it is the odd one (a header or a counts line that was not
     /// recognized, a stray line above the data) every later row disagrees with it. When the first row to disagree
-    /// is the second example and the one after it (`next` fields) agrees with that row, the first example is the
-    /// ragged one and the error names its line, not the next. `headerHint`: the first line was read as an example
-    /// because detection found no header, so `--header` may be what the user needs.
+    /// is the second example (`isSecondRow`) and the one after it (`next` fields, nil when there is none) agrees
+    /// with that row, the first example is the ragged one and the error names its line, not the next.
+    /// `headerHint`: the first line was read as an example because detection found no header, so `--header` may be
+    /// what the user needs.
     private static func raggedRow(
         _ count: Int, at line: Int, expected: Int, firstRowLine: Int, isSecondRow: Bool, next: Int?,
         headerHint: Bool, filePath: String
