@@ -5,8 +5,12 @@ import Tensors
 /// The `normscope` command: record instrumented training runs, analyse their traces.
 @main
 struct NormScope: ParsableCommand {
-    /// Tunes the allocator for training before the command runs (see `AllocatorTuning`), then runs it.
+    /// Tunes the allocator for training before the command runs (see `AllocatorTuning`), then runs it; a first word
+    /// that names no command is one line offering the nearest (see `UnknownCommand`), exit 1.
     static func main() {
+        if let unknown = UnknownCommand.find(in: Array(CommandLine.arguments.dropFirst()), root: NormScope.self) {
+            exit(withError: OptionValueError(unknown.description))
+        }
         AllocatorTuning.keepFreedBuffers()
         main(nil)
     }

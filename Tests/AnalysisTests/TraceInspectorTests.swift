@@ -8,10 +8,11 @@ import Testing
 @Suite("Trace inspector")
 struct TraceInspectorTests {
     /// A one-run trace with one norm layer, `steps` steps and an evaluation every other step, finished as
-    /// `status` with the counts given (by default the ones the rows agree with).
+    /// `status` with the counts given (by default the ones the rows agree with); the grad row of step
+    /// `infiniteShareAt` holds `rescale_share = inf`, as a step whose gradient overflowed does.
     private func writeTrace(
         _ path: String, steps: Int = 3, status: RunStatus = .completed, completedSteps: Int64? = nil,
-        divergedAt: Int64? = nil
+        divergedAt: Int64? = nil, infiniteShareAt: Int? = nil
     ) throws {
         let writer = try TraceWriter(path: path, commandLine: "test", sweepConfigurationJSON: "{}")
         let run = try writer.beginRun(
@@ -19,9 +20,11 @@ struct TraceInspectorTests {
                 id: "layernorm-s0", attributes: ["preset": .string("layernorm")],
                 normLayers: [NormLayerDescription(name: "hidden1.norm", width: 8)]))
         for step in 0..<steps {
+            var norm = NormStepRow(step: Int64(step))
+            if step == infiniteShareAt { norm.rescalingShare = .infinity }
             try writer.append(
                 step: StepRow(step: Int64(step), loss: 1, learningRate: 0.1, gradientNorm: 1, seconds: 0),
-                norms: [NormStepRow(step: Int64(step))], to: run)
+                norms: [norm], to: run)
             if step % 2 == 0 {
                 try writer.append(
                     evaluation: EvaluationRow(
@@ -108,6 +111,31 @@ struct TraceInspectorTests {
         let fine = directory.file("fine.h5")
         try writeTrace(fine, steps: 4, status: .diverged, completedSteps: 3, divergedAt: 3)
         #expect(try TraceInspector(options: .init(allData: true)).inspect(path: fine).isGood)
+    }
+
+    @Test("inspect and analyze agree: a diverged run's inf at its divergence step is its record, before it damage")
+    func divergedRows() throws {
+        let directory = TemporaryDirectory()
+        let grad = "/runs/layernorm-s0/norms/hidden1.norm/grad"
+        for (name, infinityAt, damaged) in [("record.h5", 3, false), ("damage.h5", 2, true)] {
+            let path = directory.file(name)
+            try writeTrace(
+                path, steps: 4, status: .diverged, completedSteps: 3, divergedAt: 3, infiniteShareAt: infinityAt)
+            for allData in [false, true] {
+                let report = try TraceInspector(options: .init(allData: allData)).inspect(path: path)
+                #expect(report.isGood == !damaged, "\(name): \(report.data.text)")
+                #expect(report.data.damaged.map(\.object) == (damaged ? [grad] : []))
+                // The steps and grad rows of step 3 are the divergence's record, and the verdict says so.
+                #expect(report.data.divergenceRows == 2)
+                #expect(
+                    report.data.text.contains(
+                        "the values of 2 rows at diverged runs' divergence steps are their "
+                            + "record, not checked"))
+            }
+            // The helper's run has no seed attribute, which analyze lists (`…@seed`); the rows are what is compared.
+            let analyzed = try TraceSummary(paths: [path]).damaged.filter { !$0.object.contains("@") }
+            #expect(analyzed.map(\.object) == (damaged ? [grad] : []), "\(name): \(analyzed)")
+        }
     }
 
     @Test("a file that is HDF5 but not a trace is described, with what is missing")

@@ -36,6 +36,32 @@ struct CommandLineTests {
         #expect(!output.standardError.contains("Fatal error"))
     }
 
+    @Test(
+        "a misspelt command is one line naming it and the nearest command, exit 1, whatever options follow",
+        arguments: [
+            (
+                ["recrod", "--steps", "10"],
+                "unknown command 'recrod'; did you mean 'record'? (normscope --help lists them)"
+            ),
+            (["inpsect", "run.h5"], "unknown command 'inpsect'; did you mean 'inspect'?"),
+            (
+                ["bench", "tensor", "--quick"],
+                "unknown command 'bench tensor'; did you mean 'bench tensors'? (normscope bench --help"
+            ),
+            (
+                ["frobnicate"],
+                "unknown command 'frobnicate'; the commands are demo, record, analyze, report, export, inspect, "
+                    + "slurm, bench"
+            ),
+        ])
+    func didYouMean(arguments: [String], message: String) throws {
+        let path = try #require(executable)
+        let output = try ChildProcess.run(path, arguments: arguments)
+        expectOneLineError(output, ["Error: " + message])
+        #expect(output.status == 1)
+        #expect(!output.standardError.contains("Unknown option"))
+    }
+
     @Test("inspect: a reference trace validates (exit 0); a text file is one error line naming it (exit ≠ 0)")
     func inspect() throws {
         let path = try #require(executable)

@@ -71,7 +71,8 @@ struct DataInputTests {
         let directory = TemporaryDirectory()
         let ragged = "9,9\n" + Self.rows
         let detected = try record(directory, "ragged.csv", ragged, [])
-        expectOneLineError(detected, ["ragged.csv:2: expected 2 columns, got 4; if line 1 is a header, pass --header"])
+        // Line 1 is the odd one: every row after it has 4 columns.
+        expectOneLineError(detected, ["ragged.csv:1: expected 4 columns, got 2; if line 1 is a header, pass --header"])
         let skipped = try record(directory, "ragged.csv", ragged, ["--header"])
         #expect(skipped.status == 0, "\(skipped.standardError)")
 
@@ -92,6 +93,52 @@ struct DataInputTests {
             ["measured.csv:2: column 3: the labels look continuous, 121 distinct numbers", "--label-column (1 to 3"])
         #expect(output.status == 1)
         #expect(!FileManager.default.fileExists(atPath: directory.file("out.h5")))
+    }
+
+    @Test("an integer column of measurements (wine's proline) is refused in one line, not trained as 121 classes")
+    func integerMeasurementLabel() throws {
+        let directory = TemporaryDirectory()
+        let text =
+            "alcohol,malic_acid,proline\n"
+            + (0..<178).map { "\(13 + Double($0 % 9) / 10),\(Double($0 % 5) / 2),\(278 + ($0 % 121) * 11)\n" }.joined()
+        let output = try record(directory, "wine.csv", text, [])
+        expectOneLineError(
+            output,
+            [
+                "wine.csv: column 3 (\"proline\"): 121 distinct labels among 178 rows (fewer than two rows per class)",
+                "choose the label column with --label-column (1 to 3", "regression targets are not supported",
+            ])
+        #expect(output.status == 1)
+        #expect(!FileManager.default.fileExists(atPath: directory.file("out.h5")))
+    }
+
+    @Test("a semicolon-separated file fails with the hint that NormScope reads comma-separated CSV")
+    func semicolonSeparated() throws {
+        let directory = TemporaryDirectory()
+        let text = "width;height;class\n" + (0..<12).map { "\($0);\($0 % 4);\($0 % 3)\n" }.joined()
+        let output = try record(directory, "excel.csv", text, [])
+        expectOneLineError(
+            output, ["excel.csv:", "the file looks semicolon-separated, and NormScope reads comma-separated CSV"])
+        #expect(output.status == 1)
+    }
+
+    @Test("--labels without an IDX images dataset is refused, not ignored: with the digits, and with a CSV")
+    func labelsWithoutIDX() throws {
+        let directory = TemporaryDirectory()
+        try Self.rows.write(toFile: directory.file("small.csv"), atomically: true, encoding: .utf8)
+        let path = try #require(executable)
+        let digits = try ChildProcess.run(
+            path,
+            arguments: [
+                "record", "--labels", directory.file("small.csv"), "--steps", "2", "--out", directory.file("d.h5"),
+            ])
+        expectOneLineError(
+            digits,
+            ["labels: --labels names the labels of an IDX images file", "add --dataset IMAGES or leave out --labels"])
+        #expect(digits.status == 1)
+        #expect(!FileManager.default.fileExists(atPath: directory.file("d.h5")))
+        let csv = try record(directory, "rows.csv", Self.rows, ["--labels", directory.file("small.csv")])
+        expectOneLineError(csv, ["rows.csv: not an IDX file", "only an IDX images dataset takes --labels"])
     }
 
     @Test("a class of one example and a stray word among numeric labels are warnings on stderr; the run records")

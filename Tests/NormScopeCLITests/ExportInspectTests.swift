@@ -190,8 +190,33 @@ struct ExportInspectTests {
             ) && text.contains("at row 7"), "\(text)")
         #expect(
             text.contains(
-                "values.h5: /runs/layernorm-s0/evals: values that cannot be right: valid_accuracy = 3 (expected 0 … 1) at row 2"),
+                "values.h5: /runs/layernorm-s0/evals: values that cannot be right: valid_accuracy = 3 (expected 0 … 1) at row 2"
+            ),
             "\(text)")
+    }
+
+    @Test("a freshly recorded diverged trace: inspect (quick and --data) exits 0 as analyze lists no damage")
+    func freshDivergedTrace() throws {
+        let directory = TemporaryDirectory()
+        let trace = directory.file("lr.h5")
+        // AdaNorm at this rate diverges at step 1 with rescale_share = inf in that step's grad rows.
+        let recorded = try normscope([
+            "record", "--quiet", "--presets", "layernorm,adanorm", "--lr", "1e30", "--steps", "40", "--eval-every",
+            "10", "--out", trace,
+        ])
+        try #require(recorded.status == 0, "\(recorded.standardError)")
+        for arguments in [["inspect", trace], ["inspect", "--data", trace]] {
+            let inspected = try normscope(arguments)
+            #expect(inspected.status == 0, "\(inspected.standardOutput.suffix(600))")
+            #expect(!inspected.standardOutput.contains("damaged"), "\(inspected.standardOutput.suffix(600))")
+            #expect(
+                inspected.standardOutput.contains("rows at diverged runs' divergence steps are their record"),
+                "\(inspected.standardOutput.suffix(600))")
+        }
+        let analyzed = try normscope(["analyze", trace])
+        #expect(analyzed.status == 0, "\(analyzed.standardError)")
+        #expect(!analyzed.standardOutput.contains("damaged"), "\(analyzed.standardOutput)")
+        #expect(analyzed.standardOutput.contains("run adanorm-s0 diverged at step 1"))
     }
 
     // MARK: - export

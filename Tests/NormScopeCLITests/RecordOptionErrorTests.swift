@@ -36,6 +36,67 @@ struct RecordOptionErrorTests {
     }
 }
 
+/// A sweep file given to `record --config` that cannot be one: one line naming the file (with the line and column of
+/// a JSON mistake, the key of a bad value), never Foundation's error text.
+@Suite("record: sweep file errors")
+struct RecordConfigErrorTests {
+    let executable = ChildProcess.builtProduct("normscope")
+
+    @Test(
+        "a folder, a JSON typo, a number out of range: one line each, exit 1, no trace",
+        arguments: [
+            (nil, "is a folder, not a file"),
+            (
+                "{\n  \"steps\": 10,\n  \"lr\" 0.1\n}\n",
+                "sweep.json:3:8: not valid JSON: expected ':' after the key \"lr\", got '0'"
+            ),
+            (
+                #"{"steps": 1e20}"#,
+                "sweep.json: steps: 1e+20 is out of range; expected a whole number 1…1000000000000"
+            ),
+        ] as [(String?, String)])
+    func badSweepFile(text: String?, message: String) throws {
+        let path = try #require(executable)
+        let directory = TemporaryDirectory()
+        let config = directory.file("sweep.json")
+        if let text {
+            try text.write(toFile: config, atomically: true, encoding: .utf8)
+        } else {
+            try FileManager.default.createDirectory(atPath: config, withIntermediateDirectories: false)
+        }
+        let trace = directory.file("out.h5")
+        let output = try ChildProcess.run(path, arguments: ["record", "--config", config, "--out", trace])
+        expectOneLineError(output, [message])
+        #expect(output.status == 1)
+        #expect(!output.standardError.contains("NSCocoaErrorDomain") && !output.standardError.contains("DecodingError"))
+        #expect(!FileManager.default.fileExists(atPath: trace))
+    }
+
+    @Test("a sweep file the user may not read: the system's reason in one line, not Foundation's error 257")
+    func unreadableSweepFile() throws {
+        let path = try #require(executable)
+        let directory = TemporaryDirectory()
+        let config = directory.file("sweep.json")
+        try #"{"steps": 2}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        chmod(config, 0o000)
+        defer { chmod(config, 0o644) }
+        // Root reads any file; run as `nobody` then, through setpriv (util-linux), as the output-path test does.
+        let asNobody = getuid() == 0
+        if asNobody {
+            try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"))
+            chmod(directory.path, 0o777)
+        }
+        let arguments = ["record", "--config", config, "--out", directory.file("out.h5")]
+        let output =
+            asNobody
+            ? try ChildProcess.run(
+                "/usr/bin/setpriv", arguments: ["--reuid=65534", "--regid=65534", "--clear-groups", path] + arguments)
+            : try ChildProcess.run(path, arguments: arguments)
+        expectOneLineError(output, ["\(config): cannot read it: Permission denied"])
+        #expect(!output.standardError.contains("NSCocoaErrorDomain"))
+    }
+}
+
 /// An output path the file system refuses is one line naming the path and the cause, before any training.
 @Suite("record: output path errors")
 struct RecordOutputPathTests {

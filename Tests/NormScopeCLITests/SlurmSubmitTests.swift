@@ -127,7 +127,7 @@ struct SlurmSubmitTests {
         expectOneLineError(refused, [bin + "/sbatch: cannot run it (Exec format error)"])
         let folder = try ChildProcess.run(
             path, arguments: ["slurm", "--config", bin, "--shards", "2", "--out", directory.file("out2")])
-        expectOneLineError(folder, [bin + ": cannot read the sweep file (it is a folder; name a JSON file)"])
+        expectOneLineError(folder, [bin + ": is a folder, not a file"])
         for output in [refused, folder] { #expect(!output.standardError.contains("NSCocoaErrorDomain")) }
         #expect(!FileManager.default.fileExists(atPath: directory.file("out2")))
     }
@@ -146,7 +146,7 @@ struct SlurmSubmitTests {
         }
         let missing = directory.file("nowhere.json")
         expectOneLineError(
-            try slurm(["--config", missing, "--shards", "2", "--out", out]), [missing, "cannot read the sweep file"])
+            try slurm(["--config", missing, "--shards", "2", "--out", out]), [missing, "no such file"])
         let bad = directory.file("bad.json")
         try #"{"stpes": 10}"#.write(toFile: bad, atomically: true, encoding: .utf8)
         expectOneLineError(try slurm(["--config", bad, "--shards", "2", "--out", out]), [bad, "stpes"])

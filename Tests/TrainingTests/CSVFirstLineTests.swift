@@ -54,11 +54,39 @@ struct CSVFirstLineTests {
         #expect(error?.message == "column 2: expected a finite number, got \"x\"")
     }
 
-    @Test("a ragged first line that is no counts line stays an example, and the error suggests --header")
+    @Test("a ragged first line that is no counts line stays an example; the error names it and suggests --header")
     func raggedFirstLine() {
+        // The rows after it agree with each other, so line 1 is the odd one, not line 2.
         let error = loadError("9,9\n1,2,0\n3,4,1\n")
-        #expect(error?.line == 2)
-        #expect(error?.message == "expected 2 columns, got 3; if line 1 is a header, pass --header")
+        #expect(error?.line == 1)
+        #expect(error?.message == "expected 3 columns, got 2; if line 1 is a header, pass --header")
+        // With no third line to tell, the second is named, with the same hint.
+        let short = loadError("9,9\n1,2,0\n")
+        #expect(short?.line == 2)
+        #expect(short?.message == "expected 2 columns, got 3; if line 1 is a header, pass --header")
+    }
+
+    @Test(
+        "under a counts line, a ragged first example is named at its own line, not at the next",
+        arguments: [
+            ("6,3\n", 2),  // a counts line of two fields, recognized by its row count
+            ("6,3,setosa,versicolor,virginica\n", 2),  // scikit-learn's layout
+        ])
+    func raggedRowUnderCountsLine(countsLine: String, line: Int) {
+        // Five rows of four fields under a first example of three.
+        let rest = Self.rows.split(separator: "\n").dropFirst().map { $0 + "\n" }.joined()
+        let error = loadError(countsLine + "5.1,3.5,0\n" + rest)
+        #expect(error?.line == line)
+        #expect(error?.message == "expected 4 columns, got 3")
+    }
+
+    @Test("a ragged row further down is named at its line, under a counts line or not")
+    func raggedLaterRow() {
+        let lines = Self.rows.split(separator: "\n")
+        let text = (lines.prefix(3) + ["5.0,1"] + lines.dropFirst(3)).joined(separator: "\n")
+        #expect(loadError("7,3,a,b\n" + text)?.line == 5)
+        #expect(loadError(text)?.line == 4)
+        #expect(loadError(text)?.message == "expected 4 columns, got 2")
     }
 
     @Test("hasHeader true skips a first line of any length; the rows give the columns")

@@ -102,6 +102,32 @@ struct CSVLoaderTests {
         #expect(error?.description.hasSuffix("bad.csv:3: expected 3 columns, got 2") == true)
     }
 
+    @Test(
+        "a file that fails and looks semicolon-separated says so",
+        arguments: [
+            ("1;2;0\n3;4;1\n", 1, "expected at least 2 columns (features and a label), got 1"),
+            // Under a header, decimal commas split the numbers: "5;1" is the field that fails.
+            ("a;b;c\n0,5;1,5;0\n1,5;2,5;1\n", 2, "column 2: expected a finite number, got \"5;1\""),
+        ])
+    func semicolonSeparated(text: String, line: Int, message: String) throws {
+        let error = loadError(text)
+        #expect(error?.line == line)
+        #expect(
+            error?.message
+                == message + "; the file looks semicolon-separated, and NormScope reads comma-separated CSV")
+        // Read with the separator it has, the first loads.
+        #expect(try load("1;2;0\n3;4;1\n", options: CSVOptions(separator: ";")).dataset.count == 2)
+    }
+
+    @Test("an IDX file given as a CSV (without --labels) is named as one, with the flags that read it")
+    func idxFileAsCSV() {
+        let error = loadError(String(decoding: [0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 7], as: UTF8.self))
+        #expect(
+            error?.message
+                == "an IDX file, not CSV: give an IDX images file with its labels file, "
+                + "--dataset IMAGES --labels LABELS")
+    }
+
     @Test("a label column outside the row, an empty file and an empty label are errors")
     func otherErrors() {
         #expect(loadError("1,2\n", options: CSVOptions(labelColumn: -3)) != nil)
@@ -140,5 +166,12 @@ struct CSVLoaderTests {
     func missingFile() {
         let error = #expect(throws: DataError.self) { try CSVLoader.load(path: "/nonexistent/nothing.csv") }
         #expect(error?.description == "/nonexistent/nothing.csv: no such file")
+    }
+
+    @Test("a folder is a DataError naming it, not Foundation's error text")
+    func folder() {
+        let directory = TemporaryDirectory(prefix: "normscope-csv")
+        let error = #expect(throws: DataError.self) { try CSVLoader.load(path: directory.path) }
+        #expect(error?.description == "\(directory.path): is a folder, not a file")
     }
 }

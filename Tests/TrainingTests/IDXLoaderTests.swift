@@ -59,7 +59,8 @@ struct IDXLoaderTests {
         images.replaceSubrange(0..<4, with: [0x12, 0x34, 0x56, 0x78])
         let error = loadError(images: images, labels: labelsFile)
         #expect(error?.filePath.hasSuffix("toy-images-idx3-ubyte") == true)
-        #expect(error?.message == "not an IDX file (magic 0x12345678)")
+        // The images file is the dataset, so a CSV given with --labels is named with the hint.
+        #expect(error?.message == "not an IDX file (magic 0x12345678); only an IDX images dataset takes --labels")
     }
 
     @Test("a labels file where images belong is named as such")

@@ -49,7 +49,10 @@ struct SweepConfigurationTests {
             (#"{"presets": [{"adanorm_scale": 1}]}"#, "presets[0]: expected a preset name"),
             (#"{"presets": [{"preset": "adanorm", "scale": 1}]}"#, "presets[0].scale: not a run key"),
             (#"{"presets": [{"preset": "adanorm", "seed": 1}]}"#, "presets[0].seed: not a run key"),
-            (#"{"presets": [{"preset": "adanorm", "adanorm_scale": "big"}]}"#, "presets[0].adanorm_scale: value big"),
+            (
+                #"{"presets": [{"preset": "adanorm", "adanorm_scale": "big"}]}"#,
+                "presets[0].adanorm_scale: expected a number, got \"big\""
+            ),
             (#"{"presets": ["adanorm", "adanorm"]}"#, "two runs would both be 'adanorm-s0'"),
         ])
     func badVariant(json: String, message: String) {
@@ -77,9 +80,9 @@ struct SweepConfigurationTests {
             (#"{"presets": ["layernorm", "batchnorm"]}"#, "preset", "layernorm-simple"),
             (#"{"optimizer": "rmsprop"}"#, "optimizer", "adamw"),
             (#"{"model": "cnn"}"#, "model", "char-lm"),
-            (#"{"steps": 0}"#, "steps", "positive"),
+            (#"{"steps": 0}"#, "steps", "0 is out of range; expected a whole number 1…1000000000000"),
             (#"{"grid": {"colour": [1]}}"#, "grid.colour", "not a sweepable"),
-            (#"{"lr": "fast"}"#, "lr", "wrong type"),
+            (#"{"lr": "fast"}"#, "lr", "expected a number, got \"fast\""),
             (#"{"adanorm_scale": 1.5}"#, "adanorm_scale", "only to preset adanorm"),
         ])
     func badValue(json: String, key: String, hint: String) {

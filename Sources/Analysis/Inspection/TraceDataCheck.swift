@@ -6,7 +6,8 @@ import Recording
 ///
 /// Every dataset is read — its first and last chunk by default, every chunk when `full` — and the rows of the
 /// trace tables (`steps`, `evals`, `grad`, `phi`) pass `ValidatedRow.problem` and the step order through
-/// `RowScreen`: `steps` and `grad` hold one row per step from 0, `evals` and `phi` increasing steps. Then each run's
+/// `RowScreen`: `steps` and `grad` hold one row per step from 0, `evals` and `phi` increasing steps; the rows of a
+/// diverged run's `diverged_step` are its record, not damage, as `analyze` reads them. Then each run's
 /// table lengths are held against its status. Datasets are read one block at a time, so memory stays bounded
 /// whatever the file's size.
 public struct TraceDataCheck: Sendable {
@@ -18,6 +19,9 @@ public struct TraceDataCheck: Sendable {
     public var datasetsRead = 0
     /// Rows read over all datasets.
     public var rowsRead = 0
+    /// Rows at a diverged run's divergence step (its `diverged_step`) or later, whose values were not checked: they
+    /// hold the non-finite values that stopped the run, its record rather than damage, as `analyze` reads them.
+    public var divergenceRows = 0
     /// Datasets not read because their element type is neither a number, a string nor a trace table (other
     /// compounds, strings stored where their heap pointers cannot be checked); their layout is still judged by the
     /// structure check.
@@ -38,6 +42,11 @@ public struct TraceDataCheck: Sendable {
                 "data: \(damaged.count) damaged object\(damaged.count == 1 ? "" : "s") (\(read) read"
                 + (full ? ")" : "; only the first and last chunks: --data reads every chunk)")
         }
+        if divergenceRows > 0 {
+            verdict +=
+                "; the values of \(divergenceRows) row\(divergenceRows == 1 ? "" : "s") at diverged runs' divergence "
+                + "steps are their record, not checked"
+        }
         if !notRead.isEmpty {
             verdict += "; not read (neither numbers nor checkable strings): " + notRead.joined(separator: ", ")
         }
@@ -51,7 +60,8 @@ public struct TraceDataCheck: Sendable {
     }
 
     /// Checks every dataset below `container` in name order (the order of the tree), one open at a time.
-    private mutating func walk(_ container: some Container, path: String) {
+    /// `divergedStep`: the diverged step of the run `container` belongs to, if any (see `RowScreen`).
+    private mutating func walk(_ container: some Container, path: String, divergedStep: Int64? = nil) {
         let names: [String]
         do { names = try container.children().sorted() } catch {
             damaged.append(DamagedObject(file: path, object: container.objectPath, problem: error.message))
@@ -62,11 +72,11 @@ public struct TraceDataCheck: Sendable {
                 switch try container.kind(of: name) {
                 case .group?:
                     let group = try container.openGroup(name)
-                    walk(group, path: path)
+                    walk(group, path: path, divergedStep: divergedStep ?? Self.divergedStep(ofRun: group))
                     try? group.close()
                 case .dataset?:
                     let dataset = try container.openDataset(name)
-                    check(dataset, path: path)
+                    check(dataset, path: path, divergedStep: divergedStep)
                     try? dataset.close()
                 default: break
                 }
@@ -77,7 +87,16 @@ public struct TraceDataCheck: Sendable {
         }
     }
 
-    private mutating func check(_ dataset: Dataset, path: String) {
+    /// The `diverged_step` of a run group (`/runs/<id>`) that has one (≥ 0), as `analyze` reads it.
+    private static func divergedStep(ofRun group: Group) -> Int64? {
+        let parts = group.objectPath.split(separator: "/")
+        guard parts.count == 2, parts[0] == TraceFormat.Names.runs,
+            let step = try? group.attribute(TraceFormat.Names.divergedStep, as: Int64.self), step >= 0
+        else { return nil }
+        return step
+    }
+
+    private mutating func check(_ dataset: Dataset, path: String, divergedStep: Int64?) {
         let type: String
         do { type = try dataset.typeDescription() } catch {
             damaged.append(DamagedObject(file: path, object: dataset.objectPath, problem: error.message))
@@ -87,13 +106,14 @@ public struct TraceDataCheck: Sendable {
         let damage: DamagedObject?
         var screened: DamagedObject?
         func rows<Row: CompoundRow & ValidatedRow>(_ row: Row.Type, stepIsIndex: Bool) -> DamagedObject? {
-            var screen = RowScreen()
+            var screen = RowScreen(divergedStep: divergedStep)
             let damage = scan.read(as: Row.self) { rows, first in
                 for (offset, row) in rows.enumerated() {
                     _ = screen.admit(row, index: first + offset, stepIsIndex: stepIsIndex)
                 }
             }
             screened = screen.damage(file: path, object: dataset.objectPath)
+            divergenceRows += screen.divergenceRecord
             return damage
         }
         switch TableKind(dataset.objectPath, storedType: type) {

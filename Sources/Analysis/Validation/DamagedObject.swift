@@ -28,6 +28,8 @@ public struct DamagedObject: Sendable, Codable, Equatable, CustomStringConvertib
 /// failure so the `damaged:` line can show it.
 struct RowScreen {
     private(set) var rejected = 0
+    /// Rows whose values were not checked because they are the record of the run's divergence (see `divergedStep`).
+    private(set) var divergenceRecord = 0
     private var first: String?
     private var lastStep: Int64 = .min
     /// The last step a row may have (the run's last recorded step), when known.
@@ -35,6 +37,8 @@ struct RowScreen {
 
     /// The step at which the run diverged: its row and any later one hold the non-finite values that made the
     /// recorder stop, which are the divergence's record, not damage (the statistics skip non-finite values).
+    /// `analyze`, `report` and `inspect` all pass the run's `diverged_step` here, so that they agree on a diverged
+    /// run: its last row's `inf` is never damage to one of them and fine to another.
     var divergedStep: Int64?
 
     init(stepLimit: Int64? = nil, divergedStep: Int64? = nil) {
@@ -46,7 +50,9 @@ struct RowScreen {
     /// `grad`), so the row at `index` must be step `index`; otherwise steps must increase. `plausible`: that
     /// `row.problem` is nil, when the reader worked it out already (`BlockReader.forEachScreenedRow`).
     mutating func admit<Row: ValidatedRow>(_ row: Row, index: Int, stepIsIndex: Bool, plausible: Bool = false) -> Bool {
-        var problem = plausible || divergedStep.map({ row.step >= $0 }) == true ? nil : row.problem
+        let isDivergenceRecord = divergedStep.map({ row.step >= $0 }) == true
+        if isDivergenceRecord { divergenceRecord += 1 }
+        var problem = plausible || isDivergenceRecord ? nil : row.problem
         if problem == nil {
             if stepIsIndex, row.step != Int64(index) {
                 problem = "step = \(row.step) at row \(index) (expected \(index))"

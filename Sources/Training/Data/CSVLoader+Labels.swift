@@ -17,6 +17,10 @@ extension CSVLoader {
     /// be class codes.
     static let continuousLabelMinimum = 10
 
+    /// More distinct labels than this are never class labels, whatever the file's length: a classifier over
+    /// thousands of classes is not what NormScope's models study, and such a column is an identifier or a target.
+    static let maximumClassCount = 1000
+
     /// How many classes or values a warning names before `and N more`.
     private static let namedInWarning = 5
 
@@ -26,7 +30,9 @@ extension CSVLoader {
     /// labels `0...k` keep their values; then words in sorted order. A label column that mixes the two warns with
     /// the minority kind's labels and lines; a class of a single example warns with its name and line.
     ///
-    /// - Throws: ``DataError`` when the labels look continuous (see ``continuousLabelMinimum``).
+    /// - Throws: ``DataError`` when the labels look continuous (see ``continuousLabelMinimum``), or are too many
+    ///   distinct values to be classes: more than ``continuousLabelMinimum`` and more than half the rows, or more
+    ///   than ``maximumClassCount``.
     static func classes(
         of column: LabelColumn, filePath: String
     ) throws -> (indices: [Int], names: [String], warnings: [DataWarning]) {
@@ -48,7 +54,28 @@ extension CSVLoader {
                 filePath: filePath, line: firstLine[fractional],
                 message: "\(column.name): the labels look continuous, \(values.count) distinct numbers that are "
                     + "not all whole (\(fractional) here), each of which would become a class; choose the label "
-                    + "column with --label-column (1 to \(column.columnCount), or -1 for the last)")
+                    + "column with --label-column (1 to \(column.columnCount), or -1 for the last); regression "
+                    + "targets are not supported")
+        }
+
+        // Whole numbers or words can be a measurement or an identifier too (the wine data's `proline`, 121 distinct
+        // integers over 178 rows): with fewer than two rows per class, or more classes than any classifier here
+        // trains, the column does not hold class labels.
+        let words = firstLine.keys.filter { numericValue[$0] == nil }.sorted()
+        let distinct = values.count + words.count
+        if distinct > continuousLabelMinimum
+            && (distinct * 2 > column.values.count || distinct > maximumClassCount)
+        {
+            let why =
+                distinct > maximumClassCount
+                ? "more than the \(maximumClassCount) classes NormScope trains a classifier on"
+                : "fewer than two rows per class"
+            throw DataError(
+                filePath: filePath,
+                message: "\(column.name): \(distinct) distinct labels among \(column.values.count) rows (\(why)): "
+                    + "not class labels but a measurement or an identifier; choose the label column with "
+                    + "--label-column (1 to \(column.columnCount), or -1 for the last); regression targets are "
+                    + "not supported")
         }
 
         var warnings: [DataWarning] = []
@@ -71,7 +98,6 @@ extension CSVLoader {
                         + "becomes a class of its own"))
         }
 
-        let words = firstLine.keys.filter { numericValue[$0] == nil }.sorted()
         let names = values.map(format) + words
         let indexOfValue = Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, $0) })
         let indexOfWord = Dictionary(uniqueKeysWithValues: words.enumerated().map { ($1, values.count + $0) })

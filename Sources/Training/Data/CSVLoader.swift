@@ -12,12 +12,15 @@ import Tensors
 /// - The first line may be column names, or scikit-learn's line of counts and class names
 ///   (`150,4,setosa,versicolor,virginica` above iris.csv's rows); either is detected and skipped unless
 ///   ``CSVOptions/hasHeader`` decides.
-/// - Every example line has as many fields as the first one, and every field but the label is a finite number.
+/// - Every example line has as many fields as the first one, and every field but the label is a finite number; a
+///   first example unlike the rows after it is the one an error names. A file that fails and looks
+///   semicolon-separated says so.
 /// - Columns count from 1, in ``CSVOptions/labelColumn`` as in errors.
 /// - Labels are numbers or strings. Numbers become classes in increasing order (`1` and `1.0` are one class), then
 ///   strings in sorted order, as the indices `0..<classCount`; a file with integer labels `0...k` therefore keeps
-///   them as they are. A label column of many distinct fractional numbers is an error (it looks continuous); a
-///   class of a single example, or a stray word among numbers, is a ``DataWarning``.
+///   them as they are. A label column of many distinct fractional numbers is an error (it looks continuous), and
+///   so is one of too many distinct labels to be classes (see ``classes(of:filePath:)``); a class of a single
+///   example, or a stray word among numbers, is a ``DataWarning``.
 ///
 /// Errors are ``DataError``s naming the file, the line and the 1-based column.
 public enum CSVLoader {
@@ -47,7 +50,37 @@ public enum CSVLoader {
     // MARK: - Parsing
 
     /// The dataset in `bytes`, the uncompressed contents of `filePath`.
+    ///
+    /// A file that fails and whose first line looks semicolon-separated (more `;` than `,`, the spreadsheet export
+    /// of locales with a decimal comma) gets the hint in its error: its rows read as one column, or its decimal
+    /// commas as separators, and the error alone would not say why.
     static func parse(_ bytes: [UInt8], name: String, filePath: String, options: CSVOptions) throws -> LoadedCSV {
+        do {
+            return try parseRows(bytes, name: name, filePath: filePath, options: options)
+        } catch var error as DataError {
+            if options.separator == ",", looksSemicolonSeparated(bytes) {
+                error.message += "; the file looks semicolon-separated, and NormScope reads comma-separated CSV"
+            }
+            throw error
+        }
+    }
+
+    /// Whether the first non-blank line holds more semicolons than commas.
+    private static func looksSemicolonSeparated(_ bytes: [UInt8]) -> Bool {
+        guard let first = nonBlankLines(bytes).first else { return false }
+        let line = bytes[first.range]
+        return line.count { $0 == UInt8(ascii: ";") } > line.count { $0 == UInt8(ascii: ",") }
+    }
+
+    private static func parseRows(
+        _ bytes: [UInt8], name: String, filePath: String, options: CSVOptions
+    ) throws -> LoadedCSV {
+        if IDXLoader.isIDX(bytes) {
+            throw DataError(
+                filePath: filePath,
+                message: "an IDX file, not CSV: give an IDX images file with its labels file, "
+                    + "--dataset IMAGES --labels LABELS")
+        }
         guard let separator = options.separator.asciiValue, separator != quote, !isLineEnd(separator) else {
             throw DataError(
                 filePath: filePath,
@@ -108,18 +141,21 @@ public enum CSVLoader {
         var labels = LabelColumn(values: [], lines: [], name: columnName(labelIndex), columnCount: columnCount)
         labels.values.reserveCapacity(rows.count)
         labels.lines.reserveCapacity(rows.count)
-        for line in rows {
+        for (index, line) in rows.enumerated() {
             let row =
                 line.number == firstRowLine
                 ? firstRow : try fields(of: bytes[line.range], separator: separator, filePath, line.number)
             guard row.count == columnCount else {
-                // A first line that is not an example but was read as one shows up here, at the second line.
-                let hint =
-                    kind == .example && options.hasHeader == nil && line.number == lines[1].number
-                    ? "; if line \(firstLine.number) is a header, pass --header" : ""
-                throw DataError(
-                    filePath: filePath, line: line.number,
-                    message: "expected \(columnCount) columns, got \(row.count)" + hint)
+                // Only the second example can show the first to be the odd one; the row after it decides.
+                let next =
+                    try index == 1
+                    ? rows.dropFirst(2).first.map {
+                        try fields(of: bytes[$0.range], separator: separator, filePath, $0.number).count
+                    } : nil
+                throw raggedRow(
+                    row.count, at: line.number, expected: columnCount, firstRowLine: firstRowLine,
+                    isSecondRow: index == 1, next: next, headerHint: kind == .example && options.hasHeader == nil,
+                    filePath: filePath)
             }
             for (j, field) in row.enumerated() where j != labelIndex {
                 guard let value = number(field) else {
@@ -137,12 +173,31 @@ public enum CSVLoader {
             labels.lines.append(line.number)
         }
 
-        let classes = try classes(of: labels, filePath: filePath)
+        let classes = try Self.classes(of: labels, filePath: filePath)
         let dataset = ClassificationDataset(
             name: name,
             features: Matrix(rows: labels.values.count, columns: columnCount - 1, scalars: features),
             labels: classes.indices,
             classCount: classes.names.count)
         return LoadedCSV(dataset: dataset, classNames: classes.names, warnings: warnings + classes.warnings)
+    }
+
+    /// The error for a row of `count` fields at `line` where the first example, at `firstRowLine`, has `expected`.
+    ///
+    /// The first example sets the width, so when it is the odd one (a header or a counts line that was not
+    /// recognized, a stray line above the data) every later row disagrees with it. When the first row to disagree
+    /// is the second example (`isSecondRow`) and the one after it (`next` fields, nil when there is none) agrees
+    /// with that row, the first example is the ragged one and the error names its line, not the next.
+    /// `headerHint`: the first line was read as an example because detection found no header, so `--header` may be
+    /// what the user needs.
+    private static func raggedRow(
+        _ count: Int, at line: Int, expected: Int, firstRowLine: Int, isSecondRow: Bool, next: Int?,
+        headerHint: Bool, filePath: String
+    ) -> DataError {
+        let firstRowIsOdd = isSecondRow && next == count
+        let (blamed, width, found) = firstRowIsOdd ? (firstRowLine, count, expected) : (line, expected, count)
+        // A first line read as an example shows up at the second example, whichever of the two is blamed.
+        let hint = headerHint && isSecondRow ? "; if line \(firstRowLine) is a header, pass --header" : ""
+        return DataError(filePath: filePath, line: blamed, message: "expected \(width) columns, got \(found)" + hint)
     }
 }

@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What every loader does first: read a file whole, decompress it if it is gzip, and derive a dataset name from
 /// its file name.
 enum DataFile {
@@ -13,20 +17,43 @@ enum DataFile {
 
     /// The bytes at `url`, decompressed when they are gzip, with errors naming `reportedAs`.
     static func bytes(of url: URL, reportedAs filePath: String) throws -> [UInt8] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            throw DataError(filePath: filePath, message: "no such file")
+        let raw = try contents(atPath: url.path, reportedAs: filePath)
+        return [UInt8](try Gzip.decompress(Data(raw), filePath: filePath))
+    }
+
+    /// The bytes of the file at `path` as stored, read with the system's calls so that a failure is the system's
+    /// reason in one line (`Permission denied`), never Foundation's `NSCocoaErrorDomain error 257`.
+    ///
+    /// A pipe (`--config <(…)`) is read to its end; a folder is refused before it is opened.
+    ///
+    /// - Throws: ``DataError`` naming `filePath`: no such file, a folder, or the reason the system gives.
+    static func contents(atPath path: String, reportedAs filePath: String) throws(DataError) -> [UInt8] {
+        func failure(_ message: String) -> DataError { DataError(filePath: filePath, message: message) }
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            let number = errno
+            throw failure(number == ENOENT ? "no such file" : "cannot read it: \(reason(number))")
         }
-        guard !isDirectory.boolValue else {
-            throw DataError(filePath: filePath, message: "is a directory, not a file")
+        guard status.st_mode & S_IFMT != S_IFDIR else { throw failure("is a folder, not a file") }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure("cannot read it: \(reason(errno))") }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var block = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = block.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count == 0 { return bytes }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw failure("cannot read it: \(reason(errno))")
+            }
+            bytes += block[..<count]
         }
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw DataError(filePath: filePath, message: "cannot read the file (\(error.localizedDescription))")
-        }
-        return [UInt8](try Gzip.decompress(data, filePath: filePath))
+    }
+
+    /// The system's words for an error number: `Permission denied`.
+    private static func reason(_ number: Int32) -> String {
+        String(cString: strerror(number))
     }
 
     /// The file name without directories, without a `.gz` suffix and without one further extension:

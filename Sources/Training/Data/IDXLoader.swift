@@ -69,6 +69,12 @@ public enum IDXLoader {
         0x0D: ("float", 4), 0x0E: ("double", 8),
     ]
 
+    /// Whether `bytes` start as an IDX file does: two zero bytes, a known element type, a number of dimensions.
+    /// No text file starts with two NUL bytes, so the CSV loader can tell an IDX file given without its labels.
+    static func isIDX(_ bytes: [UInt8]) -> Bool {
+        bytes.count >= 4 && bytes[0] == 0 && bytes[1] == 0 && elementTypes[bytes[2]] != nil && bytes[3] > 0
+    }
+
     /// One file's sizes and data, checked against the magic number the caller expects.
     private static func read(
         path: String, expecting expectedMagic: UInt32, kind: String
@@ -79,8 +85,10 @@ public enum IDXLoader {
         }
         let magic = bigEndianWord(bytes, at: 0)
         // The first two bytes of every IDX file are zero, and the third names a known element type.
-        guard bytes[0] == 0, bytes[1] == 0, let type = elementTypes[bytes[2]], bytes[3] > 0 else {
-            throw DataError(filePath: path, message: "not an IDX file (magic \(hex(magic)))")
+        guard isIDX(bytes), let type = elementTypes[bytes[2]] else {
+            // Labels make the dataset an IDX images file: a CSV given with them lands here.
+            let hint = kind == "images" ? "; only an IDX images dataset takes --labels" : ""
+            throw DataError(filePath: path, message: "not an IDX file (magic \(hex(magic)))" + hint)
         }
         guard magic == expectedMagic else {
             throw DataError(

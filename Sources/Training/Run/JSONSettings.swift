@@ -26,15 +26,17 @@ enum JSONSettings {
     }
 
     /// `configuration` with `key` set to the value `text` holds as JSON (or to `text` itself, a bare string), as a
-    /// sweep's `grid` and `presets` entries set them; a value of the wrong type is an error naming `origin.key`.
+    /// sweep's `grid` and `presets` entries set them; a value the key does not take is an error naming `origin.key`.
     static func setting(
         text: String, key: String, in configuration: RunConfiguration, origin: String
     ) throws(ConfigurationError) -> RunConfiguration {
         let json = (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: .fragmentsAllowed)) ?? text
         do {
             return try setting(key, to: json, in: configuration)
+        } catch let error as ConfigurationError {
+            throw ConfigurationError(key: "\(origin).\(error.key)", message: error.message)
         } catch {
-            throw ConfigurationError(key: "\(origin).\(key)", message: "value \(text) has the wrong type")
+            throw ConfigurationError(key: "\(origin).\(key)", message: "value \(text) cannot be read")
         }
     }
 

@@ -84,14 +84,27 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
         case rawEvery = "raw_every", rawRows = "raw_rows", divergenceLoss = "divergence_loss"
     }
 
+    /// Reads the keys present, keeping the defaults of the others.
+    ///
+    /// - Throws: ``ConfigurationError`` naming the key for a value that is not what it takes (`steps: 1e+20 is out
+    ///   of range; expected a whole number 1…1000000000000`), rather than the decoder's own words.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         var r = RunConfiguration()
+        func value<T: Decodable>(_ key: CodingKeys, as type: T.Type) throws -> T? {
+            do {
+                return try c.decodeIfPresent(T.self, forKey: key)
+            } catch {
+                // A DecodingError, or for a number no Int or Double holds (1e+20 as an Int) the decoder's own.
+                let found = try? c.decode(JSONValue.self, forKey: key)
+                throw ConfigurationError(key: key.rawValue, message: SettingKind(T.self, key: key).refusal(of: found))
+            }
+        }
         func take<T: Decodable>(_ key: CodingKeys, _ path: WritableKeyPath<RunConfiguration, T>) throws {
-            if let value = try c.decodeIfPresent(T.self, forKey: key) { r[keyPath: path] = value }
+            if let value = try value(key, as: T.self) { r[keyPath: path] = value }
         }
         func takeOptional<T: Decodable>(_ key: CodingKeys, _ path: WritableKeyPath<RunConfiguration, T?>) throws {
-            if let value = try c.decodeIfPresent(T.self, forKey: key) { r[keyPath: path] = value }
+            if let value = try value(key, as: T.self) { r[keyPath: path] = value }
         }
         try take(.model, \.model)
         try take(.dataset, \.dataset)
@@ -194,13 +207,13 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
         try check(
             labelColumn != 0, "label_column",
             "0 is not a column: columns count from 1 (1 is the first) and -1 is the last")
-        try check(steps > 0, "steps", "must be positive, got \(steps)")
-        try check(batch > 0, "batch", "must be positive, got \(batch)")
+        try checkData()
+        // In the order of the keys, so that the first bad one is the one reported.
+        for key in CodingKeys.allCases {
+            guard let (value, range) = wholeNumber(key) else { continue }
+            try check(range.contains(value), key.rawValue, SettingKind.wholeNumber(range).outOfRange("\(value)"))
+        }
         try check(lr > 0 && lr.isFinite, "lr", "must be a positive number, got \(lr)")
-        try check(evalEvery > 0, "eval_every", "must be positive, got \(evalEvery)")
-        try check(phiEvery > 0, "phi_every", "must be positive, got \(phiEvery)")
-        try check(rawEvery >= 0, "raw_every", "must be 0 (off) or positive, got \(rawEvery)")
-        try check(rawRows > 0, "raw_rows", "must be positive, got \(rawRows)")
         if let divergenceLoss {
             try check(
                 divergenceLoss.isFinite && divergenceLoss > 0, "divergence_loss",
@@ -212,13 +225,26 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
             "valid_fraction > 0, test_fraction ≥ 0 and their sum < 1, got \(validFraction) and \(testFraction)")
         try check(
             !hidden.isEmpty && hidden.allSatisfy { $0 > 0 }, "hidden", "must be a non-empty list of positive widths")
-        try check(
-            width > 0 && heads > 0 && width % heads == 0, "heads",
-            "width (\(width)) must be a multiple of heads (\(heads))")
-        try check(layers > 0 && ffn > 0 && context > 1, "layers", "layers, ffn must be positive and context > 1")
-        try check(warmup >= 0 && clip >= 0 && weightDecay >= 0, "warmup", "warmup, clip and weight_decay must be ≥ 0")
+        try check(width % heads == 0, "heads", "width (\(width)) must be a multiple of heads (\(heads))")
+        try check(clip >= 0 && weightDecay >= 0, "clip", "clip and weight_decay must be ≥ 0")
         try check((0...1).contains(labelSmoothing), "label_smoothing", "must be in [0, 1], got \(labelSmoothing)")
         if schedule == "inverse-sqrt" { try check(warmup >= 1, "warmup", "inverse-sqrt needs warmup ≥ 1") }
+    }
+
+    /// The data keys that only go together: an IDX labels file names the labels of an IDX images dataset, and
+    /// would otherwise be ignored without a word (the digits carry their labels, a text has none).
+    private func checkData() throws(ConfigurationError) {
+        guard labels != nil else { return }
+        if model == "char-lm" {
+            throw ConfigurationError(
+                key: "labels", message: "model char-lm trains on a text, which has no labels file: leave out --labels")
+        }
+        if let bundled = BundledDataset(rawValue: dataset) {
+            throw ConfigurationError(
+                key: "labels",
+                message: "--labels names the labels of an IDX images file given as --dataset, and the dataset is "
+                    + "\(bundled.rawValue) (bundled, with its own labels): add --dataset IMAGES or leave out --labels")
+        }
     }
 
     /// A short, unique-within-a-sweep run name: `<preset>-s<seed>` plus the swept values.
@@ -231,25 +257,5 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
             id += "-\(key)\(value)"
         }
         return id
-    }
-}
-
-/// A configuration problem: the key and what is wrong with it, with the valid values.
-public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
-    /// The offending key (or `file` for the file itself).
-    public var key: String
-    /// What is wrong, with the valid choices.
-    public var message: String
-    /// The file the key came from, when there is one.
-    public var file: String?
-
-    public init(key: String, message: String, file: String? = nil) {
-        self.key = key
-        self.message = message
-        self.file = file
-    }
-
-    public var description: String {
-        (file.map { "\($0): " } ?? "") + "\(key): \(message)"
     }
 }

@@ -35,14 +35,32 @@ public struct SweepConfiguration: Sendable {
         self.grid = grid
     }
 
+    /// The most seeds a count may ask for: every seed is a run per preset and grid point, and a count beyond this
+    /// is a typo (or a seed given as a count), not a sweep.
+    public static let seedCountLimit = 10_000
+
     /// The keys a sweep file may hold.
     public static var keys: [String] { RunConfiguration.keys + ["presets", "seeds", "grid"] }
+
+    /// The text of the sweep file at `path`, for ``parse(_:file:)``.
+    ///
+    /// - Throws: ``ConfigurationError`` naming the file in one line: no such file, a folder, or the system's
+    ///   reason it cannot be read (`Permission denied`).
+    public static func contents(ofFile path: String) throws(ConfigurationError) -> Data {
+        do {
+            return Data(try DataFile.contents(atPath: path, reportedAs: path))
+        } catch {
+            throw ConfigurationError(key: ConfigurationError.wholeFile, message: error.message, file: path)
+        }
+    }
 
     /// Parses a sweep file.
     ///
     /// - Parameters:
     ///   - data: The JSON text.
     ///   - file: The file's path, for messages.
+    /// - Throws: ``ConfigurationError``: for text that is not JSON, with the line and column of the first problem;
+    ///   for a key, naming it with what it takes.
     public static func parse(_ data: Data, file: String) throws(ConfigurationError) -> SweepConfiguration {
         func fail(_ key: String, _ message: String) -> ConfigurationError {
             ConfigurationError(key: key, message: message, file: file)
@@ -51,10 +69,15 @@ public struct SweepConfiguration: Sendable {
         do {
             parsed = try JSONSerialization.jsonObject(with: data)
         } catch {
-            throw fail("file", "not valid JSON (\(error.localizedDescription))")
+            var failure = fail(ConfigurationError.wholeFile, "not valid JSON")
+            if let problem = JSONSyntax.firstProblem(in: [UInt8](data)) {
+                failure.message += ": " + problem.message
+                (failure.line, failure.column) = (problem.line, problem.column)
+            }
+            throw failure
         }
         guard var object = parsed as? [String: Any] else {
-            throw fail("file", "expected a JSON object at the top level")
+            throw fail(ConfigurationError.wholeFile, "expected a JSON object at the top level")
         }
         for key in object.keys.sorted() where !keys.contains(key) {
             throw fail(key, "unknown key; valid keys: \(keys.sorted().joined(separator: ", "))")
@@ -70,12 +93,15 @@ public struct SweepConfiguration: Sendable {
         }
         var seeds: [Int] = []
         if let value = object.removeValue(forKey: "seeds") {
-            if let count = value as? Int, count > 0 {
+            if let count = value as? Int, (1...seedCountLimit).contains(count) {
                 seeds = Array(0..<count)
             } else if let list = value as? [Int], !list.isEmpty {
                 seeds = list
             } else {
-                throw fail("seeds", "expected a positive count or a non-empty list of integers")
+                throw fail(
+                    "seeds",
+                    "expected a count 1…\(seedCountLimit) or a non-empty list of seeds "
+                        + "\(SettingValues.describe(0...SettingValues.seedLimit)), got \(JSONSettings.text(value))")
             }
         }
         var grid: [(String, [String])] = []
@@ -96,10 +122,14 @@ public struct SweepConfiguration: Sendable {
         let base: RunConfiguration
         do {
             base = try JSONDecoder().decode(RunConfiguration.self, from: JSONSerialization.data(withJSONObject: object))
-        } catch let DecodingError.typeMismatch(_, context) {
-            throw fail(context.codingPath.map(\.stringValue).joined(separator: "."), "wrong type of value")
+        } catch var error as ConfigurationError {
+            // A value that is not what its key takes, named by the key.
+            error.file = file
+            throw error
         } catch {
-            throw fail("file", "cannot read the run settings (\(error))")
+            // The object came out of JSONSerialization a moment ago; what JSONDecoder refuses beyond the keys'
+            // values (none known) is still the file's.
+            throw fail(ConfigurationError.wholeFile, "cannot read the run settings")
         }
         var sweep = SweepConfiguration(
             base: base, variants: variants.isEmpty ? [SweepVariant(preset: base.preset)] : variants,

@@ -89,12 +89,7 @@ struct RunOptions: ParsableArguments {
         var object: [String: Any] = [:]
         let name = file ?? "command line"
         if let file {
-            let data: Data
-            do {
-                data = try Data(contentsOf: URL(fileURLWithPath: file))
-            } catch {
-                throw OptionValueError("\(file): cannot read the sweep file (\(error.localizedDescription))")
-            }
+            let data = try SweepConfiguration.contents(ofFile: file)
             // Parse once strictly for the file's own errors, then merge the flags over it.
             _ = try SweepConfiguration.parse(data, file: file)
             object = (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]

@@ -15,7 +15,8 @@ extension NormScope {
                 chunk of every dataset is read, every row of steps, evals, grad and phi is checked for values no \
                 recorder writes and for its step order, and each run's table lengths are held against its status. \
                 Damaged objects are listed one per line with the rows concerned. Memory stays bounded whatever the file's size: rows \
-                are read one block at a time.
+                are read one block at a time. The rows of a diverged run's diverged_step (where a gradient share \
+                may be inf) are the divergence's record, not damage, as analyze reads them.
 
                 A live trace (record --live), still being written or left by a killed recorder, is opened as a \
                 SWMR reader, as analyze opens it, and the output says so.

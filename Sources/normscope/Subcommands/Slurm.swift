@@ -97,7 +97,7 @@ extension NormScope {
         func run() throws {
             // Everything that can be refused is checked before the first file is written.
             let submission = submit ? try SlurmSubmission() : nil
-            let sweepText = try readSweepFile()
+            let sweepText = try SweepConfiguration.contents(ofFile: configFile)
             let runs = try SweepConfiguration.parse(sweepText, file: configFile).runs().count
             guard shards <= runs else {
                 throw OptionValueError("--shards \(shards): the sweep has \(runs) run(s), so at most \(runs) shard(s)")
@@ -151,24 +151,6 @@ extension NormScope {
 
         /// The --config file's bytes, or one line saying why they cannot be read (Foundation's own error for a
         /// folder is "NSCocoaErrorDomain error 256").
-        private func readSweepFile() throws -> Data {
-            guard let handle = FileHandle(forReadingAtPath: configFile) else {
-                throw OptionValueError(
-                    "\(configFile): cannot read the sweep file (\(String(cString: strerror(errno))))")
-            }
-            defer { try? handle.close() }
-            var status = stat()
-            if fstat(handle.fileDescriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR {
-                throw OptionValueError("\(configFile): cannot read the sweep file (it is a folder; name a JSON file)")
-            }
-            do {
-                return try handle.readToEnd() ?? Data()
-            } catch {
-                let code = (error as NSError).underlyingPOSIXCode ?? EIO
-                throw OptionValueError("\(configFile): cannot read the sweep file (\(String(cString: strerror(code))))")
-            }
-        }
-
         /// Creates `path` and its missing parents one mkdir(2) at a time, and says why one cannot be: Foundation's
         /// error for this is a bare "error 512".
         private static func makeDirectory(_ path: String) -> String? {
