@@ -95,7 +95,8 @@ def run_dataset(run: Any, raw: bool = True) -> Any:
         parts.append(_layer_concat(xr, pieces, raw_layers))
     dataset = xr.merge(parts, join="outer", compat="no_conflicts", combine_attrs="drop")
     if layers:
-        dataset = dataset.reindex(layer=_labels(layers, "layer"))  # model order, also where only some layers have Φ or raw parts
+        # Model order, also where only some layers have Φ or raw parts.
+        dataset = dataset.reindex(layer=_labels(layers, "layer"))
     attrs: Dict[str, Any] = {"run": run.id}
     for key, value in run.attrs.items():
         if key in ("config",):

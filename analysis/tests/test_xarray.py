@@ -70,7 +70,7 @@ def test_two_seeds_per_preset(seeds_trace):
         ds = trace.to_xarray()
         assert ds.sizes["run"] == 6 and list(ds["preset"].values) == ["adanorm"] * 2 + ["layernorm"] * 2 + ["none"] * 2
         assert ds["phi_hist"].dims == ("run", "layer", "phi_step", "bin")
-        assert ds["bin_lower"].dims == ("bin",) and np.isneginf(ds["bin_lower"].values[0])   # one sweep, one set of bins
+        assert ds["bin_lower"].dims == ("bin",) and np.isneginf(ds["bin_lower"].values[0])   # one set of bins
         assert np.isnan(ds["phi_mean"].sel(run="layernorm-s1")).all()
         assert not np.isnan(ds["phi_mean"].sel(run="adanorm-s1")).any()
         assert_holds_every_run(ds, [trace])
