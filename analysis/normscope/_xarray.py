@@ -13,7 +13,11 @@ xarray is imported here only, when asked for, so the base package works without 
   already has (``width``: the grad field, the layer's H, beside the setting, the model's width) is ``run_width``.
   Lists (``hidden``) are JSON text there.
 - Alignment is outer: runs or layers of different lengths (or widths, for ``feature``) share one Dataset with NaN
-  where one has no value, which makes an integer variable float.
+  where one has no value, which makes an integer variable float. A run without Φ or raw samples beside runs with
+  them is NaN there (``_padded``); layers keep their model order. ``bin_lower``/``bin_upper`` are along ``bin``
+  while the runs with Φ share their bins, else along ``run`` × ``bin`` (AdaNorm at C = 1 and C = 2).
+- ``normscope.to_xarray(traces)`` joins several traces' runs the same way, merged by run as ``analyze`` and
+  ``normscope-plot`` merge shards.
 """
 
 from __future__ import annotations
