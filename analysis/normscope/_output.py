@@ -93,7 +93,8 @@ def deferred_signals() -> Iterator[None]:
         yield
     finally:
         for number, handler in saved.items():
-            signal.signal(number, handler)  # type: ignore[arg-type]
+            # None: a handler not set from Python (by an embedding program); the default is the nearest.
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)  # type: ignore[arg-type]
         if pending:
             signal.raise_signal(pending[0])
 

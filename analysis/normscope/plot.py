@@ -253,13 +253,15 @@ def _terminable() -> Iterator[None]:
     def terminate(number: int, _frame) -> None:
         raise _Terminated(number)
 
+    # A signal ignored (nohup) or handled by an embedding program is left to it.
     numbers = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
-    saved = {number: signal.signal(number, terminate) for number in numbers}
+    saved = {number: signal.signal(number, terminate) for number in numbers
+             if signal.getsignal(number) == signal.SIG_DFL}
     try:
         yield
     finally:
         for number, handler in saved.items():
-            signal.signal(number, handler)
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
 
 
 def _outputs(folder: OutputFolder, names: Sequence[str]) -> List[OutputFile]:
@@ -345,6 +347,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                      "written", 128 + stop.number)
     except OSError as error:
         return _fail(f"{getattr(error, 'filename', None) or args.out}: {error.strerror or error}")
+    except Exception as error:  # a failure nothing above foresaw is still one line, and says what it was
+        first = str(error).splitlines()[0] if str(error) else ""
+        return _fail(f"{type(error).__name__}: {first} (unexpected: please report it with the command line)")
 
 
 def _run(args: argparse.Namespace) -> int:

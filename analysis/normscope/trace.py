@@ -165,8 +165,7 @@ def to_xarray(traces: "Sequence[str | os.PathLike[str] | Trace]", raw: bool = Tr
     ``Trace``s are read and left open. Needs ``pip install "normscope[xarray]"``."""
     from ._xarray import traces_dataset
 
-    if isinstance(traces, (str, os.PathLike, Trace)):
-        traces = [traces]
+    traces = [traces] if isinstance(traces, (str, os.PathLike, Trace)) else list(traces)
     opened: List[Trace] = []
     try:
         for item in traces:

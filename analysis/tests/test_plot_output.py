@@ -174,6 +174,10 @@ def test_option_mistakes_are_one_line(capsys):
 # signal (or fails), so that the interrupt lands while a file is being written.
 CHILD = r"""
 import errno, os, signal, sys, time
+# As in a terminal: a test runner may start its children with these signals blocked or ignored.
+signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+signal.signal(signal.SIGINT, signal.default_int_handler)
+signal.signal(signal.SIGTERM, signal.SIG_DFL)
 from matplotlib.figure import Figure
 saved, calls = Figure.savefig, []
 def savefig(self, fname, **kwargs):
