@@ -23,8 +23,11 @@ It writes:
   losses; a percentile bootstrap of the difference of group means (each group's runs resampled with replacement,
   B = 4000, NumPy ``default_rng(20191107)``; no interval when a side has fewer than 2 runs).
 
-each as ``DIR/<name>.<format>`` for every ``--format`` (png,pdf by default; svg too), one line per file written.
-Errors are one line ``normscope-plot: …`` and exit status 1.
+each as ``DIR/<name>.<format>`` for every ``--format`` (png,pdf by default; svg too), one line per file written,
+under the output contract of every NormScope command (``_output``): DIR is never deleted or replaced, a figure
+already there is replaced only with ``--force`` (every file is checked before anything is drawn), no input is
+written over, and each file is written aside and renamed whole. Errors are one line ``normscope-plot: error: …`` and
+exit status 1 (2 for a mistyped option, 130/143 after Ctrl-C/SIGTERM).
 """
 
 from __future__ import annotations
