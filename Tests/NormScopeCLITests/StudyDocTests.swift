@@ -16,10 +16,9 @@ struct StudyDocTests {
         let blocks = try MarkdownBlock.blocks("sh", under: "Running the study", inFile: "analysis/REPRODUCTION.md")
         try #require(blocks.count == 1, "found \(blocks.count) sh blocks")
         let directory = TemporaryDirectory()
-        let commands = [
-            "set -e", "cd '\(directory.path)'", "ln -s '\(MarkdownBlock.repositoryRoot)/analysis' analysis",
-            "export NORMSCOPE='\(binary)' NORMSCOPE_STUDY_QUICK=1", blocks[0],
-        ].joined(separator: "\n")
+        let prefix = ["set -e", "cd '\(directory.path)'", "export NORMSCOPE='\(binary)' NORMSCOPE_STUDY_QUICK=1"]
+        let link = "ln -s '\(MarkdownBlock.repositoryRoot)/analysis' analysis"
+        let commands = (prefix + [link, blocks[0]]).joined(separator: "\n")
         let output = try ChildProcess.run("/bin/bash", arguments: ["-c", commands])
         #expect(output.status == 0, "\(output.standardError.suffix(3000))")
         #expect(output.standardOutput.contains("study done"), "\(output.standardOutput.suffix(2000))")
@@ -38,6 +37,17 @@ struct StudyDocTests {
             #expect(FileManager.default.fileExists(atPath: "\(out)/figures/\(task)/summary.png"), "\(task)")
             #expect(FileManager.default.fileExists(atPath: "\(out)/\(task).vs-detach-std.json"), "\(task)")
         }
+        // The same command again finds the study and stops in one line before doing anything (REPRODUCTION.md,
+        // "Running it again"); the tables stay as they were and no temporary is left anywhere.
+        let again = try ChildProcess.run("/bin/bash", arguments: ["-c", (prefix + [blocks[0]]).joined(separator: "\n")])
+        #expect(again.status == 1 && again.standardOutput.isEmpty, "\(again.standardOutput)")
+        #expect(
+            again.standardError.hasPrefix("run-study.sh: error: study-out holds study-out/tables.md and 36 more ")
+                && again.standardError.filter { $0 == "\n" }.count == 1, "\(again.standardError)")
+        #expect(try String(contentsOfFile: out + "/tables.md", encoding: .utf8) == tables)
+        let hidden = FileManager.default.enumerator(atPath: out)?.compactMap { $0 as? String }
+            .filter { ($0 as NSString).lastPathComponent.hasPrefix(".") } ?? []
+        #expect(hidden.isEmpty, "temporaries left: \(hidden)")
     }
 
     @Test("the tables REPRODUCTION.md shows are notebooks-data/study/tables.md, the full run's output, verbatim")

@@ -17,9 +17,9 @@ documented in ``analysis/TRACE_FORMAT.md``; this package in ``analysis/PYTHON.md
 
 from ._errors import TraceError
 from ._palette import preset_colours
-from .trace import (FORMAT, SUPPORTED_VERSIONS, PhiHistogram, RawParts, Run, Trace, open_trace)
+from .trace import (FORMAT, SUPPORTED_VERSIONS, PhiHistogram, RawParts, Run, Trace, open_trace, to_xarray)
 
 __version__ = "0.1.0"
 
-__all__ = ["open_trace", "Trace", "Run", "PhiHistogram", "RawParts", "TraceError", "FORMAT", "SUPPORTED_VERSIONS",
-           "preset_colours", "__version__"]
+__all__ = ["open_trace", "to_xarray", "Trace", "Run", "PhiHistogram", "RawParts", "TraceError", "FORMAT",
+           "SUPPORTED_VERSIONS", "preset_colours", "__version__"]

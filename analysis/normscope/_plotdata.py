@@ -201,6 +201,20 @@ def duplicate_lines(duplicates: Sequence[Tuple[Input, str, Input, str]]) -> List
     return lines
 
 
+def identify(run: Any) -> Tuple[str, int, Dict[str, Any], Optional[str]]:
+    """``(preset, seed, settings, note)`` of a run, what makes it the run it is whatever its id (with
+    ``_grouping.run_identity``): runs of traces recorded apart are the same run only when all of these agree."""
+    preset = run.settings.get("preset")
+    preset = str(preset) if preset is not None else run.id.rsplit("-s", 1)[0]
+    seed = run.settings.get("seed")
+    try:
+        seed = int(seed)
+    except (TypeError, ValueError):
+        seed = -1
+    settings, note = _grouping.run_settings(run)
+    return preset, seed, settings, note
+
+
 def load(paths: Sequence[Union[str, "os.PathLike[str]"]], group_by: Optional[Sequence[str]] = None) -> PlotData:
     """Reads every run of every trace (``FILE:LABEL`` names a file's runs; a run an earlier file holds — same preset,
     seed and settings — is left out, with a note that comes first) and groups them: by preset and every setting that
@@ -213,14 +227,7 @@ def load(paths: Sequence[Union[str, "os.PathLike[str]"]], group_by: Optional[Seq
     for position, (path, file_label) in enumerate(inputs):
         with open_trace(path) as trace:
             for run in trace:
-                preset = run.settings.get("preset")
-                preset = str(preset) if preset is not None else run.id.rsplit("-s", 1)[0]
-                seed = run.settings.get("seed")
-                try:
-                    seed = int(seed)
-                except (TypeError, ValueError):
-                    seed = -1
-                settings, note = _grouping.run_settings(run)
+                preset, seed, settings, note = identify(run)
                 identity = _grouping.run_identity(preset, seed, settings)
                 first = seen.get(identity)
                 if first is not None and first[1] != position:

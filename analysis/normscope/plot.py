@@ -23,8 +23,11 @@ It writes:
   losses; a percentile bootstrap of the difference of group means (each group's runs resampled with replacement,
   B = 4000, NumPy ``default_rng(20191107)``; no interval when a side has fewer than 2 runs).
 
-each as ``DIR/<name>.<format>`` for every ``--format`` (png,pdf by default; svg too), one line per file written.
-Errors are one line ``normscope-plot: …`` and exit status 1.
+each as ``DIR/<name>.<format>`` for every ``--format`` (png,pdf by default; svg too), one line per file written,
+under the output contract of every NormScope command (``_output``): DIR is never deleted or replaced, a figure
+already there is replaced only with ``--force`` (every file is checked before anything is drawn), no input is
+written over, and each file is written aside and renamed whole. Errors are one line ``normscope-plot: error: …`` and
+exit status 1 (2 for a mistyped option, 130/143 after Ctrl-C/SIGTERM).
 """
 
 from __future__ import annotations
@@ -32,16 +35,23 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from . import _figures, _grouping, _palette
 from ._errors import TraceError
 from ._figures import Comparison, PlotData
 from ._grouping import Grouping, GroupingError
+from ._plotdata import trace_input
+from ._output import CommandInput, OutputError, OutputFile, OutputFolder, Reason, deferred_signals
 
 FORMATS = ("png", "pdf", "svg")
 RESAMPLES = 4000
@@ -191,13 +201,24 @@ def _json_notes(path: str, presets: Optional[Sequence[str]], baseline: str, grou
     return notes
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's errors as every other failure's: one line ``normscope-plot: error: …`` (not usage, then error)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="normscope-plot",
         description="Draw the paper-style figures of NormScope traces (loss, gap, gradient parts, ratios, Φ(y), "
                     "summary against the baseline) as PNG/PDF/SVG files.")
     parser.add_argument("traces", nargs="+", metavar="TRACE", help="NormScope trace(s) (.h5), format 1 or 2")
-    parser.add_argument("--out", required=True, metavar="DIR", help="directory for the figures (created)")
+    parser.add_argument("--out", required=True, metavar="DIR",
+                        help="folder for the figures (created if missing; its other files are kept)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace figures that already exist in DIR (without it, an existing one is an error "
+                             "and nothing is written)")
     parser.add_argument("--format", default="png,pdf", help="comma-separated: png, pdf, svg (default png,pdf)")
     parser.add_argument("--dpi", type=float, default=150, help="resolution of PNG files (default 150)")
     parser.add_argument("--group-by", metavar="KEYS",
@@ -212,27 +233,73 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _fail(message: str) -> int:
-    print(f"normscope-plot: {message}", file=sys.stderr)
-    return 1
+def _fail(message: str, status: int = 1) -> int:
+    print(f"normscope-plot: error: {message}", file=sys.stderr)
+    return status
 
 
-def make_figures(data: PlotData, presets: Optional[Sequence[str]] = None, baseline: str = "layernorm",
+class _Terminated(BaseException):
+    """SIGTERM or SIGHUP, raised where the program is so that it ends as after Ctrl-C: one line, no temporary left."""
+
+    def __init__(self, number: int):
+        super().__init__(number)
+        self.number = number
+
+
+@contextmanager
+def _terminable() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise ``_Terminated`` while ``main`` runs (in the main thread), as SIGINT raises
+    KeyboardInterrupt; the handlers before are put back after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(number: int, _frame) -> None:
+        raise _Terminated(number)
+
+    # A signal ignored (nohup) or handled by an embedding program is left to it.
+    numbers = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    saved = {number: signal.signal(number, terminate) for number in numbers
+             if signal.getsignal(number) == signal.SIG_DFL}
+    try:
+        yield
+    finally:
+        for number, handler in saved.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+
+
+def _outputs(folder: OutputFolder, names: Sequence[str]) -> List[OutputFile]:
+    """Every file to write, checked before anything is drawn; files that exist (without --force) are named in one
+    line together."""
+    outputs, existing = [], []
+    for name in names:
+        try:
+            outputs.append(folder.file(name))
+        except OutputError as error:
+            if error.reason is not Reason.EXISTS:
+                raise
+            existing.append(os.path.join(folder.path, name))
+    if existing:
+        more = f" (and {len(existing) - 1} more of the files to write)" if len(existing) > 1 else ""
+        raise PlotError(f"{existing[0]} exists{more}; add --force to replace {'them' if more else 'it'}, or choose "
+                        "another --out folder")
+    return outputs
+
+
+def plan_figures(data: PlotData, presets: Optional[Sequence[str]] = None, baseline: str = "layernorm",
                  analysis: Optional[str] = None, analysis_comparisons: Optional[List[Comparison]] = None):
-    """``[(name, Figure)]`` for the groups ``presets`` choose (presets or group labels, as ``--groups``; None: all),
-    in the order they are written, and notes for stderr.
-
-    The summary uses ``analysis_comparisons`` if given, else those of the ``analysis`` JSON file, else the Python
-    bootstrap."""
+    """``[(name, draw)]`` of ``make_figures``, each ``draw()`` making its ``Figure``, and the notes: the names are
+    known, and the outputs checked, before anything is drawn."""
     notes = list(data.notes)
     if data.grouping.keys:
         notes.append(data.grouping.describe())
     shown = data.subset(presets)
-    figures = [("loss", _figures.loss_figure(shown)), ("gap", _figures.gap_figure(shown)),
-               ("grad-parts", _figures.grad_parts_figure(shown)), ("ratios", _figures.ratios_figure(shown))]
+    figures: List[Tuple[str, Callable[[], Figure]]] = [
+        ("loss", lambda: _figures.loss_figure(shown)), ("gap", lambda: _figures.gap_figure(shown)),
+        ("grad-parts", lambda: _figures.grad_parts_figure(shown)), ("ratios", lambda: _figures.ratios_figure(shown))]
     stems = data.file_stems()
     for group in _figures.phi_presets(shown):
-        figures.append((f"phi-{stems[group]}", _figures.phi_figure(shown, group)))
+        figures.append((f"phi-{stems[group]}", lambda group=group: _figures.phi_figure(shown, group)))
     if baseline not in set(data.colours):
         notes.append(f"no summary figure: the trace(s) have no {baseline} runs to compare against (--baseline)")
         return figures, notes
@@ -247,12 +314,23 @@ def make_figures(data: PlotData, presets: Optional[Sequence[str]] = None, baseli
         if left:
             notes.append(f"not in the summary (no {baseline} run at the same settings): {'; '.join(left)}")
     if comparisons:
-        figures.append(("summary", _figures.summary_figure(comparisons, data.colours, baseline, source)))
+        figures.append(("summary", lambda: _figures.summary_figure(comparisons, data.colours, baseline, source)))
     elif any(data.preset_of(g) != baseline for g in data.select(presets)[0]):
         notes.append(f"no summary figure: no chosen group has a {baseline} group at the same settings")
     else:
         notes.append(f"no summary figure: no chosen preset other than {baseline} to compare")
     return figures, notes
+
+
+def make_figures(data: PlotData, presets: Optional[Sequence[str]] = None, baseline: str = "layernorm",
+                 analysis: Optional[str] = None, analysis_comparisons: Optional[List[Comparison]] = None):
+    """``[(name, Figure)]`` for the groups ``presets`` choose (presets or group labels, as ``--groups``; None: all),
+    in the order they are written, and notes for stderr.
+
+    The summary uses ``analysis_comparisons`` if given, else those of the ``analysis`` JSON file, else the Python
+    bootstrap."""
+    planned, notes = plan_figures(data, presets, baseline, analysis, analysis_comparisons)
+    return [(name, draw()) for name, draw in planned], notes
 
 
 def _listed(names: Sequence[str], limit: int = 12) -> str:
@@ -262,52 +340,75 @@ def _listed(names: Sequence[str], limit: int = 12) -> str:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
-        unknown = [f for f in formats if f not in FORMATS]
-        if unknown or not formats:
-            raise PlotError(f"--format {args.format}: expected a comma-separated list of {', '.join(FORMATS)}")
-        if not (math.isfinite(args.dpi) and 10 <= args.dpi <= 2400):
-            raise PlotError(f"--dpi {args.dpi:g}: expected a number from 10 to 2400")
-        keys = None if args.group_by is None else [k.strip() for k in args.group_by.split(",") if k.strip()]
-        try:
-            data = _figures.load(args.traces, group_by=keys)
-        except GroupingError as error:
-            raise PlotError(str(error)) from None
-        if not data.runs:
-            raise PlotError(f"{', '.join(args.traces)}: no runs to draw")
-        presets = sorted(data.colours)
-        chosen: Optional[List[str]] = None
-        if args.groups:
-            chosen = _grouping.split_list(args.groups)
-            missing = data.select(chosen)[1]
-            if missing or not chosen:
-                they = ", ".join(presets)
-                if data.grouping.keys:
-                    they = f"the presets {they}; the groups {_listed(list(data.groups))}"
-                raise PlotError(f"--groups: no group {', '.join(missing) or repr(args.groups)} in the trace(s) "
-                                f"(they have {they})")
-        if args.baseline and args.baseline not in data.colours:
-            raise PlotError(f"--baseline {args.baseline}: no such preset in the trace(s) "
-                            f"(they have {', '.join(presets)})")
-        baseline = args.baseline or "layernorm"
-        # The --analysis file is read before anything is drawn, so that a bad one fails at once.
-        from_json = json_comparisons(args.analysis, chosen, baseline) if args.analysis else None
-        figures, notes = make_figures(data, chosen, baseline, args.analysis, from_json)
-        if args.analysis and baseline in data.colours:
-            notes += _json_notes(args.analysis, chosen, baseline, data.grouping)
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        for name, figure in figures:
-            for fmt in formats:
-                path = out / f"{name}.{fmt}"
-                figure.savefig(path, format=fmt, dpi=args.dpi, metadata=_METADATA[fmt])
-                print(path)
-        for note in notes:
-            print(f"normscope-plot: note: {note}", file=sys.stderr)
-    except (TraceError, PlotError) as error:
+        with _terminable():
+            return _run(args)
+    except (TraceError, PlotError, OutputError) as error:
         return _fail(str(error).splitlines()[0] if str(error) else type(error).__name__)
+    except KeyboardInterrupt:
+        return _fail("interrupted; the files printed above are complete, no other file was written", 130)
+    except _Terminated as stop:
+        return _fail(f"stopped by signal {stop.number}; the files printed above are complete, no other file was "
+                     "written", 128 + stop.number)
     except OSError as error:
         return _fail(f"{getattr(error, 'filename', None) or args.out}: {error.strerror or error}")
+    except Exception as error:  # a failure nothing above foresaw is still one line, and says what it was
+        first = str(error).splitlines()[0] if str(error) else ""
+        return _fail(f"{type(error).__name__}: {first} (unexpected: please report it with the command line)")
+
+
+def _run(args: argparse.Namespace) -> int:
+    formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise PlotError(f"--format {args.format}: expected a comma-separated list of {', '.join(FORMATS)}")
+    if not (math.isfinite(args.dpi) and 10 <= args.dpi <= 2400):
+        raise PlotError(f"--dpi {args.dpi:g}: expected a number from 10 to 2400")
+    # A labelled argument (A.h5:sweep) reads the file A.h5.
+    inputs = [CommandInput("one of the traces to draw", trace_input(path)[0]) for path in args.traces]
+    if args.analysis:
+        inputs.append(CommandInput("the --analysis file", args.analysis))
+    # The folder is checked before any trace is read: a file, a dangling link or an unwritable place fails at once.
+    folder = OutputFolder(args.out, "--out", force=args.force, inputs=inputs)
+    keys = None if args.group_by is None else [k.strip() for k in args.group_by.split(",") if k.strip()]
+    try:
+        data = _figures.load(args.traces, group_by=keys)
+    except GroupingError as error:
+        raise PlotError(str(error)) from None
+    if not data.runs:
+        raise PlotError(f"{', '.join(args.traces)}: no runs to draw")
+    presets = sorted(data.colours)
+    chosen: Optional[List[str]] = None
+    if args.groups:
+        chosen = _grouping.split_list(args.groups)
+        missing = data.select(chosen)[1]
+        if missing or not chosen:
+            they = ", ".join(presets)
+            if data.grouping.keys:
+                they = f"the presets {they}; the groups {_listed(list(data.groups))}"
+            raise PlotError(f"--groups: no group {', '.join(missing) or repr(args.groups)} in the trace(s) "
+                            f"(they have {they})")
+    if args.baseline and args.baseline not in data.colours:
+        raise PlotError(f"--baseline {args.baseline}: no such preset in the trace(s) "
+                        f"(they have {', '.join(presets)})")
+    baseline = args.baseline or "layernorm"
+    # The --analysis file is read before anything is drawn, so that a bad one fails at once.
+    from_json = json_comparisons(args.analysis, chosen, baseline) if args.analysis else None
+    planned, notes = plan_figures(data, chosen, baseline, args.analysis, from_json)
+    if args.analysis and baseline in data.colours:
+        notes += _json_notes(args.analysis, chosen, baseline, data.grouping)
+    outputs = _outputs(folder, [f"{name}.{fmt}" for name, _ in planned for fmt in formats])
+    folder.create()
+    files = iter(outputs)
+    for name, draw in planned:
+        figure = draw()
+        for fmt in formats:
+            output = next(files)
+            with deferred_signals():  # a file written is a file printed: an interrupt waits for both
+                output.write(lambda temporary: figure.savefig(temporary, format=fmt, dpi=args.dpi,
+                                                              metadata=_METADATA[fmt]))
+                print(output.path, flush=True)
+    for note in notes:
+        print(f"normscope-plot: note: {note}", file=sys.stderr)
     return 0
 
 

@@ -158,6 +158,25 @@ def open_trace(path: "str | os.PathLike[str]", swmr: bool = False) -> "Trace":
     return Trace(path, swmr=swmr)
 
 
+def to_xarray(traces: "Sequence[str | os.PathLike[str] | Trace]", raw: bool = True, swmr: bool = False) -> Any:
+    """Every run of several traces (the shards of one sweep, ``record --shard i/n``; or traces to compare) in one
+    ``xarray.Dataset`` along ``run``, as ``Trace.to_xarray`` gives one trace's. Shards are merged by run: a run id met
+    again in a later trace is left out, with a warning. Paths are opened (with ``swmr``) and closed again; open
+    ``Trace``s are read and left open. Needs ``pip install "normscope[xarray]"``."""
+    from ._xarray import traces_dataset
+
+    traces = [traces] if isinstance(traces, (str, os.PathLike, Trace)) else list(traces)
+    opened: List[Trace] = []
+    try:
+        for item in traces:
+            opened.append(item if isinstance(item, Trace) else Trace(item, swmr=swmr))
+        return traces_dataset(opened, raw=raw)
+    finally:
+        for item, trace in zip(traces, opened):
+            if trace is not item:
+                trace.close()
+
+
 class Trace:
     """An open trace. ``runs`` is the table of runs; ``run(id)`` one run; ``to_xarray()`` everything labelled."""
 
@@ -380,9 +399,9 @@ class Trace:
         """Every run in one ``xarray.Dataset`` with a ``run`` dimension (runs of different lengths or layers are
         aligned on ``step`` and ``layer``, NaN where a run has no value); the scalar settings are coordinates along
         ``run``. See ``Run.to_xarray`` for the variables. Needs ``pip install "normscope[xarray]"``."""
-        from ._xarray import trace_dataset
+        from ._xarray import traces_dataset
 
-        return trace_dataset(self, raw=raw)
+        return traces_dataset([self], raw=raw)
 
 
 class Run:

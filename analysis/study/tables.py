@@ -4,7 +4,9 @@ claim. Every number comes from `normscope analyze --format json` of the study's 
 document per task and baseline); nothing is computed here that analyze does not compute, except choosing and
 formatting.
 
-    python3 analysis/study/tables.py study-out > study-out/tables.md
+    python3 analysis/study/tables.py study-out > tables.md
+
+(run-study.sh writes it as study-out/tables.md, aside and renamed whole.)
 """
 
 from __future__ import annotations
@@ -33,6 +35,23 @@ NAMES = {
 }
 
 
+class StudyError(Exception):
+    """An analysis file that cannot be read: one line naming it."""
+
+
+def load(path: Path) -> dict:
+    """An analyze document, or ``StudyError`` naming the file (a damaged one fails here, not as a traceback)."""
+    try:
+        doc = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise StudyError(f"{path}: cannot be read as normscope analyze --format json ({error}); analyze the "
+                         "trace again") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("groups"), list):
+        raise StudyError(f"{path}: is not normscope analyze --format json output (no groups); analyze the trace "
+                         "again")
+    return doc
+
+
 class Task:
     """One task's analyze documents, by baseline."""
 
@@ -40,13 +59,13 @@ class Task:
         self.name = name
         self.docs: Dict[str, dict] = {}
         for path in sorted(out.glob(f"{name}.vs-*.json")):
-            self.docs[path.stem.split(".vs-")[1]] = json.loads(path.read_text())
+            self.docs[path.stem.split(".vs-")[1]] = load(path)
         self.main = self.docs["layernorm"]
         self.groups = {g["group"]: g for g in self.main["groups"]}
         self.language_model = any(r.get("is_language_model") for r in self.main["runs"])
         self.metric = "test_bits_per_character_at_best" if self.language_model else "test_accuracy_at_best"
         tuning = out / f"{name}-lr.analysis.json"
-        self.tuning = json.loads(tuning.read_text()) if tuning.exists() else None
+        self.tuning = load(tuning) if tuning.exists() else None
 
     def aggregate(self, group: str, quantity: Optional[str] = None) -> Optional[dict]:
         value = self.groups.get(group, {}).get(quantity or self.metric)
@@ -299,7 +318,11 @@ def main(argv: List[str]) -> int:
         print("usage: tables.py STUDY_OUT", file=sys.stderr)
         return 2
     out = Path(argv[1])
-    tasks = [Task(out, name) for name in TASKS if (out / f"{name}.vs-layernorm.json").exists()]
+    try:
+        tasks = [Task(out, name) for name in TASKS if (out / f"{name}.vs-layernorm.json").exists()]
+    except StudyError as error:
+        print(f"tables.py: error: {error}", file=sys.stderr)
+        return 1
     if not tasks:
         print(f"tables.py: no <task>.vs-layernorm.json in {out}", file=sys.stderr)
         return 1

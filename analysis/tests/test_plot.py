@@ -341,7 +341,8 @@ def test_group_by_unknown_key_one_line(grid_trace, tmp_path, capsys):
     result = plot_here(capsys, grid_trace, "--out", tmp_path / "out", "--group-by", "lr,nosuch")
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1, result.stderr
-    assert result.stderr.startswith("normscope-plot: --group-by nosuch: no such setting (the runs have activation, ")
+    assert result.stderr.startswith(
+        "normscope-plot: error: --group-by nosuch: no such setting (the runs have activation, ")
     assert ", lr, " in result.stderr and ", preset, " in result.stderr
     assert not (tmp_path / "out").exists()
 
@@ -361,8 +362,9 @@ def test_groups_option_takes_presets_and_labels(grid_trace, tmp_path, capsys):
     assert {gid.split(":")[1] for gid in _lines(figures["summary"], "summary:")} == {"adanorm lr=0.001"}
     wrong = plot_here(capsys, grid_trace, "--out", tmp_path / "x", "--groups", "adanorm lr=0.1")
     assert wrong.returncode == 1 and wrong.stderr.count("\n") == 1
-    assert wrong.stderr.startswith("normscope-plot: --groups: no group adanorm lr=0.1 in the trace(s) (they have "
-                                   "the presets adanorm, layernorm; the groups adanorm lr=0.0003; "), wrong.stderr
+    assert wrong.stderr.startswith(
+        "normscope-plot: error: --groups: no group adanorm lr=0.1 in the trace(s) (they have "
+        "the presets adanorm, layernorm; the groups adanorm lr=0.0003; "), wrong.stderr
 
 
 def test_same_preset_groups_share_colour_and_differ_by_marker(grid_trace, demo_trace):
