@@ -80,9 +80,13 @@ class Command:
     either: set[str] = field(default_factory=set)
     # Added for the interrupt: a run long enough to be interrupted in the middle.
     longer: list[str] = field(default_factory=list)
+    # Only these hazards (None: all of its kind), its own environment and timeout (None: --timeout).
+    hazards: set[str] | None = None
+    environment: dict[str, str] = field(default_factory=dict)
+    timeout: float | None = None
 
 
-def commands(normscope: str, plot: list[str]) -> dict[str, Command]:
+def commands(normscope: str, plot: list[str], plot_executable: str) -> dict[str, Command]:
     return {
         "record": Command("record", [normscope, "record", "--config", "in/sweep.json", "--quiet", "--jobs", "1",
                                      "--out", "{OUT}"], "file", ["in/sweep.json", "in/data.csv"],
@@ -100,6 +104,13 @@ def commands(normscope: str, plot: list[str]) -> dict[str, Command]:
         "normscope-plot": Command(
             "normscope-plot", plot + ["in/trace.h5", "--format", "svg", "--out", "{OUT}"], "folder", ["in/trace.h5"],
             clash="loss.svg"),
+        # The study in its quick mode (minutes when it writes): the hazards of its folder; its --resume and --force
+        # are covered by its own tests.
+        "study": Command(
+            "study", ["bash", os.path.join(HERE, "study", "run-study.sh"), "{OUT}"], "folder", [], clash="tables.md",
+            hazards={"folder-unrelated", "folder-clash", "existing", "dangling", "fifo", "device", "interrupt"},
+            environment={"NORMSCOPE": normscope, "NORMSCOPE_PLOT": plot_executable, "NORMSCOPE_STUDY_QUICK": "1"},
+            timeout=900),
     }
 
 
@@ -224,7 +235,8 @@ def run_case(command: Command, hazard: str, seed: int, base: str, work: str, tim
         argv += command.longer
     before = snapshot(sandbox)
     # The Python package is taken from beside this script, as a clone has it.
-    environment = {**os.environ, "PYTHONPATH": HERE + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    environment = {**os.environ, "PYTHONPATH": HERE + os.pathsep + os.environ.get("PYTHONPATH", ""),
+                   **command.environment}
     process = subprocess.Popen(argv, cwd=sandbox, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                start_new_session=True, env=environment)
     interrupted = False
@@ -240,11 +252,11 @@ def run_case(command: Command, hazard: str, seed: int, base: str, work: str, tim
                     except ProcessLookupError:
                         break
                     time.sleep(0.001)
-        stdout, stderr = process.communicate(timeout=timeout)
+        stdout, stderr = process.communicate(timeout=command.timeout or timeout)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         stdout, stderr = process.communicate()
-        problems.append(f"hang: still running after {timeout:.0f} s")
+        problems.append(f"hang: still running after {command.timeout or timeout:.0f} s")
     status = process.returncode
     err = stderr.decode("utf-8", "replace")
     after = snapshot(sandbox)
@@ -312,7 +324,7 @@ def make_base(normscope: str, work: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--normscope", required=True, help="the normscope executable")
-    parser.add_argument("--plot", help="the normscope-plot executable (default: python3 -m normscope.plot, the "
+    parser.add_argument("--plot", help="the normscope-plot executable (default: analysis/normscope_plot.py, the "
                         "package beside this script)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=2)
@@ -326,10 +338,15 @@ def main(argv: list[str] | None = None) -> int:
     if os.path.lexists(args.out):
         parser.error(f"--out {args.out} exists; name a new folder (the campaign never writes into an existing one)")
     normscope = os.path.abspath(args.normscope)
-    plot = [args.plot] if args.plot else [sys.executable, "-m", "normscope.plot"]
-    known = commands(normscope, plot)
+    plot = [args.plot] if args.plot else [sys.executable, os.path.join(HERE, "normscope_plot.py")]
     work = os.path.abspath(args.out)
     os.makedirs(work)
+    # The study calls normscope-plot by one path: a wrapper for the package beside this script.
+    wrapper = os.path.join(work, "normscope-plot")
+    with open(wrapper, "w") as handle:
+        handle.write("#!/bin/sh\nexec " + " ".join(f"'{part}'" for part in plot) + ' "$@"\n')
+    os.chmod(wrapper, 0o755)
+    known = commands(normscope, plot, wrapper)
     base = make_base(normscope, work)
     if args.quick:
         cases = [(known[c], h) for c, h in QUICK if c in known]
@@ -342,6 +359,8 @@ def main(argv: list[str] | None = None) -> int:
             command = known[name]
             hazards = FILE_HAZARDS if command.kind == "file" else FOLDER_HAZARDS
             for hazard in hazards:
+                if command.hazards is not None and hazard not in command.hazards:
+                    continue
                 if args.hazards and hazard not in args.hazards.split(","):
                     continue
                 if hazard.startswith("input") and not command.inputs:
