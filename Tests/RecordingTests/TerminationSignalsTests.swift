@@ -21,13 +21,13 @@ struct TerminationSignalsTests {
 
     @Test("SIGTERM and SIGINT become a polled flag holding the first signal; the process keeps running")
     func signalsBecomeFlag() throws {
-        TerminationSignals.install(exitOnRepeat: false)
+        TerminationSignals.install()
         defer { TerminationSignals.uninstall() }
         #expect(TerminationSignals.received == nil)
         kill(getpid(), SIGTERM)
         #expect(waitForSignal() == .terminate)
         #expect(TerminationSignals.isStopRequested)
-        // A second signal does not replace the first (and, with exitOnRepeat off, does not end the process).
+        // A second signal does not replace the first, and does not end the process.
         kill(getpid(), SIGINT)
         Thread.sleep(forTimeInterval: 0.05)
         #expect(TerminationSignals.received == .terminate)
@@ -40,7 +40,7 @@ struct TerminationSignalsTests {
 
     @Test("uninstall restores the default action")
     func uninstallRestoresDefault() {
-        TerminationSignals.install(exitOnRepeat: false)
+        TerminationSignals.install()
         #expect(currentHandlerIsDefault(SIGINT) == false)
         TerminationSignals.uninstall()
         #expect(currentHandlerIsDefault(SIGINT))
