@@ -10,8 +10,7 @@ import Synchronization
 ///
 /// A handler, not a signal mask: the mask is per thread, and the kernel delivers a process-directed signal to any
 /// thread that does not block it. Nested and concurrent writes share one deferral; the last to end restores.
-/// Public for writers that fill a temporary themselves (`makeTemporary()`, `commit(_:)`): the trace writer.
-public struct SignalDeferral {
+struct SignalDeferral {
     static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
     private static let state = Mutex(State())
 
@@ -20,7 +19,7 @@ public struct SignalDeferral {
         var saved: [Int32: sigaction] = [:]
     }
 
-    public static func begin() -> SignalDeferral {
+    static func begin() -> SignalDeferral {
         state.withLock { state in
             state.depth += 1
             guard state.depth == 1 else { return }
@@ -41,7 +40,7 @@ public struct SignalDeferral {
         return SignalDeferral()
     }
 
-    public func end() {
+    func end() {
         let pending: Int32 = Self.state.withLock { state in
             state.depth -= 1
             guard state.depth == 0 else { return 0 }

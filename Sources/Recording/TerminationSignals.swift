@@ -51,14 +51,26 @@ public enum TerminationSignal: Int32, Sendable, CaseIterable {
 public enum TerminationSignals {
     /// Installs the handler for SIGINT and SIGTERM (replacing their default action, which would kill the process
     /// mid-write) and clears any earlier signal.
+    ///
+    /// Installations nest: an inner `install()` (a recorder's, inside a command that installed for its whole run)
+    /// keeps the signal already received and sets its own announcement, and only the outermost `uninstall()`
+    /// restores the default action. A command that ends the process after a stop installs for its whole run, so
+    /// that a signal arriving after the recorder returned cannot kill it before it exits with its status.
     /// - Parameter announcement: what to print on standard error when the first signal arrives, e.g. that the
-    ///   program is stopping; nil prints nothing.
+    ///   program is stopping; nil prints nothing (an inner installation's nil keeps the outer one's).
     public static func install(announcement: ((TerminationSignal) -> String)? = nil) {
         let flags = SignalFlags.shared
-        flags.received.store(0, ordering: .sequentiallyConsistent)
-        for signal in TerminationSignal.allCases {
-            flags.setAnnouncement(announcement.map { $0(signal) }, for: signal)
+        let outermost = flags.depth.withLock { depth in
+            depth += 1
+            return depth == 1
         }
+        if outermost || announcement != nil {
+            for signal in TerminationSignal.allCases {
+                flags.setAnnouncement(announcement.map { $0(signal) }, for: signal)
+            }
+        }
+        guard outermost else { return }
+        flags.received.store(0, ordering: .sequentiallyConsistent)
         // A parent may start us with these signals blocked (Foundation's Process inherits the spawning thread's
         // mask); a handler that never runs would make Ctrl-C do nothing, so unblock them for this thread, whose
         // mask the threads started later inherit.
@@ -78,8 +90,14 @@ public enum TerminationSignals {
         }
     }
 
-    /// Restores the default action of SIGINT and SIGTERM (the process dies on them again).
+    /// Ends an installation; the outermost restores the default action of SIGINT and SIGTERM (the process dies on
+    /// them again).
     public static func uninstall() {
+        let outermost = SignalFlags.shared.depth.withLock { depth in
+            depth = max(0, depth - 1)
+            return depth == 0
+        }
+        guard outermost else { return }
         for signal in TerminationSignal.allCases {
             setAction(for: signal.rawValue, handler: nil)
         }
@@ -118,6 +136,8 @@ private final class SignalFlags: Sendable {
     static let shared = SignalFlags()
     /// The first signal's number, 0 for none.
     let received = Atomic<Int32>(0)
+    /// Installations not yet ended (never touched by the handler).
+    let depth = Mutex(0)
     /// Each signal's announcement, the address of a C string the handler can `write` without allocating (0 for
     /// none); an address, as pointers are not `Sendable`.
     private let interruptText = Atomic<Int>(0)

@@ -153,10 +153,6 @@ public final class TraceWriter: Sendable {
         TraceCompaction.removeLeftover(for: output.destination)
         var kept: [String] = []
         let fileLock: TraceFileLock
-        // Held from the temporary's creation to its rename: a SIGHUP (or, without TerminationSignals, a SIGINT)
-        // meanwhile takes effect once the trace is at its path or the temporary gone, never leaving it behind.
-        var deferral: SignalDeferral?
-        defer { deferral?.end() }
         if resume && output.replaces {
             // Resuming opens the trace in place, under its lock, and only then reads it.
             fileLock = try TraceFileLock(path: output.destination, tracePath: path)
@@ -170,7 +166,6 @@ public final class TraceWriter: Sendable {
             // Never truncated in place (through a hard link that would destroy another name's data, and a reader
             // of the old file would see it vanish): a new file under a unique name beside it, renamed over it by
             // the writer thread once it is a valid trace, before the first step.
-            deferral = SignalDeferral.begin()
             let temporary: String
             do {
                 temporary = try output.makeTemporary()

@@ -47,6 +47,23 @@ struct TerminationSignalsTests {
         #expect(currentHandlerIsDefault(SIGTERM))
     }
 
+    @Test("installations nest: an inner one keeps the signal received, only the outermost uninstall restores")
+    func nestedInstallations() {
+        TerminationSignals.install()
+        kill(getpid(), SIGINT)
+        #expect(waitForSignal() == .interrupt)
+        TerminationSignals.install(announcement: { _ in "" })
+        #expect(TerminationSignals.received == .interrupt)
+        TerminationSignals.uninstall()
+        // A late signal after the inner one ended is still absorbed: this process would die on it otherwise.
+        #expect(currentHandlerIsDefault(SIGINT) == false)
+        kill(getpid(), SIGTERM)
+        Thread.sleep(forTimeInterval: 0.05)
+        #expect(TerminationSignals.received == .interrupt)
+        TerminationSignals.uninstall()
+        #expect(currentHandlerIsDefault(SIGINT) && currentHandlerIsDefault(SIGTERM))
+    }
+
     /// Polls for up to 2 s: a signal sent to the process may be handled on another thread.
     private func waitForSignal() -> TerminationSignal? {
         let deadline = Date(timeIntervalSinceNow: 2)

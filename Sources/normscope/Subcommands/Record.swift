@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OutputFiles
+import Recording
 import Training
 
 extension NormScope {
@@ -79,6 +80,10 @@ extension NormScope {
         }
 
         func run() throws {
+            // For the command's whole life, never uninstalled: the recorder's own installation nests inside this
+            // one, so a signal arriving after it stopped and returned is absorbed too, and the process still ends
+            // with the stop's status (130/143) instead of being killed by the late signal.
+            TerminationSignals.install()
             let sweep = try settings.sweep(file: configFile)
             var (index, count) = (0, 1)
             if let shard { (index, count) = try parseShard(shard) }
