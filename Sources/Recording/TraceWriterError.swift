@@ -61,6 +61,7 @@ public struct TraceWriterError: Error, Sendable, CustomStringConvertible {
             switch refusal.reason {
             case .exists, .appeared: .fileExists
             case .missingFolder, .parentNotFolder: .directoryNotFound
+            case .writeFailed: .storage
             default: .refused
             }
         self.init(code: code, path: path, message: refusal.description)
