@@ -4,8 +4,8 @@ import Foundation
 /// show when the tests run as root, who writes through them.
 ///
 /// Mounting needs the right to (root, outside most containers' restrictions); a test that needs one is enabled
-/// with `.enabled(if: SmallFileSystem.canMount, Comment(rawValue: SmallFileSystem.unavailable))`, so that a machine without that right
-/// reports it as skipped, with the reason, instead of passing untested.
+/// with `.enabled(if: SmallFileSystem.canMount, Comment(rawValue: SmallFileSystem.unavailable))`, so that a
+/// machine without that right reports it as skipped, with the reason, instead of passing untested.
 public final class SmallFileSystem: @unchecked Sendable {
     /// The folder it is mounted on.
     public let path: String

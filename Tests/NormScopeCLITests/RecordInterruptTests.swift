@@ -68,8 +68,11 @@ struct RecordInterruptTests {
         }
         process.waitUntilExit()
         let error = try String(contentsOfFile: errorLog.file("stderr"), encoding: .utf8)
-        #expect(process.terminationReason == .exit && process.terminationStatus == 130, "\(error)")
-        #expect(error.contains("SIGINT: stopping after the current step"), "\(error)")
+        // The first signal handled decides the status: SIGINT's here, unless a busy machine had a thread take the
+        // SIGTERM sent 1 ms later first (signals to a process go to any of its threads).
+        let first = error.contains("SIGTERM: stopping") ? SIGTERM : SIGINT
+        #expect(signals.contains(first) && error.contains("stopping after the current step"), "\(error)")
+        #expect(process.terminationReason == .exit && process.terminationStatus == 128 + first, "\(error)")
         #expect(error.components(separatedBy: "stopping after").count == 2, "announced more than once: \(error)")
         let rows = try runs(trace)
         try #require(rows.count == 1, "\(rows)")
@@ -77,7 +80,8 @@ struct RecordInterruptTests {
         #expect(fields.count == 5 && fields[1] == "interrupted", "\(rows)")
         // completed_steps, the steps rows and the grad rows agree: every step the run took is in the trace.
         #expect(Set(fields.dropFirst(2)).count == 1 && (Int(fields[2]) ?? 0) > 0, "\(rows)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["stopped.h5", "sweep.json"])
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        #expect(left == ["stopped.h5", "sweep.json"])
     }
 
     /// Before, every run's model was built before the first step (1.25 GB and 21 s for a thousand seeds), with

@@ -58,17 +58,16 @@ struct WriterRaceTests {
         try first.run()
         // The trace is at its path once it is valid, before the first step.
         let deadline = Date().addingTimeInterval(60)
-        while !FileManager.default.fileExists(atPath: trace) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        while !FileManager.default.fileExists(atPath: trace) && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
         try #require(FileManager.default.fileExists(atPath: trace), "the first recorder did not start")
         try FileManager.default.linkItem(atPath: trace, toPath: directory.file("hard.h5"))
         try FileManager.default.createSymbolicLink(atPath: directory.file("soft.h5"), withDestinationPath: trace)
         Thread.sleep(forTimeInterval: 0.5)
         for alias in ["hard.h5", "soft.h5"] {
-            let second = try ChildProcess.run(
-                executable,
-                arguments: [
-                    "record", "--presets", "adanorm", "--steps", "5", "--quiet", "--force", "--out", directory.file(alias),
-                ])
+            let arguments = ["record", "--presets", "adanorm", "--steps", "5", "--quiet", "--force"]
+            let second = try ChildProcess.run(executable, arguments: arguments + ["--out", directory.file(alias)])
             expectOneLineError(second, [alias, "process \(first.processIdentifier)"])
         }
         kill(first.processIdentifier, SIGINT)

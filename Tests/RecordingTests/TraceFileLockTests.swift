@@ -68,7 +68,8 @@ struct TraceFileLockTests {
         let error = #expect(throws: TraceWriterError.self) {
             try TraceFileLock.checkFree(directory.file("u.h5"), tracePath: "u.h5")
         }
-        #expect(error?.description.hasPrefix("u.h5: ") == true && error?.description.contains("process \(getpid())") == true)
+        #expect(error?.description.hasPrefix("u.h5: ") == true, "\(String(describing: error))")
+        #expect(error?.description.contains("process \(getpid())") == true, "\(String(describing: error))")
         #expect(throws: TraceWriterError.self) { try TraceFileLock(path: directory.file("u.h5"), tracePath: "u.h5") }
         // The lock lies beyond the end of the file: not a byte of it changed.
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data("x".utf8))

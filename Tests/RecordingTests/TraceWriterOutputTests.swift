@@ -60,7 +60,8 @@ struct TraceWriterOutputTests {
         try FileManager.default.linkItem(atPath: data, toPath: directory.file("alias.h5"))
         let cases: [(String, TraceWriterError.Code, String)] = [
             (folder, .refused, "is a folder"), (fifo, .refused, "not a regular file"),
-            (directory.file("dangling.h5"), .refused, "missing file"), (directory.file("alias.h5"), .refused, "data.csv"),
+            (directory.file("dangling.h5"), .refused, "missing file"),
+            (directory.file("alias.h5"), .refused, "data.csv"),
         ]
         let before = try entries(directory)
         for (path, code, words) in cases {
@@ -80,12 +81,13 @@ struct TraceWriterOutputTests {
 
     @Test("a trace that could not be created says that nothing was written, not that it keeps its flushed steps")
     func creationFailureIsTrue() {
+        let path = "/ro/trace.h5"
         let cause = HDF5Error(
-            code: .storage, operation: "H5Fcreate", filePath: "/ro/trace.h5", message: "Read-only file system (errno 30)")
-        let created = TraceWriterError(cause, path: "/ro/trace.h5", while: "creating the trace", leaving: .nothingWritten)
+            code: .storage, operation: "H5Fcreate", filePath: path, message: "Read-only file system (errno 30)")
+        let created = TraceWriterError(cause, path: path, while: "creating the trace", leaving: .nothingWritten)
         #expect(created.description.contains("no trace was written"), "\(created)")
         #expect(!created.description.contains("keeps every step"), "\(created)")
-        let writing = TraceWriterError(cause, path: "/ro/trace.h5", while: "flushing")
+        let writing = TraceWriterError(cause, path: path, while: "flushing")
         #expect(writing.description.contains("keeps every step up to its last flush"), "\(writing)")
     }
 }

@@ -170,7 +170,9 @@ public final class SweepRecorder {
     static func dataFiles(of runs: [RunConfiguration]) -> [CommandInput] {
         var files: [CommandInput] = []
         for run in runs {
-            if BundledDataset(rawValue: run.dataset) == nil { files.append(CommandInput("the --dataset file", run.dataset)) }
+            if BundledDataset(rawValue: run.dataset) == nil {
+                files.append(CommandInput("the --dataset file", run.dataset))
+            }
             if let labels = run.labels { files.append(CommandInput("the --labels file", labels)) }
         }
         var seen = Set<String>()
