@@ -42,19 +42,35 @@ public enum TerminationSignal: Int32, Sendable, CaseIterable {
 /// }
 /// ```
 ///
-/// The handler only stores the signal number in an atomic (the one thing a signal handler may safely do). With
-/// `exitOnRepeat` (the default), a second signal ends the process at once with the same exit code: the way out
-/// when finishing would take too long. That is still safe for the trace, which holds every step up to the last
-/// flush whatever the moment the process dies.
+/// The handler only stores the first signal's number in an atomic (the one thing a signal handler may safely do)
+/// and, for the first, writes a prepared announcement to standard error with `write(2)`. Every later signal, in any
+/// rhythm, is absorbed: a terminal's Ctrl-C reaches every process of its group, `timeout -s INT` and impatient
+/// users send two, and a second signal that ended the process at once would cost the steps written since the last
+/// flush (and leave a compaction's scratch file). The way to stop at once is SIGKILL; the trace then holds every
+/// step up to its last flush.
 public enum TerminationSignals {
     /// Installs the handler for SIGINT and SIGTERM (replacing their default action, which would kill the process
     /// mid-write) and clears any earlier signal.
-    /// - Parameter exitOnRepeat: end the process (`_exit(128 + signal)`) when a second signal arrives before the
-    ///   program stopped by itself.
-    public static func install(exitOnRepeat: Bool = true) {
+    ///
+    /// Installations nest: an inner `install()` (a recorder's, inside a command that installed for its whole run)
+    /// keeps the signal already received and sets its own announcement, and only the outermost `uninstall()`
+    /// restores the default action. A command that ends the process after a stop installs for its whole run, so
+    /// that a signal arriving after the recorder returned cannot kill it before it exits with its status.
+    /// - Parameter announcement: what to print on standard error when the first signal arrives, e.g. that the
+    ///   program is stopping; nil prints nothing (an inner installation's nil keeps the outer one's).
+    public static func install(announcement: ((TerminationSignal) -> String)? = nil) {
         let flags = SignalFlags.shared
+        let outermost = flags.depth.withLock { depth in
+            depth += 1
+            return depth == 1
+        }
+        if outermost || announcement != nil {
+            for signal in TerminationSignal.allCases {
+                flags.setAnnouncement(announcement.map { $0(signal) }, for: signal)
+            }
+        }
+        guard outermost else { return }
         flags.received.store(0, ordering: .sequentiallyConsistent)
-        flags.exitOnRepeat.store(exitOnRepeat, ordering: .sequentiallyConsistent)
         // A parent may start us with these signals blocked (Foundation's Process inherits the spawning thread's
         // mask); a handler that never runs would make Ctrl-C do nothing, so unblock them for this thread, whose
         // mask the threads started later inherit.
@@ -64,19 +80,24 @@ public enum TerminationSignals {
         pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         for signal in TerminationSignal.allCases {
             setAction(for: signal.rawValue) { number in
-                // Async-signal-safe only: atomics and _exit.
+                // Async-signal-safe only: atomics and write(2).
                 let flags = SignalFlags.shared
-                let (exchanged, _) = flags.received.compareExchange(
+                let (first, _) = flags.received.compareExchange(
                     expected: 0, desired: number, ordering: .sequentiallyConsistent)
-                if !exchanged && flags.exitOnRepeat.load(ordering: .sequentiallyConsistent) {
-                    _exit(128 + number)
-                }
+                guard first, let text = flags.announcement(for: number) else { return }
+                _ = write(STDERR_FILENO, text, strlen(text))
             }
         }
     }
 
-    /// Restores the default action of SIGINT and SIGTERM (the process dies on them again).
+    /// Ends an installation; the outermost restores the default action of SIGINT and SIGTERM (the process dies on
+    /// them again).
     public static func uninstall() {
+        let outermost = SignalFlags.shared.depth.withLock { depth in
+            depth = max(0, depth - 1)
+            return depth == 0
+        }
+        guard outermost else { return }
         for signal in TerminationSignal.allCases {
             setAction(for: signal.rawValue, handler: nil)
         }
@@ -115,5 +136,29 @@ private final class SignalFlags: Sendable {
     static let shared = SignalFlags()
     /// The first signal's number, 0 for none.
     let received = Atomic<Int32>(0)
-    let exitOnRepeat = Atomic<Bool>(true)
+    /// Installations not yet ended (never touched by the handler).
+    let depth = Mutex(0)
+    /// Each signal's announcement, the address of a C string the handler can `write` without allocating (0 for
+    /// none); an address, as pointers are not `Sendable`.
+    private let interruptText = Atomic<Int>(0)
+    private let terminateText = Atomic<Int>(0)
+
+    func setAnnouncement(_ text: String?, for signal: TerminationSignal) {
+        let new = Int(bitPattern: text.flatMap { strdup($0) })
+        // The old text is kept, not freed: a handler running on another thread may be writing it right now.
+        switch signal {
+        case .interrupt: _ = interruptText.exchange(new, ordering: .sequentiallyConsistent)
+        case .terminate: _ = terminateText.exchange(new, ordering: .sequentiallyConsistent)
+        }
+    }
+
+    func announcement(for number: Int32) -> UnsafeMutablePointer<CChar>? {
+        let address =
+            switch TerminationSignal(rawValue: number) {
+            case .interrupt: interruptText.load(ordering: .sequentiallyConsistent)
+            case .terminate: terminateText.load(ordering: .sequentiallyConsistent)
+            case nil: 0
+            }
+        return UnsafeMutablePointer(bitPattern: address)
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HDF5
+import OutputFiles
 import Tensors
 
 /// What the writer thread needs to create and write a trace: the `TraceWriter` initializer's arguments.
@@ -26,6 +27,29 @@ struct WriterConfiguration: Sendable {
     var failCompaction = false
     /// Resuming: open the existing trace instead of creating one, and remove these unfinished runs first.
     var resumeReplacing: [String]? = nil
+    /// The files the recording reads, which the trace must not replace.
+    var inputs: [CommandInput] = []
+    /// How the path is named in messages (`--out`).
+    var option = "the trace"
+    /// Where the writer thread writes; set by `TraceWriter` once it checked the path and claimed it.
+    var placement: TracePlacement? = nil
+    /// The file `TraceFileLock` holds: what the path must still name at every flush.
+    var fileIdentity: FileIdentity? = nil
+}
+
+/// Where a trace is written: into the existing trace (resuming), or into a temporary file beside the destination,
+/// renamed over it once it is a valid trace (root attributes, declared runs, flushed), before the first step.
+enum TracePlacement: Sendable {
+    case inPlace(destination: String)
+    case aside(OutputFile, temporary: String)
+
+    /// The file the trace ends as: the path, or through a symbolic link the file it names.
+    var destination: String {
+        switch self {
+        case .inPlace(let destination): destination
+        case .aside(let output, _): output.destination
+        }
+    }
 }
 
 /// The writer thread's side: owns the HDF5 `File` and every object in it, turns queued messages into rows, and
@@ -37,7 +61,11 @@ final class TraceFileWriter {
     private let configuration: WriterConfiguration
     private let channel: WriterChannel
     private var file: File?
-    /// Runs by index; nil for an index whose `beginRun` failed.
+    /// Where the file is now: its temporary name until it is renamed into place, then its destination.
+    private var location: String
+    /// Whether a temporary trace was renamed into place (or the trace was opened in place).
+    private var isInPlace: Bool
+    /// Runs by index; nil for an index whose `beginRun` failed, and (but in live mode) for a finished run.
     private var runs: [RunTables?] = []
     private var stepsSinceFlush = 0
     private var lastFlush = ContinuousClock.now
@@ -55,6 +83,14 @@ final class TraceFileWriter {
     private init(configuration: WriterConfiguration, channel: WriterChannel) {
         self.configuration = configuration
         self.channel = channel
+        switch configuration.placement {
+        case .aside(_, let temporary):
+            (location, isInPlace) = (temporary, false)
+        case .inPlace(let destination):
+            (location, isInPlace) = (destination, true)
+        case nil:
+            preconditionFailure("TraceFileWriter needs the placement TraceWriter sets")
+        }
         switch configuration.chunkWriting {
         case .hdf5Filters: encoder = nil
         case .parallel(let tasks): encoder = ChunkEncoder(tasks: max(1, tasks))
@@ -83,19 +119,18 @@ final class TraceFileWriter {
     /// and flushes, so that the file is a valid empty trace before the first step.
     private func start() throws(TraceWriterError) {
         if let replacing = configuration.resumeReplacing { return try resume(replacing: replacing) }
+        guard case .aside(let output, let temporary) = configuration.placement else {
+            preconditionFailure("a new trace is written aside")
+        }
         let path = configuration.path
         let file: File
         do {
+            // The empty temporary `OutputFile` made, under this writer's file lock: HDF5 fills the same inode.
             file = try File.create(
-                path, mode: configuration.overwrite ? .truncate : .failIfExists,
-                format: configuration.live ? .latest : .compatible, crashConsistent: !configuration.live)
+                temporary, mode: .truncate, format: configuration.live ? .latest : .compatible,
+                crashConsistent: !configuration.live)
         } catch {
-            if error.code == .alreadyExists {
-                throw TraceWriterError(
-                    code: .fileExists, path: path,
-                    message: "a file exists already; choose another path or allow overwriting it", hdf5Error: error)
-            }
-            throw TraceWriterError(error, path: path, while: "creating the trace")
+            throw TraceWriterError(error, path: path, while: "creating the trace", leaving: .nothingWritten)
         }
         self.file = file
         do {
@@ -111,17 +146,31 @@ final class TraceFileWriter {
             // A recorder killed before its first step still leaves a valid, if empty, trace.
             try flushFile()
         } catch {
-            throw TraceWriterError(error, path: path, while: "creating the trace")
+            throw TraceWriterError(error, path: path, while: "creating the trace", leaving: .nothingWritten)
         }
+        // Into place before the first step, so that readers following the path (`--live`) and the promise of every
+        // step up to the last flush hold from then on; without `overwrite`, only if the path is still free.
+        do {
+            try output.commit(temporary)
+        } catch {
+            throw TraceWriterError(refusal: error, path: path)
+        }
+        location = output.destination
+        isInPlace = true
     }
 
     /// Opens an existing trace to record the rest of its sweep (`ResumableTrace` checked it): removes the runs that
     /// will be recorded again, notes the resumption at the root, and flushes, before the first new step.
     private func resume(replacing: [String]) throws(TraceWriterError) {
         let path = configuration.path
+        let file: File
         do {
-            let file = try File.open(path, mode: .readWrite, crashConsistent: true)
-            self.file = file
+            file = try File.open(location, mode: .readWrite, crashConsistent: true)
+        } catch {
+            throw TraceWriterError(error, path: path, while: "opening the trace to resume it", leaving: .traceUnchanged)
+        }
+        self.file = file
+        do {
             let runs = try file.openGroup(Names.runs)
             for id in replacing { try runs.removeLink(id) }
             try runs.close()
@@ -163,16 +212,15 @@ final class TraceFileWriter {
             compression: .deflate(level: configuration.compressionLevel, shuffle: true))
     }
 
-    /// After a failed start: close what was opened and remove the file we created, which would be a trace
-    /// without its root attributes.
+    /// After a failed start: close what was opened and remove the temporary we created, which never became the
+    /// trace. A resumed trace is the user's: never removed.
     private func abandonFile() {
-        guard let file else { return }
-        runs = []
-        do { try file.close() } catch {}
-        self.file = nil
-        // A resumed trace is the user's: never removed.
-        guard configuration.resumeReplacing == nil else { return }
-        do { try FileManager.default.removeItem(atPath: configuration.path) } catch {}
+        if let file {
+            runs = []
+            do { try file.close() } catch {}
+            self.file = nil
+        }
+        if !isInPlace, case .aside(let output, let temporary) = configuration.placement { output.discard(temporary) }
     }
 
     // MARK: - The loop
@@ -185,8 +233,8 @@ final class TraceFileWriter {
                 attempt("flushing") { () throws(HDF5Error) in try flushIfDue() }
                 continue
             }
-            if case .close(let ticket) = message {
-                close()
+            if case .close(let ticket, let compact) = message {
+                close(compacting: compact)
                 channel.answer(ticket, with: channel.currentFailure)
                 return
             }
@@ -252,6 +300,12 @@ final class TraceFileWriter {
                 if !configuration.live { try RunTables.writeOutcome(outcome, on: run.group) }
                 // A finished run is a natural point to make everything durable.
                 try flushAll()
+                if !configuration.live {
+                    // Nothing more goes into it: its buffers and HDF5 objects go, so a sweep of a thousand runs
+                    // holds those of the runs being trained only. (Live, close() still writes its outcome.)
+                    try run.close()
+                    runs[index] = nil
+                }
             }
         case .flush, .barrier, .close:
             answer(message)
@@ -330,7 +384,8 @@ final class TraceFileWriter {
     /// metadata. Either check failing leaves the file as of the previous flush.
     private func flushFile() throws(HDF5Error) {
         guard let file else { return }
-        guard file.isStillAtItsPath() else {
+        // The file HDF5 writes is the one `TraceFileLock` holds; the path it is at must still name it.
+        guard let identity = configuration.fileIdentity, FileIdentity(path: location) == identity else {
             throw HDF5Error(
                 code: .storage, operation: "stat", filePath: configuration.path,
                 message: "the file was removed or replaced while being written (or its directory was)")
@@ -350,8 +405,9 @@ final class TraceFileWriter {
     // MARK: - Closing
 
     /// Writes every pending row, marks unfinished runs "interrupted" (normal mode), flushes and closes every object
-    /// and the file; in live mode then writes the statuses. Every failure is recorded, none is thrown.
-    private func close() {
+    /// and the file; in live mode then writes the statuses; then compacts the file when `compacting` and the
+    /// configuration say so. Every failure is recorded, none is thrown.
+    private func close(compacting: Bool) {
         guard let file else { return }
         if !hasFailed {
             attempt("closing the trace") { () throws(HDF5Error) in
@@ -386,8 +442,8 @@ final class TraceFileWriter {
             }
         }
         runs = []
-        if configuration.compactOnClose && !hasFailed {
-            let outcome = TraceCompaction.run(path: configuration.path, injectedFailure: configuration.failCompaction)
+        if compacting && configuration.compactOnClose && !hasFailed {
+            let outcome = TraceCompaction.run(path: location, injectedFailure: configuration.failCompaction)
             if let note = TraceCompaction.note(outcome, path: configuration.path) { channel.addNote(note) }
         }
     }
@@ -402,7 +458,7 @@ final class TraceFileWriter {
     private func writeLiveOutcomes() throws(HDF5Error) {
         // A reader following the trace (h5py, swmr=True) still holds HDF5's shared lock on it, which would refuse
         // this open ("unable to lock file"); the writer's own lock (`WriterLock`) keeps other writers out instead.
-        let file = try File.open(configuration.path, mode: .readWrite, crashConsistent: true, fileLocking: false)
+        let file = try File.open(location, mode: .readWrite, crashConsistent: true, fileLocking: false)
         for run in runs {
             guard let run else { continue }
             let group = try file.openGroup("\(Names.runs)/\(run.run.id)")

@@ -1,5 +1,6 @@
 import Foundation
 import HDF5
+import OutputFiles
 import Tensors
 
 /// Records training runs into a trace file (format 2, `analysis/TRACE_FORMAT.md`) from a dedicated writer thread,
@@ -47,6 +48,8 @@ public final class TraceWriter: Sendable {
     private let channel: WriterChannel
     /// This writer's claim on `path`, released when the file is closed.
     private let writerLock: WriterLock
+    /// This writer's claim on the file itself, under whatever name, held as long as `writerLock`.
+    private let fileLock: TraceFileLock
     private let state: ProducerState
     /// The finished runs an existing trace already held when the writer resumed it (`resume: true`), kept as they
     /// are; empty for a new trace.
@@ -54,9 +57,18 @@ public final class TraceWriter: Sendable {
 
     /// Creates the trace file and starts its writer thread.
     ///
+    /// The path is checked as every writing command checks its output (`OutputFile`): a folder, anything but a
+    /// regular file, a dangling symbolic link, one of `inputs` (by file identity) or an existing file without
+    /// `overwrite` is refused; a symbolic link is written through, to the file it names. The trace is created under
+    /// a unique hidden name beside its path and renamed into place, whole, before the first step: an existing file
+    /// is replaced, never truncated in place. One writer per file: another writer of the same path, or of the same
+    /// file under another name (a hard or symbolic link), is refused (`WriterLock`, `TraceFileLock`).
+    ///
     /// - Parameters:
     ///   - path: where to write the trace; its directory must exist.
     ///   - overwrite: replace an existing file; when false (the default) an existing file is an error.
+    ///   - inputs: the files the recording reads (its datasets, its sweep file), never to be written over.
+    ///   - option: how the path is named in messages (`"--out"`).
     ///   - commandLine: the command that records, stored as the root attribute `command_line`.
     ///   - sweepConfigurationJSON: the whole configuration as JSON text, stored as the root attribute `config`.
     ///   - rootAttributes: further root attributes (the format's own names cannot be overridden).
@@ -76,10 +88,12 @@ public final class TraceWriter: Sendable {
     ///     runs are kept (`keptRuns`), its unfinished ones removed so that they can be begun again from their
     ///     start. The trace must be of this format, with the same `sweepConfigurationJSON` and the same values of
     ///     `rootAttributes`. Not with `overwrite` or `live`.
-    /// - Throws: `TraceWriterError` with `.fileExists`, `.directoryNotFound`, `.invalidRequest` (bad JSON or run
-    ///   descriptions) or `.hdf5` (the file could not be created).
+    /// - Throws: `TraceWriterError` with `.fileExists`, `.directoryNotFound`, `.refused` (see above), `.inUse`
+    ///   (another writer has the path or the file), `.invalidRequest` (bad JSON or run descriptions) or `.hdf5`
+    ///   (the file could not be created).
     public convenience init(
-        path: String, overwrite: Bool = false, commandLine: String, sweepConfigurationJSON: String,
+        path: String, overwrite: Bool = false, inputs: [CommandInput] = [], option: String = "the trace",
+        commandLine: String, sweepConfigurationJSON: String,
         rootAttributes: [String: AttributeValue] = [:], flushEvery: Int = 100, flushInterval: Duration = .seconds(10),
         queueCapacity: Int = 256, chunkRows: Int = 1024, compressionLevel: Int = 4,
         chunkWriting: TraceChunkWriting = .automatic, compact: Bool = true, live: Bool = false,
@@ -92,6 +106,8 @@ public final class TraceWriter: Sendable {
             chunkRows: chunkRows, compressionLevel: compressionLevel, chunkWriting: chunkWriting, live: live,
             declaredRuns: declaredRuns, created: Date(), failAfterSteps: nil)
         configuration.compactOnClose = compact
+        configuration.inputs = inputs
+        configuration.option = option
         try self.init(configuration: configuration, queueCapacity: queueCapacity, resume: resume)
     }
 
@@ -127,44 +143,48 @@ public final class TraceWriter: Sendable {
             if let problem = run.problem { throw invalid(problem) }
             if !ids.insert(run.id).inserted { throw invalid("run '\(run.id)' is declared twice") }
         }
-        // HDF5 says "unable to open file … errno = 2" for a missing directory; say what to do instead.
-        let directory = (path as NSString).deletingLastPathComponent
-        var isDirectory: ObjCBool = false
-        if !directory.isEmpty {
-            if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
-                throw TraceWriterError(
-                    code: .directoryNotFound, path: path,
-                    message: "the directory \(directory) does not exist; create it first")
-            }
-            if !isDirectory.boolValue {
-                throw TraceWriterError(
-                    code: .directoryNotFound, path: path, message: "\(directory) is a file, not a directory")
-            }
-        }
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw TraceWriterError(
-                code: .invalidRequest, path: path, message: "is a directory; give the trace's file name, e.g. \(path)/trace.h5")
-        }
-        // Claimed before the file is looked at: with --force, the check below would otherwise let a second
-        // writer truncate the first one's trace.
-        let claim = try WriterLock(tracePath: path)
+        let output = try Self.checkPath(
+            path, overwrite: configuration.overwrite, resume: resume, inputs: configuration.inputs,
+            option: configuration.option)
+        // Claimed before the file is looked at, beside the file a symbolic link names: with --force, the check
+        // below would otherwise let a second writer replace the first one's trace.
+        let claim = try WriterLock(destination: output.destination, tracePath: path)
         // A compaction killed before its rename left its scratch copy; the trace itself is whole.
-        TraceCompaction.removeLeftover(for: path)
+        TraceCompaction.removeLeftover(for: output.destination)
         var kept: [String] = []
-        if resume && FileManager.default.fileExists(atPath: path) {
+        let fileLock: TraceFileLock
+        if resume && output.replaces {
+            // Resuming opens the trace in place, under its lock, and only then reads it.
+            fileLock = try TraceFileLock(path: output.destination, tracePath: path)
             let existing = try ResumableTrace.inspect(
-                path: path, sweepConfigurationJSON: configuration.sweepConfigurationJSON,
+                path: output.destination, sweepConfigurationJSON: configuration.sweepConfigurationJSON,
                 rootAttributes: configuration.rootAttributes)
             configuration.resumeReplacing = existing.replacedRuns
             kept = existing.keptRuns
-        } else if !configuration.overwrite && FileManager.default.fileExists(atPath: path) {
-            throw TraceWriterError(
-                code: .fileExists, path: path,
-                message: "a file exists already; choose another path or allow overwriting it")
+            configuration.placement = .inPlace(destination: output.destination)
+        } else {
+            // Never truncated in place (through a hard link that would destroy another name's data, and a reader
+            // of the old file would see it vanish): a new file under a unique name beside it, renamed over it by
+            // the writer thread once it is a valid trace, before the first step.
+            let temporary: String
+            do {
+                temporary = try output.makeTemporary()
+            } catch {
+                throw TraceWriterError(refusal: error, path: path)
+            }
+            do {
+                fileLock = try TraceFileLock(path: temporary, tracePath: path)
+            } catch {
+                output.discard(temporary)
+                throw error
+            }
+            configuration.placement = .aside(output, temporary: temporary)
         }
+        configuration.fileIdentity = fileLock.identity
 
         self.path = path
         writerLock = claim
+        self.fileLock = fileLock
         isLive = configuration.live
         channel = WriterChannel(capacity: queueCapacity, path: path)
         keptRuns = kept
@@ -178,6 +198,22 @@ public final class TraceWriter: Sendable {
         thread.name = "normscope.trace-writer"
         thread.start()
         try channel.waitForAnswer(startTicket)
+    }
+
+    /// Checks `path` as the initializer does, so that a command can refuse it in one line before it loads or
+    /// trains anything: a folder, anything but a regular file, a dangling symbolic link, a missing or read-only
+    /// folder, one of `inputs` (by file identity), or an existing file without `overwrite` (or `resume`, which
+    /// opens it) is refused.
+    /// - Returns: the checked destination; through a symbolic link, the file it names.
+    @discardableResult
+    public static func checkPath(
+        _ path: String, overwrite: Bool, resume: Bool = false, inputs: [CommandInput] = [], option: String = "the trace"
+    ) throws(TraceWriterError) -> OutputFile {
+        do {
+            return try OutputFile(path, option: option, force: overwrite || resume, inputs: inputs, example: "trace.h5")
+        } catch {
+            throw TraceWriterError(refusal: error, path: path)
+        }
     }
 
     deinit {
@@ -292,19 +328,22 @@ public final class TraceWriter: Sendable {
 
     /// Writes everything queued, marks runs that were begun and not finished as "interrupted", closes the file and
     /// ends the writer thread. Calling it again returns the same result.
+    /// - Parameter compacting: give back the trace's dead space (`compact`); false closes it as its flushes left
+    ///   it, at once: what a recorder asked to stop does, since a compaction takes time that grows with the runs.
     /// - Throws: the first error the writer thread met, if any.
-    public func close() throws(TraceWriterError) {
-        let error = closeResult()
+    public func close(compacting: Bool = true) throws(TraceWriterError) {
+        let error = closeResult(compacting: compacting)
+        fileLock.release()
         writerLock.release()
         if let error { throw error }
     }
 
     /// Closes once; later calls (and concurrent ones) get the first call's result.
-    private func closeResult() -> TraceWriterError? {
+    private func closeResult(compacting: Bool = true) -> TraceWriterError? {
         state.closeOnce {
             let ticket = channel.makeTicket()
             do throws(TraceWriterError) {
-                try channel.send(.close(ticket: ticket), evenAfterFailure: true)
+                try channel.send(.close(ticket: ticket, compact: compacting), evenAfterFailure: true)
                 try channel.waitForAnswer(ticket)
                 return nil
             } catch {

@@ -1,4 +1,5 @@
 import HDF5
+import OutputFiles
 
 /// Why a `TraceWriter` could not do what it was asked: one line naming the trace file and the problem.
 ///
@@ -14,6 +15,9 @@ public struct TraceWriterError: Error, Sendable, CustomStringConvertible {
         public static let fileExists = Code(name: "file exists")
         /// The directory the trace should go in does not exist.
         public static let directoryNotFound = Code(name: "directory not found")
+        /// The path may not take the trace: a folder, a device or fifo, a dangling symbolic link, one of the
+        /// command's inputs, a folder that cannot be written (`refusal` says which).
+        public static let refused = Code(name: "refused")
         /// A run description, configuration or call does not fit the trace (a bad name, a duplicate run, invalid
         /// JSON, a run that was not begun or is finished).
         public static let invalidRequest = Code(name: "invalid request")
@@ -36,6 +40,8 @@ public struct TraceWriterError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// HDF5's report, when the HDF5 library failed.
     public var hdf5Error: HDF5Error?
+    /// Why the destination was refused, when it was (`OutputFile`'s checks); its line is this error's.
+    public var refusal: OutputError?
 
     /// - Parameters:
     ///   - code: the kind of failure.
@@ -49,13 +55,43 @@ public struct TraceWriterError: Error, Sendable, CustomStringConvertible {
         self.hdf5Error = hdf5Error
     }
 
-    /// Wraps an HDF5 failure met while doing `action` ("writing run 'x'").
-    init(_ error: HDF5Error, path: String, while action: String) {
+    /// A destination `OutputFile` refused, for the trace at `path`.
+    init(refusal: OutputError, path: String) {
+        let code: Code =
+            switch refusal.reason {
+            case .exists, .appeared: .fileExists
+            case .missingFolder, .parentNotFolder: .directoryNotFound
+            case .writeFailed: .storage
+            default: .refused
+            }
+        self.init(code: code, path: path, message: refusal.description)
+        self.refusal = refusal
+    }
+
+    /// What a failure leaves on disk, as the error tells it.
+    enum Aftermath {
+        /// The file was never created (or was a temporary, removed): no trace.
+        case nothingWritten
+        /// An existing trace was being opened: it is as it was.
+        case traceUnchanged
+        /// A trace being written: every step up to its last flush.
+        case stepsUpToLastFlush
+
+        var text: String {
+            switch self {
+            case .nothingWritten: "no trace was written"
+            case .traceUnchanged: "the trace is unchanged"
+            case .stepsUpToLastFlush: "the file keeps every step up to its last flush"
+            }
+        }
+    }
+
+    /// Wraps an HDF5 failure met while doing `action` ("writing run 'x'"), which leaves `aftermath`.
+    init(_ error: HDF5Error, path: String, while action: String, leaving aftermath: Aftermath = .stepsUpToLastFlush) {
         if let cause = Self.storageCause(error) {
             // The disk, a limit or the file itself failed: say that, in the system's words, and what is kept.
             self.init(
-                code: .storage, path: path,
-                message: "recording stopped while \(action): \(cause); the file keeps every step up to its last flush",
+                code: .storage, path: path, message: "recording stopped while \(action): \(cause); \(aftermath.text)",
                 hdf5Error: error)
             return
         }
@@ -81,9 +117,10 @@ public struct TraceWriterError: Error, Sendable, CustomStringConvertible {
         return SystemErrorText.describe(number) + hint
     }
 
-    /// One line: `runs/trace.h5: writing run 'adanorm-seed0' failed: … [H5Dwrite]`.
+    /// One line: `runs/trace.h5: writing run 'adanorm-seed0' failed: … [H5Dwrite]`; a refusal's own line
+    /// (`--out runs is a folder; …`), which names the path already.
     public var description: String {
         // HDF5 texts occasionally carry newlines (file names, nested messages); a log line must stay one line.
-        "\(path): \(message)".split(whereSeparator: \.isNewline).joined(separator: " ")
+        (refusal == nil ? "\(path): \(message)" : message).split(whereSeparator: \.isNewline).joined(separator: " ")
     }
 }

@@ -18,8 +18,9 @@ enum WriterMessage: Sendable {
     /// Answered once every earlier message is handled, without writing anything (tests use it to reach a known
     /// state).
     case barrier(ticket: Int)
-    /// Write everything, close the file, end the thread; answered through `ticket`.
-    case close(ticket: Int)
+    /// Write everything, close the file (compacting it when `compact` and the configuration allow), end the
+    /// thread; answered through `ticket`.
+    case close(ticket: Int, compact: Bool)
 
     /// Whether the message carries rows (the messages a failed writer drops).
     var isData: Bool {

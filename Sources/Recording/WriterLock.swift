@@ -6,7 +6,10 @@ import Foundation
 
 /// The claim of one writer on one trace path, so that two recorders asked to write the same file never both do:
 /// an exclusive `flock` on a hidden file beside the trace (`.<name>.lock`) holding the writer's process id, taken
-/// before the trace is created or truncated and held until the writer closes.
+/// before the trace is created, replaced or opened and held until the writer closes. The path is the one written:
+/// through a symbolic link, the file it names, so the link and its target share one lock. Another name of the same
+/// file (a hard link, a link to a folder on the way) is caught by the file's own lock (`TraceFileLock`), which this
+/// tests on an existing trace.
 ///
 /// The lock is the kernel's, so a killed writer releases it with its last descriptor; the file left behind by a
 /// kill is harmless (the next writer locks it again). On close the file is removed while still locked, and a
@@ -25,10 +28,14 @@ final class WriterLock: @unchecked Sendable {
 
     /// Takes the lock or fails at once.
     ///
-    /// - Throws: `.inUse` naming the holder's process id when another writer has the path, also when a process
-    ///   that is not a NormScope recorder (h5py, another HDF5 program) has an existing trace open.
-    init(tracePath: String) throws(TraceWriterError) {
-        lockPath = Self.lockPath(for: tracePath)
+    /// - Parameters:
+    ///   - destination: the file to write, symbolic links resolved.
+    ///   - tracePath: the trace's path as the user gave it, for messages.
+    /// - Throws: `.inUse` naming the holder's process id when another writer has the path or, under any name, the
+    ///   file; also when a process that is not a NormScope recorder (h5py, another HDF5 program) has an existing
+    ///   trace open.
+    init(destination: String, tracePath: String) throws(TraceWriterError) {
+        lockPath = Self.lockPath(for: destination)
         while true {
             let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
@@ -59,21 +66,26 @@ final class WriterLock: @unchecked Sendable {
         _ = ftruncate(descriptor, 0)
         let text = "\(getpid())\n"
         _ = text.withCString { write(descriptor, $0, strlen($0)) }
-        // HDF5 locks a file while it is open (exclusively to write, shared to read): a program that is not a
-        // NormScope recorder and has the trace open shows up here, before a truncation could pull it away from it.
-        if FileManager.default.fileExists(atPath: tracePath) {
-            let trace = open(tracePath, O_RDONLY | O_CLOEXEC)
-            if trace >= 0 {
-                defer { close(trace) }
-                if flock(trace, LOCK_EX | LOCK_NB) != 0 {
-                    release()
-                    throw TraceWriterError(
-                        code: .inUse, path: tracePath,
-                        message: "is open in another process (HDF5 holds its lock on it); close it there first")
-                }
-                flock(trace, LOCK_UN)
-            }
+        guard FileManager.default.fileExists(atPath: destination) else { return }
+        do throws(TraceWriterError) {
+            // A recorder writing this file under another name: live, it holds no HDF5 lock the test below sees.
+            try TraceFileLock.checkFree(destination, tracePath: tracePath)
+        } catch {
+            release()
+            throw error
         }
+        // HDF5 locks a file while it is open (exclusively to write, shared to read): a program that is not a
+        // NormScope recorder and has the trace open shows up here, before it could be replaced or reopened.
+        let trace = open(destination, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard trace >= 0 else { return }
+        defer { close(trace) }
+        if flock(trace, LOCK_EX | LOCK_NB) != 0 {
+            release()
+            throw TraceWriterError(
+                code: .inUse, path: tracePath,
+                message: "is open in another process (HDF5 holds its lock on it); close it there first")
+        }
+        flock(trace, LOCK_UN)
     }
 
     /// The process id written by the holder of `fd`'s file, if it wrote one.

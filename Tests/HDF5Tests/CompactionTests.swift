@@ -146,29 +146,49 @@ struct CompactionTests {
         #expect(check.status == 0 && check.standardOutput.contains("ok"), "\(check.standardError)")
     }
 
-    @Test("with no room for the copy, compaction fails before copying and leaves the file byte for byte as it was")
+    @Test(
+        "with no room for the copy (a full tmpfs), compaction fails before copying and leaves the file as it was",
+        .enabled(if: SmallFileSystem.canMount, Comment(rawValue: SmallFileSystem.unavailable)))
     func noRoomLeavesTheFile() throws {
         let directory = TemporaryDirectory()
         let path = directory.file("trace.h5")
         try Self.writeFlushedOften(path)
         let original = try Data(contentsOf: URL(fileURLWithPath: path))
         // A scratch file on a file system too small for the copy: a full disk where the copy goes.
-        let mountPoint = directory.file("small")
-        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
-        let mounted = try ChildProcess.run(
-            "/bin/mount", arguments: ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mountPoint])
-        guard mounted.status == 0 else {
-            // Without the right to mount (not root), a full disk cannot be made here; the writer's test injects one.
-            return
-        }
-        defer { _ = try? ChildProcess.run("/bin/umount", arguments: [mountPoint]) }
-        let scratch = mountPoint + "/.trace.h5.compacting"
-        #expect(throws: HDF5Error.self) { try File.compact(path, scratchPath: scratch) }
-        do {
-            try File.compact(path, scratchPath: scratch)
-        } catch {
-            #expect(error.code == .storage && error.message.contains("No space left"), "\(error)")
-        }
+        let small = try SmallFileSystem(at: directory.file("small"), kilobytes: 64)
+        defer { small.unmount() }
+        let scratch = small.path + "/.trace.h5.compacting"
+        let error = #expect(throws: HDF5Error.self) { try File.compact(path, scratchPath: scratch) }
+        #expect(error?.code == .storage, "\(String(describing: error))")
+        #expect(error?.message.contains("No space left") == true, "\(String(describing: error))")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == original)
+        #expect(!FileManager.default.fileExists(atPath: scratch))
+    }
+
+    @Test(
+        "with no room for the copy (a file-size limit, in a child: no mount needed), the file is left as it was",
+        .enabled(if: !TestBinaryChild.isChild))
+    func fileSizeLimitInChild() throws {
+        let child = try TestBinaryChild.run(filter: "CompactionTests/noRoomUnderFileSizeLimit")
+        #expect(child.passed(suites: 1), "exit \(child.status), \(child.summary): \(child.failures)")
+    }
+
+    /// The same refusal as a full disk's (`posix_fallocate` failing before a byte is copied), from a limit on file
+    /// sizes: RLIMIT_FSIZE is process-wide, so this runs alone in a child of the test binary, with SIGXFSZ ignored
+    /// (as the recorder ignores it) so that the reservation fails with EFBIG instead of killing the child.
+    @Test("compaction under a file-size limit below the copy's size", .enabled(if: TestBinaryChild.isChild))
+    func noRoomUnderFileSizeLimit() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("trace.h5")
+        try Self.writeFlushedOften(path)
+        let original = try Data(contentsOf: URL(fileURLWithPath: path))
+        signal(SIGXFSZ, SIG_IGN)
+        var limit = rlimit(rlim_cur: rlim_t(original.count / 2), rlim_max: rlim_t.max)
+        try #require(setrlimit(__rlimit_resource_t(RLIMIT_FSIZE.rawValue), &limit) == 0)
+        let scratch = directory.file(".trace.h5.compacting")
+        let error = #expect(throws: HDF5Error.self) { try File.compact(path, scratchPath: scratch) }
+        #expect(error?.code == .storage, "\(String(describing: error))")
+        #expect(error?.message.contains("File too large") == true, "\(String(describing: error))")
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == original)
         #expect(!FileManager.default.fileExists(atPath: scratch))
     }

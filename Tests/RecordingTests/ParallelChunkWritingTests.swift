@@ -166,6 +166,8 @@ struct ParallelChunkWritingTests {
         let directory = TemporaryDirectory()
         let target = directory.file("real.h5")
         let link = directory.file("link.h5")
+        // A link is written through to the file it names, which must exist (a dangling link is refused).
+        try Data("an earlier trace".utf8).write(to: URL(fileURLWithPath: target))
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
         let writer = try TraceWriter(
             path: link, overwrite: true, commandLine: "test", sweepConfigurationJSON: "{}", flushEvery: 50,

@@ -21,13 +21,13 @@ struct TerminationSignalsTests {
 
     @Test("SIGTERM and SIGINT become a polled flag holding the first signal; the process keeps running")
     func signalsBecomeFlag() throws {
-        TerminationSignals.install(exitOnRepeat: false)
+        TerminationSignals.install()
         defer { TerminationSignals.uninstall() }
         #expect(TerminationSignals.received == nil)
         kill(getpid(), SIGTERM)
         #expect(waitForSignal() == .terminate)
         #expect(TerminationSignals.isStopRequested)
-        // A second signal does not replace the first (and, with exitOnRepeat off, does not end the process).
+        // A second signal does not replace the first, and does not end the process.
         kill(getpid(), SIGINT)
         Thread.sleep(forTimeInterval: 0.05)
         #expect(TerminationSignals.received == .terminate)
@@ -40,11 +40,28 @@ struct TerminationSignalsTests {
 
     @Test("uninstall restores the default action")
     func uninstallRestoresDefault() {
-        TerminationSignals.install(exitOnRepeat: false)
+        TerminationSignals.install()
         #expect(currentHandlerIsDefault(SIGINT) == false)
         TerminationSignals.uninstall()
         #expect(currentHandlerIsDefault(SIGINT))
         #expect(currentHandlerIsDefault(SIGTERM))
+    }
+
+    @Test("installations nest: an inner one keeps the signal received, only the outermost uninstall restores")
+    func nestedInstallations() {
+        TerminationSignals.install()
+        kill(getpid(), SIGINT)
+        #expect(waitForSignal() == .interrupt)
+        TerminationSignals.install(announcement: { _ in "" })
+        #expect(TerminationSignals.received == .interrupt)
+        TerminationSignals.uninstall()
+        // A late signal after the inner one ended is still absorbed: this process would die on it otherwise.
+        #expect(currentHandlerIsDefault(SIGINT) == false)
+        kill(getpid(), SIGTERM)
+        Thread.sleep(forTimeInterval: 0.05)
+        #expect(TerminationSignals.received == .interrupt)
+        TerminationSignals.uninstall()
+        #expect(currentHandlerIsDefault(SIGINT) && currentHandlerIsDefault(SIGTERM))
     }
 
     /// Polls for up to 2 s: a signal sent to the process may be handled on another thread.

@@ -14,14 +14,16 @@ import Testing
 /// The file-size limit is tested on real recorders in the CLI tests (`ulimit -f` needs a child process).
 @Suite("Trace writer storage failures")
 struct TraceWriterStorageFailureTests {
-    /// The descriptors this process holds on `path` (HDF5's, found through /proc).
+    /// The descriptors this process holds on the file at `path` (HDF5's, found through /proc), compared by identity:
+    /// a trace renamed into place may still show its temporary's name there.
     private func descriptors(of path: String) -> [Int32] {
-        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        var trace = stat()
+        guard stat(path, &trace) == 0 else { return [] }
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
         return entries.compactMap { entry in
-            guard let number = Int32(entry),
-                let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(entry)"),
-                target == resolved || target == path
+            var open = stat()
+            guard let number = Int32(entry), stat("/proc/self/fd/\(entry)", &open) == 0,
+                open.st_dev == trace.st_dev, open.st_ino == trace.st_ino
             else { return nil }
             return number
         }

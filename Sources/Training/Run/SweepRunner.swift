@@ -6,10 +6,16 @@ import Recording
 /// workers never touch HDF5. A run's rows depend on its settings and seed only (the kernels give the same bits
 /// whatever their split, see `RowParallel`), so they are the same for every `jobs`.
 ///
-/// `@unchecked Sendable`: the trainers are used by one worker each, and everything shared — the queue position,
-/// the summaries, the first failure, the observer — is touched only while `lock` is held.
+/// Each run's ``Trainer`` (its model and optimizer state) is built by the worker that takes the run and dropped when
+/// the run ends, so a sweep holds one model per worker however many runs it has.
+///
+/// `@unchecked Sendable`: a trainer is used by the one worker that built it, `makeTrainer` reads only what it
+/// captured, and everything shared — the queue position, the summaries, the first failure, the observer — is
+/// touched only while `lock` is held.
 final class SweepRunner: @unchecked Sendable {
-    private let trainers: [Trainer]
+    /// Every run of the sweep, in sweep order.
+    private let runs: [(id: String, configuration: RunConfiguration)]
+    private let makeTrainer: (Int) throws -> Trainer
     private let order: [Int]
     private let writer: TraceWriter
     private let observer: any SweepProgressObserver
@@ -23,18 +29,21 @@ final class SweepRunner: @unchecked Sendable {
     private(set) var summaries: [Int: SweepRecorder.Summary] = [:]
 
     /// - Parameters:
-    ///   - trainers: every run of the sweep, in sweep order (indices are shown as `[i/n]`).
+    ///   - runs: every run of the sweep, in sweep order (indices are shown as `[i/n]`).
     ///   - indices: the runs to train, in order (the others are kept from a resumed trace).
+    ///   - makeTrainer: builds run `index`'s trainer, on the worker that trains it.
     init(
-        trainers: [Trainer], indices: [Int], writer: TraceWriter, observer: any SweepProgressObserver,
-        shouldStop: @escaping @Sendable () -> Bool
+        runs: [(id: String, configuration: RunConfiguration)], indices: [Int], writer: TraceWriter,
+        observer: any SweepProgressObserver, shouldStop: @escaping @Sendable () -> Bool,
+        makeTrainer: @escaping (Int) throws -> Trainer
     ) {
-        self.trainers = trainers
+        self.runs = runs
+        self.makeTrainer = makeTrainer
         order = indices
         self.writer = writer
         self.observer = observer
         self.shouldStop = shouldStop
-        totalSteps = indices.reduce(0) { $0 + trainers[$1].configuration.steps }
+        totalSteps = indices.reduce(0) { $0 + runs[$1].configuration.steps }
     }
 
     /// Trains every run, with `jobs` workers (the calling thread alone when 1), and returns when all have ended.
@@ -59,9 +68,9 @@ final class SweepRunner: @unchecked Sendable {
     /// Takes runs until none is left, the sweep is stopped, or a run failed.
     private func work() {
         while let index = take() {
-            let trainer = trainers[index]
             let sink = TraceWriterSink(writer: writer)
             do {
+                let trainer = try makeTrainer(index)
                 let outcome = try trainer.run(
                     into: sink, shouldStop: { [self] in shouldStop() || lock.withLock { failure != nil } },
                     progress: { [self] progress in
@@ -91,9 +100,8 @@ final class SweepRunner: @unchecked Sendable {
             guard failure == nil, next < order.count else { return nil }
             let index = order[next]
             next += 1
-            let trainer = trainers[index]
             observer.runStarted(
-                index: index, count: trainers.count, id: trainer.id, steps: trainer.configuration.steps)
+                index: index, count: runs.count, id: runs[index].id, steps: runs[index].configuration.steps)
             return index
         }
     }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import OutputFiles
+import Recording
 import Training
 
 extension NormScope {
@@ -16,9 +18,14 @@ extension NormScope {
 
                 A sweep file (--config) holds any run key plus "presets", "seeds" and "grid", e.g.
                   {"steps": 2000, "presets": ["layernorm", "adanorm"], "seeds": 3, "grid": {"lr": [0.001, 0.0003]}}
-                Flags override the file's values. Ctrl-C (SIGINT) or SIGTERM finishes the step, marks the run \
-                interrupted, closes the trace and exits 130/143; the file written so far stays readable, also \
-                after kill -9 (up to the last flush).
+                Flags override the file's values. Ctrl-C (SIGINT) or SIGTERM, once or many times, finishes the \
+                step, marks the run interrupted, closes the trace and exits 130/143; the file written so far stays \
+                readable, also after kill -9 (up to the last flush).
+
+                --out is never a folder, a device or one of the files the sweep reads; an existing file is replaced \
+                only with --force (by a new trace renamed over it, never truncated); through a symbolic link the \
+                file it names is written. One recorder per file: another one writing it, under this name or through \
+                a link, is refused.
                 """
         )
 
@@ -33,7 +40,7 @@ extension NormScope {
         @Option(help: ArgumentHelp("Run only slice i of n of the sweep (0-based), e.g. 0/4.", valueName: "i/n"))
         var shard: String?
 
-        @Flag(help: "Overwrite --out if it exists.")
+        @Flag(help: "Replace --out if it exists (a new trace is renamed over it once it holds its first flush).")
         var force = false
 
         @Flag(
@@ -73,6 +80,10 @@ extension NormScope {
         }
 
         func run() throws {
+            // For the command's whole life, never uninstalled: the recorder's own installation nests inside this
+            // one, so a signal arriving after it stopped and returned is absorbed too, and the process still ends
+            // with the stop's status (130/143) instead of being killed by the late signal.
+            TerminationSignals.install()
             let sweep = try settings.sweep(file: configFile)
             var (index, count) = (0, 1)
             if let shard { (index, count) = try parseShard(shard) }
@@ -83,6 +94,7 @@ extension NormScope {
             options.compact = !noCompact
             options.resume = resume
             options.jobs = jobs
+            options.inputs = configFile.map { [CommandInput("the --config file", $0)] } ?? []
             let status = try SweepRecorder(sweep: sweep, options: options).record(
                 progress: ProgressDisplay(quiet: quiet))
             if status != 0 { throw ExitCode(status) }
