@@ -299,6 +299,10 @@ def run_case(command: Command, hazard: str, seed: int, base: str, work: str, tim
             problems.append(f"message: {len(lines)} lines on standard error")
     if any(text in err for text in BAD_TEXT):
         problems.append("message: raw error text")
+    if problems:
+        # Beside the sandbox, for replaying: the command line and all it printed on standard error.
+        with open(sandbox + ".txt", "w") as handle:
+            handle.write(" ".join(argv) + f"\nexit {status}\n" + err)
     return Result(command.name, hazard, seed, problems, status, err.strip()[-400:], sandbox)
 
 

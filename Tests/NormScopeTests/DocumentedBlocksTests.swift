@@ -24,6 +24,8 @@ struct DocumentedBlocksTests {
               runBy: "Tests/NormScopeCLITests/ReadmeCommandsDocTests.swift"),
         Claim(document: "README.md", heading: "The `normscope` command", language: "sh", count: 1,
               runBy: "Tests/NormScopeCLITests/ReadmeCommandsDocTests.swift"),
+        Claim(document: "README.md", heading: "What a command writes", language: "sh", count: 1,
+              runBy: "Tests/NormScopeCLITests/OutputCampaignTests.swift"),
         Claim(document: "README.md", heading: "Recording traces", language: "sh", count: 1,
               runBy: "Tests/NormScopeCLITests/ReadmeRecordingDocTests.swift"),
         Claim(document: "README.md", heading: "Analyzing traces", language: "sh", count: 2,

@@ -255,6 +255,7 @@ def _terminable() -> Iterator[None]:
         return
 
     def terminate(number: int, _frame) -> None:
+        _ignore_stops()  # the first signal stops the command; more change nothing
         raise _Terminated(number)
 
     # A signal ignored (nohup) or handled by an embedding program is left to it.
@@ -337,7 +338,23 @@ def _listed(names: Sequence[str], limit: int = 12) -> str:
     return "; ".join(names[:limit]) + (f"; … ({len(names)} in all)" if len(names) > limit else "")
 
 
+def _stop_once(number: int, _frame) -> None:
+    """The first SIGINT stops the command (KeyboardInterrupt); more, as a terminal's or ``timeout``'s second one 1 ms
+    later, change nothing, so the clean-up and its one line are not cut short by a second exception."""
+    _ignore_stops()
+    raise KeyboardInterrupt
+
+
+def _ignore_stops() -> None:
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name) and signal.getsignal(getattr(signal, name)) not in (None, signal.SIG_IGN):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    if threading.current_thread() is threading.main_thread() and \
+            signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _stop_once)
     args = _parser().parse_args(argv)
     try:
         with _terminable():

@@ -70,6 +70,12 @@ write() {
     python3 "$here/write_aside.py" ${replace[@]+"${replace[@]}"} "$destination" -- "$@"
 }
 
+# "${py[@]}" ARG... <<'PY': an inline Python step that an interrupt ends quietly (the default action, as for any
+# command of the script) instead of with a KeyboardInterrupt traceback.
+py=(python3 -c 'import signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+exec(compile(sys.stdin.read(), "<run-study.sh>", "exec"))')
+
 mkdir -p "$out"
 started=$(date +%s)
 say() { printf '[%5ds] %s\n' $(($(date +%s) - started)) "$*"; }
@@ -77,7 +83,7 @@ say() { printf '[%5ds] %s\n' $(($(date +%s) - started)) "$*"; }
 for task in "${tasks[@]}"; do
     sweep="$here/$task.json"
     if [ "${NORMSCOPE_STUDY_QUICK:-0}" = 1 ]; then
-        write "$out/$task.quick.json" python3 - "$sweep" <<'PY'
+        write "$out/$task.quick.json" "${py[@]}" "$sweep" <<'PY'
 import json, sys
 sweep = json.load(open(sys.argv[1]))
 sweep.update(steps=6, eval_every=3, phi_every=3, seeds=2)
@@ -90,7 +96,7 @@ PY
         sweep="$out/$task.quick.json"
     fi
     # The learning-rate grid: the task's own settings, layernorm only, one seed (two for the cheap MLP).
-    write "$out/$task-lr.json" python3 - "$sweep" <<'PY'
+    write "$out/$task-lr.json" "${py[@]}" "$sweep" <<'PY'
 import json, sys
 sweep = json.load(open(sys.argv[1]))
 sweep.update(presets=["layernorm"], seeds=2 if sweep["model"] == "mlp" else 1, grid={"lr": [0.0003, 0.001, 0.003]})
@@ -101,7 +107,7 @@ PY
     "$normscope" record --config "$out/$task-lr.json" --out "$out/$task-lr.h5" ${record_mode[@]+"${record_mode[@]}"} \
         --quiet
     write "$out/$task-lr.analysis.json" "$normscope" analyze "$out/$task-lr.h5" --format json
-    lr=$(python3 - "$out/$task-lr.analysis.json" <<'PY'
+    lr=$("${py[@]}" "$out/$task-lr.analysis.json" <<'PY'
 import json, sys
 groups = json.load(open(sys.argv[1]))["groups"]
 best = min(groups, key=lambda g: g["best_valid_loss"].get("mean", float("inf")))

@@ -361,4 +361,7 @@ def main(argv: List[str]) -> int:
 
 
 if __name__ == "__main__":
+    # Nothing to clean up here (write_aside.py owns the file): an interrupt ends it quietly, no traceback.
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     sys.exit(main(sys.argv))

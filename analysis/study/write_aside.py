@@ -12,8 +12,13 @@ script's. The contract is the normscope package's ``_output`` module, taken from
 
 from __future__ import annotations
 
-import importlib.util
-import subprocess
+import signal
+
+# Until main() takes over, an interrupt while the modules load ends the step quietly (nothing is written yet).
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+import importlib.util  # noqa: E402
+import subprocess  # noqa: E402
 import sys
 from pathlib import Path
 from typing import List
@@ -29,8 +34,6 @@ def _contract():
     return module
 
 
-_output = _contract()
-OutputError, OutputFile = _output.OutputError, _output.OutputFile
 
 
 class CommandFailed(Exception):
@@ -39,7 +42,20 @@ class CommandFailed(Exception):
         self.status = status
 
 
+def _stop_once(number, frame):
+    """The first SIGINT stops the step (the temporary removed, exit 130); more change nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 def main(argv: List[str]) -> int:
+    signal.signal(signal.SIGINT, _stop_once)
+    try:
+        # Loaded here, inside the interrupt handling below: a Ctrl-C while it loads ends the script quietly too.
+        output = _contract()
+    except KeyboardInterrupt:
+        return 130
+    OutputError, OutputFile = output.OutputError, output.OutputFile
     force = bool(argv) and argv[0] == "--force"
     argv = argv[1:] if force else argv
     if len(argv) < 3 or argv[1] != "--":
