@@ -17,26 +17,18 @@ struct FuzzCampaignTests {
     func seededCampaign() throws {
         let normscope = try #require(ChildProcess.builtProduct("normscope"), "normscope is not built next to the tests")
         #expect(PythonScript.canImport("h5py"), "the campaign needs h5py (the README's test command installs it)")
-        let block = try #require(
-            try MarkdownBlock.blocks("sh", under: "Analyzing traces", inFile: "README.md").first {
-                $0.contains("fuzz_traces.py")
-            }, "no campaign block in the README's 'Analyzing traces'")
-        let lines = block.replacingOccurrences(of: "\\\n", with: " ").split(separator: "\n").map(String.init)
-        try #require(lines.count == 2 && lines[0] == "swift build -c release", "the block: \(block)")
         // Misbehaving mutants and the bases they came from are kept here (replaced on every run) for replaying.
         let kept = (NSTemporaryDirectory() as NSString).appendingPathComponent("normscope-fuzz-campaign")
         try? FileManager.default.removeItem(atPath: kept)
-        var command = lines[1]
-        for (documented, here) in [
-            ("--normscope .build/release/normscope", "--normscope '\(normscope)'"), ("--count 500", "--count 30"),
-            // A debug build trains about 30 ms a step: with 40-step base runs the campaign takes under a minute
-            // when no command hangs (each hang costs the timeout).
-            ("--timeout 20", "--timeout 30 --record-steps 40"),
-            ("--out fuzz-out", "--out '\(kept)'"), ("--json fuzz-out/summary.json", "--json '\(kept)/summary.json'"),
-        ] {
-            try #require(command.contains(documented), "the README's command lacks \(documented): \(command)")
-            command = command.replacingOccurrences(of: documented, with: here)
-        }
+        let command = try DocumentedCampaign.command(
+            under: "Analyzing traces", containing: "fuzz_traces.py",
+            replacing: [
+                ("--normscope .build/release/normscope", "--normscope '\(normscope)'"), ("--count 500", "--count 30"),
+                // A debug build trains about 30 ms a step: with 40-step base runs the campaign takes under a minute
+                // when no command hangs (each hang costs the timeout).
+                ("--timeout 20", "--timeout 30 --record-steps 40"),
+                ("--out fuzz-out", "--out '\(kept)'"), ("--json fuzz-out/summary.json", "--json '\(kept)/summary.json'"),
+            ])
         let output = try ChildProcess.run(
             "/bin/bash", arguments: ["-c", "cd '\(MarkdownBlock.repositoryRoot)' && \(command)"])
         #expect(

@@ -15,23 +15,16 @@ struct OutputCampaignTests {
     @Test("the README's campaign, quick set: 0 files lost, no leftover, no bad outcome or message")
     func quickCampaign() throws {
         let normscope = try #require(ChildProcess.builtProduct("normscope"), "normscope is not built next to the tests")
-        let block = try #require(
-            try MarkdownBlock.blocks("sh", under: "What a command writes", inFile: "README.md").first {
-                $0.contains("output_campaign.py")
-            }, "no campaign block under the README's 'What a command writes'")
-        let lines = block.replacingOccurrences(of: "\\\n", with: " ").split(separator: "\n").map(String.init)
-        try #require(lines.count == 2 && lines[0] == "swift build -c release", "the block: \(block)")
         // Failing cases' sandboxes are kept here (replaced on every run) for replaying.
         let kept = (NSTemporaryDirectory() as NSString).appendingPathComponent("normscope-output-campaign")
         try? FileManager.default.removeItem(atPath: kept)
-        var command = lines[1]
-        for (documented, here) in [
-            ("--normscope .build/release/normscope", "--normscope '\(normscope)' --quick"),
-            ("--out campaign-out", "--out '\(kept)'"), ("--json campaign-out/summary.json", "--json '\(kept)/summary.json'"),
-        ] {
-            try #require(command.contains(documented), "the README's command lacks \(documented): \(command)")
-            command = command.replacingOccurrences(of: documented, with: here)
-        }
+        let command = try DocumentedCampaign.command(
+            under: "What a command writes", containing: "output_campaign.py",
+            replacing: [
+                ("--normscope .build/release/normscope", "--normscope '\(normscope)' --quick"),
+                ("--out campaign-out", "--out '\(kept)'"),
+                ("--json campaign-out/summary.json", "--json '\(kept)/summary.json'"),
+            ])
         let output = try ChildProcess.run(
             "/bin/bash", arguments: ["-c", "cd '\(MarkdownBlock.repositoryRoot)' && \(command)"])
         #expect(
