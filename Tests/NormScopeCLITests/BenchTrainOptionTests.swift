@@ -17,7 +17,7 @@ struct BenchTrainOptionTests {
             (["--warmup", "-1"], "--warmup -1: must be 0 or a positive whole number"),
             (
                 ["--json", "/nonexistent-normscope-dir/out.json"],
-                "the directory /nonexistent-normscope-dir does not exist"
+                "the folder /nonexistent-normscope-dir does not exist"
             ),
         ])
     func badValues(arguments: [String], message: String) throws {

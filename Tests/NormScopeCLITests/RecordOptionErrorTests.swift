@@ -109,9 +109,9 @@ struct RecordOutputPathTests {
         let plain = directory.file("plain.h5")
         try Data("x".utf8).write(to: URL(fileURLWithPath: plain))
         for (out, cause) in [
-            (directory.path, "is a directory"),
-            (plain + "/trace.h5", "is a file, not a directory"),
-            (directory.file("missing/trace.h5"), "does not exist"),
+            (directory.path, "is a folder; name a file in it"),
+            (plain + "/trace.h5", "is a file, not a folder"),
+            (directory.file("missing/trace.h5"), "does not exist; create it first"),
         ] {
             let output = try ChildProcess.run(path, arguments: ["record", "--steps", "5", "--out", out])
             expectOneLineError(output, [out, cause])
