@@ -214,7 +214,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Draw the paper-style figures of NormScope traces (loss, gap, gradient parts, ratios, Φ(y), "
                     "summary against the baseline) as PNG/PDF/SVG files.")
     parser.add_argument("traces", nargs="+", metavar="TRACE", help="NormScope trace(s) (.h5), format 1 or 2")
-    parser.add_argument("--out", required=True, metavar="DIR",
+    parser.add_argument("-o", "--out", required=True, metavar="DIR",
                         help="folder for the figures (created if missing; its other files are kept)")
     parser.add_argument("--force", action="store_true",
                         help="replace figures that already exist in DIR (without it, an existing one is an error "

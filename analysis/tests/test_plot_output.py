@@ -217,3 +217,11 @@ def test_interrupt_or_failure_while_writing_leaves_whole_files_only(trace, tmp_p
         assert names["gap.png"].startswith(PNG)                                    # the signal waited for it
     assert sorted(names) == ["gap.png", "loss.png"]                                # and nothing after it
     assert result.stdout.split() == [str(out / "loss.png")] + ([str(out / "gap.png")] if how != "fail" else [])
+
+
+
+def test_short_out_option(trace, tmp_path, capsys):
+    """``-o`` names the folder as ``--out`` does, as on every NormScope command."""
+    result = plot_here(capsys, trace, "-o", tmp_path / "figs", "--format", "svg")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "figs" / "loss.svg").exists()
