@@ -167,7 +167,7 @@ def test_option_mistakes_are_one_line(capsys):
         plot_here(capsys, "trace.h5")
     assert stop.value.code == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("normscope-plot: error: the following arguments are required: --out")
+    assert err.count("\n") == 1 and err.startswith("normscope-plot: error: the following arguments are required: -o/--out")
 
 
 # A child normscope-plot whose figures are saved by a savefig that writes part of the second file and then gets a
