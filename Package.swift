@@ -53,14 +53,14 @@ let package = Package(
         .target(name: "HDF5", dependencies: ["CHDF5", "CDeflate"]),
         .target(name: "Tensors", dependencies: ["CBLAS"]),
         .target(name: "Layers", dependencies: ["Tensors"]),
-        .target(name: "Recording", dependencies: ["HDF5", "Tensors", "OutputFiles"]),
+        .target(name: "Recording", dependencies: ["HDF5", "Tensors", "Layers", "OutputFiles"]),
         .target(
             name: "Training",
             dependencies: ["Layers", "Recording", "CZlib"],
             exclude: ["Resources/DATASETS.md"],
             resources: [.copy("Resources/digits.csv.gz"), .copy("Resources/devils-dictionary.txt.gz")]
         ),
-        .target(name: "Analysis", dependencies: ["HDF5", "Recording", "Tensors", "OutputFiles"]),
+        .target(name: "Analysis", dependencies: ["HDF5", "Recording", "Tensors", "Layers", "OutputFiles"]),
 
         // MARK: - The library's umbrella module (one file of @_exported imports)
         .target(name: "NormScope", dependencies: ["OutputFiles", "HDF5", "Tensors", "Layers", "Recording", "Training", "Analysis"]),
