@@ -57,26 +57,24 @@ def _finite_mean(values: Sequence[float]) -> float:
 
 def run_values(evals: pd.DataFrame, diverged_at: Optional[int] = None,
                language_model: bool = False) -> Dict[str, float]:
-    """A run's value of every quantity of ``QUANTITIES`` (NaN where it has none), and ``final_valid_loss`` and
-    ``gap_at_end`` at its last usable evaluation. ``evals`` is ``Run.evals`` (indexed by step)."""
+    """A run's value of every quantity of ``QUANTITIES``, NaN where it has none. ``evals`` is ``Run.evals`` (indexed
+    by step); ``diverged_at`` is ``divergence_step``'s."""
     steps = np.asarray(evals.index, dtype=float)
     usable = np.isfinite(evals["valid_loss"].to_numpy(float)) & np.isfinite(evals["train_loss"].to_numpy(float))
     if diverged_at is not None:
         usable &= steps + 1 < diverged_at
     rows = evals[usable]
-    values = {name: math.nan for name in QUANTITIES + ("final_valid_loss", "gap_at_end")}
+    values = {name: math.nan for name in QUANTITIES}
     if rows.empty:
         return values
     best = rows.iloc[int(np.argmin(rows["valid_loss"].to_numpy(float)))]   # the first lowest
-    last = rows.iloc[-1]
     gaps = rows["gap"].to_numpy(float)
     test_loss = float(best.get("test_loss", math.nan))
     values.update(
         best_valid_loss=float(best["valid_loss"]), gap_at_best=float(best["gap"]),
         gap_last_tenth=_finite_mean(gaps[len(gaps) - max(1, len(gaps) // 10):]),
         test_loss_at_best=test_loss, test_accuracy_at_best=float(best.get("test_accuracy", math.nan)),
-        test_bits_per_character_at_best=test_loss / math.log(2) if language_model else math.nan,
-        final_valid_loss=float(last["valid_loss"]), gap_at_end=float(last["gap"]))
+        test_bits_per_character_at_best=test_loss / math.log(2) if language_model else math.nan)
     return values
 
 
@@ -100,22 +98,6 @@ def compare(values: Sequence[Mapping[str, float]], baseline: Sequence[Mapping[st
 def is_language_model(settings: Mapping[str, Any]) -> bool:
     """Whether the run trains the character language model (``model`` = ``char-lm``)."""
     return settings.get("model") == "char-lm"
-
-
-def estimate_json(estimate: Estimate) -> Dict[str, Any]:
-    """An Estimate as analyze's JSON gives it (ANALYZE_JSON.md, "Estimate"), less Hedges' g."""
-    interval, welch = estimate.interval, estimate.welch
-
-    def number(value: Optional[float]) -> Optional[float]:
-        return value if value is not None and math.isfinite(value) else None
-
-    return {
-        "difference": number(estimate.difference), "mean": number(estimate.mean),
-        "baseline_mean": number(estimate.baseline_mean), "count": estimate.count,
-        "baseline_count": estimate.baseline_count,
-        "welch": {"t": welch.t, "degrees_of_freedom": welch.degrees_of_freedom, "p": welch.p, "reason": welch.reason},
-        "interval": {"lower": interval.lower, "upper": interval.upper, "reason": interval.reason},
-        "verdict": estimate.verdict}
 
 
 @dataclass(frozen=True)
