@@ -1,8 +1,8 @@
 /// SplitMix64 (Steele, Lea & Flood 2014): a 64-bit state advanced by a fixed odd constant, each output a mix of it.
 ///
 /// ```
-/// s ← s + 0x9E3779B97F4A7C15;   z = s;  z = (z ⊕ (z ≫ 30)) · 0xBF58476D1CE4E5B9;  z = (z ⊕ (z ≫ 27)) · 0x94D049BB133111EB;
-/// output z ⊕ (z ≫ 31)
+/// s ← s + 0x9E3779B97F4A7C15
+/// z = s;  z = (z ⊕ (z ≫ 30)) · 0xBF58476D1CE4E5B9;  z = (z ⊕ (z ≫ 27)) · 0x94D049BB133111EB;  output z ⊕ (z ≫ 31)
 /// ```
 ///
 /// Output k (from 0) is therefore mix(seed + (k + 1) · 0x9E3779B97F4A7C15 mod 2⁶⁴): a closed form, which lets
