@@ -2,7 +2,7 @@
 with what ``normscope analyze`` makes of them — the groups and their runs, and per comparison the difference, the
 interval, Welch's test and the verdict (METHODS.md, "Comparing groups").
 
-    python3 analysis/tests/conformance/make_fixtures.py path/to/normscope
+    python3 analysis/tests/conformance/make_fixtures.py path/to/normscope      (needs h5py and HDF5's h5repack)
 
 The numbers are analyze's; the tests check the Swift library and the Python package against them, and the
 ``two-seeds`` fixture's against values worked out by hand (its evaluations are written here, with exact binary
@@ -13,7 +13,6 @@ commit: the fixtures are the rule's record.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -121,9 +120,7 @@ def analysis(cli: str, traces: List[Path], group_by: Optional[List[str]]) -> Dic
 def main(cli: str) -> None:
     for name, fixture in FIXTURES.items():
         folder = HERE / name
-        if folder.exists():
-            shutil.rmtree(folder)
-        folder.mkdir()
+        folder.mkdir(exist_ok=True)   # its traces and expected.json are replaced; nothing else there is touched
         traces = []
         with tempfile.TemporaryDirectory() as scratch:
             for file, config in fixture["traces"].items():
