@@ -106,24 +106,24 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
         func takeOptional<T: Decodable>(_ key: CodingKeys, _ path: WritableKeyPath<RunConfiguration, T?>) throws {
             if let value = try value(key, as: T.self) { r[keyPath: path] = value }
         }
-        /// A word of `valid`, read by its spelling; another word is refused with the list.
-        func choice<T: SettingChoice>(_ key: CodingKeys, among valid: [T], context: String) throws -> T? {
-            let kind = SettingKind.choice(valid.map(\.rawValue))
+        /// One of the setting's words, read by its spelling; another word is refused listing `listed`.
+        func choice<T: SettingChoice>(_ key: CodingKeys, listing listed: [T], context: String) throws -> T? {
+            let kind = SettingKind.choice(listed.map(\.rawValue))
             guard let text = try value(key, as: String.self, kind: kind) else { return nil }
-            guard let chosen = T(setting: text), valid.contains(chosen) else {
+            guard let chosen = T(setting: text) else {
                 throw ConfigurationError(
-                    key: key.rawValue, message: T.refusal(of: text, key: key.rawValue, valid: valid, context: context))
+                    key: key.rawValue, message: T.refusal(of: text, key: key.rawValue, valid: listed, context: context))
             }
             return chosen
         }
         func takeChoice<T: SettingChoice>(_ key: CodingKeys, _ path: WritableKeyPath<RunConfiguration, T>) throws {
-            if let value = try choice(key, among: Array(T.allCases), context: "") { r[keyPath: path] = value }
+            if let value = try choice(key, listing: Array(T.allCases), context: "") { r[keyPath: path] = value }
         }
         func takeOptionalChoice<T: SettingChoice>(
-            _ key: CodingKeys, _ path: WritableKeyPath<RunConfiguration, T?>, among valid: [T] = Array(T.allCases),
+            _ key: CodingKeys, _ path: WritableKeyPath<RunConfiguration, T?>, listing listed: [T] = Array(T.allCases),
             context: String = ""
         ) throws {
-            if let value = try choice(key, among: valid, context: context) { r[keyPath: path] = value }
+            if let value = try choice(key, listing: listed, context: context) { r[keyPath: path] = value }
         }
         try takeChoice(.model, \.model)
         try take(.dataset, \.dataset)
@@ -141,9 +141,10 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
         try take(.hidden, \.hidden)
         try takeChoice(.activation, \.activation)
         try take(.dropout, \.dropout)
-        // The model's placements are listed for a word that is none (the model is read first); one that belongs to
-        // the other model is refused by validate(), since a sweep sets keys one at a time and the model may follow.
-        try takeOptionalChoice(.placement, \.placement, context: " for model \(r.model)")
+        // A word that is no placement is refused listing the model's (the model is read first); a placement of the
+        // other model is refused by validate(), since a sweep sets keys one at a time and the model may follow.
+        try takeOptionalChoice(
+            .placement, \.placement, listing: r.model.placements, context: " for model \(r.model)")
         try take(.width, \.width)
         try take(.heads, \.heads)
         try take(.layers, \.layers)
