@@ -42,7 +42,7 @@ extension NormScope {
             case csv
         }
 
-        @Option(help: "How to print the summary: csv is one row per run, json is analysis/ANALYZE_JSON.md.")
+        @Option(help: "How to print the summary (csv: one row per run).")
         var format: Format = .table
 
         @OptionGroup var grouping: GroupingOptions
