@@ -36,10 +36,12 @@ extension NormScope {
         var files: [String]
 
         /// How `--format` prints the summary.
-        enum Format: String, CaseIterable, ExpressibleByArgument {
+        enum Format: String, CaseIterable, ExpressibleByArgument, CustomStringConvertible {
             case table, markdown, json
             /// One row per run.
             case csv
+
+            var description: String { rawValue }
         }
 
         @Option(help: "How to print the summary (csv: one row per run).")
