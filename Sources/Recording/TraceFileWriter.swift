@@ -454,7 +454,8 @@ final class TraceFileWriter {
 
     /// The outcome of a run the trainer never finished: its recorded steps, or 0 if it never began.
     private func interruptedOutcome(_ run: RunTables) -> RunStatusAttributes {
-        RunStatusAttributes(status: .interrupted, divergedAtStep: nil, completedSteps: run.isBegun ? run.recordedSteps : 0)
+        RunStatusAttributes(
+            status: .interrupted, divergedAtStep: nil, completedSteps: run.isBegun ? run.recordedSteps : 0)
     }
 
     /// SWMR forbids changing attributes, and HDF5 1.10 cannot leave SWMR mode except by closing; so a live trace's

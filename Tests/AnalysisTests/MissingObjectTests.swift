@@ -26,7 +26,8 @@ struct MissingObjectTests {
         #expect(summary.damaged.filter { $0.object == quarantined }.count == 1, "\(summary.damaged)")
         #expect(!summary.missing.contains { $0.object == quarantined }, "\(summary.missing)")
         let gone = summary.missing.filter { $0.object == "/runs/adanorm-s0/evals" }
-        #expect(gone.count == 1 && gone.allSatisfy { $0.reason == .unreadable && $0.file == path }, "\(summary.missing)")
+        #expect(
+            gone.count == 1 && gone.allSatisfy { $0.reason == .unreadable && $0.file == path }, "\(summary.missing)")
         // The text and JSON outputs keep their one line per object.
         #expect(summary.trailer.contains("missing: \(try #require(gone.first).description)"))
     }

@@ -1,7 +1,8 @@
-@testable import Analysis
 import Foundation
 import TestSupport
 import Testing
+
+@testable import Analysis
 
 /// The report places the summary's tables by their kind, so that none is lost when a title changes.
 @Suite("Report sections")
@@ -18,8 +19,11 @@ struct ReportSectionTests {
         let directory = TemporaryDirectory()
         let path = directory.file("t.h5")
         try SmallTrace.write(
-            path, runs: [("layernorm", 0, [2, 1]), ("layernorm", 1, [3, 2]), ("adanorm", 0, [1, 0.75]),
-                         ("adanorm", 1, [2, 0.5])])
+            path,
+            runs: [
+                ("layernorm", 0, [2, 1]), ("layernorm", 1, [3, 2]), ("adanorm", 0, [1, 0.75]),
+                ("adanorm", 1, [2, 0.5]),
+            ])
         let summary = try TraceSummary(paths: [path])
         var report = TraceReport(summary: summary, files: [path], baseline: "layernorm", toolVersion: "test")
         let tables = summary.tables(baseline: "layernorm")

@@ -71,8 +71,10 @@ struct SettingChoiceTests {
         #expect(run.model == .mlp && run.placement == .afterActivation)
         var c = RunConfiguration()
         c.placement = .pre
-        #expect(throws: ConfigurationError(
-            key: "placement", message: "unknown placement 'pre' for model mlp; valid: before-activation, after-activation")
+        #expect(
+            throws: ConfigurationError(
+                key: "placement",
+                message: "unknown placement 'pre' for model mlp; valid: before-activation, after-activation")
         ) { try c.validate() }
     }
 
@@ -102,7 +104,8 @@ struct SettingChoiceTests {
             run.model = ModelKind.allCases.first { $0.placements.contains(placement) }!
             run.placement = placement
             let json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(run)) as? [String: Any])
-            #expect(json["placement"] as? String == placement.rawValue && json["model"] as? String == run.model.rawValue)
+            #expect(
+                json["placement"] as? String == placement.rawValue && json["model"] as? String == run.model.rawValue)
         }
     }
 

@@ -25,9 +25,11 @@ public struct MissingObject: Sendable, Equatable, CustomStringConvertible {
         object = error.objectPath
         description = "\(error)"
         // The quarantine throws `.damaged` naming the target that stands in the way, as it spells targets.
-        let quarantined = error.code == .damaged && HDF5Quarantine.entries(for: file).contains {
-            $0.target.description == error.objectPath
-        }
+        let quarantined =
+            error.code == .damaged
+            && HDF5Quarantine.entries(for: file).contains {
+                $0.target.description == error.objectPath
+            }
         reason = quarantined ? .quarantined : .unreadable
     }
 }

@@ -15,7 +15,9 @@ extension SettingChoice {
 
     /// The line refusing `text` for `key`, listing `valid`: `unknown model 'cnn'; valid: mlp, transformer, char-lm`.
     /// `context` follows the word (` for model mlp` when what is valid depends on another setting).
-    public static func refusal(of text: String, key: String, valid: [Self] = Array(allCases), context: String = "") -> String {
+    public static func refusal(of text: String, key: String, valid: [Self] = Array(allCases), context: String = "")
+        -> String
+    {
         "unknown \(key) '\(text)'\(context); valid: \(valid.map(\.rawValue).joined(separator: ", "))"
     }
 }

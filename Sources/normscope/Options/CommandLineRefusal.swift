@@ -5,7 +5,7 @@ extension NormScope {
     /// none, a missing or unknown option, a `ValidationError` — as the one line every user's mistake gets: its
     /// message without the help and usage lines ArgumentParser appends, exit 1 (``OptionValueError``):
     ///
-    ///     Error: The value 'cnn' is invalid for '--model <model>'. Please provide one of 'mlp', 'transformer' or 'char-lm'.
+    ///     Error: The value 'gpt' is invalid for '--model <model>'. Please provide one of 'mlp', 'char-lm' or 'both'.
     ///
     /// Help, `--version` and every other error are left as they are.
     static func oneLine(_ error: any Error) -> any Error {

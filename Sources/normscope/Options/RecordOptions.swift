@@ -4,7 +4,10 @@ import Training
 
 /// The flags of `normscope record` that override a run setting; each has the default of ``RunConfiguration``.
 struct RunOptions: ParsableArguments {
-    @Option(help: "The model: transformer is a classifier over feature vectors cut into tokens, char-lm a causal character LM.")
+    @Option(
+        help: ArgumentHelp(
+            "The model: transformer is a classifier over feature vectors cut into tokens, char-lm a causal "
+                + "character LM."))
     var model: ModelKind?
 
     @Option(
