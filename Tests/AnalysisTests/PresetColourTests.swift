@@ -14,12 +14,11 @@ struct PresetColourTests {
     @Test("the Swift and Python tables agree, entry for entry, and so do the hash's colours and the marker order")
     func swiftAndPythonAgree() throws {
         let unknown = ["my-norm", "", "ÄdaNorm", "layernorm2", String(repeating: "x", count: 50)]
-        // The module alone, loaded from its file: the package's other modules (h5py, pandas) are not needed here.
+        // The package from this checkout (its palette reads the presets' colours from schema.json).
         let script = """
-            import importlib.util, json, sys
-            spec = importlib.util.spec_from_file_location("palette", sys.argv[1])
-            palette = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(palette)
+            import json, os, sys
+            sys.path.insert(0, os.path.dirname(os.path.dirname(sys.argv[1])))
+            from normscope import _palette as palette
             names = json.loads(sys.argv[2])
             print(json.dumps({"table": list(palette.PRESET_COLOURS.items()),
                               "colours": [palette.preset_colour(n) for n in names],

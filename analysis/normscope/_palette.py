@@ -20,8 +20,7 @@ from typing import Any, Dict, Iterable, Optional, Tuple
 from . import _schema
 
 # Each preset's fixed colour, from the trace format's declaration (schema.json: ChartPalette.presetColors).
-PRESET_COLOURS: Dict[str, str] = {name: preset["colour"] for name, preset in _schema.PRESETS.items()
-                                  if preset.get("colour")}
+PRESET_COLOURS: Dict[str, str] = dict(_schema.PRESET_PALETTE)
 
 PART_STYLES = {"direct": "-", "recenter": "--", "rescale": ":", "total": "-."}
 PART_LABELS = {"direct": "d (direct)", "recenter": "c (re-centering)", "rescale": "s (re-scaling)",
