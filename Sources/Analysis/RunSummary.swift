@@ -173,7 +173,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
             normalization: attributes.normalization)
         summary.testLossAtBest = best?.testLoss ?? .nan
         summary.testAccuracyAtBest = best?.testAccuracy ?? .nan
-        if case .string("char-lm") = settings["model"] { summary.isLanguageModel = true }
+        if case .string(ModelKind.charLM.rawValue) = settings["model"] { summary.isLanguageModel = true }
         if let blowUp {
             summary.divergenceReason = blowUp.reason
             summary.divergenceFoundByAnalysis = true
