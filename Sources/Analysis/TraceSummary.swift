@@ -1,3 +1,4 @@
+import DamagedFiles
 import Foundation
 import HDF5
 import Recording
@@ -41,10 +42,12 @@ public struct TraceSummary: Sendable {
     /// Reads and summarizes the traces named by command-line arguments, each a file or `FILE:LABEL`
     /// (``TraceInput/init(argument:)``).
     public init(
-        paths: [String], groupBy: [String]? = nil, bins: Int = 240, blockRows: Int = 4096
+        paths: [String], groupBy: [String]? = nil, bins: Int = 240, blockRows: Int = 4096,
+        probe: DamageProbe = DamageProbe()
     ) throws(HDF5Error) {
         try self.init(
-            inputs: paths.map(TraceInput.init(argument:)), groupBy: groupBy, bins: bins, blockRows: blockRows)
+            inputs: paths.map(TraceInput.init(argument:)), groupBy: groupBy, bins: bins, blockRows: blockRows,
+            probe: probe)
     }
 
     /// Reads and summarizes the traces.
@@ -55,11 +58,15 @@ public struct TraceSummary: Sendable {
     ///     between the runs given.
     ///   - bins: chart points kept per series (the report's resolution; `analyze` needs none but costs little).
     ///   - blockRows: rows read at once; the memory bound.
+    ///   - probe: vets each file before it is read (`DamageProbe`: a child process walks it, and what crashes or
+    ///     hangs HDF5 there is listed under `damaged` and never read here); pass one probe to several readers to
+    ///     walk each unchanged file once.
     /// - Throws: `HDF5Error` (one line naming the file and object) when a file cannot be opened or is not a trace,
     ///   or when `groupBy` names a setting no run has. A run or layer that cannot be read is skipped and listed in
     ///   `missing` instead.
     public init(
-        inputs: [TraceInput], groupBy: [String]? = nil, bins: Int = 240, blockRows: Int = 4096
+        inputs: [TraceInput], groupBy: [String]? = nil, bins: Int = 240, blockRows: Int = 4096,
+        probe: DamageProbe = DamageProbe()
     ) throws(HDF5Error) {
         var read: [(run: RunSummary, input: TraceInput, layers: [LayerGradientSummary], series: RunSeries)] = []
         var duplicates: [DuplicateRun] = []
@@ -70,7 +77,7 @@ public struct TraceSummary: Sendable {
         var seen: [RunIdentity: (run: String, input: Int)] = [:]
         for (position, input) in inputs.enumerated() {
             let path = input.path
-            let (file, live) = try TraceFile.open(path)
+            let (file, live, probed) = try TraceFile.open(path, probe: probe)
             let readable = TraceFormat.readableVersions
             // A trace without a readable version is judged as the current format (and its problems listed so).
             let version = (try? file.attribute(TraceFormat.Names.formatVersion, as: Int64.self)) ?? TraceFormat.version
@@ -129,7 +136,7 @@ public struct TraceSummary: Sendable {
             }
             // Objects a probe process saw crash HDF5 were never handed to it here; each read of one failed with
             // the quarantine's error, which would otherwise be listed again under `missing`.
-            let quarantined = HDF5Quarantine.entries(for: path)
+            let quarantined = probed.quarantine.entries
             damaged += quarantined.map {
                 DamagedObject(
                     file: path, object: $0.target.description,

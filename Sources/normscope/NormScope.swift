@@ -40,7 +40,6 @@ struct NormScope: ParsableCommand {
         version: TraceFormat.toolVersion,
         subcommands: [
             Demo.self, Record.self, Analyze.self, Report.self, Export.self, Inspect.self, Slurm.self, Bench.self,
-            Probe.self,
         ]
     )
 }

@@ -1,0 +1,35 @@
+import Analysis
+import Foundation
+import HDF5
+import TestSupport
+import Testing
+
+/// A program that uses the library — not the `normscope` executable — and reads a trace on which HDF5 1.10 crashes
+/// gets the probe's protection too: a `.damaged` error or a `damaged` entry, and its own process lives on. Before
+/// the probe belonged to the library, these reads crashed the program that made them (SIGSEGV in `H5Aiterate2`,
+/// SIGABRT in `H5DSis_scale`; Tests/NormScopeCLITests/Fixtures/damaged/README.md).
+@Suite("Reading damaged traces as a library")
+struct DamagedTraceReadingTests {
+    private func expectDamaged(_ body: () throws -> Void) {
+        #expect {
+            try body()
+        } throws: { error in
+            guard let error = error as? HDF5Error else { return false }
+            return error.code == .damaged && error.message.contains("crashed HDF5 in a probe")
+        }
+    }
+
+    @Test("inspecting a trace whose attribute table or dimension scale crashes HDF5 is a .damaged error")
+    func inspect() {
+        expectDamaged { _ = try TraceInspector().inspect(path: DamagedFixtures.path("attribute-iteration.h5")) }
+        expectDamaged { _ = try TraceInspector().inspect(path: DamagedFixtures.path("dimension-scale-double-free.h5")) }
+    }
+
+    @Test("summarizing a trace lists the object that crashes HDF5 as damaged and summarizes the rest")
+    func summary() throws {
+        let summary = try TraceSummary(paths: [DamagedFixtures.path("dimension-scale-double-free.h5")])
+        let entry = try #require(summary.damaged.first { $0.object.hasSuffix("hidden1.norm/phi_bin") })
+        #expect(entry.problem.hasPrefix("opening or reading it crashed HDF5 in a probe"), "\(entry)")
+        #expect(summary.layers["adanorm-s0"] != nil)
+    }
+}
