@@ -58,7 +58,7 @@ let package = Package(
         .target(name: "HDF5", dependencies: ["CHDF5", "CDeflate"]),
         .target(name: "Tensors", dependencies: ["CBLAS"]),
         .target(name: "Layers", dependencies: ["Tensors"]),
-        .target(name: "Recording", dependencies: ["HDF5", "Tensors", "OutputFiles"]),
+        .target(name: "Recording", dependencies: ["HDF5", "Tensors", "Layers", "OutputFiles"]),
         .target(
             name: "Training",
             dependencies: ["Layers", "Recording", "CZlib"],
@@ -70,7 +70,9 @@ let package = Package(
         .target(name: "DamagedFiles", dependencies: ["HDF5", "Recording"]),
         // SVG line charts and heat maps, their axes, palette and markers: no trace in sight.
         .target(name: "Charts"),
-        .target(name: "Analysis", dependencies: ["HDF5", "Recording", "Tensors", "OutputFiles", "DamagedFiles", "Charts"]),
+        .target(
+            name: "Analysis",
+            dependencies: ["HDF5", "Recording", "Tensors", "Layers", "OutputFiles", "DamagedFiles", "Charts"]),
 
         // MARK: - The library's umbrella module (one file of @_exported imports)
         .target(
@@ -86,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "normscope",
             dependencies: [
-                "Benchmarks", "Training", "Analysis", "Recording", "HDF5", "Tensors", "Layers", "OutputFiles",
+                "Benchmarks", "Training", "Analysis", "Charts", "Recording", "HDF5", "Tensors", "Layers", "OutputFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,3 +1,4 @@
+import Layers
 import Foundation
 import HDF5
 import Recording
@@ -227,11 +228,11 @@ public struct NormalizationSettings: Sendable, Codable, Equatable {
     /// Whether the layers normalize at all (false for the `none` preset).
     public var normalizes: Bool
     /// `mean` (LayerNorm family) or `none` (RMSNorm).
-    public var centering: String
+    public var centering: Centering
     public var detachMean: Bool
     public var detachStandardDeviation: Bool
-    /// `adanorm` or `none`.
-    public var adaptive: String
+    /// AdaNorm's factor, detached or not, or none.
+    public var adaptive: AdaptiveKind
     /// AdaNorm's C; nil for other variants.
     public var scale: Double?
 
@@ -239,8 +240,8 @@ public struct NormalizationSettings: Sendable, Codable, Equatable {
     /// `norm_adaptive` and `norm_adanorm_scale`, as `RunAttributes` read and checked them (text in format 1,
     /// typed in format 2).
     init(
-        normalizes: Bool, centering: String, detachMean: Bool, detachStandardDeviation: Bool, adaptive: String,
-        scale: Double?
+        normalizes: Bool, centering: Centering, detachMean: Bool, detachStandardDeviation: Bool,
+        adaptive: AdaptiveKind, scale: Double?
     ) {
         self.normalizes = normalizes
         self.centering = centering

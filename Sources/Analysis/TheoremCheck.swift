@@ -1,3 +1,5 @@
+import Layers
+
 /// One identity of Theorem 1 (or AdaNorm's ⟨Φ⟩ = C) checked on a preset's recorded gradients: at how many of the
 /// recorded steps, over all its runs and layers, it holds.
 ///
@@ -57,7 +59,7 @@ public struct TheoremCheck: Sendable, Codable, Equatable {
                     observedMin: lows.min() ?? .nan, observedMax: highs.max() ?? .nan,
                     tolerance: tolerance))
         }
-        if settings.normalizes, settings.centering == "mean" {
+        if settings.normalizes, settings.centering == .mean {
             let theoremCase =
                 switch (settings.detachMean, settings.detachStandardDeviation) {
                 case (true, true): "DetachNorm: μ and σ detached"
@@ -88,7 +90,8 @@ public struct TheoremCheck: Sendable, Codable, Equatable {
             }
         }
         let phi = evidence.compactMap(\.phi).filter { $0.scale != nil && $0.recordedSteps > 0 }
-        if settings.adaptive == "adanorm", !phi.isEmpty {
+        // ⟨Φ⟩ = C holds for rows centred by the forward pass whether or not Φ is detached in backward.
+        if settings.adaptive != .none, !phi.isEmpty {
             checks.append(
                 TheoremCheck(
                     group: group, theoremCase: "AdaNorm, Φ(y) = C(1 − k·y)", identity: "⟨Φ⟩ = C",

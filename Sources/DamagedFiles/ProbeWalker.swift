@@ -58,19 +58,7 @@ struct ProbeWalker {
 
     /// Attributes the readers open by name, not only by listing: when an object's attribute list cannot be read
     /// (damaged dense attribute storage), these can still be opened, and their values may still hang HDF5.
-    static let attributesReadByName: [String] = {
-        typealias N = TraceFormat.Names
-        let trace = [
-            N.format, N.formatVersion, N.toolVersion, N.hdf5Version, N.created, N.commandLine, N.config, N.status,
-            N.completedSteps, N.divergedStep, N.divergedReason, N.resumedAt, N.resumeCommandLine, N.normLayers,
-            N.layerIndex, N.width, "run_count", "shard", "preset", "seed",
-        ]
-        let normalization = [
-            "norm_normalizes", "norm_detach_mean", "norm_detach_std", "norm_centering", "norm_adaptive",
-            "norm_adanorm_scale",
-        ]
-        return trace + normalization
-    }()
+    static let attributesReadByName: [String] = TraceFormat.attributeNames
 
     private func visitAttributes(of node: some Node) {
         touch(.attributeIteration(object: node.objectPath))

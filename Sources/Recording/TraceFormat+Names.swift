@@ -39,6 +39,10 @@ extension TraceFormat {
         /// Why a diverged run diverged (a non-finite loss or gradient, or the loss above the threshold); only on
         /// runs recorded as diverged since trace format 2.
         public static let divergedReason = "diverged_reason"
+        /// Root attribute: how many runs the sweep (or this shard of it) holds (Int64).
+        public static let runCount = "run_count"
+        /// Root attribute: `i/n` for shard i of a sweep split n ways.
+        public static let shard = "shard"
         /// Root: when the trace was last resumed (`record --resume`), ISO 8601 UTC.
         public static let resumedAt = "resumed_at"
         /// Root: the command line that last resumed the trace.

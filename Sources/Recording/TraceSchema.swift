@@ -213,7 +213,8 @@ private struct Report {
         }
     }
 
-    /// Format 2: every setting of `TraceFormat.settingKinds` that the run has must be stored with its kind.
+    /// Format 2: every declared setting (`TraceFormat.settings`) that the run has must be stored with its kind,
+    /// and one with a vocabulary must hold one of its words.
     mutating func checkSettingKinds(_ run: Group) {
         let names: [String]
         do { names = try run.attributeNames() } catch {
@@ -221,11 +222,14 @@ private struct Report {
             return
         }
         for name in names {
-            guard let kind = TraceFormat.settingKinds[name] else { continue }
+            guard let setting = TraceFormat.setting(name) else { continue }
             do {
                 let value = try run.attributeValue(name)
-                if !kind.matches(value) {
-                    add(run, "attribute '\(name)' holds \(value.kindName) \(value), expected \(kind.rawValue)")
+                if !setting.kind.matches(value) {
+                    add(
+                        run, "attribute '\(name)' holds \(value.kindName) \(value), expected \(setting.kind.rawValue)")
+                } else if case .string(let text) = value, let refusal = setting.refusal(of: text) {
+                    add(run, "attribute '\(name)' \(refusal)")
                 }
             } catch {
                 add(run, "attribute '\(name)': \(error.message)")

@@ -8,25 +8,26 @@ import Testing
 /// (analysis/normscope/_palette.py), whichever presets a trace holds.
 @Suite("Preset colours")
 struct PresetColourTests {
-    static let palette = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("analysis/normscope/_palette.py").path
+    static let package = MarkdownBlock.repositoryRoot + "/analysis/normscope"
 
     @Test("the Swift and Python tables agree, entry for entry, and so do the hash's colours and the marker order")
     func swiftAndPythonAgree() throws {
         let unknown = ["my-norm", "", "ÄdaNorm", "layernorm2", String(repeating: "x", count: 50)]
-        // The module alone, loaded from its file: the package's other modules (h5py, pandas) are not needed here.
+        // The palette and the schema it reads, without the package's __init__: its other modules (h5py, pandas)
+        // are not needed here.
         let script = """
-            import importlib.util, json, sys
-            spec = importlib.util.spec_from_file_location("palette", sys.argv[1])
-            palette = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(palette)
+            import json, sys, types
+            package = types.ModuleType("normscope")
+            package.__path__ = [sys.argv[1]]
+            sys.modules["normscope"] = package
+            from normscope import _palette as palette
             names = json.loads(sys.argv[2])
             print(json.dumps({"table": list(palette.PRESET_COLOURS.items()),
                               "colours": [palette.preset_colour(n) for n in names],
                               "markers": list(palette.MARKERS)}))
             """
         let names = String(decoding: try JSONEncoder().encode(unknown), as: UTF8.self)
-        let output = try PythonScript.run(script, arguments: [Self.palette, names])
+        let output = try PythonScript.run(script, arguments: [Self.package, names])
         try #require(output.status == 0, "\(output.standardError)")
         let python = try #require(
             try JSONSerialization.jsonObject(with: Data(output.standardOutput.utf8)) as? [String: Any])

@@ -1,4 +1,5 @@
 import HDF5
+import Layers
 import Recording
 
 /// The attributes of a run group that the analysis depends on, each read with its documented type and range; a
@@ -63,10 +64,11 @@ struct RunAttributes {
     private static func normalization(_ checked: inout CheckedAttributes) -> NormalizationSettings? {
         let before = checked.damage.count
         func flag(_ name: String) -> Bool? { checked.has(name) ? checked.flag(name) : nil }
-        func choice(_ name: String, _ allowed: Set<String>) -> String? {
+        /// A setting with a declared vocabulary (TraceFormat.settings): any other value is damage.
+        func choice(_ name: String) -> String? {
             guard checked.has(name), let value = checked.string(name) else { return nil }
-            guard allowed.contains(value) else {
-                checked.note(name, "= '\(value)' (expected \(allowed.sorted().joined(separator: " or ")))")
+            if let refusal = TraceFormat.setting(name)?.refusal(of: value) {
+                checked.note(name, refusal)
                 return nil
             }
             return value
@@ -74,14 +76,14 @@ struct RunAttributes {
         let normalizes = flag("norm_normalizes")
         let detachMean = flag("norm_detach_mean")
         let detachStd = flag("norm_detach_std")
-        let centering = choice("norm_centering", ["mean", "none"])
-        let adaptive = choice("norm_adaptive", ["adanorm", "none"])
+        let centering = choice("norm_centering").flatMap(Centering.init(rawValue:))
+        let adaptive = choice("norm_adaptive").flatMap(AdaptiveKind.init(rawValue:))
         let scale = checked.has("norm_adanorm_scale") ? checked.real("norm_adanorm_scale") : nil
         guard checked.damage.count == before, let normalizes, let centering, let detachMean, let detachStd else {
             return nil
         }
         return NormalizationSettings(
             normalizes: normalizes, centering: centering, detachMean: detachMean, detachStandardDeviation: detachStd,
-            adaptive: adaptive ?? "none", scale: scale)
+            adaptive: adaptive ?? .none, scale: scale)
     }
 }

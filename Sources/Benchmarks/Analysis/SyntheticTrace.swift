@@ -175,7 +175,7 @@ public struct SyntheticTrace: Sendable, Equatable {
             sweepConfigurationJSON: sweep,
             rootAttributes: [
                 "synthetic_generator": .string("normscope bench analyze"), "synthetic_seed": .int64(Int64(seed)),
-                "run_count": .int64(Int64(runs.count)),
+                TraceFormat.Names.runCount: .int64(Int64(runs.count)),
             ],
             flushEvery: Int.max, flushInterval: .seconds(86_400), chunkWriting: chunkWriting)
         let total = runs.count * stepsPerRun

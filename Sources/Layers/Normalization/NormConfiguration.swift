@@ -136,7 +136,7 @@ public struct NormConfiguration: Sendable, Hashable, Codable {
             ("detach_mean", "\(detach.contains(.mean))"),
             ("detach_std", "\(detach.contains(.spread))"),
             ("affine", affine.rawValue),
-            ("adaptive", adaptive == nil ? "none" : (adaptive!.detached ? "adanorm" : "adanorm-undetached")),
+            ("adaptive", AdaptiveKind(adaptive).rawValue),
             ("adanorm_scale", adaptive.map { "\($0.scale)" } ?? ""),
             ("adanorm_k", adaptive.map { "\($0.slope)" } ?? ""),
         ]

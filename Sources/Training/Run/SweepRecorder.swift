@@ -116,8 +116,8 @@ public final class SweepRecorder {
             path: options.output, overwrite: options.overwrite, inputs: inputs, option: options.outputOption,
             commandLine: options.commandLine.joined(separator: " "), sweepConfigurationJSON: sweepJSON(),
             rootAttributes: [
-                "shard": .string("\(options.shard.index)/\(options.shard.count)"),
-                "run_count": .int64(Int64(runs.count)),
+                TraceFormat.Names.shard: .string("\(options.shard.index)/\(options.shard.count)"),
+                TraceFormat.Names.runCount: .int64(Int64(runs.count)),
             ], flushEvery: options.flushEvery, compact: options.compact, live: options.live,
             declaredRuns: options.live
                 ? try zip(runs, ids).map { run, id in
