@@ -1,8 +1,9 @@
-import DamagedFiles
 import Foundation
 import HDF5
 import TestSupport
 import Testing
+
+@testable import DamagedFiles
 
 /// A file opened under a `Quarantine` refuses the quarantined objects before any HDF5 call, and only them (and what
 /// lies below them); the verdict belongs to that `File` and what is opened from it, not to the process.
