@@ -78,7 +78,8 @@ let package = Package(
         .target(
             name: "NormScope",
             dependencies: [
-                "OutputFiles", "HDF5", "Tensors", "Layers", "Recording", "Training", "DamagedFiles", "Charts", "Analysis",
+                "OutputFiles", "HDF5", "Tensors", "Layers", "Recording", "Training", "DamagedFiles", "Charts",
+                "Analysis",
             ]),
 
         // MARK: - Command-line tool

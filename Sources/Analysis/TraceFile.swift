@@ -7,7 +7,9 @@ import Recording
 enum TraceFile {
     /// Vets `path` with `probe` (a child process walks it first, or the verdict `probe` holds for it is reused) and
     /// opens it under the verdict; see `open(_:)`.
-    static func open(_ path: String, probe: DamageProbe) throws(HDF5Error) -> (file: File, live: Bool, probed: ProbedFile) {
+    static func open(_ path: String, probe: DamageProbe) throws(HDF5Error) -> (
+        file: File, live: Bool, probed: ProbedFile
+    ) {
         let probed = try probe.vet(path)
         let (file, live) = try open(probed)
         return (file, live, probed)

@@ -38,8 +38,9 @@ struct ProbeRounds {
                 reason = "ran out of memory under a budget of \(memory) MiB"
             case .exited(let status):
                 // Any other status is the child's own failure, not the file's.
-                throw giveUp("the probe that walks it first failed (exit status \(status)); "
-                    + "set NORMSCOPE_NO_PROBE=1 to read it unprobed", code: .library)
+                throw giveUp(
+                    "the probe that walks it first failed (exit status \(status)); "
+                        + "set NORMSCOPE_NO_PROBE=1 to read it unprobed", code: .library)
             case .signaled(let signal):
                 reason = ProbeChild.name(ofSignal: signal)
             case .timedOut:

@@ -4,8 +4,8 @@ import Testing
 
 @testable import Charts
 
-/// One colour per preset: the same in the report's charts (ChartPalette) and in normscope-plot's figures and the notebook
-/// (analysis/normscope/_palette.py), whichever presets a trace holds.
+/// One colour per preset: the same in the report's charts (ChartPalette) and in normscope-plot's figures and the
+/// notebook (analysis/normscope/_palette.py), whichever presets a trace holds.
 @Suite("Preset colours")
 struct PresetColourTests {
     static let package = MarkdownBlock.repositoryRoot + "/analysis/normscope"
