@@ -53,8 +53,9 @@ let package = Package(
         // MARK: - Library modules (dependencies point down the data flow only)
         // The output contract of every command that writes: checked destinations, written aside, renamed whole.
         .target(name: "OutputFiles"),
-        // The wrapper of libhdf5, with its codec and the checks made before each read; an `AccessGuard` a file is
-        // opened with refuses objects before they reach libhdf5.
+        // The wrapper of libhdf5: files, groups, datasets, attributes, the chunk codec, the checks made before each
+        // read, and the compaction of a closed file (a copy made object by object with libhdf5). An `AccessGuard` a
+        // file is opened with refuses objects before they reach libhdf5; who decides is DamagedFiles' business.
         .target(name: "HDF5", dependencies: ["CHDF5", "CDeflate"]),
         .target(name: "Tensors", dependencies: ["CBLAS"]),
         .target(name: "Layers", dependencies: ["Tensors"]),

@@ -10,9 +10,12 @@ import Synchronization
 /// program cannot count on a `normscope` executable to start (nor know that its own executable is one). Forking a
 /// program that has threads is safe here because of what the child does: it runs no Foundation, starts no thread,
 /// reaches libhdf5 through a lock made afresh for it and HDF5's state copied while no thread was inside it,
-/// allocates with glibc's malloc (whose locks fork resets) and leaves by `_exit`. A child that still hangs (a lock of
-/// the Swift runtime held by another thread at the fork, which the parent cannot rule out) is killed at the
-/// deadline, like one that HDF5 sends into a loop.
+/// allocates with glibc's malloc (whose locks fork resets) and leaves by `_exit`; statics it needs are made in the
+/// parent first. What remains — a lock of the Swift runtime that another thread held at the very instant of the
+/// fork — would hang the child; it is killed at the deadline like one that HDF5 sends into a loop, and the object it
+/// was on set aside: a needless `damaged:` entry at worst, never a crash or a hang of the reader. (Spawning a
+/// `normscope` executable instead, as the probe did when it lived in the command line tool, needs that executable
+/// at hand, which a program using the library cannot count on.)
 ///
 /// Verdicts are kept per file stamp (device, inode, size, modification time): vetting a file again returns the
 /// verdict at once until the file changes. The cache belongs to this object, not to the process: a reader given no
