@@ -41,10 +41,7 @@ if _version(_torch.__version__) < (2, 1):  # pragma: no cover - depends on the e
 
 from ._functions import NormFunction, Parts, split  # noqa: E402
 from ._modules import InstrumentedNorm, NormClass, instrument, instrumented_layers  # noqa: E402
-try:
-    from ._recorder import Recorder, RecorderError  # noqa: E402
-except ImportError:
-    pass
+from ._recorder import Recorder, RecorderError  # noqa: E402
 from ._variants import NormPlan, VariantError, preset_plan  # noqa: E402
 
 __all__ = ["instrument", "instrumented_layers", "Recorder", "RecorderError", "NormClass", "InstrumentedNorm",

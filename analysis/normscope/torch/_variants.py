@@ -141,25 +141,21 @@ class NormPlan:
                                f"adaptive={self.adaptive})")
         return best
 
-    def overrides_of(self, preset: str, dtype: Any = None) -> Dict[str, Any]:
-        """The override settings (``convention``, ``epsilon``, ``adanorm_scale``, ``adanorm_k``,
-        ``adanorm_detached``) that make ``preset`` into this variant: only those that differ, as ``record`` writes
-        them only when set."""
-        base = preset_plan(preset)
-        values: Dict[str, Any] = {}
-        if base.convention != self.convention:
-            values["convention"] = self.convention
-        epsilon = float(self.resolved_epsilon(dtype or _float32()))
-        if base.epsilon != epsilon:
-            values["epsilon"] = epsilon
+    def override_values(self, dtype: Any = None) -> Dict[str, Any]:
+        """This variant's values of the settings that override a preset (``convention``, ``epsilon`` and, with
+        Φ(y), ``adanorm_scale``, ``adanorm_k``, ``adanorm_detached``)."""
+        values: Dict[str, Any] = {"convention": self.convention,
+                                  "epsilon": float(self.resolved_epsilon(dtype or _float32()))}
         if self.is_adaptive:
-            if base.adanorm_scale != self.adanorm_scale:
-                values["adanorm_scale"] = float(self.adanorm_scale)
-            if base.adanorm_k != self.adanorm_k:
-                values["adanorm_k"] = float(self.adanorm_k)
-            if base.adaptive != self.adaptive:
-                values["adanorm_detached"] = self.adaptive == "adanorm"
+            values.update(adanorm_scale=float(self.adanorm_scale), adanorm_k=float(self.adanorm_k),
+                          adanorm_detached=self.adaptive == "adanorm")
         return values
+
+    def overrides_of(self, preset: str, dtype: Any = None) -> Dict[str, Any]:
+        """The overrides that make ``preset`` into this variant: only those that differ, as ``record`` writes
+        them only when set."""
+        base = preset_plan(preset).override_values(dtype)
+        return {name: value for name, value in self.override_values(dtype).items() if base.get(name) != value}
 
 
 def _float32() -> Any:
