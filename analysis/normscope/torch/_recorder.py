@@ -23,6 +23,7 @@ import torch
 
 from .. import __version__, _schema
 from .._output import OutputError, OutputFile
+from ..trace import _open_error
 from ._divergence import DivergenceThreshold
 from ._locks import FileLock, LockError, PathLock
 from ._modules import InstrumentedNorm, instrumented_layers
@@ -84,6 +85,8 @@ class Recorder:
                  append: bool = False, live: bool = False, flush_every: int = 100, flush_interval: float = 10.0):
         self._closed = True  # until the file is open: __del__ of a refused recorder does nothing
         self.path = os.fspath(path)
+        self.run = run
+        self._steps = 0
         problem = _run_id_problem(run)
         if problem:
             raise RecorderError(problem)
@@ -204,8 +207,10 @@ class Recorder:
         try:
             file = open_file(destination)
         except (OSError, RuntimeError) as error:
-            raise RecorderError(f"{self.path}: cannot be opened to add a run "
-                                f"({' '.join(str(error).split())}); it is unchanged") from None
+            # The reader's words for a file that does not open (no HDF5 signature, truncated, a live trace …).
+            reason = str(_open_error(self.path, error)).replace("expected a NormScope trace (.h5)",
+                                                                "expected a NormScope trace")
+            raise RecorderError(f"{reason}; cannot add a run to it (append=True), it is unchanged") from None
         try:
             attributes = file.attrs
             if attributes.get("format") != _schema.FORMAT or "runs" not in file or "bool" not in file:
@@ -230,13 +235,13 @@ class Recorder:
     # -- steps -----------------------------------------------------------------------------------------------------
 
     def _check_writable(self, what: str) -> None:
-        if self._closed:
-            raise RecorderError(f"{self.path}: the recorder of run {self.run!r} is closed; {what} comes before "
-                                "close()")
         if self._diverged is not None:
             step, reason = self._diverged
             raise RecorderError(f"{self.path}: run {self.run!r} diverged at step {step} ({reason}); it takes no "
                                 "more rows")
+        if self._closed:
+            raise RecorderError(f"{self.path}: the recorder of run {self.run!r} is closed; {what} comes before "
+                                "close()")
 
     def _prepare(self, step: int) -> None:
         """Tells the probes what the next step collects: Φ's histogram every phi_every steps, raw rows every

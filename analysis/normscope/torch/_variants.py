@@ -142,10 +142,14 @@ class NormPlan:
         return best
 
     def override_values(self, dtype: Any = None) -> Dict[str, Any]:
-        """This variant's values of the settings that override a preset (``convention``, ``epsilon`` and, with
-        Φ(y), ``adanorm_scale``, ``adanorm_k``, ``adanorm_detached``)."""
+        """This variant's values of the settings that override a preset (``convention``, ``epsilon``, ``affine``
+        and, with Φ(y), ``adanorm_scale``, ``adanorm_k``, ``adanorm_detached``)."""
         values: Dict[str, Any] = {"convention": self.convention,
                                   "epsilon": float(self.resolved_epsilon(dtype or _float32()))}
+        # Not a setting `record` has (its presets fix the affine transform), but a layer kept as it is may differ
+        # from its preset there (LayerNorm without bias): said in the configuration, so analyze groups it apart.
+        if self.normalizes:
+            values["affine"] = self.affine
         if self.is_adaptive:
             values.update(adanorm_scale=float(self.adanorm_scale), adanorm_k=float(self.adanorm_k),
                           adanorm_detached=self.adaptive == "adanorm")
