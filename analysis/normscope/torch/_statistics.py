@@ -158,7 +158,9 @@ class LayerProbe:
         sum_t = sum_d + sum_c + sum_s
         sum_t2 = sum_d2 + sum_c2 + sum_s2 + 2 * (sum_dc + sum_ds + sum_cs)
         sums = torch.stack([sum_t, sum_d, sum_c, sum_s, sum_u])
-        squares = torch.stack([sum_t2, sum_d2, sum_c2, sum_s2, sum_u2])
+        # A sum of squares in closed form can round below 0 where the part vanishes (t = 0 when u is constant
+        # along a row): it is 0 there.
+        squares = torch.stack([sum_t2, sum_d2, sum_c2, sum_s2, sum_u2]).clamp(min=0)
         means = sums / h
         # Rounding can take a variance of ~0 slightly below zero.
         variances = (squares / h - means * means).clamp(min=0)
