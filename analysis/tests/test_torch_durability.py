@@ -176,16 +176,17 @@ def test_one_writer_per_path_whatever_the_recorder(cli, tmp_path):
     swift = subprocess.Popen([cli, "record", "--config", str(sweep), "--out", str(path), "--force", "--quiet"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path)
     try:
+        # Once the Swift recorder holds the path (its lock file names it), a Python recorder is refused.
+        lock = tmp_path / ".one.h5.lock"
         deadline = time.monotonic() + 60
-        refusal = None
-        while refusal is None:
+        while not (lock.exists() and lock.read_text().strip() == str(swift.pid)):
+            assert swift.poll() is None, swift.stderr.read() if swift.stderr else ""
             assert time.monotonic() < deadline, "the Swift recorder did not start"
-            try:
-                nst.Recorder(path, model, run="third", settings={"seed": 0}, force=True).close()
-            except nst.RecorderError as error:
-                refusal = str(error)
-            time.sleep(0.1)
-        assert "is being written by another recorder" in refusal and f"(process {swift.pid})" in refusal
+            time.sleep(0.05)
+        with pytest.raises(nst.RecorderError) as refused:
+            nst.Recorder(path, model, run="third", settings={"seed": 0}, force=True)
+        assert "is being written by another recorder" in str(refused.value)
+        assert f"(process {swift.pid})" in str(refused.value)
     finally:
         swift.kill()
         swift.wait(timeout=30)
