@@ -17,6 +17,7 @@ import h5py
 import pytest
 
 torch = pytest.importorskip("torch")
+torch.set_num_threads(1)  # tiny tensors: more threads only contend for this machine's cores
 
 import normscope  # noqa: E402
 import normscope.torch as nst  # noqa: E402
@@ -30,17 +31,18 @@ path, live = sys.argv[1], sys.argv[2] == "live"
 torch.manual_seed(0)
 model = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.LayerNorm(16), torch.nn.Linear(16, 3))
 nst.instrument(model, preset="adanorm")
-optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
 x, y = torch.randn(16, 8), torch.randint(0, 3, (16,))
-with nst.Recorder(path, model, run="adanorm-s0", settings={"seed": 0, "phi_every": 3}, optimizer=optimizer,
-                  flush_every=5, live=live) as rec:
+with nst.Recorder(path, model, run="adanorm-s0", settings={"seed": 0, "phi_every": 3}, flush_every=5,
+                  live=live) as rec:
     print("ready", flush=True)
     while True:
         loss = torch.nn.functional.cross_entropy(model(x), y)
-        optimizer.zero_grad()
+        model.zero_grad()
         loss.backward()
-        rec.step(loss=loss)
-        optimizer.step()
+        rec.step(loss=loss, learning_rate=0.05)
+        with torch.no_grad():  # SGD by hand: torch.optim's first use imports torch._dynamo, seconds of start-up
+            for parameter in model.parameters():
+                parameter -= 0.05 * parameter.grad
         if rec.steps % 5 == 0:
             print("flushed", rec.steps, flush=True)
 """
@@ -67,7 +69,8 @@ class Child:
     def __init__(self, folder: Path, path: Path, live: bool = False):
         script = folder / "child.py"
         script.write_text(CHILD)
-        environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ANALYSIS), os.environ.get("PYTHONPATH", "")])}
+        environment = {**os.environ, "OMP_NUM_THREADS": "1",
+                       "PYTHONPATH": os.pathsep.join([str(ANALYSIS), os.environ.get("PYTHONPATH", "")])}
         self.process = subprocess.Popen([sys.executable, str(script), str(path), "live" if live else "normal"],
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=folder,
                                         env=environment)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
+torch.set_num_threads(1)  # tiny tensors: more threads only contend for this machine's cores
 
 from normscope import _schema  # noqa: E402
 from normscope.torch import (InstrumentedNorm, NormClass, NormFunction, VariantError, instrument,  # noqa: E402
