@@ -208,7 +208,37 @@ def test_a_divergence_ends_the_run(cli, tmp_path):
         assert run.attrs["diverged_reason"] == ("the loss 5000 is above the divergence threshold 1000 (1000 × the "
                                                 "first step's loss)")
         assert run["steps"].shape == (3,)
-    assert subprocess.run([cli, "inspect", "--data", str(path)], capture_output=True, timeout=120).returncode == 0
+    # A NaN loss from NaN activations (AdaNorm's Φ(y) NaN too: its histogram counts them below the bins).
+    model = _model()
+    nst.instrument(model, preset="adanorm")
+    with nst.Recorder(path, model, run="nan", settings={"seed": 0, "phi_every": 1}, append=True) as rec:
+        model(x).sum().backward()
+        assert rec.step(loss=1.0, learning_rate=0.1)
+        broken = model(x * math.nan).sum()
+        broken.backward()
+        assert rec.step(loss=broken, learning_rate=0.1) is False
+    with h5py.File(path, "r") as f:
+        run = f["runs/nan"]
+        assert run.attrs["status"] == "diverged" and run.attrs["diverged_reason"] == "the loss is NaN"
+        assert run["norms/1/phi_hist"][1].sum() == 20 * 12
+    result = subprocess.run([cli, "inspect", "--data", str(path)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-2000:]
+
+
+def test_a_removed_trace_stops_the_recording(tmp_path):
+    """The file must still be the one the recorder claimed at every flush: removed, it says so, once and again."""
+    model = _model()
+    nst.instrument(model)
+    path = tmp_path / "gone.h5"
+    with pytest.raises(nst.RecorderError, match="closing the trace failed"):
+        with nst.Recorder(path, model, run="r", settings={"seed": 0}) as rec:
+            model(_data()[0]).sum().backward()
+            rec.step(loss=1.0, learning_rate=0.1)
+            os.unlink(path)
+            for _ in range(2):
+                with pytest.raises(nst.RecorderError, match="was removed or replaced while being written"):
+                    rec.flush()
+    assert sorted(os.listdir(tmp_path)) == []
 
 
 def _refusals(tmp_path):

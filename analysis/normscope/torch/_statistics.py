@@ -11,7 +11,7 @@ accumulation, a shared layer) is reduced over all its rows, as if they had come 
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, List, NamedTuple, Optional, Tuple
+from typing import Dict, List, NamedTuple, Optional, Tuple
 
 import numpy as np
 import torch
@@ -110,7 +110,7 @@ class LayerProbe:
         sums = torch.stack([values.mu.sum(), denominators.sum()])
         self._forward = sums if self._forward is None else self._forward + sums
         self._forward_rows += values.mu.shape[0]
-        if y is not None and self.phi_wanted and self.phi_bins is not None:
+        if y is not None and y.numel() > 0 and self.phi_wanted and self.phi_bins is not None:
             self._add_phi(plan, values, y)
 
     def _add_phi(self, plan: NormPlan, values: RowValues, y: torch.Tensor) -> None:
@@ -128,7 +128,9 @@ class LayerProbe:
             (c * c * (h - 2 * k * values.sum_y + k * k * values.sum_y2)).sum(),
             (phi <= 0).sum().to(torch.float64), phi.min().to(torch.float64), phi.max().to(torch.float64)])
         per_unit = bins.count / (bins.upper - bins.lower)
-        slots = ((phi - bins.lower) * per_unit + 1).clamp(0, bins.count + 1).to(torch.int64)
+        # A NaN Φ (a diverging step's) is counted below the bins, so that a row still sums to R·H.
+        position = torch.nan_to_num((phi - bins.lower) * per_unit + 1, nan=0.0)
+        slots = position.clamp(0, bins.count + 1).to(torch.int64)
         counts = torch.bincount(slots.reshape(-1), minlength=bins.count + 2)
         if self._phi is None or self._phi_counts is None:
             self._phi, self._phi_counts = moments, counts

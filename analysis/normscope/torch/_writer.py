@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -174,7 +175,8 @@ class RunTables:
         for key in sorted(attributes):
             set_attribute(group, key, attributes[key], boolean)
         set_attribute(group, "config", config_json, boolean)
-        set_attribute(group, "norm_layers", json.dumps([layer.name for layer in layers], separators=(",", ":")), boolean)
+        names = json.dumps([layer.name for layer in layers], separators=(",", ":"))
+        set_attribute(group, "norm_layers", names, boolean)
         self.write_outcome("running", 0, -1)
         self.steps = _Table(group, "steps", STEP_ROW)
         self.step = _Table(group, "step", np.int64)
@@ -343,21 +345,24 @@ class TraceFile:
     def flush(self) -> None:
         """Appends every pending row of every run, then ``H5Fflush``: after this, a writer killed at any moment
         leaves a file holding all of it. The file must still be the one this writer claimed."""
-        import os
         try:
             status = os.stat(self.location)
         except OSError:
             status = None
         if status is None or (status.st_dev, status.st_ino) != self.identity:
-            raise WriteError(f"{self.location}: the file was removed or replaced while being written (or its folder "
-                             "was); it keeps every step up to its last flush")
+            self._failure = WriteError(f"{self.location}: the file was removed or replaced while being written (or "
+                                       "its folder was); it keeps every step up to its last flush")
+            raise self._failure
         try:
             for run in self.runs:
                 run.write_all()
             self.file.flush()
         except (OSError, RuntimeError, ValueError) as error:
-            raise WriteError(f"{self.location}: recording stopped while flushing: {' '.join(str(error).split())}; "
-                             "the file keeps every step up to its last flush") from None
+            # Sticky, as the Swift writer's failures are: every later call says it again.
+            self._failure = WriteError(f"{self.location}: recording stopped while flushing: "
+                                       f"{' '.join(str(error).split())}; the file keeps every step up to its last "
+                                       "flush")
+            raise self._failure from None
         self._steps_since_flush = 0
         self._dirty = False
         self._last_flush = time.monotonic()
