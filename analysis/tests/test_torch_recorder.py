@@ -173,6 +173,35 @@ def test_rows_are_the_models(tmp_path):
     assert not any(name.startswith(".") for name in os.listdir(tmp_path))  # no temporary, no lock left
 
 
+def test_one_transfer_per_step(tmp_path, monkeypatch):
+    """No layer moves a value to the host on its own: a training step with four instrumented calls, then
+    rec.step(), moves data once (one .cpu() of one vector on this CPU-only machine; one per device), and reads no
+    tensor's value in between."""
+    model = _model()
+    nst.instrument(model, preset="adanorm")
+    x, y = _data()
+    calls = []
+    for name in ("cpu", "item", "tolist", "numpy", "__bool__", "__float__", "__int__"):
+        original = getattr(torch.Tensor, name)
+
+        def counted(self, *args, _name=name, _original=original, **kwargs):
+            calls.append(_name)
+            return _original(self, *args, **kwargs)
+        monkeypatch.setattr(torch.Tensor, name, counted)
+    with nst.Recorder(tmp_path / "sync.h5", model, run="r", settings={"seed": 0, "phi_every": 1,
+                                                                       "raw_every": 1}) as rec:
+        for _ in range(2):
+            calls.clear()
+            loss = torch.nn.functional.cross_entropy(model(x), y) + torch.nn.functional.cross_entropy(model(x), y)
+            model.zero_grad()
+            loss.backward()
+            rec.step(loss=loss, learning_rate=0.1)
+            assert calls == ["cpu", "numpy"], calls  # the one transfer, then its host copy read as NumPy
+    monkeypatch.undo()
+    with h5py.File(tmp_path / "sync.h5", "r") as f:
+        assert list(f["runs/r/norms/1/grad"]["rows"]) == [40, 40]  # both calls of each layer, reduced together
+
+
 def test_an_exception_marks_the_run_interrupted(tmp_path):
     model = _model()
     nst.instrument(model)
