@@ -299,3 +299,18 @@ def test_instrument_with_a_preset_and_its_refusals():
     assert torch.equal(rms[0].bias.detach(), torch.zeros(6))  # a bias the layer lacked starts at 0
     with pytest.raises(VariantError, match="no attribute 'eps'"):
         instrument(torch.nn.Sequential(LlamaRMSNorm(6)), classes=[NormClass(LlamaRMSNorm)])
+
+
+def test_a_fused_transformer_layer_does_not_bypass_the_variant():
+    """torch.nn.TransformerEncoderLayer computes LayerNorm itself on its inference fast path (eval mode, no grad),
+    from norm1.weight and norm1.eps: an instrumented layer must keep it from doing so, or AdaNorm would silently be
+    plain LayerNorm there."""
+    torch.manual_seed(0)
+    layer = torch.nn.TransformerEncoderLayer(16, 2, 32, batch_first=True, dropout=0.0)
+    instrument(torch.nn.Sequential(layer), preset="adanorm")
+    layer.eval()
+    x = torch.randn(2, 5, 16)
+    expected = layer(x)  # with grad enabled: never the fast path
+    with torch.no_grad():
+        assert torch.allclose(layer(x), expected, atol=1e-6)
+    assert layer.norm1.eps == 1e-5

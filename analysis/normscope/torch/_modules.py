@@ -122,6 +122,10 @@ def _describe_custom(module: nn.Module, custom: NormClass) -> _Found:
     return _Found(plan, shape, weight, bias)
 
 
+def _unfused(module: nn.Module, inputs: Any) -> None:
+    return None
+
+
 class InstrumentedNorm(nn.Module):
     """A normalization over the last ``len(normalized_shape)`` axes whose backward pass splits its input gradient
     into direct, re-centering and re-scaling parts (``NormFunction``) and, while a ``Recorder`` records, reduces
@@ -148,6 +152,15 @@ class InstrumentedNorm(nn.Module):
         else:
             self.register_parameter("bias", None)
         self.probe = LayerProbe(plan, self.width)
+        # Fused inference paths (torch.nn.TransformerEncoderLayer's) read a norm layer's weight and eps and
+        # compute LayerNorm themselves, bypassing the module and so its variant; they are never taken for a
+        # module with a hook, so this one has one that does nothing.
+        self.register_forward_pre_hook(_unfused)
+
+    @property
+    def eps(self) -> Optional[float]:
+        """ε, as torch.nn.LayerNorm and RMSNorm name it (None: the input dtype's machine epsilon)."""
+        return self.plan.epsilon
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         k = len(self.normalized_shape)
