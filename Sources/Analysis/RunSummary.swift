@@ -1,6 +1,6 @@
-import Layers
 import Foundation
 import HDF5
+import Layers
 import Recording
 
 /// One run of a trace, reduced to what the overfitting comparison needs: losses, accuracies and the gap between

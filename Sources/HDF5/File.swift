@@ -128,7 +128,9 @@ public final class File: Container {
 
     /// Turns off metadata cache evictions (and the cache's resizing), so that no metadata reaches the disk between
     /// two flushes, and the raw data chunk cache.
-    private static func keepMetadataUntilFlush(_ access: borrowing PropertyList, _ context: CallContext) throws(HDF5Error) {
+    private static func keepMetadataUntilFlush(_ access: borrowing PropertyList, _ context: CallContext)
+        throws(HDF5Error)
+    {
         var cache = H5AC_cache_config_t()
         cache.version = H5AC__CURR_CACHE_CONFIG_VERSION
         try checked("H5Pget_mdc_config", context) { H5Pget_mdc_config(access.id, &cache) }

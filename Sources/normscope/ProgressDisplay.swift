@@ -31,9 +31,10 @@ final class ProgressDisplay: SweepProgressObserver {
         let rate = elapsed > 0 ? Double(progress.step) / elapsed : 0
         let eta = rate > 0 ? Double(progress.steps - progress.step) / rate : 0
         let percent = 100 * progress.step / max(progress.steps, 1)
-        let sweepPart = sweep.remainingSeconds.map {
-            "sweep \(100 * sweep.stepsDone / max(sweep.totalSteps, 1))% ETA \(clock($0))"
-        } ?? ""
+        let sweepPart =
+            sweep.remainingSeconds.map {
+                "sweep \(100 * sweep.stepsDone / max(sweep.totalSteps, 1))% ETA \(clock($0))"
+            } ?? ""
         if terminal {
             // Redraw at most 10 times a second; the last step always.
             guard (now - lastDraw).inSeconds >= 0.1 || progress.step == progress.steps else { return }

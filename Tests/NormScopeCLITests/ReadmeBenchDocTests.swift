@@ -1,6 +1,6 @@
 import Foundation
-import TestSupport
 import Tensors
+import TestSupport
 import Testing
 
 /// The README's `bench train` lines run as written from the repository's root, with the built binary for
@@ -25,7 +25,8 @@ struct ReadmeBenchDocTests {
             // Comments after the command are the shell's; the JSON goes to the temporary folder, not the checkout.
             let command = line.replacingOccurrences(of: prefix, with: "'\(binary)' ")
                 .replacingOccurrences(of: "--json train.json", with: "--json '\(json)'")
-            let script = "cd '\(MarkdownBlock.repositoryRoot)' && \(command.split(separator: "#")[0]) --warmup 0 --steps 1"
+            let script =
+                "cd '\(MarkdownBlock.repositoryRoot)' && \(command.split(separator: "#")[0]) --warmup 0 --steps 1"
             let output = try ChildProcess.run("/bin/bash", arguments: ["-c", script])
             #expect(output.status == 0, "\(line)\n\(output.standardError.suffix(2000))")
             // Both variants of NormScope are timed whether or not torch is installed.
@@ -47,8 +48,10 @@ struct ReadmeBenchDocTests {
         let cores = BLASKernelSelection.runnableCores
         let header = output.standardOutput.split(separator: "\n").first { $0.hasPrefix("product ") } ?? ""
         #expect(cores.allSatisfy { header.contains($0) }, "\(cores) not all in: \(header)")
-        for expected in ["CPU: \(CPUIdentity.current)", "NormScope uses \(BLAS.coreName)", "mlp forward X·W",
-                         "speed against \(BLAS.coreName)"] {
+        for expected in [
+            "CPU: \(CPUIdentity.current)", "NormScope uses \(BLAS.coreName)", "mlp forward X·W",
+            "speed against \(BLAS.coreName)",
+        ] {
             #expect(output.standardOutput.contains(expected), "\(expected): \(output.standardOutput)")
         }
         // A core the CPU cannot run, or a misspelt one, is one line and exit 1 before any worker starts.
@@ -63,8 +66,10 @@ struct ReadmeBenchDocTests {
         let output = try runOneLineBlock(
             under: "Writing traces", command: "bench write", appending: "--size-gb 0.004 --rounds 1")
         #expect(output.status == 0, "\(output.standardError.suffix(2000))")
-        for expected in ["HDF5's filters on the writer thread", "H5Dwrite_chunk", "speedup, median", "(target ≥ 3×)",
-                         "same rows in both files: yes"] {
+        for expected in [
+            "HDF5's filters on the writer thread", "H5Dwrite_chunk", "speedup, median", "(target ≥ 3×)",
+            "same rows in both files: yes",
+        ] {
             #expect(output.standardOutput.contains(expected), "\(expected): \(output.standardOutput)")
         }
     }

@@ -27,7 +27,8 @@ struct TraceDeclarationCLITests {
             contentsOfFile: MarkdownBlock.repositoryRoot + "/analysis/normscope/schema.json", encoding: .utf8)
         #expect(
             committed == output.standardOutput,
-            "analysis/normscope/schema.json is stale: run `swift run normscope schema --out analysis/normscope/schema.json --force`")
+            "analysis/normscope/schema.json is stale: run `swift run normscope schema --out analysis/normscope/schema.json --force`"
+        )
     }
 
     @Test("one run of every preset and every setting a sweep accepts reads back with nothing damaged")
@@ -47,29 +48,45 @@ struct TraceDeclarationCLITests {
         ]
         let common: [String: Any] = ["steps": 3, "eval_every": 2, "phi_every": 1, "raw_every": 2, "raw_rows": 2]
         let sweeps: [(String, [String: Any])] = [
-            ("mlp", common.merging([
-                "presets": variants, "seeds": 1, "hidden": [16, 16], "placement": "after-activation",
-                "activation": "gelu", "optimizer": "sgd", "momentum": 0.5, "schedule": "cosine", "warmup": 1,
-                "clip": 1.0, "weight_decay": 0.01, "label_smoothing": 0.1, "dropout": 0.1,
-                "divergence_loss": 1e6, "eval_train_size": 32,
-            ]) { a, _ in a }),
-            ("transformer", common.merging([
-                "presets": ["layernorm", "adanorm"], "seeds": 1, "model": "transformer", "width": 16, "heads": 2,
-                "layers": 1, "ffn": 16, "placement": "post", "optimizer": "adamw", "schedule": "inverse-sqrt",
-                "warmup": 1,
-            ]) { a, _ in a }),
-            ("charlm", common.merging([
-                "presets": ["rmsnorm"], "seeds": 1, "model": "char-lm", "dataset": "devils-dictionary", "width": 16, "heads": 2, "layers": 1,
-                "ffn": 16, "context": 8, "placement": "pre",
-            ]) { a, _ in a }),
-            ("csv", common.merging([
-                "presets": ["layernorm"], "seeds": 1, "dataset": directory.file("rows.csv"), "header": true,
-                "label_column": 1, "valid_fraction": 0.25, "test_fraction": 0.25, "hidden": [8],
-            ]) { a, _ in a }),
-            ("idx", common.merging([
-                "presets": ["layernorm"], "seeds": 1, "dataset": directory.file("images.idx"),
-                "labels": directory.file("labels.idx"), "hidden": [8],
-            ]) { a, _ in a }),
+            (
+                "mlp",
+                common.merging([
+                    "presets": variants, "seeds": 1, "hidden": [16, 16], "placement": "after-activation",
+                    "activation": "gelu", "optimizer": "sgd", "momentum": 0.5, "schedule": "cosine", "warmup": 1,
+                    "clip": 1.0, "weight_decay": 0.01, "label_smoothing": 0.1, "dropout": 0.1,
+                    "divergence_loss": 1e6, "eval_train_size": 32,
+                ]) { a, _ in a }
+            ),
+            (
+                "transformer",
+                common.merging([
+                    "presets": ["layernorm", "adanorm"], "seeds": 1, "model": "transformer", "width": 16, "heads": 2,
+                    "layers": 1, "ffn": 16, "placement": "post", "optimizer": "adamw", "schedule": "inverse-sqrt",
+                    "warmup": 1,
+                ]) { a, _ in a }
+            ),
+            (
+                "charlm",
+                common.merging([
+                    "presets": ["rmsnorm"], "seeds": 1, "model": "char-lm", "dataset": "devils-dictionary", "width": 16,
+                    "heads": 2, "layers": 1,
+                    "ffn": 16, "context": 8, "placement": "pre",
+                ]) { a, _ in a }
+            ),
+            (
+                "csv",
+                common.merging([
+                    "presets": ["layernorm"], "seeds": 1, "dataset": directory.file("rows.csv"), "header": true,
+                    "label_column": 1, "valid_fraction": 0.25, "test_fraction": 0.25, "hidden": [8],
+                ]) { a, _ in a }
+            ),
+            (
+                "idx",
+                common.merging([
+                    "presets": ["layernorm"], "seeds": 1, "dataset": directory.file("images.idx"),
+                    "labels": directory.file("labels.idx"), "hidden": [8],
+                ]) { a, _ in a }
+            ),
         ]
         var traces: [String] = []
         var written = Set<String>()
@@ -85,7 +102,8 @@ struct TraceDeclarationCLITests {
             written.formUnion(try Self.runAttributeNames(trace))
         }
         // A setting declared but never written by this test is a setting this test does not yet prove.
-        #expect(Set(settings).subtracting(written).isEmpty, "never recorded here: \(Set(settings).subtracting(written))")
+        #expect(
+            Set(settings).subtracting(written).isEmpty, "never recorded here: \(Set(settings).subtracting(written))")
 
         let analyze = try normscope(["analyze"] + traces + ["--format", "json"])
         #expect(analyze.status == 0, "\(analyze.standardOutput.suffix(1500))")

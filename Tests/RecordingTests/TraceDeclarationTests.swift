@@ -16,7 +16,8 @@ struct TraceDeclarationTests {
             guard let open = page.range(of: start),
                 let close = page.range(of: "<!-- /declared -->", range: open.upperBound..<page.endIndex)
             else {
-                Issue.record("TRACE_FORMAT.md has no block '\(section.id)'; paste it from `normscope schema --markdown`")
+                Issue.record(
+                    "TRACE_FORMAT.md has no block '\(section.id)'; paste it from `normscope schema --markdown`")
                 continue
             }
             let documented = String(page[open.upperBound..<close.lowerBound])

@@ -1,8 +1,8 @@
 import Layers
 import Recording
 import Tensors
-import Testing
 import TestSupport
+import Testing
 import Training
 
 /// The norm variants the gradient checks run over.

@@ -37,7 +37,9 @@ struct SettingDeclarationTests {
                 let declared = TraceFormat.setting(name)
                 #expect(declared != nil, "'\(name)' is written but not declared in TraceFormat.settings")
                 guard let declared else { continue }
-                #expect(declared.kind.matches(value), "'\(name)' is written as \(value.kindName), declared \(declared.kind)")
+                #expect(
+                    declared.kind.matches(value), "'\(name)' is written as \(value.kindName), declared \(declared.kind)"
+                )
                 if case .string(let text) = value {
                     #expect(declared.refusal(of: text) == nil, "'\(name)' = '\(text)' is outside its declared values")
                 }

@@ -1,8 +1,8 @@
 import Layers
 import Recording
 import Tensors
-import Testing
 import TestSupport
+import Testing
 import Training
 
 @Suite("Transformer")

@@ -12,7 +12,8 @@ extension TraceReport {
         if !summary.grouping.keys.isEmpty {
             let how = summary.grouping.automatic ? "the settings that differ between the runs" : "--group-by"
             blocks.append(
-                "<p class=\"meta\">Groups: preset + " + summary.grouping.keys.map { "<code>\(escape($0))</code>" }
+                "<p class=\"meta\">Groups: preset + "
+                    + summary.grouping.keys.map { "<code>\(escape($0))</code>" }
                     .joined(separator: ", ") + " (\(escape(how))); runs are pooled over seeds only.</p>")
         }
         let unfinished = summary.runs.filter { !$0.isFinished || $0.divergedAtStep != nil }

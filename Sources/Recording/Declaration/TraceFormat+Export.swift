@@ -15,7 +15,8 @@ extension TraceFormat {
     ) -> String {
         let colourOf = Dictionary(colours.map { ($0.preset, $0.colour) }, uniquingKeysWith: { first, _ in first })
         let document = ExportedSchema(
-            format: name, formatVersion: version, readableVersions: [readableVersions.lowerBound, readableVersions.upperBound],
+            format: name, formatVersion: version,
+            readableVersions: [readableVersions.lowerBound, readableVersions.upperBound],
             tables: [
                 ExportedTable(StepRow.self), ExportedTable(EvaluationRow.self), ExportedTable(NormStepRow.self),
                 ExportedTable(PhiStepRow.self),

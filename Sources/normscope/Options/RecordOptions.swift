@@ -56,7 +56,9 @@ struct RunOptions: ParsableArguments {
     /// Each number is refused with its option and the range it must be in. The counts are parsed `.unconditional`
     /// so that `--steps -5` reaches this check instead of reading as an unknown flag `-5`.
     func validate() throws {
-        for (option, value) in [("--seeds", seeds), ("--steps", steps), ("--batch", batch), ("--eval-every", evalEvery)] {
+        for (option, value) in [
+            ("--seeds", seeds), ("--steps", steps), ("--batch", batch), ("--eval-every", evalEvery),
+        ] {
             if let value, value < 1 { throw OptionValueError("\(option) \(value): must be a positive whole number") }
         }
         if labelColumn == 0 {

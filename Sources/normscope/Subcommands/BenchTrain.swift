@@ -52,7 +52,9 @@ extension NormScope.Bench {
             for (option, value) in [("--steps", steps), ("--threads", threads)] where value < 1 {
                 throw OptionValueError("\(option) \(value): must be a positive whole number")
             }
-            guard warmup >= 0 else { throw OptionValueError("--warmup \(warmup): must be 0 or a positive whole number") }
+            guard warmup >= 0 else {
+                throw OptionValueError("--warmup \(warmup): must be 0 or a positive whole number")
+            }
             try output.check(inputs: [])
         }
 

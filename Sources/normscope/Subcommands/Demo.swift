@@ -42,7 +42,9 @@ extension NormScope {
 
         @Option(
             parsing: .unconditional,
-            help: "Runs trained at once, each on one core (default: the number of cores); the rows are the same for any N.")
+            help:
+                "Runs trained at once, each on one core (default: the number of cores); the rows are the same for any N."
+        )
         var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
         /// The demo's sweep: what `normscope record` would run from this JSON.

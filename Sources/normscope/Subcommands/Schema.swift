@@ -1,6 +1,6 @@
 import Analysis
-import Charts
 import ArgumentParser
+import Charts
 import Foundation
 import OutputFiles
 import Recording
@@ -25,7 +25,9 @@ extension NormScope {
         @Flag(help: "Print TRACE_FORMAT.md's generated tables instead of JSON.")
         var markdown = false
 
-        @Option(name: [.short, .long], help: ArgumentHelp("Write to this file instead of standard output.", valueName: "path"))
+        @Option(
+            name: [.short, .long],
+            help: ArgumentHelp("Write to this file instead of standard output.", valueName: "path"))
         var out: String?
 
         @Flag(help: "Replace the --out file if it exists.")

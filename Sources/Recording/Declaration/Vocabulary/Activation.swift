@@ -20,4 +20,3 @@ public enum Activation: String, Sendable, Codable, Hashable, CaseIterable {
     /// The exact Gaussian error linear unit, `x · Φ(x)`.
     case gelu
 }
-
