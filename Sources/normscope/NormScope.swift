@@ -30,6 +30,7 @@ struct NormScope: ParsableCommand {
               report            the same as one HTML page with charts
               export            every table of a trace as CSV files
               inspect           the tree of a trace, validated against its format (v1 or v2)
+              schema            the trace format's declaration, as JSON or as TRACE_FORMAT.md's tables
               slurm             Slurm jobs for a sweep: one array task per shard, then analyze and report
               bench tensors     matrix-product and row-kernel throughput against this machine's memory bandwidth
               bench kernels     the training steps' products under every OpenBLAS core this CPU can run
@@ -40,7 +41,7 @@ struct NormScope: ParsableCommand {
         version: TraceFormat.toolVersion,
         subcommands: [
             Demo.self, Record.self, Analyze.self, Report.self, Export.self, Inspect.self, Slurm.self, Bench.self,
-            Probe.self,
+            Schema.self, Probe.self,
         ]
     )
 }

@@ -1,5 +1,5 @@
 """Colours of the figures: one fixed colour per preset, the table of the HTML report (``ChartPalette.presetColors``
-in Sources/Analysis/Report/ChartPalette.swift; a Swift test holds the two to each other).
+in the Swift sources, exported into schema.json by ``normscope schema``).
 
 A preset has its colour whichever presets the trace(s) hold, in every figure, in the report and in the notebook: seven
 Okabe–Ito colours (colour-blind safe) and a neutral grey, without Okabe–Ito's yellow, which is barely visible as a thin
@@ -17,16 +17,11 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, Optional, Tuple
 
-PRESET_COLOURS: Dict[str, str] = {
-    "layernorm": "#0072b2",         # blue
-    "adanorm": "#d55e00",           # vermillion
-    "layernorm-simple": "#009e73",  # bluish green
-    "detachnorm": "#cc79a7",        # reddish purple
-    "detach-mean": "#e69f00",       # orange
-    "detach-std": "#56b4e9",        # sky blue
-    "rmsnorm": "#000000",           # black
-    "none": "#999999",              # grey
-}
+from . import _schema
+
+# Each preset's fixed colour, from the trace format's declaration (schema.json: ChartPalette.presetColors).
+PRESET_COLOURS: Dict[str, str] = {name: preset["colour"] for name, preset in _schema.PRESETS.items()
+                                  if preset.get("colour")}
 
 PART_STYLES = {"direct": "-", "recenter": "--", "rescale": ":", "total": "-."}
 PART_LABELS = {"direct": "d (direct)", "recenter": "c (re-centering)", "rescale": "s (re-scaling)",

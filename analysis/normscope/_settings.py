@@ -22,6 +22,7 @@ from typing import Any, Callable, Dict
 
 import numpy as np
 
+from . import _schema
 from ._errors import TraceError
 
 STRING = "string"
@@ -30,29 +31,14 @@ FLOAT = "float64"
 BOOL = "bool"
 INT_LIST = "int64 array"
 
-SETTING_TYPES: Dict[str, str] = {}
-for _name in ("model dataset labels preset convention activation placement optimizer schedule "
-              "norm_centering norm_convention norm_affine norm_adaptive").split():
-    SETTING_TYPES[_name] = STRING
-for _name in ("seed steps batch warmup width heads layers ffn context label_column eval_every eval_train_size "
-              "phi_every raw_every raw_rows").split():
-    SETTING_TYPES[_name] = INT
-for _name in ("lr momentum weight_decay clip dropout label_smoothing valid_fraction test_fraction epsilon "
-              "adanorm_scale adanorm_k divergence_loss norm_epsilon norm_adanorm_scale norm_adanorm_k").split():
-    SETTING_TYPES[_name] = FLOAT
-for _name in "adanorm_detached header norm_normalizes norm_detach_mean norm_detach_std".split():
-    SETTING_TYPES[_name] = BOOL
-SETTING_TYPES["hidden"] = INT_LIST
+# The documented settings' types, from the trace format's one declaration (schema.json).
+SETTING_TYPES: Dict[str, str] = {name: setting["kind"] for name, setting in _schema.SETTINGS.items()}
 
 # Run attributes that are not settings, with their types (both formats store these typed).
-STATE_TYPES: Dict[str, str] = {
-    "status": STRING,
-    "completed_steps": INT,
-    "diverged_step": INT,
-    "diverged_reason": STRING,
-}
+STATE_TYPES: Dict[str, str] = {name: kind for name, kind in _schema.RUN_ATTRIBUTES.items()
+                               if kind in (STRING, INT)}
 
-STATUSES = ("running", "completed", "diverged", "interrupted")
+STATUSES = _schema.STATUSES
 
 
 def _describe(value: Any) -> str:

@@ -33,27 +33,21 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from . import _settings
+from . import _schema, _settings
 from ._errors import TraceError
 
-FORMAT = "normscope-trace"
-SUPPORTED_VERSIONS = (1, 2)
+FORMAT = _schema.FORMAT
+SUPPORTED_VERSIONS = _schema.SUPPORTED_VERSIONS
 
-STEP_FIELDS = ("step", "loss", "learning_rate", "grad_norm", "seconds")
-EVAL_FIELDS = ("step", "train_loss", "train_accuracy", "valid_loss", "valid_accuracy", "gap")
-# Fields added after traces were first written: a table without them reads them as NaN (not measured).
-EVAL_LATER_FIELDS = ("test_loss", "test_accuracy")
-GRAD_FIELDS = (
-    ("step", "rows", "width")
-    + tuple(f"{part}_{reduction}" for part in ("total", "direct", "recenter", "rescale", "upstream")
-            for reduction in ("norm", "rowmean_abs", "rowvar"))
-    + ("direct_plus_recenter_rowvar", "recenter_ratio", "rescale_ratio", "cos_total_direct", "recenter_share",
-       "rescale_share", "mean_mu", "mean_sigma", "gain_norm", "gain_mean", "gain_grad_norm", "bias_norm",
-       "bias_grad_norm")
-)
-PHI_FIELDS = ("step", "mean", "sd", "min", "max", "fraction_nonpositive",
-              "q01", "q05", "q25", "q50", "q75", "q95", "q99")
-RAW_PARTS = ("total", "direct", "recenter", "rescale")
+# Each table's fields, from the trace format's one declaration (schema.json, exported by `normscope schema`).
+# Fields added after traces were first written are read as NaN from a table that lacks them (not measured).
+STEP_FIELDS = _schema.required_fields("steps")
+EVAL_FIELDS = _schema.required_fields("evals")
+EVAL_LATER_FIELDS = _schema.later_fields("evals")
+GRAD_FIELDS = _schema.required_fields("grad")
+GRAD_LATER_FIELDS = _schema.later_fields("grad")
+PHI_FIELDS = _schema.required_fields("phi")
+RAW_PARTS = _schema.RAW_PARTS
 
 # The run attributes that come first in ``Trace.runs``; the rest follow in name order.
 _LEADING_COLUMNS = ("preset", "seed", "status", "completed_steps", "diverged_step", "diverged_reason", "model",
@@ -282,6 +276,9 @@ class Trace:
         for name in later:
             if name not in frame.columns:
                 frame[name] = np.nan
+        # The declared order, whatever order the file stores them in; columns a caller added follow.
+        declared = list(fields) + list(later)
+        frame = frame[declared + [name for name in frame.columns if name not in declared]]
         return frame.set_index("step")
 
     # -- the root ---------------------------------------------------------------------------------------------------
@@ -505,7 +502,7 @@ class Run:
 
     def grad(self, layer: str) -> pd.DataFrame:
         """The layer's gradient statistics, one row per step, indexed by ``step`` (METHODS.md's fields)."""
-        return self.trace._table(f"{self._layer(layer)}/grad", GRAD_FIELDS)
+        return self.trace._table(f"{self._layer(layer)}/grad", GRAD_FIELDS, GRAD_LATER_FIELDS)
 
     @property
     def grads(self) -> Dict[str, pd.DataFrame]:

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import normscope
-from normscope.trace import EVAL_FIELDS, EVAL_LATER_FIELDS, GRAD_FIELDS, PHI_FIELDS, STEP_FIELDS
+from normscope.trace import EVAL_FIELDS, EVAL_LATER_FIELDS, GRAD_FIELDS, GRAD_LATER_FIELDS, PHI_FIELDS, STEP_FIELDS
 
 from conftest import wait_for
 
@@ -41,7 +41,7 @@ def check_run_tables(run, expect_raw):
     assert set(run.grads) == set(run.layers)
     for index, layer in enumerate(run.layers):
         grad = run.grad(layer)
-        assert list(grad.columns) == list(GRAD_FIELDS[1:]) and grad.index.equals(steps.index)
+        assert list(grad.columns) == list(GRAD_FIELDS[1:]) + list(GRAD_LATER_FIELDS) and grad.index.equals(steps.index)
         assert (grad["width"] == run.layer_attrs(layer)["width"]).all() and run.layer_attrs(layer)["index"] == index
         if run.has_phi(layer):
             phi = run.phi(layer)

@@ -47,7 +47,7 @@ public enum ValidRange: String, Sendable, CaseIterable, Codable {
     public var text: String {
         switch self {
         case .count: "≥ 0"
-        case .finite: "finite (|x| ≤ Float32 max)"
+        case .finite: "finite (magnitude ≤ Float32 max)"
         case .nonNegative: "0 … Float32 max"
         case .nonNegativeDouble: "≥ 0, finite"
         case .fraction: "0 … 1"

@@ -85,7 +85,7 @@ public struct NormStepRow: DeclaredRow, Equatable, Sendable {
             "DyT's learned scale α after the step's forward pass; NaN for other variants"),
         .init(
             "saturated_share", \.saturatedShare, unit: "fraction", range: .fraction, olderTracesRead: .nan,
-            "DyT: share of elements with |α x| > 2, where tanh is saturated; NaN for other variants"),
+            "DyT: share of elements where α x is beyond ±2, so tanh is saturated; NaN for other variants"),
     ]
     public static let fields = declaration.map(\.column)
     public static let rules: [RowRule] = [

@@ -261,3 +261,11 @@ private struct DiscardingContainer<Key: CodingKey>: KeyedEncodingContainerProtoc
     mutating func superEncoder() -> any Encoder { ValueEncoder() }
     mutating func superEncoder(forKey key: Key) -> any Encoder { ValueEncoder() }
 }
+
+extension RunConfiguration {
+    /// The settings this configuration writes on its run, typed as the trace stores them (`TraceFormat.settings`
+    /// declares their kinds): the defaults `normscope schema` exports, and what the declaration test checks.
+    public func settingAttributes() throws -> [String: AttributeValue] {
+        try SettingAttributes.of(self)
+    }
+}
