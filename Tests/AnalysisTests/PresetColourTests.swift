@@ -1,4 +1,5 @@
 import Foundation
+import Layers
 import TestSupport
 import Testing
 
@@ -14,10 +15,14 @@ struct PresetColourTests {
     @Test("the Swift and Python tables agree, entry for entry, and so do the hash's colours and the marker order")
     func swiftAndPythonAgree() throws {
         let unknown = ["my-norm", "", "ÄdaNorm", "layernorm2", String(repeating: "x", count: 50)]
-        // The module alone, loaded from its file: the package's other modules (h5py, pandas) are not needed here.
+        // The module and the schema it reads, loaded from their files under a bare package: the package's
+        // __init__ (h5py, pandas) is not needed here.
         let script = """
-            import importlib.util, json, sys
-            spec = importlib.util.spec_from_file_location("palette", sys.argv[1])
+            import importlib.util, json, os, sys, types
+            package = types.ModuleType("normscope")
+            package.__path__ = [os.path.dirname(sys.argv[1])]
+            sys.modules["normscope"] = package
+            spec = importlib.util.spec_from_file_location("normscope._palette", sys.argv[1])
             palette = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(palette)
             names = json.loads(sys.argv[2])
@@ -39,12 +44,13 @@ struct PresetColourTests {
     @Test("every known preset has its own colour; an unknown one gets a fixed colour of the table by FNV-1a")
     func fixedColours() {
         let colours = ChartPalette.presetColors.map(\.value)
-        #expect(Set(colours).count == colours.count && colours.count == 8)
+        #expect(Set(colours).count == colours.count && colours.count == 10)
+        #expect(ChartPalette.presetColors.map(\.key) == NormPreset.allCases.map(\.rawValue))
         #expect(ChartPalette.color(preset: "layernorm") == "#0072b2" && ChartPalette.color(preset: "none") == "#999999")
         // FNV-1a's published test vectors.
         #expect(ChartPalette.fnv1a("") == 0x811c_9dc5 && ChartPalette.fnv1a("a") == 0xe40c_292c)
         #expect(colours.contains(ChartPalette.color(preset: "my-norm")))
-        #expect(ChartPalette.color(preset: "my-norm") == colours[Int(ChartPalette.fnv1a("my-norm") % 8)])
+        #expect(ChartPalette.color(preset: "my-norm") == colours[Int(ChartPalette.fnv1a("my-norm") % 10)])
     }
 
     @Test("a preset's groups get markers in the order of their settings, numbers by size; a lone group none")

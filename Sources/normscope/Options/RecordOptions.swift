@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Layers
 import Training
 
 /// The flags of `normscope record` that override a run setting; each has the default of ``RunConfiguration``.
@@ -29,10 +30,7 @@ struct RunOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Bytes of text per training window, for char-lm (default 64).")
     var context: Int?
 
-    @Option(
-        help:
-            "Comma-separated normalization presets: layernorm, layernorm-simple, detachnorm, detach-mean, detach-std, adanorm, rmsnorm, none."
-    )
+    @Option(help: "Comma-separated normalization presets: \(NormPreset.allNames).")
     var presets: String?
 
     @Option(parsing: .unconditional, help: "Seeds per preset: a count N (seeds 0..N-1).")
