@@ -93,7 +93,8 @@ let package = Package(
         .testTarget(name: "RecordingTests", dependencies: ["Recording", "HDF5", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Layers", "Tensors", "TestSupport"]),
         .testTarget(
-            name: "AnalysisTests", dependencies: ["Analysis", "Layers", "OutputFiles", "Recording", "HDF5", "TestSupport"]),
+            name: "AnalysisTests",
+            dependencies: ["Analysis", "Layers", "OutputFiles", "Recording", "HDF5", "TestSupport"]),
         .testTarget(
             name: "BenchmarksTests",
             dependencies: ["Benchmarks", "Analysis", "Training", "Recording", "HDF5", "Tensors", "TestSupport"]

@@ -78,7 +78,9 @@ struct NormFixtureTests {
         configuration.epsilon = f.epsilon
         let layer = NormLayer<S>(configuration, width: f.width)
         // A row of H values, or ScaleNorm's one g.
-        func row(_ values: [Double]) -> Matrix<S> { Matrix(rows: 1, columns: values.count, scalars: values.map { S($0) }) }
+        func row(_ values: [Double]) -> Matrix<S> {
+            Matrix(rows: 1, columns: values.count, scalars: values.map { S($0) })
+        }
         if let gain = f.gain { layer.gain!.value = row(gain) }
         if let bias = f.bias { layer.bias!.value = row(bias) }
         if let alpha = f.alpha { layer.alpha!.value = row(alpha) }

@@ -134,9 +134,10 @@ struct NormVariantTests {
         let x: Matrix<Float> = sampleMatrix(257, 67, seed: 31, in: -4..<4)
         let g: Matrix<Float> = sampleMatrix(257, 67, seed: 32)
         for preset in [NormPreset.dyt, .scaleNorm] {
-            func run(_ parallel: RowParallel) -> (exact: [Float], statistics: NormGradientStatistics, share: Double?,
-                parameters: [Float])
-            {
+            func run(_ parallel: RowParallel) -> (
+                exact: [Float], statistics: NormGradientStatistics, share: Double?,
+                parameters: [Float]
+            ) {
                 let layer = NormLayer<Float>(preset, width: 67, parallel: parallel)
                 let (y, saved) = layer.forward(x, mode: .training)
                 let dx = layer.backward(g, saved: saved)

@@ -43,7 +43,6 @@ public struct DynamicTanh: Sendable, Hashable, Codable {
     public static let saturationLimit = 2.0
 }
 
-
 /// How a configuration's squashing is named in a trace's `norm_transform` setting.
 public enum TransformKind: String, Sendable, Hashable, Codable, CaseIterable {
     /// DyT's `tanh(α·y)`.

@@ -92,9 +92,11 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
         // g = √d), 1 after dividing by its RMS.
         let scalarGain = configuration.spread == .norm && configuration.normalizes ? Double(width).squareRoot() : 1
         gain =
-            !plan.hasGain ? nil
-            : plan.scalarGain ? Parameter(name: "gain", value: Matrix(rows: 1, columns: 1, repeating: Scalar(scalarGain)))
-            : Parameter(name: "gain", value: Matrix(rows: 1, columns: width, repeating: 1))
+            !plan.hasGain
+            ? nil
+            : plan.scalarGain
+                ? Parameter(name: "gain", value: Matrix(rows: 1, columns: 1, repeating: Scalar(scalarGain)))
+                : Parameter(name: "gain", value: Matrix(rows: 1, columns: width, repeating: 1))
         bias = plan.hasBias ? Parameter(name: "bias", value: Matrix(rows: 1, columns: width, repeating: 0)) : nil
         alpha = configuration.dynamicTanh.map {
             Parameter(name: "alpha", value: Matrix(rows: 1, columns: 1, repeating: Scalar($0.initialAlpha)))

@@ -23,6 +23,7 @@ extension NormConfiguration {
     /// - Nguyen, Salazar, "Transformers without Tears: Improving the Normalization of Self-Attention", IWSLT 2019,
     ///   [arXiv 1910.05895](https://arxiv.org/abs/1910.05895).
     public static func scaleNorm(convention: SpreadConvention = .paper, epsilon: Double = 1e-5) -> NormConfiguration {
-        NormConfiguration(centering: .none, convention: convention, spread: .norm, epsilon: epsilon, affine: .scalarGain)
+        NormConfiguration(
+            centering: .none, convention: convention, spread: .norm, epsilon: epsilon, affine: .scalarGain)
     }
 }

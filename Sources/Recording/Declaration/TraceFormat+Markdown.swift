@@ -72,7 +72,8 @@ extension TraceFormat {
 
     private static func presetsTable() -> String {
         var lines = [
-            "| preset | normalizes | centering | convention | spread | ε | detach | affine | adaptive factor | squashing |",
+            "| preset | normalizes | centering | convention | spread | ε | detach | affine | adaptive factor "
+                + "| squashing |",
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         ]
         for preset in NormPreset.allCases {
@@ -88,7 +89,8 @@ extension TraceFormat {
             let squashing = c.dynamicTanh.map { "\(TransformKind($0).rawValue), α from \($0.initialAlpha)" } ?? "—"
             lines.append(
                 "| `\(preset.rawValue)` | \(c.normalizes) | \(c.centering.rawValue) | \(c.convention.rawValue) | "
-                    + "\(c.spread.rawValue) | \(c.epsilon) | \(detach) | \(c.affine.rawValue) | \(adaptive) | \(squashing) |")
+                    + "\(c.spread.rawValue) | \(c.epsilon) | \(detach) | \(c.affine.rawValue) | \(adaptive) | "
+                    + "\(squashing) |")
         }
         return lines.joined(separator: "\n") + "\n"
     }
