@@ -1,13 +1,20 @@
 /// One titled table of a summary, rendered the same way for the terminal, Markdown and HTML, so the three outputs
 /// never disagree on what they show.
 public struct SummaryTable: Sendable, Equatable {
+    /// Which of a trace summary's tables this is: what a report places it by, whatever its title says.
+    public enum Kind: Sendable, Hashable, CaseIterable {
+        case overfitting, validation, testSplit, comparison, gradientParts, perLayer, measures, theorem, phi
+    }
+
+    public var kind: Kind
     public var title: String
     public var header: [String]
     public var rows: [[String]]
     /// Lines after the table: how to read it, what was left out.
     public var footer: [String]
 
-    public init(title: String, header: [String], rows: [[String]], footer: [String] = []) {
+    public init(_ kind: Kind, title: String, header: [String], rows: [[String]], footer: [String] = []) {
+        self.kind = kind
         self.title = title
         self.header = header
         self.rows = rows

@@ -46,6 +46,7 @@ extension TraceSummary {
 
     var overfittingTable: SummaryTable {
         SummaryTable(
+            .overfitting,
             title: "Overfitting per \(groupColumn)",
             header: [groupColumn, "runs", "diverged", "unfinished", "gap at end", "gap at best", "gap, last 10%"],
             rows: groups.map { p in
@@ -63,6 +64,7 @@ extension TraceSummary {
 
     var validationTable: SummaryTable {
         SummaryTable(
+            .validation,
             title: "Validation loss and accuracy per \(groupColumn)",
             header: [groupColumn, "final valid loss", "best valid loss", "final valid acc", "best valid acc"],
             rows: groups.map { p in
@@ -82,6 +84,7 @@ extension TraceSummary {
         var header = [groupColumn, "test loss at best", "test acc at best"]
         if languageModels { header += ["best valid bpc", "test bpc at best"] }
         return SummaryTable(
+            .testSplit,
             title: "Test split at the best validation step per \(groupColumn)",
             header: header,
             rows: groups.map { p in
@@ -117,6 +120,7 @@ extension TraceSummary {
             }
         }
         return SummaryTable(
+            .measures,
             title: "Re-centering and re-scaling measures per layer, last 10% of steps (mean over runs)",
             header: [
                 groupColumn, "layer", "runs", "rowmean_abs(t)", "rowmean_abs(d)", "rowvar(t)", "rowvar(d)", "rowvar(c)",
@@ -144,6 +148,7 @@ extension TraceSummary {
         }
         let method = all.first?.bestValidLoss.interval.method ?? "percentile bootstrap"
         return SummaryTable(
+            .comparison,
             title: "Against \(baseline) at the same settings: Δ = \(groupColumn) − baseline over seeds",
             header: [
                 groupColumn, "quantity", "n (it/baseline)", "Δ", "95% interval", "Welch p", "Hedges' g", "verdict",
@@ -186,6 +191,7 @@ extension TraceSummary {
 
     var gradientTable: SummaryTable {
         SummaryTable(
+            .gradientParts,
             title: "Gradient parts, last 10% of steps, averaged over each run's norm layers",
             header: [groupColumn, "recenter_ratio", "rescale_ratio", "‖c‖/‖d‖", "‖s‖/‖d‖", "cos(t, d)"],
             rows: gradients.map { g in
@@ -219,6 +225,7 @@ extension TraceSummary {
             }
         }
         return SummaryTable(
+            .perLayer,
             title: "Per layer, first 10% → last 10% of steps (mean over runs)",
             header: [
                 groupColumn, "layer", "runs", "recenter_ratio", "rescale_ratio", "‖c‖/‖d‖", "‖s‖/‖d‖", "cos(t, d)",
@@ -228,6 +235,7 @@ extension TraceSummary {
 
     var theoremTable: SummaryTable {
         SummaryTable(
+            .theorem,
             title: "Theorem 1 on the recorded gradients, every step of every layer",
             header: [groupColumn, "case", "identity", "measured as", "holds at", "observed", "verdict"],
             rows: theoremChecks.map { c in
@@ -265,6 +273,7 @@ extension TraceSummary {
             }
         }
         return SummaryTable(
+            .phi,
             title: "AdaNorm's Φ(y) = C(1 − k·y) per layer, over recorded steps (mean over runs)",
             header: [groupColumn, "layer", "window", "runs", "C", "mean Φ", "sd", "q05", "q50", "q95", "Φ ≤ 0"],
             rows: rows,

@@ -24,7 +24,7 @@ public struct TraceSummary: Sendable {
     public var notes: [String]
     /// What could not be read, one entry per object: `file: /runs/<id>/norms/<layer>/grad: why`. The rest of the
     /// summary is still valid; reports mark these places.
-    public var missing: [String]
+    public var missing: [MissingObject]
     /// Objects whose values cannot all be right: their failing rows (or the whole object) are left out of every
     /// statistic.
     public var damaged: [DamagedObject]
@@ -64,7 +64,7 @@ public struct TraceSummary: Sendable {
         var read: [(run: RunSummary, input: TraceInput, layers: [LayerGradientSummary], series: RunSeries)] = []
         var duplicates: [DuplicateRun] = []
         var notes: [String] = []
-        var missing: [String] = []
+        var missing: [MissingObject] = []
         var damaged: [DamagedObject] = []
         // The first run of each identity, and the input (by position) it came from.
         var seen: [RunIdentity: (run: String, input: Int)] = [:]
@@ -96,7 +96,7 @@ public struct TraceSummary: Sendable {
                     runRead = try RunSummary.read(
                         group: runGroup, id: id, file: path, bins: bins, blockRows: blockRows, formatVersion: version)
                 } catch {
-                    missing.append("\(error)")
+                    missing.append(MissingObject(error, file: path))
                     notes.append("\(input): run \(id) skipped: \(error.message)")
                     continue
                 }
@@ -114,7 +114,7 @@ public struct TraceSummary: Sendable {
                 }
                 if seen[identity] == nil { seen[identity] = (id, position) }
                 var runSeries = RunSeries(evaluations: runRead.series)
-                missing += runRead.problems.map { "\($0)" }
+                missing += runRead.problems.map { MissingObject($0, file: path) }
                 damaged += runRead.damage
                 let layerRead = Self.readLayers(
                     // A run still being written (or killed) flushes its tables one by one: their lengths may differ
@@ -127,20 +127,14 @@ public struct TraceSummary: Sendable {
                 notes += Self.notes(run: run, input: input)
                 read.append((run, input, layerRead.summaries, runSeries))
             }
-            // Objects a probe process saw crash HDF5 were never handed to it here; each read of one failed with
-            // the quarantine's error, which would otherwise be listed again under `missing`.
-            let quarantined = HDF5Quarantine.entries(for: path)
-            damaged += quarantined.map {
+            // Objects a probe process saw crash HDF5 were never handed to it here: they are damage, listed once from
+            // the quarantine, and not again as missing wherever a read of one met the quarantine's error.
+            damaged += HDF5Quarantine.entries(for: path).map {
                 DamagedObject(
                     file: path, object: $0.target.description,
                     problem: String($0.message.trimmingPrefix("damaged: ")))
             }
-            if !quarantined.isEmpty {
-                let messages = Set(quarantined.map(\.message))
-                missing.removeAll { entry in
-                    entry.hasPrefix(path + ":") && messages.contains { entry.hasSuffix($0) || entry.contains($0 + " [") }
-                }
-            }
+            missing.removeAll { $0.reason == .quarantined }
         }
         var runs = read.map(\.run)
         let names = RunNaming.names(read.map { ($0.run.id, $0.input) })
@@ -231,12 +225,12 @@ public struct TraceSummary: Sendable {
     private static func readLayers(
         run: Group, file: String, scale: Double?, stepRows: Int?, divergedStep: Int64?, bins: Int, blockRows: Int,
         into series: inout RunSeries
-    ) -> (summaries: [LayerGradientSummary], missing: [String], damaged: [DamagedObject]) {
+    ) -> (summaries: [LayerGradientSummary], missing: [MissingObject], damaged: [DamagedObject]) {
         guard (try? run.exists(TraceFormat.Names.norms)) == true,
             let norms = try? run.openGroup(TraceFormat.Names.norms)
         else { return ([], [], []) }
         var summaries: [LayerGradientSummary] = []
-        var missing: [String] = []
+        var missing: [MissingObject] = []
         var damaged: [DamagedObject] = []
         let names = (try? norms.children()) ?? []
         for name in names {
@@ -244,7 +238,7 @@ public struct TraceSummary: Sendable {
                 let read = try LayerGradientSummary.read(
                     group: try norms.openGroup(name), layer: name, file: file, scale: scale, stepRows: stepRows,
                     divergedStep: divergedStep, bins: bins, blockRows: blockRows)
-                missing += read.problems.map { "\($0)" }
+                missing += read.problems.map { MissingObject($0, file: file) }
                 damaged += read.damage
                 guard let summary = read.summary else { continue }
                 summaries.append(summary)
@@ -252,7 +246,7 @@ public struct TraceSummary: Sendable {
                 if let map = read.phiMap { series.phiMaps[name] = map }
                 if let phi = read.phiSeries { series.phi[name] = phi }
             } catch {
-                missing.append("\(error)")
+                missing.append(MissingObject(error, file: file))
             }
         }
         let order =
@@ -293,7 +287,8 @@ public struct TraceSummary: Sendable {
                 schema: Self.jsonSchema, grouping: grouping, baseline: baseline, groups: groups, runs: runs,
                 duplicates: duplicates, layers: layers, gradients: gradients, theoremChecks: theoremChecks,
                 comparisons: baseline.map(comparisons(baseline:)) ?? [],
-                uncomparedGroups: baseline.map(uncomparedGroups(baseline:)) ?? [], notes: notes, missing: missing,
+                uncomparedGroups: baseline.map(uncomparedGroups(baseline:)) ?? [], notes: notes,
+                missing: missing.map(\.description),
                 damaged: damaged))
     }
 }

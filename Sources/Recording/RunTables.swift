@@ -20,7 +20,7 @@ final class RunTables {
     /// One per normalization layer, in model order.
     let layers: [LayerTables]
     /// Set by `finishRun`; nil while the run is running.
-    var outcome: RunOutcome?
+    var outcome: RunStatusAttributes?
     /// Whether `beginRun` was called (live mode creates declared runs before they begin).
     var isBegun = false
     /// Filters the tables' chunks on every core; nil: HDF5's filters do, inside each append.
@@ -42,7 +42,7 @@ final class RunTables {
         }
         try group.setAttribute(Names.config, run.configurationJSON)
         try group.setJSONAttribute(Names.normLayers, run.normLayers.map(\.name))
-        try Self.writeOutcome(RunOutcome(status: .running, divergedAtStep: nil, completedSteps: 0), on: group)
+        try Self.writeOutcome(RunStatusAttributes(status: .running, divergedAtStep: nil, completedSteps: 0), on: group)
 
         let stepsDataset = try group.createDataset(Names.steps, of: StepRow.self, shape: [0], layout: layout)
         let stepDataset = try group.createDataset(Names.step, of: Int64.self, shape: [0], layout: layout)
@@ -128,7 +128,7 @@ final class RunTables {
     // MARK: - Status
 
     /// Writes `status`, `completed_steps` and `diverged_step` on a run group.
-    static func writeOutcome(_ outcome: RunOutcome, on group: Group) throws(HDF5Error) {
+    static func writeOutcome(_ outcome: RunStatusAttributes, on group: Group) throws(HDF5Error) {
         try group.setAttribute(Names.status, outcome.status.rawValue)
         try group.setAttribute(Names.completedSteps, outcome.completedSteps)
         try group.setAttribute(Names.divergedStep, outcome.divergedAtStep ?? -1)
@@ -147,8 +147,9 @@ final class RunTables {
     }
 }
 
-/// How a run ended: what `finishRun` records.
-struct RunOutcome: Sendable {
+/// How a run ended as its group's attributes record it (`status`, `completed_steps`, `diverged_step`,
+/// `diverged_reason`): what `finishRun` writes. (The trainer's `RunOutcome` adds the wall-clock time.)
+struct RunStatusAttributes: Sendable {
     var status: RunStatus
     var divergedAtStep: Int64?
     var completedSteps: Int64

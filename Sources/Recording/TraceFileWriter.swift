@@ -296,7 +296,7 @@ final class TraceFileWriter {
         case .finish(let index, let status, let divergedAtStep, let divergenceReason, let completedSteps):
             attempt("finishing run '\(runs[index]?.run.id ?? "?")'") { () throws(HDF5Error) in
                 guard let run = runs[index] else { return }
-                let outcome = RunOutcome(
+                let outcome = RunStatusAttributes(
                     status: status, divergedAtStep: divergedAtStep, completedSteps: completedSteps,
                     divergenceReason: divergenceReason)
                 run.outcome = outcome
@@ -453,8 +453,9 @@ final class TraceFileWriter {
     }
 
     /// The outcome of a run the trainer never finished: its recorded steps, or 0 if it never began.
-    private func interruptedOutcome(_ run: RunTables) -> RunOutcome {
-        RunOutcome(status: .interrupted, divergedAtStep: nil, completedSteps: run.isBegun ? run.recordedSteps : 0)
+    private func interruptedOutcome(_ run: RunTables) -> RunStatusAttributes {
+        RunStatusAttributes(
+            status: .interrupted, divergedAtStep: nil, completedSteps: run.isBegun ? run.recordedSteps : 0)
     }
 
     /// SWMR forbids changing attributes, and HDF5 1.10 cannot leave SWMR mode except by closing; so a live trace's

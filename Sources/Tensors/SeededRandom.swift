@@ -6,12 +6,8 @@ import Foundation
 /// NormScope's runs must be reproducible from a seed, so the algorithms here are fixed and published rather than
 /// whatever the standard library or the platform happens to use:
 ///
-/// - **Seeding**, SplitMix64 (Steele, Lea & Flood 2014): the 64-bit seed is the SplitMix64 state, and its first four
-///   outputs are xoshiro's four state words. SplitMix64 advances `s ← s + 0x9E3779B97F4A7C15` and outputs
-///   ```
-///   z = s;  z = (z ⊕ (z ≫ 30)) · 0xBF58476D1CE4E5B9;  z = (z ⊕ (z ≫ 27)) · 0x94D049BB133111EB;  z ⊕ (z ≫ 31)
-///   ```
-///   which never yields the all-zero state xoshiro must avoid.
+/// - **Seeding**, ``SplitMix64`` (Steele, Lea & Flood 2014): the 64-bit seed is its state, and its first four
+///   outputs are xoshiro's four state words, which are never all zero as xoshiro requires.
 /// - **Generation**, xoshiro256** (Blackman & Vigna 2018), period 2²⁵⁶ − 1:
 ///   ```
 ///   output = rotl(s₁ · 5, 7) · 9
@@ -51,15 +47,8 @@ public struct SeededRandom: RandomNumberGenerator, Sendable, Equatable {
     /// - Parameter seed: Any 64-bit value; equal seeds give equal streams.
     public init(seed: UInt64) {
         self.seed = seed
-        var splitMix = seed
-        func nextSplitMix() -> UInt64 {
-            splitMix &+= 0x9E37_79B9_7F4A_7C15
-            var z = splitMix
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        state = (nextSplitMix(), nextSplitMix(), nextSplitMix(), nextSplitMix())
+        var splitMix = SplitMix64(seed: seed)
+        state = (splitMix.next(), splitMix.next(), splitMix.next(), splitMix.next())
         spareNormal = nil
     }
 

@@ -6,13 +6,19 @@ import Tensors
 @main
 struct NormScope: ParsableCommand {
     /// Tunes the allocator for training before the command runs (see `AllocatorTuning`), then runs it; a first word
-    /// that names no command is one line offering the nearest (see `UnknownCommand`), exit 1.
+    /// that names no command is one line offering the nearest (see `UnknownCommand`), and a command line the parser
+    /// refuses one line too (``oneLine(_:)``), exit 1.
     static func main() {
         if let unknown = UnknownCommand.find(in: Array(CommandLine.arguments.dropFirst()), root: NormScope.self) {
             exit(withError: OptionValueError(unknown.description))
         }
         AllocatorTuning.keepFreedBuffers()
-        main(nil)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: oneLine(error))
+        }
     }
 
     static let configuration = CommandConfiguration(

@@ -56,7 +56,8 @@ final class ProgressDisplay: SweepProgressObserver {
     func runFinished(id: String, outcome: RunOutcome) {
         guard !quiet else { return }
         let label = runs.removeValue(forKey: id)?.label ?? id
-        var text = "\(label): \(outcome.status) after \(outcome.completedSteps) steps in \(clock(outcome.seconds))"
+        var text =
+            "\(label): \(outcome.status.rawValue) after \(outcome.completedSteps) steps in \(clock(outcome.seconds))"
         if let step = outcome.divergedAtStep {
             text += " (at step \(step): \(outcome.divergenceReason ?? "loss or gradient not finite"))"
         }

@@ -188,7 +188,7 @@ struct BlockReaderTests {
         let summary = try TraceSummary(paths: [path])
         #expect(
             summary.missing.contains {
-                $0.contains(
+                $0.description.contains(
                     "\(path): \(grad): rows 0..<2600 of 2600 unreadable: the chunk of rows 1024..<2048 does not decode")
             }, "\(summary.missing)")
     }

@@ -111,6 +111,37 @@ struct BootstrapIntervalTests {
         #expect(apart.lower == -2 && apart.upper == -2)
     }
 
+    @Test(
+        "the ends are the (1 − level)/2 and (1 + level)/2 quantiles of the replicates, at every level",
+        arguments: [0.5, 0.8, 0.9, 0.95, 0.99])
+    func twoSidedLevel(level: Double) {
+        // Ten distinct values a side, so that the replicates barely tie: the share of them beyond each end is the
+        // tail's probability to within one replicate. Taking α instead of α/2 per tail would put twice as many
+        // outside (200 of 4000 instead of 100 at 95%), a margin no tolerance here can absorb.
+        var random = SeededRandom(seed: 5)
+        let a = (0..<10).map { _ in random.normal(mean: 1, standardDeviation: 0.3) }
+        let b = (0..<10).map { _ in random.normal(mean: 1.2, standardDeviation: 0.2) }
+        let interval = BootstrapInterval(a, b, level: level)
+        let replicates = BootstrapInterval.replicates(
+            a, b, resamples: interval.resamples, seed: BootstrapInterval.defaultSeed
+        ).sorted()
+        #expect(Set(replicates).count > replicates.count * 9 / 10)
+        let count = Double(replicates.count)
+        let tail = (1 - level) / 2
+        let below = Double(replicates.filter { $0 < interval.lower }.count)
+        let above = Double(replicates.filter { $0 > interval.upper }.count)
+        // Type 7 interpolates between the order statistics ⌊h⌋ and ⌊h⌋ + 1, h = (B − 1)·p: at most ⌊h⌋ + 1 below.
+        #expect(abs(below - tail * count) <= 2, "\(below) of \(count) below the lower end at level \(level)")
+        #expect(abs(above - tail * count) <= 2, "\(above) of \(count) above the upper end at level \(level)")
+        // And the ends themselves, from the sorted replicates by the type-7 formula written out again here.
+        func quantile(_ p: Double) -> Double {
+            let h = (count - 1) * p
+            let k = Int(h.rounded(.down))
+            return replicates[k] + (h - Double(k)) * (replicates[k + 1] - replicates[k])
+        }
+        #expect(interval.lower == quantile(tail) && interval.upper == quantile(1 - tail), "\(interval)")
+    }
+
     @Test("95% intervals of pairs with no true difference cover 0 in 88–99% of 200 simulations at n = 10")
     func coverage() {
         var random = SeededRandom(seed: 42)

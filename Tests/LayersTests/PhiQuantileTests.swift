@@ -1,7 +1,10 @@
 import Layers
+import Tensors
+import TestSupport
 import Testing
 
-/// Φ(y)'s quantiles from its histogram: in order, and inside the part of each bin the values can occupy.
+/// Φ(y)'s quantiles from its histogram: in order, inside the part of each bin the values can occupy, and within one
+/// bin of the exact quantiles of the values themselves; its counts equal a direct count of the values per bin.
 @Suite("Φ(y) quantiles")
 struct PhiQuantileTests {
     /// Bins of 0.05 on [0, 2] (AdaNorm's default for C = 1), with the given counts and exact extremes.
@@ -32,5 +35,40 @@ struct PhiQuantileTests {
         let q = phi.quantiles
         #expect(zip(q, q.dropFirst()).allSatisfy { $0 <= $1 }, "\(q)")
         #expect(q.allSatisfy { $0 >= phi.minimum && $0 <= phi.maximum }, "\(q)")
+    }
+
+    @Test(
+        "a forward pass's histogram counts every Φ in its bin, and its quantiles are the sample's within one bin",
+        arguments: [1.0, 2.0])
+    func againstTheValues(scale: Double) throws {
+        // 48 rows of 64, a spike in every sixth row so that Φ spreads over many bins with a sparse low tail (a spike
+        // has y ≈ √63 ≈ 7.9, Φ = C(1 − 0.79)).
+        let (rows, width) = (48, 64)
+        var x: Matrix<Double> = sampleMatrix(rows, width, seed: 21, in: -3..<3)
+        for row in stride(from: 0, to: rows, by: 6) { x[row, row % width] = 60 }
+        let layer = NormLayer<Double>(
+            .adaNorm(scale: scale, convention: .paper, epsilon: 0), width: width, instrumentation: .all)
+        _ = layer.forward(x, mode: .training)
+        let phi = try #require(layer.lastForwardStatistics?.phi)
+        // Φ = C(1 − k·y) computed here from LayerNorm-simple's y in the same convention.
+        let y = NormLayer<Double>(.layerNormSimple(convention: .paper, epsilon: 0), width: width)(x)
+        let values = y.scalars.map { scale * (1 - 0.1 * $0) }.sorted()
+        let edges = phi.bins.edges
+        let binWidth = edges[1] - edges[0]
+        #expect(phi.elementCount == Int64(values.count))
+        #expect(abs(phi.minimum - values.first!) <= 1e-12 && abs(phi.maximum - values.last!) <= 1e-12)
+        let direct = (0..<phi.bins.count).map { bin in
+            Int64(values.filter { edges[bin] <= $0 && $0 < edges[bin + 1] }.count)
+        }
+        #expect(phi.counts == direct)
+        #expect(phi.below == Int64(values.filter { $0 < edges.first! }.count))
+        #expect(phi.above == Int64(values.filter { $0 >= edges.last! }.count))
+        #expect(direct.filter { $0 > 0 }.count >= 6, "Φ should spread over several bins: \(direct)")
+        for (level, quantile) in zip(PhiStatistics.quantileLevels, phi.quantiles) {
+            // The ⌈level·N⌉-th smallest value lies in the bin where the cumulative count first reaches level·N,
+            // which is the bin the histogram interpolates in.
+            let exact = values[max(0, Int((level * Double(values.count)).rounded(.up)) - 1)]
+            #expect(abs(quantile - exact) <= binWidth, "q\(level): \(quantile) from the histogram, \(exact) exact")
+        }
     }
 }

@@ -11,7 +11,6 @@ struct BenchTrainOptionTests {
     @Test(
         "each bad value names its option in one line, exit 1",
         arguments: [
-            (["--model", "gpt"], "--model gpt: expected mlp, char-lm or both"),
             (["--steps", "0"], "--steps 0: must be a positive whole number"),
             (["--threads", "-2"], "--threads -2: must be a positive whole number"),
             (["--warmup", "-1"], "--warmup -1: must be 0 or a positive whole number"),

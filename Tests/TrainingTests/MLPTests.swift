@@ -69,9 +69,12 @@ struct MLPTests {
         arguments: MLPConfiguration.NormPlacement.allCases)
     func gradientsWithDropout(placement: MLPConfiguration.NormPlacement) {
         let make = { tinyMLP(NormPreset.layerNorm.configuration, placement: placement, dropout: 0.4) }
-        let errors = modelGradientErrors(make(), input: .features(x), targets: targets, replica: make) {
+        let model = make()
+        let errors = modelGradientErrors(model, input: .features(x), targets: targets, replica: make) {
             $0.backwardToInput($1)
         }
+        // Every parameter and the input, by name: an empty or short list would pass the loop below unchecked.
+        #expect(errors.map(\.name) == model.namedParameters.map(\.name) + ["input"])
         for (name, error) in errors {
             #expect(error <= 1e-6, "\(placement) \(name): \(error)")
         }

@@ -15,7 +15,7 @@ struct SettingAttributesTests {
     @Test("numbers by their declared type (a Double at 0 stays float64), booleans as bools, lists as arrays")
     func declaredTypes() throws {
         var configuration = RunConfiguration()
-        configuration.preset = "adanorm"
+        configuration.preset = .adaNorm
         configuration.adanormDetached = true
         let attributes = try describe(configuration)
         #expect(attributes["momentum"] == .double(0.9))
@@ -40,7 +40,7 @@ struct SettingAttributesTests {
     func normKeys() throws {
         for preset in NormPreset.allCases {
             var configuration = RunConfiguration()
-            configuration.preset = preset.rawValue
+            configuration.preset = preset
             let norm = try configuration.normConfiguration()
             let written = Set(try describe(configuration).keys.filter { $0.hasPrefix("norm_") })
             var expected = Set(norm.settings.map { "norm_" + $0.key })
@@ -70,14 +70,14 @@ struct SettingAttributesTests {
     @Test("every setting written has the kind TraceFormat.settingKinds documents (what inspect checks)")
     func kindsAgreeWithTheFormat() throws {
         var configuration = RunConfiguration()
-        configuration.preset = "adanorm"
+        configuration.preset = .adaNorm
         configuration.labels = "labels.idx"
-        configuration.convention = "torch"
+        configuration.convention = .torch
         configuration.epsilon = 1e-6
         configuration.adanormScale = 1.5
         configuration.adanormK = 0.2
         configuration.adanormDetached = false
-        configuration.placement = "after-activation"
+        configuration.placement = .afterActivation
         let attributes = try describe(configuration)
         for (name, value) in attributes {
             guard let kind = TraceFormat.settingKinds[name] else { continue }

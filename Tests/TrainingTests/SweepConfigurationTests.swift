@@ -14,7 +14,7 @@ struct SweepConfigurationTests {
             #"{"steps": 20, "presets": ["layernorm", "adanorm"], "seeds": 2, "grid": {"lr": [0.01, 0.001]}}"#)
         let runs = try sweep.runs()
         #expect(runs.count == 8)
-        #expect(runs.map(\.preset) == Array(repeating: "layernorm", count: 4) + Array(repeating: "adanorm", count: 4))
+        #expect(runs.map(\.preset) == Array(repeating: .layerNorm, count: 4) + Array(repeating: .adaNorm, count: 4))
         #expect(runs.prefix(4).map(\.lr) == [0.01, 0.01, 0.001, 0.001])
         #expect(runs.prefix(4).map(\.seed) == [0, 1, 0, 1])
         #expect(runs.allSatisfy { $0.steps == 20 })
@@ -28,7 +28,7 @@ struct SweepConfigurationTests {
             #"{"steps": 20, "seeds": 2, "presets": ["layernorm", {"preset": "adanorm", "adanorm_scale": 1}, "#
                 + #"{"preset": "adanorm", "adanorm_scale": 2}]}"#)
         let runs = try sweep.runs()
-        #expect(runs.map(\.preset) == ["layernorm", "layernorm", "adanorm", "adanorm", "adanorm", "adanorm"])
+        #expect(runs.map(\.preset) == [.layerNorm, .layerNorm, .adaNorm, .adaNorm, .adaNorm, .adaNorm])
         #expect(runs.map(\.adanormScale) == [nil, nil, 1, 1, 2, 2])
         #expect(try runs[2].normConfiguration() != runs[4].normConfiguration())
         let ids = runs.map { $0.runID(sweptKeys: sweep.sweptKeys) }
@@ -77,7 +77,7 @@ struct SweepConfigurationTests {
     @Test(
         "an unknown value names the key and the valid values",
         arguments: [
-            (#"{"presets": ["layernorm", "batchnorm"]}"#, "preset", "layernorm-simple"),
+            (#"{"presets": ["layernorm", "batchnorm"]}"#, "presets[1]", "layernorm-simple"),
             (#"{"optimizer": "rmsprop"}"#, "optimizer", "adamw"),
             (#"{"model": "cnn"}"#, "model", "char-lm"),
             (#"{"steps": 0}"#, "steps", "0 is out of range; expected a whole number 1…1000000000000"),
@@ -114,9 +114,9 @@ struct SweepConfigurationTests {
     @Test("overrides reach the norm configuration")
     func normOverrides() throws {
         var c = RunConfiguration()
-        c.preset = "adanorm"
+        c.preset = .adaNorm
         c.adanormScale = 1.5
-        c.convention = "torch"
+        c.convention = .torch
         c.epsilon = 1e-6
         let norm = try c.normConfiguration()
         #expect(norm.adaptive?.scale == 1.5 && norm.convention == .torch && norm.epsilon == 1e-6)

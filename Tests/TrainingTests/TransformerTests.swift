@@ -74,9 +74,12 @@ struct TransformerTests {
     func gradientsWithDropout(kind: TaskKind, placement: TransformerConfiguration.Placement) {
         let make = { tinyTransformer(kind, placement: placement, dropout: 0.3) }
         let (input, targets) = batch(kind)
-        let errors = modelGradientErrors(make(), input: input, targets: targets, replica: make) {
+        let model = make()
+        let errors = modelGradientErrors(model, input: input, targets: targets, replica: make) {
             $0.backwardToInput($1)
         }
+        // Every parameter (and the classifier's input), by name: a short list would pass the loop below unchecked.
+        #expect(errors.map(\.name) == model.namedParameters.map(\.name) + (kind == .classifier ? ["input"] : []))
         for (name, error) in errors {
             #expect(error <= 1e-6, "\(kind) \(placement) \(name): \(error)")
         }

@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import pandas as pd
 
-from . import _grouping, _palette
+from . import _comparison, _grouping, _palette
 from ._grouping import Grouping
 from .trace import open_trace
 
@@ -38,6 +38,7 @@ class RunData:
     group: str = ""                                          # its group's label; the preset when empty
     file_label: Optional[str] = None                         # the label of its file (``FILE:LABEL``)
     name: str = ""                                           # distinct among the runs drawn (``run_names``)
+    diverged_at: Optional[int] = None                        # the step it diverged at (``_comparison``), or None
 
     @property
     def label(self) -> str:
@@ -237,8 +238,10 @@ def load(paths: Sequence[Union[str, "os.PathLike[str]"]], group_by: Optional[Seq
                 if note:
                     notes.append(note)
                 layers = list(run.layers)
+                diverged_at = _comparison.divergence_step(run.status, run.diverged_step, run.steps["loss"],
+                                                          settings.get("divergence_loss"))
                 data = RunData(str(path), run.id, preset, seed, layers, run.evals, {l: run.grad(l) for l in layers},
-                               settings=settings, file_label=file_label)
+                               settings=settings, file_label=file_label, diverged_at=diverged_at)
                 for layer in layers:
                     if run.has_phi(layer):
                         data.phi[layer] = run.phi(layer)

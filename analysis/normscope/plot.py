@@ -17,11 +17,11 @@ It writes:
 - ``phi-<preset>``: Φ(y) as a heat map with its mean and quantiles, for each group that records it (AdaNorm);
   ``phi-<label>`` (``phi-adanorm_lr=0.001``: spaces as ``_``, brackets dropped) when the preset has several groups;
 - ``summary``: each group − the baseline preset's group at the same settings, with 95% intervals (a group without
-  one is left out, with a note) — from ``--analysis`` (the JSON of ``normscope analyze --format json``, with its
-  groups: best_valid_loss, gap_at_best, gap_last_tenth, its intervals) or computed here: the final validation
-  loss, the gap at the end, the best validation loss and the gap at it, per run from its evaluations with finite
-  losses; a percentile bootstrap of the difference of group means (each group's runs resampled with replacement,
-  B = 4000, NumPy ``default_rng(20191107)``; no interval when a side has fewer than 2 runs).
+  one is left out, with a note): best_valid_loss, gap_at_best, gap_last_tenth and the test split's accuracy (or
+  bits per character) at the best evaluation — from ``--analysis`` (the JSON of ``normscope analyze --format
+  json``, with its groups) or computed here by analyze's rule (METHODS.md, "Comparing groups": ``_comparison``,
+  ``_statistics``), which gives the same differences and intervals to the last bit; no interval when a side has
+  fewer than 2 runs.
 
 each as ``DIR/<name>.<format>`` for every ``--format`` (png,pdf by default; svg too), one line per file written,
 under the output contract of every NormScope command (``_output``): DIR is never deleted or replaced, a figure
@@ -43,23 +43,21 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
-import numpy as np
 from matplotlib.figure import Figure
 
 from . import _figures, _grouping, _palette
 from ._errors import TraceError
 from ._figures import Comparison, PlotData
+from ._comparison import group_comparisons
 from ._grouping import Grouping, GroupingError
+from ._statistics import RESAMPLES, SEED
 from ._plotdata import trace_input
 from ._output import CommandInput, OutputError, OutputFile, OutputFolder, Reason, deferred_signals
 
 FORMATS = ("png", "pdf", "svg")
-RESAMPLES = 4000
-SEED = 20191107
-PYTHON_QUANTITIES = ("final_valid_loss", "gap_at_end", "best_valid_loss", "gap_at_best", "test_accuracy_at_best",
-                     "test_bits_per_character_at_best")
-JSON_QUANTITIES = ("best_valid_loss", "gap_at_best", "gap_last_tenth", "test_accuracy_at_best",
-                   "test_bits_per_character_at_best")
+# What the summary draws, from analyze's JSON or computed here alike.
+SUMMARY_QUANTITIES = ("best_valid_loss", "gap_at_best", "gap_last_tenth", "test_accuracy_at_best",
+                      "test_bits_per_character_at_best")
 # File metadata without dates, so that the same trace gives the same files.
 _METADATA = {"png": {"Software": None}, "pdf": {"CreationDate": None, "Producer": None}, "svg": {"Date": None}}
 
@@ -68,64 +66,24 @@ class PlotError(Exception):
     """A one-line reason to stop (bad option value, unknown group, unreadable --analysis file)."""
 
 
-def run_quantities(evals, language_model: bool = False) -> Optional[Dict[str, float]]:
-    """A run's final and best validation loss and the gap (valid − train) at each, from its evaluations with both
-    losses finite, and the test split at the best one where it was measured (accuracy, or bits per character for
-    a language model); None when it has no such evaluation."""
-    usable = evals[np.isfinite(evals["valid_loss"]) & np.isfinite(evals["train_loss"])]
-    if usable.empty:
-        return None
-    last = usable.iloc[-1]
-    best = usable.iloc[int(np.argmin(usable["valid_loss"].to_numpy()))]
-    out = {"final_valid_loss": float(last["valid_loss"]),
-           "gap_at_end": float(last["valid_loss"] - last["train_loss"]),
-           "best_valid_loss": float(best["valid_loss"]),
-           "gap_at_best": float(best["valid_loss"] - best["train_loss"])}
-    if language_model and np.isfinite(best.get("test_loss", np.nan)):
-        out["test_bits_per_character_at_best"] = float(best["test_loss"]) / math.log(2)
-    elif not language_model and np.isfinite(best.get("test_accuracy", np.nan)):
-        out["test_accuracy_at_best"] = float(best["test_accuracy"])
-    return out
-
-
-def bootstrap_interval(values: Sequence[float], baseline: Sequence[float], resamples: int = RESAMPLES,
-                       seed: int = SEED, level: float = 0.95):
-    """Percentile bootstrap interval of mean(values) − mean(baseline); (lower, upper), or (None, None) below 2 runs
-    on a side."""
-    a = np.asarray(values, dtype=float)
-    b = np.asarray(baseline, dtype=float)
-    if len(a) < 2 or len(b) < 2:
-        return None, None
-    rng = np.random.default_rng(seed)
-    diffs = a[rng.integers(0, len(a), (resamples, len(a)))].mean(axis=1) \
-        - b[rng.integers(0, len(b), (resamples, len(b)))].mean(axis=1)
-    tail = (1 - level) / 2 * 100
-    lower, upper = np.percentile(diffs, [tail, 100 - tail])
-    return float(lower), float(upper)
-
-
 def python_comparisons(data: PlotData, presets: Optional[Sequence[str]], baseline: str) -> List[Comparison]:
     """Each group that ``presets`` choose (presets or group labels, as ``--groups``; None: all), but the baseline's,
-    against the baseline preset's group at the same settings in ``data``; a group without one is left out
-    (``uncompared_groups``)."""
+    against the baseline preset's group at the same settings in ``data``, by analyze's rule (``_comparison``), for
+    the quantities the summary draws; a group without a baseline group is left out (``uncompared_groups``), as is a
+    quantity without a value on a side."""
     chosen = set(data.select(presets)[0])
-    groups = data.groups
-    quantities = {label: [q for q in (run_quantities(r.evals, data.language_model) for r in runs) if q is not None]
-                  for label, runs in groups.items()}
     out: List[Comparison] = []
-    for label in groups:
-        preset = data.preset_of(label)
-        base = data.baseline_group(label, baseline)
-        if label not in chosen or preset == baseline or base is None or not quantities[label] or not quantities[base]:
+    for compared in group_comparisons(data, baseline):
+        if compared.group not in chosen:
             continue
-        for quantity in PYTHON_QUANTITIES:
-            a = [q[quantity] for q in quantities[label] if quantity in q]
-            b = [q[quantity] for q in quantities[base] if quantity in q]
-            if not a or not b:
+        for quantity in SUMMARY_QUANTITIES:
+            estimate = compared.estimates.get(quantity)
+            if estimate is None or not (estimate.count and estimate.baseline_count):
                 continue
-            lower, upper = bootstrap_interval(a, b)
-            out.append(Comparison(label, preset, quantity, float(np.mean(a) - np.mean(b)), lower, upper, len(a),
-                                  len(b), base, data.markers.get(label)))
+            interval = estimate.interval
+            out.append(Comparison(compared.group, compared.preset, quantity, estimate.difference, interval.lower,
+                                  interval.upper, estimate.count, estimate.baseline_count, compared.baseline_group,
+                                  data.markers.get(compared.group)))
     return out
 
 
@@ -172,7 +130,7 @@ def json_comparisons(path: str, presets: Optional[Sequence[str]], baseline: str)
     for c in doc.get("comparisons", []):
         if not _chosen(c, presets):
             continue
-        for quantity in JSON_QUANTITIES:
+        for quantity in SUMMARY_QUANTITIES:
             estimate = c.get(quantity)
             if not isinstance(estimate, dict) or estimate.get("difference") is None:
                 continue
@@ -310,7 +268,7 @@ def plan_figures(data: PlotData, presets: Optional[Sequence[str]] = None, baseli
         comparisons, source = analysis_comparisons, f"normscope analyze: {analysis or 'JSON'}"
     else:
         comparisons = python_comparisons(data, presets, baseline)
-        source = f"percentile bootstrap, B = {RESAMPLES}, seed {SEED}"
+        source = f"percentile bootstrap, B = {RESAMPLES}, seed {SEED}, as analyze computes it"
         left = uncompared_groups(data, presets, baseline)
         if left:
             notes.append(f"not in the summary (no {baseline} run at the same settings): {'; '.join(left)}")

@@ -34,7 +34,7 @@ extension TraceReport {
             blocks.append(
                 box(
                     "Missing from the trace — the rest of this report is complete without it",
-                    summary.missing.map { "<li>\(escape($0))</li>" }))
+                    summary.missing.map { "<li>\(escape($0.description))</li>" }))
         }
         return blocks
     }

@@ -17,12 +17,9 @@ public struct TraceReport: Sendable {
         self.toolVersion = toolVersion
     }
 
-    /// The whole page.
+    /// The whole page: the header and warnings, then each section (``ReportSection``) with its charts and tables.
     public func html(generated: Date = Date()) -> String {
         let tables = summary.tables(baseline: baseline)
-        func table(titled prefix: String) -> String {
-            tables.first { $0.title.hasPrefix(prefix) }.map(Self.html(table:)) ?? ""
-        }
         var body: [String] = []
         body.append("<h1>NormScope report</h1>")
         let inputs = summary.inputs.map { "<code>\(escape($0.description))</code>" }.joined(separator: ", ")
@@ -33,69 +30,15 @@ public struct TraceReport: Sendable {
         body.append(contentsOf: warnings)
         body.append(
             "<nav>"
-                + [
-                    ("overfitting", "Overfitting"), ("gradients", "Gradient parts"), ("theorem", "Theorem 1"),
-                    ("phi", "Φ(y)"), ("notes", "Notes"),
-                ].map { "<a href=\"#\($0.0)\">\($0.1)</a>" }.joined(separator: " · ") + "</nav>")
-
-        body.append("<section id=\"overfitting\"><h2>Overfitting</h2>")
-        body.append(
-            "<p>Training and validation loss, both in evaluation mode at the same steps, mean over each group's "
-                + "runs, on a log scale and, after the first tenth of training, on a linear one where the gap can "
-                + "be read. A colour is a preset in every chart of this report, the same whichever presets the traces "
-                + "hold (and in normscope-plot's figures)"
-                + (summary.groups.count > Set(summary.groups.map(\.preset)).count
-                    ? "; groups of one preset at different settings share its colour and are told apart by marker "
-                        + "shape (●, ■, ▲, …), named in the legend" : "")
-                + ". The paper's claim: compared with AdaNorm, LayerNorm has lower training loss but higher "
-                + "validation loss.</p>")
-        body.append(figures([lossChart, linearLossChart, gapChart]))
-        body.append(table(titled: "Overfitting"))
-        body.append(table(titled: "Validation"))
-        body.append(table(titled: "Test split"))
-        body.append(table(titled: "Against"))
-        body.append("</section>")
-
-        body.append("<section id=\"gradients\"><h2>Gradient parts</h2>")
-        body.append(
-            "<p>Per norm layer, the norms of the total input gradient t and of its three parts — direct d, "
-                + "re-centering c (through μ) and re-scaling s (through σ) — over training steps (log scale; a "
-                + "detached part is exactly 0 and not drawn; each chart in its preset's colour, the parts told "
-                + "apart by line style: d solid, c dashed, s dotted, t dash-dotted), and rescale_ratio = rowvar(t)/rowvar(d + c), below 1 "
-                + "where the σ-derivative shrinks the gradient's variance.</p>")
-        body.append(figures(rescaleCharts))
-        body.append(figures(partCharts))
-        body.append(table(titled: "Gradient parts"))
-        body.append(table(titled: "Per layer"))
-        body.append(table(titled: "Re-centering and re-scaling"))
-        body.append("</section>")
-
-        body.append("<section id=\"theorem\"><h2>Theorem 1 on the recorded gradients</h2>")
-        let theorem = table(titled: "Theorem 1")
-        body.append(theorem.isEmpty ? "<p>No run recorded its normalization settings.</p>" : theorem)
-        body.append("</section>")
-
-        body.append("<section id=\"phi\"><h2>AdaNorm's Φ(y)</h2>")
-        let maps = phiMaps
-        let quantiles = phiQuantileCharts
-        body.append(
-            maps.isEmpty && quantiles.isEmpty
-                ? "<p>No adaptive layer recorded Φ(y).</p>"
-                : "<p>Φ's mean (dash-dotted; it should stay at C) and quantiles over training, in the preset's colour; "
-                    + "the share of elements with Φ ≤ 0 (drawn only for a layer where it is not 0 at every step: "
-                    + "otherwise Φ stayed positive throughout), then the share of a layer's elements in each Φ bin "
-                    + "per recorded step (columns "
-                    + "sum to 1; log colour). The heat map's bottom row collects Φ below the first edge (Φ &lt; 0 "
-                    + "with the default edges), its top row Φ at or above the last.</p>"
-                    + figures(quantiles + phiNonPositiveCharts) + figures(maps))
-        body.append(table(titled: "AdaNorm"))
-        body.append("</section>")
-
-        body.append("<section id=\"notes\"><h2>Notes</h2>")
-        body.append(
-            summary.notes.isEmpty
-                ? "<p>None.</p>" : "<ul>" + summary.notes.map { "<li>\(escape($0))</li>" }.joined() + "</ul>")
-        body.append("</section>")
+                + ReportSection.allCases.map { "<a href=\"#\($0.anchor)\">\($0.label)</a>" }.joined(separator: " · ")
+                + "</nav>")
+        for section in ReportSection.allCases {
+            // The section's tables in its order, found by kind: a retitled table stays where it belongs.
+            let shown = section.tables.compactMap { kind in tables.first { $0.kind == kind }.map(Self.html(table:)) }
+            body.append("<section id=\"\(section.anchor)\"><h2>\(section.heading)</h2>")
+            body.append(contentsOf: content(of: section, tables: shown))
+            body.append("</section>")
+        }
         body.append(
             "<footer>Made by NormScope \(escape(toolVersion)). Numbers are mean ± sample sd (n runs). "
                 + "Trace format: analysis/TRACE_FORMAT.md.</footer>")

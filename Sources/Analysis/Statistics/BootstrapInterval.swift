@@ -13,9 +13,11 @@ import Tensors
 /// where Q is the linear-interpolation quantile (NumPy's default, Hyndman & Fan type 7):
 /// `h = (B − 1)·p`, `Q(p) = θ*₍⌊h⌋₎ + (h − ⌊h⌋)·(θ*₍⌊h⌋+1₎ − θ*₍⌊h⌋₎)` on the 0-based sorted replicates.
 ///
-/// The draws come from one ``SeededRandom`` stream started at `seed` (each resample draws a's indices, then b's, by
-/// `index(below:)`), and every sum runs in index order, so equal inputs give the same interval bit for bit on every
-/// machine.
+/// The draws come from one ``SplitMix64`` stream started at `seed`: resample i takes outputs i·(n₁ + n₂) onwards,
+/// n₁ indices into a, then n₂ into b, each index the high word of output × n (``SplitMix64/index(below:)``). Every
+/// sum runs in index order from 0, so equal inputs give the same interval bit for bit on every machine — and in the
+/// Python package, which follows the same rule (analysis/METHODS.md, "Comparing groups";
+/// analysis/tests/conformance holds the numbers both must give).
 ///
 /// ### Why percentile and not BCa
 ///
@@ -100,14 +102,7 @@ public struct BootstrapInterval: Sendable, Codable, Equatable {
             reason = nil
             return
         }
-        var random = SeededRandom(seed: seed)
-        var replicates = [Double]()
-        replicates.reserveCapacity(resamples)
-        for _ in 0..<resamples {
-            let meanA = Self.resampledMean(of: x, using: &random)
-            let meanB = Self.resampledMean(of: y, using: &random)
-            replicates.append(meanA - meanB)
-        }
+        var replicates = Self.replicates(x, y, resamples: resamples, seed: seed)
         guard replicates.allSatisfy(\.isFinite) else {
             (lower, upper) = (.nan, .nan)
             reason = "not finite: the resampled means overflow Double"
@@ -124,8 +119,25 @@ public struct BootstrapInterval: Sendable, Codable, Equatable {
         lower <= value && value <= upper
     }
 
+    /// θ*ᵢ = mean(a*ᵢ) − mean(b*ᵢ) for each of the `resamples` resamples, in the order drawn.
+    ///
+    /// - Parameters:
+    ///   - x: The finite values of a, at least one.
+    ///   - y: The finite values of b, at least one.
+    static func replicates(_ x: [Double], _ y: [Double], resamples: Int, seed: UInt64) -> [Double] {
+        var random = SplitMix64(seed: seed)
+        var replicates = [Double]()
+        replicates.reserveCapacity(resamples)
+        for _ in 0..<resamples {
+            let meanA = resampledMean(of: x, using: &random)
+            let meanB = resampledMean(of: y, using: &random)
+            replicates.append(meanA - meanB)
+        }
+        return replicates
+    }
+
     /// The mean of `values.count` values drawn from `values` with replacement.
-    static func resampledMean(of values: [Double], using random: inout SeededRandom) -> Double {
+    static func resampledMean(of values: [Double], using random: inout SplitMix64) -> Double {
         values.withUnsafeBufferPointer { buffer in
             var sum = 0.0
             for _ in 0..<buffer.count {

@@ -20,7 +20,7 @@ package struct CharLMWorkload: TrainingWorkload {
     /// - Parameter overrides: run keys set over `record`'s defaults, as a sweep file sets them (the tests make
     ///   the model small with them).
     package init(overrides: [String: Any] = [:]) throws {
-        var settings: [String: Any] = ["model": "char-lm", "dataset": "devils-dictionary"]
+        var settings: [String: Any] = ["model": ModelKind.charLM.rawValue, "dataset": "devils-dictionary"]
         settings.merge(overrides) { _, override in override }
         let sweep = try SweepConfiguration.parse(
             JSONSerialization.data(withJSONObject: settings), file: "bench train --model char-lm")
@@ -32,10 +32,10 @@ package struct CharLMWorkload: TrainingWorkload {
         self.vocabularySize = vocabularySize
     }
 
-    package var name: String { "char-lm" }
+    package var name: String { ModelKind.charLM.rawValue }
     package var title: String {
         let c = configuration
-        return "char-LM \(c.layers) × \(c.placement ?? "pre")-norm block(s) of width \(c.width) (\(c.heads) heads, "
+        return "char-LM \(c.layers) × \(c.placement ?? .pre)-norm block(s) of width \(c.width) (\(c.heads) heads, "
             + "ffn \(c.ffn)) + LayerNorm, \(c.batch) × \(c.context) bytes of \(c.dataset) (vocabulary "
             + "\(vocabularySize)), Adam"
     }
@@ -46,7 +46,8 @@ package struct CharLMWorkload: TrainingWorkload {
         return [
             "--vocab", "\(vocabularySize)", "--context", "\(c.context)", "--width", "\(c.width)", "--heads",
             "\(c.heads)", "--layers", "\(c.layers)", "--ffn", "\(c.ffn)", "--batch", "\(c.batch)", "--lr", "\(c.lr)",
-            "--dropout", "\(c.dropout)", "--activation", c.activation, "--placement", c.placement ?? "pre",
+            "--dropout", "\(c.dropout)", "--activation", c.activation.rawValue, "--placement",
+            (c.placement ?? .pre).rawValue,
         ]
     }
 

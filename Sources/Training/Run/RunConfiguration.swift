@@ -7,7 +7,7 @@ import Layers
 public struct RunConfiguration: Sendable, Codable, Hashable {
     // MARK: - What is trained
     /// `mlp`, `transformer` (classifier over feature vectors cut into tokens) or `char-lm` (causal character LM).
-    public var model: String = "mlp"
+    public var model: ModelKind = .mlp
     /// A bundled name (`digits`, `devils-dictionary`) or a file: `.csv`/`.csv.gz`, an IDX images file (its labels
     /// file given by `labels`), or a text file for `char-lm`.
     public var dataset: String = "digits"
@@ -22,9 +22,9 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
     public var testFraction: Double = 0.2
 
     // MARK: - The normalization variant
-    public var preset: String = "layernorm"
+    public var preset: NormPreset = .layerNorm
     /// Overrides of the preset's defaults; `nil` keeps the preset's.
-    public var convention: String?
+    public var convention: SpreadConvention?
     public var epsilon: Double?
     public var adanormScale: Double?
     public var adanormK: Double?
@@ -32,10 +32,10 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
 
     // MARK: - Model shape
     public var hidden: [Int] = [128, 128]
-    public var activation: String = "relu"
+    public var activation: Activation = .relu
     public var dropout: Double = 0
-    /// MLP: `before-activation` or `after-activation`; Transformer: `pre` or `post`.
-    public var placement: String?
+    /// MLP: `before-activation` or `after-activation`; Transformer: `pre` or `post` (``ModelKind/placements``).
+    public var placement: PlacementKind?
     public var width: Int = 64
     public var heads: Int = 4
     public var layers: Int = 2
@@ -47,13 +47,11 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
     public var steps: Int = 1500
     public var batch: Int = 64
     public var lr: Double = 1e-3
-    /// `adam`, `adamw` or `sgd`.
-    public var optimizer: String = "adam"
+    public var optimizer: OptimizerKind = .adam
     public var momentum: Double = 0.9
     public var weightDecay: Double = 0
     public var warmup: Int = 0
-    /// `constant`, `inverse-sqrt` or `cosine`.
-    public var schedule: String = "constant"
+    public var schedule: ScheduleKind = .constant
     /// Clip the global gradient norm to this; 0 disables clipping.
     public var clip: Double = 0
     public var labelSmoothing: Double = 0
@@ -87,17 +85,19 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
     /// Reads the keys present, keeping the defaults of the others.
     ///
     /// - Throws: ``ConfigurationError`` naming the key for a value that is not what it takes (`steps: 1e+20 is out
-    ///   of range; expected a whole number 1…1000000000000`), rather than the decoder's own words.
+    ///   of range; expected a whole number 1…1000000000000`, `model: unknown model 'cnn'; valid: mlp, transformer,
+    ///   char-lm`), rather than the decoder's own words.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         var r = RunConfiguration()
-        func value<T: Decodable>(_ key: CodingKeys, as type: T.Type) throws -> T? {
+        func value<T: Decodable>(_ key: CodingKeys, as type: T.Type, kind: SettingKind? = nil) throws -> T? {
             do {
                 return try c.decodeIfPresent(T.self, forKey: key)
             } catch {
                 // A DecodingError, or for a number no Int or Double holds (1e+20 as an Int) the decoder's own.
                 let found = try? c.decode(JSONValue.self, forKey: key)
-                throw ConfigurationError(key: key.rawValue, message: SettingKind(T.self, key: key).refusal(of: found))
+                let kind = kind ?? SettingKind(T.self, key: key)
+                throw ConfigurationError(key: key.rawValue, message: kind.refusal(of: found))
             }
         }
         func take<T: Decodable>(_ key: CodingKeys, _ path: WritableKeyPath<RunConfiguration, T>) throws {
@@ -106,23 +106,45 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
         func takeOptional<T: Decodable>(_ key: CodingKeys, _ path: WritableKeyPath<RunConfiguration, T?>) throws {
             if let value = try value(key, as: T.self) { r[keyPath: path] = value }
         }
-        try take(.model, \.model)
+        /// One of the setting's words, read by its spelling; another word is refused listing `listed`.
+        func choice<T: SettingChoice>(_ key: CodingKeys, listing listed: [T], context: String) throws -> T? {
+            let kind = SettingKind.choice(listed.map(\.rawValue))
+            guard let text = try value(key, as: String.self, kind: kind) else { return nil }
+            guard let chosen = T(setting: text) else {
+                throw ConfigurationError(
+                    key: key.rawValue, message: T.refusal(of: text, key: key.rawValue, valid: listed, context: context))
+            }
+            return chosen
+        }
+        func takeChoice<T: SettingChoice>(_ key: CodingKeys, _ path: WritableKeyPath<RunConfiguration, T>) throws {
+            if let value = try choice(key, listing: Array(T.allCases), context: "") { r[keyPath: path] = value }
+        }
+        func takeOptionalChoice<T: SettingChoice>(
+            _ key: CodingKeys, _ path: WritableKeyPath<RunConfiguration, T?>, listing listed: [T] = Array(T.allCases),
+            context: String = ""
+        ) throws {
+            if let value = try choice(key, listing: listed, context: context) { r[keyPath: path] = value }
+        }
+        try takeChoice(.model, \.model)
         try take(.dataset, \.dataset)
         try takeOptional(.labels, \.labels)
         try take(.labelColumn, \.labelColumn)
         try takeOptional(.header, \.header)
         try take(.validFraction, \.validFraction)
         try take(.testFraction, \.testFraction)
-        try take(.preset, \.preset)
-        try takeOptional(.convention, \.convention)
+        try takeChoice(.preset, \.preset)
+        try takeOptionalChoice(.convention, \.convention)
         try takeOptional(.epsilon, \.epsilon)
         try takeOptional(.adanormScale, \.adanormScale)
         try takeOptional(.adanormK, \.adanormK)
         try takeOptional(.adanormDetached, \.adanormDetached)
         try take(.hidden, \.hidden)
-        try take(.activation, \.activation)
+        try takeChoice(.activation, \.activation)
         try take(.dropout, \.dropout)
-        try takeOptional(.placement, \.placement)
+        // A word that is no placement is refused listing the model's (the model is read first); a placement of the
+        // other model is refused by validate(), since a sweep sets keys one at a time and the model may follow.
+        try takeOptionalChoice(
+            .placement, \.placement, listing: r.model.placements, context: " for model \(r.model)")
         try take(.width, \.width)
         try take(.heads, \.heads)
         try take(.layers, \.layers)
@@ -132,11 +154,11 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
         try take(.steps, \.steps)
         try take(.batch, \.batch)
         try take(.lr, \.lr)
-        try take(.optimizer, \.optimizer)
+        try takeChoice(.optimizer, \.optimizer)
         try take(.momentum, \.momentum)
         try take(.weightDecay, \.weightDecay)
         try take(.warmup, \.warmup)
-        try take(.schedule, \.schedule)
+        try takeChoice(.schedule, \.schedule)
         try take(.clip, \.clip)
         try take(.labelSmoothing, \.labelSmoothing)
         try take(.evalEvery, \.evalEvery)
@@ -153,18 +175,8 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
 
     /// The normalization configuration: the preset's, with the overrides applied.
     public func normConfiguration() throws(ConfigurationError) -> NormConfiguration {
-        guard let preset = NormPreset.named(preset) else {
-            throw ConfigurationError(
-                key: "preset", message: "unknown preset '\(preset)'; valid: \(NormPreset.allNames)")
-        }
         var c = preset.configuration
-        if let convention {
-            guard let value = SpreadConvention(rawValue: convention) else {
-                throw ConfigurationError(
-                    key: "convention", message: "unknown convention '\(convention)'; valid: torch, paper")
-            }
-            c.convention = value
-        }
+        if let convention { c.convention = convention }
         if let epsilon { c.epsilon = epsilon }
         if adanormScale != nil || adanormK != nil || adanormDetached != nil {
             guard var a = c.adaptive else {
@@ -185,24 +197,12 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
         func check(_ ok: Bool, _ key: String, _ message: String) throws(ConfigurationError) {
             if !ok { throw ConfigurationError(key: key, message: message) }
         }
-        try check(
-            ["mlp", "transformer", "char-lm"].contains(model), "model",
-            "unknown model '\(model)'; valid: mlp, transformer, char-lm")
         _ = try normConfiguration()
-        try check(
-            ["relu", "gelu"].contains(activation), "activation", "unknown activation '\(activation)'; valid: relu, gelu"
-        )
-        try check(
-            ["adam", "adamw", "sgd"].contains(optimizer), "optimizer",
-            "unknown optimizer '\(optimizer)'; valid: adam, adamw, sgd")
-        try check(
-            ["constant", "inverse-sqrt", "cosine"].contains(schedule), "schedule",
-            "unknown schedule '\(schedule)'; valid: constant, inverse-sqrt, cosine")
         if let placement {
-            let valid = model == "mlp" ? ["before-activation", "after-activation"] : ["pre", "post"]
             try check(
-                valid.contains(placement), "placement",
-                "unknown placement '\(placement)' for model \(model); valid: \(valid.joined(separator: ", "))")
+                model.placements.contains(placement), "placement",
+                PlacementKind.refusal(
+                    of: placement.rawValue, key: "placement", valid: model.placements, context: " for model \(model)"))
         }
         try check(
             labelColumn != 0, "label_column",
@@ -228,14 +228,14 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
         try check(width % heads == 0, "heads", "width (\(width)) must be a multiple of heads (\(heads))")
         try check(clip >= 0 && weightDecay >= 0, "clip", "clip and weight_decay must be ≥ 0")
         try check((0...1).contains(labelSmoothing), "label_smoothing", "must be in [0, 1], got \(labelSmoothing)")
-        if schedule == "inverse-sqrt" { try check(warmup >= 1, "warmup", "inverse-sqrt needs warmup ≥ 1") }
+        if schedule == .inverseSqrt { try check(warmup >= 1, "warmup", "inverse-sqrt needs warmup ≥ 1") }
     }
 
     /// The data keys that only go together: an IDX labels file names the labels of an IDX images dataset, and
     /// would otherwise be ignored without a word (the digits carry their labels, a text has none).
     private func checkData() throws(ConfigurationError) {
         guard labels != nil else { return }
-        if model == "char-lm" {
+        if model.readsText {
             throw ConfigurationError(
                 key: "labels", message: "model char-lm trains on a text, which has no labels file: leave out --labels")
         }
@@ -249,7 +249,7 @@ public struct RunConfiguration: Sendable, Codable, Hashable {
 
     /// A short, unique-within-a-sweep run name: `<preset>-s<seed>` plus the swept values.
     public func runID(sweptKeys: [String]) -> String {
-        var id = "\(preset)-s\(seed)"
+        var id = "\(preset.rawValue)-s\(seed)"
         let json = (try? JSONSettings.flatten(self)) ?? [:]
         // A key a variant sets for itself alone is absent from the other variants' runs, and left out of their IDs.
         for key in sweptKeys.sorted() where key != "preset" && key != "seed" {

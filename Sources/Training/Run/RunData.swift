@@ -15,9 +15,9 @@ package enum RunData {
     /// What decides a run's data: runs that agree on it share one loaded copy.
     static func key(_ c: RunConfiguration) -> String {
         [
-            c.model == "char-lm" ? "text" : "features", c.dataset, c.labels ?? "", "\(c.labelColumn)",
+            c.model.readsText ? "text" : "features", c.dataset, c.labels ?? "", "\(c.labelColumn)",
             c.header.map { "\($0)" } ?? "detect", "\(c.validFraction)", "\(c.testFraction)",
-            c.model == "char-lm" ? "\(c.context)" : "",
+            c.model.readsText ? "\(c.context)" : "",
         ].joined(separator: "|")
     }
 
@@ -30,7 +30,7 @@ package enum RunData {
     package static func load(_ c: RunConfiguration, warn: (DataWarning) -> Void = printOnStandardError) throws
         -> RunData
     {
-        if c.model == "char-lm" {
+        if c.model.readsText {
             // The default dataset is the digits table, which the language model cannot read: say so, rather than
             // look for a text file called "digits".
             if c.dataset == "digits" {

@@ -36,10 +36,10 @@ public struct NormLayerSummary: Sendable, Equatable {
     }
 }
 
-/// How a run ended.
+/// How a run ended: what the trainer reports to its sink and its caller (the trace records all but the seconds).
 public struct RunOutcome: Sendable, Equatable {
     /// `completed`, `diverged` or `interrupted`.
-    public var status: String
+    public var status: RunStatus
     /// Steps completed.
     public var completedSteps: Int
     /// The step whose loss or gradient was not finite, or whose loss passed the divergence threshold.

@@ -20,6 +20,8 @@ enum SettingKind {
     /// A whole number in a range; nil for `label_column`, any whole number but 0.
     case wholeNumber(ClosedRange<Int>?)
     case number, flag, widths, text
+    /// One of these words (a ``SettingChoice``).
+    case choice([String])
 
     /// The kind of the setting `key`, whose Swift type is `type`.
     init(_ type: Any.Type, key: RunConfiguration.CodingKeys) {
@@ -41,6 +43,7 @@ enum SettingKind {
         case .flag: "true or false"
         case .widths: "a list of whole numbers ≥ 1"
         case .text: "a string"
+        case .choice(let words): "one of " + words.joined(separator: ", ")
         }
     }
 

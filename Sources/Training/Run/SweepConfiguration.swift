@@ -1,4 +1,5 @@
 import Foundation
+import Layers
 
 /// A sweep: presets × seeds × a grid of hyper-parameters over one base ``RunConfiguration``.
 ///
@@ -14,14 +15,16 @@ public struct SweepConfiguration: Sendable {
     /// The normalization variants, in order: a preset, and the run keys set for it alone.
     public var variants: [SweepVariant]
     /// The variants' presets, in order.
-    public var presets: [String] { variants.map(\.preset) }
+    public var presets: [NormPreset] { variants.map(\.preset) }
     /// The seeds, in order.
     public var seeds: [Int]
     /// Swept run keys and their values (JSON values as text, decoded per run).
     public var grid: [(key: String, values: [String])]
 
     /// A sweep of one base configuration.
-    public init(base: RunConfiguration, presets: [String], seeds: [Int], grid: [(key: String, values: [String])] = []) {
+    public init(
+        base: RunConfiguration, presets: [NormPreset], seeds: [Int], grid: [(key: String, values: [String])] = []
+    ) {
         self.init(base: base, variants: presets.map { SweepVariant(preset: $0) }, seeds: seeds, grid: grid)
     }
 
@@ -204,11 +207,11 @@ public struct SweepConfiguration: Sendable {
 /// (`{"preset": "adanorm", "adanorm_scale": 1}`), so that one sweep holds AdaNorm at two values of C beside the
 /// other presets.
 public struct SweepVariant: Sendable, Equatable {
-    public var preset: String
+    public var preset: NormPreset
     /// Run keys and their JSON values as text, applied after the grid's.
     public var settings: [(key: String, value: String)]
 
-    public init(preset: String, settings: [(key: String, value: String)] = []) {
+    public init(preset: NormPreset, settings: [(key: String, value: String)] = []) {
         self.preset = preset
         self.settings = settings
     }
@@ -220,8 +223,8 @@ public struct SweepVariant: Sendable, Equatable {
 
     /// The entry as a sweep file holds it: the name, or an object.
     public var json: Any {
-        guard !settings.isEmpty else { return preset }
-        var object: [String: Any] = ["preset": preset]
+        guard !settings.isEmpty else { return preset.rawValue }
+        var object: [String: Any] = ["preset": preset.rawValue]
         for (key, value) in settings {
             object[key] =
                 (try? JSONSerialization.jsonObject(with: Data(value.utf8), options: .fragmentsAllowed))
@@ -231,11 +234,17 @@ public struct SweepVariant: Sendable, Equatable {
     }
 
     static func parse(_ entry: Any, key: String, file: String) throws(ConfigurationError) -> SweepVariant {
-        if let name = entry as? String { return SweepVariant(preset: name) }
-        guard let object = entry as? [String: Any], let name = object["preset"] as? String else {
+        let fields = entry as? [String: Any]
+        guard let name = entry as? String ?? fields?["preset"] as? String else {
             throw ConfigurationError(
                 key: key, message: "expected a preset name or an object with \"preset\" and run keys", file: file)
         }
+        guard let preset = NormPreset(setting: name) else {
+            throw ConfigurationError(
+                key: fields == nil ? key : "\(key).preset", message: NormPreset.refusal(of: name, key: "preset"),
+                file: file)
+        }
+        guard let object = fields else { return SweepVariant(preset: preset) }
         var settings: [(key: String, value: String)] = []
         for setting in object.keys.sorted() where setting != "preset" {
             guard RunConfiguration.keys.contains(setting), setting != "seed" else {
@@ -248,6 +257,6 @@ public struct SweepVariant: Sendable, Equatable {
             }
             settings.append((setting, JSONSettings.text(object[setting]!)))
         }
-        return SweepVariant(preset: name, settings: settings)
+        return SweepVariant(preset: preset, settings: settings)
     }
 }

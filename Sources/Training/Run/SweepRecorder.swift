@@ -210,7 +210,7 @@ public final class SweepRecorder {
             let best = s.bestValidation.map { "\(number($0.validLoss)) (\($0.step))" } ?? "—"
             lines.append(
                 s.id.padding(toLength: 28, withPad: " ", startingAt: 0)
-                    + s.outcome.status.padding(toLength: 13, withPad: " ", startingAt: 0)
+                    + s.outcome.status.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)
                     + String(s.outcome.completedSteps).padding(toLength: 7, withPad: " ", startingAt: 0)
                     + number(last?.trainLoss).padding(toLength: 12, withPad: " ", startingAt: 0)
                     + number(last?.validLoss).padding(toLength: 12, withPad: " ", startingAt: 0)

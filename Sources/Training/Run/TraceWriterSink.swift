@@ -55,9 +55,8 @@ package final class TraceWriterSink: RunSink {
     }
 
     package func finish(_ outcome: RunOutcome) throws {
-        let status = RunStatus(rawValue: outcome.status) ?? .completed
         try writer.finishRun(
-            handle!, status: status, divergedAtStep: outcome.divergedAtStep.map(Int64.init),
+            handle!, status: outcome.status, divergedAtStep: outcome.divergedAtStep.map(Int64.init),
             divergenceReason: outcome.divergenceReason, completedSteps: Int64(outcome.completedSteps))
     }
 }

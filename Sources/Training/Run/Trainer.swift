@@ -80,11 +80,11 @@ public final class Trainer {
         let norms = model.normLayers.map(\.layer)
         var batches = BatchSource(data: data, configuration: configuration)
         let evaluation = EvaluationSets(data: data, configuration: configuration)
-        var outcome = RunOutcome(status: "completed", completedSteps: 0, divergedAtStep: nil, seconds: 0)
+        var outcome = RunOutcome(status: .completed, completedSteps: 0, divergedAtStep: nil, seconds: 0)
         var threshold = DivergenceThreshold(configured: configuration.divergenceLoss)
         for step in 0..<configuration.steps {
             if shouldStop() {
-                outcome.status = "interrupted"
+                outcome.status = .interrupted
                 break
             }
             let phiStep = step % configuration.phiEvery == 0
@@ -111,7 +111,7 @@ public final class Trainer {
                 }
             }
             if let reason = threshold.reason(loss: result.loss, gradientNorm: gradientNorm) {
-                outcome.status = "diverged"
+                outcome.status = .diverged
                 outcome.divergedAtStep = step
                 outcome.divergenceReason = reason
                 outcome.completedSteps = step

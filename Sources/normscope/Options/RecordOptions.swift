@@ -1,12 +1,14 @@
 import ArgumentParser
 import Foundation
-import Layers
 import Training
 
 /// The flags of `normscope record` that override a run setting; each has the default of ``RunConfiguration``.
 struct RunOptions: ParsableArguments {
-    @Option(help: "Model: mlp, transformer (a classifier over feature vectors cut into tokens) or char-lm.")
-    var model: String?
+    @Option(
+        help: ArgumentHelp(
+            "The model: transformer is a classifier over feature vectors cut into tokens, char-lm a causal "
+                + "character LM."))
+    var model: ModelKind?
 
     @Option(
         help:
@@ -30,8 +32,8 @@ struct RunOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Bytes of text per training window, for char-lm (default 64).")
     var context: Int?
 
-    @Option(help: "Comma-separated normalization presets: \(NormPreset.allNames).")
-    var presets: String?
+    @Option(help: ArgumentHelp(PresetList.help, valueName: "presets"), transform: PresetList.init(parsing:))
+    var presets: PresetList?
 
     @Option(parsing: .unconditional, help: "Seeds per preset: a count N (seeds 0..N-1).")
     var seeds: Int?
@@ -69,7 +71,7 @@ struct RunOptions: ParsableArguments {
     /// The run keys these flags set, as JSON values.
     var overrides: [String: Any] {
         var values: [String: Any] = [:]
-        if let model { values["model"] = model }
+        if let model { values["model"] = model.rawValue }
         if let dataset { values["dataset"] = dataset }
         if let labels { values["labels"] = labels }
         if let labelColumn { values["label_column"] = labelColumn }
@@ -93,9 +95,7 @@ struct RunOptions: ParsableArguments {
             object = (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
         }
         for (key, value) in overrides { object[key] = value }
-        if let presets {
-            object["presets"] = presets.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-        }
+        if let presets { object["presets"] = presets.presets.map(\.rawValue) }
         if let seeds { object["seeds"] = seeds }
         let data = try JSONSerialization.data(withJSONObject: object)
         return try SweepConfiguration.parse(data, file: name)

@@ -35,34 +35,37 @@ extension NormScope {
                 valueName: "file"))
         var files: [String]
 
-        @Option(help: "table (default), markdown, json or csv (one row per run).")
-        var format: String = "table"
+        /// How `--format` prints the summary.
+        enum Format: String, CaseIterable, ExpressibleByArgument, CustomStringConvertible {
+            case table, markdown, json
+            /// One row per run.
+            case csv
+
+            var description: String { rawValue }
+        }
+
+        @Option(help: "How to print the summary (csv: one row per run).")
+        var format: Format = .table
 
         @OptionGroup var grouping: GroupingOptions
-
-        func validate() throws {
-            guard ["table", "markdown", "json", "csv"].contains(format) else {
-                throw OptionValueError("--format \(format): expected table, markdown, json or csv")
-            }
-        }
 
         func run() throws {
             try TraceProbe.vet(paths: files)
             let summary = try TraceSummary(paths: files, groupBy: grouping.keys)
             let reference = try resolveBaseline(grouping.baseline, in: summary)
             switch format {
-            case "json":
+            case .json:
                 FileHandle.standardOutput.write(try summary.json(baseline: reference) + Data("\n".utf8))
-            case "markdown":
+            case .markdown:
                 print(summary.markdown(baseline: reference))
-            case "csv":
+            case .csv:
                 print(summary.csv)
                 // The runs given twice, the notes and damage go to standard error, so the CSV on standard output
                 // stays a table.
                 for line in summary.leader + summary.trailer {
                     FileHandle.standardError.write(Data((line + "\n").utf8))
                 }
-            default:
+            case .table:
                 print(summary.text(baseline: reference))
             }
         }

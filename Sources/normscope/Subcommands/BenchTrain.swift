@@ -27,8 +27,15 @@ extension NormScope.Bench {
                 """
         )
 
-        @Option(help: "The workload: mlp, char-lm or both.")
-        var model: String = "both"
+        /// The workloads `--model` chooses.
+        enum Workloads: String, CaseIterable, ExpressibleByArgument {
+            case mlp
+            case charLM = "char-lm"
+            case both
+        }
+
+        @Option(help: "The workload.")
+        var model: Workloads = .both
 
         @Option(parsing: .unconditional, help: "Timed steps of each variant.")
         var steps: Int = 200
@@ -42,9 +49,6 @@ extension NormScope.Bench {
         @OptionGroup var output: JSONOutput
 
         func validate() throws {
-            guard ["mlp", "char-lm", "both"].contains(model) else {
-                throw OptionValueError("--model \(model): expected mlp, char-lm or both")
-            }
             for (option, value) in [("--steps", steps), ("--threads", threads)] where value < 1 {
                 throw OptionValueError("\(option) \(value): must be a positive whole number")
             }
@@ -54,8 +58,8 @@ extension NormScope.Bench {
 
         func run() throws {
             var workloads: [any TrainingWorkload] = []
-            if model != "char-lm" { workloads.append(MLPWorkload()) }
-            if model != "mlp" { workloads.append(try CharLMWorkload()) }
+            if model != .charLM { workloads.append(MLPWorkload()) }
+            if model != .mlp { workloads.append(try CharLMWorkload()) }
             var configuration = TrainingBenchmark.Configuration()
             configuration.steps = steps
             configuration.roundSteps = min(10, steps)

@@ -49,14 +49,14 @@ extension NormScope {
         static func sweep(steps: Int) throws -> SweepConfiguration {
             var base = RunConfiguration()
             base.dataset = "digits"
-            base.model = "mlp"
+            base.model = .mlp
             base.hidden = [256, 256]
             base.steps = steps
             base.batch = 64
             base.lr = 1e-3
             base.evalEvery = 50
             return SweepConfiguration(
-                base: base, presets: ["layernorm", "layernorm-simple", "detachnorm", "adanorm", "none"], seeds: [0, 1])
+                base: base, presets: [.layerNorm, .layerNormSimple, .detachNorm, .adaNorm, .none], seeds: [0, 1])
         }
 
         func validate() throws {

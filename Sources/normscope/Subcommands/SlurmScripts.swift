@@ -94,7 +94,8 @@ struct SlurmScripts {
             "shards=()",
             "for ((i = 0; i < \(shards); i++)); do shards+=(\"$out/shard-$i.h5\"); done",
             "\"$normscope\" analyze \"${shards[@]}\" > \"$out/analysis.txt\"",
-            "\"$normscope\" analyze --format json \"${shards[@]}\" > \"$out/analysis.json\"",
+            "\"$normscope\" analyze --format \(NormScope.Analyze.Format.json) \"${shards[@]}\" "
+                + "> \"$out/analysis.json\"",
             // --force: report.html is this job's own output, written again when the sweep is resubmitted (as
             // analysis.txt and analysis.json are, by the shell).
             "\"$normscope\" report \"${shards[@]}\" --out \"$out/report.html\" --force",

@@ -1,0 +1,89 @@
+/// The report's sections, in page order: each is addressed by its case — its anchor, its navigation label, its
+/// heading and the summary tables it shows — never by the text of a title.
+enum ReportSection: String, CaseIterable {
+    case overfitting, gradients, theorem, phi, notes
+
+    /// The element id the navigation links to.
+    var anchor: String { rawValue }
+
+    /// The name in the navigation bar.
+    var label: String {
+        switch self {
+        case .overfitting: "Overfitting"
+        case .gradients: "Gradient parts"
+        case .theorem: "Theorem 1"
+        case .phi: "Φ(y)"
+        case .notes: "Notes"
+        }
+    }
+
+    var heading: String {
+        switch self {
+        case .theorem: "Theorem 1 on the recorded gradients"
+        case .phi: "AdaNorm's Φ(y)"
+        default: label
+        }
+    }
+
+    /// The summary's tables shown here, in order (those the summary has); every kind belongs to one section.
+    var tables: [SummaryTable.Kind] {
+        switch self {
+        case .overfitting: [.overfitting, .validation, .testSplit, .comparison]
+        case .gradients: [.gradientParts, .perLayer, .measures]
+        case .theorem: [.theorem]
+        case .phi: [.phi]
+        case .notes: []
+        }
+    }
+}
+
+extension TraceReport {
+    /// What `section` holds between its heading and its end: what it shows, its charts, then `tables` (its own,
+    /// as HTML).
+    func content(of section: ReportSection, tables: [String]) -> [String] {
+        switch section {
+        case .overfitting:
+            return [
+                "<p>Training and validation loss, both in evaluation mode at the same steps, mean over each group's "
+                    + "runs, on a log scale and, after the first tenth of training, on a linear one where the gap can "
+                    + "be read. A colour is a preset in every chart of this report, the same whichever presets the "
+                    + "traces hold (and in normscope-plot's figures)"
+                    + (summary.groups.count > Set(summary.groups.map(\.preset)).count
+                        ? "; groups of one preset at different settings share its colour and are told apart by marker "
+                            + "shape (●, ■, ▲, …), named in the legend" : "")
+                    + ". The paper's claim: compared with AdaNorm, LayerNorm has lower training loss but higher "
+                    + "validation loss.</p>",
+                figures([lossChart, linearLossChart, gapChart]),
+            ] + tables
+        case .gradients:
+            return [
+                "<p>Per norm layer, the norms of the total input gradient t and of its three parts — direct d, "
+                    + "re-centering c (through μ) and re-scaling s (through σ) — over training steps (log scale; a "
+                    + "detached part is exactly 0 and not drawn; each chart in its preset's colour, the parts told "
+                    + "apart by line style: d solid, c dashed, s dotted, t dash-dotted), and rescale_ratio = "
+                    + "rowvar(t)/rowvar(d + c), below 1 where the σ-derivative shrinks the gradient's variance.</p>",
+                figures(rescaleCharts), figures(partCharts),
+            ] + tables
+        case .theorem:
+            return tables.isEmpty ? ["<p>No run recorded its normalization settings.</p>"] : tables
+        case .phi:
+            let maps = phiMaps
+            let quantiles = phiQuantileCharts
+            return [
+                maps.isEmpty && quantiles.isEmpty
+                    ? "<p>No adaptive layer recorded Φ(y).</p>"
+                    : "<p>Φ's mean (dash-dotted; it should stay at C) and quantiles over training, in the preset's "
+                        + "colour; the share of elements with Φ ≤ 0 (drawn only for a layer where it is not 0 at every "
+                        + "step: otherwise Φ stayed positive throughout), then the share of a layer's elements in each "
+                        + "Φ bin per recorded step (columns sum to 1; log colour). The heat map's bottom row collects "
+                        + "Φ below the first edge (Φ &lt; 0 with the default edges), its top row Φ at or above the "
+                        + "last.</p>" + figures(quantiles + phiNonPositiveCharts) + figures(maps)
+            ] + tables
+        case .notes:
+            return [
+                summary.notes.isEmpty
+                    ? "<p>None.</p>" : "<ul>" + summary.notes.map { "<li>\(escape($0))</li>" }.joined() + "</ul>"
+            ]
+        }
+    }
+}
