@@ -1,7 +1,8 @@
 import Layers
+import Recording
 import Tensors
-import TestSupport
 import Testing
+import TestSupport
 import Training
 
 /// The norm variants the gradient checks run over.

@@ -15,14 +15,14 @@ struct SettingDeclarationTests {
         var configurations: [RunConfiguration] = []
         for preset in NormPreset.allCases {
             var c = RunConfiguration()
-            c.preset = preset.rawValue
+            c.preset = preset
             configurations.append(c)
         }
         var full = RunConfiguration()
-        full.preset = "adanorm"
-        (full.labels, full.header, full.convention, full.epsilon) = ("labels.idx", true, "paper", 1e-6)
+        full.preset = .adaNorm
+        (full.labels, full.header, full.convention, full.epsilon) = ("labels.idx", true, .paper, 1e-6)
         (full.adanormScale, full.adanormK, full.adanormDetached) = (1.5, 0.2, false)
-        (full.placement, full.divergenceLoss) = ("after-activation", 100)
+        (full.placement, full.divergenceLoss) = (.afterActivation, 100)
         configurations.append(full)
         return configurations
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Layers
+import Recording
 import Tensors
 import Training
 

@@ -10,7 +10,7 @@ extension TraceFormat {
     /// centering, convention or affine transform is declared by adding its case there.
     public static let settings: [DeclaredSetting] = [
         // What is trained.
-        .init("model", .string, "the model trained"),
+        .init("model", .string, allowed: ModelKind.allCases.map(\.rawValue), "the model trained"),
         .init("dataset", .string, "a bundled dataset's name or the data file's path"),
         .init("labels", .string, presence: "only when set", "the IDX labels file of an IDX images dataset"),
         .init("label_column", .int64, "the CSV label column, counted from 1 (negative from the end)"),
@@ -28,9 +28,13 @@ extension TraceFormat {
         .init("adanorm_detached", .bool, presence: "only when set", "override: whether Φ(y) is detached"),
         // Model shape.
         .init("hidden", .int64Array, "the MLP's hidden widths"),
-        .init("activation", .string, "the MLP's and feed-forward blocks' activation"),
+        .init(
+            "activation", .string, allowed: Activation.allCases.map(\.rawValue),
+            "the MLP's and feed-forward blocks' activation"),
         .init("dropout", .float64, "dropout probability"),
-        .init("placement", .string, presence: "only when set", "where the normalization sits"),
+        .init(
+            "placement", .string, allowed: PlacementKind.allCases.map(\.rawValue), presence: "only when set",
+            "where the normalization sits (the MLP's two words, or pre/post for a Transformer)"),
         .init("width", .int64, "the Transformer's model width"),
         .init("heads", .int64, "attention heads"),
         .init("layers", .int64, "Transformer blocks"),
@@ -41,11 +45,13 @@ extension TraceFormat {
         .init("steps", .int64, "optimizer steps configured"),
         .init("batch", .int64, "minibatch size"),
         .init("lr", .float64, "peak learning rate"),
-        .init("optimizer", .string, "the optimizer"),
+        .init("optimizer", .string, allowed: OptimizerKind.allCases.map(\.rawValue), "the optimizer"),
         .init("momentum", .float64, "SGD's momentum or Adam's β₁"),
         .init("weight_decay", .float64, "weight decay"),
         .init("warmup", .int64, "linear warm-up steps"),
-        .init("schedule", .string, "the learning-rate schedule after warm-up"),
+        .init(
+            "schedule", .string, allowed: ScheduleKind.allCases.map(\.rawValue),
+            "the learning-rate schedule after warm-up"),
         .init("clip", .float64, "global gradient-norm clipping threshold (0: none)"),
         .init("label_smoothing", .float64, "label smoothing of the cross-entropy"),
         // Recording.

@@ -1,3 +1,5 @@
+import Recording
+
 /// The shape of an ``MLP``: its widths, activation, dropout and where each hidden layer's normalization sits.
 ///
 /// Each hidden layer `i` (1-based) is, with ``NormPlacement/beforeActivation`` (the default),

@@ -1,4 +1,5 @@
 import Layers
+import Recording
 import Tensors
 
 /// One Transformer block: multi-head self-attention and a feed-forward network, each on a residual branch with

@@ -1,3 +1,5 @@
+import Recording
+
 /// The shape of a ``Transformer``: its task, widths, depth, dropout and where the norms sit.
 ///
 /// The two placements, for a sublayer `F` (self-attention or the feed-forward network) and the residual stream `x`:

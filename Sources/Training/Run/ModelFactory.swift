@@ -1,4 +1,5 @@
 import Layers
+import Recording
 import Tensors
 
 /// Builds a run's model, optimizer and schedule from its configuration.

@@ -1,23 +1,5 @@
-/// The `optimizer` setting.
-public enum OptimizerKind: String, SettingChoice, CustomStringConvertible {
-    /// Adam with `weight_decay` as L2 regularization (added to the gradient).
-    case adam
-    /// Adam with `weight_decay` decoupled from the gradient (Loshchilov & Hutter's AdamW).
-    case adamw
-    /// SGD with `momentum`.
-    case sgd
+import Recording
 
-    public var description: String { rawValue }
-}
-
-/// The `schedule` setting: how the learning rate decays after its linear warm-up.
-public enum ScheduleKind: String, SettingChoice, CustomStringConvertible {
-    /// The peak rate throughout.
-    case constant
-    /// The peak rate × √(warmup / step) after the warm-up (needs `warmup` ≥ 1).
-    case inverseSqrt = "inverse-sqrt"
-    /// A half cosine from the peak to 0 over the run's steps.
-    case cosine
-
-    public var description: String { rawValue }
-}
+// The optimizer settings' words are declared with the trace format (Recording).
+extension OptimizerKind: SettingChoice {}
+extension ScheduleKind: SettingChoice {}

@@ -1,4 +1,5 @@
 import Layers
+import Recording
 
 /// Every setting of one training run; the JSON keys (snake_case) are those of a sweep file.
 ///

@@ -1,4 +1,5 @@
 import Layers
+import Recording
 
 /// A run setting that takes one word of a fixed set — `model`, `preset`, `optimizer`, … — spelled in sweep files,
 /// trace attributes and on the command line by its raw value, so that the spellings live in one place: the enum.

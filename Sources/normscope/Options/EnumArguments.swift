@@ -1,4 +1,5 @@
 import ArgumentParser
+import Recording
 import Training
 
 // An option that takes one word of a setting's fixed set is parsed as the setting's enum: ArgumentParser shows the

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Recording
 import Training
 
 /// The flags of `normscope record` that override a run setting; each has the default of ``RunConfiguration``.
