@@ -53,16 +53,16 @@ struct SettingAttributesTests {
     @Test("scalenorm and dyt say what sets them apart: the row's length and a scalar gain; tanh(α·x) from α = 0.5")
     func variantSettings() throws {
         var configuration = RunConfiguration()
-        configuration.preset = "scalenorm"
+        configuration.preset = .scaleNorm
         let scale = try describe(configuration)
         #expect(scale["norm_spread"] == .string("norm") && scale["norm_affine"] == .string("scalar-gain"))
         #expect(scale["norm_centering"] == .string("none") && scale["norm_transform"] == .string("none"))
         #expect(scale["norm_dyt_alpha"] == nil)
-        configuration.preset = "dyt"
+        configuration.preset = .dyt
         let dyt = try describe(configuration)
         #expect(dyt["norm_transform"] == .string("dynamic-tanh") && dyt["norm_dyt_alpha"] == .double(0.5))
         #expect(dyt["norm_normalizes"] == .bool(false) && dyt["norm_affine"] == .string("gain-and-bias"))
-        configuration.preset = "layernorm"
+        configuration.preset = .layerNorm
         let layerNorm = try describe(configuration)
         #expect(layerNorm["norm_spread"] == .string("rms") && layerNorm["norm_transform"] == .string("none"))
     }
