@@ -23,7 +23,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var settings: [String: SettingValue]
     /// `completed`, `diverged`, `interrupted` or `running` (a trace still being written, or a killed recorder's);
     /// `unknown` when the attribute is missing or damaged.
-    public var status: String
+    public var status: RecordedStatus
     /// −1 when the attribute is missing or damaged.
     public var completedSteps: Int64
     /// Rows of the run's `steps` table, −1 when it cannot be read.
@@ -66,7 +66,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var normalization: NormalizationSettings?
 
     /// Whether the run ran to its end.
-    public var isFinished: Bool { status == "completed" || status == "diverged" }
+    public var isFinished: Bool { status == .completed || status == .diverged }
 
     /// A loss in nats per byte as bits per character (÷ ln 2), for language models; NaN for other models.
     func bitsPerCharacter(_ loss: Double) -> Double { isLanguageModel ? loss / M_LN2 : .nan }
@@ -163,7 +163,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
         let diverged = blowUp?.step ?? attributes.divergedStep
         var summary = RunSummary(
             id: id, file: file, preset: attributes.preset, seed: attributes.seed, settings: settings,
-            status: blowUp == nil ? attributes.status : "diverged", completedSteps: attributes.completedSteps,
+            status: blowUp == nil ? attributes.status : .known(.diverged), completedSteps: attributes.completedSteps,
             stepRows: stepRows ?? -1,
             divergedAtStep: diverged >= 0 ? diverged : nil, evaluationCount: count, usedEvaluations: used,
             finalTrainLoss: last?.trainLoss ?? .nan, finalValidLoss: last?.validLoss ?? .nan,
@@ -173,11 +173,11 @@ public struct RunSummary: Sendable, Codable, Equatable {
             normalization: attributes.normalization)
         summary.testLossAtBest = best?.testLoss ?? .nan
         summary.testAccuracyAtBest = best?.testAccuracy ?? .nan
-        if case .string("char-lm") = settings["model"] { summary.isLanguageModel = true }
+        if case .string(ModelKind.charLM.rawValue) = settings["model"] { summary.isLanguageModel = true }
         if let blowUp {
             summary.divergenceReason = blowUp.reason
             summary.divergenceFoundByAnalysis = true
-        } else if attributes.status == "diverged" {
+        } else if attributes.status == .diverged {
             summary.divergenceReason = try? group.attribute(TraceFormat.Names.divergedReason, as: String.self)
         }
         return Read(summary: summary, series: series, problems: problems, damage: damage, stepRows: stepRows)
@@ -198,7 +198,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
         var configured: Double?
         if case .number(let value) = settings["divergence_loss"] { configured = value }
         var watch = LossBlowUp.Watch(configured: configured)
-        let alreadyDiverged = attributes.status == "diverged"
+        let alreadyDiverged = attributes.status == .diverged
         do throws(HDF5Error) {
             dataset = try group.openDataset(TraceFormat.Names.steps)
             count = try dataset.rowCount()

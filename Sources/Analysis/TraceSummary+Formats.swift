@@ -324,7 +324,7 @@ extension TraceSummary {
             let identity: [String] = [r.file] + (labelled ? [r.label ?? ""] : []) + [r.id, r.group, r.preset]
             let settings: [String] = grouping.keys.map { RunGrouping.text(r.settings[$0]) }
             let fields: [String] = [
-                "\(r.seed)", r.status, "\(r.completedSteps)", r.divergedAtStep.map(String.init) ?? "",
+                "\(r.seed)", r.status.description, "\(r.completedSteps)", r.divergedAtStep.map(String.init) ?? "",
                 "\(r.evaluationCount)",
             ]
             // An empty field, not "nan", for a number that is not available, as pandas expects.

@@ -120,7 +120,7 @@ public struct TraceSummary: Sendable {
                     // A run still being written (or killed) flushes its tables one by one: their lengths may differ
                     // by what the last flush left out, so only finished runs are held to equal lengths.
                     run: runGroup, file: path, scale: run.normalization?.scale,
-                    stepRows: run.isFinished || run.status == "interrupted" ? runRead.stepRows : nil,
+                    stepRows: run.isFinished || run.status == .interrupted ? runRead.stepRows : nil,
                     divergedStep: run.divergedAtStep, bins: bins, blockRows: blockRows, into: &runSeries)
                 missing += layerRead.missing
                 damaged += layerRead.damaged
@@ -208,11 +208,11 @@ public struct TraceSummary: Sendable {
             notes.append("\(path): run \(id) diverged at step \(step)\(reason)")
         }
         switch run.status {
-        case "running":
+        case .known(.running):
             notes.append("\(path): run \(id) is unfinished (still being written, or its recorder was killed)")
-        case "interrupted":
+        case .known(.interrupted):
             notes.append("\(path): run \(id) was interrupted after \(run.completedSteps) steps")
-        case "unknown":
+        case .unknown:
             notes.append("\(path): run \(id) has no readable status; it is summarized as far as it was recorded")
         default: break
         }

@@ -54,7 +54,7 @@ struct AnalysisBenchmarkTests {
         let summary = try TraceSummary(paths: [path], blockRows: 100)
         #expect(summary.runs.map(\.id).count == 8 && summary.groups.count == 4)
         let diverged = try #require(summary.runs.first { $0.id == "adanorm-s1" })  // the last run written
-        #expect(diverged.divergedAtStep == 599 && diverged.status == "diverged" && diverged.finalValidLoss.isFinite)
+        #expect(diverged.divergedAtStep == 599 && diverged.status == .diverged && diverged.finalValidLoss.isFinite)
         let checks = Dictionary(grouping: summary.theoremChecks, by: \.group)
         for preset in ["layernorm", "layernorm-simple", "detachnorm", "adanorm"] {
             let presetChecks = try #require(checks[preset])

@@ -44,3 +44,5 @@ RUN_ATTRIBUTES: Dict[str, str] = {attribute["name"]: attribute["type"] for attri
 STATUSES: Tuple[str, ...] = tuple(_DOCUMENT["statuses"])
 RAW_PARTS: Tuple[str, ...] = tuple(_DOCUMENT["raw_part_names"])
 PRESETS: Dict[str, Dict[str, Any]] = {preset["name"]: preset for preset in _DOCUMENT["presets"]}
+# The charts' colour table, in its order (an unknown preset takes the entry at a hash of its name).
+PRESET_PALETTE: Tuple[Tuple[str, str], ...] = tuple((name, colour) for name, colour in _DOCUMENT["preset_palette"])

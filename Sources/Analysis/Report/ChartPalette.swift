@@ -20,16 +20,13 @@ public enum ChartPalette {
     /// line on white. The baseline and the paper's variant get the two of highest contrast (blue, vermillion); the
     /// `none` control the neutral grey. The two later variants, ScaleNorm and DyT, take two colours of Paul Tol's
     /// colour-blind-safe "muted" scheme that none of the others is near: wine and olive.
-    ///
-    /// In the order of `NormPreset.allCases`, which is the order schema.json lists the presets in and so the order
-    /// of the Python package's table: the hash below picks by position, so both must agree on it.
     public static let presetColors: KeyValuePairs<String, String> = [
         "layernorm": "#0072b2",  // blue
+        "adanorm": "#d55e00",  // vermillion
         "layernorm-simple": "#009e73",  // bluish green
         "detachnorm": "#cc79a7",  // reddish purple
         "detach-mean": "#e69f00",  // orange
         "detach-std": "#56b4e9",  // sky blue
-        "adanorm": "#d55e00",  // vermillion
         "rmsnorm": "#000000",  // black
         "scalenorm": "#882255",  // wine (Tol)
         "dyt": "#999933",  // olive (Tol)

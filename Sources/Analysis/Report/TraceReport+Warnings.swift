@@ -18,7 +18,7 @@ extension TraceReport {
         let unfinished = summary.runs.filter { !$0.isFinished || $0.divergedAtStep != nil }
         if !unfinished.isEmpty {
             let items = unfinished.map { run in
-                let state = run.divergedAtStep.map { "diverged at step \($0)" } ?? run.status
+                let state = run.divergedAtStep.map { "diverged at step \($0)" } ?? run.status.description
                 return "<li><code>\(escape(run.name))</code> (\(escape(run.group))): \(escape(state)), "
                     + "\(run.stepRows >= 0 ? run.stepRows : Int(run.completedSteps)) steps recorded</li>"
             }

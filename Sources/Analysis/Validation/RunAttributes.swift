@@ -7,7 +7,7 @@ import Recording
 struct RunAttributes {
     var preset: String
     var seed: Int64
-    var status: String
+    var status: RecordedStatus
     var completedSteps: Int64
     var divergedStep: Int64
     /// What the normalization detaches and adds, when every `norm_*` setting it needs was readable and valid.
@@ -20,11 +20,11 @@ struct RunAttributes {
         // A damaged count (already listed) says nothing about the tables.
         guard completedSteps >= 0 else { return nil }
         return switch status {
-        case RunStatus.completed.rawValue: completedSteps...completedSteps
+        case .known(.completed): completedSteps...completedSteps
         // The step whose loss was not finite is recorded too.
-        case RunStatus.diverged.rawValue: divergedStep >= 0 ? (divergedStep + 1)...(divergedStep + 1) : nil
+        case .known(.diverged): divergedStep >= 0 ? (divergedStep + 1)...(divergedStep + 1) : nil
         // A run stopped by a signal may or may not have recorded the step it was in.
-        case RunStatus.interrupted.rawValue: completedSteps...(completedSteps + 1)
+        case .known(.interrupted): completedSteps...(completedSteps + 1)
         default: nil
         }
     }
@@ -40,17 +40,19 @@ struct RunAttributes {
         preset = string("preset") ?? settings["preset"]?.description ?? id
         // Seeds are written as non-negative integers; beyond 2⁵³ a JSON reader cannot hold one exactly.
         seed = integer("seed", 0...(1 << 53)) ?? -1
-        let statuses = RunStatus.allCases.map(\.rawValue)
-        var status = string(TraceFormat.Names.status) ?? "unknown"
-        if status != "unknown", !statuses.contains(status) {
-            note(TraceFormat.Names.status, "= '\(status)' (expected \(statuses.joined(separator: ", ")))")
-            status = "unknown"
+        status = .unknown
+        if let word = string(TraceFormat.Names.status) {
+            if let known = RunStatus(rawValue: word) {
+                status = .known(known)
+            } else {
+                let statuses = RunStatus.allCases.map(\.rawValue)
+                note(TraceFormat.Names.status, "= '\(word)' (expected \(statuses.joined(separator: ", ")))")
+            }
         }
-        self.status = status
         // 10¹² steps is far beyond any run; a larger count is a damaged number, not a long run.
         completedSteps = integer(TraceFormat.Names.completedSteps, 0...1_000_000_000_000) ?? -1
         divergedStep = integer(TraceFormat.Names.divergedStep, -1...1_000_000_000_000) ?? -1
-        if status == RunStatus.diverged.rawValue, divergedStep < 0, completedSteps >= 0 {
+        if status == .diverged, divergedStep < 0, completedSteps >= 0 {
             note(TraceFormat.Names.divergedStep, "= -1 for a run whose status is diverged")
         }
         normalization = Self.normalization(&checked)

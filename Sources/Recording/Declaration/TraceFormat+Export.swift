@@ -8,8 +8,12 @@ extension TraceFormat {
     ///
     /// - Parameters:
     ///   - defaults: each configuration setting's default value (the training module owns them).
-    ///   - colours: each preset's fixed colour (the charts own them).
-    public static func exportedSchema(defaults: [String: AttributeValue], colours: [String: String]) -> String {
+    ///   - colours: each preset's fixed colour, in the charts' table order (the charts own them; an unknown
+    ///     preset's colour is the table's entry at a hash of its name, so the order is part of the rule).
+    public static func exportedSchema(
+        defaults: [String: AttributeValue], colours: [(preset: String, colour: String)]
+    ) -> String {
+        let colourOf = Dictionary(colours.map { ($0.preset, $0.colour) }, uniquingKeysWith: { first, _ in first })
         let document = ExportedSchema(
             format: name, formatVersion: version, readableVersions: [readableVersions.lowerBound, readableVersions.upperBound],
             tables: [
@@ -23,7 +27,8 @@ extension TraceFormat {
             statuses: RunStatus.allCases.map(\.rawValue),
             rawPartNames: Names.rawPartNames,
             phiQuantileLevels: PhiStepRow.quantileLevels,
-            presets: NormPreset.allCases.map { ExportedPreset($0, colour: colours[$0.rawValue]) })
+            presets: NormPreset.allCases.map { ExportedPreset($0, colour: colourOf[$0.rawValue]) },
+            presetPalette: colours.map { [$0.preset, $0.colour] })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -44,6 +49,8 @@ private struct ExportedSchema: Encodable {
     let rawPartNames: [String]
     let phiQuantileLevels: [Double]
     let presets: [ExportedPreset]
+    /// The charts' colour table in its order: `[preset, "#rrggbb"]`.
+    let presetPalette: [[String]]
 }
 
 private struct ExportedTable: Encodable {

@@ -42,7 +42,7 @@ extension NormScope {
 
         /// The JSON document, with the defaults of a run configuration and the presets' chart colours.
         static func json() throws -> String {
-            let colours = Dictionary(uniqueKeysWithValues: ChartPalette.presetColors.map { ($0.key, $0.value) })
+            let colours = ChartPalette.presetColors.map { (preset: $0.key, colour: $0.value) }
             return TraceFormat.exportedSchema(
                 defaults: try RunConfiguration().settingAttributes(), colours: colours)
         }
