@@ -1,3 +1,4 @@
+import DamagedFiles
 import Foundation
 import HDF5
 import OutputFiles
@@ -39,12 +40,14 @@ public struct CSVExporter {
     /// is written. Tables are read in blocks and written through a buffer, so memory stays bounded whatever the
     /// trace's size.
     ///
+    /// The trace is vetted by `probe` first (see `DamageProbe`); an object the probe saw crash HDF5 fails the export.
+    ///
     /// - Returns: The files written, in order.
     /// - Throws: `HDF5Error` for a trace that cannot be read (naming the object and rows), `OutputError` for a
     ///   folder or file the output contract refuses (the trace itself, something in the way, an existing file
     ///   without `force`), `ExportError` for a folder or file that cannot be written.
-    public func export(trace: String, to directory: String) throws -> [String] {
-        let (file, _) = try TraceFile.open(trace)
+    public func export(trace: String, to directory: String, probe: DamageProbe = DamageProbe()) throws -> [String] {
+        let (file, _, _) = try TraceFile.open(trace, probe: probe)
         defer { try? file.close() }
         guard try file.exists(TraceFormat.Names.runs) else {
             throw HDF5Error(

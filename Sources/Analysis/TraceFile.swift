@@ -1,20 +1,33 @@
+import DamagedFiles
 import HDF5
 import Recording
 
-/// Opens trace files for reading, including ones whose recorder is still running or was killed.
+/// Opens trace files for reading, including ones whose recorder is still running or was killed — only as files the
+/// damage probe has vetted (`ProbedFile`), so that no reader here hands libhdf5 an object that crashes it.
 enum TraceFile {
-    /// Opens `path` read-only; a live (SWMR) trace that is still being written — or whose writer died and left its
-    /// "open for write" mark — is opened as a SWMR reader instead, which HDF5 allows; a trace held by a running
+    /// Vets `path` with `probe` (a child process walks it first, or the verdict `probe` holds for it is reused) and
+    /// opens it under the verdict; see `open(_:)`.
+    static func open(_ path: String, probe: DamageProbe) throws(HDF5Error) -> (
+        file: File, live: Bool, probed: ProbedFile
+    ) {
+        let probed = try probe.vet(path)
+        let (file, live) = try open(probed)
+        return (file, live, probed)
+    }
+
+    /// Opens the file read-only; a live (SWMR) trace that is still being written — or whose writer died and left
+    /// its "open for write" mark — is opened as a SWMR reader instead, which HDF5 allows; a trace held by a running
     /// non-live recorder (which locks its file) is an error saying so.
     ///
     /// - Returns: the file and whether it was opened as a SWMR reader (its runs may still grow).
-    static func open(_ path: String) throws(HDF5Error) -> (file: File, live: Bool) {
+    static func open(_ probed: ProbedFile) throws(HDF5Error) -> (file: File, live: Bool) {
+        let path = probed.path
         do {
-            return (try File.open(path), false)
+            return (try probed.open(), false)
         } catch {
             let message = error.message
             if message.contains("already open for write") {
-                if let file = try? File.open(path, mode: .swmrRead) { return (file, true) }
+                if let file = try? probed.open(mode: .swmrRead) { return (file, true) }
                 throw HDF5Error(
                     code: error.code, operation: error.operation, filePath: path,
                     message: "is marked as open for writing (a recorder still running or killed mid-run); "

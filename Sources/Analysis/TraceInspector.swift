@@ -1,3 +1,4 @@
+import DamagedFiles
 import HDF5
 import Recording
 
@@ -66,12 +67,12 @@ public struct TraceInspector {
         self.options = options
     }
 
-    /// Describes the file at `path`.
+    /// Describes the file at `path`, after `probe` has vetted it (see `DamageProbe`).
     ///
     /// - Throws: `HDF5Error` when the file cannot be opened at all (missing, not HDF5, truncated, locked by a
-    ///   running recorder).
-    public func inspect(path: String) throws(HDF5Error) -> Report {
-        let (file, live) = try TraceFile.open(path)
+    ///   running recorder), or when reaching an object the probe saw crash HDF5 (`.damaged`).
+    public func inspect(path: String, probe: DamageProbe = DamageProbe()) throws(HDF5Error) -> Report {
+        let (file, live, _) = try TraceFile.open(path, probe: probe)
         var lines = ["/" + attributeSuffix(file)]
         do throws(HDF5Error) {
             try describe(file, prefix: "", into: &lines)

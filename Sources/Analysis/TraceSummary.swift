@@ -1,3 +1,4 @@
+import DamagedFiles
 import Foundation
 import HDF5
 import Recording
@@ -41,10 +42,12 @@ public struct TraceSummary: Sendable {
     /// Reads and summarizes the traces named by command-line arguments, each a file or `FILE:LABEL`
     /// (``TraceInput/init(argument:)``).
     public init(
-        paths: [String], groupBy: [String]? = nil, bins: Int = 240, blockRows: Int = 4096
+        paths: [String], groupBy: [String]? = nil, bins: Int = 240, blockRows: Int = 4096,
+        probe: DamageProbe = DamageProbe()
     ) throws(HDF5Error) {
         try self.init(
-            inputs: paths.map(TraceInput.init(argument:)), groupBy: groupBy, bins: bins, blockRows: blockRows)
+            inputs: paths.map(TraceInput.init(argument:)), groupBy: groupBy, bins: bins, blockRows: blockRows,
+            probe: probe)
     }
 
     /// Reads and summarizes the traces.
@@ -55,11 +58,15 @@ public struct TraceSummary: Sendable {
     ///     between the runs given.
     ///   - bins: chart points kept per series (the report's resolution; `analyze` needs none but costs little).
     ///   - blockRows: rows read at once; the memory bound.
+    ///   - probe: vets each file before it is read (`DamageProbe`: a child process walks it, and what crashes or
+    ///     hangs HDF5 there is listed under `damaged` and never read here); pass one probe to several readers to
+    ///     walk each unchanged file once.
     /// - Throws: `HDF5Error` (one line naming the file and object) when a file cannot be opened or is not a trace,
     ///   or when `groupBy` names a setting no run has. A run or layer that cannot be read is skipped and listed in
     ///   `missing` instead.
     public init(
-        inputs: [TraceInput], groupBy: [String]? = nil, bins: Int = 240, blockRows: Int = 4096
+        inputs: [TraceInput], groupBy: [String]? = nil, bins: Int = 240, blockRows: Int = 4096,
+        probe: DamageProbe = DamageProbe()
     ) throws(HDF5Error) {
         var read: [(run: RunSummary, input: TraceInput, layers: [LayerGradientSummary], series: RunSeries)] = []
         var duplicates: [DuplicateRun] = []
@@ -70,7 +77,7 @@ public struct TraceSummary: Sendable {
         var seen: [RunIdentity: (run: String, input: Int)] = [:]
         for (position, input) in inputs.enumerated() {
             let path = input.path
-            let (file, live) = try TraceFile.open(path)
+            let (file, live, probed) = try TraceFile.open(path, probe: probe)
             let readable = TraceFormat.readableVersions
             // A trace without a readable version is judged as the current format (and its problems listed so).
             let version = (try? file.attribute(TraceFormat.Names.formatVersion, as: Int64.self)) ?? TraceFormat.version
@@ -96,7 +103,7 @@ public struct TraceSummary: Sendable {
                     runRead = try RunSummary.read(
                         group: runGroup, id: id, file: path, bins: bins, blockRows: blockRows, formatVersion: version)
                 } catch {
-                    missing.append(MissingObject(error, file: path))
+                    missing.append(MissingObject(error, file: path, quarantine: probed.quarantine))
                     notes.append("\(input): run \(id) skipped: \(error.message)")
                     continue
                 }
@@ -114,12 +121,12 @@ public struct TraceSummary: Sendable {
                 }
                 if seen[identity] == nil { seen[identity] = (id, position) }
                 var runSeries = RunSeries(evaluations: runRead.series)
-                missing += runRead.problems.map { MissingObject($0, file: path) }
+                missing += runRead.problems.map { MissingObject($0, file: path, quarantine: probed.quarantine) }
                 damaged += runRead.damage
                 let layerRead = Self.readLayers(
                     // A run still being written (or killed) flushes its tables one by one: their lengths may differ
                     // by what the last flush left out, so only finished runs are held to equal lengths.
-                    run: runGroup, file: path, scale: run.normalization?.scale,
+                    run: runGroup, file: path, quarantine: probed.quarantine, scale: run.normalization?.scale,
                     stepRows: run.isFinished || run.status == .interrupted ? runRead.stepRows : nil,
                     divergedStep: run.divergedAtStep, bins: bins, blockRows: blockRows, into: &runSeries)
                 missing += layerRead.missing
@@ -129,7 +136,7 @@ public struct TraceSummary: Sendable {
             }
             // Objects a probe process saw crash HDF5 were never handed to it here: they are damage, listed once from
             // the quarantine, and not again as missing wherever a read of one met the quarantine's error.
-            damaged += HDF5Quarantine.entries(for: path).map {
+            damaged += probed.quarantine.entries.map {
                 DamagedObject(
                     file: path, object: $0.target.description,
                     problem: String($0.message.trimmingPrefix("damaged: ")))
@@ -223,8 +230,8 @@ public struct TraceSummary: Sendable {
     /// that cannot be read becomes a `missing` entry, one whose values cannot be right a `damaged` one, and the
     /// others are kept.
     private static func readLayers(
-        run: Group, file: String, scale: Double?, stepRows: Int?, divergedStep: Int64?, bins: Int, blockRows: Int,
-        into series: inout RunSeries
+        run: Group, file: String, quarantine: Quarantine, scale: Double?, stepRows: Int?, divergedStep: Int64?,
+        bins: Int, blockRows: Int, into series: inout RunSeries
     ) -> (summaries: [LayerGradientSummary], missing: [MissingObject], damaged: [DamagedObject]) {
         guard (try? run.exists(TraceFormat.Names.norms)) == true,
             let norms = try? run.openGroup(TraceFormat.Names.norms)
@@ -238,7 +245,7 @@ public struct TraceSummary: Sendable {
                 let read = try LayerGradientSummary.read(
                     group: try norms.openGroup(name), layer: name, file: file, scale: scale, stepRows: stepRows,
                     divergedStep: divergedStep, bins: bins, blockRows: blockRows)
-                missing += read.problems.map { MissingObject($0, file: file) }
+                missing += read.problems.map { MissingObject($0, file: file, quarantine: quarantine) }
                 damaged += read.damage
                 guard let summary = read.summary else { continue }
                 summaries.append(summary)
@@ -246,7 +253,7 @@ public struct TraceSummary: Sendable {
                 if let map = read.phiMap { series.phiMaps[name] = map }
                 if let phi = read.phiSeries { series.phi[name] = phi }
             } catch {
-                missing.append(MissingObject(error, file: file))
+                missing.append(MissingObject(error, file: file, quarantine: quarantine))
             }
         }
         let order =

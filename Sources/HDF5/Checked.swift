@@ -1,9 +1,17 @@
 import CHDF5
 
-/// Names the file and object an HDF5 call is about, so that its error can say so.
+/// Names the file and object an HDF5 call is about, so that its error can say so, and carries the file's
+/// `AccessGuard` to the calls that ask it first (`admit`).
 struct CallContext {
     var filePath: String?
     var objectPath: String?
+    var accessGuard: (any AccessGuard)?
+
+    init(filePath: String? = nil, objectPath: String? = nil, accessGuard: (any AccessGuard)? = nil) {
+        self.filePath = filePath
+        self.objectPath = objectPath
+        self.accessGuard = accessGuard
+    }
 }
 
 /// The one funnel every HDF5 C call goes through: takes the library lock, runs the call, and turns a negative

@@ -14,7 +14,7 @@ extension Container {
         _ path: String, of type: Element.Type, shape: [Int], layout: DatasetLayout = .contiguous
     ) throws(HDF5Error) -> Dataset {
         let full = absolutePath(path)
-        let context = CallContext(filePath: filePath, objectPath: full)
+        let context = self.context(at: full)
         func bad(_ message: String) -> HDF5Error {
             HDF5Error(code: .badShape, operation: "H5Dcreate2", filePath: filePath, objectPath: full, message: message)
         }
@@ -50,7 +50,7 @@ extension Container {
         let id = try checked("H5Dcreate2", context) {
             H5Dcreate2(rawValue, path, fileType.id, space.id, links.id, creation.id, chdf5_p_default())
         }
-        return Dataset(id: id, filePath: filePath, objectPath: full)
+        return Dataset(id: id, filePath: filePath, objectPath: full, accessGuard: accessGuard)
     }
 
     /// Creates a fixed-size dataset holding `values`, shaped `shape` (default: one-dimensional).
@@ -67,8 +67,8 @@ extension Container {
     /// - Throws: `.objectNotFound` naming the path if it is missing, `.typeMismatch` if it is a group.
     public func openDataset(_ path: String) throws(HDF5Error) -> Dataset {
         let full = try requireObject(path, kind: .dataset, operation: "H5Dopen2")
-        let context = CallContext(filePath: filePath, objectPath: full)
+        let context = self.context(at: full)
         let id = try checked("H5Dopen2", context) { H5Dopen2(rawValue, path, chdf5_p_default()) }
-        return Dataset(id: id, filePath: filePath, objectPath: full)
+        return Dataset(id: id, filePath: filePath, objectPath: full, accessGuard: accessGuard)
     }
 }

@@ -6,7 +6,7 @@ extension Container {
     /// - Throws: `.objectNotFound` if there is no such link.
     public func removeLink(_ path: String) throws(HDF5Error) {
         let full = absolutePath(path)
-        let context = CallContext(filePath: filePath, objectPath: full)
+        let context = self.context(at: full)
         guard try exists(path) else {
             throw HDF5Error(
                 code: .objectNotFound, operation: "H5Ldelete", filePath: filePath, objectPath: full,

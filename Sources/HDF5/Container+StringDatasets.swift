@@ -7,7 +7,7 @@ extension Container {
     @discardableResult
     public func createDataset(_ path: String, strings: [String]) throws(HDF5Error) -> Dataset {
         let full = absolutePath(path)
-        let context = CallContext(filePath: filePath, objectPath: full)
+        let context = self.context(at: full)
         if try exists(path) {
             throw HDF5Error(
                 code: .alreadyExists, operation: "H5Dcreate2", filePath: filePath, objectPath: full,
@@ -19,7 +19,7 @@ extension Container {
         let id = try checked("H5Dcreate2", context) {
             H5Dcreate2(rawValue, path, type.id, space.id, links.id, chdf5_p_default(), chdf5_p_default())
         }
-        let dataset = Dataset(id: id, filePath: filePath, objectPath: full)
+        let dataset = Dataset(id: id, filePath: filePath, objectPath: full, accessGuard: accessGuard)
         if strings.isEmpty { return dataset }
         // HDF5 copies the strings during the write; the C copies only have to outlive the call.
         let copies = strings.map { strdup($0) }

@@ -11,7 +11,7 @@ extension Container {
     @discardableResult
     public func createGroup(_ path: String) throws(HDF5Error) -> Group {
         let full = absolutePath(path)
-        let context = CallContext(filePath: filePath, objectPath: full)
+        let context = self.context(at: full)
         if try exists(path) {
             throw HDF5Error(
                 code: .alreadyExists, operation: "H5Gcreate2", filePath: filePath, objectPath: full,
@@ -21,16 +21,16 @@ extension Container {
         let id = try checked("H5Gcreate2", context) {
             H5Gcreate2(rawValue, path, links.id, chdf5_p_default(), chdf5_p_default())
         }
-        return Group(id: id, filePath: filePath, objectPath: full)
+        return Group(id: id, filePath: filePath, objectPath: full, accessGuard: accessGuard)
     }
 
     /// Opens an existing group.
     /// - Throws: `.objectNotFound` naming the path if it is missing, `.typeMismatch` if it is a dataset.
     public func openGroup(_ path: String) throws(HDF5Error) -> Group {
         let full = try requireObject(path, kind: .group, operation: "H5Gopen2")
-        let context = CallContext(filePath: filePath, objectPath: full)
+        let context = self.context(at: full)
         let id = try checked("H5Gopen2", context) { H5Gopen2(rawValue, path, chdf5_p_default()) }
-        return Group(id: id, filePath: filePath, objectPath: full)
+        return Group(id: id, filePath: filePath, objectPath: full, accessGuard: accessGuard)
     }
 
     /// Opens the group at `path`, creating it (and its parents) if it does not exist yet.
@@ -48,13 +48,11 @@ extension Container {
         // Each lookup reads the links of the group holding the component.
         var holder = path.hasPrefix("/") ? "/" : objectPath
         for component in components {
-            try HDF5Quarantine.check(
-                .linkIteration(group: holder), CallContext(filePath: filePath, objectPath: holder),
-                operation: "H5Lexists")
+            try context(at: holder).admit(.linkIteration(group: holder), operation: "H5Lexists")
             prefix += (prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/") + component
             let candidate = prefix
             holder = absolutePath(candidate)
-            let found = try checked("H5Lexists", CallContext(filePath: filePath, objectPath: absolutePath(candidate))) {
+            let found = try checked("H5Lexists", context(at: absolutePath(candidate))) {
                 H5Lexists(rawValue, candidate, chdf5_p_default())
             }
             if found == 0 { return false }
@@ -65,8 +63,8 @@ extension Container {
     /// What the object at `path` is, or nil if nothing is there.
     public func kind(of path: String) throws(HDF5Error) -> ObjectKind? {
         guard try exists(path) else { return nil }
-        let context = CallContext(filePath: filePath, objectPath: absolutePath(path))
-        try HDF5Quarantine.check(.object(absolutePath(path)), context, operation: "H5Oopen")
+        let context = self.context(at: absolutePath(path))
+        try context.admit(.object(absolutePath(path)), operation: "H5Oopen")
         let id = try checked("H5Oopen", context) { H5Oopen(rawValue, path, chdf5_p_default()) }
         defer { unchecked { _ = H5Oclose(id) } }
         switch unchecked({ H5Iget_type(id) }) {
@@ -78,7 +76,7 @@ extension Container {
 
     /// Names of the direct children, in name order.
     public func children() throws(HDF5Error) -> [String] {
-        try HDF5Quarantine.check(.linkIteration(group: objectPath), context, operation: "H5Gget_info")
+        try context.admit(.linkIteration(group: objectPath), operation: "H5Gget_info")
         var info = H5G_info_t()
         try checked("H5Gget_info", context) { H5Gget_info(rawValue, &info) }
         var names: [String] = []

@@ -10,7 +10,7 @@ extension Dataset {
     /// Whether this dataset is a dimension scale. The corresponding C function is `H5DSis_scale`.
     public func isDimensionScale() throws(HDF5Error) -> Bool {
         // H5DSis_scale reads the CLASS attribute itself, past the checks of `attributeValue`.
-        try HDF5Quarantine.check(.attribute(object: objectPath, name: "CLASS"), context, operation: "H5DSis_scale")
+        try context.admit(.attribute(object: objectPath, name: "CLASS"), operation: "H5DSis_scale")
         return try checked("H5DSis_scale", context) { H5DSis_scale(rawValue) } > 0
     }
 
@@ -24,7 +24,7 @@ extension Dataset {
     public func isDimensionScale(_ scale: Dataset, attachedTo axis: Int) throws(HDF5Error) -> Bool {
         // H5DSis_attached reads both datasets' DIMENSION_LIST and REFERENCE_LIST attributes itself.
         for (node, name) in [(objectPath, "DIMENSION_LIST"), (scale.objectPath, "REFERENCE_LIST")] {
-            try HDF5Quarantine.check(.attribute(object: node, name: name), context, operation: "H5DSis_attached")
+            try context.admit(.attribute(object: node, name: name), operation: "H5DSis_attached")
         }
         return try checked("H5DSis_attached", context) { H5DSis_attached(rawValue, scale.rawValue, UInt32(axis)) } > 0
     }

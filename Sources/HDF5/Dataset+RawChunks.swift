@@ -13,7 +13,7 @@ extension Dataset {
         as type: Element.Type = Element.self
     ) throws(HDF5Error) -> RawChunkDecoder<Element>? {
         do {
-            try HDF5Quarantine.check(.object(objectPath), context, operation: "H5Dread_chunk")
+            try context.admit(.object(objectPath), operation: "H5Dread_chunk")
         } catch {
             return nil
         }

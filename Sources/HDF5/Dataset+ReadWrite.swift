@@ -28,7 +28,7 @@ extension Dataset {
     private func read<Element: DatasetElement>(
         rows: Range<Int>?, shape: [Int], as type: Element.Type
     ) throws(HDF5Error) -> [Element] {
-        try HDF5Quarantine.check(.object(objectPath), context, operation: "H5Dread")
+        try context.admit(.object(objectPath), operation: "H5Dread")
         let fileType = Datatype(adopting: try checked("H5Dget_type", context) { H5Dget_type(rawValue) })
         try Datatype.checkReadable(
             stored: fileType.id, as: Element.elementLayout, requested: "\(Element.self)",

@@ -13,7 +13,7 @@ extension Dataset {
     /// - Throws: `.typeMismatch` for a dataset of another type or rank, `.damaged` for a damaged string type or
     ///   heap pointer.
     public func readStrings() throws(HDF5Error) -> [String]? {
-        try HDF5Quarantine.check(.object(objectPath), context, operation: "H5Dread")
+        try context.admit(.object(objectPath), operation: "H5Dread")
         let type = Datatype(adopting: try checked("H5Dget_type", context) { H5Dget_type(rawValue) })
         let shape = try shape()
         let stored = Datatype.describe(type.id)
@@ -46,7 +46,7 @@ extension Dataset {
                 return String(decoding: element[..<end], as: UTF8.self)
             }
         }
-        try HDF5Quarantine.check(.variableLengthStrings, context, operation: "H5Dread")
+        try context.admit(.variableLengthStrings, operation: "H5Dread")
         // HDF5's "undefined address" (all bits set) when the data is not one contiguous block in the file.
         let address = unchecked { H5Dget_offset(rawValue) }
         guard address != haddr_t.max, let start = Int(exactly: address) else { return nil }

@@ -21,6 +21,8 @@ public final class File: Container {
     public let path: String
     /// The file identifier. Escape hatch for HDF5 calls this layer does not wrap; the value is an `hid_t`.
     public private(set) var rawValue: Int64
+    /// What refuses accesses before they reach libhdf5, given to `open`; nil for a file created here.
+    public let accessGuard: (any AccessGuard)?
     var isOpen = true
 
     /// The root group's path, "/": attributes set on a file are the root group's.
@@ -28,9 +30,10 @@ public final class File: Container {
     /// Same as `path`.
     public var filePath: String { path }
 
-    private init(path: String, id: hid_t) {
+    private init(path: String, id: hid_t, accessGuard: (any AccessGuard)? = nil) {
         self.path = path
         self.rawValue = id
+        self.accessGuard = accessGuard
     }
 
     /// Creates a new file.
@@ -73,19 +76,23 @@ public final class File: Container {
         return File(path: path, id: id)
     }
 
+    /// Attempts a SWMR reader makes at a piece of metadata whose checksum does not match before it fails.
+    static let swmrReadAttempts: UInt32 = 4
+
     /// Opens an existing file.
     /// - Parameters:
     ///   - path: the file.
     ///   - mode: `.readOnly` (default), `.readWrite`, or `.swmrRead` to follow a file being written.
-    /// Attempts a SWMR reader makes at a piece of metadata whose checksum does not match before it fails.
-    static let swmrReadAttempts: UInt32 = 4
-
     ///   - crashConsistent: for `.readWrite`, keep metadata in memory until each `flush()` (evictions off), as
     ///     `create(crashConsistent:)` does; the file's own free-space strategy (stored in it) does the rest.
     ///   - fileLocking: take HDF5's `flock` on the file (the default). A writer that guards the file itself can
     ///     turn it off to reopen a file that a SWMR reader still holds with its shared lock.
+    ///   - accessGuard: asked before every call that reaches an object, an attribute, a listing or a string's heap
+    ///     of this file, by this `File` and every group and dataset opened from it; what it refuses throws
+    ///     `.damaged` without calling into libhdf5 (a damaged file's verdict from the `DamagedFiles` probe).
     public static func open(
-        _ path: String, mode: OpenMode = .readOnly, crashConsistent: Bool = false, fileLocking: Bool = true
+        _ path: String, mode: OpenMode = .readOnly, crashConsistent: Bool = false, fileLocking: Bool = true,
+        accessGuard: (any AccessGuard)? = nil
     ) throws(HDF5Error) -> File {
         // HDF5 says "unable to open file" for a missing file and for a directory alike; say which it is.
         var isDirectory: ObjCBool = false
@@ -116,7 +123,7 @@ public final class File: Container {
             try checked("H5Fopen", context) { H5Fopen(path, mode.flags, access.id) }
         }
         closeOnExec(id)
-        return File(path: path, id: id)
+        return File(path: path, id: id, accessGuard: accessGuard)
     }
 
     /// Turns off metadata cache evictions (and the cache's resizing), so that no metadata reaches the disk between

@@ -8,12 +8,14 @@ public final class Group: Container {
     public let rawValue: Int64
     public let filePath: String
     public let objectPath: String
+    public let accessGuard: (any AccessGuard)?
     private var isOpen = true
 
-    init(id: hid_t, filePath: String, objectPath: String) {
+    init(id: hid_t, filePath: String, objectPath: String, accessGuard: (any AccessGuard)?) {
         self.rawValue = id
         self.filePath = filePath
         self.objectPath = objectPath
+        self.accessGuard = accessGuard
     }
 
     /// The last component of the path.

@@ -22,8 +22,8 @@ public struct HDF5Error: Error, Sendable, CustomStringConvertible {
         public static let badShape = Code(name: "bad shape")
         /// A stored value could not be decoded (for example an attribute that should hold JSON).
         public static let badValue = Code(name: "bad value")
-        /// The object is damaged in a way that crashes or hangs HDF5 (found by a probe process, see
-        /// `HDF5Quarantine`) or that would make a read allocate far more than the file could hold; it was not read.
+        /// The object is damaged in a way that crashes or hangs HDF5 (refused by the file's `AccessGuard`: found by
+        /// a probe process) or that would make a read allocate far more than the file could hold; it was not read.
         public static let damaged = Code(name: "damaged")
         /// The storage under the file failed: a full disk, a file-size limit, an I/O error. The message says which.
         public static let storage = Code(name: "storage failure")

@@ -14,7 +14,7 @@ import Foundation
 enum HDF5Library {
     /// Serializes every call into the C library; see the type's documentation. Recursive, so a helper that
     /// locks can be called from inside another locked call.
-    static let lock = NSRecursiveLock()
+    static let lock = LibraryLock()
 
     /// Runs `H5open` and turns HDF5's automatic error printing off exactly once, before the first call.
     /// Errors are reported through `HDF5Error` instead, with the stack walked into its `stack`.

@@ -93,14 +93,13 @@ extension Node {
 
     /// Whether the object has an attribute called `name`.
     public func hasAttribute(_ name: String) throws(HDF5Error) -> Bool {
-        try HDF5Quarantine.check(
-            .attribute(object: objectPath, name: name), attributeContext(name), operation: "H5Aexists")
+        try attributeContext(name).admit(.attribute(object: objectPath, name: name), operation: "H5Aexists")
         return try checked("H5Aexists", attributeContext(name)) { H5Aexists(rawValue, name) } > 0
     }
 
     /// Names of all attributes, in name order.
     public func attributeNames() throws(HDF5Error) -> [String] {
-        try HDF5Quarantine.check(.attributeIteration(object: objectPath), context, operation: "H5Aiterate2")
+        try context.admit(.attributeIteration(object: objectPath), operation: "H5Aiterate2")
         return try HDF5.attributeNames(of: rawValue, context)
     }
 
@@ -137,7 +136,7 @@ extension Node {
     /// (see `Datatype.checkReadable`, `HDF5ReadLimits`): a damaged one is an error, not a read.
     ///
     /// - Parameter beforeHeapRead: called just before the value of a variable-length string is read, which follows
-    ///   pointers into the file's global heap (the probe names that step, see `HDF5Quarantine.Target`).
+    ///   pointers into the file's global heap (the damage probe names that step, `HDF5Access.variableLengthStrings`).
     public func attributeValue(
         _ name: String, beforeHeapRead: () -> Void = {}
     ) throws(HDF5Error) -> AttributeValue {
@@ -220,7 +219,7 @@ extension Node {
     ) throws(HDF5Error) -> String {
         let isVariable = try checked("H5Tis_variable_str", context) { H5Tis_variable_str(type) } > 0
         if isVariable {
-            try HDF5Quarantine.check(.variableLengthStrings, context, operation: "H5Aread")
+            try context.admit(.variableLengthStrings, operation: "H5Aread")
             // HDF5 follows the stored heap pointer without checking it; check it first.
             if case .damaged(let why) = VariableStringCheck.verdict(object: rawValue, attribute: name, path: filePath) {
                 throw HDF5Error(
@@ -244,7 +243,7 @@ extension Node {
     }
 
     func attributeContext(_ name: String) -> CallContext {
-        CallContext(filePath: filePath, objectPath: objectPath + "@" + name)
+        context(at: objectPath + "@" + name)
     }
 }
 

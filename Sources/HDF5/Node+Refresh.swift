@@ -5,7 +5,7 @@ extension Node {
     /// it to make HDF5 free what it decoded of an object right away, where a damaged object header crashes the
     /// freeing, instead of at some later close where the culprit can no longer be named.
     public func refreshMetadata() throws(HDF5Error) {
-        try HDF5Quarantine.check(.object(objectPath), context, operation: "H5Orefresh")
+        try context.admit(.object(objectPath), operation: "H5Orefresh")
         try checked("H5Orefresh", context) { H5Orefresh(rawValue) }
     }
 }

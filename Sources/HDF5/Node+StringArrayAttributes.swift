@@ -27,7 +27,7 @@ extension Node {
     ) throws(HDF5Error) -> [String] {
         let isVariable = try checked("H5Tis_variable_str", context) { H5Tis_variable_str(type) } > 0
         if isVariable {
-            try HDF5Quarantine.check(.variableLengthStrings, context, operation: "H5Aread")
+            try context.admit(.variableLengthStrings, operation: "H5Aread")
             // Every element is a heap pointer that HDF5 follows unchecked; check them all first.
             let verdict = VariableStringCheck.verdict(object: rawValue, attribute: name, path: filePath, count: count)
             if case .damaged(let why) = verdict {

@@ -8,10 +8,18 @@ public protocol Node: AnyObject {
     var filePath: String { get }
     /// The object's absolute path inside the file, for example `/runs/r0/loss`.
     var objectPath: String { get }
+    /// What the file was opened with to refuse accesses before they reach libhdf5 (`File.open(_:accessGuard:)`);
+    /// every object opened from it carries the same.
+    var accessGuard: (any AccessGuard)? { get }
 }
 
 extension Node {
-    var context: CallContext { CallContext(filePath: filePath, objectPath: objectPath) }
+    var context: CallContext { context(at: objectPath) }
+
+    /// The context of a call about `path`, an object in this object's file.
+    func context(at path: String) -> CallContext {
+        CallContext(filePath: filePath, objectPath: path, accessGuard: accessGuard)
+    }
 
     /// The absolute path of `name` relative to this object.
     func absolutePath(_ name: String) -> String {

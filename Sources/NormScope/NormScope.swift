@@ -2,6 +2,8 @@
 // module, as the README's library example uses them together (a Matrix from Tensors into a NormLayer from Layers,
 // a trace from Recording read back by Analysis). Each module can still be imported on its own.
 @_exported import Analysis
+@_exported import Charts
+@_exported import DamagedFiles
 @_exported import HDF5
 @_exported import Layers
 @_exported import OutputFiles

@@ -47,7 +47,7 @@ struct NormScope: ParsableCommand {
         version: TraceFormat.toolVersion,
         subcommands: [
             Demo.self, Record.self, Analyze.self, Report.self, Export.self, Inspect.self, Slurm.self, Bench.self,
-            Schema.self, Probe.self,
+            Schema.self,
         ]
     )
 }

@@ -5,6 +5,8 @@ import Recording
 import TestSupport
 import Testing
 
+@testable import DamagedFiles
+
 /// What `missing` lists carries its reason as a type: an object the quarantine kept from HDF5 is damage (listed once,
 /// under `damaged`), any other unreadable object stays missing — told apart by the error's code and object, not by
 /// its words.
@@ -19,10 +21,10 @@ struct MissingObjectTests {
         try file.removeLink("/runs/adanorm-s0/evals")
         try file.close()
         let quarantined = "/runs/layernorm-s0/evals"
-        HDF5Quarantine.add(.object(quarantined), file: path, reason: "SIGSEGV")
-        defer { HDF5Quarantine.removeAll(for: path) }
+        let probe = DamageProbe()
+        probe.remember(Quarantine([.init(target: .object(quarantined), reason: "SIGSEGV")]), for: path)
 
-        let summary = try TraceSummary(paths: [path])
+        let summary = try TraceSummary(paths: [path], probe: probe)
         #expect(summary.damaged.filter { $0.object == quarantined }.count == 1, "\(summary.damaged)")
         #expect(!summary.missing.contains { $0.object == quarantined }, "\(summary.missing)")
         let gone = summary.missing.filter { $0.object == "/runs/adanorm-s0/evals" }

@@ -125,26 +125,4 @@ struct DamagedFileTests {
         let runs = document["runs"] as? [[String: Any]] ?? []
         #expect((runs.first?["step_rows"] as? Int) == 10, "\(runs)")
     }
-
-    @Test("the probe names what it touches; on a fixture it dies listing attributes, and gets further skipping them")
-    func probeNamesTheCulprit() throws {
-        let fixture = try #require(Self.fixtures.first { $0.hasSuffix("attribute-iteration.h5") })
-        let directory = NSTemporaryDirectory() + "probe-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-
-        let first = try Self.run(["__probe", fixture], limit: 30, in: directory)
-        let lines = first.standardOutput.split(separator: "\n").map(String.init)
-        #expect(lines.first == "open")
-        #expect(first.signal != nil, "the fixture no longer crashes HDF5 (status \(first.status))")
-        let culprit = try #require(lines.last).replacingOccurrences(of: "touch ", with: "")
-        #expect(culprit == "/runs/adanorm-s0:iterate")
-
-        let second = try Self.run(["__probe", fixture, "--skip", culprit], limit: 30, in: directory)
-        let again = second.standardOutput.split(separator: "\n").map(String.init)
-        #expect(again.count > lines.count, "skipping \(culprit) gets no further: \(again.last ?? "")")
-
-        let help = try Self.run(["--help"], limit: 30, in: directory)
-        #expect(!help.standardOutput.contains("__probe"), "the probe is not for users")
-    }
 }

@@ -1,3 +1,5 @@
+import Charts
+
 /// The report's charts, drawn from the summary's binned series (`RunSeries`): per group (a preset at one setting of
 /// the grouping keys) the mean over its runs where the runs share their steps, else one line per run (runs of
 /// different lengths are not averaged). A line has its preset's colour (``ChartPalette/color(preset:)``), the same

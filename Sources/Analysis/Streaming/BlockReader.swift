@@ -92,8 +92,8 @@ struct BlockReader {
     }
 
     /// The rows `range`, read as the blocks are: raw chunks decoded where the dataset allows, `readRows` elsewhere.
-    /// Every read of a trace's datasets goes through `BlockReader`, so the probe (`normscope __probe`), which makes
-    /// the same HDF5 calls, has made every call a command will make on the file.
+    /// Every read of a trace's datasets goes through `BlockReader`, so the damage probe (`DamagedFiles`), which
+    /// makes the same HDF5 calls, has made every call a reader will make on the file.
     func rows<Element: DatasetElement & Sendable>(
         _ range: Range<Int>, as type: Element.Type
     ) throws(HDF5Error) -> [Element] {

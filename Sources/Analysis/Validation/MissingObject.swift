@@ -1,3 +1,4 @@
+import DamagedFiles
 import HDF5
 
 /// An object of a trace that could not be read at all: the summary goes on without it and lists it (`missing`).
@@ -19,15 +20,15 @@ public struct MissingObject: Sendable, Equatable, CustomStringConvertible {
     /// One line: `file.h5: /runs/r0/loss: unable to open dataset (object 'loss' doesn't exist) [H5Dopen2]`.
     public var description: String
 
-    /// The object `error` failed to read in `file`.
-    init(_ error: HDF5Error, file: String) {
+    /// The object `error` failed to read in `file`, which was read under `quarantine` (its `ProbedFile`'s).
+    init(_ error: HDF5Error, file: String, quarantine: Quarantine) {
         self.file = file
         object = error.objectPath
         description = "\(error)"
         // The quarantine throws `.damaged` naming the target that stands in the way, as it spells targets.
         let quarantined =
             error.code == .damaged
-            && HDF5Quarantine.entries(for: file).contains {
+            && quarantine.entries.contains {
                 $0.target.description == error.objectPath
             }
         reason = quarantined ? .quarantined : .unreadable

@@ -50,7 +50,6 @@ extension NormScope {
         @OptionGroup var grouping: GroupingOptions
 
         func run() throws {
-            try TraceProbe.vet(paths: files)
             let summary = try TraceSummary(paths: files, groupBy: grouping.keys)
             let reference = try resolveBaseline(grouping.baseline, in: summary)
             switch format {

@@ -50,7 +50,6 @@ extension NormScope {
             let exporter = CSVExporter(stopsOnSignals: true, force: force)
             // Checked before the trace is read; the files in it once the trace's runs and layers are known.
             try exporter.check(folder: folder)
-            try TraceProbe.vet(paths: [file])
             let files: [String]
             do {
                 files = try exporter.export(trace: file, to: folder)

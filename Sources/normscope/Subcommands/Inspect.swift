@@ -36,7 +36,6 @@ extension NormScope {
         var data = false
 
         func run() throws {
-            try TraceProbe.vet(paths: [file])
             let options = TraceInspector.Options(attributes: !noAttributes, allData: data)
             let report = try TraceInspector(options: options).inspect(path: file)
             print(report.text)

@@ -54,7 +54,6 @@ extension NormScope {
                 // A labelled argument (`A.h5:sweep`) reads the file A.h5, which must not be written over either.
                 inputs: files.map { CommandInput("one of the traces", TraceInput(argument: $0).path) },
                 example: "report.html")
-            try TraceProbe.vet(paths: files)
             let summary = try TraceSummary(paths: files, groupBy: grouping.keys, bins: points)
             let report = TraceReport(
                 summary: summary, files: files, baseline: try resolveBaseline(grouping.baseline, in: summary),

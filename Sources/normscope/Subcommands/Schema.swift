@@ -1,4 +1,5 @@
 import Analysis
+import Charts
 import ArgumentParser
 import Foundation
 import OutputFiles

@@ -1,6 +1,3 @@
-import Analysis
-import ArgumentParser
-import Foundation
 import HDF5
 import Recording
 
@@ -8,123 +5,45 @@ import Recording
     import Glibc
 #endif
 
-extension NormScope {
-    /// `normscope __probe FILE [--skip OBJECT…]`: walks a file the way the readers do, in a child process that may
-    /// crash. Not for users: `TraceProbe.vet` starts it and reads its standard output, where each line `touch X`
-    /// names what it is about to hand to HDF5 (`/runs/r0`, `/runs/r0@config`, `/runs/r0:iterate`,
-    /// `/runs:children`, or `open` for the file itself) and `done` ends a walk that survived.
-    struct Probe: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: ProbeProtocol.subcommand,
-            abstract: "Walk every object of an HDF5 file, naming each before touching it (used by analyze & co.).",
-            shouldDisplay: false)
-
-        @Argument(help: ArgumentHelp("The file.", valueName: "file"))
-        var file: String
-
-        @Option(parsing: .upToNextOption, help: "Objects not to touch (the probe's own spelling).")
-        var skip: [String] = []
-
-        @Option(help: "Address-space limit of this process in MiB (0: none).")
-        var memoryLimit: Int = 0
-
-        func run() throws {
-            ProbeProtocol.dieWithParent()
-            ProbeProtocol.limitResources(memoryMiB: memoryLimit)
-            for key in skip {
-                guard let target = HDF5Quarantine.Target(key) else { continue }
-                HDF5Quarantine.add(target, file: file, reason: "skipped")
-            }
-            ProbeWalker(path: file).walk()
-        }
-    }
-}
-
-/// The conversation between the probe and its parent.
-enum ProbeProtocol {
-    static let subcommand = "__probe"
-    static let openMarker = "open"
-    static let doneMarker = "done"
-    static let closeMarker = "close"
-    static let touchPrefix = "touch "
-    /// The probe's exit status when HDF5 reported that it ran out of memory (under the probe's limit); the parent
-    /// treats the object last touched as one that would exhaust memory unbounded.
-    static let exhaustedStatus: Int32 = 3
-    /// The probe's exit status when the file does not open; the parent leaves the message to the reader.
-    static let unopenableStatus: Int32 = 2
-
-    /// Limits the address space (a damaged extent then fails an allocation quickly instead of swapping) and turns
-    /// core dumps off (a crash here is expected, not a bug to keep).
-    static func limitResources(memoryMiB: Int) {
-        var none = rlimit(rlim_cur: 0, rlim_max: 0)
-        _ = setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &none)
-        guard memoryMiB > 0 else { return }
-        let bytes = rlim_t(memoryMiB) << 20
-        var limit = rlimit(rlim_cur: bytes, rlim_max: bytes)
-        _ = setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit)
-    }
-
-    /// Asks the kernel to kill this process when its parent dies: a command killed while its probe hangs in HDF5
-    /// (by a user's timeout, say) must not leave the probe spinning on a core for good. If the parent died before
-    /// the request was made, the probe has no one to answer. (A parent that is PID 1, a command run as a
-    /// container's entry point, is a parent like any other.)
-    static func dieWithParent() {
-        #if os(Linux)
-            let parent = getppid()
-            // glibc's prctl is variadic, which Swift does not import; on Linux's C ABIs a variadic call with
-            // integer arguments passes them exactly as this fixed prototype does.
-            if let symbol = dlsym(nil, "prctl") {
-                typealias Prctl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
-                // The corresponding C constant is `PR_SET_PDEATHSIG`.
-                let setParentDeathSignal: Int32 = 1
-                _ = unsafeBitCast(symbol, to: Prctl.self)(setParentDeathSignal, UInt(SIGKILL), 0, 0, 0)
-            }
-            if getppid() != parent { exit(0) }
-        #endif
-    }
-
-    /// Writes one line to standard output at once, unbuffered, so that it is in the pipe before the risky call.
-    static func say(_ line: String) {
-        let bytes = Array((line + "\n").utf8)
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(1, buffer.baseAddress! + offset, buffer.count - offset)
-                if written <= 0 { return }
-                offset += written
-            }
-        }
-    }
-}
-
 /// Touches every group, dataset and attribute of a file in the order and with the calls of the readers:
 /// attribute iteration and values, link listing, opening, each dataset's type, extent, chunks and dimension-scale
 /// mark, and its rows read with the element type `analyze` uses (first and last row; every row for a small file).
+///
+/// It runs in a probe child (`ProbeChild`), which it ends: with `_exit`, never returning.
 struct ProbeWalker {
     let path: String
+    /// What earlier rounds found: opened under it, the file's quarantined objects are not touched again.
+    let skipping: Quarantine
+    /// The pipe to the parent.
+    let output: Int32
+    /// Whether every row is read, not only each dataset's first and last.
+    let readAll: Bool
+    /// Whether chunks are fetched raw where the readers fetch them so (`RawChunkReads`, read in the parent).
+    let readsRawChunks: Bool
     /// Files up to this size are read whole: every chunk is then decoded once here before the readers do.
     static let wholeReadBytes = 16 << 20
 
-    func walk() {
-        ProbeProtocol.say(ProbeProtocol.openMarker)
+    func walk() -> Never {
+        ProbeProtocol.say(.open, to: output)
         let file: File
         do {
-            file = try File.open(path)
+            file = try File.open(path, accessGuard: skipping)
         } catch {
-            guard error.message.contains("already open for write"), let live = try? File.open(path, mode: .swmrRead)
-            else { exit(ProbeProtocol.unopenableStatus) }
+            guard error.message.contains("already open for write"),
+                let live = try? File.open(path, mode: .swmrRead, accessGuard: skipping)
+            else { _exit(ProbeProtocol.unopenableStatus) }
             file = live
         }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? Int.max
-        visit(container: file, readAll: size <= Self.wholeReadBytes)
+        visit(container: file, readAll: readAll)
         // Closing a read-only file writes nothing but frees all HDF5 decoded, and freeing a half-decoded message
         // can crash too; the marker tells the parent that the walk itself got through.
-        ProbeProtocol.say(ProbeProtocol.closeMarker)
+        ProbeProtocol.say(.close, to: output)
         _ = attempt { () throws(HDF5Error) in try file.close() }
-        ProbeProtocol.say(ProbeProtocol.doneMarker)
+        ProbeProtocol.say(.done, to: output)
+        _exit(0)
     }
 
-    private func touch(_ key: String) { ProbeProtocol.say(ProbeProtocol.touchPrefix + key) }
+    private func touch(_ target: HDF5Access) { ProbeProtocol.say(.touch(target), to: output) }
 
     /// Runs one call whose errors the readers handle themselves; only running out of memory matters here.
     private func attempt<Value>(_ body: () throws(HDF5Error) -> Value) -> Value? {
@@ -132,7 +51,7 @@ struct ProbeWalker {
             let exhausted = error.stack.contains {
                 $0.major.contains("Resource unavailable") || $0.minor.lowercased().contains("allocat")
             }
-            if exhausted { exit(ProbeProtocol.exhaustedStatus) }
+            if exhausted { _exit(ProbeProtocol.exhaustedStatus) }
             return nil
         }
     }
@@ -142,14 +61,14 @@ struct ProbeWalker {
     static let attributesReadByName: [String] = TraceFormat.attributeNames
 
     private func visitAttributes(of node: some Node) {
-        touch("\(node.objectPath):iterate")
+        touch(.attributeIteration(object: node.objectPath))
         let listed = attempt({ () throws(HDF5Error) in try node.attributeNames() })
         for name in listed ?? Self.attributesReadByName {
-            touch("\(node.objectPath)@\(name)")
+            touch(.attribute(object: node.objectPath, name: name))
             if listed == nil, attempt({ () throws(HDF5Error) in try node.hasAttribute(name) }) != true { continue }
-            touch("\(node.objectPath)@\(name)")
+            touch(.attribute(object: node.objectPath, name: name))
             _ = attempt { () throws(HDF5Error) in
-                try node.attributeValue(name) { touch(HDF5Quarantine.Target.variableLengthStrings.description) }
+                try node.attributeValue(name) { touch(.variableLengthStrings) }
             }
             // HDF5 frees a half-decoded attribute message only when the object header leaves its cache; make
             // that happen now, while the attribute is the one named.
@@ -159,23 +78,23 @@ struct ProbeWalker {
 
     private func visit(container: some Container, readAll: Bool) {
         visitAttributes(of: container)
-        touch("\(container.objectPath):children")
+        touch(.linkIteration(group: container.objectPath))
         guard let names = attempt({ () throws(HDF5Error) in try container.children() }) else { return }
         for name in names {
             let child = container.objectPath == "/" ? "/" + name : container.objectPath + "/" + name
-            touch(child)
+            touch(.object(child))
             switch attempt({ () throws(HDF5Error) in try container.kind(of: name) }) {
             case .group?:
                 guard let group = attempt({ () throws(HDF5Error) in try container.openGroup(name) }) else { continue }
                 visit(container: group, readAll: readAll)
-                touch(child)
+                touch(.object(child))
                 _ = attempt { () throws(HDF5Error) in try group.close() }
             case .dataset?:
                 guard let dataset = attempt({ () throws(HDF5Error) in try container.openDataset(name) }) else {
                     continue
                 }
                 visit(dataset: dataset, readAll: readAll)
-                touch(child)
+                touch(.object(child))
                 _ = attempt { () throws(HDF5Error) in try dataset.close() }
             default:
                 continue
@@ -190,7 +109,7 @@ struct ProbeWalker {
         _ = attempt { () throws(HDF5Error) in try dataset.chunkShape() }
         _ = attempt { () throws(HDF5Error) in try dataset.isDimensionScale() }
         visitAttributes(of: dataset)
-        touch(dataset.objectPath)
+        touch(.object(dataset.objectPath))
         switch dataset.name {
         case TraceFormat.Names.steps: readRows(of: dataset, as: StepRow.self, readAll: readAll)
         case TraceFormat.Names.evals: readRows(of: dataset, as: EvaluationRow.self, readAll: readAll)
@@ -218,7 +137,7 @@ struct ProbeWalker {
             return
         }
         let decoder =
-            RawChunkReads.enabled
+            readsRawChunks
             ? attempt { () throws(HDF5Error) in try dataset.rawChunkDecoder(as: Element.self) } ?? nil : nil
         guard touch(0..<1, of: dataset, decoder) else { return }
         _ = touch((count - 1)..<count, of: dataset, decoder)

@@ -1,3 +1,4 @@
+import Charts
 import Foundation
 import Layers
 import TestSupport
@@ -5,47 +6,13 @@ import Testing
 
 @testable import Analysis
 
-/// One colour per preset: the same in the report (ChartPalette) and in normscope-plot's figures and the notebook
-/// (analysis/normscope/_palette.py), whichever presets a trace holds.
-@Suite("Preset colours")
-struct PresetColourTests {
-    static let palette = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("analysis/normscope/_palette.py").path
-
-    @Test("the Swift and Python tables agree, entry for entry, and so do the hash's colours and the marker order")
-    func swiftAndPythonAgree() throws {
-        let unknown = ["my-norm", "", "ÄdaNorm", "layernorm2", String(repeating: "x", count: 50)]
-        // The package from this checkout (its palette reads the presets' colours from schema.json).
-        let script = """
-            import json, os, sys
-            sys.path.insert(0, os.path.dirname(os.path.dirname(sys.argv[1])))
-            from normscope import _palette as palette
-            names = json.loads(sys.argv[2])
-            print(json.dumps({"table": list(palette.PRESET_COLOURS.items()),
-                              "colours": [palette.preset_colour(n) for n in names],
-                              "markers": list(palette.MARKERS)}))
-            """
-        let names = String(decoding: try JSONEncoder().encode(unknown), as: UTF8.self)
-        let output = try PythonScript.run(script, arguments: [Self.palette, names])
-        try #require(output.status == 0, "\(output.standardError)")
-        let python = try #require(
-            try JSONSerialization.jsonObject(with: Data(output.standardOutput.utf8)) as? [String: Any])
-        let table = try #require(python["table"] as? [[String]])
-        #expect(table == ChartPalette.presetColors.map { [$0.key, $0.value] })
-        #expect(python["colours"] as? [String] == unknown.map { ChartPalette.color(preset: $0) })
-        #expect(python["markers"] as? [String] == ChartMarker.allCases.map(\.rawValue))
-    }
-
-    @Test("every known preset has its own colour; an unknown one gets a fixed colour of the table by FNV-1a")
-    func fixedColours() {
-        let colours = ChartPalette.presetColors.map(\.value)
-        #expect(Set(colours).count == colours.count && colours.count == 10)
+/// The report's use of the chart palette: a group's marker from its settings, a preset's colour whatever the other
+/// presets of the trace (the palette itself is `ChartsTests`' "Preset colours").
+@Suite("Preset colours and markers in the report")
+struct PresetMarkerTests {
+    @Test("every preset the layers define has its fixed colour in the palette")
+    func everyPresetHasAColour() {
         #expect(Set(ChartPalette.presetColors.map(\.key)) == Set(NormPreset.allCases.map(\.rawValue)))
-        #expect(ChartPalette.color(preset: "layernorm") == "#0072b2" && ChartPalette.color(preset: "none") == "#999999")
-        // FNV-1a's published test vectors.
-        #expect(ChartPalette.fnv1a("") == 0x811c_9dc5 && ChartPalette.fnv1a("a") == 0xe40c_292c)
-        #expect(colours.contains(ChartPalette.color(preset: "my-norm")))
-        #expect(ChartPalette.color(preset: "my-norm") == colours[Int(ChartPalette.fnv1a("my-norm") % 10)])
     }
 
     @Test("a preset's groups get markers in the order of their settings, numbers by size; a lone group none")

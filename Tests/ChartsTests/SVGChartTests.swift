@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Analysis
+@testable import Charts
 
 #if canImport(FoundationXML)
     import FoundationXML

@@ -1,0 +1,30 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Forking a process that uses HDF5, for a child that goes on using it without exec: the damage probe
+/// (`DamagedFiles`) walks a file in such a child, because a library cannot count on an executable to start.
+///
+/// A forked child has one thread, a copy of the parent's memory, and whatever locks other threads held at that
+/// instant, held for ever. So the fork is made while this thread holds the lock every call into libhdf5 takes: no
+/// other thread is inside libhdf5 then, and the child's copy of the library's state is whole; the child then makes
+/// that lock anew. (malloc is safe in the child too: glibc's fork takes and resets its arenas' locks.)
+public enum HDF5Fork {
+    /// `fork()` with libhdf5 idle: the child's pid in the parent, 0 in the child, -1 (and `errno`) on failure.
+    ///
+    /// The child may call this layer, must not start threads, and should end with `_exit`: `exit` would run the
+    /// parent's exit handlers and flush the parent's buffered output a second time.
+    public static func fork() -> pid_t {
+        _ = HDF5Library.initialized
+        HDF5Library.lock.lock()
+        let pid = Glibc.fork()
+        if pid == 0 {
+            HDF5Library.lock.reinitializeInForkedChild()
+        } else {
+            let failure = errno
+            HDF5Library.lock.unlock()
+            errno = failure
+        }
+        return pid
+    }
+}
