@@ -61,6 +61,9 @@ struct TraceDeclarationTests {
         #expect(TraceFormat.setting("preset")?.allowed == NormPreset.allCases.map(\.rawValue))
         #expect(TraceFormat.setting("norm_adaptive")?.refusal(of: "adanorm-undetached") == nil)
         #expect(TraceFormat.setting("norm_adaptive")?.refusal(of: "adanorm-x") != nil)
+        // The model's words are open (a PyTorch model's class name is a model); the normalization's are not.
+        #expect(TraceFormat.setting("model")?.refusal(of: "Sequential") == nil)
+        #expect(TraceFormat.setting("norm_centering")?.refusal(of: "median") != nil)
         // The probe reads every declared name when a file's attribute list cannot be read.
         #expect(Set(TraceFormat.attributeNames).isSuperset(of: settings))
     }

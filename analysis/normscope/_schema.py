@@ -16,10 +16,18 @@ from typing import Any, Dict, Tuple
 _DOCUMENT: Dict[str, Any] = json.loads((Path(__file__).with_name("schema.json")).read_text(encoding="utf-8"))
 
 FORMAT: str = _DOCUMENT["format"]
+# The version this NormScope writes.
+FORMAT_VERSION: int = int(_DOCUMENT["format_version"])
 SUPPORTED_VERSIONS: Tuple[int, ...] = tuple(range(_DOCUMENT["readable_versions"][0],
                                                   _DOCUMENT["readable_versions"][1] + 1))
 
 _TABLES = {table["name"]: table for table in _DOCUMENT["tables"]}
+
+
+def declared_fields(table: str) -> Tuple[Dict[str, Any], ...]:
+    """Every field of ``table`` as declared: ``name``, ``type``, ``unit``, ``range``, ``meaning`` and, for a field
+    added later, ``older_traces_read``."""
+    return tuple(_TABLES[table]["fields"])
 
 
 def fields(table: str) -> Tuple[str, ...]:
@@ -42,6 +50,7 @@ SETTINGS: Dict[str, Dict[str, Any]] = {setting["name"]: setting for setting in _
 RUN_ATTRIBUTES: Dict[str, str] = {attribute["name"]: attribute["type"] for attribute in _DOCUMENT["attributes"]
                                   if attribute["place"] == "run"}
 STATUSES: Tuple[str, ...] = tuple(_DOCUMENT["statuses"])
+PHI_QUANTILE_LEVELS: Tuple[float, ...] = tuple(_DOCUMENT["phi_quantile_levels"])
 RAW_PARTS: Tuple[str, ...] = tuple(_DOCUMENT["raw_part_names"])
 PRESETS: Dict[str, Dict[str, Any]] = {preset["name"]: preset for preset in _DOCUMENT["presets"]}
 # The charts' colour table, in its order (an unknown preset takes the entry at a hash of its name).

@@ -29,6 +29,9 @@ public struct DeclaredSetting: Sendable, Equatable {
     public let kind: TraceFormat.SettingKind
     /// The values it can take, for a setting with a fixed vocabulary; nil for a free value.
     public let allowed: [String]?
+    /// Whether `allowed` lists only the words `normscope record` writes, and a trace from another recorder (a
+    /// PyTorch model's class name as `model`) may hold others: such a value is then not judged.
+    public let isOpen: Bool
     public let source: SettingSource
     /// When it is written, if not always (`only when set`).
     public let presence: String?
@@ -36,12 +39,13 @@ public struct DeclaredSetting: Sendable, Equatable {
     public let meaning: String
 
     public init(
-        _ name: String, _ kind: TraceFormat.SettingKind, allowed: [String]? = nil,
+        _ name: String, _ kind: TraceFormat.SettingKind, allowed: [String]? = nil, open: Bool = false,
         source: SettingSource = .configuration, presence: String? = nil, _ meaning: String
     ) {
         self.name = name
         self.kind = kind
         self.allowed = allowed
+        self.isOpen = open
         self.source = source
         self.presence = presence
         self.meaning = meaning
@@ -49,7 +53,7 @@ public struct DeclaredSetting: Sendable, Equatable {
 
     /// Why `value` (of the right kind) cannot be this setting, or nil.
     public func refusal(of value: String) -> String? {
-        guard let allowed, !allowed.contains(value) else { return nil }
+        guard let allowed, !isOpen, !allowed.contains(value) else { return nil }
         return "= '\(value)' (expected \(allowed.sorted().joined(separator: ", ")))"
     }
 }

@@ -85,6 +85,8 @@ private struct ExportedSetting: Encodable {
     let name: String
     let kind: String
     let allowed: [String]?
+    /// Whether other recorders may write values outside `allowed`.
+    let allowedIsOpen: Bool
     let source: String
     let presence: String
     let `default`: ExportedValue?
@@ -94,6 +96,7 @@ private struct ExportedSetting: Encodable {
         name = setting.name
         kind = setting.kind.rawValue
         allowed = setting.allowed
+        allowedIsOpen = setting.isOpen
         source = setting.source.rawValue
         presence = setting.presence ?? "always"
         self.default = value.map(ExportedValue.init)

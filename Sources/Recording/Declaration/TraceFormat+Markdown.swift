@@ -62,7 +62,8 @@ extension TraceFormat {
     private static func settingsTable() -> String {
         var lines = ["| setting | type | values | written | meaning |", "| --- | --- | --- | --- | --- |"]
         for setting in settings {
-            let values = setting.allowed.map { $0.map { "`\($0)`" }.joined(separator: ", ") } ?? "—"
+            var values = setting.allowed.map { $0.map { "`\($0)`" }.joined(separator: ", ") } ?? "—"
+            if setting.isOpen { values += " (record's; other recorders may write others)" }
             lines.append(
                 "| `\(setting.name)` | \(setting.kind.rawValue) | \(values) | \(setting.presence ?? "always") | "
                     + "\(setting.meaning) |")

@@ -7,10 +7,12 @@ extension TraceFormat {
     /// own keys are held to this list by a test of Training.
     ///
     /// The vocabularies of the normalization settings come from the Layers types that define them, so a new
-    /// centering, convention or affine transform is declared by adding its case there.
+    /// centering, convention or affine transform is declared by adding its case there. Those of the model and its
+    /// training are open: they list what `normscope record` writes, and a trace recorded elsewhere (from a
+    /// PyTorch model through `normscope.torch`) may name its own model, optimizer or schedule.
     public static let settings: [DeclaredSetting] = [
         // What is trained.
-        .init("model", .string, allowed: ModelKind.allCases.map(\.rawValue), "the model trained"),
+        .init("model", .string, allowed: ModelKind.allCases.map(\.rawValue), open: true, "the model trained"),
         .init("dataset", .string, "a bundled dataset's name or the data file's path"),
         .init("labels", .string, presence: "only when set", "the IDX labels file of an IDX images dataset"),
         .init("label_column", .int64, "the CSV label column, counted from 1 (negative from the end)"),
@@ -29,11 +31,12 @@ extension TraceFormat {
         // Model shape.
         .init("hidden", .int64Array, "the MLP's hidden widths"),
         .init(
-            "activation", .string, allowed: Activation.allCases.map(\.rawValue),
+            "activation", .string, allowed: Activation.allCases.map(\.rawValue), open: true,
             "the MLP's and feed-forward blocks' activation"),
         .init("dropout", .float64, "dropout probability"),
         .init(
-            "placement", .string, allowed: PlacementKind.allCases.map(\.rawValue), presence: "only when set",
+            "placement", .string, allowed: PlacementKind.allCases.map(\.rawValue), open: true,
+            presence: "only when set",
             "where the normalization sits (the MLP's two words, or pre/post for a Transformer)"),
         .init("width", .int64, "the Transformer's model width"),
         .init("heads", .int64, "attention heads"),
@@ -45,12 +48,12 @@ extension TraceFormat {
         .init("steps", .int64, "optimizer steps configured"),
         .init("batch", .int64, "minibatch size"),
         .init("lr", .float64, "peak learning rate"),
-        .init("optimizer", .string, allowed: OptimizerKind.allCases.map(\.rawValue), "the optimizer"),
+        .init("optimizer", .string, allowed: OptimizerKind.allCases.map(\.rawValue), open: true, "the optimizer"),
         .init("momentum", .float64, "SGD's momentum or Adam's β₁"),
         .init("weight_decay", .float64, "weight decay"),
         .init("warmup", .int64, "linear warm-up steps"),
         .init(
-            "schedule", .string, allowed: ScheduleKind.allCases.map(\.rawValue),
+            "schedule", .string, allowed: ScheduleKind.allCases.map(\.rawValue), open: true,
             "the learning-rate schedule after warm-up"),
         .init("clip", .float64, "global gradient-norm clipping threshold (0: none)"),
         .init("label_smoothing", .float64, "label smoothing of the cross-entropy"),

@@ -159,7 +159,7 @@ class Recorder:
 
     def _root_attributes(self) -> Dict[str, Any]:
         argv = [os.path.basename(sys.executable or "python")] + list(sys.argv)
-        return {"format": _schema.FORMAT, "format_version": int(_schema._DOCUMENT["format_version"]),
+        return {"format": _schema.FORMAT, "format_version": _schema.FORMAT_VERSION,
                 "tool_version": __version__, "hdf5_version": h5py.version.hdf5_version,
                 "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "command_line": " ".join(argv), "config": self.settings.config_json,
@@ -217,9 +217,9 @@ class Recorder:
                 raise RecorderError(f"{self.path}: is not a NormScope trace a run can be added to (expected format "
                                     f"= '{_schema.FORMAT}', /runs and /bool); it is unchanged")
             version = attributes.get("format_version")
-            if version != _schema._DOCUMENT["format_version"]:
+            if version != _schema.FORMAT_VERSION:
                 raise RecorderError(f"{self.path}: is a trace of format version {version}; runs can be added to "
-                                    f"version {_schema._DOCUMENT['format_version']} only; it is unchanged")
+                                    f"version {_schema.FORMAT_VERSION} only; it is unchanged")
             if self.run in file["runs"]:
                 raise RecorderError(f"{self.path}: run {self.run!r} exists already in this trace; choose another "
                                     "run id")

@@ -23,7 +23,7 @@ from ._variants import NormPlan, PhiBins
 # The gradient tensors reduced, by the prefix of their fields, and the three reductions of each.
 PARTS = ("total", "direct", "recenter", "rescale", "upstream")
 REDUCTIONS = ("norm", "rowmean_abs", "rowvar")
-QUANTILE_LEVELS: Tuple[float, ...] = tuple(_schema._DOCUMENT["phi_quantile_levels"])
+QUANTILE_LEVELS: Tuple[float, ...] = _schema.PHI_QUANTILE_LEVELS
 QUANTILE_FIELDS = tuple(f"q{round(level * 100):02d}" for level in QUANTILE_LEVELS)
 _GRAD_COMPUTED = (("step", "rows", "width") + tuple(f"{p}_{r}" for p in PARTS for r in REDUCTIONS)
                   + ("direct_plus_recenter_rowvar", "recenter_ratio", "rescale_ratio", "cos_total_direct",

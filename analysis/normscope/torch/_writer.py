@@ -40,8 +40,7 @@ class WriteError(Exception):
 
 def _row_dtype(table: str) -> np.dtype:
     """The compound type of a declared table: every field 8 bytes, int64 or float64, little-endian, packed."""
-    # _schema keeps the declared tables by name; only their field names are public there, the types are read here.
-    declared = _schema._TABLES[table]["fields"]
+    declared = _schema.declared_fields(table)
     kinds = {"int64": "<i8", "float64": "<f8"}
     return np.dtype([(field["name"], kinds[field["type"]]) for field in declared])
 
