@@ -171,6 +171,8 @@ def theorem_evidence(grad):
     """TheoremEvidence: steps where the ratios meet each identity within TOLERANCE, over the finite steps."""
     recenter = finite(grad["recenter_ratio"])
     rescale = finite(grad["rescale_ratio"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        norm = finite(grad["total_norm"] / grad["direct_norm"])
     return {
         "recenterSteps": int(recenter.size),
         "rescaleSteps": int(rescale.size),
@@ -182,6 +184,11 @@ def theorem_evidence(grad):
         "recenterRatioMax": float(recenter.max()) if recenter.size else math.nan,
         "rescaleRatioMin": float(rescale.min()) if rescale.size else math.nan,
         "rescaleRatioMax": float(rescale.max()) if rescale.size else math.nan,
+        "normSteps": int(norm.size),
+        "normAtMostOneSteps": int(np.count_nonzero(norm <= 1 + TOLERANCE)),
+        "normOneSteps": int(np.count_nonzero(np.abs(norm - 1) <= TOLERANCE)),
+        "normRatioMin": float(norm.min()) if norm.size else math.nan,
+        "normRatioMax": float(norm.max()) if norm.size else math.nan,
         "excludedSteps": 0,
     }
 

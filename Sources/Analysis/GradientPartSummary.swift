@@ -76,7 +76,9 @@ public struct LayerGradientSummary: Sendable, Codable, Equatable {
 ///
 /// Each is an exact per-row identity stated through the recorded ratios (analysis/METHODS.md, "Theorem 1"): t̄ = 0 for every
 /// row ⇔ recenter_ratio = 0; t̄ = ḡ/σ (= d̄, as d = g/σ) ⇔ recenter_ratio = 1; D_t = D_(d+c) (= D_g/σ²) ⇔
-/// rescale_ratio = 1; D_t ≤ D_g/σ² ⇔ rescale_ratio ≤ 1. Which one a run must satisfy depends on what it detaches.
+/// rescale_ratio = 1; D_t ≤ D_g/σ² ⇔ rescale_ratio ≤ 1. Without centering (RMSNorm, ScaleNorm) the re-scaling part
+/// takes away the gradient's component along y instead, so ‖t‖ ≤ ‖d‖ ⇔ total_norm/direct_norm ≤ 1 (= 1 with σ
+/// detached). Which one a run must satisfy depends on what it centres and detaches.
 public struct TheoremEvidence: Sendable, Codable, Equatable {
     /// How close a ratio must be to its exact value: the statistics are closed-form Double reductions of Float32
     /// gradients, exact up to rounding.
@@ -94,6 +96,12 @@ public struct TheoremEvidence: Sendable, Codable, Equatable {
     /// Extremes over the finite steps (NaN when there are none).
     public var recenterRatioMin = Double.nan, recenterRatioMax = Double.nan
     public var rescaleRatioMin = Double.nan, rescaleRatioMax = Double.nan
+    /// Steps with a finite total_norm / direct_norm; where it is ≤ 1 + tolerance, and where within tolerance of 1;
+    /// its extremes.
+    public var normSteps = 0
+    public var normAtMostOneSteps = 0
+    public var normOneSteps = 0
+    public var normRatioMin = Double.nan, normRatioMax = Double.nan
     /// Steps left out because their row failed the checks (listed under `damaged`).
     public var excludedSteps = 0
 
@@ -114,6 +122,14 @@ public struct TheoremEvidence: Sendable, Codable, Equatable {
             if abs(r - 1) <= tolerance { rescaleOneSteps += 1 }
             rescaleRatioMin = rescaleRatioMin.isNaN ? r : min(rescaleRatioMin, r)
             rescaleRatioMax = rescaleRatioMax.isNaN ? r : max(rescaleRatioMax, r)
+        }
+        let normRatio = row.totalNorm / row.directNorm
+        if normRatio.isFinite {
+            normSteps += 1
+            if normRatio <= 1 + tolerance { normAtMostOneSteps += 1 }
+            if abs(normRatio - 1) <= tolerance { normOneSteps += 1 }
+            normRatioMin = normRatioMin.isNaN ? normRatio : min(normRatioMin, normRatio)
+            normRatioMax = normRatioMax.isNaN ? normRatio : max(normRatioMax, normRatio)
         }
     }
 }

@@ -7,6 +7,11 @@ import Layers
 /// every row of t sum to 0; detaching it leaves t̄ = ḡ/σ; detaching σ leaves the variance at D_g/σ²; keeping σ's
 /// derivative can only lower it. The parts act on the gradient reaching the normalized value (γ ⊙ g with a gain,
 /// Φ ⊙ g for AdaNorm), which is the theorem's g.
+///
+/// Without centering (RMSNorm, ScaleNorm) there is no mean and no re-centering part, and the row mean of t is neither
+/// 0 nor ḡ/σ (y itself has a non-zero mean); the σ-derivative projects the gradient orthogonally to y instead, which
+/// can only shorten it: ‖t‖ ≤ ‖d‖ at every step (t = d with σ detached). DyT has no statistic at all — its Jacobian
+/// is diagonal — so none of these identities applies to it, nor to `none`.
 public struct TheoremCheck: Sendable, Codable, Equatable {
     /// The group of runs checked (a preset at one setting of the grouping keys).
     public var group: String
@@ -87,6 +92,19 @@ public struct TheoremCheck: Sendable, Codable, Equatable {
                 add(
                     "D_t ≤ D_g/σ²", "rescale_ratio ≤ 1", tolerance: tolerance, \.rescaleAtMostOneSteps,
                     \.rescaleSteps, rescaleRange, theoremCase: theoremCase)
+            }
+        }
+        if settings.normalizes, settings.centering == .none {
+            let normRange = { (e: TheoremEvidence) in (e.normRatioMin, e.normRatioMax) }
+            if settings.detachStandardDeviation {
+                add(
+                    "t = d", "total_norm / direct_norm = 1", tolerance: TheoremEvidence.tolerance, \.normOneSteps,
+                    \.normSteps, normRange, theoremCase: "no centering, σ detached")
+            } else {
+                add(
+                    "‖t‖ ≤ ‖d‖: the σ-derivative removes the component along y", "total_norm / direct_norm ≤ 1",
+                    tolerance: TheoremEvidence.tolerance, \.normAtMostOneSteps, \.normSteps, normRange,
+                    theoremCase: "no centering (RMSNorm, ScaleNorm): σ kept")
             }
         }
         let phi = evidence.compactMap(\.phi).filter { $0.scale != nil && $0.recordedSteps > 0 }

@@ -6,6 +6,7 @@
 /// ### References
 /// - Okabe & Ito 2008, "Color Universal Design (CUD): How to make figures and presentations that are friendly to
 ///   colorblind people", https://jfly.uni-koeln.de/color/
+/// - Tol 2021, "Colour Schemes", SRON/EPS/TN/09-002, https://personal.sron.nl/~pault/data/colourschemes.pdf
 /// - van der Walt & Smith 2015, "A Better Default Colormap for Matplotlib" (viridis), SciPy 2015;
 ///   stops sampled from matplotlib's `viridis` at 0, 1/8, …, 1.
 public enum ChartPalette {
@@ -17,7 +18,8 @@ public enum ChartPalette {
     ///
     /// Seven Okabe–Ito colours and a neutral grey: Okabe–Ito's yellow is left out, being barely visible as a thin
     /// line on white. The baseline and the paper's variant get the two of highest contrast (blue, vermillion); the
-    /// `none` control the neutral grey.
+    /// `none` control the neutral grey. The two later variants, ScaleNorm and DyT, take two colours of Paul Tol's
+    /// colour-blind-safe "muted" scheme that none of the others is near: wine and olive.
     public static let presetColors: KeyValuePairs<String, String> = [
         "layernorm": "#0072b2",  // blue
         "adanorm": "#d55e00",  // vermillion
@@ -26,6 +28,8 @@ public enum ChartPalette {
         "detach-mean": "#e69f00",  // orange
         "detach-std": "#56b4e9",  // sky blue
         "rmsnorm": "#000000",  // black
+        "scalenorm": "#882255",  // wine (Tol)
+        "dyt": "#999933",  // olive (Tol)
         "none": "#999999",  // grey
     ]
 

@@ -1,5 +1,6 @@
 import Charts
 import Foundation
+import Layers
 import TestSupport
 import Testing
 
@@ -9,6 +10,11 @@ import Testing
 /// presets of the trace (the palette itself is `ChartsTests`' "Preset colours").
 @Suite("Preset colours and markers in the report")
 struct PresetMarkerTests {
+    @Test("every preset the layers define has its fixed colour in the palette")
+    func everyPresetHasAColour() {
+        #expect(Set(ChartPalette.presetColors.map(\.key)) == Set(NormPreset.allCases.map(\.rawValue)))
+    }
+
     @Test("a preset's groups get markers in the order of their settings, numbers by size; a lone group none")
     func markers() {
         func group(_ preset: String, _ lr: SettingValue?) -> GroupSummary {

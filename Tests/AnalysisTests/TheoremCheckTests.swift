@@ -10,9 +10,11 @@ import Testing
 @Suite("Theorem 1 checks and Φ(y)")
 struct TheoremCheckTests {
     /// The run attributes `normscope record` writes for a preset's normalization (format 2: typed).
-    private func settings(detachMean: Bool, detachStd: Bool, adaptive: Bool = false) -> [String: AttributeValue] {
+    private func settings(
+        detachMean: Bool, detachStd: Bool, adaptive: Bool = false, centering: String = "mean", normalizes: Bool = true
+    ) -> [String: AttributeValue] {
         var attributes: [String: AttributeValue] = [
-            "norm_normalizes": .bool(true), "norm_centering": .string("mean"),
+            "norm_normalizes": .bool(normalizes), "norm_centering": .string(centering),
             "norm_detach_mean": .bool(detachMean), "norm_detach_std": .bool(detachStd),
             "norm_adaptive": .string(adaptive ? "adanorm" : "none"),
         ]
@@ -92,6 +94,43 @@ struct TheoremCheckTests {
         #expect(!summary.theoremChecks.contains { $0.group == "other" })
         let text = summary.text(baseline: nil)
         #expect(text.contains("FAILS at 1 steps") && text.contains("50/50 steps"))
+    }
+
+    @Test("without centering ‖t‖ ≤ ‖d‖ is checked (t = d with σ detached); DyT and none are held to nothing")
+    func withoutCentering() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("t.h5")
+        let writer = try TraceWriter(path: path, commandLine: "test", sweepConfigurationJSON: "{}")
+        func norms(_ step: Int, total: Double, direct: Double) -> NormStepRow {
+            var row = ratios(step, recenter: 0.7, rescale: 1.3)  // neither 0 nor 1 nor ≤ 1: not what is checked
+            (row.totalNorm, row.directNorm) = (total, direct)
+            return row
+        }
+        // ScaleNorm: ‖t‖ ≤ ‖d‖ — except step 3, where t is longer.
+        try addRun(
+            writer, id: "scalenorm-s0", preset: "scalenorm",
+            attributes: settings(detachMean: false, detachStd: false, centering: "none"), steps: 20
+        ) { norms($0, total: $0 == 3 ? 2.5 : 1.5, direct: 2) }
+        // RMSNorm with σ detached: t = d.
+        try addRun(
+            writer, id: "rms-detached-s0", preset: "rmsnorm-detached",
+            attributes: settings(detachMean: false, detachStd: true, centering: "none"), steps: 20
+        ) { norms($0, total: 2, direct: 2) }
+        // DyT records t = d too, but its Jacobian is diagonal: no identity of Theorem 1 is its to hold.
+        try addRun(
+            writer, id: "dyt-s0", preset: "dyt",
+            attributes: settings(detachMean: false, detachStd: false, normalizes: false), steps: 5
+        ) { norms($0, total: 2, direct: 2) }
+        try writer.close()
+
+        let summary = try TraceSummary(paths: [path])
+        let scale = summary.theoremChecks.filter { $0.group == "scalenorm" }
+        try #require(scale.map(\.measure) == ["total_norm / direct_norm ≤ 1"])
+        #expect(!scale[0].holds && scale[0].stepsHolding == 19 && scale[0].steps == 20 && scale[0].observedMax == 1.25)
+        let detached = summary.theoremChecks.filter { $0.group == "rmsnorm-detached" }
+        try #require(detached.map(\.measure) == ["total_norm / direct_norm = 1"])
+        #expect(detached[0].holds)
+        #expect(!summary.theoremChecks.contains { $0.group == "dyt" })
     }
 
     @Test("Φ(y): windows, ⟨Φ⟩ = C counted per recorded step, the heat map's columns sum to 1")

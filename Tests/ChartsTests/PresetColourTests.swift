@@ -40,11 +40,11 @@ struct PresetColourTests {
     @Test("every known preset has its own colour; an unknown one gets a fixed colour of the table by FNV-1a")
     func fixedColours() {
         let colours = ChartPalette.presetColors.map(\.value)
-        #expect(Set(colours).count == colours.count && colours.count == 8)
+        #expect(Set(colours).count == colours.count && colours.count == 10)
         #expect(ChartPalette.color(preset: "layernorm") == "#0072b2" && ChartPalette.color(preset: "none") == "#999999")
         // FNV-1a's published test vectors.
         #expect(ChartPalette.fnv1a("") == 0x811c_9dc5 && ChartPalette.fnv1a("a") == 0xe40c_292c)
         #expect(colours.contains(ChartPalette.color(preset: "my-norm")))
-        #expect(ChartPalette.color(preset: "my-norm") == colours[Int(ChartPalette.fnv1a("my-norm") % 8)])
+        #expect(ChartPalette.color(preset: "my-norm") == colours[Int(ChartPalette.fnv1a("my-norm") % 10)])
     }
 }

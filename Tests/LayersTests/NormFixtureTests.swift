@@ -4,7 +4,8 @@ import Tensors
 import Testing
 
 /// One preset's golden values from `Fixtures/make_norm_fixtures.py` (NumPy re-implementations of
-/// `torch.nn.LayerNorm` and the official AdaNorm code, gradients by finite differences with detached tensors frozen).
+/// `torch.nn.LayerNorm`, the official AdaNorm, RMSNorm, ScaleNorm and DyT code, gradients by finite differences
+/// with detached tensors frozen).
 private struct NormFixture: Decodable, Sendable, CustomTestStringConvertible {
     var preset: String
     var rows: Int
@@ -18,6 +19,9 @@ private struct NormFixture: Decodable, Sendable, CustomTestStringConvertible {
     var bias: [Double]?
     var grad_gain: [Double]?
     var grad_bias: [Double]?
+    /// DyT's α and its gradient (one value each).
+    var alpha: [Double]?
+    var grad_alpha: [Double]?
 
     var testDescription: String { preset }
 
@@ -48,34 +52,46 @@ struct NormFixtureTests {
 
     @Test("Float32 forward outputs and input gradients match NumPy to 1e-5", arguments: NormFixture.all)
     private func floatParity(fixture: NormFixture) {
-        let (output, gradInput, gain, bias) = run(Float.self, fixture)
+        let (output, gradInput, gain, bias, alpha) = run(Float.self, fixture)
         #expect(error(output, fixture.output) <= 1e-5)
         #expect(error(gradInput, fixture.grad_input) <= 1e-5)
         if let expected = fixture.grad_gain { #expect(error(gain!, expected) <= 1e-5) }
         if let expected = fixture.grad_bias { #expect(error(bias!, expected) <= 1e-5) }
+        if let expected = fixture.grad_alpha { #expect(error(alpha!, expected) <= 1e-5) }
     }
 
     @Test("Double forward outputs and input gradients match NumPy to 1e-8", arguments: NormFixture.all)
     private func doubleParity(fixture: NormFixture) {
-        let (output, gradInput, gain, bias) = run(Double.self, fixture)
+        let (output, gradInput, gain, bias, alpha) = run(Double.self, fixture)
         #expect(error(output, fixture.output) <= 1e-12)
         // The fixture's gradients are finite differences, accurate to about 1e-9.
         #expect(error(gradInput, fixture.grad_input) <= 1e-8)
         if let expected = fixture.grad_gain { #expect(error(gain!, expected) <= 1e-8) }
         if let expected = fixture.grad_bias { #expect(error(bias!, expected) <= 1e-8) }
+        if let expected = fixture.grad_alpha { #expect(error(alpha!, expected) <= 1e-8) }
     }
 
-    private func run<S: MatrixScalar>(_: S.Type, _ f: NormFixture) -> ([Double], [Double], [Double]?, [Double]?) {
+    private func run<S: MatrixScalar>(
+        _: S.Type, _ f: NormFixture
+    ) -> ([Double], [Double], [Double]?, [Double]?, [Double]?) {
         var configuration = NormPreset.named(f.preset)!.configuration
         configuration.epsilon = f.epsilon
         let layer = NormLayer<S>(configuration, width: f.width)
-        if let gain = f.gain { layer.gain!.value = Matrix(rows: 1, columns: f.width, scalars: gain.map { S($0) }) }
-        if let bias = f.bias { layer.bias!.value = Matrix(rows: 1, columns: f.width, scalars: bias.map { S($0) }) }
+        // A row of H values, or ScaleNorm's one g.
+        func row(_ values: [Double]) -> Matrix<S> {
+            Matrix(rows: 1, columns: values.count, scalars: values.map { S($0) })
+        }
+        if let gain = f.gain { layer.gain!.value = row(gain) }
+        if let bias = f.bias { layer.bias!.value = row(bias) }
+        if let alpha = f.alpha { layer.alpha!.value = row(alpha) }
         let x = Matrix(rows: f.rows, columns: f.width, scalars: f.x.map { S($0) })
         let g = Matrix(rows: f.rows, columns: f.width, scalars: f.grad_output.map { S($0) })
         let (y, saved) = layer.forward(x, mode: .training)
         let dx = layer.backward(g, saved: saved)
         func doubles(_ m: Matrix<S>?) -> [Double]? { m?.scalars.map { Double($0) } }
-        return (doubles(y)!, doubles(dx)!, doubles(layer.gain?.gradient), doubles(layer.bias?.gradient))
+        return (
+            doubles(y)!, doubles(dx)!, doubles(layer.gain?.gradient), doubles(layer.bias?.gradient),
+            doubles(layer.alpha?.gradient)
+        )
     }
 }

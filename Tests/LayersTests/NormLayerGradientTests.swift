@@ -1,9 +1,12 @@
+import Foundation
 import Layers
 import Tensors
 import TestSupport
 import Testing
 
-/// Every preset in both conventions, plus the undetached AdaNorm: the configurations the checks run over.
+/// Every preset in both conventions, plus the undetached AdaNorm and the combinations no preset names (a gain-only
+/// LayerNorm, RMSNorm with a scalar gain, DyT's tanh after LayerNorm and after AdaNorm's factor): the configurations
+/// the checks run over.
 let normConfigurations: [(name: String, configuration: NormConfiguration)] = {
     var all: [(String, NormConfiguration)] = []
     for preset in NormPreset.allCases {
@@ -20,30 +23,47 @@ let normConfigurations: [(name: String, configuration: NormConfiguration)] = {
     var layerNormNoBiasCentered = NormConfiguration.layerNorm()
     layerNormNoBiasCentered.affine = .gainOnly
     all.append(("layernorm-gain-only/torch", layerNormNoBiasCentered))
+    var rmsScalar = NormConfiguration.rmsNorm()
+    rmsScalar.affine = .scalarGain
+    all.append(("rmsnorm-scalar-gain/torch", rmsScalar))
+    var layerNormTanh = NormConfiguration.layerNorm()
+    layerNormTanh.dynamicTanh = DynamicTanh(initialAlpha: 0.8)
+    all.append(("layernorm-then-tanh/torch", layerNormTanh))
+    var adaNormTanh = NormConfiguration.adaNorm()
+    adaNormTanh.dynamicTanh = DynamicTanh()
+    all.append(("adanorm-then-tanh/paper", adaNormTanh))
     return all
 }()
 
 @Suite("NormLayer gradients")
 struct NormLayerGradientTests {
     static let names = normConfigurations.map(\.name)
+    /// Below one 8-wide chunk (the scalar tail alone), exactly one and two chunks, and eight chunks with a tail of 3.
+    static let widths = [7, 8, 16, 67]
     static func configuration(_ name: String) -> NormConfiguration {
         normConfigurations.first { $0.name == name }!.configuration
     }
 
-    /// A layer with non-trivial gain and bias so that their gradients and γ ⊙ g are exercised.
+    /// A layer with non-trivial gain, bias and α so that their gradients and γ ⊙ g are exercised.
     func layer(_ c: NormConfiguration, width: Int, instrumentation: NormInstrumentation = .all) -> NormLayer<Double> {
         let layer = NormLayer<Double>(c, width: width, instrumentation: instrumentation)
-        if let gain = layer.gain { gain.value = sampleMatrix(1, width, seed: 91, in: 0.5..<1.5) }
+        if let gain = layer.gain {
+            // A scalar gain near its √H start, a vector one near 1.
+            let scale = gain.count == 1 ? gain.value.scalars[0] : 1
+            gain.value = sampleMatrix(1, gain.count, seed: 91, in: (0.5 * scale)..<(1.5 * scale))
+        }
         if let bias = layer.bias { bias.value = sampleMatrix(1, width, seed: 92) }
+        if let alpha = layer.alpha { alpha.value = sampleMatrix(1, 1, seed: 93, in: 0.3..<0.9) }
         return layer
     }
 
-    @Test("the input gradient matches central finite differences to 1e-6", arguments: names)
-    func inputGradient(name: String) {
+    @Test("the input gradient matches central finite differences to 1e-6", arguments: names, widths)
+    func inputGradient(name: String, width: Int) {
         let c = Self.configuration(name)
-        let layer = layer(c, width: 7)
-        let x: Matrix<Double> = sampleMatrix(5, 7, seed: 1, in: -2..<2)
-        let g: Matrix<Double> = sampleMatrix(5, 7, seed: 2)
+        let layer = layer(c, width: width)
+        // Some entries with |α·x| > 2 under DyT, so that saturated elements are checked too.
+        let x: Matrix<Double> = sampleMatrix(5, width, seed: 1, in: -4..<4)
+        let g: Matrix<Double> = sampleMatrix(5, width, seed: 2)
         let (_, saved) = layer.forward(x, mode: .training)
         let analytic = layer.backward(g, saved: saved)
         // Detached statistics are constants: differentiate with them frozen at x, as θ(·) prescribes.
@@ -51,16 +71,16 @@ struct NormLayerGradientTests {
         #expect(gradientError(analytic, numeric) <= 1e-6, "\(name): \(gradientError(analytic, numeric))")
     }
 
-    @Test("gain and bias gradients match central finite differences to 1e-6", arguments: names)
-    func parameterGradients(name: String) {
+    @Test("gain, bias, g and α gradients match central finite differences to 1e-6", arguments: names, widths)
+    func parameterGradients(name: String, width: Int) {
         let c = Self.configuration(name)
-        let layer = layer(c, width: 6)
+        let layer = layer(c, width: width)
         guard !layer.parameters.isEmpty else {
-            #expect(c.affine == .none || !c.normalizes)
+            #expect((c.affine == .none || !c.transforms) && c.dynamicTanh == nil)
             return
         }
-        let x: Matrix<Double> = sampleMatrix(4, 6, seed: 3, in: -2..<2)
-        let g: Matrix<Double> = sampleMatrix(4, 6, seed: 4)
+        let x: Matrix<Double> = sampleMatrix(4, width, seed: 3, in: -4..<4)
+        let g: Matrix<Double> = sampleMatrix(4, width, seed: 4)
         let (_, saved) = layer.forward(x, mode: .training)
         _ = layer.backward(g, saved: saved)
         for parameter in layer.parameters {
@@ -77,19 +97,20 @@ struct NormLayerGradientTests {
 
     @Test(
         "the parts add up to the gradient, match the reference formulas, and a detached part is exactly zero",
-        arguments: names)
-    func partsAddUp(name: String) {
+        arguments: names, widths)
+    func partsAddUp(name: String, width: Int) {
         let c = Self.configuration(name)
-        let layer = layer(c, width: 9)
-        let x: Matrix<Double> = sampleMatrix(6, 9, seed: 5, in: -3..<3)
-        let g: Matrix<Double> = sampleMatrix(6, 9, seed: 6)
+        let layer = layer(c, width: width)
+        let x: Matrix<Double> = sampleMatrix(6, width, seed: 5, in: -3..<3)
+        let g: Matrix<Double> = sampleMatrix(6, width, seed: 6)
         let (_, saved) = layer.forward(x, mode: .training)
         let total = layer.backward(g, saved: saved)
         let parts = layer.lastParts!
         #expect(gradientError(parts.total, total) <= 1e-12)
         let gain = layer.gain.map { Array($0.value.scalars) }
+        let alpha = layer.alpha.map { $0.value.scalars[0] }
         for row in 0..<x.rows {
-            let reference = NormReference.parts(Array(x.row(row)), Array(g.row(row)), c, gain: gain)
+            let reference = NormReference.parts(Array(x.row(row)), Array(g.row(row)), c, gain: gain, alpha: alpha)
             let pairs = [
                 (parts.direct, reference.direct), (parts.recentering, reference.recentering),
                 (parts.rescaling, reference.rescaling),
@@ -121,6 +142,7 @@ struct NormLayerGradientTests {
 }
 
 /// The layer's forward with every detached quantity frozen at `base`: the statistics for `detach`, Φ for AdaNorm.
+/// Gain, bias and α are the layer's.
 ///
 /// Written from the forward formulas of analysis/METHODS.md (not from the layer), so that finite differences of it give the
 /// gradient that θ(·)/sg[·] define.
@@ -129,6 +151,7 @@ func frozenForward(
 ) -> Matrix<Double> {
     let gain = layer.gain.map { Array($0.value.scalars) }
     let bias = layer.bias.map { Array($0.value.scalars) }
+    let alpha = layer.alpha.map { $0.value.scalars[0] }
     var out = Matrix<Double>(rows: x.rows, columns: x.columns)
     for row in 0..<x.rows {
         let xr = Array(x.row(row))
@@ -145,7 +168,8 @@ func frozenForward(
                 let factorY = a.detached ? frozen.y[i] : z
                 z = a.scale * (1 - a.slope * factorY) * z
             }
-            out[row, i] = z * (gain?[i] ?? 1) + (bias?[i] ?? 0)
+            if alpha != nil { z = tanh(alpha! * z) }
+            out[row, i] = z * NormReference.at(gain, i, default: 1) + NormReference.at(bias, i, default: 0)
         }
     }
     return out

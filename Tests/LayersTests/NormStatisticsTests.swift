@@ -32,7 +32,7 @@ struct NormStatisticsTests {
     func closedFormMatchesParts(name: String) {
         let c = NormLayerGradientTests.configuration(name)
         let layer = NormLayer<Double>(c, width: 37, instrumentation: .all)
-        if let gain = layer.gain { gain.value = sampleMatrix(1, 37, seed: 3, in: 0.5..<1.5) }
+        if let gain = layer.gain { gain.value = sampleMatrix(1, gain.count, seed: 3, in: 0.5..<1.5) }
         let x: Matrix<Double> = sampleMatrix(19, 37, seed: 1, in: -2..<2)
         let g: Matrix<Double> = sampleMatrix(19, 37, seed: 2)
         let total = layer.backward(g, saved: layer.forward(x, mode: .training).saved)

@@ -15,6 +15,8 @@ let checkedNorms: [String: NormConfiguration] = [
     "adanorm-undetached": .adaNorm(detached: false),
     "layernorm-simple": NormPreset.layerNormSimple.configuration,
     "rmsnorm": NormPreset.rmsNorm.configuration,
+    "scalenorm": NormPreset.scaleNorm.configuration,
+    "dyt": NormPreset.dyt.configuration,
     "none": NormPreset.none.configuration,
 ]
 

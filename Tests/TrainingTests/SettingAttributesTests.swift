@@ -35,7 +35,8 @@ struct SettingAttributesTests {
         #expect(!attributes.values.contains { if case .string(let text) = $0 { Double(text) != nil } else { false } })
     }
 
-    @Test("the norm_* attributes are NormConfiguration.settings' keys; AdaNorm's C and k only where they exist")
+    @Test(
+        "the norm_* attributes are NormConfiguration.settings' keys; AdaNorm's C and k, DyT's α, only where they exist")
     func normKeys() throws {
         for preset in NormPreset.allCases {
             var configuration = RunConfiguration()
@@ -44,8 +45,26 @@ struct SettingAttributesTests {
             let written = Set(try describe(configuration).keys.filter { $0.hasPrefix("norm_") })
             var expected = Set(norm.settings.map { "norm_" + $0.key })
             if norm.adaptive == nil { expected.subtract(["norm_adanorm_scale", "norm_adanorm_k"]) }
+            if norm.dynamicTanh == nil { expected.remove("norm_dyt_alpha") }
             #expect(written == expected, "\(preset.rawValue)")
         }
+    }
+
+    @Test("scalenorm and dyt say what sets them apart: the row's length and a scalar gain; tanh(α·x) from α = 0.5")
+    func variantSettings() throws {
+        var configuration = RunConfiguration()
+        configuration.preset = .scaleNorm
+        let scale = try describe(configuration)
+        #expect(scale["norm_spread"] == .string("norm") && scale["norm_affine"] == .string("scalar-gain"))
+        #expect(scale["norm_centering"] == .string("none") && scale["norm_transform"] == .string("none"))
+        #expect(scale["norm_dyt_alpha"] == nil)
+        configuration.preset = .dyt
+        let dyt = try describe(configuration)
+        #expect(dyt["norm_transform"] == .string("dynamic-tanh") && dyt["norm_dyt_alpha"] == .double(0.5))
+        #expect(dyt["norm_normalizes"] == .bool(false) && dyt["norm_affine"] == .string("gain-and-bias"))
+        configuration.preset = .layerNorm
+        let layerNorm = try describe(configuration)
+        #expect(layerNorm["norm_spread"] == .string("rms") && layerNorm["norm_transform"] == .string("none"))
     }
 
     @Test("every setting written has the kind TraceFormat.settingKinds documents (what inspect checks)")

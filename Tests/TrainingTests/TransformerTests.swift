@@ -55,7 +55,8 @@ struct TransformerTests {
         "the gradient of every parameter (and the classifier's input) matches central differences to 1e-6",
         arguments: TaskKind.allCases, TransformerConfiguration.Placement.allCases)
     func gradients(kind: TaskKind, placement: TransformerConfiguration.Placement) {
-        for norm in ["layernorm", "adanorm-undetached"] {
+        // ScaleNorm and DyT for their scalar g and α, reached through residual paths and the final norm.
+        for norm in ["layernorm", "adanorm-undetached", "scalenorm", "dyt"] {
             // GELU for the post-norm models, so that both activations' backward passes are wired in.
             let activation: Activation = placement == .preNorm ? .relu : .gelu
             let model = tinyTransformer(kind, placement: placement, norm: checkedNorms[norm]!, activation: activation)

@@ -3,8 +3,9 @@ in the Swift sources, exported into schema.json by ``normscope schema``).
 
 A preset has its colour whichever presets the trace(s) hold, in every figure, in the report and in the notebook: seven
 Okabe–Ito colours (colour-blind safe) and a neutral grey, without Okabe–Ito's yellow, which is barely visible as a thin
-line on white. A preset not in the table gets the table's colour at the 32-bit FNV-1a hash of its name (UTF-8) modulo
-the table's length, as the report computes it. Within one preset's panel the gradient parts share its colour and differ
+line on white, and two colours of Paul Tol's colour-blind-safe "muted" scheme for ScaleNorm and DyT. A preset not in
+the table gets the table's colour at the 32-bit FNV-1a hash of its name (UTF-8) modulo the table's length, as the
+report computes it. Within one preset's panel the gradient parts share its colour and differ
 by line style, as in the report: d solid, c dashed, s dotted, t dash-dot.
 
 Groups of one preset at different settings (a grid sweep: ``layernorm lr=0.001``, ``layernorm lr=0.0003``) share

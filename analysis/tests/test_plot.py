@@ -171,7 +171,7 @@ def test_preset_colours_are_fixed_and_unknown_presets_hashed():
 
     assert preset_colours(["none", "layernorm"]) == {"layernorm": "#0072b2", "none": "#999999"}
     assert preset_colours(["adanorm"])["adanorm"] == preset_colours(["layernorm", "rmsnorm", "adanorm"])["adanorm"]
-    assert len(set(_palette.PRESET_COLOURS.values())) == len(_palette.PRESET_COLOURS) == 8
+    assert len(set(_palette.PRESET_COLOURS.values())) == len(_palette.PRESET_COLOURS) == 10
     # FNV-1a's published test vectors, then an unknown preset: the same colour every time, one of the table's
     assert _palette._fnv1a("") == 0x811C9DC5 and _palette._fnv1a("a") == 0xE40C292C
     assert _palette.preset_colour("my-norm") == _palette.preset_colour("my-norm")

@@ -32,6 +32,16 @@ VARIANTS.append(pytest.param("adanorm", {"adanorm_detached": False}, id="adanorm
 VARIANTS.append(pytest.param("layernorm", {"epsilon": 0.0}, id="layernorm-eps0"))
 
 
+def test_every_declared_preset_is_implemented_or_refused_by_name():
+    """The variants above skip what this module refuses: that must be ScaleNorm and DyT alone (a schema key it did
+    not know once refused every preset, and the checks above then checked nothing)."""
+    implemented = {param.values[0] for param in VARIANTS}
+    assert implemented == set(_schema.PRESETS) - {"scalenorm", "dyt"}
+    for name in ("scalenorm", "dyt"):
+        with pytest.raises(VariantError, match="does not implement"):
+            preset_plan(name)
+
+
 def _reference(plan: NormPlan, x, weight, bias, frozen=None):
     """The variant's forward written out in plain torch (METHODS.md), with the statistics its backward detaches
     taken from ``frozen`` (their values at another input) so that its Jacobian is the detached backward's."""

@@ -24,6 +24,19 @@ public enum SpreadConvention: String, Sendable, Hashable, Codable, CaseIterable 
     case paper
 }
 
+/// Whether the spread is an average over the row's features or the row's whole length.
+///
+/// `rms` divides the sum of squares by the feature count (H, or H − 1 in the centred `paper` convention): σ with
+/// centering, the root mean square without. `norm` does not divide: the statistic is the Euclidean length
+/// `‖x̂‖ = sqrt(Σ x̂²)`, ScaleNorm's, so that ε (placed per ``SpreadConvention``, with `Σ x̂²` in place of
+/// `⟨x̂²⟩`) is added to, or under the root of, the length itself.
+public enum SpreadMeasure: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The root mean square (of the deviations, with centering): LayerNorm, RMSNorm and their variants.
+    case rms
+    /// The Euclidean length of the row: ScaleNorm.
+    case norm
+}
+
 /// Which statistics are treated as constants in the backward pass (the paper's θ(·) "special copy function").
 ///
 /// Detaching changes only the backward pass: the forward value is identical, and the matching gradient part
@@ -48,6 +61,9 @@ public enum Affine: String, Sendable, Hashable, Codable, CaseIterable {
     case gainOnly = "gain-only"
     /// `h = z`: LayerNorm-simple and the paper's other variants.
     case none
+    /// `h = g·z` with one learned scalar g per layer (ScaleNorm), initialized where the output has unit RMS: √H
+    /// after the ``SpreadMeasure/norm`` statistic, 1 after the ``SpreadMeasure/rms`` one.
+    case scalarGain = "scalar-gain"
 }
 
 /// AdaNorm's adaptive factor `Φ(y) = C(1 − k·y)`, applied as `z = Φ(y) ⊙ y`.
@@ -83,6 +99,8 @@ public struct NormConfiguration: Sendable, Hashable, Codable {
     public var centering: Centering
     /// How σ and ε are computed.
     public var convention: SpreadConvention
+    /// An average over the features (σ, RMS) or the row's length (ScaleNorm).
+    public var spread: SpreadMeasure
     /// ε, the stabilizer (placed per ``convention``).
     public var epsilon: Double
     /// Statistics treated as constants in backward.
@@ -91,35 +109,47 @@ public struct NormConfiguration: Sendable, Hashable, Codable {
     public var affine: Affine
     /// AdaNorm's factor, or `nil`.
     public var adaptive: AdaptiveFactor?
+    /// DyT's `tanh(α·y)`, or `nil`.
+    public var dynamicTanh: DynamicTanh?
 
     /// A configuration from its orthogonal choices.
     ///
     /// - Parameters:
-    ///   - normalizes: `false` for the identity ("w/o Norm"); the other choices are then ignored.
+    ///   - normalizes: `false` for no row statistic: the identity ("w/o Norm"), or DyT's `tanh(α·x)` alone when
+    ///     `dynamicTanh` is set; the statistics' choices are then ignored, and so is the affine without DyT.
     ///   - centering: Mean subtraction or none.
     ///   - convention: `torch` or `paper`.
+    ///   - spread: The root mean square or the row's length.
     ///   - epsilon: ε (1e-5 in both reference codes).
     ///   - detach: Statistics treated as constants in backward.
     ///   - affine: Gain and bias.
     ///   - adaptive: AdaNorm's factor, or `nil`.
+    ///   - dynamicTanh: DyT's squashing, or `nil`.
     public init(
         normalizes: Bool = true,
         centering: Centering = .mean,
         convention: SpreadConvention = .torch,
+        spread: SpreadMeasure = .rms,
         epsilon: Double = 1e-5,
         detach: Detachment = [],
         affine: Affine = .none,
-        adaptive: AdaptiveFactor? = nil
+        adaptive: AdaptiveFactor? = nil,
+        dynamicTanh: DynamicTanh? = nil
     ) {
         precondition(epsilon >= 0, "NormConfiguration expects a non-negative epsilon, got \(epsilon)")
         self.normalizes = normalizes
         self.centering = centering
         self.convention = convention
+        self.spread = spread
         self.epsilon = epsilon
         self.detach = detach
         self.affine = affine
         self.adaptive = adaptive
+        self.dynamicTanh = dynamicTanh
     }
+
+    /// Whether the layer computes anything: it normalizes, or squashes with DyT's tanh.
+    public var transforms: Bool { normalizes || dynamicTanh != nil }
 
     /// Whether the backward pass has a re-centering part at all.
     public var hasRecentering: Bool { normalizes && centering == .mean && !detach.contains(.mean) }
@@ -132,6 +162,7 @@ public struct NormConfiguration: Sendable, Hashable, Codable {
             ("normalizes", "\(normalizes)"),
             ("centering", centering.rawValue),
             ("convention", convention.rawValue),
+            ("spread", spread.rawValue),
             ("epsilon", "\(epsilon)"),
             ("detach_mean", "\(detach.contains(.mean))"),
             ("detach_std", "\(detach.contains(.spread))"),
@@ -139,6 +170,8 @@ public struct NormConfiguration: Sendable, Hashable, Codable {
             ("adaptive", AdaptiveKind(adaptive).rawValue),
             ("adanorm_scale", adaptive.map { "\($0.scale)" } ?? ""),
             ("adanorm_k", adaptive.map { "\($0.slope)" } ?? ""),
+            ("transform", TransformKind(dynamicTanh).rawValue),
+            ("dyt_alpha", dynamicTanh.map { "\($0.initialAlpha)" } ?? ""),
         ]
     }
 }

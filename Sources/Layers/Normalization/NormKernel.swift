@@ -11,7 +11,10 @@ struct NormBuffers<Scalar: MatrixScalar>: @unchecked Sendable {
     var output: UnsafeMutablePointer<Scalar>
     var gain: UnsafePointer<Scalar>?
     var bias: UnsafePointer<Scalar>?
-    /// Per row: μ, 1/D, κ/σ̃, Σy, Σy² (``NormKernel/rowValueCount`` values).
+    /// DyT's α (one value), when the plan squashes.
+    var alpha: UnsafePointer<Scalar>? = nil
+    /// Per row: μ, 1/D, κ/σ̃, Σy, Σy², and the elements with |α·y| > 2 under DyT (``NormKernel/rowValueCount``
+    /// values).
     var rowValues: UnsafeMutablePointer<Double>
     /// Backward only: the upstream gradient.
     var gradOutput: UnsafePointer<Scalar>?
@@ -61,7 +64,8 @@ final class PhiAccumulator: @unchecked Sendable {
 }
 
 /// Column sums of the gain and bias gradients for one task's rows: the element type for up to `rowBlock` rows,
-/// then Double. Raw storage, one accumulator per task, as for ``PhiAccumulator``.
+/// then Double; and DyT's ∂ℓ/∂α, summed per row in Double. Raw storage, one accumulator per task, as for
+/// ``PhiAccumulator``.
 final class AffineGradientAccumulator<S: MatrixScalar>: @unchecked Sendable {
     static var rowBlock: Int { 16 }
     let width: Int
@@ -70,6 +74,8 @@ final class AffineGradientAccumulator<S: MatrixScalar>: @unchecked Sendable {
     let gain: UnsafeMutablePointer<Double>
     let bias: UnsafeMutablePointer<Double>
     var rowsInBlock = 0
+    /// ∂ℓ/∂α over the task's rows.
+    var alpha = 0.0
 
     init(width: Int) {
         self.width = width
@@ -102,7 +108,7 @@ final class AffineGradientAccumulator<S: MatrixScalar>: @unchecked Sendable {
 }
 
 enum NormKernel {
-    static let rowValueCount = 5
+    static let rowValueCount = 6
     static let flushInterval = 32
 
     @inline(__always)
@@ -113,6 +119,15 @@ enum NormKernel {
     @inline(__always)
     static func store<S: MatrixScalar>(_ v: SIMD8<S>, _ p: UnsafeMutablePointer<S>) {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<S>.self)
+    }
+
+    /// tanh lane by lane: there is no vector tanh to call, and DyT needs it exact (its gradients are checked
+    /// against finite differences to 1e-6).
+    @inline(__always)
+    static func tanh<S: MatrixScalar>(_ v: SIMD8<S>) -> SIMD8<S> {
+        var out = SIMD8<S>()
+        for lane in 0..<8 { out[lane] = S.tanh(v[lane]) }
+        return out
     }
 
     /// `Σ p[i]` and `Σ (p[i] − center)²` over one row, the second only when `squares` is set; in Double across
@@ -173,6 +188,9 @@ enum NormKernel {
         let lower = SIMD8<S>(repeating: S(phi?.lower ?? 0))
         let binsPerUnit = SIMD8<S>(repeating: S(phi?.binsPerUnit ?? 0))
         var nonPositive: Int64 = 0
+        // DyT: α, and the bound of tanh's saturated region.
+        let alpha = plan.dynamicTanh ? buffers.alpha.unsafelyUnwrapped[0] : nil
+        let limit = S(DynamicTanh.saturationLimit)
         for row in rows {
             let x = buffers.input + row * h
             let out = buffers.output + row * h
@@ -188,6 +206,8 @@ enum NormKernel {
             values[4] = q * inverse * inverse
             let muS = S(mu)
             let invS = S(inverse)
+            var saturatedLanes = SIMD8<S>()
+            var saturated = 0.0
             var i = 0
             while i + 8 <= h {
                 let y = (load(x + i) - SIMD8(repeating: muS)) * SIMD8(repeating: invS)
@@ -208,6 +228,12 @@ enum NormKernel {
                         }
                     }
                 }
+                if let alpha {
+                    let scaled = SIMD8(repeating: alpha) * z
+                    z = tanh(scaled)
+                    let outside = (scaled .> SIMD8(repeating: limit)) .| (scaled .< SIMD8(repeating: -limit))
+                    saturatedLanes += SIMD8<S>().replacing(with: 1, where: outside)
+                }
                 if let gain = buffers.gain { z *= load(gain + i) }
                 if let bias = buffers.bias { z += load(bias + i) }
                 store(z, out + i)
@@ -227,11 +253,18 @@ enum NormKernel {
                         counts.unsafelyUnwrapped[S.truncatedInteger(p)] += 1
                     }
                 }
+                if let alpha {
+                    let scaled = alpha * z
+                    z = S.tanh(scaled)
+                    if abs(scaled) > limit { saturated += 1 }
+                }
                 if let gain = buffers.gain { z *= gain[i] }
                 if let bias = buffers.bias { z += bias[i] }
                 out[i] = z
                 i += 1
             }
+            // At most H/8 per lane: exact in Float up to rows of 2²⁷ features.
+            values[5] = saturated + Double(saturatedLanes.sum())
         }
         if let phi, !rows.isEmpty {
             phi.nonPositive += nonPositive
@@ -247,6 +280,8 @@ enum NormKernel {
     ///
     /// Two sweeps per row: the first forms u (the gradient reaching y) and its sums ⟨u⟩, ⟨u ⊙ y⟩; the second writes
     /// `u/D + b + β·y` with `b = −⟨u⟩/D` and `β = −κ⟨u ⊙ y⟩/σ̃`. y is recomputed from x, μ and 1/D rather than stored.
+    /// Under DyT u carries tanh's derivative, and the first sweep leaves it in the output for the second rather
+    /// than have it take a tanh again; it also sums ∂ℓ/∂α into `affine`.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     static func backward<S: MatrixScalar>(
@@ -261,7 +296,8 @@ enum NormKernel {
         let gradOutput = buffers.gradOutput!
         // The accumulator's blocks taken out once: reached through the class inside the loops, each use retained
         // and released it (6% of a char-LM step in swift_retain/release).
-        let blocks = affine.map { (gain: $0.gainBlock, bias: $0.biasBlock) }
+        let blocks = plan.hasGain ? affine.map { (gain: $0.gainBlock, bias: $0.biasBlock) } : nil
+        let alpha = plan.dynamicTanh ? buffers.alpha.unsafelyUnwrapped[0] : nil
         for row in rows {
             let x = buffers.input + row * h
             let g = gradOutput + row * h
@@ -272,34 +308,54 @@ enum NormKernel {
             let mu8 = SIMD8(repeating: muS)
             let inv8 = SIMD8(repeating: invS)
 
-            // The gradient reaching y: γ ⊙ g, times C(1 − k'·y) for AdaNorm.
-            @inline(__always) func upstream(_ i: Int, _ y: SIMD8<S>) -> SIMD8<S> {
+            // γ ⊙ g.
+            @inline(__always) func gainWeighted(_ i: Int) -> SIMD8<S> {
                 var u = load(g + i)
                 if let gain = buffers.gain { u *= load(gain + i) }
+                return u
+            }
+            @inline(__always) func gainWeighted(_ i: Int) -> S {
+                var u = g[i]
+                if let gain = buffers.gain { u *= gain[i] }
+                return u
+            }
+            // The gradient reaching y: γ ⊙ g, times C(1 − k'·y) for AdaNorm (and tanh's derivative under DyT, which
+            // sweep 1 applies).
+            @inline(__always) func upstream(_ i: Int, _ y: SIMD8<S>) -> SIMD8<S> {
+                var u: SIMD8<S> = gainWeighted(i)
                 if plan.adaptive { u *= SIMD8(repeating: cS) - SIMD8(repeating: ckbS) * y }
                 return u
             }
             @inline(__always) func upstream(_ i: Int, _ y: S) -> S {
-                var u = g[i]
-                if let gain = buffers.gain { u *= gain[i] }
+                var u: S = gainWeighted(i)
                 if plan.adaptive { u *= cS - ckbS * y }
                 return u
             }
 
-            // Sweep 1: sums of u, u·y (and u² for statistics); gain/bias gradients.
-            var sums = (u: 0.0, uy: 0.0, u2: 0.0)
-            var lanes = (u: SIMD8<S>(), uy: SIMD8<S>(), u2: SIMD8<S>())
+            // Sweep 1: sums of u, u·y (and u² for statistics); gain/bias gradients (and α's under DyT).
+            var sums = (u: 0.0, uy: 0.0, u2: 0.0, alpha: 0.0)
+            var lanes = (u: SIMD8<S>(), uy: SIMD8<S>(), u2: SIMD8<S>(), alpha: SIMD8<S>())
             var chunks = 0
             var i = 0
             while i + 8 <= h {
                 let y = (load(x + i) - mu8) * inv8
-                let u = upstream(i, y)
+                var u = upstream(i, y)
+                // The value before the gain: Φ(y) ⊙ y or y, then tanh(α·that) under DyT.
+                var z = plan.adaptive ? (SIMD8(repeating: cS) - SIMD8(repeating: ckS) * y) * y : y
+                if let alpha {
+                    let t = tanh(SIMD8(repeating: alpha) * z)
+                    let slope = 1 - t * t
+                    // ∂ℓ/∂α = Σ γ ⊙ g ⊙ tanh′ ⊙ z: u without Φ's derivative, which is not on α's path.
+                    lanes.alpha += (plan.adaptive ? gainWeighted(i) : u) * slope * z
+                    u *= slope * SIMD8(repeating: alpha)
+                    z = t
+                    store(u, dx + i)
+                }
                 lanes.u += u
                 lanes.uy += u * y
                 if statistics { lanes.u2 += u * u }
                 if let blocks {
                     let gv = load(g + i)
-                    let z = plan.adaptive ? (SIMD8(repeating: cS) - SIMD8(repeating: ckS) * y) * y : y
                     store(load(blocks.gain + i) + gv * z, blocks.gain + i)
                     store(load(blocks.bias + i) + gv, blocks.bias + i)
                 }
@@ -309,28 +365,39 @@ enum NormKernel {
                     sums.u += Double(lanes.u.sum())
                     sums.uy += Double(lanes.uy.sum())
                     sums.u2 += Double(lanes.u2.sum())
-                    lanes = (SIMD8<S>(), SIMD8<S>(), SIMD8<S>())
+                    sums.alpha += Double(lanes.alpha.sum())
+                    lanes = (SIMD8<S>(), SIMD8<S>(), SIMD8<S>(), SIMD8<S>())
                     chunks = 0
                 }
             }
             sums.u += Double(lanes.u.sum())
             sums.uy += Double(lanes.uy.sum())
             sums.u2 += Double(lanes.u2.sum())
+            sums.alpha += Double(lanes.alpha.sum())
             while i < h {
                 let y = (x[i] - muS) * invS
-                let u = upstream(i, y)
+                var u = upstream(i, y)
+                var z = plan.adaptive ? (cS - ckS * y) * y : y
+                if let alpha {
+                    let t = S.tanh(alpha * z)
+                    let slope = 1 - t * t
+                    sums.alpha += Double((plan.adaptive ? gainWeighted(i) : u) * slope * z)
+                    u *= slope * alpha
+                    z = t
+                    dx[i] = u
+                }
                 let (uD, yD) = (Double(u), Double(y))
                 sums.u += uD
                 sums.uy += uD * yD
                 if statistics { sums.u2 += uD * uD }
                 if let blocks {
-                    let z = plan.adaptive ? (cS - ckS * y) * y : y
                     blocks.gain[i] += g[i] * z
                     blocks.bias[i] += g[i]
                 }
                 i += 1
             }
             if let affine {
+                affine.alpha += sums.alpha
                 affine.rowsInBlock += 1
                 if affine.rowsInBlock == AffineGradientAccumulator<S>.rowBlock { affine.flush() }
             }
@@ -347,7 +414,7 @@ enum NormKernel {
             i = 0
             while i + 8 <= h {
                 let y = (load(x + i) - mu8) * inv8
-                let d = upstream(i, y) * SIMD8(repeating: aS)
+                let d = (alpha == nil ? upstream(i, y) : load(dx + i)) * SIMD8(repeating: aS)
                 let s = SIMD8(repeating: betaS) * y
                 store(d + SIMD8(repeating: bS) + s, dx + i)
                 if let (direct, recentering, rescaling) = buffers.parts {
@@ -360,7 +427,7 @@ enum NormKernel {
             }
             while i < h {
                 let y = (x[i] - muS) * invS
-                let d = upstream(i, y) * aS
+                let d = (alpha == nil ? upstream(i, y) : dx[i]) * aS
                 let s = betaS * y
                 dx[i] = d + bS + s
                 if let (direct, recentering, rescaling) = buffers.parts {

@@ -1,18 +1,21 @@
 import Dispatch
 import Tensors
 
-/// A normalization layer — LayerNorm, LayerNorm-simple, DetachNorm, AdaNorm, RMSNorm or none — whose backward pass
-/// reports its input gradient as three parts: direct, re-centering (through μ) and re-scaling (through σ).
+/// A normalization layer — LayerNorm, LayerNorm-simple, DetachNorm, AdaNorm, RMSNorm, ScaleNorm, DyT or none — whose
+/// backward pass reports its input gradient as three parts: direct, re-centering (through μ) and re-scaling
+/// (through σ).
 ///
 /// Concretely, per row x of H features (``NormConfiguration`` and the preset files have each variant's formulas):
 ///
 /// ```
-/// forward:   y = (x − μ)/D,   z = Φ(y) ⊙ y (AdaNorm) or y,   h = γ ⊙ z + β (affine) or z
-/// backward:  u = ∂ℓ/∂y = Φ'-weighted γ ⊙ g,
+/// forward:   y = (x − μ)/D,   z = Φ(y) ⊙ y (AdaNorm) or y,   z ← tanh(α·z) (DyT),   h = γ ⊙ z + β (affine) or z
+/// backward:  u = ∂ℓ/∂y = Φ'- and tanh'-weighted γ ⊙ g,
 ///            ∂ℓ/∂x = u/D − ⟨u⟩/D − κ·y·⟨u ⊙ y⟩/σ̃     (a detached statistic's part is exactly 0)
 /// ```
 ///
-/// Backward also adds ∂ℓ/∂γ = Σ_rows g ⊙ z and ∂ℓ/∂β = Σ_rows g into the parameters' gradients and, per
+/// ScaleNorm's γ is one scalar g (``Affine/scalarGain``); DyT has no statistic (y = x, D = 1) and a learned α.
+/// Backward also adds ∂ℓ/∂γ = Σ_rows g ⊙ z (summed over features for a scalar g), ∂ℓ/∂β = Σ_rows g and DyT's ∂ℓ/∂α
+/// into the parameters' gradients and, per
 /// ``instrumentation``, leaves the step's statistics in ``lastGradientStatistics``, ``lastForwardStatistics`` and
 /// ``lastAffineStatistics`` — reduced from per-row sums of the same sweeps, not by extra passes. Rows run in parallel
 /// over the cores; output, gradient and per-row buffers are reused across steps as long as the caller does not keep
@@ -34,8 +37,10 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
     public let configuration: NormConfiguration
     /// The feature width H.
     public let width: Int
-    /// γ, initialized to 1, when the configuration has one.
+    /// γ, initialized to 1, when the configuration has one; 1 × 1 for a scalar gain (``Affine/scalarGain``).
     public let gain: Parameter<Scalar>?
+    /// DyT's α (1 × 1), initialized to ``DynamicTanh/initialAlpha``, when the configuration squashes.
+    public let alpha: Parameter<Scalar>?
     /// β, initialized to 0, when the configuration has one.
     public let bias: Parameter<Scalar>?
     /// What the layer measures; ``NormInstrumentation/statistics`` by default.
@@ -83,8 +88,19 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
         self.instrumentation = instrumentation
         self.parallel = parallel
         plan = NormPlan(configuration, width: width)
-        gain = plan.hasGain ? Parameter(name: "gain", value: Matrix(rows: 1, columns: width, repeating: 1)) : nil
+        // A scalar gain starts where the output has unit RMS: √H after dividing by the row's length (ScaleNorm's
+        // g = √d), 1 after dividing by its RMS.
+        let scalarGain = configuration.spread == .norm && configuration.normalizes ? Double(width).squareRoot() : 1
+        gain =
+            !plan.hasGain
+            ? nil
+            : plan.scalarGain
+                ? Parameter(name: "gain", value: Matrix(rows: 1, columns: 1, repeating: Scalar(scalarGain)))
+                : Parameter(name: "gain", value: Matrix(rows: 1, columns: width, repeating: 1))
         bias = plan.hasBias ? Parameter(name: "bias", value: Matrix(rows: 1, columns: width, repeating: 0)) : nil
+        alpha = configuration.dynamicTanh.map {
+            Parameter(name: "alpha", value: Matrix(rows: 1, columns: 1, repeating: Scalar($0.initialAlpha)))
+        }
         phiBins = configuration.adaptive.map(PhiBins.standard(for:))
     }
 
@@ -96,8 +112,14 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
         self.init(preset.configuration, width: width, instrumentation: instrumentation, parallel: parallel)
     }
 
-    /// γ then β, those that exist.
-    public var parameters: [Parameter<Scalar>] { [gain, bias].compactMap { $0 } }
+    /// α, γ then β, those that exist.
+    public var parameters: [Parameter<Scalar>] { [alpha, gain, bias].compactMap { $0 } }
+
+    /// γ as the kernels read it, one value per feature: a scalar gain broadcast to the row.
+    private var rowGain: Matrix<Scalar>? {
+        guard let gain, plan.scalarGain else { return gain?.value }
+        return Matrix(rows: 1, columns: width, repeating: gain.value.scalars[0])
+    }
 
     // MARK: - Forward
 
@@ -136,14 +158,16 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
         x.withUnsafeBufferPointer { xp in
             output.withUnsafeMutableBufferPointer { op in
                 rowValues.withUnsafeMutableBufferPointer { rp in
-                    withOptionalBuffer(gain?.value) { gp in
+                    withOptionalBuffer(rowGain) { gp in
                         withOptionalBuffer(bias?.value) { bp in
-                            let buffers = NormBuffers(
-                                input: xp.baseAddress ?? UnsafePointer(bitPattern: 8)!,
-                                output: op.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!,
-                                gain: gp, bias: bp, rowValues: rp.baseAddress!)
-                            runTasks(tasks, rows: rows) { task, range in
-                                NormKernel.forward(plan, buffers, rows: range, phi: phiParts.items[task])
+                            withOptionalBuffer(alpha?.value) { ap in
+                                let buffers = NormBuffers(
+                                    input: xp.baseAddress ?? UnsafePointer(bitPattern: 8)!,
+                                    output: op.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!,
+                                    gain: gp, bias: bp, alpha: ap, rowValues: rp.baseAddress!)
+                                runTasks(tasks, rows: rows) { task, range in
+                                    NormKernel.forward(plan, buffers, rows: range, phi: phiParts.items[task])
+                                }
                             }
                         }
                     }
@@ -189,7 +213,7 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
         let tasks = parallel.taskCount(rows: rows, columns: width)
         let affineParts = TaskAccumulators<AffineGradientAccumulator<Scalar>>(
             (0..<tasks).map { [width] _ in
-                plan.hasGain ? AffineGradientAccumulator(width: width) : nil
+                plan.hasGain || plan.dynamicTanh ? AffineGradientAccumulator(width: width) : nil
             })
         let rowValues = saved.rowValues
         let statistics = instrumentation.statistics
@@ -199,18 +223,21 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
                     rowValues.withUnsafeBufferPointer { rp in
                         rowSums.withUnsafeMutableBufferPointer { sp in
                             withParts(&parts) { partPointers in
-                                withOptionalBuffer(gain?.value) { gainp in
-                                    let buffers = NormBuffers(
-                                        input: xp.baseAddress ?? UnsafePointer(bitPattern: 8)!,
-                                        output: dxp.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!,
-                                        // Backward only reads the row values; the pointer type is shared with forward.
-                                        gain: gainp, bias: nil,
-                                        rowValues: UnsafeMutablePointer(mutating: rp.baseAddress!),
-                                        gradOutput: gp.baseAddress ?? UnsafePointer(bitPattern: 8)!,
-                                        rowSums: statistics ? sp.baseAddress : nil, parts: partPointers)
-                                    runTasks(tasks, rows: rows) { task, range in
-                                        NormKernel.backward(
-                                            plan, buffers, rows: range, affine: affineParts.items[task])
+                                withOptionalBuffer(rowGain) { gainp in
+                                    withOptionalBuffer(alpha?.value) { ap in
+                                        let buffers = NormBuffers(
+                                            input: xp.baseAddress ?? UnsafePointer(bitPattern: 8)!,
+                                            output: dxp.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!,
+                                            // Backward only reads the row values; the pointer type is shared with
+                                            // forward.
+                                            gain: gainp, bias: nil, alpha: ap,
+                                            rowValues: UnsafeMutablePointer(mutating: rp.baseAddress!),
+                                            gradOutput: gp.baseAddress ?? UnsafePointer(bitPattern: 8)!,
+                                            rowSums: statistics ? sp.baseAddress : nil, parts: partPointers)
+                                        runTasks(tasks, rows: rows) { task, range in
+                                            NormKernel.backward(
+                                                plan, buffers, rows: range, affine: affineParts.items[task])
+                                        }
                                     }
                                 }
                             }
@@ -273,6 +300,9 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
 
     /// Sums the tasks' column sums in task order and adds them into γ's and β's gradients.
     private func accumulateAffineGradients(_ tasks: [AffineGradientAccumulator<Scalar>?]) {
+        if let alpha {
+            alpha.gradient.scalars[0] += Scalar(tasks.reduce(0.0) { $0 + ($1?.alpha ?? 0) })
+        }
         guard let gain else { return }
         var gainGradient = [Double](repeating: 0, count: width)
         var biasGradient = [Double](repeating: 0, count: width)
@@ -283,7 +313,9 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
                 biasGradient[i] += task.bias[i]
             }
         }
-        for i in 0..<width { gain.gradient.scalars[i] += Scalar(gainGradient[i]) }
+        // The kernels saw a scalar gain broadcast to the row: its gradient is the sum of the per-feature ones.
+        if plan.scalarGain { gainGradient = [gainGradient.reduce(0, +)] }
+        for i in gainGradient.indices { gain.gradient.scalars[i] += Scalar(gainGradient[i]) }
         if let bias {
             for i in 0..<width { bias.gradient.scalars[i] += Scalar(biasGradient[i]) }
         }
@@ -293,7 +325,7 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
             }
             lastAffineStatistics = NormAffineStatistics(
                 gainNorm: norm(gain.value.scalars),
-                gainMean: gain.value.scalars.reduce(0.0) { $0 + Double($1) } / Double(width),
+                gainMean: gain.value.scalars.reduce(0.0) { $0 + Double($1) } / Double(gain.count),
                 gainGradientNorm: norm(gainGradient),
                 biasNorm: bias.map { norm($0.value.scalars) },
                 biasGradientNorm: bias == nil ? nil : norm(biasGradient))
@@ -305,6 +337,7 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
         var sumSigma = 0.0
         var sumPhi = 0.0
         var sumPhi2 = 0.0
+        var saturated = 0.0
         // Φ = C(1 − k·y) is affine in y, so its moments follow from each row's Σy and Σy².
         let (c, k, h) = (plan.scale, plan.slope, Double(width))
         for row in 0..<rows {
@@ -314,6 +347,7 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
             let (sumY, sumY2) = (rowValues[base + 3], rowValues[base + 4])
             sumPhi += c * (h - k * sumY)
             sumPhi2 += c * c * (h - 2 * k * sumY + k * k * sumY2)
+            saturated += rowValues[base + 5]
         }
         let n = Double(max(rows, 1))
         var phiStatistics: PhiStatistics?
@@ -329,7 +363,11 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
                 minimum: merged.minimum, maximum: merged.maximum,
                 fractionNonPositive: count > 0 ? Double(merged.nonPositive) / count : 0)
         }
-        return NormForwardStatistics(meanMu: sumMu / n, meanSigma: sumSigma / n, phi: phiStatistics)
+        let elements = Double(rows * width)
+        return NormForwardStatistics(
+            meanMu: sumMu / n, meanSigma: sumSigma / n, phi: phiStatistics,
+            alpha: alpha.map { Double($0.value.scalars[0]) },
+            saturatedShare: plan.dynamicTanh ? (elements > 0 ? saturated / elements : .nan) : nil)
     }
 }
 

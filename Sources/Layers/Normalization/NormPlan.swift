@@ -4,10 +4,16 @@ struct NormPlan: Sendable {
     let normalizes: Bool
     let centered: Bool
     let convention: SpreadConvention
+    /// Whether the spread is the row's length (ScaleNorm) rather than an average.
+    let lengthSpread: Bool
     let epsilon: Double
     let hasGain: Bool
+    /// Whether the gain is one scalar; the kernels then see it broadcast to a row (``NormLayer``).
+    let scalarGain: Bool
     let hasBias: Bool
     let adaptive: Bool
+    /// Whether DyT's z = tanh(α·y) follows (α is a parameter, read from ``NormBuffers/alpha``).
+    let dynamicTanh: Bool
     /// C and k of Φ(y) = C(1 − k·y).
     let scale: Double
     let slope: Double
@@ -21,10 +27,13 @@ struct NormPlan: Sendable {
         normalizes = configuration.normalizes
         centered = configuration.normalizes && configuration.centering == .mean
         convention = configuration.convention
+        lengthSpread = configuration.spread == .norm
         epsilon = configuration.epsilon
-        hasGain = configuration.normalizes && configuration.affine != .none
-        hasBias = configuration.normalizes && configuration.affine == .gainAndBias
+        hasGain = configuration.transforms && configuration.affine != .none
+        scalarGain = hasGain && configuration.affine == .scalarGain
+        hasBias = configuration.transforms && configuration.affine == .gainAndBias
         adaptive = configuration.normalizes && configuration.adaptive != nil
+        dynamicTanh = configuration.dynamicTanh != nil
         scale = configuration.adaptive?.scale ?? 1
         slope = configuration.adaptive?.slope ?? 0
         backwardSlope = (configuration.adaptive?.detached ?? true) ? slope : 2 * slope
@@ -42,6 +51,14 @@ struct NormPlan: Sendable {
         let denominator: Double
         let spread: Double
         var correction = 1.0
+        if lengthSpread {
+            // σ̃ = ‖x̂‖ = sqrt(q) (or D itself under `torch`): ∂σ̃/∂xᵢ = x̂ᵢ/σ̃ = yᵢ·D/σ̃, so the re-scaling part is
+            // −yᵢ·Σ(u ⊙ y)/σ̃ = −H·yᵢ⟨u ⊙ y⟩/σ̃, κ = H.
+            spread = convention == .torch ? (q + epsilon).squareRoot() : q.squareRoot()
+            denominator = convention == .torch ? spread : spread + epsilon
+            let inverse = denominator > 0 ? 1 / denominator : 0
+            return (inverse, spread > 0 ? h / spread : 0)
+        }
         switch (convention, centered) {
         case (.torch, _):
             spread = (q / h + epsilon).squareRoot()

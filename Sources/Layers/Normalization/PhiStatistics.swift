@@ -112,11 +112,20 @@ public struct NormForwardStatistics: Sendable, Hashable, Codable {
     public var meanSigma: Double
     /// Φ(y)'s distribution, for adaptive variants with the histogram enabled.
     public var phi: PhiStatistics?
+    /// DyT's α in this forward pass, or `nil` without DyT.
+    public var alpha: Double?
+    /// DyT: the share of elements with |α·y| > ``DynamicTanh/saturationLimit``, where tanh′ < 0.071 and the
+    /// gradient barely passes; `nil` without DyT.
+    public var saturatedShare: Double?
 
     /// Statistics with the given values.
-    public init(meanMu: Double, meanSigma: Double, phi: PhiStatistics?) {
+    public init(
+        meanMu: Double, meanSigma: Double, phi: PhiStatistics?, alpha: Double? = nil, saturatedShare: Double? = nil
+    ) {
         self.meanMu = meanMu
         self.meanSigma = meanSigma
         self.phi = phi
+        self.alpha = alpha
+        self.saturatedShare = saturatedShare
     }
 }

@@ -117,6 +117,7 @@ private struct ExportedPreset: Encodable {
     let normalizes: Bool
     let centering: String
     let convention: String
+    let spread: String
     let epsilon: Double
     let detachMean: Bool
     let detachStd: Bool
@@ -124,6 +125,8 @@ private struct ExportedPreset: Encodable {
     let adaptive: String
     let adanormScale: Double?
     let adanormK: Double?
+    let transform: String
+    let dytAlpha: Double?
     let colour: String?
 
     init(_ preset: NormPreset, colour: String?) {
@@ -132,6 +135,7 @@ private struct ExportedPreset: Encodable {
         normalizes = c.normalizes
         centering = c.centering.rawValue
         convention = c.convention.rawValue
+        spread = c.spread.rawValue
         epsilon = c.epsilon
         detachMean = c.detach.contains(.mean)
         detachStd = c.detach.contains(.spread)
@@ -139,6 +143,8 @@ private struct ExportedPreset: Encodable {
         adaptive = AdaptiveKind(c.adaptive).rawValue
         adanormScale = c.adaptive?.scale
         adanormK = c.adaptive?.slope
+        transform = TransformKind(c.dynamicTanh).rawValue
+        dytAlpha = c.dynamicTanh?.initialAlpha
         self.colour = colour
     }
 }

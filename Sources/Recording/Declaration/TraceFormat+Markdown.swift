@@ -73,8 +73,9 @@ extension TraceFormat {
 
     private static func presetsTable() -> String {
         var lines = [
-            "| preset | normalizes | centering | convention | ε | detach | affine | adaptive factor |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- |",
+            "| preset | normalizes | centering | convention | spread | ε | detach | affine | adaptive factor "
+                + "| squashing |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         ]
         for preset in NormPreset.allCases {
             let c = preset.configuration
@@ -86,9 +87,11 @@ extension TraceFormat {
                 case (false, false): "—"
                 }
             let adaptive = c.adaptive.map { "C = \($0.scale), k = \($0.slope), \(AdaptiveKind($0).rawValue)" } ?? "—"
+            let squashing = c.dynamicTanh.map { "\(TransformKind($0).rawValue), α from \($0.initialAlpha)" } ?? "—"
             lines.append(
                 "| `\(preset.rawValue)` | \(c.normalizes) | \(c.centering.rawValue) | \(c.convention.rawValue) | "
-                    + "\(c.epsilon) | \(detach) | \(c.affine.rawValue) | \(adaptive) |")
+                    + "\(c.spread.rawValue) | \(c.epsilon) | \(detach) | \(c.affine.rawValue) | \(adaptive) | "
+                    + "\(squashing) |")
         }
         return lines.joined(separator: "\n") + "\n"
     }

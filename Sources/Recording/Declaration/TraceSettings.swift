@@ -69,13 +69,16 @@ extension TraceFormat {
         // The normalization the run resolved.
         .init(
             "norm_normalizes", .bool, source: .normalization,
-            "whether the layer normalizes (false: the identity, the paper's w/o Norm)"),
+            "whether the layer normalizes (false: the identity, the paper's w/o Norm, or DyT's tanh alone)"),
         .init(
             "norm_centering", .string, allowed: Centering.allCases.map(\.rawValue), source: .normalization,
             "whether the row mean is subtracted"),
         .init(
             "norm_convention", .string, allowed: SpreadConvention.allCases.map(\.rawValue), source: .normalization,
             "how σ and ε are computed (METHODS.md)"),
+        .init(
+            "norm_spread", .string, allowed: SpreadMeasure.allCases.map(\.rawValue), source: .normalization,
+            "σ or the RMS, averaged over the features, or the row's length ‖x‖ (ScaleNorm); older traces: rms"),
         .init("norm_epsilon", .float64, source: .normalization, "ε"),
         .init(
             "norm_detach_mean", .bool, source: .normalization, "whether backward detaches the mean (no re-centering)"),
@@ -92,6 +95,12 @@ extension TraceFormat {
         .init(
             "norm_adanorm_k", .float64, source: .normalization, presence: "only for a variant with Φ(y)",
             "AdaNorm's k"),
+        .init(
+            "norm_transform", .string, allowed: TransformKind.allCases.map(\.rawValue), source: .normalization,
+            "DyT's element-wise tanh(α·y) after the normalization, or none; older traces: none"),
+        .init(
+            "norm_dyt_alpha", .float64, source: .normalization, presence: "only for a variant with DyT's tanh",
+            "the value DyT's learned α starts at"),
     ]
 
     /// The declared setting named `name`, or nil for a key the format does not declare.

@@ -74,9 +74,10 @@ public struct NormStepRow: DeclaredRow, Equatable, Sendable {
         .init(
             "mean_sigma", \.meanSigma, range: .nonNegative,
             "forward pass: the mean over rows of the denominator each row was divided by (sqrt(var + ε) in the "
-                + "`torch` convention, σ_unbiased + ε in `paper`, the RMS for RMSNorm)"),
-        .init("gain_norm", \.gainNorm, range: .norm, "‖γ‖; NaN without gain"),
-        .init("gain_mean", \.gainMean, range: .finite, "the mean of γ; NaN without gain"),
+                + "`torch` convention, σ_unbiased + ε in `paper`, the RMS for RMSNorm, ‖x‖ + ε for ScaleNorm, "
+                + "1 for DyT and none)"),
+        .init("gain_norm", \.gainNorm, range: .norm, "‖γ‖ (ScaleNorm: the size of its one g); NaN without gain"),
+        .init("gain_mean", \.gainMean, range: .finite, "the mean of γ (ScaleNorm: g); NaN without gain"),
         .init("gain_grad_norm", \.gainGradientNorm, range: .norm, "‖∂ℓ/∂γ‖; NaN without gain"),
         .init("bias_norm", \.biasNorm, range: .norm, "‖β‖; NaN without bias"),
         .init("bias_grad_norm", \.biasGradientNorm, range: .norm, "‖∂ℓ/∂β‖; NaN without bias"),

@@ -31,6 +31,9 @@ package enum NormProbe {
             if let f = layer.lastForwardStatistics {
                 row.meanMu = f.meanMu
                 row.meanSigma = f.meanSigma
+                // DyT's; the row's NaNs stand for every other variant.
+                row.alpha = f.alpha ?? .nan
+                row.saturatedShare = f.saturatedShare ?? .nan
             }
             if let a = layer.lastAffineStatistics {
                 row.gainNorm = a.gainNorm ?? .nan

@@ -19,13 +19,14 @@ enum SettingAttributes {
     }
 
     /// The normalization a run resolved from its preset and overrides, as `norm_*` attributes: the keys of
-    /// `NormConfiguration.settings`, typed; AdaNorm's C and k only for a variant that has them.
+    /// `NormConfiguration.settings`, typed; AdaNorm's C and k, and DyT's initial α, only for a variant that has them.
     static func of(_ norm: NormConfiguration) -> [String: AttributeValue] {
         var attributes: [String: AttributeValue] = [
             "norm_normalizes": .bool(norm.normalizes), "norm_centering": .string(norm.centering.rawValue),
-            "norm_convention": .string(norm.convention.rawValue), "norm_epsilon": .double(norm.epsilon),
-            "norm_detach_mean": .bool(norm.detach.contains(.mean)),
+            "norm_convention": .string(norm.convention.rawValue), "norm_spread": .string(norm.spread.rawValue),
+            "norm_epsilon": .double(norm.epsilon), "norm_detach_mean": .bool(norm.detach.contains(.mean)),
             "norm_detach_std": .bool(norm.detach.contains(.spread)), "norm_affine": .string(norm.affine.rawValue),
+            "norm_transform": .string(TransformKind(norm.dynamicTanh).rawValue),
         ]
         // The same text `settings` gives, so format-1 and format-2 traces name the variant alike.
         attributes["norm_adaptive"] = .string(norm.settings.first { $0.key == "adaptive" }?.value ?? "none")
@@ -33,6 +34,7 @@ enum SettingAttributes {
             attributes["norm_adanorm_scale"] = .double(adaptive.scale)
             attributes["norm_adanorm_k"] = .double(adaptive.slope)
         }
+        if let squashing = norm.dynamicTanh { attributes["norm_dyt_alpha"] = .double(squashing.initialAlpha) }
         return attributes
     }
 }

@@ -7,6 +7,10 @@ Each preset's forward is re-implemented the way its reference code writes it:
     (input.std(-1) is unbiased, eps added to it; `.detach()` on the mean and/or std tensors);
   - adanorm: the official `adanorm` mode, line by line (centre, std, centre again, detached graNorm, scale);
   - rmsnorm: x / sqrt(mean(x^2) + eps) * gain (the LLaMA/T5 form);
+  - scalenorm: the authors' ScaleNorm, x * g / norm(x) with one scalar g, except that eps is added to the norm
+    rather than clamping it from below (NormScope's choice, analysis/METHODS.md); the two differ only for a row of
+    length about eps, and these rows are far longer;
+  - dyt: the official DynamicTanh, tanh(alpha * x) * weight + bias with one scalar alpha;
   - none: the identity.
 The input gradient is not derived: it is central finite differences of that forward in float64, with every
 detached tensor frozen at the unperturbed input (which is what .detach() means). So the fixtures check our
@@ -56,6 +60,14 @@ def rms_norm(x, frozen, gain, bias):
     return x / np.sqrt((x ** 2).mean(-1, keepdims=True) + EPS) * gain
 
 
+def scale_norm(x, frozen, gain, bias):
+    return x * gain / (np.linalg.norm(x, axis=-1, keepdims=True) + EPS)
+
+
+def dyt(x, frozen, gain, bias, alpha):
+    return np.tanh(alpha * x) * gain + bias
+
+
 def identity(x, frozen, gain, bias):
     return x.copy()
 
@@ -69,6 +81,9 @@ PRESETS = [
     ("adanorm", adanorm(), False, False),
     ("rmsnorm", rms_norm, True, False),
     ("none", identity, False, False),
+    # Appended, so that the random draws of the presets above, and their fixtures, stay as they were.
+    ("scalenorm", scale_norm, "scalar", False),
+    ("dyt", dyt, True, True),
 ]
 
 
@@ -90,8 +105,15 @@ def main():
         x = rng.uniform(-2, 3, size=(ROWS, WIDTH))
         x[0] *= 10  # one row on another scale, so that eps and the statistics matter differently per row
         g = rng.uniform(-1, 1, size=(ROWS, WIDTH))
-        gain = rng.uniform(0.5, 1.5, size=WIDTH) if has_gain else np.ones(WIDTH)
+        if has_gain == "scalar":  # one g, near its start sqrt(H)
+            gain = rng.uniform(0.5, 1.5, size=1) * np.sqrt(WIDTH)
+        else:
+            gain = rng.uniform(0.5, 1.5, size=WIDTH) if has_gain else np.ones(WIDTH)
         bias = rng.uniform(-0.5, 0.5, size=WIDTH) if has_bias else np.zeros(WIDTH)
+        alpha = None
+        if name == "dyt":  # alpha near its start 0.5; the big row reaches tanh's saturated region
+            alpha = rng.uniform(0.3, 0.9, size=1)
+            forward = (lambda f, a: lambda x_, frozen, gain_, bias_: f(x_, frozen, gain_, bias_, a))(forward, alpha)
         output = forward(x, x, gain, bias)
         grad_input = central_differences(lambda v: np.sum(g * forward(v, x, gain, bias)), x)
         entry = {
@@ -104,6 +126,9 @@ def main():
             entry["grad_gain"] = central_differences(lambda v: np.sum(g * forward(x, x, v, bias)), gain).tolist()
         if has_bias:
             entry["grad_bias"] = central_differences(lambda v: np.sum(g * forward(x, x, gain, v)), bias).tolist()
+        if alpha is not None:
+            entry["alpha"] = alpha.tolist()
+            entry["grad_alpha"] = central_differences(lambda v: np.sum(g * dyt(x, x, gain, bias, v)), alpha).tolist()
         fixtures.append(entry)
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "norm_fixtures.json")
     with open(path, "w") as f:

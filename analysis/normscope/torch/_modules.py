@@ -206,11 +206,11 @@ def instrument(model: nn.Module, preset: Optional[str] = None, *, classes: Itera
     order (the names the trace records).
 
     ``preset=None`` keeps each layer's own behaviour; a preset name (``layernorm``, ``layernorm-simple``,
-    ``detachnorm``, ``detach-mean``, ``detach-std``, ``adanorm``, ``rmsnorm``, ``none``: the presets
-    schema.json declares) makes each that variant, with ``epsilon``, ``convention``, ``adanorm_scale`` (C),
-    ``adanorm_k`` (k) and ``adanorm_detached`` overriding the preset's own, as ``normscope record`` does. Build the
-    optimizer after instrumenting with a preset (the variant's parameters may be new). Nothing is replaced when an
-    argument is refused (``VariantError``, one line)."""
+    ``detachnorm``, ``detach-mean``, ``detach-std``, ``adanorm``, ``rmsnorm``, ``none``: the presets schema.json
+    declares, but ``scalenorm`` and ``dyt``, refused as not implemented here yet) makes each that variant, with
+    ``epsilon``, ``convention``, ``adanorm_scale`` (C), ``adanorm_k`` (k) and ``adanorm_detached`` overriding the
+    preset's own, as ``normscope record`` does. Build the optimizer after instrumenting with a preset (the variant's
+    parameters may be new). Nothing is replaced when an argument is refused (``VariantError``, one line)."""
     if not isinstance(model, nn.Module):
         raise VariantError(f"instrument() needs a torch.nn.Module, got {type(model).__name__}")
     classes = tuple(classes)

@@ -20,9 +20,12 @@ CENTERINGS = ("mean", "none")
 CONVENTIONS = ("torch", "paper")
 AFFINES = ("gain-and-bias", "gain-only", "none")
 ADAPTIVES = ("adanorm", "adanorm-undetached", "none")
+# Not yet ScaleNorm's row length ("norm") nor DyT's tanh ("dynamic-tanh").
+SPREADS = ("rms",)
+TRANSFORMS = ("none",)
 # The keys of a declared preset this module reads; a preset with another key declares something it cannot do.
 _PRESET_KEYS = {"name", "colour", "normalizes", "centering", "convention", "epsilon", "detach_mean", "detach_std",
-                "affine", "adaptive", "adanorm_scale", "adanorm_k"}
+                "affine", "adaptive", "adanorm_scale", "adanorm_k", "spread", "transform"}
 
 
 class VariantError(ValueError):
@@ -45,11 +48,14 @@ class NormPlan:
     adaptive: str = "none"
     adanorm_scale: float = 2.0
     adanorm_k: float = 0.1
+    spread: str = "rms"
+    transform: str = "none"
 
     def __post_init__(self) -> None:
         for name, value, allowed in (("centering", self.centering, CENTERINGS),
                                      ("convention", self.convention, CONVENTIONS),
-                                     ("affine", self.affine, AFFINES), ("adaptive", self.adaptive, ADAPTIVES)):
+                                     ("affine", self.affine, AFFINES), ("adaptive", self.adaptive, ADAPTIVES),
+                                     ("spread", self.spread, SPREADS), ("transform", self.transform, TRANSFORMS)):
             if value not in allowed:
                 raise VariantError(f"normalization {name} {value!r} is not one normalscope.torch implements "
                                    f"({', '.join(allowed)})")
@@ -105,6 +111,7 @@ class NormPlan:
             "norm_convention": self.convention, "norm_epsilon": float(self.resolved_epsilon(dtype or _float32())),
             "norm_detach_mean": self.detach_mean, "norm_detach_std": self.detach_std, "norm_affine": self.affine,
             "norm_adaptive": self.adaptive if self.normalizes else "none",
+            "norm_spread": self.spread, "norm_transform": self.transform,
         }
         if self.is_adaptive:
             values["norm_adanorm_scale"] = float(self.adanorm_scale)
@@ -184,7 +191,8 @@ def preset_plan(name: str, *, epsilon: Optional[float] = None, convention: Optio
             convention=declared["convention"], epsilon=float(declared["epsilon"]),
             detach_mean=bool(declared["detach_mean"]), detach_std=bool(declared["detach_std"]),
             affine=declared["affine"], adaptive=declared["adaptive"],
-            adanorm_scale=float(declared.get("adanorm_scale", 2.0)), adanorm_k=float(declared.get("adanorm_k", 0.1)))
+            adanorm_scale=float(declared.get("adanorm_scale", 2.0)), adanorm_k=float(declared.get("adanorm_k", 0.1)),
+            spread=declared.get("spread", "rms"), transform=declared.get("transform", "none"))
     except VariantError as error:
         raise VariantError(f"preset {name!r}: {error}; normscope.torch does not implement it yet") from None
     changes: Dict[str, Any] = {}
