@@ -70,6 +70,45 @@ public struct LayerGradientSummary: Sendable, Codable, Equatable {
     public var theorem: TheoremEvidence
     /// Present for layers with an adaptive factor that recorded `phi`.
     public var phi: PhiSummary?
+    /// Present for layers that recorded DyT's α (`alpha`, `saturated_share`), which have no mean or variance
+    /// derivative to split off.
+    public var dynamicTanh: DynamicTanhSummary?
+}
+
+/// DyT's learned scale α and the share of elements in tanh's saturated region (|α x| > 2), as means over the first
+/// and the last 10% of steps (the same windows as `GradientWindow`'s), finite values only.
+public struct DynamicTanhSummary: Sendable, Codable, Equatable {
+    public var earlyAlpha: Double
+    public var lateAlpha: Double
+    public var earlySaturatedShare: Double
+    public var lateSaturatedShare: Double
+}
+
+/// Running means for a `DynamicTanhSummary`; nil when no row recorded α.
+struct DynamicTanhAccumulator {
+    private var earlyAlpha = FiniteMean(), lateAlpha = FiniteMean()
+    private var earlyShare = FiniteMean(), lateShare = FiniteMean()
+    private var recorded = false
+
+    mutating func add(_ row: NormStepRow, early: Bool, late: Bool) {
+        guard row.alpha.isFinite else { return }
+        recorded = true
+        if early {
+            earlyAlpha.add(row.alpha)
+            earlyShare.add(row.saturatedShare)
+        }
+        if late {
+            lateAlpha.add(row.alpha)
+            lateShare.add(row.saturatedShare)
+        }
+    }
+
+    var summary: DynamicTanhSummary? {
+        guard recorded else { return nil }
+        return DynamicTanhSummary(
+            earlyAlpha: earlyAlpha.mean, lateAlpha: lateAlpha.mean, earlySaturatedShare: earlyShare.mean,
+            lateSaturatedShare: lateShare.mean)
+    }
 }
 
 /// Per step of one layer, the identities of Theorem 1 that hold for some variant, counted over every finite step.
@@ -178,6 +217,7 @@ extension LayerGradientSummary {
         let window = max(1, count / 10)
         var early = GradientWindowAccumulator()
         var late = GradientWindowAccumulator()
+        var dynamicTanh = DynamicTanhAccumulator()
         var theorem = TheoremEvidence()
         var screen = RowScreen(divergedStep: divergedStep)
         var series = BinnedSeries(names: seriesNames, rowCount: count, bins: bins)
@@ -186,6 +226,7 @@ extension LayerGradientSummary {
             guard screen.admit(row, index: index, stepIsIndex: true, plausible: plausible) else { return }
             if index < window { early.add(row) }
             if index >= count - window { late.add(row) }
+            dynamicTanh.add(row, early: index < window, late: index >= count - window)
             theorem.add(row)
             guard let bin = series.beginRow(index: index, step: row.step) else { return }
             series.add(0, row.totalNorm, bin: bin)
@@ -230,7 +271,7 @@ extension LayerGradientSummary {
         read.damage += checked.damage
         read.summary = LayerGradientSummary(
             layer: layer, index: index, width: width, early: early.window, late: late.window, theorem: theorem,
-            phi: phi)
+            phi: phi, dynamicTanh: dynamicTanh.summary)
         return read
     }
 }

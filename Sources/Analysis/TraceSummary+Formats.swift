@@ -11,7 +11,11 @@ extension TraceSummary {
             tables.append(comparisonTable(baseline: baseline))
         }
         if !gradients.isEmpty, layers.values.contains(where: { !$0.isEmpty }) {
-            tables += [gradientTable, layerTable, measuresTable]
+            tables += [gradientTable, layerTable]
+            if layers.values.contains(where: { $0.contains { $0.dynamicTanh != nil } }) {
+                tables.append(dynamicTanhTable)
+            }
+            tables.append(measuresTable)
         }
         if !theoremChecks.isEmpty { tables.append(theoremTable) }
         if layers.values.contains(where: { $0.contains { $0.phi != nil } }) { tables.append(phiTable) }
@@ -203,6 +207,36 @@ extension TraceSummary {
             footer: [
                 "recenter_ratio = rowmean_abs(t)/rowmean_abs(d): 0 when re-centering removes each row's mean; "
                     + "rescale_ratio = rowvar(t)/rowvar(d + c): below 1 where the σ-derivative shrinks the variance."
+            ])
+    }
+
+    /// DyT's α and the share of saturated elements per group and layer, first 10% → last 10% of steps: what DyT
+    /// records in place of the mean's and the variance's derivatives, which it does not have.
+    var dynamicTanhTable: SummaryTable {
+        var rows: [[String]] = []
+        for group in groups.map(\.group) {
+            let (runLayers, names) = layers(of: group)
+            for name in names {
+                let summaries = runLayers.compactMap { $0.first { $0.layer == name }?.dynamicTanh }
+                guard !summaries.isEmpty else { continue }
+                func cell(_ early: (DynamicTanhSummary) -> Double, _ late: (DynamicTanhSummary) -> Double) -> String {
+                    Self.number(Aggregate(summaries.map(early)).mean) + " → "
+                        + Self.number(Aggregate(summaries.map(late)).mean)
+                }
+                rows.append([
+                    group, name, "\(summaries.count)", cell(\.earlyAlpha, \.lateAlpha),
+                    cell(\.earlySaturatedShare, \.lateSaturatedShare),
+                ])
+            }
+        }
+        return SummaryTable(
+            .dynamicTanh,
+            title: "DyT per layer, first 10% → last 10% of steps (mean over runs)",
+            header: [groupColumn, "layer", "runs", "α", "saturated share"],
+            rows: rows,
+            footer: [
+                "DyT, y = γ ⊙ tanh(α x) + β, has no mean or variance to differentiate through: its gradient is all "
+                    + "direct part; α is its learned scale, the saturated share that of elements with |α x| > 2."
             ])
     }
 

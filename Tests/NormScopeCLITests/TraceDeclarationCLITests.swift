@@ -109,6 +109,11 @@ struct TraceDeclarationCLITests {
         #expect(analyze.status == 0, "\(analyze.standardOutput.suffix(1500))")
         let document = try #require(
             JSONSerialization.jsonObject(with: Data(analyze.standardOutput.utf8)) as? [String: Any])
+        // DyT records α and its saturated share in place of the parts it does not have; analyze reports them.
+        let layers = try #require(document["layers"] as? [String: [[String: Any]]])
+        let dyt = layers.filter { $0.key.hasPrefix("dyt-") }.values.flatMap { $0 }
+        #expect(!dyt.isEmpty && dyt.allSatisfy { ($0["dynamic_tanh"] as? [String: Any])?["late_alpha"] is Double })
+        #expect(layers.filter { !$0.key.hasPrefix("dyt-") }.values.joined().allSatisfy { $0["dynamic_tanh"] == nil })
         let damaged = document["damaged"] as? [Any] ?? ["no damaged list"]
         #expect(damaged.isEmpty, "\(damaged)")
         #expect(!analyze.standardError.contains("damaged:"), "\(analyze.standardError.suffix(1500))")

@@ -29,7 +29,7 @@ enum ReportSection: String, CaseIterable {
     var tables: [SummaryTable.Kind] {
         switch self {
         case .overfitting: [.overfitting, .validation, .testSplit, .comparison]
-        case .gradients: [.gradientParts, .perLayer, .measures]
+        case .gradients: [.gradientParts, .perLayer, .dynamicTanh, .measures]
         case .theorem: [.theorem]
         case .phi: [.phi]
         case .notes: []
