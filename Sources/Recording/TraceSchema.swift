@@ -16,9 +16,11 @@ import HDF5
 public enum TraceSchema {
     typealias Names = TraceFormat.Names
 
-    /// Opens `path` read-only and validates it.
+    /// Opens `path` read-only and validates it, without the damage probe (`DamagedFiles` sits above this module):
+    /// for the package's own tests of files it wrote. A program reading traces it did not write opens them through
+    /// `Analysis` (`TraceInspector`), which probes first.
     /// - Throws: `HDF5Error` when the file cannot be opened at all (missing, not HDF5).
-    public static func validate(path: String) throws(HDF5Error) -> [String] {
+    package static func validate(path: String) throws(HDF5Error) -> [String] {
         let file = try File.open(path)
         let problems = validate(file: file)
         try file.close()
