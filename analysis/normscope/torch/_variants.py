@@ -152,8 +152,8 @@ class NormPlan:
 
     def closest_preset(self) -> str:
         """The declared preset this variant is, or is an override of: the same structure (normalizing, centring,
-        detaching, adaptive factor, spread, tanh), then preferably the same affine transform, then the same convention. ε,
-        the convention, C and k are overrides of a preset (TRACE_FORMAT.md, "presets"); the affine transform is
+        detaching, adaptive factor, spread, tanh), then preferably the same affine transform, then the same
+        convention. ε, the convention, C and k are overrides of a preset (TRACE_FORMAT.md, "presets"); the affine transform is
         recorded in ``norm_affine`` whatever the name (``torch.nn.LayerNorm(bias=False)`` is ``layernorm`` with
         ``norm_affine = gain-only``)."""
         def structure(plan: "NormPlan") -> tuple:
