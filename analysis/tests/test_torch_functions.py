@@ -38,7 +38,7 @@ def test_every_declared_preset_is_implemented():
     by name."""
     implemented = {param.values[0] for param in VARIANTS}
     assert implemented == set(_schema.PRESETS)
-    with pytest.raises(VariantError, match="transform 'sigmoid' is not one"):
+    with pytest.raises(VariantError, match="transform .sigmoid. is not one normscope.torch implements"):
         NormPlan(transform="sigmoid")
 
 

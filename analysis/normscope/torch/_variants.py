@@ -59,7 +59,7 @@ class NormPlan:
                                      ("affine", self.affine, AFFINES), ("adaptive", self.adaptive, ADAPTIVES),
                                      ("spread", self.spread, SPREADS), ("transform", self.transform, TRANSFORMS)):
             if value not in allowed:
-                raise VariantError(f"normalization {name} {value!r} is not one normalscope.torch implements "
+                raise VariantError(f"normalization {name} {value!r} is not one normscope.torch implements "
                                    f"({', '.join(allowed)})")
         if self.epsilon is not None and not (math.isfinite(self.epsilon) and self.epsilon >= 0):
             raise VariantError(f"epsilon must be a finite number >= 0, got {self.epsilon!r}")
