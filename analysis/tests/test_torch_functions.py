@@ -26,34 +26,43 @@ for _name in _schema.PRESETS:
         _plan = preset_plan(_name)
     except VariantError:
         continue
-    for _convention in ("torch", "paper"):
+    for _convention in ("torch", "paper") if _plan.normalizes else (_plan.convention,):
         VARIANTS.append(pytest.param(_name, {"convention": _convention}, id=f"{_name}-{_convention}"))
 VARIANTS.append(pytest.param("adanorm", {"adanorm_detached": False}, id="adanorm-undetached"))
 VARIANTS.append(pytest.param("layernorm", {"epsilon": 0.0}, id="layernorm-eps0"))
 
 
-def test_every_declared_preset_is_implemented_or_refused_by_name():
-    """The variants above skip what this module refuses: that must be ScaleNorm and DyT alone (a schema key it did
-    not know once refused every preset, and the checks above then checked nothing)."""
+def test_every_declared_preset_is_implemented():
+    """The variants above skip what this module refuses: that must be nothing (a schema key it did not know once
+    refused every preset, and the checks above then checked nothing); a choice it does not know is still refused
+    by name."""
     implemented = {param.values[0] for param in VARIANTS}
-    assert implemented == set(_schema.PRESETS) - {"scalenorm", "dyt"}
-    for name in ("scalenorm", "dyt"):
-        with pytest.raises(VariantError, match="does not implement"):
-            preset_plan(name)
+    assert implemented == set(_schema.PRESETS)
+    with pytest.raises(VariantError, match="transform .sigmoid. is not one normscope.torch implements"):
+        NormPlan(transform="sigmoid")
 
 
-def _reference(plan: NormPlan, x, weight, bias, frozen=None):
+def _reference(plan: NormPlan, x, weight, bias, frozen=None, alpha=None):
     """The variant's forward written out in plain torch (METHODS.md), with the statistics its backward detaches
     taken from ``frozen`` (their values at another input) so that its Jacobian is the detached backward's."""
     h = x.shape[-1]
     if not plan.normalizes:
-        return x, {}
+        if not plan.squashes:
+            return x, {}
+        # DyT, as the official DynamicTanh: tanh(α·x) ⊙ γ + β; no statistic (μ = 0, D = 1 as recorded).
+        z = torch.tanh(alpha * x)
+        z = z if weight is None else z * weight
+        return (z if bias is None else z + bias), {"mu": torch.zeros_like(x[..., :1]),
+                                                   "denominator": torch.ones_like(x[..., :1])}
     mu = x.mean(-1, keepdim=True) if plan.centered else torch.zeros_like(x[..., :1])
     if frozen is not None and plan.detach_mean and plan.centered:
         mu = frozen["mu"]
     centred = x - mu
     eps = plan.epsilon
-    if plan.convention == "torch":
+    if plan.length_spread:  # ScaleNorm: the row's length, ε added to it (paper) or under the root (torch)
+        length = centred.square().sum(-1, keepdim=True)
+        denominator = (length + eps).sqrt() if plan.convention == "torch" else length.sqrt() + eps
+    elif plan.convention == "torch":
         denominator = (centred.square().mean(-1, keepdim=True) + eps).sqrt()
     elif plan.centered:
         denominator = centred.square().sum(-1, keepdim=True).div(h - 1).sqrt() + eps
@@ -78,15 +87,21 @@ def _reference(plan: NormPlan, x, weight, bias, frozen=None):
 
 
 def _inputs(plan: NormPlan, rows=3, width=5, dtype=torch.float64, seed=0):
+    """x, γ (one value for a scalar gain), β and DyT's α (large enough that some |α·x| > 2)."""
     generator = torch.Generator().manual_seed(seed)
     x = torch.randn(rows, width, dtype=dtype, generator=generator) * 2 + 0.5
-    weight = (torch.rand(width, dtype=dtype, generator=generator) + 0.5) if plan.has_gain else None
+    weight = (torch.rand(1 if plan.scalar_gain else width, dtype=dtype, generator=generator) + 0.5) \
+        if plan.has_gain else None
     bias = torch.randn(width, dtype=dtype, generator=generator) if plan.has_bias else None
-    return x, weight, bias
+    alpha = torch.rand(1, dtype=dtype, generator=generator) + 0.5 if plan.squashes else None
+    return x, weight, bias, alpha
 
 
 def _apply(plan, probe=None, record_forward=False):
-    return lambda x, w, b: NormFunction.apply(x, w, b, plan, probe, record_forward)
+    def call(x, w, b, alpha=None):
+        extra = (alpha,) if alpha is not None else ()
+        return NormFunction.apply(x, w, b, plan, probe, record_forward, *extra)
+    return call
 
 
 @pytest.mark.parametrize("preset,overrides", VARIANTS)
@@ -94,21 +109,24 @@ def test_backward_matches_finite_differences(preset, overrides):
     """The Function's Jacobian (from its backward) equals central differences of the forward with the detached
     statistics held at their values: gradcheck itself where nothing is detached."""
     plan = preset_plan(preset, **overrides)
-    x, weight, bias = _inputs(plan)
+    x, weight, bias, alpha = _inputs(plan)
     forward = _apply(plan)
-    reference, frozen = _reference(plan, x, weight, bias)
-    assert torch.allclose(forward(x, weight, bias), reference, atol=1e-12, rtol=1e-12)
+    reference, frozen = _reference(plan, x, weight, bias, alpha=alpha)
+    assert torch.allclose(forward(x, weight, bias, alpha), reference, atol=1e-12, rtol=1e-12)
     detaches = plan.detach_mean or plan.detach_std or plan.adaptive == "adanorm"
     if not detaches:
-        inputs = tuple(t.clone().requires_grad_(True) for t in (x, weight, bias) if t is not None)
+        inputs = tuple(t.clone().requires_grad_(True) for t in (x, weight, bias, alpha) if t is not None)
 
         def call(*args):
             it = iter(args)
-            return forward(next(it), next(it) if weight is not None else None, next(it) if bias is not None else None)
+            return forward(next(it), next(it) if weight is not None else None, next(it) if bias is not None else None,
+                           next(it) if alpha is not None else None)
         assert torch.autograd.gradcheck(call, inputs, eps=1e-6, atol=1e-6)
+    if plan.squashes:  # some elements in tanh's saturated region, some not
+        assert 0 < int(((alpha * x).abs() > 2).sum()) < x.numel()
     # The Jacobian with respect to x, row by row of the output, from the backward pass.
     xr = x.clone().requires_grad_(True)
-    out = forward(xr, weight, bias)
+    out = forward(xr, weight, bias, alpha)
     analytic = torch.stack([torch.autograd.grad(out.reshape(-1)[i], xr, retain_graph=True)[0].reshape(-1)
                             for i in range(out.numel())])
     numeric = torch.zeros_like(analytic)
@@ -117,21 +135,22 @@ def test_backward_matches_finite_differences(preset, overrides):
         shift = torch.zeros(x.numel(), dtype=x.dtype)
         shift[j] = step
         shift = shift.reshape(x.shape)
-        plus, _ = _reference(plan, x + shift, weight, bias, frozen)
-        minus, _ = _reference(plan, x - shift, weight, bias, frozen)
+        plus, _ = _reference(plan, x + shift, weight, bias, frozen, alpha)
+        minus, _ = _reference(plan, x - shift, weight, bias, frozen, alpha)
         numeric[:, j] = ((plus - minus) / (2 * step)).reshape(-1)
     assert torch.allclose(analytic, numeric, atol=1e-6, rtol=1e-6), (analytic - numeric).abs().max()
 
 
 @pytest.mark.parametrize("preset,overrides", VARIANTS)
 def test_parts_add_up_to_the_gradient(preset, overrides):
-    """t = d + c + s is the backward's gradient; a detached statistic's part is exactly 0; RMS has no c."""
+    """t = d + c + s is the backward's gradient; a detached statistic's part is exactly 0; RMS and ScaleNorm have no
+    c; DyT's whole gradient is d."""
     plan = preset_plan(preset, **overrides)
-    x, weight, bias = _inputs(plan, rows=4, width=6)
+    x, weight, bias, alpha = _inputs(plan, rows=4, width=6)
     g = torch.randn_like(x)
     xr = x.clone().requires_grad_(True)
-    _apply(plan)(xr, weight, bias).backward(g)
-    parts = split(plan, x, g, weight)
+    _apply(plan)(xr, weight, bias, alpha).backward(g)
+    parts = split(plan, x, g, weight, alpha)
     assert torch.allclose(parts.total, xr.grad, atol=1e-13, rtol=0)
     if not plan.has_recentering:
         assert torch.count_nonzero(parts.recenter) == 0
@@ -169,7 +188,7 @@ def test_statistics_equal_numpy_on_materialized_parts(preset, overrides, dtype):
     generator = torch.Generator().manual_seed(3)
     if layer.weight is not None:
         with torch.no_grad():
-            layer.weight.copy_(torch.rand(8, generator=generator, dtype=dtype) + 0.5)
+            layer.weight.copy_(torch.rand(layer.weight.shape, generator=generator, dtype=dtype) + 0.5)
     layer.probe.recording = True
     layer.probe.phi_wanted = True
     xs = [torch.randn(2, 3, 8, generator=generator, dtype=dtype) * 3 for _ in range(2)]
@@ -180,7 +199,8 @@ def test_statistics_equal_numpy_on_materialized_parts(preset, overrides, dtype):
     record = layer.probe.record(7, vector.cpu().numpy(), pieces)
     grad = record.grad
     weight = None if layer.weight is None else layer.weight.detach()
-    materialized = [split(plan, x.detach(), g, weight) for x, g in zip(xs, gs)]
+    alpha = None if layer.alpha is None else layer.alpha.detach()
+    materialized = [split(plan, x.detach(), g, weight, alpha) for x, g in zip(xs, gs)]
     joined = type(materialized[0])(*(torch.cat([p[i].reshape(-1, 8) for p in materialized]) for i in range(4)))
     expected = _numpy_statistics(joined, 8)
     tolerance = 1e-10 if dtype == torch.float64 else 2e-5
@@ -191,16 +211,26 @@ def test_statistics_equal_numpy_on_materialized_parts(preset, overrides, dtype):
     assert grad["recenter_share"] == grad["recenter_norm"] / grad["direct_norm"]
     # The forward: μ and the denominator each row was divided by.
     rows = torch.cat([x.detach().reshape(-1, 8) for x in xs]).to(torch.float64)
-    _, frozen = _reference(plan, rows, None, None)
-    if plan.normalizes:
+    wide_alpha = None if alpha is None else alpha.to(torch.float64)
+    _, frozen = _reference(plan, rows, None, None, alpha=wide_alpha)
+    if plan.transforms:
         assert grad["mean_mu"] == pytest.approx(float(frozen["mu"].mean()), rel=1e-9, abs=1e-12)
         assert grad["mean_sigma"] == pytest.approx(float(frozen["denominator"].mean()), rel=1e-6)
+    if plan.squashes:  # α as the pass used it; the share of |α·x| > 2 over both calls' elements
+        assert grad["alpha"] == float(alpha) and grad["alpha"] == 0.5
+        share = float(((wide_alpha * rows).abs() > 2).to(torch.float64).mean())
+        assert 0 < share < 1 and grad["saturated_share"] == pytest.approx(share, rel=1e-12)
+        assert grad["recenter_norm"] == 0 and grad["rescale_norm"] == 0
+    else:
+        assert math.isnan(grad["alpha"]) and math.isnan(grad["saturated_share"])
     if weight is not None:
         assert grad["gain_norm"] == pytest.approx(float(weight.to(torch.float64).norm()), rel=1e-12)
-        assert grad["gain_grad_norm"] == pytest.approx(float(sum(
-            (g.reshape(-1, 8).to(torch.float64) * _reference(plan, x.detach().reshape(-1, 8).to(torch.float64),
-                                                              None, None)[0]).sum(0)
-            for x, g in zip(xs, gs)).norm()), rel=1e-5)
+        assert grad["gain_mean"] == pytest.approx(float(weight.to(torch.float64).mean()), rel=1e-12)
+        per_feature = sum((g.reshape(-1, 8).to(torch.float64) * _reference(
+            plan, x.detach().reshape(-1, 8).to(torch.float64), None, None, alpha=wide_alpha)[0]).sum(0)
+            for x, g in zip(xs, gs))
+        expected_gain_grad = per_feature.sum().abs() if plan.scalar_gain else per_feature.norm()
+        assert grad["gain_grad_norm"] == pytest.approx(float(expected_gain_grad), rel=1e-5)
     else:
         assert math.isnan(grad["gain_norm"]) and math.isnan(grad["bias_grad_norm"])
     if plan.is_adaptive:
@@ -309,6 +339,30 @@ def test_instrument_with_a_preset_and_its_refusals():
     assert torch.equal(rms[0].bias.detach(), torch.zeros(6))  # a bias the layer lacked starts at 0
     with pytest.raises(VariantError, match="no attribute 'eps'"):
         instrument(torch.nn.Sequential(LlamaRMSNorm(6)), classes=[NormClass(LlamaRMSNorm)])
+
+
+def test_instrument_as_scalenorm_and_dyt():
+    """ScaleNorm's gain is one new scalar g at √H (a LayerNorm's per-feature weight is not taken for it); DyT has a
+    learned α of shape (1,) at 0.5, registered first as DynamicTanh does, and takes over γ and β; an optimizer
+    built after instrumenting moves g and α."""
+    model = torch.nn.Sequential(torch.nn.Sequential(torch.nn.Linear(4, 9), torch.nn.LayerNorm(9)),
+                                torch.nn.Sequential(torch.nn.Linear(9, 9), torch.nn.LayerNorm(9)),
+                                torch.nn.Linear(9, 2))
+    gamma = model[1][1].weight
+    instrument(model[0], preset="scalenorm")
+    instrument(model[1], preset="dyt")
+    scale, dyt = model[0][1], model[1][1]
+    assert [name for name, _ in scale.named_parameters()] == ["weight"]
+    assert scale.weight.shape == () and scale.weight.item() == 3.0 and scale.alpha is None
+    assert [name for name, _ in dyt.named_parameters()] == ["alpha", "weight", "bias"]
+    assert dyt.alpha.shape == (1,) and dyt.alpha.item() == 0.5 and dyt.weight is gamma
+    before = (scale.weight.item(), dyt.alpha.item())
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    model(torch.randn(6, 4, generator=torch.Generator().manual_seed(0))).square().sum().backward()
+    optimizer.step()
+    assert scale.weight.item() != before[0] and dyt.alpha.item() != before[1]
+    with pytest.raises(ValueError, match="needs its alpha"):
+        NormFunction.apply(torch.zeros(2, 9), None, None, dyt.plan, None, False)
 
 
 def test_a_fused_transformer_layer_does_not_bypass_the_variant():

@@ -19,6 +19,7 @@ torch.set_num_threads(1)  # tiny tensors: more threads only contend for this mac
 
 import normscope  # noqa: E402
 import normscope.torch as nst  # noqa: E402
+from normscope import _schema  # noqa: E402
 
 
 def _model(norm=None, seed=0):
@@ -63,10 +64,11 @@ def _analyze(cli, *paths):
 
 
 def test_traces_read_by_the_swift_side(cli, tmp_path):
-    """Every preset (two seeds of one, in one file by append; the others one file each, as shards) and layers kept
-    as they are (preset=None: torch's LayerNorm without bias, RMSNorm): inspect --data passes on each file;
-    analyze of all of them lists nothing damaged or missing and every Theorem 1 check holds at every step; report
-    and normscope-plot draw them; the Python reader reads them."""
+    """Every declared preset (two seeds of one, in one file by append; the others one file each, as shards) and
+    layers kept as they are (preset=None: torch's LayerNorm without bias, RMSNorm): inspect --data passes on each
+    file; analyze of all of them lists nothing damaged or missing and every Theorem 1 check holds at every step
+    (ScaleNorm's ‖t‖ ≤ ‖d‖ among them), and shows DyT's α and saturated share; report and normscope-plot draw them;
+    the Python reader reads them."""
     shared = tmp_path / "presets.h5"
     model = _model()
     nst.instrument(model, preset="layernorm")
@@ -75,9 +77,12 @@ def test_traces_read_by_the_swift_side(cli, tmp_path):
     nst.instrument(model, preset="layernorm")
     _train(shared, model, "layernorm-s1", settings={"seed": 1}, append=True)
     files = [shared]
-    for preset in ["layernorm-simple", "detachnorm", "detach-mean", "detach-std", "adanorm", "rmsnorm", "none"]:
+    for preset in [name for name in _schema.PRESETS if name != "layernorm"]:
         model = _model()
         nst.instrument(model, preset=preset)
+        if preset == "dyt":
+            with torch.no_grad():  # inputs large enough that some of tanh's are saturated (|α·x| > 2)
+                model[0].weight.mul_(10)
         files.append(_train(tmp_path / f"{preset}.h5", model, f"{preset}-s0"))
     for name, norm in (("kept-ln", lambda: torch.nn.LayerNorm(12, bias=False)),
                        ("kept-rms", lambda: torch.nn.RMSNorm(12, eps=1e-6))):
@@ -96,8 +101,10 @@ def test_traces_read_by_the_swift_side(cli, tmp_path):
     for expected in [("layernorm", "recenter_ratio = 0"), ("layernorm", "rescale_ratio ≤ 1"),
                      ("detachnorm", "recenter_ratio = 1"), ("detachnorm", "rescale_ratio = 1"),
                      ("detach-mean", "recenter_ratio = 1"), ("detach-std", "rescale_ratio = 1"),
-                     ("adanorm", "|mean(Φ) − C|"), ("layernorm-simple", "rescale_ratio ≤ 1")]:
+                     ("adanorm", "|mean(Φ) − C|"), ("layernorm-simple", "rescale_ratio ≤ 1"),
+                     ("scalenorm", "total_norm / direct_norm ≤ 1"), ("rmsnorm", "total_norm / direct_norm ≤ 1")]:
         assert expected in measured, (expected, measured)
+    assert not any(group.startswith("dyt") for group, _ in measured)  # a diagonal Jacobian: no identity to check
     for check in checks:
         assert check["steps"] > 0 and check["steps_holding"] == check["steps"], check
     assert len(summary["runs"]) == len(files) + 1 and summary["duplicates"] == []
@@ -111,6 +118,31 @@ def test_traces_read_by_the_swift_side(cli, tmp_path):
     with normscope.open_trace(tmp_path / "kept-rms.h5") as trace:
         settings = trace.run("kept-rms").settings
         assert settings["preset"] == "rmsnorm" and settings["epsilon"] == 1e-6 and settings["norm_epsilon"] == 1e-6
+    # ScaleNorm and DyT are recorded as the Swift recorder records them: their norm_* settings, g as |g| and g,
+    # DyT's α and saturated share in every grad row, its re-centering and re-scaling parts exactly 0.
+    with normscope.open_trace(tmp_path / "scalenorm.h5") as trace:
+        run = trace.run("scalenorm-s0")
+        assert (run.settings["norm_spread"], run.settings["norm_affine"], run.settings["norm_convention"]) == \
+            ("norm", "scalar-gain", "paper")
+        grad = run.grad("1")
+        g = grad.iloc[0]  # |g| and g, starting at √H
+        assert g["gain_norm"] == pytest.approx(math.sqrt(12)) and g["gain_mean"] == g["gain_norm"]
+        assert np.all(grad["recenter_norm"] == 0) and np.all(grad["rescale_norm"] > 0)
+    with normscope.open_trace(tmp_path / "dyt.h5") as trace:
+        run = trace.run("dyt-s0")
+        assert run.settings["preset"] == "dyt" and run.settings["norm_transform"] == "dynamic-tanh"
+        assert run.settings["norm_dyt_alpha"] == 0.5 and run.settings["norm_normalizes"] is False
+        assert "epsilon" not in run.settings and "affine" not in run.settings  # the preset's own: no override
+        grad = run.grad("1")
+        assert grad["alpha"].iloc[0] == 0.5 and grad["alpha"].iloc[-1] != 0.5
+        assert np.all((grad["saturated_share"] > 0) & (grad["saturated_share"] < 1))
+        assert np.all(grad["recenter_norm"] == 0) and np.all(grad["rescale_norm"] == 0)
+        assert np.array_equal(grad["direct_norm"], grad["total_norm"])
+    dyt_layers = summary["layers"]["dyt-s0"]
+    assert [layer["dynamic_tanh"]["early_alpha"] for layer in dyt_layers] == [0.5, 0.5]
+    assert dyt_layers[0]["dynamic_tanh"]["late_saturated_share"] > 0
+    table = subprocess.run([cli, "analyze", str(tmp_path / "dyt.h5")], capture_output=True, text=True, timeout=120)
+    assert table.returncode == 0 and "DyT per layer" in table.stdout, table.stderr
     with normscope.open_trace(tmp_path / "adanorm.h5") as trace:
         run = trace.run("adanorm-s0")
         assert len(run.phi("1")) == 4 and run.phi_histogram("1").counts.shape == (4, 42)

@@ -1,9 +1,10 @@
 """Record NormScope traces from any PyTorch model (``pip install "./analysis[torch]"``, PyTorch 2.1 or later).
 
 ``instrument(model)`` replaces the model's ``torch.nn.LayerNorm`` and ``torch.nn.RMSNorm`` layers (and custom
-classes named with ``NormClass``) by instrumented ones whose backward pass splits the input gradient into its
-direct, re-centering and re-scaling parts; ``Recorder`` writes the per-step statistics into a trace that
-``normscope analyze``, ``report``, ``inspect`` and ``normscope-plot`` read as they read ``normscope record``'s::
+classes named with ``NormClass``) by instrumented ones, as they are or as any declared preset (ScaleNorm and DyT
+included), whose backward pass splits the input gradient into its direct, re-centering and re-scaling parts;
+``Recorder`` writes the per-step statistics into a trace that ``normscope analyze``, ``report``, ``inspect`` and
+``normscope-plot`` read as they read ``normscope record``'s::
 
     import torch, normscope.torch as nst
     model = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.LayerNorm(16), torch.nn.Linear(16, 3))

@@ -4,8 +4,8 @@
 With ``preset=None`` a layer keeps its own behaviour: its weight and bias (the same ``Parameter`` objects, so an
 optimizer built before still updates them, and the ``state_dict`` keeps its keys), ε and normalized shape. With a
 preset it becomes that variant (TRACE_FORMAT.md's presets): a gain or bias the variant has is taken over from the
-layer when it had one of the same shape (a new one starts at 1 or 0, as the Swift layers do), one it has not is
-dropped.
+layer when it had one of the same shape (a new one starts at 1 or 0, ScaleNorm's scalar g at √H, as the Swift layers
+do), one it has not is dropped; DyT's α is a new learned scalar starting at 0.5 (the preset's ``dyt_alpha``).
 """
 
 from __future__ import annotations
@@ -129,7 +129,9 @@ def _unfused(module: nn.Module, inputs: Any) -> None:
 class InstrumentedNorm(nn.Module):
     """A normalization over the last ``len(normalized_shape)`` axes whose backward pass splits its input gradient
     into direct, re-centering and re-scaling parts (``NormFunction``) and, while a ``Recorder`` records, reduces
-    them to the trace's statistics (``probe``). ``weight`` and ``bias`` are None where the variant has none."""
+    them to the trace's statistics (``probe``). ``weight`` and ``bias`` are None where the variant has none;
+    ``weight`` is one scalar (shape ``()``) for ScaleNorm's g; ``alpha`` is DyT's learned α (shape ``(1,)``, as the
+    official ``DynamicTanh`` has it), None for every other variant."""
 
     def __init__(self, plan: NormPlan, normalized_shape: Sequence[int], weight: Optional[nn.Parameter] = None,
                  bias: Optional[nn.Parameter] = None, device: Any = None, dtype: Any = None):
@@ -142,9 +144,14 @@ class InstrumentedNorm(nn.Module):
         if plan.centered and plan.convention == "paper" and self.width < 2:
             raise VariantError("the unbiased (paper) convention needs at least 2 features per row, got 1")
         factory = {"device": device, "dtype": dtype}
+        # α first, as DynamicTanh registers it (and NormLayer lists its parameters).
+        if plan.squashes:
+            self.alpha = nn.Parameter(torch.full((1,), plan.dyt_alpha, **factory))
+        else:
+            self.register_parameter("alpha", None)
         if plan.has_gain:
-            self.weight = weight if weight is not None else nn.Parameter(torch.ones(self.normalized_shape,
-                                                                                    **factory))
+            self.weight = weight if weight is not None else nn.Parameter(
+                torch.full(self.gain_shape, plan.gain_start(self.width), **factory))
         else:
             self.register_parameter("weight", None)
         if plan.has_bias:
@@ -158,6 +165,11 @@ class InstrumentedNorm(nn.Module):
         self.register_forward_pre_hook(_unfused)
 
     @property
+    def gain_shape(self) -> Tuple[int, ...]:
+        """The shape of γ: the normalized shape, or ``()`` for a scalar gain."""
+        return () if self.plan.scalar_gain else self.normalized_shape
+
+    @property
     def eps(self) -> Optional[float]:
         """ε, as torch.nn.LayerNorm and RMSNorm name it (None: the input dtype's machine epsilon)."""
         return self.plan.epsilon
@@ -168,29 +180,37 @@ class InstrumentedNorm(nn.Module):
             raise ValueError(f"{type(self).__name__} normalizes over the last axes {self.normalized_shape}, got an "
                              f"input of shape {tuple(x.shape)}")
         flat = x.reshape(*x.shape[:x.dim() - k], self.width)
-        weight = None if self.weight is None else self.weight.reshape(self.width)
+        weight = None if self.weight is None else self.weight.reshape(-1)
         bias = None if self.bias is None else self.bias.reshape(self.width)
-        out = NormFunction.apply(flat, weight, bias, self.plan, self.probe,
-                                 self.probe.records_forward(self.training))
+        arguments = (flat, weight, bias, self.plan, self.probe, self.probe.records_forward(self.training))
+        out = NormFunction.apply(*arguments, self.alpha) if self.alpha is not None else NormFunction.apply(*arguments)
         return out.reshape(x.shape)
 
     def extra_repr(self) -> str:
         plan = self.plan
+        if plan.squashes and not plan.normalizes:
+            return f"{self.normalized_shape}, dynamic-tanh, affine={plan.affine}"
         text = f"{self.normalized_shape}, convention={plan.convention}, eps={plan.epsilon}, affine={plan.affine}"
         if not plan.normalizes:
             return f"{self.normalized_shape}, identity"
+        if plan.length_spread:
+            text += ", spread=norm"
         if plan.centering == "none":
             text += ", centering=none"
         if plan.detach_mean or plan.detach_std:
             text += f", detach_mean={plan.detach_mean}, detach_std={plan.detach_std}"
         if plan.is_adaptive:
             text += f", adaptive={plan.adaptive}, C={plan.adanorm_scale}, k={plan.adanorm_k}"
+        if plan.squashes:
+            text += ", dynamic-tanh"
         return text
 
 
 def _replacement(found: _Found, plan: NormPlan) -> InstrumentedNorm:
-    """The instrumented layer for ``found`` as ``plan``; takes over its parameters of the right shape."""
-    weight = found.weight if found.weight is not None and tuple(found.weight.shape) == found.shape else None
+    """The instrumented layer for ``found`` as ``plan``; takes over its parameters of the right shape (never a gain
+    per feature as ScaleNorm's scalar g)."""
+    gain_shape = () if plan.scalar_gain else found.shape
+    weight = found.weight if found.weight is not None and tuple(found.weight.shape) == gain_shape else None
     bias = found.bias if found.bias is not None and tuple(found.bias.shape) == found.shape else None
     reference = found.weight if found.weight is not None else found.bias
     factory: Dict[str, Any] = {} if reference is None else {"device": reference.device, "dtype": reference.dtype}
@@ -206,8 +226,9 @@ def instrument(model: nn.Module, preset: Optional[str] = None, *, classes: Itera
     order (the names the trace records).
 
     ``preset=None`` keeps each layer's own behaviour; a preset name (``layernorm``, ``layernorm-simple``,
-    ``detachnorm``, ``detach-mean``, ``detach-std``, ``adanorm``, ``rmsnorm``, ``none``: the presets schema.json
-    declares, but ``scalenorm`` and ``dyt``, refused as not implemented here yet) makes each that variant, with
+    ``detachnorm``, ``detach-mean``, ``detach-std``, ``adanorm``, ``rmsnorm``, ``scalenorm``, ``dyt``, ``none``:
+    every preset schema.json declares) makes each that variant (ScaleNorm's g a new scalar at √H, DyT's α a new
+    scalar at 0.5 with γ and β per feature), with
     ``epsilon``, ``convention``, ``adanorm_scale`` (C), ``adanorm_k`` (k) and ``adanorm_detached`` overriding the
     preset's own, as ``normscope record`` does. Build the optimizer after instrumenting with a preset (the variant's
     parameters may be new). Nothing is replaced when an argument is refused (``VariantError``, one line)."""

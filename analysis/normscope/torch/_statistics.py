@@ -28,7 +28,7 @@ QUANTILE_FIELDS = tuple(f"q{round(level * 100):02d}" for level in QUANTILE_LEVEL
 _GRAD_COMPUTED = (("step", "rows", "width") + tuple(f"{p}_{r}" for p in PARTS for r in REDUCTIONS)
                   + ("direct_plus_recenter_rowvar", "recenter_ratio", "rescale_ratio", "cos_total_direct",
                      "recenter_share", "rescale_share", "mean_mu", "mean_sigma", "gain_norm", "gain_mean",
-                     "gain_grad_norm", "bias_norm", "bias_grad_norm"))
+                     "gain_grad_norm", "bias_norm", "bias_grad_norm", "alpha", "saturated_share"))
 _PHI_COMPUTED = ("step", "mean", "sd", "min", "max", "fraction_nonpositive") + QUANTILE_FIELDS
 # What is computed here must be what the declaration names (a field renamed there fails here, at import).
 for _table, _names in (("grad", _GRAD_COMPUTED), ("phi", _PHI_COMPUTED)):
@@ -40,8 +40,9 @@ assert set(_schema.RAW_PARTS) <= set(PARTS), f"raw parts {_schema.RAW_PARTS} are
 _SQUARES, _MEAN_ABS, _VARIANCES = 0, len(PARTS), 2 * len(PARTS)
 _VARIANCE_DC, _DOT_TD = 3 * len(PARTS), 3 * len(PARTS) + 1
 _BACKWARD_SLOTS = 3 * len(PARTS) + 2
-# The forward accumulator's: Σ μ, Σ D (the denominator each row was divided by).
-_FORWARD_SLOTS = 2
+# The forward accumulator's: Σ μ, Σ D (the denominator each row was divided by), and under DyT the elements in
+# tanh's saturated region.
+_FORWARD_SLOTS = 3
 # Φ's: Σ Φ, Σ Φ², the share ≤ 0, min, max; then the histogram's bins + 2 counts.
 _PHI_SLOTS = 5
 
@@ -88,6 +89,8 @@ class LayerProbe:
         self._backward_rows = 0
         self._forward: Optional[torch.Tensor] = None
         self._forward_rows = 0
+        self._forward_elements = 0
+        self._alpha: Optional[torch.Tensor] = None
         self._phi: Optional[torch.Tensor] = None
         self._phi_counts: Optional[torch.Tensor] = None
         self._phi_elements = 0
@@ -105,11 +108,18 @@ class LayerProbe:
 
     # -- forward ---------------------------------------------------------------------------------------------------
 
-    def add_forward(self, plan: NormPlan, values: RowValues, y: Optional[torch.Tensor]) -> None:
+    def add_forward(self, plan: NormPlan, values: RowValues, y: Optional[torch.Tensor],
+                    saturated: Optional[torch.Tensor] = None, alpha: Optional[torch.Tensor] = None) -> None:
+        """One training forward pass: its rows' μ and D, Φ(y) when ``y`` is given (AdaNorm), and under DyT the count
+        of elements with |α·v| > 2 and α as the pass used it (NormLayer.forwardStatistics)."""
         denominators = torch.where(values.inverse > 0, 1 / values.inverse, torch.zeros_like(values.inverse))
-        sums = torch.stack([values.mu.sum(), denominators.sum()])
+        zero = values.mu.new_zeros(())
+        sums = torch.stack([values.mu.sum(), denominators.sum(), zero if saturated is None else saturated])
         self._forward = sums if self._forward is None else self._forward + sums
         self._forward_rows += values.mu.shape[0]
+        self._forward_elements += values.mu.shape[0] * self.width
+        if alpha is not None:
+            self._alpha = alpha.detach().reshape(1).to(torch.float64)
         if y is not None and y.numel() > 0 and self.phi_wanted and self.phi_bins is not None:
             self._add_phi(plan, values, y)
 
@@ -209,6 +219,7 @@ class LayerProbe:
 
         add("backward", self._backward)
         add("forward", self._forward)
+        add("alpha", self._alpha)
         add("phi", self._phi)
         add("phi_counts", self._phi_counts)
         if self._gain is not None:
@@ -246,6 +257,11 @@ class LayerProbe:
         if forward is not None:
             n = max(self._forward_rows, 1)
             grad["mean_mu"], grad["mean_sigma"] = forward[0] / n, forward[1] / n
+            if self.plan.squashes:
+                grad["saturated_share"] = ratio(forward[2], self._forward_elements) \
+                    if self._forward_elements > 0 else math.nan
+        if "alpha" in parts:
+            grad["alpha"] = float(parts["alpha"][0])
         if "gain" in parts:
             grad["gain_norm"], grad["gain_mean"], grad["gain_grad_norm"] = (float(v) for v in parts["gain"])
         if "bias" in parts:

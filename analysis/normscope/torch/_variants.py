@@ -1,8 +1,9 @@
 """The normalization variants, as the trace format declares them (``schema.json``'s presets and ``norm_*``
 settings), resolved into the choices the autograd Functions branch on.
 
-A ``NormPlan`` is one point of the declared space: whether the layer normalizes, centres, which σ convention, ε,
-what backward detaches, the affine transform and AdaNorm's factor. Presets are read from the declaration, never
+A ``NormPlan`` is one point of the declared space: whether the layer normalizes, centres, which σ convention and
+spread (an average over the features, or ScaleNorm's row length), ε, what backward detaches, the affine transform,
+AdaNorm's factor and DyT's tanh. Presets are read from the declaration, never
 listed here; what is listed here is what this module can compute, so that a preset declared later with a choice it
 does not know (a new affine transform, a new adaptive factor) is refused by name instead of being computed wrongly.
 """
@@ -18,14 +19,13 @@ from .. import _schema
 # The choices the Functions implement (analysis/METHODS.md); a declared value outside these is refused.
 CENTERINGS = ("mean", "none")
 CONVENTIONS = ("torch", "paper")
-AFFINES = ("gain-and-bias", "gain-only", "none")
+AFFINES = ("gain-and-bias", "gain-only", "scalar-gain", "none")
 ADAPTIVES = ("adanorm", "adanorm-undetached", "none")
-# Not yet ScaleNorm's row length ("norm") nor DyT's tanh ("dynamic-tanh").
-SPREADS = ("rms",)
-TRANSFORMS = ("none",)
+SPREADS = ("rms", "norm")
+TRANSFORMS = ("dynamic-tanh", "none")
 # The keys of a declared preset this module reads; a preset with another key declares something it cannot do.
 _PRESET_KEYS = {"name", "colour", "normalizes", "centering", "convention", "epsilon", "detach_mean", "detach_std",
-                "affine", "adaptive", "adanorm_scale", "adanorm_k", "spread", "transform"}
+                "affine", "adaptive", "adanorm_scale", "adanorm_k", "spread", "transform", "dyt_alpha"}
 
 
 class VariantError(ValueError):
@@ -50,6 +50,8 @@ class NormPlan:
     adanorm_k: float = 0.1
     spread: str = "rms"
     transform: str = "none"
+    # DyT's α before training (DynamicTanh.initialAlpha); α itself is the layer's learned parameter.
+    dyt_alpha: float = 0.5
 
     def __post_init__(self) -> None:
         for name, value, allowed in (("centering", self.centering, CENTERINGS),
@@ -57,11 +59,11 @@ class NormPlan:
                                      ("affine", self.affine, AFFINES), ("adaptive", self.adaptive, ADAPTIVES),
                                      ("spread", self.spread, SPREADS), ("transform", self.transform, TRANSFORMS)):
             if value not in allowed:
-                raise VariantError(f"normalization {name} {value!r} is not one normalscope.torch implements "
+                raise VariantError(f"normalization {name} {value!r} is not one normscope.torch implements "
                                    f"({', '.join(allowed)})")
         if self.epsilon is not None and not (math.isfinite(self.epsilon) and self.epsilon >= 0):
             raise VariantError(f"epsilon must be a finite number >= 0, got {self.epsilon!r}")
-        for name in ("adanorm_scale", "adanorm_k"):
+        for name in ("adanorm_scale", "adanorm_k", "dyt_alpha"):
             if not math.isfinite(getattr(self, name)):
                 raise VariantError(f"{name} must be a finite number, got {getattr(self, name)!r}")
 
@@ -71,12 +73,37 @@ class NormPlan:
         return self.normalizes and self.centering == "mean"
 
     @property
+    def squashes(self) -> bool:
+        """Whether DyT's z = tanh(α·z) follows (after the normalization, or on x itself when there is none)."""
+        return self.transform == "dynamic-tanh"
+
+    @property
+    def transforms(self) -> bool:
+        """Whether the layer computes anything: it normalizes, or squashes (NormConfiguration.transforms)."""
+        return self.normalizes or self.squashes
+
+    @property
+    def length_spread(self) -> bool:
+        """Whether the spread is the row's length ‖x̂‖ (ScaleNorm) rather than an average over the features."""
+        return self.normalizes and self.spread == "norm"
+
+    @property
     def has_gain(self) -> bool:
-        return self.normalizes and self.affine != "none"
+        return self.transforms and self.affine != "none"
+
+    @property
+    def scalar_gain(self) -> bool:
+        """Whether the gain is one learned scalar g (ScaleNorm), broadcast over the row."""
+        return self.has_gain and self.affine == "scalar-gain"
+
+    def gain_start(self, width: int) -> float:
+        """A new gain's value, where the output has unit RMS (NormLayer.swift): √H for a scalar gain after dividing
+        by the row's length, 1 otherwise."""
+        return math.sqrt(width) if self.scalar_gain and self.length_spread else 1.0
 
     @property
     def has_bias(self) -> bool:
-        return self.normalizes and self.affine == "gain-and-bias"
+        return self.transforms and self.affine == "gain-and-bias"
 
     @property
     def is_adaptive(self) -> bool:
@@ -105,7 +132,8 @@ class NormPlan:
 
     def settings(self, dtype: Any = None) -> Dict[str, Any]:
         """The run attributes ``norm_*`` a trace records for this variant (SettingAttributes.swift), as Python
-        values of their declared kinds: booleans, strings, floats; AdaNorm's C and k only where there is Φ(y)."""
+        values of their declared kinds: booleans, strings, floats; AdaNorm's C and k only where there is Φ(y), DyT's
+        initial α only where there is its tanh."""
         values: Dict[str, Any] = {
             "norm_normalizes": self.normalizes, "norm_centering": self.centering,
             "norm_convention": self.convention, "norm_epsilon": float(self.resolved_epsilon(dtype or _float32())),
@@ -116,20 +144,22 @@ class NormPlan:
         if self.is_adaptive:
             values["norm_adanorm_scale"] = float(self.adanorm_scale)
             values["norm_adanorm_k"] = float(self.adanorm_k)
+        if self.squashes:
+            values["norm_dyt_alpha"] = float(self.dyt_alpha)
         undeclared = sorted(set(values) - set(_schema.SETTINGS))
         assert not undeclared, f"schema.json does not declare {undeclared}"
         return values
 
     def closest_preset(self) -> str:
         """The declared preset this variant is, or is an override of: the same structure (normalizing, centring,
-        detaching, adaptive factor), then preferably the same affine transform, then the same convention. ε,
-        the convention, C and k are overrides of a preset (TRACE_FORMAT.md, "presets"); the affine transform is
+        detaching, adaptive factor, spread, tanh), then preferably the same affine transform, then the same
+        convention. ε, the convention, C and k are overrides of a preset (TRACE_FORMAT.md, "presets"); the affine transform is
         recorded in ``norm_affine`` whatever the name (``torch.nn.LayerNorm(bias=False)`` is ``layernorm`` with
         ``norm_affine = gain-only``)."""
         def structure(plan: "NormPlan") -> tuple:
             return (plan.normalizes, plan.centering if plan.normalizes else None,
                     plan.detach_mean if plan.normalizes else None, plan.detach_std if plan.normalizes else None,
-                    plan.is_adaptive)
+                    plan.is_adaptive, plan.spread if plan.normalizes else None, plan.transform)
         best, best_score = None, -1
         for name in _schema.PRESETS:
             try:
@@ -145,7 +175,7 @@ class NormPlan:
             raise VariantError("no declared preset has this normalization's structure "
                                f"(normalizes={self.normalizes}, centering={self.centering}, "
                                f"detach_mean={self.detach_mean}, detach_std={self.detach_std}, "
-                               f"adaptive={self.adaptive})")
+                               f"adaptive={self.adaptive}, spread={self.spread}, transform={self.transform})")
         return best
 
     def override_values(self, dtype: Any = None) -> Dict[str, Any]:
@@ -155,7 +185,7 @@ class NormPlan:
                                   "epsilon": float(self.resolved_epsilon(dtype or _float32()))}
         # Not a setting `record` has (its presets fix the affine transform), but a layer kept as it is may differ
         # from its preset there (LayerNorm without bias): said in the configuration, so analyze groups it apart.
-        if self.normalizes:
+        if self.transforms:
             values["affine"] = self.affine
         if self.is_adaptive:
             values.update(adanorm_scale=float(self.adanorm_scale), adanorm_k=float(self.adanorm_k),
@@ -192,7 +222,8 @@ def preset_plan(name: str, *, epsilon: Optional[float] = None, convention: Optio
             detach_mean=bool(declared["detach_mean"]), detach_std=bool(declared["detach_std"]),
             affine=declared["affine"], adaptive=declared["adaptive"],
             adanorm_scale=float(declared.get("adanorm_scale", 2.0)), adanorm_k=float(declared.get("adanorm_k", 0.1)),
-            spread=declared.get("spread", "rms"), transform=declared.get("transform", "none"))
+            spread=declared.get("spread", "rms"), transform=declared.get("transform", "none"),
+            dyt_alpha=float(declared.get("dyt_alpha", 0.5)))
     except VariantError as error:
         raise VariantError(f"preset {name!r}: {error}; normscope.torch does not implement it yet") from None
     changes: Dict[str, Any] = {}
