@@ -9,23 +9,32 @@ import Recording
 /// no allocation for a row that passes (a list of (name, value) pairs per row once halved the speed of `analyze`
 /// on a 1 GB trace: every row of it is checked).
 struct DeclaredRowCheck<Row: DeclaredRow>: Sendable {
+    /// One field's test, trivially copyable so that reading it in the loop retains nothing (a `String` in here made
+    /// `analyze` twice as slow: every row of a 1 GB trace passes through this loop).
     private struct Bound: Sendable {
-        let name: String
         let offset: Int
         let kind: ScalarKind
-        let range: ValidRange
+        let lower: Double
+        /// The upper bound, times √(rows · width) when `scalesWithElements`.
+        let upper: Double
+        let scalesWithElements: Bool
     }
 
+    /// A row rule over field indices; `ordered` names a run of `orderedFields`. Trivially copyable, as `Bound`.
     private enum CompiledRule: Sendable {
         case quotient(field: Int, numerator: Int, denominator: Int)
         case difference(field: Int, minuend: Int, subtrahend: Int)
-        case ordered([Int])
+        case ordered(start: Int, count: Int)
         case between(field: Int, lower: Int, upper: Int)
         case spreadAtMost(field: Int, lower: Int, upper: Int)
     }
 
     private let bounds: [Bound]
     private let rules: [CompiledRule]
+    private let orderedFields: [Int]
+    /// For messages only.
+    private let names: [String]
+    private let ranges: [ValidRange]
     /// The fields that say how many elements a norm was taken over, when the table has them.
     private let rowsIndex: Int?
     private let widthIndex: Int?
@@ -34,108 +43,135 @@ struct DeclaredRowCheck<Row: DeclaredRow>: Sendable {
     static var relationTolerance: Double { 1e-9 }
 
     init() {
+        names = Row.declaration.map(\.name)
+        ranges = Row.declaration.map(\.range)
         bounds = Row.declaration.map {
-            Bound(name: $0.name, offset: $0.column.byteOffset, kind: $0.column.scalarKind, range: $0.range)
+            let (lower, upper) = $0.range.bounds(elements: 1)
+            return Bound(
+                offset: $0.column.byteOffset, kind: $0.column.scalarKind, lower: lower, upper: upper,
+                scalesWithElements: $0.range == .norm)
         }
-        let names = Row.declaration.map(\.name)
+        let names = names
         func index(_ name: String) -> Int {
             guard let index = names.firstIndex(of: name) else {
                 preconditionFailure("\(Row.self)'s rule names '\(name)', which is not one of its declared fields")
             }
             return index
         }
+        var ordered: [Int] = []
         rules = Row.rules.map { rule in
             switch rule {
             case .quotient(let f, let n, let d): .quotient(field: index(f), numerator: index(n), denominator: index(d))
             case .difference(let f, let a, let b): .difference(field: index(f), minuend: index(a), subtrahend: index(b))
-            case .ordered(let fields): .ordered(fields.map(index))
+            case .ordered(let fields):
+                {
+                    let start = ordered.count
+                    ordered += fields.map(index)
+                    return .ordered(start: start, count: fields.count)
+                }()
             case .between(let f, let l, let u): .between(field: index(f), lower: index(l), upper: index(u))
             case .spreadAtMost(let f, let l, let u): .spreadAtMost(field: index(f), lower: index(l), upper: index(u))
             }
         }
+        orderedFields = ordered
         rowsIndex = names.firstIndex(of: "rows")
         widthIndex = names.firstIndex(of: "width")
     }
 
+    /// The field at `index` of the row in `bytes`, as a Double.
+    @inline(__always)
+    private static func value(_ bytes: UnsafeRawBufferPointer, _ bound: Bound) -> Double {
+        switch bound.kind {
+        case .float64: bytes.loadUnaligned(fromByteOffset: bound.offset, as: Double.self)
+        case .int64: Double(bytes.loadUnaligned(fromByteOffset: bound.offset, as: Int64.self))
+        case .float32: Double(bytes.loadUnaligned(fromByteOffset: bound.offset, as: Float.self))
+        case .int32: Double(bytes.loadUnaligned(fromByteOffset: bound.offset, as: Int32.self))
+        case .int8: Double(bytes.loadUnaligned(fromByteOffset: bound.offset, as: Int8.self))
+        case .uint8: Double(bytes.loadUnaligned(fromByteOffset: bound.offset, as: UInt8.self))
+        case .uint64: Double(bytes.loadUnaligned(fromByteOffset: bound.offset, as: UInt64.self))
+        }
+    }
+
     /// The first impossible value of `row`, as a phrase naming the field, or nil.
     func problem(_ row: Row) -> String? {
-        withUnsafeBytes(of: row) { bytes in
-            @inline(__always) func value(_ i: Int) -> Double {
-                let bound = bounds[i]
-                return switch bound.kind {
-                case .float64: bytes.loadUnaligned(fromByteOffset: bound.offset, as: Double.self)
-                case .int64: Double(bytes.loadUnaligned(fromByteOffset: bound.offset, as: Int64.self))
-                case .float32: Double(bytes.loadUnaligned(fromByteOffset: bound.offset, as: Float.self))
-                case .int32: Double(bytes.loadUnaligned(fromByteOffset: bound.offset, as: Int32.self))
-                case .int8: Double(bytes.loadUnaligned(fromByteOffset: bound.offset, as: Int8.self))
-                case .uint8: Double(bytes.loadUnaligned(fromByteOffset: bound.offset, as: UInt8.self))
-                case .uint64: Double(bytes.loadUnaligned(fromByteOffset: bound.offset, as: UInt64.self))
+        bounds.withUnsafeBufferPointer { bounds in
+            rules.withUnsafeBufferPointer { rules in
+                orderedFields.withUnsafeBufferPointer { ordered in
+                    withUnsafeBytes(of: row) { bytes in
+                        problem(bytes, bounds, rules, ordered)
+                    }
                 }
             }
-            var elements = 1.0
-            if let rowsIndex { elements *= max(1, value(rowsIndex)) }
-            if let widthIndex { elements *= max(1, value(widthIndex)) }
-            for i in bounds.indices {
-                let x = value(i)
-                if x.isNaN { continue }
-                let (lower, upper) = bounds[i].range.bounds(elements: elements)
-                if x < lower || x > upper {
-                    return Self.outOfRange(bounds[i].name, x, bounds[i].range, lower, upper)
-                }
-            }
-            for rule in rules {
-                if let problem = check(rule, value) { return problem }
-            }
-            return nil
         }
     }
 
     @inline(__always)
-    private func check(_ rule: CompiledRule, _ value: (Int) -> Double) -> String? {
-        switch rule {
-        case .quotient(let field, let numerator, let denominator):
-            let expected = value(numerator) / value(denominator)
-            let stored = value(field)
-            guard expected.isFinite, !stored.isNaN else { return nil }
-            if abs(stored - expected) <= Self.relationTolerance * abs(expected) + 1e-300 { return nil }
-            return "\(bounds[field].name) = \(Self.describe(stored)) disagrees with its own row "
-                + "(\(Self.describe(expected)))"
-        case .difference(let field, let minuend, let subtrahend):
-            let (a, b, stored) = (value(minuend), value(subtrahend), value(field))
-            let expected = a - b
-            guard expected.isFinite, !stored.isNaN else { return nil }
-            if abs(stored - expected) <= Self.relationTolerance * max(abs(a), abs(b)) + 1e-300 { return nil }
-            return "\(bounds[field].name) = \(Self.describe(stored)) disagrees with \(bounds[minuend].name) − "
-                + "\(bounds[subtrahend].name) (\(Self.describe(expected)))"
-        case .ordered(let fields):
-            var previous: Int?
-            for field in fields where !value(field).isNaN {
-                if let p = previous, value(p) > value(field) {
-                    return "\(bounds[p].name) = \(Self.describe(value(p))) above \(bounds[field].name) = "
-                        + "\(Self.describe(value(field)))"
-                }
-                previous = field
-            }
-            return nil
-        case .between(let field, let lower, let upper):
-            let (x, l, u) = (value(field), value(lower), value(upper))
-            guard !x.isNaN, !l.isNaN, !u.isNaN, x < l || x > u else { return nil }
-            return "\(bounds[field].name) = \(Self.describe(x)) outside \(bounds[lower].name) … "
-                + "\(bounds[upper].name) (\(Self.describe(l)) … \(Self.describe(u)))"
-        case .spreadAtMost(let field, let lower, let upper):
-            let (x, l, u) = (value(field), value(lower), value(upper))
-            guard !x.isNaN, !l.isNaN, !u.isNaN, x > u - l else { return nil }
-            return "\(bounds[field].name) = \(Self.describe(x)) above \(bounds[upper].name) − "
-                + "\(bounds[lower].name) = \(Self.describe(u - l))"
+    private func problem(
+        _ bytes: UnsafeRawBufferPointer, _ bounds: UnsafeBufferPointer<Bound>,
+        _ rules: UnsafeBufferPointer<CompiledRule>, _ ordered: UnsafeBufferPointer<Int>
+    ) -> String? {
+        @inline(__always) func value(_ i: Int) -> Double { Self.value(bytes, bounds[i]) }
+        var scale = 1.0
+        if let rowsIndex, let widthIndex {
+            scale = (max(1, value(rowsIndex)) * max(1, value(widthIndex))).squareRoot()
         }
+        for i in 0..<bounds.count {
+            let x = value(i)
+            let bound = bounds[i]
+            let upper = bound.scalesWithElements ? bound.upper * scale : bound.upper
+            // NaN fails neither comparison: "not available" passes.
+            if x < bound.lower || x > upper { return outOfRange(i, x, bound.lower, upper) }
+        }
+        for r in 0..<rules.count {
+            switch rules[r] {
+            case .quotient(let field, let numerator, let denominator):
+                let expected = value(numerator) / value(denominator)
+                let stored = value(field)
+                guard expected.isFinite, !stored.isNaN else { continue }
+                if abs(stored - expected) > Self.relationTolerance * abs(expected) + 1e-300 {
+                    return "\(names[field]) = \(Self.describe(stored)) disagrees with its own row "
+                        + "(\(Self.describe(expected)))"
+                }
+            case .difference(let field, let minuend, let subtrahend):
+                let (a, b, stored) = (value(minuend), value(subtrahend), value(field))
+                let expected = a - b
+                guard expected.isFinite, !stored.isNaN else { continue }
+                if abs(stored - expected) > Self.relationTolerance * max(abs(a), abs(b)) + 1e-300 {
+                    return "\(names[field]) = \(Self.describe(stored)) disagrees with \(names[minuend]) − "
+                        + "\(names[subtrahend]) (\(Self.describe(expected)))"
+                }
+            case .ordered(let start, let count):
+                var previous = -1
+                for k in start..<(start + count) {
+                    let field = ordered[k]
+                    if value(field).isNaN { continue }
+                    if previous >= 0, value(previous) > value(field) {
+                        return "\(names[previous]) = \(Self.describe(value(previous))) above \(names[field]) = "
+                            + "\(Self.describe(value(field)))"
+                    }
+                    previous = field
+                }
+            case .between(let field, let lower, let upper):
+                let (x, l, u) = (value(field), value(lower), value(upper))
+                if !x.isNaN, !l.isNaN, !u.isNaN, x < l || x > u {
+                    return "\(names[field]) = \(Self.describe(x)) outside \(names[lower]) … \(names[upper]) "
+                        + "(\(Self.describe(l)) … \(Self.describe(u)))"
+                }
+            case .spreadAtMost(let field, let lower, let upper):
+                let (x, l, u) = (value(field), value(lower), value(upper))
+                if !x.isNaN, !l.isNaN, !u.isNaN, x > u - l {
+                    return "\(names[field]) = \(Self.describe(x)) above \(names[upper]) − \(names[lower]) = "
+                        + "\(Self.describe(u - l))"
+                }
+            }
+        }
+        return nil
     }
 
     @inline(never)
-    private static func outOfRange(
-        _ name: String, _ value: Double, _ range: ValidRange, _ lower: Double, _ upper: Double
-    ) -> String {
-        if range == .count { return "\(name) = \(describe(value)) (expected ≥ 0)" }
-        return "\(name) = \(describe(value)) (expected \(describe(lower)) … \(describe(upper)))"
+    private func outOfRange(_ field: Int, _ value: Double, _ lower: Double, _ upper: Double) -> String {
+        if ranges[field] == .count { return "\(names[field]) = \(Self.describe(value)) (expected ≥ 0)" }
+        return "\(names[field]) = \(Self.describe(value)) (expected \(Self.describe(lower)) … \(Self.describe(upper)))"
     }
 
     /// A number short enough for a message, exact enough to recognize.
