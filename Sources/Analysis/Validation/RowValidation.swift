@@ -171,7 +171,8 @@ struct DeclaredRowCheck<Row: DeclaredRow>: Sendable {
     @inline(never)
     private func outOfRange(_ field: Int, _ value: Double, _ lower: Double, _ upper: Double) -> String {
         if ranges[field] == .count { return "\(names[field]) = \(Self.describe(value)) (expected ≥ 0)" }
-        return "\(names[field]) = \(Self.describe(value)) (expected \(Self.describe(lower)) … \(Self.describe(upper)))"
+        let expected = "\(Self.describe(lower)) … \(Self.describe(upper))"
+        return "\(names[field]) = \(Self.describe(value)) (expected \(expected))"
     }
 
     /// A number short enough for a message, exact enough to recognize.
