@@ -96,6 +96,8 @@ def commands(normscope: str, plot: list[str], plot_executable: str) -> dict[str,
                         "file", [], longer=["--steps", "300"]),
         "report": Command("report", [normscope, "report", "in/trace.h5", "--out", "{OUT}"], "file",
                           ["in/trace.h5"]),
+        # The declaration as JSON: it reads no file, so only the destination's hazards apply.
+        "schema": Command("schema", [normscope, "schema", "--out", "{OUT}"], "file", []),
         "export": Command("export", [normscope, "export", "in/trace.h5", "--out", "{OUT}"], "folder",
                           ["in/trace.h5"], clash="runs.csv"),
         "slurm": Command("slurm", [normscope, "slurm", "--config", "in/sweep.json", "--shards", "2", "--out",

@@ -108,7 +108,8 @@ struct LineTail {
         guard let end = partial.lastIndex(of: UInt8(ascii: "\n")) else { return }
         let complete = partial[..<end]
         count += complete.reduce(1) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
-        let lastLine = complete.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).last ?? []
+        let start = complete.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? complete.startIndex
+        let lastLine = complete[start...]
         if let marker = ProbeProtocol.Marker(line: String(decoding: lastLine, as: UTF8.self)) { lastMarker = marker }
         partial.removeSubrange(...end)
     }

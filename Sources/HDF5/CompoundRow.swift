@@ -70,23 +70,6 @@ extension CompoundField {
     /// The field's stored kind.
     public var scalarKind: ScalarKind { kind }
 
-    /// The field's value in `row` as a Double (integers converted), read at its offset without reflection: how the
-    /// row checks test millions of rows quickly.
-    @inline(__always)
-    public func number(in row: Row) -> Double {
-        withUnsafeBytes(of: row) { bytes in
-            switch kind {
-            case .float64: bytes.loadUnaligned(fromByteOffset: offset, as: Double.self)
-            case .int64: Double(bytes.loadUnaligned(fromByteOffset: offset, as: Int64.self))
-            case .float32: Double(bytes.loadUnaligned(fromByteOffset: offset, as: Float.self))
-            case .int8: Double(bytes.loadUnaligned(fromByteOffset: offset, as: Int8.self))
-            case .int32: Double(bytes.loadUnaligned(fromByteOffset: offset, as: Int32.self))
-            case .uint8: Double(bytes.loadUnaligned(fromByteOffset: offset, as: UInt8.self))
-            case .uint64: Double(bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-            }
-        }
-    }
-
     /// The field's value in `row` as text (`nan`, `inf` and `-inf` for non-finite floats): what a CSV cell holds,
     /// read at the field's offset without reflection, so a table of millions of rows is formatted quickly.
     public func text(of row: Row) -> String {

@@ -43,17 +43,6 @@ extension File {
         _ = ftruncate(descriptor, off_t(clamping: bytes))
     }
 
-    /// Whether `path` still names this open file: false once the file, or its directory, was removed or replaced
-    /// (writes would then go to a file nobody can open again).
-    public func isStillAtItsPath() -> Bool {
-        guard isOpen, let descriptor = Self.descriptor(of: rawValue) else { return true }
-        var open = stat()
-        var named = stat()
-        guard fstat(descriptor, &open) == 0 else { return false }
-        guard stat(path, &named) == 0 else { return false }
-        return open.st_ino == named.st_ino && open.st_dev == named.st_dev
-    }
-
     /// Points the file's descriptor at a scratch file, so that closing the file (which HDF5 cannot do without
     /// writing what it holds in memory) leaves the file on disk exactly as it was; then cuts the disk's copy to
     /// `length` bytes when given (what was appended since its last flush is garbage to every reader).

@@ -42,14 +42,6 @@ struct WriterConfiguration: Sendable {
 enum TracePlacement: Sendable {
     case inPlace(destination: String)
     case aside(OutputFile, temporary: String)
-
-    /// The file the trace ends as: the path, or through a symbolic link the file it names.
-    var destination: String {
-        switch self {
-        case .inPlace(let destination): destination
-        case .aside(let output, _): output.destination
-        }
-    }
 }
 
 /// The writer thread's side: owns the HDF5 `File` and every object in it, turns queued messages into rows, and

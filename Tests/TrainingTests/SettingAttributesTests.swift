@@ -67,7 +67,7 @@ struct SettingAttributesTests {
         #expect(layerNorm["norm_spread"] == .string("rms") && layerNorm["norm_transform"] == .string("none"))
     }
 
-    @Test("every setting written has the kind TraceFormat.settingKinds documents (what inspect checks)")
+    @Test("every setting written has the kind TraceFormat.settings documents (what inspect checks)")
     func kindsAgreeWithTheFormat() throws {
         var configuration = RunConfiguration()
         configuration.preset = .adaNorm
@@ -80,11 +80,11 @@ struct SettingAttributesTests {
         configuration.placement = .afterActivation
         let attributes = try describe(configuration)
         for (name, value) in attributes {
-            guard let kind = TraceFormat.settingKinds[name] else { continue }
+            guard let kind = TraceFormat.setting(name)?.kind else { continue }
             #expect(kind.matches(value), "\(name) is \(value.kindName), the format says \(kind.rawValue)")
         }
-        let unlisted = Set(attributes.keys).subtracting(TraceFormat.settingKinds.keys)
-        #expect(unlisted.isEmpty, "settings TraceFormat.settingKinds does not list: \(unlisted.sorted())")
+        let unlisted = Set(attributes.keys).filter { TraceFormat.setting($0) == nil }
+        #expect(unlisted.isEmpty, "settings TraceFormat.settings does not list: \(unlisted.sorted())")
     }
 
     @Test("a list of reals stays float64, a list of strings a string array, other shapes their JSON text")

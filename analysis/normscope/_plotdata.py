@@ -73,7 +73,7 @@ class PlotData:
     def language_model(self) -> bool:
         """Whether every run trains the character language model, whose losses the figures give in bits per
         character (loss ÷ ln 2: its losses are nats per byte)."""
-        return bool(self.runs) and all(r.settings.get("model") == "char-lm" for r in self.runs)
+        return bool(self.runs) and all(_comparison.is_language_model(r.settings) for r in self.runs)
 
     @property
     def groups(self) -> Dict[str, List[RunData]]:

@@ -310,9 +310,19 @@ def _ignore_stops() -> None:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    # Python's own Ctrl-C handler is replaced while the command runs and put back after, so a notebook or test that
+    # calls main() keeps its Ctrl-C (and gets it back after a stop, which ignores further signals).
     if threading.current_thread() is threading.main_thread() and \
             signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, _stop_once)
+        try:
+            return _main(argv)
+        finally:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+    return _main(argv)
+
+
+def _main(argv: Optional[Sequence[str]]) -> int:
     args = _parser().parse_args(argv)
     try:
         with _terminable():

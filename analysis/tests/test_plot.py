@@ -503,3 +503,13 @@ def test_trace_arguments_and_run_names():
     assert run_names([("r", "a.h5", None), ("q", "a.h5", None), ("r", "b.h5", None), ("r", "c.h5", "x")]) == [
         "a.h5:r", "q", "b.h5:r", "x:r"]
     assert run_names([("r", "a.h5", "x"), ("r", "b.h5", "x")]) == ["x:r (a.h5)", "x:r (b.h5)"]
+
+
+def test_main_in_process_gives_ctrl_c_back(capsys, tmp_path):
+    """main() replaces Python's Ctrl-C handler only while it runs: a notebook or test calling it keeps Ctrl-C."""
+    import signal
+
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    result = plot_here(capsys, tmp_path / "missing.h5", "--out", tmp_path / "figures")
+    assert result.returncode != 0
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

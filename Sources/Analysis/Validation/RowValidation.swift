@@ -46,10 +46,10 @@ struct DeclaredRowCheck<Row: DeclaredRow>: Sendable {
         names = Row.declaration.map(\.name)
         ranges = Row.declaration.map(\.range)
         bounds = Row.declaration.map {
-            let (lower, upper) = $0.range.bounds(elements: 1)
+            let (lower, upper) = $0.range.bounds
             return Bound(
                 offset: $0.column.byteOffset, kind: $0.column.scalarKind, lower: lower, upper: upper,
-                scalesWithElements: $0.range == .norm)
+                scalesWithElements: $0.range.scalesWithElements)
         }
         let names = names
         func index(_ name: String) -> Int {
@@ -129,16 +129,16 @@ struct DeclaredRowCheck<Row: DeclaredRow>: Sendable {
                 let stored = value(field)
                 guard expected.isFinite, !stored.isNaN else { continue }
                 if abs(stored - expected) > Self.relationTolerance * abs(expected) + 1e-300 {
-                    return "\(names[field]) = \(Self.describe(stored)) disagrees with its own row "
-                        + "(\(Self.describe(expected)))"
+                    return "\(names[field]) = \(RowValidation.describe(stored)) disagrees with its own row "
+                        + "(\(RowValidation.describe(expected)))"
                 }
             case .difference(let field, let minuend, let subtrahend):
                 let (a, b, stored) = (value(minuend), value(subtrahend), value(field))
                 let expected = a - b
                 guard expected.isFinite, !stored.isNaN else { continue }
                 if abs(stored - expected) > Self.relationTolerance * max(abs(a), abs(b)) + 1e-300 {
-                    return "\(names[field]) = \(Self.describe(stored)) disagrees with \(names[minuend]) − "
-                        + "\(names[subtrahend]) (\(Self.describe(expected)))"
+                    return "\(names[field]) = \(RowValidation.describe(stored)) disagrees with \(names[minuend]) − "
+                        + "\(names[subtrahend]) (\(RowValidation.describe(expected)))"
                 }
             case .ordered(let start, let count):
                 var previous = -1
@@ -146,22 +146,22 @@ struct DeclaredRowCheck<Row: DeclaredRow>: Sendable {
                     let field = ordered[k]
                     if value(field).isNaN { continue }
                     if previous >= 0, value(previous) > value(field) {
-                        return "\(names[previous]) = \(Self.describe(value(previous))) above \(names[field]) = "
-                            + "\(Self.describe(value(field)))"
+                        return "\(names[previous]) = \(RowValidation.describe(value(previous))) above \(names[field]) = "
+                            + "\(RowValidation.describe(value(field)))"
                     }
                     previous = field
                 }
             case .between(let field, let lower, let upper):
                 let (x, l, u) = (value(field), value(lower), value(upper))
                 if !x.isNaN, !l.isNaN, !u.isNaN, x < l || x > u {
-                    return "\(names[field]) = \(Self.describe(x)) outside \(names[lower]) … \(names[upper]) "
-                        + "(\(Self.describe(l)) … \(Self.describe(u)))"
+                    return "\(names[field]) = \(RowValidation.describe(x)) outside \(names[lower]) … \(names[upper]) "
+                        + "(\(RowValidation.describe(l)) … \(RowValidation.describe(u)))"
                 }
             case .spreadAtMost(let field, let lower, let upper):
                 let (x, l, u) = (value(field), value(lower), value(upper))
                 if !x.isNaN, !l.isNaN, !u.isNaN, x > u - l {
-                    return "\(names[field]) = \(Self.describe(x)) above \(names[upper]) − \(names[lower]) = "
-                        + "\(Self.describe(u - l))"
+                    return "\(names[field]) = \(RowValidation.describe(x)) above \(names[upper]) − \(names[lower]) = "
+                        + "\(RowValidation.describe(u - l))"
                 }
             }
         }
@@ -170,13 +170,10 @@ struct DeclaredRowCheck<Row: DeclaredRow>: Sendable {
 
     @inline(never)
     private func outOfRange(_ field: Int, _ value: Double, _ lower: Double, _ upper: Double) -> String {
-        if ranges[field] == .count { return "\(names[field]) = \(Self.describe(value)) (expected ≥ 0)" }
-        let expected = "\(Self.describe(lower)) … \(Self.describe(upper))"
-        return "\(names[field]) = \(Self.describe(value)) (expected \(expected))"
+        if ranges[field] == .count { return "\(names[field]) = \(RowValidation.describe(value)) (expected ≥ 0)" }
+        let expected = "\(RowValidation.describe(lower)) … \(RowValidation.describe(upper))"
+        return "\(names[field]) = \(RowValidation.describe(value)) (expected \(expected))"
     }
-
-    /// A number short enough for a message, exact enough to recognize.
-    static func describe(_ value: Double) -> String { RowValidation.describe(value) }
 }
 
 enum RowValidation {

@@ -333,6 +333,7 @@ enum NormKernel {
             }
 
             // Sweep 1: sums of u, u·y (and u² for statistics); gain/bias gradients (and α's under DyT).
+            let needsZ = alpha != nil || blocks != nil
             var sums = (u: 0.0, uy: 0.0, u2: 0.0, alpha: 0.0)
             var lanes = (u: SIMD8<S>(), uy: SIMD8<S>(), u2: SIMD8<S>(), alpha: SIMD8<S>())
             var chunks = 0
@@ -340,8 +341,9 @@ enum NormKernel {
             while i + 8 <= h {
                 let y = (load(x + i) - mu8) * inv8
                 var u = upstream(i, y)
-                // The value before the gain: Φ(y) ⊙ y or y, then tanh(α·that) under DyT.
-                var z = plan.adaptive ? (SIMD8(repeating: cS) - SIMD8(repeating: ckS) * y) * y : y
+                // The value before the gain: Φ(y) ⊙ y or y, then tanh(α·that) under DyT; only α's and the gain's
+                // gradients read it, so AdaNorm without either does not compute Φ(y) ⊙ y here.
+                var z = plan.adaptive && needsZ ? (SIMD8(repeating: cS) - SIMD8(repeating: ckS) * y) * y : y
                 if let alpha {
                     let t = tanh(SIMD8(repeating: alpha) * z)
                     let slope = 1 - t * t
@@ -377,7 +379,7 @@ enum NormKernel {
             while i < h {
                 let y = (x[i] - muS) * invS
                 var u = upstream(i, y)
-                var z = plan.adaptive ? (cS - ckS * y) * y : y
+                var z = plan.adaptive && needsZ ? (cS - ckS * y) * y : y
                 if let alpha {
                     let t = S.tanh(alpha * z)
                     let slope = 1 - t * t

@@ -90,7 +90,7 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
         plan = NormPlan(configuration, width: width)
         // A scalar gain starts where the output has unit RMS: √H after dividing by the row's length (ScaleNorm's
         // g = √d), 1 after dividing by its RMS.
-        let scalarGain = configuration.spread == .norm && configuration.normalizes ? Double(width).squareRoot() : 1
+        let scalarGain = plan.lengthSpread && plan.normalizes ? Double(width).squareRoot() : 1
         gain =
             !plan.hasGain
             ? nil

@@ -150,14 +150,13 @@ private struct ExportedPreset: Encodable {
 }
 
 /// An attribute value as JSON: numbers, booleans, text and lists of them.
-private enum ExportedValue: Encodable {
-    case value(AttributeValue)
+private struct ExportedValue: Encodable {
+    let value: AttributeValue
 
-    init(_ value: AttributeValue) { self = .value(value) }
+    init(_ value: AttributeValue) { self.value = value }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
-        guard case .value(let value) = self else { return }
         switch value {
         case .int64(let x): try container.encode(x)
         case .double(let x): try container.encode(x)

@@ -109,6 +109,4 @@ extension TraceFormat {
     private static let settingsByName: [String: DeclaredSetting] = Dictionary(
         uniqueKeysWithValues: settings.map { ($0.name, $0) })
 
-    /// The kind each declared setting has in format 2.
-    public static let settingKinds: [String: SettingKind] = settingsByName.mapValues(\.kind)
 }

@@ -27,9 +27,8 @@ public enum ValidRange: String, Sendable, CaseIterable, Codable {
     /// The largest magnitude a Float32 engine can produce for one element.
     public static let floatMax = Double(Float.greatestFiniteMagnitude)
 
-    /// The closed interval, given how many elements (rows × width, at least 1) the row reduced over.
-    @inline(__always)
-    public func bounds(elements: Double) -> (lower: Double, upper: Double) {
+    /// The closed interval; for `.norm`, its upper bound for one element (`scalesWithElements`).
+    public var bounds: (lower: Double, upper: Double) {
         switch self {
         case .count: (0, Double.greatestFiniteMagnitude)
         case .finite: (-Self.floatMax, Self.floatMax)
@@ -37,11 +36,14 @@ public enum ValidRange: String, Sendable, CaseIterable, Codable {
         case .nonNegativeDouble: (0, Double.greatestFiniteMagnitude)
         case .fraction: (0, 1)
         case .cosine: (-1 - 1e-9, 1 + 1e-9)
-        case .norm: (0, Self.floatMax * elements.squareRoot())
+        case .norm: (0, Self.floatMax)
         case .variance: (0, Self.floatMax * Self.floatMax)
         case .seconds: (0, 1e9)
         }
     }
+
+    /// Whether the upper bound grows with √(rows · width), the elements a norm is taken over.
+    public var scalesWithElements: Bool { self == .norm }
 
     /// How the docs and the schema export write the range.
     public var text: String {

@@ -1,4 +1,5 @@
 import HDF5
+import Layers
 
 /// AdaNorm's Φ(y) summary for one layer and step: `runs/<run>/norms/<layer>/phi`; the histogram counts of the same
 /// step are the matching row of `phi_hist`.
@@ -11,8 +12,8 @@ public struct PhiStepRow: DeclaredRow, Equatable, Sendable {
     public var fractionNonPositive: Double
     public var q01: Double, q05: Double, q25: Double, q50: Double, q75: Double, q95: Double, q99: Double
 
-    /// The quantiles' levels, in the order of `q01` … `q99`.
-    public static let quantileLevels = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99]
+    /// The quantiles' levels, in the order of `q01` … `q99`: those the layers compute.
+    public static var quantileLevels: [Double] { PhiStatistics.quantileLevels }
 
     public init(
         step: Int64, mean: Double, standardDeviation: Double, minimum: Double, maximum: Double,

@@ -28,8 +28,8 @@ enum SettingAttributes {
             "norm_detach_std": .bool(norm.detach.contains(.spread)), "norm_affine": .string(norm.affine.rawValue),
             "norm_transform": .string(TransformKind(norm.dynamicTanh).rawValue),
         ]
-        // The same text `settings` gives, so format-1 and format-2 traces name the variant alike.
-        attributes["norm_adaptive"] = .string(norm.settings.first { $0.key == "adaptive" }?.value ?? "none")
+        // The same word `settings` gives, so format-1 and format-2 traces name the variant alike.
+        attributes["norm_adaptive"] = .string(AdaptiveKind(norm.adaptive).rawValue)
         if let adaptive = norm.adaptive {
             attributes["norm_adanorm_scale"] = .double(adaptive.scale)
             attributes["norm_adanorm_k"] = .double(adaptive.slope)

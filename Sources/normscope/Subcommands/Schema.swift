@@ -1,4 +1,3 @@
-import Analysis
 import ArgumentParser
 import Charts
 import Foundation

@@ -30,10 +30,13 @@ _GRAD_COMPUTED = (("step", "rows", "width") + tuple(f"{p}_{r}" for p in PARTS fo
                      "recenter_share", "rescale_share", "mean_mu", "mean_sigma", "gain_norm", "gain_mean",
                      "gain_grad_norm", "bias_norm", "bias_grad_norm", "alpha", "saturated_share"))
 _PHI_COMPUTED = ("step", "mean", "sd", "min", "max", "fraction_nonpositive") + QUANTILE_FIELDS
+# The declared rows, read once: a row starts from every declared field (NaN where nothing here computes it).
+GRAD_FIELDS = _schema.fields("grad")
+PHI_FIELDS = _schema.fields("phi")
 # What is computed here must be what the declaration names (a field renamed there fails here, at import).
-for _table, _names in (("grad", _GRAD_COMPUTED), ("phi", _PHI_COMPUTED)):
-    _undeclared = sorted(set(_names) - set(_schema.fields(_table)))
-    assert not _undeclared, f"schema.json's {_table} table does not declare {_undeclared}"
+for _declared, _names in ((GRAD_FIELDS, _GRAD_COMPUTED), (PHI_FIELDS, _PHI_COMPUTED)):
+    _undeclared = sorted(set(_names) - set(_declared))
+    assert not _undeclared, f"schema.json does not declare {_undeclared}"
 assert set(_schema.RAW_PARTS) <= set(PARTS), f"raw parts {_schema.RAW_PARTS} are not all reduced parts"
 
 # The backward accumulator's slots: Σ over rows of Σv², |⟨v⟩| and var(v) for each part, var(d + c), and Σ t·d.
@@ -238,7 +241,7 @@ class LayerProbe:
             parts[piece.name] = values[offset:offset + piece.length]
             offset += piece.length
         # Every declared field, NaN where this layer has no such quantity (TRACE_FORMAT.md: never a made-up 0).
-        grad: Dict[str, float] = dict.fromkeys(_schema.fields("grad"), math.nan)
+        grad: Dict[str, float] = dict.fromkeys(GRAD_FIELDS, math.nan)
         grad.update(step=step, rows=self._backward_rows, width=self.width)
         backward = parts.get("backward")
         if backward is not None:
@@ -279,7 +282,7 @@ class LayerProbe:
     def _phi_row(self, step: int, moments: np.ndarray, counts: np.ndarray) -> Tuple[Dict[str, float], np.ndarray]:
         count = float(self._phi_elements)
         mean = moments[0] / count
-        row: Dict[str, float] = dict.fromkeys(_schema.fields("phi"), math.nan)
+        row: Dict[str, float] = dict.fromkeys(PHI_FIELDS, math.nan)
         row.update({
             "step": step, "mean": mean, "sd": math.sqrt(max(0.0, moments[1] / count - mean * mean)),
             "min": float(moments[3]), "max": float(moments[4]), "fraction_nonpositive": moments[2] / count})
