@@ -60,6 +60,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// Whether the run trained a character language model (`model` = `char-lm`), whose losses are natural-log
     /// cross-entropies per byte: the tables then also give them in bits per character.
     public var isLanguageModel: Bool = false
+    /// The data's prior loss (`prior_loss`): what a run that learned nothing stays at; nil when not recorded.
+    public var priorLoss: Double? = nil
 
     /// What the run's normalization detaches and adds (from its `norm_*` settings), nil when not recorded: which
     /// identities of Theorem 1 its gradients must satisfy.
@@ -173,6 +175,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
             normalization: attributes.normalization)
         summary.testLossAtBest = best?.testLoss ?? .nan
         summary.testAccuracyAtBest = best?.testAccuracy ?? .nan
+        summary.priorLoss = attributes.priorLoss
         if case .string(ModelKind.charLM.rawValue) = settings["model"] { summary.isLanguageModel = true }
         if let blowUp {
             summary.divergenceReason = blowUp.reason

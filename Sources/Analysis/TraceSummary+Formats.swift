@@ -1,11 +1,12 @@
 import Foundation
 
 extension TraceSummary {
-    /// Every table of the summary, in reading order: overfitting and validation per preset, the comparisons with
+    /// Every table of the summary, in reading order: overfitting and validation per preset, stability over a
+    /// learning-rate grid, the test split, the comparisons with
     /// `baseline`, gradient parts late in training, per layer early → late and the raw measures, Theorem 1 on the
     /// recorded steps, Φ(y) per layer.
     public func tables(baseline: String?) -> [SummaryTable] {
-        var tables = [overfittingTable, validationTable]
+        var tables = [overfittingTable, validationTable] + stabilityTables
         if groups.contains(where: { $0.testLossAtBest.count > 0 }) { tables.append(testTable) }
         if let baseline, !comparisons(baseline: baseline).isEmpty {
             tables.append(comparisonTable(baseline: baseline))
@@ -354,6 +355,8 @@ extension TraceSummary {
                 "best_valid_accuracy", "gap_at_end", "gap_at_best", "gap_last_tenth", "test_loss_at_best",
                 "test_accuracy_at_best",
             ]
+            // Over a learning-rate grid, each run's verdict and the prior it was judged against.
+            + (stability != nil ? ["prior_loss", "stability"] : [])
         let rows = runs.map { r in
             let identity: [String] = [r.file] + (labelled ? [r.label ?? ""] : []) + [r.id, r.group, r.preset]
             let settings: [String] = grouping.keys.map { RunGrouping.text(r.settings[$0]) }
@@ -370,7 +373,8 @@ extension TraceSummary {
                     r.bestValidAccuracy, r.gapAtEnd, r.gapAtBest, r.gapLastTenth, r.testLossAtBest,
                     r.testAccuracyAtBest,
                 ].map(Self.csvNumber)
-            return (identity + settings + fields + numbers).map(CSVExporter.escape).joined(separator: ",")
+            let verdict = stability != nil ? [Self.csvNumber(r.priorLoss ?? .nan), RunStability(r).rawValue] : []
+            return (identity + settings + fields + numbers + verdict).map(CSVExporter.escape).joined(separator: ",")
         }
         return ([header.joined(separator: ",")] + rows).joined(separator: "\n")
     }

@@ -21,6 +21,9 @@ public struct TraceSummary: Sendable {
     public var grouping: RunGrouping
     /// Groups (preset + grouping settings) in order of first appearance, aggregated over their runs (seeds).
     public var groups: [GroupSummary]
+    /// Over a learning-rate grid (`lr` a grouping key), which runs diverged or stalled per group and each cell's
+    /// largest stable learning rate; nil otherwise.
+    public var stability: Stability?
     /// Messages about the input: runs without evaluations, unfinished runs, missing tables, live files.
     public var notes: [String]
     /// What could not be read, one entry per object: `file: /runs/<id>/norms/<layer>/grad: why`. The rest of the
@@ -180,6 +183,7 @@ public struct TraceSummary: Sendable {
                 group: label, preset: members[0].preset, settings: grouping.values(members[0].settings),
                 runs: members)
         }
+        stability = Stability(groups: groups, runs: runs, grouping: grouping)
         for group in groups {
             let lengths = Set(runs.filter { $0.group == group.group }.map(\.completedSteps))
             if lengths.count > 1 {
@@ -278,6 +282,7 @@ public struct TraceSummary: Sendable {
             var grouping: RunGrouping
             var baseline: String?
             var groups: [GroupSummary]
+            var stability: Stability?
             var runs: [RunSummary]
             var duplicates: [DuplicateRun]
             var layers: [String: [LayerGradientSummary]]
@@ -291,7 +296,8 @@ public struct TraceSummary: Sendable {
         }
         return try SummaryJSON.encode(
             Document(
-                schema: Self.jsonSchema, grouping: grouping, baseline: baseline, groups: groups, runs: runs,
+                schema: Self.jsonSchema, grouping: grouping, baseline: baseline, groups: groups, stability: stability,
+                runs: runs,
                 duplicates: duplicates, layers: layers, gradients: gradients, theoremChecks: theoremChecks,
                 comparisons: baseline.map(comparisons(baseline:)) ?? [],
                 uncomparedGroups: baseline.map(uncomparedGroups(baseline:)) ?? [], notes: notes,

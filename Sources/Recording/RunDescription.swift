@@ -22,6 +22,9 @@ public struct RunDescription: Sendable, Equatable {
     public var configurationJSON: String
     /// The model's normalization layers, in model order: `append(step:norms:…)` takes one row per layer in this order.
     public var normLayers: [NormLayerDescription]
+    /// The data's prior loss (`prior_loss`), written with the run's other attributes when it begins, so an
+    /// interrupted run has it too; nil when the recorder does not know it.
+    public var priorLoss: Double?
 
     /// - Parameters:
     ///   - id: the run's group name under `/runs`.
@@ -30,12 +33,13 @@ public struct RunDescription: Sendable, Equatable {
     ///   - normLayers: the normalization layers, in model order.
     public init(
         id: String, attributes: [String: AttributeValue] = [:], configurationJSON: String = "{}",
-        normLayers: [NormLayerDescription] = []
+        normLayers: [NormLayerDescription] = [], priorLoss: Double? = nil
     ) {
         self.id = id
         self.attributes = attributes
         self.configurationJSON = configurationJSON
         self.normLayers = normLayers
+        self.priorLoss = priorLoss
     }
 }
 
@@ -126,6 +130,7 @@ extension RunDescription {
     static let reservedAttributes: Set<String> = [
         TraceFormat.Names.config, TraceFormat.Names.status, TraceFormat.Names.completedSteps,
         TraceFormat.Names.divergedStep, TraceFormat.Names.divergedReason, TraceFormat.Names.normLayers,
+        TraceFormat.Names.priorLoss,
     ]
 
     /// The first problem that would make this description unwritable, as a sentence, or nil.
@@ -136,6 +141,9 @@ extension RunDescription {
             if Self.reservedAttributes.contains(key) {
                 return "run '\(id)': attribute '\(key)' is written by the trace writer itself; rename the setting"
             }
+        }
+        if let priorLoss, !(priorLoss.isFinite && priorLoss > 0) {
+            return "run '\(id)': prior loss \(priorLoss) is not a finite positive loss"
         }
         if !Self.isJSON(configurationJSON) { return "run '\(id)': configurationJSON is not valid JSON" }
         var seen = Set<String>()

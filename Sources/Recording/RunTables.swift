@@ -42,6 +42,7 @@ final class RunTables {
         }
         try group.setAttribute(Names.config, run.configurationJSON)
         try group.setJSONAttribute(Names.normLayers, run.normLayers.map(\.name))
+        if let priorLoss = run.priorLoss { try group.setAttribute(Names.priorLoss, priorLoss) }
         try Self.writeOutcome(RunStatusAttributes(status: .running, divergedAtStep: nil, completedSteps: 0), on: group)
 
         let stepsDataset = try group.createDataset(Names.steps, of: StepRow.self, shape: [0], layout: layout)

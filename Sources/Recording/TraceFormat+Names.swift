@@ -39,6 +39,8 @@ extension TraceFormat {
         /// Why a diverged run diverged (a non-finite loss or gradient, or the loss above the threshold); only on
         /// runs recorded as diverged since trace format 2.
         public static let divergedReason = "diverged_reason"
+        /// Run attribute: the data's prior loss, what a run that learned nothing stays at (Double, nats).
+        public static let priorLoss = "prior_loss"
         /// Root attribute: how many runs the sweep (or this shard of it) holds (Int64).
         public static let runCount = "run_count"
         /// Root attribute: `i/n` for shard i of a sweep split n ways.

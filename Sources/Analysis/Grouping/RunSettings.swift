@@ -62,7 +62,8 @@ enum RunSettings {
     private static func isBookkeeping(_ name: String) -> Bool {
         [
             TraceFormat.Names.config, TraceFormat.Names.status, TraceFormat.Names.completedSteps,
-            TraceFormat.Names.divergedStep, TraceFormat.Names.normLayers,
+            TraceFormat.Names.divergedStep, TraceFormat.Names.divergedReason, TraceFormat.Names.normLayers,
+            TraceFormat.Names.priorLoss,
         ].contains(name) || name.hasPrefix("norm_") || name.hasPrefix("adanorm_")
     }
 

@@ -1,7 +1,7 @@
 /// The report's sections, in page order: each is addressed by its case — its anchor, its navigation label, its
 /// heading and the summary tables it shows — never by the text of a title.
 enum ReportSection: String, CaseIterable {
-    case overfitting, gradients, theorem, phi, notes
+    case overfitting, stability, gradients, theorem, phi, notes
 
     /// The element id the navigation links to.
     var anchor: String { rawValue }
@@ -10,6 +10,7 @@ enum ReportSection: String, CaseIterable {
     var label: String {
         switch self {
         case .overfitting: "Overfitting"
+        case .stability: "Stability"
         case .gradients: "Gradient parts"
         case .theorem: "Theorem 1"
         case .phi: "Φ(y)"
@@ -29,6 +30,7 @@ enum ReportSection: String, CaseIterable {
     var tables: [SummaryTable.Kind] {
         switch self {
         case .overfitting: [.overfitting, .validation, .testSplit, .comparison]
+        case .stability: [.stability, .frontier]
         case .gradients: [.gradientParts, .perLayer, .dynamicTanh, .measures]
         case .theorem: [.theorem]
         case .phi: [.phi]
@@ -63,6 +65,12 @@ extension TraceReport {
                     + "apart by line style: d solid, c dashed, s dotted, t dash-dotted), and rescale_ratio = "
                     + "rowvar(t)/rowvar(d + c), below 1 where the σ-derivative shrinks the gradient's variance.</p>",
                 figures(rescaleCharts), figures(partCharts),
+            ] + tables
+        case .stability:
+            return [
+                "<p>Over the learning-rate grid: per group, the runs that diverged and those that stalled at the "
+                    + "data's prior loss (the loss of predicting its frequencies), and per cell — the groups that "
+                    + "differ only in lr — the largest learning rate whose runs were all stable.</p>"
             ] + tables
         case .theorem:
             return tables.isEmpty ? ["<p>No run recorded its normalization settings.</p>"] : tables

@@ -29,11 +29,13 @@ public struct TraceReport: Sendable {
                 + "\(summary.runs.count) runs, \(summary.groups.count) groups · generated "
                 + escape(ISO8601DateFormatter().string(from: generated)) + "</p>")
         body.append(contentsOf: warnings)
+        // The stability section only over a learning-rate grid, where it has something to say.
+        let sections = ReportSection.allCases.filter { $0 != .stability || summary.stability != nil }
         body.append(
             "<nav>"
-                + ReportSection.allCases.map { "<a href=\"#\($0.anchor)\">\($0.label)</a>" }.joined(separator: " · ")
+                + sections.map { "<a href=\"#\($0.anchor)\">\($0.label)</a>" }.joined(separator: " · ")
                 + "</nav>")
-        for section in ReportSection.allCases {
+        for section in sections {
             // The section's tables in its order, found by kind: a retitled table stays where it belongs.
             let shown = section.tables.compactMap { kind in tables.first { $0.kind == kind }.map(Self.html(table:)) }
             body.append("<section id=\"\(section.anchor)\"><h2>\(section.heading)</h2>")

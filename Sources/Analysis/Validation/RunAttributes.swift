@@ -12,6 +12,8 @@ struct RunAttributes {
     var divergedStep: Int64
     /// What the normalization detaches and adds, when every `norm_*` setting it needs was readable and valid.
     var normalization: NormalizationSettings?
+    /// The data's prior loss (`prior_loss`), when recorded and a finite positive loss.
+    var priorLoss: Double?
     var damage: [DamagedObject] = []
 
     /// Rows the run's per-step tables (`steps`, each `grad`) must have, from its status; nil while it is still
@@ -56,7 +58,20 @@ struct RunAttributes {
             note(TraceFormat.Names.divergedStep, "= -1 for a run whose status is diverged")
         }
         normalization = Self.normalization(&checked)
+        priorLoss = Self.priorLoss(&checked)
         damage = checked.damage
+    }
+
+    /// Absent in traces of earlier recorders (nil, not damage); a present one that is no finite positive loss
+    /// cannot be right and would count runs stalled that are not.
+    private static func priorLoss(_ checked: inout CheckedAttributes) -> Double? {
+        let name = TraceFormat.Names.priorLoss
+        guard checked.has(name), let value = checked.real(name) else { return nil }
+        guard value.isFinite, value > 0 else {
+            checked.note(name, "= \(value) (expected a finite positive loss)")
+            return nil
+        }
+        return value
     }
 
     /// The normalization settings decide which identities of Theorem 1 a run is held to: a damaged one would turn

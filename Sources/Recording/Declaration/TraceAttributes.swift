@@ -36,6 +36,12 @@ extension TraceFormat {
                     + "9.687e+29 is above the divergence threshold 2423 (1000 × the first step's loss)`; only on "
                     + "diverged runs (format 2)"),
             .init(
+                N.priorLoss, .run, "float64",
+                "the loss of predicting the training split's frequencies (labels, or bytes for `char-lm`, one count "
+                    + "added to each of the V classes) as cross-entropy on what the validation evaluation predicts, "
+                    + "in nats: the level a run that learned nothing stays at (analysis/METHODS.md, \"Stability over "
+                    + "a learning-rate grid\"); written when the run starts; absent from traces of earlier NormScopes"),
+            .init(
                 N.normLayers, .run, "string (JSON)",
                 "the normalization layers' names in model order, a JSON array"),
             .init(

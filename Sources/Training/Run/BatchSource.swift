@@ -39,6 +39,9 @@ struct EvaluationSets {
     let test: [(ModelInput<Float>, [Int])]
 
     static let batchRows = 512
+    /// At most this many windows per char-LM split: enough for a stable loss, cheap enough to evaluate often. The
+    /// prior loss (``PriorLoss``) is measured on the same validation windows.
+    static let maxWindows = 64
 
     init(data: RunData, configuration: RunConfiguration) {
         switch data {
@@ -69,10 +72,9 @@ struct EvaluationSets {
                     )
                 }
             }
-            // At most 64 windows each: enough for a stable loss, cheap enough to evaluate often.
-            valid = batches(splits.valid, maxWindows: 64)
-            train = batches(splits.train, maxWindows: 64)
-            test = batches(splits.test, maxWindows: 64)
+            valid = batches(splits.valid, maxWindows: Self.maxWindows)
+            train = batches(splits.train, maxWindows: Self.maxWindows)
+            test = batches(splits.test, maxWindows: Self.maxWindows)
         }
     }
 }

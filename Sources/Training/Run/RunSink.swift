@@ -3,8 +3,9 @@ import Recording
 
 /// Where a trainer sends what it measures: the trace writer in `normscope record`, an array in tests.
 public protocol RunSink: AnyObject {
-    /// A run starts; `normLayers` are the model's normalization layers in forward order.
-    func begin(id: String, configuration: RunConfiguration, normLayers: [NormLayerSummary]) throws
+    /// A run starts; `normLayers` are the model's normalization layers in forward order, `priorLoss` the data's
+    /// prior loss (``PriorLoss``; nil when unknown).
+    func begin(id: String, configuration: RunConfiguration, normLayers: [NormLayerSummary], priorLoss: Double?) throws
     /// One training step: its scalars, one row per norm layer, and Φ(y) for adaptive layers on Φ steps.
     func step(_ row: StepRow, norms: [NormStepRow], phi: [PhiRecord]) throws
     /// Raw gradient parts of layer `layerIndex` at `step`: total, direct, re-centering, re-scaling of its first

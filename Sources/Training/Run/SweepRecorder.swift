@@ -101,15 +101,20 @@ public final class SweepRecorder {
         // Every setting checked, every dataset loaded (once per distinct one) and one model built per distinct
         // setting but the seed, before the file exists, so a bad dataset or setting fails without leaving a trace.
         var loaded: [String: RunData] = [:]
+        // The prior loss once per loaded dataset (its key includes the char-LM's context, which sets its windows).
+        var priors: [String: Double] = [:]
         var layers: [RunConfiguration: [NormLayerSummary]] = [:]
         for (run, id) in zip(runs, ids) {
             if let signal = TerminationSignals.received { return stoppedBeforeRecording(signal, progress) }
             try run.validate()
             let key = RunData.key(run)
             let data = try loaded[key] ?? RunData.load(run)
+            if loaded[key] == nil { priors[key] = PriorLoss.of(data, context: run.context) }
             loaded[key] = data
             let shape = Self.withoutSeed(run)
-            if layers[shape] == nil { layers[shape] = try Trainer(configuration: run, id: id, data: data).normLayers }
+            if layers[shape] == nil {
+                layers[shape] = try Trainer(configuration: run, id: id, data: data, priorLoss: nil).normLayers
+            }
         }
         if let signal = TerminationSignals.received { return stoppedBeforeRecording(signal, progress) }
         let writer = try TraceWriter(
@@ -121,7 +126,9 @@ public final class SweepRecorder {
             ], flushEvery: options.flushEvery, compact: options.compact, live: options.live,
             declaredRuns: options.live
                 ? try zip(runs, ids).map { run, id in
-                    try TraceWriterSink.describe(id: id, configuration: run, normLayers: layers[Self.withoutSeed(run)]!)
+                    try TraceWriterSink.describe(
+                        id: id, configuration: run, normLayers: layers[Self.withoutSeed(run)]!,
+                        priorLoss: priors[RunData.key(run)])
                 } : [],
             resume: options.resume)
         let kept = Set(writer.keptRuns)
@@ -134,7 +141,9 @@ public final class SweepRecorder {
             runs: Array(zip(ids, runs)), indices: ids.indices.filter { !kept.contains(ids[$0]) }, writer: writer,
             observer: progress, shouldStop: { TerminationSignals.isStopRequested },
             makeTrainer: { index in
-                try Trainer(configuration: runs[index], id: ids[index], data: loaded[RunData.key(runs[index])]!)
+                let key = RunData.key(runs[index])
+                return try Trainer(
+                    configuration: runs[index], id: ids[index], data: loaded[key]!, priorLoss: priors[key])
             })
         runner.run(jobs: jobs)
         var failure = runner.failure

@@ -15,15 +15,18 @@ package final class TraceWriterSink: RunSink {
         self.writer = writer
     }
 
-    package func begin(id: String, configuration: RunConfiguration, normLayers: [NormLayerSummary]) throws {
-        handle = try writer.beginRun(Self.describe(id: id, configuration: configuration, normLayers: normLayers))
+    package func begin(
+        id: String, configuration: RunConfiguration, normLayers: [NormLayerSummary], priorLoss: Double?
+    ) throws {
+        handle = try writer.beginRun(
+            Self.describe(id: id, configuration: configuration, normLayers: normLayers, priorLoss: priorLoss))
         evaluations = []
     }
 
     /// The run as the trace describes it: every setting as a typed attribute (trace format 2), the resolved
-    /// normalization as `norm_*` attributes, the configuration as JSON, the layers.
+    /// normalization as `norm_*` attributes, the configuration as JSON, the layers, the data's prior loss.
     package static func describe(
-        id: String, configuration: RunConfiguration, normLayers: [NormLayerSummary]
+        id: String, configuration: RunConfiguration, normLayers: [NormLayerSummary], priorLoss: Double? = nil
     ) throws -> RunDescription {
         var attributes = try SettingAttributes.of(configuration)
         let norm = try configuration.normConfiguration()
@@ -38,7 +41,7 @@ package final class TraceWriterSink: RunSink {
             id: id, attributes: attributes, configurationJSON: json,
             normLayers: normLayers.map {
                 NormLayerDescription(name: $0.name, width: $0.width, phiEdges: $0.phiBins?.edges, rawRows: $0.rawRows)
-            })
+            }, priorLoss: priorLoss)
     }
 
     package func step(_ row: StepRow, norms: [NormStepRow], phi: [PhiRecord]) throws {

@@ -25,6 +25,8 @@ public final class Trainer {
     public let configuration: RunConfiguration
     public let id: String
     private let data: RunData
+    /// The data's prior loss (``PriorLoss``), written as the run's `prior_loss` when it begins; nil when unknown.
+    public let priorLoss: Double?
     private let model: any Model<Float>
     private let optimizer: any Optimizer<Float>
     private let schedule: LearningRateSchedule
@@ -38,14 +40,19 @@ public final class Trainer {
     ///   - id: The run's name in the trace.
     public convenience init(configuration: RunConfiguration, id: String) throws {
         try configuration.validate()
-        try self.init(configuration: configuration, id: id, data: RunData.load(configuration))
+        let data = try RunData.load(configuration)
+        try self.init(
+            configuration: configuration, id: id, data: data,
+            priorLoss: PriorLoss.of(data, context: configuration.context))
     }
 
-    init(configuration: RunConfiguration, id: String, data: RunData) throws {
+    /// - Parameter priorLoss: The data's prior loss, computed once per loaded dataset by the caller.
+    init(configuration: RunConfiguration, id: String, data: RunData, priorLoss: Double?) throws {
         try configuration.validate()
         self.configuration = configuration
         self.id = id
         self.data = data
+        self.priorLoss = priorLoss
         model = try ModelFactory.make(configuration, data: data)
         optimizer = try ModelFactory.optimizer(configuration)
         schedule = ModelFactory.schedule(configuration)
@@ -75,7 +82,7 @@ public final class Trainer {
     ) throws -> RunOutcome {
         let start = ContinuousClock.now
         func elapsed() -> Double { (ContinuousClock.now - start).inSeconds }
-        try sink.begin(id: id, configuration: configuration, normLayers: normLayers)
+        try sink.begin(id: id, configuration: configuration, normLayers: normLayers, priorLoss: priorLoss)
         let parameters = model.namedParameters.map(\.parameter)
         let norms = model.normLayers.map(\.layer)
         var batches = BatchSource(data: data, configuration: configuration)
