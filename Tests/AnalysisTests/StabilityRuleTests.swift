@@ -1,4 +1,5 @@
 import Foundation
+import HDF5
 import Recording
 import TestSupport
 import Testing
@@ -163,5 +164,12 @@ struct StabilityRuleTests {
         let text = summary.text(baseline: nil)
         #expect(text.contains("Stability per group") && text.contains("Largest stable learning rate per cell"))
         #expect(summary.csv.split(separator: "\n").first?.hasSuffix(",prior_loss,stability") == true)
+        // A prior that cannot be a loss is damage, and the run is judged as one without a prior.
+        let file = try File.open(path, mode: .readWrite)
+        try file.openGroup("/runs/layernorm-lr0.001").setAttribute(TraceFormat.Names.priorLoss, -1.0)
+        try file.close()
+        let damaged = try TraceSummary(paths: [path])
+        #expect(damaged.damaged.map(\.object) == ["/runs/layernorm-lr0.001@prior_loss"], "\(damaged.damaged)")
+        #expect(damaged.runs.map(\.priorLoss) == [nil, 2])
     }
 }
