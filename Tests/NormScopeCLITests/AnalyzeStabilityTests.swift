@@ -17,7 +17,8 @@ struct AnalyzeStabilityTests {
         {"hidden": [16], "batch": 32, "eval_every": 5, "steps": 20, "presets": ["layernorm"],
          "grid": {"lr": [1e-7, 0.01, 1e30]}}
         """#.write(toFile: config, atomically: true, encoding: .utf8)
-        let recorded = try ChildProcess.run(binary, arguments: ["record", "--config", config, "--quiet", "--out", trace])
+        let recorded = try ChildProcess.run(
+            binary, arguments: ["record", "--config", config, "--quiet", "--out", trace])
         try #require(recorded.status == 0, "\(recorded.standardError)")
         let output = try ChildProcess.run(binary, arguments: ["analyze", trace, "--format", "json"])
         try #require(output.status == 0, "\(output.standardError)")

@@ -17,7 +17,8 @@ public struct FrontierCell: Sendable, Equatable, Encodable {
     public var atGridEdge: Bool
 
     /// The cell of `groups`, which share every grouping key but `lr` and have numeric learning rates.
-    init(cell: String, preset: String, settings: [String: SettingValue], groups: [(lr: Double, group: StabilityGroup)]) {
+    init(cell: String, preset: String, settings: [String: SettingValue], groups: [(lr: Double, group: StabilityGroup)])
+    {
         self.cell = cell
         self.preset = preset
         self.settings = settings

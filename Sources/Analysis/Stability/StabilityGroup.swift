@@ -26,7 +26,9 @@ public struct StabilityGroup: Sendable, Equatable, Encodable {
         lr = summary.settings["lr"] ?? .null
         let verdicts = members.map(RunStability.init)
         func count(_ kind: RunStability) -> Int { verdicts.filter { $0 == kind }.count }
-        (diverged, stalled, stable, unfinished) = (count(.diverged), count(.stalled), count(.stable), count(.unfinished))
+        (diverged, stalled, stable, unfinished) = (
+            count(.diverged), count(.stalled), count(.stable), count(.unfinished)
+        )
         runs = diverged + stalled + stable
         medianDivergenceStep = Self.median(members.compactMap(\.divergedAtStep))
         stableBestValidLoss = Aggregate(zip(members, verdicts).filter { $0.1 == .stable }.map(\.0.bestValidLoss))

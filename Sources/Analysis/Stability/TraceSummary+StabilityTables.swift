@@ -11,7 +11,8 @@ extension TraceSummary {
             .stability,
             title: "Stability per \(groupColumn)",
             header: [
-                groupColumn, "runs", "diverged", "stalled", "median step of divergence", "best valid loss of stable runs",
+                groupColumn, "runs", "diverged", "stalled", "median step of divergence",
+                "best valid loss of stable runs",
             ],
             rows: stability.groups.map { g in
                 [
