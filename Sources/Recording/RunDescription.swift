@@ -16,7 +16,8 @@ public struct RunDescription: Sendable, Equatable {
     public var id: String
     /// Every setting of the run (preset, seed, lr, C, k, epsilon, convention, model, dataset…), each written as an
     /// attribute of the run's group so h5py's `run.attrs` lists them. Names must not collide with the attributes the
-    /// writer owns (`config`, `status`, `completed_steps`, `diverged_step`, `norm_layers`).
+    /// writer owns (`config`, `status`, `completed_steps`, `diverged_step`, `diverged_reason`, `norm_layers`,
+    /// `prior_loss`).
     public var attributes: [String: AttributeValue]
     /// The run's full configuration as JSON text, stored in the run's `config` attribute.
     public var configurationJSON: String
