@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 from . import _palette
 from ._grouping import Grouping
-from ._layout import Style, finish, handle, legend_below, legend_rows, panels
+from ._layout import Style, finish, handle, label_steps, legend_below, legend_rows, panel_title, panels
 from ._plotdata import PlotData, RunData
 
 DEPTH = "layers"
@@ -94,7 +94,7 @@ def depth_shares_figure(data: PlotData, style: Style = Style()) -> Figure:
                 ax.plot(range(1, len(layers) + 1), values, color=colour, ls=ls, lw=style.size.line,
                         marker=marker.get(float(depth), "o") if isinstance(depth, (int, float)) else "o", ms=3,
                         gid=f"{field}:{label}")
-        ax.set_title(title)
+        panel_title(ax, title, style)
         ax.set_xlabel("norm layer (model order)")
         if i % columns == 0:
             ax.set_ylabel("share of ‖d‖ (dimensionless)")
@@ -128,17 +128,16 @@ def forward_figure(data: PlotData, style: Style = Style()) -> Figure:
         handles += [handle(f"{preset}: first layer", _shade(colour, 0.0), lw=style.size.line),
                     handle(f"{preset}: last layer", _shade(colour, 1.0), lw=style.size.line)]
     fig, axes = panels(style, len(groups), extra=legend_rows(len(handles), style), sharey=True)
-    columns = style.size.grid(len(groups))[1]
-    for i, (ax, (label, runs)) in enumerate(zip(axes, groups.items())):
+    for ax, (label, runs) in zip(axes, groups.items()):
         layers = [layer for layer in data.layers if any(layer in r.grads and FORWARD in r.grads[layer] for r in runs)]
         for j, layer in enumerate(layers):
             frames = [_before_divergence(r, r.grads[layer])[FORWARD] for r in runs if layer in r.grads]
             series = style.per_step(pd.concat(frames, axis=1).mean(axis=1))
             ax.plot(series.index, series.values, color=_shade(data.colour(label), j / max(len(layers) - 1, 1)),
                     lw=style.size.line, gid=f"{FORWARD}:{label}:{layer}")
-        ax.set_title(label)
-        ax.set_xlabel(style.step_label if i >= len(groups) - columns else "")
-        if i % columns == 0:
-            ax.set_ylabel("mean |μ| / σ of the input (dimensionless)")
+        panel_title(ax, label, style)
+    fig.supylabel("mean over rows of |μ| / σ of the input (dimensionless)", fontsize=style.size.font)
+    label_steps(axes)
     legend_below(fig, handles, style)
-    return finish(fig, f"How much the forward pass re-centres: mean over rows of |μ|/σ per layer{chosen}", style)
+    return finish(fig, f"How much the forward pass re-centres: mean over rows of |μ|/σ per layer{chosen}", style,
+                  True)

@@ -20,11 +20,11 @@ import matplotlib
 matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib import patheffects  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+from matplotlib.ticker import MaxNLocator, NullFormatter  # noqa: E402
 
 from . import _palette  # noqa: E402
-from ._layout import (Style, agreed_value, bits_axis, finish, flat_note, handle, legend_below, legend_rows,  # noqa: E402
-                      loss_unit, panels)
+from ._layout import (Style, agreed_value, bits_axis, finish, flat_note, handle,  # noqa: E402
+                      label_steps, legend_below, legend_rows, loss_unit, panel_title, panels)
 from ._plotdata import PlotData, RunData, load  # noqa: E402,F401  (load and RunData: names callers already use)
 
 PARTS = ("direct", "recenter", "rescale", "total")
@@ -75,7 +75,7 @@ def loss_figure(data: PlotData, style: Style = Style()) -> Figure:
         late = valid.index >= valid.index.min() + 0.1 * (valid.index.max() - valid.index.min())
         top = max(top, float(np.nanmax(np.r_[valid.values[late], train.values[late]])))
         gap = valid.iloc[-1] - train.iloc[-1]
-        ax.set_title(f"{group} (n={len(runs)}), final gap {gap:.3f}")
+        panel_title(ax, f"{group} (n={len(runs)}), final gap {gap:.3f} {unit}", style)
         ax.set_xlabel("step")
         if i % columns == 0:
             ax.set_ylabel(f"loss ({unit})")
@@ -125,11 +125,10 @@ def grad_parts_figure(data: PlotData, style: Style = Style()) -> Figure:
     handles = [handle(_palette.PART_LABELS[p], ls=_palette.PART_STYLES[p], lw=style.size.line) for p in PARTS]
     handles += group_handles(data, list(groups))
     fig, axes = panels(style, len(cells), extra=legend_rows(len(handles), style), sharex=True)
-    columns = style.size.grid(len(cells))[1]
-    for i, (ax, (group, layer)) in enumerate(zip(axes, cells)):
+    for ax, (group, layer) in zip(axes, cells):
         colour, marks = data.colour(group), data.line_style(group)
         have = [r for r in groups[group] if layer in r.grads]
-        direct, notes = None, []
+        direct, notes, zero = None, [], []
         for part in PARTS:
             series = style.per_step(_over_runs([r.grads[layer][f"{part}_norm"] for r in have])["mean"])
             values = series.to_numpy(dtype=float)
@@ -139,19 +138,23 @@ def grad_parts_figure(data: PlotData, style: Style = Style()) -> Figure:
             elif part == "total" and direct is not None and np.allclose(values, direct, rtol=1e-6, equal_nan=True):
                 notes.append("t = d throughout")   # where c and s are 0, t's line lies under d's
             if not np.any(values[np.isfinite(values)] > 0):
-                notes.append(f"{letter}: 0 throughout")
+                zero.append(letter)
                 continue
             ax.plot(series.index, np.where(values > 0, values, np.nan), color=colour, ls=_palette.PART_STYLES[part],
                     lw=style.size.line, gid=f"{group}:{layer}:{part}", **marks)
         ax.set_yscale("log")
-        ax.set_title(f"{group} · {layer}")
+        ax.yaxis.set_minor_formatter(NullFormatter())
+        panel_title(ax, f"{group} · {layer}", style)
+        if zero:
+            notes.insert(0, f"{', '.join(zero)}: 0 throughout")
         if notes:
-            ax.text(0.98, 0.04, "; ".join(notes), transform=ax.transAxes, ha="right", va="bottom", gid="parts-note")
-        if i % columns == 0:
-            ax.set_ylabel("Frobenius norm of ∂L/∂x part")
-        ax.set_xlabel(style.step_label if i >= len(cells) - columns else "")
+            note = ax.text(0.97, 0.95, "\n".join(notes), transform=ax.transAxes, ha="right", va="top",
+                           gid="parts-note", fontsize=style.size.font - 1.5)
+            note.set_in_layout(False)   # a note inside the panel must not shrink it
+    fig.supylabel("Frobenius norm of the part of ∂L/∂x", fontsize=style.size.font)
+    label_steps(axes)
     legend_below(fig, handles, style)
-    return finish(fig, "Norms of the gradient parts t = d + c + s per layer (mean over seeds)", style)
+    return finish(fig, "Norms of the gradient parts t = d + c + s per layer (mean over seeds)", style, True)
 
 
 def ratios_figure(data: PlotData, style: Style = Style()) -> Figure:
@@ -183,12 +186,11 @@ def ratios_figure(data: PlotData, style: Style = Style()) -> Figure:
                 values = np.concatenate(raw)
                 values = values[np.isfinite(values)]
                 flat_note(ax, agreed, "groups" if len(drawn) > 1 else drawn[0], bool(np.all(values == agreed)))
-            ax.set_title(f"{field_name} · {layer}")
+            panel_title(ax, f"{field_name} · {layer}", style)
             ax.set_ylabel(f"{formula} (ratio)")
-            if row == len(layers) - 1:
-                ax.set_xlabel(style.step_label)
+    label_steps(axes)
     legend_below(fig, handles, style)
-    return finish(fig, "Re-centering and re-scaling ratios per layer (mean over seeds)", style)
+    return finish(fig, "Re-centering and re-scaling ratios per layer (mean over seeds)", style, True)
 
 
 def phi_presets(data: PlotData) -> List[str]:
@@ -222,8 +224,9 @@ def phi_figure(data: PlotData, preset: str, style: Style = Style()) -> Figure:
     handles = [handle("mean Φ", colour, lw=style.size.line, path_effects=outline, **data.line_style(group))]
     handles += [handle(f"{name} quantile", "white", ls=ls, lw=style.size.thin + 0.3, path_effects=edge)
                 for _, name, ls in PHI_QUANTILES]
-    fig, axes = panels(style, len(layers), columns=2, extra=legend_rows(len(handles), style, 14) + 0.3,
-                       sharex=True)
+    # Heat maps need width: one per row in one column, two in two.
+    fig, axes = panels(style, len(layers), columns=style.size.columns - 1,
+                       extra=legend_rows(len(handles), style, 14) + 0.3, sharex=True)
     meshes = []
     for i, (ax, layer) in enumerate(zip(axes, layers)):
         ax.grid(False)
@@ -251,7 +254,7 @@ def phi_figure(data: PlotData, preset: str, style: Style = Style()) -> Figure:
         ax.plot(mean.index, mean.values, color=colour, lw=style.size.line, path_effects=outline,
                 gid=f"phi-mean:{group}:{layer}", **data.line_style(group))
         outside = float(hist.underflow.sum() + hist.overflow.sum()) / max(float(counts.sum()), 1.0)
-        ax.set_title(f"{layer} ({source}; {outside:.1%} outside the bins)")
+        panel_title(ax, f"{layer} ({source}; {outside:.1%} outside the bins)", style)
         ax.set_ylabel("Φ(y) (dimensionless)")
         ax.set_xlabel("step (every phi_every)")
     top = max(float(np.nanmax(m.get_array())) if np.isfinite(m.get_array()).any() else 0.0 for m in meshes)
@@ -267,7 +270,8 @@ def _pooled_histogram(runs: Sequence[RunData], layer: str):
     their steps or edges differ (counts of different bins or steps cannot be added)."""
     first = runs[0].phi_hist[layer]
     same = [r for r in runs
-            if np.array_equal(r.phi_hist[layer].steps, first.steps) and np.array_equal(r.phi_hist[layer].edges, first.edges)]
+            if np.array_equal(r.phi_hist[layer].steps, first.steps)
+            and np.array_equal(r.phi_hist[layer].edges, first.edges)]
     if len(same) == len(runs) and len(runs) > 1:
         pooled = first._replace(counts=np.sum([r.phi_hist[layer].counts for r in runs], axis=0))
         return pooled, f"{len(runs)} runs pooled"
@@ -325,7 +329,7 @@ def summary_figure(comparisons: Sequence[Comparison], colours: Dict[str, str], b
                             xytext=(0, 4), ha="center", fontsize=style.size.font - 2)
         ax.axvline(0, color="#777777", lw=style.size.thin)
         ax.xaxis.set_major_locator(MaxNLocator(4))
-        ax.set_title(quantity.replace("_", " "))
+        panel_title(ax, quantity.replace("_", " "), style)
         ax.set_xlabel(f"− {baseline} ({_difference_unit(quantity, language_model)})")
         if i % columns == 0:
             ax.set_yticks(range(len(groups)), groups)

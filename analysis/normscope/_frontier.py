@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 
 from . import _palette
 from ._grouping import Grouping
-from ._layout import Style, finish, handle, legend_below, legend_rows, panels
+from ._layout import Style, finish, handle, legend_below, legend_rows, panel_title, panels
 from ._stability import LR, Stability, StabilityGroup
 
 DEPTH = "layers"
@@ -82,7 +82,7 @@ def frontier_figure(stability: Stability, keys: Tuple[str, ...], style: Style = 
             ax.set_xlim(rates[0] / 1.8, rates[-1] * 1.8)
         ax.set_ylim(-0.7, max(len(depths), 1) - 0.3)
         ax.set_yticks(range(max(len(depths), 1)), [f"{d:g}" for d in depths] or ["all"])
-        ax.set_title(label)
+        panel_title(ax, label, style)
         ax.set_xlabel("learning rate")
         if i % columns == 0:
             ax.set_ylabel("depth (layers)" if with_depth else "")
@@ -126,4 +126,4 @@ def _largest_stable_panel(ax, stability: Stability, variants: Dict[str, List[Sta
     ax.set_xticks(depths, [f"{d:g}" for d in depths])
     ax.set_xlabel("depth (layers)")
     ax.set_ylabel("largest stable learning rate")
-    ax.set_title("largest stable learning rate")
+    panel_title(ax, "largest stable learning rate", style)

@@ -19,8 +19,10 @@ from matplotlib.lines import Line2D  # noqa: E402
 from . import _smoothing  # noqa: E402
 from ._sizes import DEFAULT, SIZES, Size  # noqa: E402
 
-# A panel whose values all lie within this relative distance of one value is drawn flat, with a note saying so.
-AGREEMENT = 1e-4
+# A panel whose values all lie within this relative distance of one value is drawn flat, with a note saying so: a
+# panel 1.5 in high resolves about 1/200 of its axis, so an axis fitted to differences below 1e-3 of the value
+# shows the last digits' noise (rescale_ratio of the reference trace: 0.99982 to 1 for every preset).
+AGREEMENT = 1e-3
 NATS = "nats"
 
 
@@ -34,9 +36,9 @@ class Style:
         return _smoothing.smooth(series, self.smooth)
 
     @property
-    def step_label(self) -> str:
-        """The x label of a per-step figure, saying how its lines are smoothed."""
-        return f"step ({_smoothing.describe(self.smooth)})"
+    def per_step_note(self) -> str:
+        """What a per-step figure's title says about its lines."""
+        return f"lines: {_smoothing.describe(self.smooth)}"
 
 
 def panels(style: Style, count: int, columns: int = 0, extra: float = 0.0, height: float = 0.0,
@@ -68,14 +70,26 @@ def legend_rows(count: int, style: Style, widest: int = 24) -> float:
     return math.ceil(count / per_row) * style.size.font * 1.6 / 72 + 0.05
 
 
+def label_steps(axes: Sequence) -> None:
+    """"step" under the lowest panel of each column."""
+    if not axes:
+        return
+    columns = axes[0].get_subplotspec().get_gridspec().ncols
+    for i, ax in enumerate(axes):
+        if i + columns >= len(axes):
+            ax.set_xlabel("step")
+
+
 def handle(label: str, colour: str = "black", **line) -> Line2D:
     """A legend entry for a line of ``colour`` and ``line``'s style (ls, marker, lw, …)."""
     return Line2D([], [], color=colour, label=label, **line)
 
 
-def finish(fig: Figure, title: str, style: Style) -> Figure:
-    """The title, wrapped to the figure's width."""
-    chars = int(style.size.width * 72 / (style.size.font * 0.5))
+def finish(fig: Figure, title: str, style: Style, per_step: bool = False) -> Figure:
+    """The title, wrapped to the figure's width; for a figure of per-step series, with how they are smoothed."""
+    if per_step:
+        title = f"{title}; {style.per_step_note}"
+    chars = int(style.size.width * 72 / (style.size.font * 0.62))
     fig.suptitle("\n".join(textwrap.wrap(title, chars)))
     return fig
 
@@ -114,6 +128,15 @@ def flat_note(ax, value: float, who: str, exact: bool = False) -> None:
     ``AGREEMENT`` of it (``exact``: equal to it): an axis spanning 0.99995 to 1 would show noise as differences."""
     half = 0.05 * abs(value) if value else 0.05
     ax.set_ylim(value - half, value + half)
-    text = f"all {who} = {value:g}" if exact else f"all {who} within {AGREEMENT:.0e} of {value:g}"
-    ax.text(0.5, 0.9, text, transform=ax.transAxes, ha="center", va="top", gid="flat-note",
-            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#999999", "lw": 0.4})
+    text = f"all {who} = {value:g}" if exact else f"all {who}\nwithin {AGREEMENT:g} of {value:g}"
+    note = ax.text(0.5, 0.9, text, transform=ax.transAxes, ha="center", va="top", gid="flat-note",
+                   bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#999999", "lw": 0.4})
+    note.set_in_layout(False)   # a note inside the panel must not shrink it
+
+
+def panel_title(ax, text: str, style: Style) -> None:
+    """The panel's title, wrapped to the panel's width (a figure's width over its columns)."""
+    spec = ax.get_subplotspec()
+    columns = spec.get_gridspec().ncols if spec is not None else 1
+    chars = max(12, int(style.size.width / columns * 72 / (style.size.font * 0.7)))
+    ax.set_title("\n".join(textwrap.wrap(text, chars)))

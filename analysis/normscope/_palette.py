@@ -73,4 +73,4 @@ def marker_style(marker: Optional[str]) -> Dict[str, Any]:
     if marker is None:
         return {}
     offset = 0.02 * (MARKERS.index(marker) % 5 if marker in MARKERS else 0)
-    return {"marker": marker, "markevery": (offset, 0.1), "ms": 5}
+    return {"marker": marker, "markevery": (offset, 0.1), "ms": 3.5}

@@ -154,7 +154,7 @@ def test_one_colour_per_preset_across_figures(demo_trace):
     # t equals d where c and s are 0 (none), and the panel's note says why its line is unseen; not where they are not
     notes = {ax.get_title(): " ".join(t.get_text() for t in ax.texts if t.get_gid() == "parts-note")
              for ax in figures["grad-parts"].axes if ax.get_visible()}
-    assert "t = d throughout" in notes["none · hidden1.norm"] and "c: 0 throughout" in notes["none · hidden1.norm"]
+    assert "t = d throughout" in notes["none · hidden1.norm"] and "c, s: 0 throughout" in notes["none · hidden1.norm"]
     assert notes["layernorm · hidden1.norm"] == ""
     assert _colours(figures["phi-adanorm"], "phi-mean:") == {"hidden1.norm": "#d55e00", "hidden2.norm": "#d55e00"}
     # a subset keeps each preset's colour
