@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from . import _palette
 from ._grouping import Grouping
@@ -79,7 +80,7 @@ def depth_shares_figure(data: PlotData, style: Style = Style()) -> Figure:
                      if isinstance(runs[0].settings.get(DEPTH), (int, float))})
     marker = {d: _palette.MARKERS[i % len(_palette.MARKERS)] for i, d in enumerate(depths)}
     handles = [handle(name, ls=ls, lw=style.size.line) for _, name, ls in SHARES]
-    handles += [handle(f"{d:g} layers", ls="none", marker=marker[d]) for d in depths]
+    handles += [handle(f"depth {d:g} (layers)", ls="none", marker=marker[d]) for d in depths]
     fig, axes = panels(style, len(panels_of), extra=legend_rows(len(handles), style))
     columns = style.size.grid(len(panels_of))[1]
     for i, (ax, (title, labels)) in enumerate(zip(axes, panels_of.items())):
@@ -96,6 +97,7 @@ def depth_shares_figure(data: PlotData, style: Style = Style()) -> Figure:
                         gid=f"{field}:{label}")
         panel_title(ax, title, style)
         ax.set_xlabel("norm layer (model order)")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if i % columns == 0:
             ax.set_ylabel("share of ‖d‖ (dimensionless)")
     legend_below(fig, handles, style)
