@@ -1,8 +1,8 @@
 """``normscope-plot TRACE... --out DIR`` (also ``python -m normscope.plot``): the paper-style figures of traces.
 
 Runs (of every trace given, read as analyze reads them: ``FILE:LABEL`` names a file's runs, a run given twice is
-drawn once) are grouped as ``normscope analyze`` groups them: by preset and every setting that differs between the runs except the seed, pooled over seeds only
-(``_grouping``). A grid sweep over ``lr`` gives the groups ``layernorm lr=0.0003``, ``layernorm lr=0.001``, …; a
+drawn once) are grouped as ``normscope analyze`` groups them: by preset and every setting that differs between the
+runs except the seed, pooled over seeds only (``_grouping``). A grid sweep over ``lr`` gives the groups ``layernorm lr=0.0003``, ``layernorm lr=0.001``, …; a
 sweep over seeds alone one group per preset, named by it. ``--group-by lr,hidden`` names the keys instead
 (``--group-by preset``: per preset, on purpose); ``--groups`` draws some groups, named by preset (all of its
 groups) or by label. A group has its preset's colour (one per preset, Okabe–Ito) and, when its preset has
@@ -10,12 +10,18 @@ several groups, a marker shape of its own on each of its lines (o, s, ^, D, … 
 
 It writes:
 
-- ``loss``: training and validation loss per group, linear scale, the gap shaded;
+- ``loss``: training and validation loss per group (nats; a char-LM's bits per character on the right), the gap
+  shaded;
 - ``gap``: validation − training loss over steps, mean over seeds with a min–max band;
 - ``grad-parts``: ‖d‖, ‖c‖, ‖s‖, ‖t‖ per group and layer (log scale);
-- ``ratios``: recenter_ratio and rescale_ratio per layer;
+- ``ratios``: recenter_ratio and rescale_ratio per layer, a panel whose groups agree within 0.001 drawn flat with a
+  note;
 - ``phi-<preset>``: Φ(y) as a heat map with its mean and quantiles, for each group that records it (AdaNorm);
   ``phi-<label>`` (``phi-adanorm_lr=0.001``: spaces as ``_``, brackets dropped) when the preset has several groups;
+- ``frontier`` (``lr`` a grouping key): stable/stalled/diverged runs per variant over learning rate × depth and the
+  largest stable learning rate against depth (``_stability``, ``_frontier``; analyze's with ``--analysis``);
+- ``depth-shares`` (``layers`` a grouping key) and ``forward-recentering`` (runs that record
+  ``abs_mean_over_std``): ``_depth``;
 - ``summary``: each group − the baseline preset's group at the same settings, with 95% intervals (a group without
   one is left out, with a note): best_valid_loss, gap_at_best, gap_last_tenth and the test split's accuracy (or
   bits per character) at the best evaluation — from ``--analysis`` (the JSON of ``normscope analyze --format
@@ -23,7 +29,8 @@ It writes:
   ``_statistics``), which gives the same differences and intervals to the last bit; no interval when a side has
   fewer than 2 runs.
 
-each as ``DIR/<name>.<format>`` for every ``--format`` (png,pdf by default; svg too), one line per file written,
+each as ``DIR/<name>.<format>`` for every ``--format`` (png,pdf by default; svg too), ``--size`` wide (``_sizes``),
+per-step series smoothed by ``--smooth`` (``_smoothing``), one line per file written,
 under the output contract of every NormScope command (``_output``): DIR is never deleted or replaced, a figure
 already there is replaced only with ``--force`` (every file is checked before anything is drawn), no input is
 written over, and each file is written aside and renamed whole. Errors are one line ``normscope-plot: error: …`` and
