@@ -65,6 +65,9 @@ from ._plotdata import trace_input
 from ._output import CommandInput, OutputError, OutputFile, OutputFolder, Reason, deferred_signals
 
 FORMATS = ("png", "pdf", "svg")
+# Every figure's name, in the order drawn; ``phi`` stands for the phi-<group> files.
+FIGURES = ("loss", "gap", "grad-parts", "ratios", "phi", "frontier", "depth-shares", "forward-recentering",
+           "summary")
 # What the summary draws, from analyze's JSON or computed here alike.
 SUMMARY_QUANTITIES = ("best_valid_loss", "gap_at_best", "gap_last_tenth", "test_accuracy_at_best",
                       "test_bits_per_character_at_best")
@@ -206,6 +209,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="per-step series as a centred moving mean over N recorded steps; 0 draws raw values "
                              f"(default {_smoothing.DEFAULT_WINDOW}; evaluations are never smoothed)")
     parser.add_argument("--raw", action="store_true", help="per-step series unsmoothed (as --smooth 0)")
+    parser.add_argument("--figures", metavar="NAMES",
+                        help="comma-separated figures to draw, of " + ", ".join(FIGURES) + " (phi: every phi-…); "
+                             "default all that the traces hold")
     return parser
 
 
@@ -431,6 +437,15 @@ def _run(args: argparse.Namespace) -> int:
     # The --analysis file is read before anything is drawn, so that a bad one fails at once.
     from_json = json_comparisons(args.analysis, chosen, baseline) if args.analysis else None
     planned, notes = plan_figures(data, chosen, baseline, args.analysis, from_json, style)
+    if args.figures is not None:
+        wanted = [name.strip() for name in args.figures.split(",") if name.strip()]
+        unknown = [name for name in wanted if name not in FIGURES]
+        if unknown or not wanted:
+            raise PlotError(f"--figures {args.figures}: expected a comma-separated list of {', '.join(FIGURES)}")
+        planned = [(name, draw) for name, draw in planned
+                   if (name if not name.startswith("phi-") else "phi") in wanted]
+        if not planned:
+            raise PlotError(f"--figures {args.figures}: the trace(s) give none of these figures")
     if args.analysis and baseline in data.colours:
         notes += _json_notes(args.analysis, chosen, baseline, data.grouping)
     outputs = _outputs(folder, [f"{name}.{fmt}" for name, _ in planned for fmt in formats])

@@ -195,3 +195,16 @@ def test_frontier_from_analysis_json(cli, grid_trace, tmp_path, capsys):
     planned = dict(plan_figures(_figures.load([grid_trace]), analysis=str(path))[0])
     texts = {t.get_text() for ax in planned["frontier"]().axes for t in ax.texts}
     assert "0/7/0" in texts
+
+
+def test_figures_option_draws_the_named_ones(tmp_path, capsys):
+    """--figures phi,gap: only those files (phi: every phi-…); an unknown name is one line and exit status 1."""
+    status = main([str(REFERENCE), "--out", str(tmp_path), "--format", "png", "--dpi", "20", "--figures", "phi,gap"])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gap.png", "phi-adanorm.png"]
+    assert main([str(REFERENCE), "--out", str(tmp_path / "x"), "--figures", "los"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--figures los: expected a comma-separated list of loss, gap," in err
+    assert main([str(REFERENCE), "--out", str(tmp_path / "y"), "--figures", "frontier"]) == 1
+    assert "the trace(s) give none of these figures" in capsys.readouterr().err
