@@ -329,6 +329,7 @@ def summary_figure(comparisons: Sequence[Comparison], colours: Dict[str, str], b
                             xytext=(0, 4), ha="center", fontsize=style.size.font - 2)
         ax.axvline(0, color="#777777", lw=style.size.thin)
         ax.xaxis.set_major_locator(MaxNLocator(4))
+        ax.margins(x=0.15)   # room for the counts over the outermost dots
         panel_title(ax, quantity.replace("_", " "), style)
         ax.set_xlabel(f"− {baseline} ({_difference_unit(quantity, language_model)})")
         if i % columns == 0:
