@@ -90,9 +90,8 @@ def loss_figure(data: PlotData, style: Style = Style()) -> Figure:
 def gap_figure(data: PlotData, style: Style = Style()) -> Figure:
     """The overfitting gap (validation − training loss, nats) over steps: mean over seeds, band from min to max."""
     groups = data.groups
-    handles = group_handles(data, [f"{g}" for g in groups])
-    for h, (group, runs) in zip(handles, groups.items()):
-        h.set_label(f"{group} (n={len(runs)})")
+    handles = [handle(f"{group} (n={len(runs)})", data.colour(group), **data.line_style(group))
+               for group, runs in groups.items()]
     fig, (ax,) = panels(style, 1, extra=legend_rows(len(handles), style), height=2.4)
     for group, runs in groups.items():
         colour = data.colour(group)

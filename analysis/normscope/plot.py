@@ -65,6 +65,7 @@ from ._plotdata import trace_input
 from ._output import CommandInput, OutputError, OutputFile, OutputFolder, Reason, deferred_signals
 
 FORMATS = ("png", "pdf", "svg")
+FRONTIER_NOTE = "frontier: stability "
 # Every figure's name, in the order drawn; ``phi`` stands for the phi-<group> files.
 FIGURES = ("loss", "gap", "grad-parts", "ratios", "phi", "frontier", "depth-shares", "forward-recentering",
            "summary")
@@ -306,7 +307,7 @@ def plan_figures(data: PlotData, presets: Optional[Sequence[str]] = None, baseli
                                                      if g.group in chosen)])
         keys = data.grouping.keys
         figures.append(("frontier", lambda: _frontier.frontier_figure(stability, keys, style)))
-        notes.append(f"frontier: stability {origin}")
+        notes.append(f"{FRONTIER_NOTE}{origin}")
     if _depth.has_depths(shown):
         figures.append(("depth-shares", lambda: _depth.depth_shares_figure(shown, style)))
     if _depth.has_forward(shown):
@@ -446,6 +447,8 @@ def _run(args: argparse.Namespace) -> int:
                    if (name if not name.startswith("phi-") else "phi") in wanted]
         if not planned:
             raise PlotError(f"--figures {args.figures}: the trace(s) give none of these figures")
+        if "frontier" not in wanted:
+            notes = [note for note in notes if not note.startswith(FRONTIER_NOTE)]
     if args.analysis and baseline in data.colours:
         notes += _json_notes(args.analysis, chosen, baseline, data.grouping)
     outputs = _outputs(folder, [f"{name}.{fmt}" for name, _ in planned for fmt in formats])

@@ -31,7 +31,7 @@ def reference_data():
 
 @pytest.fixture(scope="module")
 def grid_trace(cli, tmp_path_factory):
-    """4 s: layernorm and rmsnorm at lr 0.001/0.01 × 1/2 layers. rmsnorm at lr 0.01, 2 layers diverged at step 5;
+    """layernorm and rmsnorm at lr 0.001/0.01 × 1/2 layers. rmsnorm at lr 0.01, 2 layers diverged at step 5;
     layernorm at lr 0.01, 1 layer stalled (its prior_loss below its loss); the others stable; layernorm's runs at
     1 layer record abs_mean_over_std = 0.25 · (layer position + 1)."""
     out = record(cli, tmp_path_factory.mktemp("grid") / "grid.h5", GRID)
@@ -154,24 +154,27 @@ def test_frontier_of_a_recorded_grid(grid_trace, tmp_path, capsys):
     cells = {c.cell: (c.largest_stable_lr, c.at_grid_edge) for c in stability.frontier}
     assert cells == {"layernorm layers=1": (0.001, False), "layernorm layers=2": (0.01, True),
                      "rmsnorm layers=1": (0.01, True), "rmsnorm layers=2": (0.001, False)}
-    fig = _frontier_figure(data)
+    fig = drawn(data, "frontier")
     counts = {t.get_text() for ax in fig.axes for t in ax.texts}
     assert {"1/0/0", "0/1/0", "0/0/1"} <= counts
     largest = _line(fig, "largest-stable:layernorm")
     assert list(largest.get_xdata()) == [1.0, 2.0] and list(largest.get_ydata()) == [0.001, 0.01]
     # the depth shares: one line per depth, as many points as the depth has norm layers (3 and 5)
-    shares = dict(make_figures(data)[0])["depth-shares"]
+    shares = drawn(data, "depth-shares")
     assert sorted(len(l.get_xdata()) for l in shares.axes[0].get_lines()) == [3, 3, 5, 5]
     # forward re-centering: read where recorded (layernorm, 1 layer), at the grid's smallest lr
-    forward = dict(make_figures(data)[0])["forward-recentering"]
+    forward = drawn(data, "forward-recentering")
     lines = {l.get_gid(): l for ax in forward.axes for l in ax.get_lines()}
     assert sorted(lines) == [f"abs_mean_over_std:layernorm layers=1 lr=0.001:{layer}"
                              for layer in ("block1.attn_norm", "block1.ffn_norm", "final_norm")]
     assert [float(np.nanmean(l.get_ydata())) for l in lines.values()] == pytest.approx([0.25, 0.5, 0.75])
 
 
-def _frontier_figure(data):
-    return dict(make_figures(data)[0])["frontier"]
+def drawn(data, name, **options):
+    """The one figure ``name`` of ``data``, drawn alone (``plan_figures``: the others are not drawn)."""
+    from normscope.plot import plan_figures
+
+    return dict(plan_figures(data, **options)[0])[name]()
 
 
 def test_frontier_from_analysis_json(cli, grid_trace, tmp_path, capsys):
@@ -186,14 +189,13 @@ def test_frontier_from_analysis_json(cli, grid_trace, tmp_path, capsys):
     path = tmp_path / "analysis.json"
     path.write_text(json.dumps(document))
     status = main([str(grid_trace), "--out", str(tmp_path / "figs"), "--format", "png", "--dpi", "20",
-                   "--analysis", str(path)])
+                   "--analysis", str(path), "--figures", "frontier"])
     captured = capsys.readouterr()
     assert status == 0, captured.err
     assert f"frontier: stability normscope analyze: {path}" in captured.err
     assert (tmp_path / "figs" / "frontier.png").stat().st_size > 1000
-    from normscope.plot import plan_figures
-    planned = dict(plan_figures(_figures.load([grid_trace]), analysis=str(path))[0])
-    texts = {t.get_text() for ax in planned["frontier"]().axes for t in ax.texts}
+    texts = {t.get_text() for ax in drawn(_figures.load([grid_trace]), "frontier", analysis=str(path)).axes
+             for t in ax.texts}
     assert "0/7/0" in texts
 
 
