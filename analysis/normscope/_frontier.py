@@ -125,5 +125,5 @@ def _largest_stable_panel(ax, stability: Stability, variants: Dict[str, List[Sta
         ax.set_ylim(bottom / 1.3, rates[-1] * 2)
     ax.set_xticks(depths, [f"{d:g}" for d in depths])
     ax.set_xlabel("depth (layers)")
-    ax.set_ylabel("largest stable learning rate")
+    ax.set_ylabel("learning rate")
     panel_title(ax, "largest stable learning rate", style)

@@ -29,7 +29,8 @@ PART_LABELS = {"direct": "d (direct)", "recenter": "c (re-centering)", "rescale"
 
 HEATMAP = "viridis"
 
-# Filled shapes that stay distinct at 5 pt and in greyscale print; a preset's 11th group repeats the first.
+# Filled shapes that stay distinct at 3.5 pt (the figures' size) and in greyscale print; a preset's 11th group
+# repeats the first.
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
 
 
