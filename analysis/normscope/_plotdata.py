@@ -107,7 +107,8 @@ class PlotData:
             return exact[0]
         settings = next(r.settings for r in self.runs if r.label == label)
         near = [g for g in candidates
-                if self.grouping.near(next(r.settings for r in self.runs if r.label == g)) == self.grouping.near(settings)]
+                if self.grouping.near(next(r.settings for r in self.runs if r.label == g))
+                == self.grouping.near(settings)]
         return near[0] if len(near) == 1 else None
 
     @property
