@@ -81,6 +81,8 @@ def depth_shares_figure(data: PlotData, style: Style = Style()) -> Figure:
     marker = {d: _palette.MARKERS[i % len(_palette.MARKERS)] for i, d in enumerate(depths)}
     handles = [handle(name, ls=ls, lw=style.size.line) for _, name, ls in SHARES]
     handles += [handle(f"depth {d:g} (layers)", ls="none", marker=marker[d]) for d in depths]
+    handles += [handle(preset, data.colours[preset], lw=style.size.line)
+                for preset in dict.fromkeys(runs[0].preset for runs in groups.values())]
     fig, axes = panels(style, len(panels_of), extra=legend_rows(len(handles), style))
     columns = style.size.grid(len(panels_of))[1]
     for i, (ax, (title, labels)) in enumerate(zip(axes, panels_of.items())):
