@@ -29,7 +29,8 @@ PART_LABELS = {"direct": "d (direct)", "recenter": "c (re-centering)", "rescale"
 
 HEATMAP = "viridis"
 
-# Filled shapes that stay distinct at 5 pt and in greyscale print; a preset's 11th group repeats the first.
+# Filled shapes that stay distinct at 3.5 pt (the figures' size) and in greyscale print; a preset's 11th group
+# repeats the first.
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
 
 
@@ -73,4 +74,4 @@ def marker_style(marker: Optional[str]) -> Dict[str, Any]:
     if marker is None:
         return {}
     offset = 0.02 * (MARKERS.index(marker) % 5 if marker in MARKERS else 0)
-    return {"marker": marker, "markevery": (offset, 0.1), "ms": 5}
+    return {"marker": marker, "markevery": (offset, 0.1), "ms": 3.5}

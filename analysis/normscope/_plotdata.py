@@ -39,6 +39,8 @@ class RunData:
     file_label: Optional[str] = None                         # the label of its file (``FILE:LABEL``)
     name: str = ""                                           # distinct among the runs drawn (``run_names``)
     diverged_at: Optional[int] = None                        # the step it diverged at (``_comparison``), or None
+    status: Optional[str] = None                             # completed, diverged, running, interrupted, …
+    prior_loss: Any = None                                   # the run attribute (METHODS.md, "Stability …")
 
     @property
     def label(self) -> str:
@@ -105,7 +107,8 @@ class PlotData:
             return exact[0]
         settings = next(r.settings for r in self.runs if r.label == label)
         near = [g for g in candidates
-                if self.grouping.near(next(r.settings for r in self.runs if r.label == g)) == self.grouping.near(settings)]
+                if self.grouping.near(next(r.settings for r in self.runs if r.label == g))
+                == self.grouping.near(settings)]
         return near[0] if len(near) == 1 else None
 
     @property
@@ -241,7 +244,8 @@ def load(paths: Sequence[Union[str, "os.PathLike[str]"]], group_by: Optional[Seq
                 diverged_at = _comparison.divergence_step(run.status, run.diverged_step, run.steps["loss"],
                                                           settings.get("divergence_loss"))
                 data = RunData(str(path), run.id, preset, seed, layers, run.evals, {l: run.grad(l) for l in layers},
-                               settings=settings, file_label=file_label, diverged_at=diverged_at)
+                               settings=settings, file_label=file_label, diverged_at=diverged_at,
+                               status=run.status, prior_loss=run.attrs.get("prior_loss"))
                 for layer in layers:
                     if run.has_phi(layer):
                         data.phi[layer] = run.phi(layer)

@@ -1,21 +1,27 @@
 """``normscope-plot TRACE... --out DIR`` (also ``python -m normscope.plot``): the paper-style figures of traces.
 
 Runs (of every trace given, read as analyze reads them: ``FILE:LABEL`` names a file's runs, a run given twice is
-drawn once) are grouped as ``normscope analyze`` groups them: by preset and every setting that differs between the runs except the seed, pooled over seeds only
-(``_grouping``). A grid sweep over ``lr`` gives the groups ``layernorm lr=0.0003``, ``layernorm lr=0.001``, …; a
-sweep over seeds alone one group per preset, named by it. ``--group-by lr,hidden`` names the keys instead
+drawn once) are grouped as ``normscope analyze`` groups them: by preset and every setting that differs between the
+runs except the seed, pooled over seeds only (``_grouping``). A grid sweep over ``lr`` gives the groups
+``layernorm lr=0.0003``, ``layernorm lr=0.001``, …; a sweep over seeds alone one group per preset, named by it. ``--group-by lr,hidden`` names the keys instead
 (``--group-by preset``: per preset, on purpose); ``--groups`` draws some groups, named by preset (all of its
 groups) or by label. A group has its preset's colour (one per preset, Okabe–Ito) and, when its preset has
 several groups, a marker shape of its own on each of its lines (o, s, ^, D, … in the order of the settings).
 
 It writes:
 
-- ``loss``: training and validation loss per group, linear scale, the gap shaded;
+- ``loss``: training and validation loss per group (nats; a char-LM's bits per character on the right), the gap
+  shaded;
 - ``gap``: validation − training loss over steps, mean over seeds with a min–max band;
 - ``grad-parts``: ‖d‖, ‖c‖, ‖s‖, ‖t‖ per group and layer (log scale);
-- ``ratios``: recenter_ratio and rescale_ratio per layer;
+- ``ratios``: recenter_ratio and rescale_ratio per layer, a panel whose groups agree within 0.001 drawn flat with a
+  note;
 - ``phi-<preset>``: Φ(y) as a heat map with its mean and quantiles, for each group that records it (AdaNorm);
   ``phi-<label>`` (``phi-adanorm_lr=0.001``: spaces as ``_``, brackets dropped) when the preset has several groups;
+- ``frontier`` (``lr`` a grouping key): stable/stalled/diverged runs per variant over learning rate × depth and the
+  largest stable learning rate against depth (``_stability``, ``_frontier``; analyze's with ``--analysis``);
+- ``depth-shares`` (``layers`` a grouping key) and ``forward-recentering`` (runs that record
+  ``abs_mean_over_std``): ``_depth``;
 - ``summary``: each group − the baseline preset's group at the same settings, with 95% intervals (a group without
   one is left out, with a note): best_valid_loss, gap_at_best, gap_last_tenth and the test split's accuracy (or
   bits per character) at the best evaluation — from ``--analysis`` (the JSON of ``normscope analyze --format
@@ -23,7 +29,8 @@ It writes:
   ``_statistics``), which gives the same differences and intervals to the last bit; no interval when a side has
   fewer than 2 runs.
 
-each as ``DIR/<name>.<format>`` for every ``--format`` (png,pdf by default; svg too), one line per file written,
+each as ``DIR/<name>.<format>`` for every ``--format`` (png,pdf by default; svg too), ``--size`` wide (``_sizes``),
+per-step series smoothed by ``--smooth`` (``_smoothing``), one line per file written,
 under the output contract of every NormScope command (``_output``): DIR is never deleted or replaced, a figure
 already there is replaced only with ``--force`` (every file is checked before anything is drawn), no input is
 written over, and each file is written aside and renamed whole. Errors are one line ``normscope-plot: error: …`` and
@@ -45,7 +52,10 @@ from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from matplotlib.figure import Figure
 
-from . import _figures, _grouping, _palette
+from matplotlib import rc_context
+
+from . import _depth, _figures, _frontier, _grouping, _palette, _sizes, _smoothing, _stability
+from ._layout import Style
 from ._errors import TraceError
 from ._figures import Comparison, PlotData
 from ._comparison import group_comparisons
@@ -55,6 +65,10 @@ from ._plotdata import trace_input
 from ._output import CommandInput, OutputError, OutputFile, OutputFolder, Reason, deferred_signals
 
 FORMATS = ("png", "pdf", "svg")
+FRONTIER_NOTE = "frontier: stability "
+# Every figure's name, in the order drawn; ``phi`` stands for the phi-<group> files.
+FIGURES = ("loss", "gap", "grad-parts", "ratios", "phi", "frontier", "depth-shares", "forward-recentering",
+           "summary")
 # What the summary draws, from analyze's JSON or computed here alike.
 SUMMARY_QUANTITIES = ("best_valid_loss", "gap_at_best", "gap_last_tenth", "test_accuracy_at_best",
                       "test_bits_per_character_at_best")
@@ -187,7 +201,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--baseline", help="preset the summary compares against, at the same settings "
                                            "(default layernorm)")
     parser.add_argument("--analysis", metavar="JSON",
-                        help="output of `normscope analyze --format json` for the summary (else computed here)")
+                        help="output of `normscope analyze --format json` for the summary and the frontier (else "
+                             "computed here)")
+    parser.add_argument("--size", choices=sorted(_sizes.SIZES), default=_sizes.DEFAULT,
+                        help=f"figure width for print: one-column (3.3 in) or two-column (6.9 in); default "
+                             f"{_sizes.DEFAULT}")
+    parser.add_argument("--smooth", type=int, default=_smoothing.DEFAULT_WINDOW, metavar="N",
+                        help="per-step series as a centred moving mean over N recorded steps; 0 draws raw values "
+                             f"(default {_smoothing.DEFAULT_WINDOW}; evaluations are never smoothed)")
+    parser.add_argument("--raw", action="store_true", help="per-step series unsmoothed (as --smooth 0)")
+    parser.add_argument("--figures", metavar="NAMES",
+                        help="comma-separated figures to draw, of " + ", ".join(FIGURES) + " (phi: every phi-…); "
+                             "default all that the traces hold")
     return parser
 
 
@@ -245,8 +270,19 @@ def _outputs(folder: OutputFolder, names: Sequence[str]) -> List[OutputFile]:
     return outputs
 
 
+def _stability_of(data: PlotData, analysis: Optional[str], baseline: str) -> Tuple[Optional[_stability.Stability], str]:
+    """The stability over an lr grid: analyze's (its JSON's ``stability`` key) when ``analysis`` holds it, else
+    computed here by the same rule; and where it came from."""
+    if analysis:
+        from_json = _stability.from_json(_analysis_document(analysis, baseline))
+        if from_json is not None:
+            return from_json, f"normscope analyze: {analysis}"
+    return _stability.stability(data), "computed here"
+
+
 def plan_figures(data: PlotData, presets: Optional[Sequence[str]] = None, baseline: str = "layernorm",
-                 analysis: Optional[str] = None, analysis_comparisons: Optional[List[Comparison]] = None):
+                 analysis: Optional[str] = None, analysis_comparisons: Optional[List[Comparison]] = None,
+                 style: Style = Style()):
     """``[(name, draw)]`` of ``make_figures``, each ``draw()`` making its ``Figure``, and the notes: the names are
     known, and the outputs checked, before anything is drawn."""
     notes = list(data.notes)
@@ -254,11 +290,28 @@ def plan_figures(data: PlotData, presets: Optional[Sequence[str]] = None, baseli
         notes.append(data.grouping.describe())
     shown = data.subset(presets)
     figures: List[Tuple[str, Callable[[], Figure]]] = [
-        ("loss", lambda: _figures.loss_figure(shown)), ("gap", lambda: _figures.gap_figure(shown)),
-        ("grad-parts", lambda: _figures.grad_parts_figure(shown)), ("ratios", lambda: _figures.ratios_figure(shown))]
+        ("loss", lambda: _figures.loss_figure(shown, style)), ("gap", lambda: _figures.gap_figure(shown, style)),
+        ("grad-parts", lambda: _figures.grad_parts_figure(shown, style)),
+        ("ratios", lambda: _figures.ratios_figure(shown, style))]
     stems = data.file_stems()
     for group in _figures.phi_presets(shown):
-        figures.append((f"phi-{stems[group]}", lambda group=group: _figures.phi_figure(shown, group)))
+        figures.append((f"phi-{stems[group]}", lambda group=group: _figures.phi_figure(shown, group, style)))
+    stability, origin = _stability_of(shown, analysis, baseline) if _stability.LR in data.grouping.keys else (None, "")
+    if stability is not None and stability.groups:
+        if presets is not None:   # analyze's groups are all of them; the figure draws the chosen ones
+            chosen = set(shown.groups)
+            stability = _stability.Stability(stability.stall_fraction,
+                                             [g for g in stability.groups if g.group in chosen],
+                                             [c for c in stability.frontier
+                                              if any(g.preset == c.preset for g in stability.groups
+                                                     if g.group in chosen)])
+        keys = data.grouping.keys
+        figures.append(("frontier", lambda: _frontier.frontier_figure(stability, keys, style)))
+        notes.append(f"{FRONTIER_NOTE}{origin}")
+    if _depth.has_depths(shown):
+        figures.append(("depth-shares", lambda: _depth.depth_shares_figure(shown, style)))
+    if _depth.has_forward(shown):
+        figures.append(("forward-recentering", lambda: _depth.forward_figure(shown, style)))
     if baseline not in set(data.colours):
         notes.append(f"no summary figure: the trace(s) have no {baseline} runs to compare against (--baseline)")
         return figures, notes
@@ -273,7 +326,8 @@ def plan_figures(data: PlotData, presets: Optional[Sequence[str]] = None, baseli
         if left:
             notes.append(f"not in the summary (no {baseline} run at the same settings): {'; '.join(left)}")
     if comparisons:
-        figures.append(("summary", lambda: _figures.summary_figure(comparisons, data.colours, baseline, source)))
+        figures.append(("summary", lambda: _figures.summary_figure(comparisons, data.colours, baseline, source, style,
+                                                                    shown.language_model)))
     elif any(data.preset_of(g) != baseline for g in data.select(presets)[0]):
         notes.append(f"no summary figure: no chosen group has a {baseline} group at the same settings")
     else:
@@ -282,14 +336,16 @@ def plan_figures(data: PlotData, presets: Optional[Sequence[str]] = None, baseli
 
 
 def make_figures(data: PlotData, presets: Optional[Sequence[str]] = None, baseline: str = "layernorm",
-                 analysis: Optional[str] = None, analysis_comparisons: Optional[List[Comparison]] = None):
+                 analysis: Optional[str] = None, analysis_comparisons: Optional[List[Comparison]] = None,
+                 style: Style = Style()):
     """``[(name, Figure)]`` for the groups ``presets`` choose (presets or group labels, as ``--groups``; None: all),
     in the order they are written, and notes for stderr.
 
     The summary uses ``analysis_comparisons`` if given, else those of the ``analysis`` JSON file, else the Python
     bootstrap."""
-    planned, notes = plan_figures(data, presets, baseline, analysis, analysis_comparisons)
-    return [(name, draw()) for name, draw in planned], notes
+    planned, notes = plan_figures(data, presets, baseline, analysis, analysis_comparisons, style)
+    with rc_context(style.size.rc()):
+        return [(name, draw()) for name, draw in planned], notes
 
 
 def _listed(names: Sequence[str], limit: int = 12) -> str:
@@ -348,6 +404,9 @@ def _run(args: argparse.Namespace) -> int:
         raise PlotError(f"--format {args.format}: expected a comma-separated list of {', '.join(FORMATS)}")
     if not (math.isfinite(args.dpi) and 10 <= args.dpi <= 2400):
         raise PlotError(f"--dpi {args.dpi:g}: expected a number from 10 to 2400")
+    if args.smooth < 0:
+        raise PlotError(f"--smooth {args.smooth}: expected a number of recorded steps, 0 for raw values")
+    style = Style(_sizes.SIZES[args.size], 0 if args.raw else args.smooth)
     # A labelled argument (A.h5:sweep) reads the file A.h5.
     inputs = [CommandInput("one of the traces to draw", trace_input(path)[0]) for path in args.traces]
     if args.analysis:
@@ -378,20 +437,32 @@ def _run(args: argparse.Namespace) -> int:
     baseline = args.baseline or "layernorm"
     # The --analysis file is read before anything is drawn, so that a bad one fails at once.
     from_json = json_comparisons(args.analysis, chosen, baseline) if args.analysis else None
-    planned, notes = plan_figures(data, chosen, baseline, args.analysis, from_json)
+    planned, notes = plan_figures(data, chosen, baseline, args.analysis, from_json, style)
+    if args.figures is not None:
+        wanted = [name.strip() for name in args.figures.split(",") if name.strip()]
+        unknown = [name for name in wanted if name not in FIGURES]
+        if unknown or not wanted:
+            raise PlotError(f"--figures {args.figures}: expected a comma-separated list of {', '.join(FIGURES)}")
+        planned = [(name, draw) for name, draw in planned
+                   if (name if not name.startswith("phi-") else "phi") in wanted]
+        if not planned:
+            raise PlotError(f"--figures {args.figures}: the trace(s) give none of these figures")
+        if "frontier" not in wanted:
+            notes = [note for note in notes if not note.startswith(FRONTIER_NOTE)]
     if args.analysis and baseline in data.colours:
         notes += _json_notes(args.analysis, chosen, baseline, data.grouping)
     outputs = _outputs(folder, [f"{name}.{fmt}" for name, _ in planned for fmt in formats])
     folder.create()
     files = iter(outputs)
     for name, draw in planned:
-        figure = draw()
-        for fmt in formats:
-            output = next(files)
-            with deferred_signals():  # a file written is a file printed: an interrupt waits for both
-                output.write(lambda temporary: figure.savefig(temporary, format=fmt, dpi=args.dpi,
-                                                              metadata=_METADATA[fmt]))
-                print(output.path, flush=True)
+        with rc_context(style.size.rc()):   # the size's fonts and lines, drawn and saved alike
+            figure = draw()
+            for fmt in formats:
+                output = next(files)
+                with deferred_signals():  # a file written is a file printed: an interrupt waits for both
+                    output.write(lambda temporary: figure.savefig(temporary, format=fmt, dpi=args.dpi,
+                                                                  metadata=_METADATA[fmt]))
+                    print(output.path, flush=True)
     for note in notes:
         print(f"normscope-plot: note: {note}", file=sys.stderr)
     return 0

@@ -151,11 +151,11 @@ def test_one_colour_per_preset_across_figures(demo_trace):
     assert {l.get_color() for l in parts} == {data.colours["layernorm"]}
     assert {l.get_gid().rsplit(":", 1)[1]: l.get_linestyle() for l in parts} == {
         "direct": "-", "recenter": "--", "rescale": ":", "total": "-."}
-    # t equals d where c and s are 0 (none), and its hidden line is named so in the legend; not where they are not
-    legends = {ax.get_title(): [t.get_text() for t in ax.get_legend().get_texts()]
-               for ax in figures["grad-parts"].axes if ax.get_visible() and ax.get_legend()}
-    assert "t (total) = d throughout" in legends["none · hidden1.norm"]
-    assert "t (total)" in legends["layernorm · hidden1.norm"]
+    # t equals d where c and s are 0 (none), and the panel's note says why its line is unseen; not where they are not
+    notes = {ax.get_title(): " ".join(t.get_text() for t in ax.texts if t.get_gid() == "parts-note")
+             for ax in figures["grad-parts"].axes if ax.get_visible()}
+    assert "t = d throughout" in notes["none · hidden1.norm"] and "c, s: 0 throughout" in notes["none · hidden1.norm"]
+    assert notes["layernorm · hidden1.norm"] == ""
     assert _colours(figures["phi-adanorm"], "phi-mean:") == {"hidden1.norm": "#d55e00", "hidden2.norm": "#d55e00"}
     # a subset keeps each preset's colour
     sub = dict(make_figures(data, ["none"], "layernorm")[0])
@@ -224,7 +224,10 @@ def test_adanorm_variants_and_bits_per_character(cli, tmp_path):
     assert theirs[bpc].group == "adanorm adanorm_scale=1"
     assert (mine[bpc].difference, mine[bpc].lower, mine[bpc].upper) == (theirs[bpc].difference, theirs[bpc].lower,
                                                                           theirs[bpc].upper)
-    assert _figures.loss_figure(data).axes[0].get_ylabel().startswith("bpc")
+    # nats per byte, as the report's charts; bits per character on the right axis
+    figure = _figures.loss_figure(data)
+    assert figure.axes[0].get_ylabel() == "loss (nats per byte)"
+    assert "bits per character" in [c.get_ylabel() for ax in figure.axes for c in ax.child_axes]
 
 
 def test_summary_from_analysis_json(demo_trace, demo_analysis, tmp_path, capsys):
@@ -310,7 +313,8 @@ def test_grid_sweep_gives_a_group_per_setting(grid_trace, grid_analysis, tmp_pat
     result = plot_here(capsys, grid_trace, "--out", tmp_path, "--format", "png", "--dpi", "30")
     assert result.returncode == 0, result.stderr
     assert [Path(p).name for p in result.stdout.split()] == [
-        f"{n}.png" for n in BASE[:4] + ["phi-adanorm_lr=0.0003", "phi-adanorm_lr=0.001", "summary"]]
+        f"{n}.png" for n in BASE[:4] + ["phi-adanorm_lr=0.0003", "phi-adanorm_lr=0.001", "frontier",
+                                                    "summary"]]
     assert "groups: preset + lr (settings that differ between the runs)" in result.stderr
 
 
@@ -346,7 +350,7 @@ def test_groups_option_takes_presets_and_labels(grid_trace, tmp_path, capsys):
                        "--groups", "adanorm lr=0.001,layernorm")
     assert result.returncode == 0, result.stderr
     assert [Path(p).name for p in result.stdout.split()] == [
-        f"{n}.png" for n in BASE[:4] + ["phi-adanorm_lr=0.001", "summary"]]
+        f"{n}.png" for n in BASE[:4] + ["phi-adanorm_lr=0.001", "frontier", "summary"]]
     from normscope import _figures
     from normscope.plot import make_figures
 
@@ -385,7 +389,7 @@ def test_same_preset_groups_share_colour_and_differ_by_marker(grid_trace, demo_t
         phi = _lines(figures[f"phi-adanorm_lr={lr}"], "phi-mean:")
         assert {(l.get_color(), l.get_marker()) for l in phi.values()} == {("#d55e00", marker)}
     # the legend shows the marker too, so the entries differ in more than their text
-    handles = figures["gap"].axes[0].get_legend().legend_handles
+    handles = figures["gap"].legends[0].legend_handles
     assert [h.get_marker() for h in handles] == ["o", "s", "o", "s"]
     # a subset keeps each group's marker, as it keeps colours
     sub = dict(make_figures(data, ["adanorm lr=0.001"])[0])
