@@ -26,15 +26,17 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import h5py
 import numpy as np
 
+from . import _schema
+
 ABSENT = "—"
 # Settings that override a preset's normalization (RunGrouping.variantKeys): part of what the variant is. A run
 # without one uses its preset's value, so its label leaves the key out, and the baseline is not asked for it.
 VARIANT_KEYS = frozenset({"convention", "epsilon", "adanorm_scale", "adanorm_k", "adanorm_detached"})
 # Identify a run within its configuration rather than configure it (RunSettings.identity).
 IDENTITY = frozenset({"seed"})
-# Set by the writer, not by the sweep (RunSettings.isBookkeeping). diverged_reason is state as much as status is;
-# analyze's fallback would keep it, but it only exists in format 2, which always has `config`.
-_BOOKKEEPING = frozenset({"config", "status", "completed_steps", "diverged_step", "diverged_reason", "norm_layers"})
+# Set by the writer, not by the sweep (RunSettings.isBookkeeping): the declared run attributes (status,
+# prior_loss, …), never settings.
+_BOOKKEEPING = frozenset(_schema.RUN_ATTRIBUTES)
 _MISSING = object()
 
 

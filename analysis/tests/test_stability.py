@@ -97,3 +97,30 @@ def test_frontier_per_cell():
 def test_no_stability_without_an_lr_key():
     plain = PlotData([run()], {"layernorm": "#0072b2"}, grouping=Grouping(("layers",)))
     assert _stability.stability(plain) is None
+
+
+def test_python_rule_equals_analyze_on_a_recorded_grid(cli, tmp_path):
+    """One rule, two implementations: the Swift `analyze` and this package agree on every group and cell of a real
+    grid that holds a stable, a stalled (lr 1e-7 stays at the prior) and a diverged (lr 1e30) learning rate."""
+    import json
+    import subprocess
+
+    from conftest import record
+    from normscope import _figures, _stability
+
+    trace = record(cli, tmp_path / "grid.h5", {"hidden": [16], "steps": 20, "eval_every": 5, "seeds": 2,
+                                               "presets": ["layernorm", "none"],
+                                               "grid": {"lr": [1e-7, 0.01, 1e30]}})
+    result = subprocess.run([cli, "analyze", str(trace), "--format", "json"], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    theirs = _stability.from_json(json.loads(result.stdout))
+    mine = _stability.stability(_figures.load([trace]))
+    assert theirs is not None and mine is not None
+    assert {(g.stalled, g.diverged, g.stable) for g in mine.groups} >= {(2, 0, 0), (0, 2, 0), (0, 0, 2)}
+    # The order is each tool's own (analyze: first appearance, runs by id; the figures: by setting values).
+    def keyed(document):
+        return ({g["group"]: g for g in document["groups"]}, {c["cell"]: c for c in document["frontier"]},
+                document["stall_fraction"])
+
+    assert keyed(mine.as_json()) == keyed(theirs.as_json())
