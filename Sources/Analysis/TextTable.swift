@@ -3,7 +3,8 @@
 public struct SummaryTable: Sendable, Equatable {
     /// Which of a trace summary's tables this is: what a report places it by, whatever its title says.
     public enum Kind: Sendable, Hashable, CaseIterable {
-        case overfitting, validation, testSplit, comparison, gradientParts, perLayer, dynamicTanh, measures, theorem, phi
+        case overfitting, validation, testSplit, comparison, gradientParts, perLayer, dynamicTanh, forwardRecentering
+        case measures, theorem, phi
     }
 
     public var kind: Kind

@@ -1,7 +1,7 @@
 /// The report's sections, in page order: each is addressed by its case — its anchor, its navigation label, its
 /// heading and the summary tables it shows — never by the text of a title.
 enum ReportSection: String, CaseIterable {
-    case overfitting, gradients, theorem, phi, notes
+    case overfitting, gradients, recentering, theorem, phi, notes
 
     /// The element id the navigation links to.
     var anchor: String { rawValue }
@@ -11,6 +11,7 @@ enum ReportSection: String, CaseIterable {
         switch self {
         case .overfitting: "Overfitting"
         case .gradients: "Gradient parts"
+        case .recentering: "Forward re-centering"
         case .theorem: "Theorem 1"
         case .phi: "Φ(y)"
         case .notes: "Notes"
@@ -30,6 +31,7 @@ enum ReportSection: String, CaseIterable {
         switch self {
         case .overfitting: [.overfitting, .validation, .testSplit, .comparison]
         case .gradients: [.gradientParts, .perLayer, .dynamicTanh, .measures]
+        case .recentering: [.forwardRecentering]
         case .theorem: [.theorem]
         case .phi: [.phi]
         case .notes: []
@@ -63,6 +65,16 @@ extension TraceReport {
                     + "apart by line style: d solid, c dashed, s dotted, t dash-dotted), and rescale_ratio = "
                     + "rowvar(t)/rowvar(d + c), below 1 where the σ-derivative shrinks the gradient's variance.</p>",
                 figures(rescaleCharts), figures(partCharts),
+            ] + tables
+        case .recentering:
+            let charts = recenteringCharts
+            return [
+                charts.isEmpty
+                    ? "<p>No layer recorded abs_mean_over_std (traces recorded before it existed read NaN).</p>"
+                    : "<p>Per norm layer, the mean over its input rows of |μ|/σ (population σ, no ε) over training "
+                        + "steps, a line per group: how far subtracting the mean moves a row, in units of its spread. "
+                        + "Near 0, re-centering does almost nothing in the forward pass; it describes the input, so "
+                        + "every variant has it, also those that do not subtract the mean.</p>" + figures(charts)
             ] + tables
         case .theorem:
             return tables.isEmpty ? ["<p>No run recorded its normalization settings.</p>"] : tables

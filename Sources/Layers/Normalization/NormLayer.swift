@@ -64,6 +64,8 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
     private var gradInputBuffer = Matrix<Scalar>(rows: 0, columns: 0)
     private var rowValuesBuffer: [Double] = []
     private var rowSumsBuffer: [Double] = []
+    /// Each row's |μ|/σ of a recorded forward pass, kept across steps.
+    private var centeringBuffer: [Double] = []
 
     /// A normalization layer over `width` features.
     ///
@@ -176,6 +178,7 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
         }
         if mode == .training && instrumentation.statistics {
             lastForwardStatistics = forwardStatistics(rowValues, rows: rows, phi: phiParts.items)
+            lastForwardStatistics?.absMeanOverStd = absMeanOverStd(x, tasks: tasks)
         }
         outputBuffer = output
         rowValuesBuffer = rowValues
@@ -330,6 +333,21 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
                 biasNorm: bias.map { norm($0.value.scalars) },
                 biasGradientNorm: bias == nil ? nil : norm(biasGradient))
         }
+    }
+
+    /// ``NormForwardStatistics/absMeanOverStd`` of the input, its rows spread over `tasks` like the kernel's.
+    private func absMeanOverStd(_ x: Matrix<Scalar>, tasks: Int) -> Double {
+        let (rows, width) = (x.rows, width)
+        if centeringBuffer.count != rows { centeringBuffer = [Double](repeating: 0, count: rows) }
+        x.withUnsafeBufferPointer { xp in
+            centeringBuffer.withUnsafeMutableBufferPointer { cp in
+                let (input, ratios) = (SharedMutableBuffer(readOnly: xp), SharedMutableBuffer(cp))
+                runTasks(tasks, rows: rows) { _, range in
+                    ForwardCentering.rowRatios(input.readOnly, width: width, rows: range, into: ratios.base)
+                }
+            }
+        }
+        return centeringBuffer.withUnsafeBufferPointer(ForwardCentering.mean)
     }
 
     private func forwardStatistics(_ rowValues: [Double], rows: Int, phi: [PhiAccumulator?]) -> NormForwardStatistics {
