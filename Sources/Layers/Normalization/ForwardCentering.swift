@@ -4,54 +4,31 @@ import Tensors
 /// the input's rows of |μᵣ|/σᵣ, σᵣ the population standard deviation without ε, in Double.
 ///
 /// Computed from the input rather than from the row values the kernel saves: those are μ (0 for the variants that do
-/// not centre) and 1/D, where D carries ε, Bessel's correction or the RMS, depending on the preset — none of them
-/// the σ defined here. Only a recorded step pays for this pass.
+/// not centre, and summed in Float lanes) and 1/D, where D carries ε, Bessel's correction or the RMS, depending on
+/// the preset — none of them the σ defined here. Only a recorded step pays for it.
 enum ForwardCentering {
-    /// Writes |μ|/σ of each of `rows` into `ratios[row]`, NaN where the row is constant (σ = 0) or not finite.
+    /// |μ|/σ of the row of `width` elements at `x`, NaN when the row is constant (σ = 0) or not finite.
     ///
-    /// A row is constant when its elements are all equal: decided on the elements, not on the computed σ, since the
-    /// rounded mean of a Double row of equal values can leave deviations of 1e-17.
-    @_specialize(where S == Float)
-    @_specialize(where S == Double)
-    static func rowRatios<S: MatrixScalar>(
-        _ input: UnsafePointer<S>, width: Int, rows: Range<Int>, into ratios: UnsafeMutablePointer<Double>
-    ) {
+    /// The forward kernel calls it on each row it has just read, so the row comes from cache: a separate pass over
+    /// the input made a recorded step of `bench norm` at 16384×1024 a quarter slower. Float rows, what training
+    /// records, take ``DoubleAccumulator``'s vectorized two-pass sums (converting lanes through the generic SIMD
+    /// initializer ran scalar). A Float row of equal elements has an exact Double sum, hence deviations of exactly
+    /// 0: σ = 0 finds the constant rows. A Double row's rounded mean can leave deviations of 1e-17, so there the
+    /// elements decide.
+    @inline(__always)
+    static func ratio<S: MatrixScalar>(_ x: UnsafePointer<S>, width: Int) -> Double {
         let h = Double(width)
-        for row in rows {
-            let x = input + row * width
-            var lanes = SIMD8<Double>()
-            var (low, high) = (x[0], x[0])
-            var i = 0
-            while i + 8 <= width {
-                let v = NormKernel.load(x + i)
-                (low, high) = (min(low, v.min()), max(high, v.max()))
-                lanes += SIMD8<Double>(v)
-                i += 8
-            }
-            var sum = lanes.sum()
-            while i < width {
-                (low, high) = (min(low, x[i]), max(high, x[i]))
-                sum += Double(x[i])
-                i += 1
-            }
-            let mu = sum / h
-            let center = SIMD8<Double>(repeating: mu)
-            lanes = SIMD8<Double>()
-            i = 0
-            while i + 8 <= width {
-                let v = SIMD8<Double>(NormKernel.load(x + i)) - center
-                lanes += v * v
-                i += 8
-            }
-            var squares = lanes.sum()
-            while i < width {
-                let v = Double(x[i]) - mu
-                squares += v * v
-                i += 1
-            }
-            let sigma = (squares / h).squareRoot()
-            ratios[row] = low != high && sigma > 0 ? abs(mu) / sigma : .nan
+        if S.self == Float.self {
+            let row = UnsafeBufferPointer(start: UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), count: width)
+            let mu = DoubleAccumulator.sum(row) / h
+            let sigma = (DoubleAccumulator.sumOfSquaredDeviations(row, from: mu) / h).squareRoot()
+            return sigma > 0 ? abs(mu) / sigma : .nan
         }
+        let row = UnsafeBufferPointer(start: x, count: width)
+        guard row.contains(where: { $0 != row[0] }) else { return .nan }
+        let mu = row.reduce(0.0) { $0 + Double($1) } / h
+        let sigma = (row.reduce(0.0) { $0 + (Double($1) - mu) * (Double($1) - mu) } / h).squareRoot()
+        return sigma > 0 ? abs(mu) / sigma : .nan
     }
 
     /// The mean of the ratios that are not NaN, in row order so that it does not depend on how rows were split over

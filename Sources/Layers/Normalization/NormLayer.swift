@@ -157,18 +157,23 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
             (0..<tasks).map { _ in
                 collectsPhi ? PhiAccumulator(bins: phiBins!) : nil
             })
+        let recordsStatistics = mode == .training && instrumentation.statistics
+        if recordsStatistics && centeringBuffer.count != rows { centeringBuffer = [Double](repeating: 0, count: rows) }
         x.withUnsafeBufferPointer { xp in
             output.withUnsafeMutableBufferPointer { op in
                 rowValues.withUnsafeMutableBufferPointer { rp in
-                    withOptionalBuffer(rowGain) { gp in
-                        withOptionalBuffer(bias?.value) { bp in
-                            withOptionalBuffer(alpha?.value) { ap in
-                                let buffers = NormBuffers(
-                                    input: xp.baseAddress ?? UnsafePointer(bitPattern: 8)!,
-                                    output: op.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!,
-                                    gain: gp, bias: bp, alpha: ap, rowValues: rp.baseAddress!)
-                                runTasks(tasks, rows: rows) { task, range in
-                                    NormKernel.forward(plan, buffers, rows: range, phi: phiParts.items[task])
+                    centeringBuffer.withUnsafeMutableBufferPointer { cp in
+                        withOptionalBuffer(rowGain) { gp in
+                            withOptionalBuffer(bias?.value) { bp in
+                                withOptionalBuffer(alpha?.value) { ap in
+                                    let buffers = NormBuffers(
+                                        input: xp.baseAddress ?? UnsafePointer(bitPattern: 8)!,
+                                        output: op.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!,
+                                        gain: gp, bias: bp, alpha: ap, rowValues: rp.baseAddress!,
+                                        centering: recordsStatistics ? cp.baseAddress : nil)
+                                    runTasks(tasks, rows: rows) { task, range in
+                                        NormKernel.forward(plan, buffers, rows: range, phi: phiParts.items[task])
+                                    }
                                 }
                             }
                         }
@@ -176,9 +181,11 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
                 }
             }
         }
-        if mode == .training && instrumentation.statistics {
+        if recordsStatistics {
             lastForwardStatistics = forwardStatistics(rowValues, rows: rows, phi: phiParts.items)
-            lastForwardStatistics?.absMeanOverStd = absMeanOverStd(x, tasks: tasks)
+            lastForwardStatistics?.absMeanOverStd = centeringBuffer.withUnsafeBufferPointer {
+                ForwardCentering.mean(UnsafeBufferPointer(rebasing: $0[0..<rows]))
+            }
         }
         outputBuffer = output
         rowValuesBuffer = rowValues
@@ -333,21 +340,6 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
                 biasNorm: bias.map { norm($0.value.scalars) },
                 biasGradientNorm: bias == nil ? nil : norm(biasGradient))
         }
-    }
-
-    /// ``NormForwardStatistics/absMeanOverStd`` of the input, its rows spread over `tasks` like the kernel's.
-    private func absMeanOverStd(_ x: Matrix<Scalar>, tasks: Int) -> Double {
-        let (rows, width) = (x.rows, width)
-        if centeringBuffer.count != rows { centeringBuffer = [Double](repeating: 0, count: rows) }
-        x.withUnsafeBufferPointer { xp in
-            centeringBuffer.withUnsafeMutableBufferPointer { cp in
-                let (input, ratios) = (SharedMutableBuffer(readOnly: xp), SharedMutableBuffer(cp))
-                runTasks(tasks, rows: rows) { _, range in
-                    ForwardCentering.rowRatios(input.readOnly, width: width, rows: range, into: ratios.base)
-                }
-            }
-        }
-        return centeringBuffer.withUnsafeBufferPointer(ForwardCentering.mean)
     }
 
     private func forwardStatistics(_ rowValues: [Double], rows: Int, phi: [PhiAccumulator?]) -> NormForwardStatistics {
