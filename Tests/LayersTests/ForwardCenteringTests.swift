@@ -62,9 +62,9 @@ struct ForwardCenteringTests {
         let recorded = try #require(layer.lastForwardStatistics).absMeanOverStd
         let (mu, sigma) = (0.4, (0.08).squareRoot())
         #expect(abs(recorded - mu / sigma) <= 1e-6)
-        // In Double, 9 × 0.3 / 9 is not 0.3: only the elements can tell that the row is constant.
+        // In Double, (0.1 + … + 0.1) / 9 is not 0.1: only the elements can tell that the row is constant.
         let doubleLayer = NormLayer<Double>(.layerNorm(), width: 9)
-        _ = doubleLayer.forward(Matrix(rows: 2, columns: 9, repeating: 0.3), mode: .training)
+        _ = doubleLayer.forward(Matrix(rows: 2, columns: 9, repeating: 0.1), mode: .training)
         #expect(try #require(doubleLayer.lastForwardStatistics).absMeanOverStd.isNaN)
     }
 
