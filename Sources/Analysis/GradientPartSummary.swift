@@ -22,6 +22,9 @@ public struct GradientWindow: Sendable, Codable, Equatable {
     public var directRowVariance: Double
     public var recenteringRowVariance: Double
     public var rescalingRowVariance: Double
+    /// The forward pass's mean |μ|/σ over the layer input's rows (`abs_mean_over_std`): how much re-centering moves
+    /// a row in units of its spread; NaN for a trace recorded before the field existed.
+    public var absMeanOverStd: Double
 }
 
 /// Running means for a `GradientWindow`; non-finite values (a diverged step) are skipped per field.
@@ -31,6 +34,7 @@ struct GradientWindowAccumulator {
     private var recenterShare = FiniteMean(), rescaleShare = FiniteMean(), cosine = FiniteMean()
     private var totalVariance = FiniteMean(), directVariance = FiniteMean()
     private var recenterVariance = FiniteMean(), rescaleVariance = FiniteMean()
+    private var absMeanOverStd = FiniteMean()
 
     mutating func add(_ row: NormStepRow) {
         steps += 1
@@ -45,6 +49,7 @@ struct GradientWindowAccumulator {
         directVariance.add(row.directRowVariance)
         recenterVariance.add(row.recenteringRowVariance)
         rescaleVariance.add(row.rescalingRowVariance)
+        absMeanOverStd.add(row.absMeanOverStd)
     }
 
     var window: GradientWindow {
@@ -53,7 +58,7 @@ struct GradientWindowAccumulator {
             rescaleRatio: rescale.mean, recenteringShare: recenterShare.mean, rescalingShare: rescaleShare.mean,
             cosineTotalDirect: cosine.mean, totalRowVariance: totalVariance.mean,
             directRowVariance: directVariance.mean, recenteringRowVariance: recenterVariance.mean,
-            rescalingRowVariance: rescaleVariance.mean)
+            rescalingRowVariance: rescaleVariance.mean, absMeanOverStd: absMeanOverStd.mean)
     }
 }
 
@@ -177,7 +182,7 @@ public struct TheoremEvidence: Sendable, Codable, Equatable {
 extension LayerGradientSummary {
     static let seriesNames = [
         "total_norm", "direct_norm", "recenter_norm", "rescale_norm", "recenter_ratio", "rescale_ratio",
-        "cos_total_direct",
+        "cos_total_direct", "abs_mean_over_std",
     ]
 
     /// What reading one layer gave; `summary` is nil when its `grad` table was set aside as damaged.
@@ -236,6 +241,7 @@ extension LayerGradientSummary {
             series.add(4, row.recenterRatio, bin: bin)
             series.add(5, row.rescaleRatio, bin: bin)
             series.add(6, row.cosineTotalDirect, bin: bin)
+            series.add(7, row.absMeanOverStd, bin: bin)
         }
         series.finish()
         theorem.excludedSteps = screen.rejected
@@ -284,6 +290,8 @@ public struct GroupGradientSummary: Sendable, Codable, Equatable {
     public var recenteringShare: Aggregate
     public var rescalingShare: Aggregate
     public var cosineTotalDirect: Aggregate
+    /// The forward pass's `abs_mean_over_std`, late in training.
+    public var absMeanOverStd: Aggregate
 
     init(group: String, runs: [[LayerGradientSummary]]) {
         func perRun(_ value: (GradientWindow) -> Double) -> [Double] {
@@ -295,5 +303,6 @@ public struct GroupGradientSummary: Sendable, Codable, Equatable {
         recenteringShare = Aggregate(perRun(\.recenteringShare))
         rescalingShare = Aggregate(perRun(\.rescalingShare))
         cosineTotalDirect = Aggregate(perRun(\.cosineTotalDirect))
+        absMeanOverStd = Aggregate(perRun(\.absMeanOverStd))
     }
 }

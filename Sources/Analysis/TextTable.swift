@@ -4,6 +4,7 @@ public struct SummaryTable: Sendable, Equatable {
     /// Which of a trace summary's tables this is: what a report places it by, whatever its title says.
     public enum Kind: Sendable, Hashable, CaseIterable {
         case overfitting, validation, stability, frontier, testSplit, comparison, gradientParts, perLayer, dynamicTanh
+        case forwardRecentering
         case measures, theorem, phi
     }
 

@@ -16,6 +16,10 @@ extension TraceSummary {
             if layers.values.contains(where: { $0.contains { $0.dynamicTanh != nil } }) {
                 tables.append(dynamicTanhTable)
             }
+            // Traces recorded before `abs_mean_over_std` read NaN in it: no table of dashes for them.
+            if layers.values.contains(where: { $0.contains { $0.early.absMeanOverStd.isFinite } }) {
+                tables.append(recenteringTable)
+            }
             tables.append(measuresTable)
         }
         if !theoremChecks.isEmpty { tables.append(theoremTable) }
@@ -238,6 +242,34 @@ extension TraceSummary {
             footer: [
                 "DyT, y = γ ⊙ tanh(α x) + β, has no mean or variance to differentiate through: its gradient is all "
                     + "direct part; α is its learned scale, the saturated share that of elements with |α x| > 2."
+            ])
+    }
+
+    /// How much the forward pass re-centres each layer's input (analysis/METHODS.md, "How much the forward pass
+    /// re-centres"), per group and layer, first 10% → last 10% of steps, mean over runs.
+    var recenteringTable: SummaryTable {
+        var rows: [[String]] = []
+        for group in groups.map(\.group) {
+            let (runLayers, names) = layers(of: group)
+            for name in names {
+                let windows = runLayers.compactMap { $0.first { $0.layer == name } }
+                guard !windows.isEmpty else { continue }
+                rows.append([
+                    group, name, "\(windows.count)",
+                    Self.number(Aggregate(windows.map(\.early.absMeanOverStd)).mean) + " → "
+                        + Self.number(Aggregate(windows.map(\.late.absMeanOverStd)).mean),
+                ])
+            }
+        }
+        return SummaryTable(
+            .forwardRecentering,
+            title: "Forward re-centering per layer, first 10% → last 10% of steps (mean over runs)",
+            header: [groupColumn, "layer", "runs", "mean |μ|/σ"],
+            rows: rows,
+            footer: [
+                "|μ|/σ of each input row (population σ, no ε), averaged over rows: how far subtracting the mean moves "
+                    + "a row in units of its spread; near 0, re-centering does almost nothing in the forward pass. It "
+                    + "describes the input, so every variant has it, also those that do not subtract the mean."
             ])
     }
 

@@ -71,6 +71,19 @@ struct NormFixtureTests {
         if let expected = fixture.grad_alpha { #expect(error(alpha!, expected) <= 1e-8) }
     }
 
+    /// The fixtures' inputs are the ones test_torch_fixtures.py records through normscope.torch: both engines held
+    /// to one definition on them record the same value.
+    @Test("abs_mean_over_std on the fixture's input is the Double reference's", arguments: NormFixture.all)
+    private func forwardCentering(fixture f: NormFixture) throws {
+        var configuration = NormPreset.named(f.preset)!.configuration
+        configuration.epsilon = f.epsilon
+        let layer = NormLayer<Double>(configuration, width: f.width)
+        _ = layer.forward(Matrix(rows: f.rows, columns: f.width, scalars: f.x), mode: .training)
+        let expected = referenceAbsMeanOverStd((0..<f.rows).map { Array(f.x[($0 * f.width)..<(($0 + 1) * f.width)]) })
+        let recorded = try #require(layer.lastForwardStatistics).absMeanOverStd
+        #expect(expected.isFinite && abs(recorded - expected) <= 1e-12 * expected, "\(recorded) vs \(expected)")
+    }
+
     private func run<S: MatrixScalar>(
         _: S.Type, _ f: NormFixture
     ) -> ([Double], [Double], [Double]?, [Double]?, [Double]?) {

@@ -108,3 +108,35 @@ def test_recorded_statistics_equal_numpy_on_the_fixtures(preset):
     for name, value in expected.items():
         assert grad[name] == pytest.approx(value, rel=1e-7, abs=1e-12), name
     assert grad["recenter_norm"] == 0 and (grad["rescale_norm"] == 0) == (preset == "dyt")
+
+
+def _abs_mean_over_std(rows: np.ndarray) -> float:
+    """METHODS.md, "How much the forward pass re-centres", in NumPy: |μ|/σ per row (population σ, no ε), constant
+    rows left out, NaN when none is left."""
+    mu, sigma = rows.mean(axis=1), rows.std(axis=1)
+    kept = sigma > 0
+    return float(np.mean(np.abs(mu[kept]) / sigma[kept])) if kept.any() else math.nan
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda entry: f"{entry['preset']}-H{entry['width']}")
+def test_abs_mean_over_std_on_the_fixtures(entry, dtype):
+    """The recorded abs_mean_over_std is NumPy's on the fixture's input as the layer saw it (rounded to ``dtype``),
+    for every preset: ForwardCenteringTests.swift holds NormLayer to the same definition on inputs of its own, and
+    NormFixtureTests.swift on these same fixtures, so a trace of either engine holds the same value."""
+    _, _, x, grad = _run(entry, dtype)
+    expected = _abs_mean_over_std(x.detach().to(torch.float64).numpy())
+    assert grad["abs_mean_over_std"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_abs_mean_over_std_leaves_out_constant_rows():
+    """A constant row (σ = 0) is left out of the mean, NaN-free; a step of constant rows only records NaN."""
+    plan = preset_plan("layernorm-simple")
+    for rows, expected in (([[0.3] * 9, [0.3] * 8 + [1.2]], 0.4 / math.sqrt(0.08)), ([[0.3] * 9] * 3, math.nan)):
+        layer = InstrumentedNorm(plan, (9,), dtype=torch.float64)
+        layer.probe.recording = True
+        x = torch.tensor(rows, dtype=torch.float64, requires_grad=True)
+        layer(x).sum().backward()
+        vector, pieces = layer.probe.pending()
+        recorded = layer.probe.record(0, vector.numpy(), pieces).grad["abs_mean_over_std"]
+        assert (math.isnan(recorded) and math.isnan(expected)) or recorded == pytest.approx(expected, rel=1e-12)

@@ -322,6 +322,10 @@ def _refusals(tmp_path):
         ("append to nothing", dict(path=tmp_path / "new.h5", append=True), "no such trace"),
         ("append to a non-trace", dict(path=existing, append=True), "is not an HDF5 file"),
         ("append with force", dict(path=existing, append=True, force=True), "neither force"),
+        ("prior_loss not finite", dict(prior_loss=math.inf), "prior_loss must be a finite loss"),
+        ("prior_loss 0", dict(prior_loss=0.0), "prior_loss must be a finite loss"),
+        ("prior_loss not a number", dict(prior_loss="1.1"), "prior_loss must be a number"),
+        ("prior_loss twice", dict(settings={"seed": 0, "prior_loss": 1.0}, prior_loss=1.0), "give it once"),
     ]
 
 
@@ -356,3 +360,41 @@ def test_refused_arguments_write_nothing(tmp_path):
             rec.evaluate(train_loss=-1.0)
     with h5py.File(tmp_path / "t.h5", "r") as f:
         assert f["runs/r/evals"].shape == (0,) and f["runs/r/steps"].shape == (1,)
+
+
+def test_prior_loss_is_a_float64_run_attribute(tmp_path):
+    """prior_loss= is stored on the run's group as float64 (METHODS.md, "Stability over a learning-rate grid"), kept
+    out of the run's config; a run recorded without it has no such attribute."""
+    models = [_model(), _model()]
+    for model in models:
+        nst.instrument(model)
+    path = _train(tmp_path / "prior.h5", models[0], "with", steps=2, prior_loss=np.float32(1.0986))
+    _train(path, models[1], "without", steps=2, append=True)
+    with h5py.File(path, "r") as f:
+        stored = f["runs/with"].attrs["prior_loss"]
+        assert stored.dtype == np.float64 and stored == float(np.float32(1.0986))
+        assert "prior_loss" not in json.loads(f["runs/with"].attrs["config"])
+        assert "prior_loss" not in f["runs/without"].attrs
+
+
+def test_abs_mean_over_std_in_every_row(tmp_path):
+    """Each step's grad row holds the forward pass's mean |μ|/σ over every row the layer saw that step (both calls
+    of it), the value NumPy computes from the layer's inputs (population σ, no ε)."""
+    model = _model()
+    nst.instrument(model, preset="rmsnorm")
+    inputs, expected = [], []
+    model[1].register_forward_pre_hook(lambda module, args: inputs.append(args[0].detach().clone()))
+    x, y = _data()
+    with nst.Recorder(tmp_path / "c.h5", model, run="r", settings={"seed": 0}) as rec:
+        for _ in range(2):
+            inputs.clear()
+            loss = (torch.nn.functional.cross_entropy(model(x), y)
+                    + torch.nn.functional.cross_entropy(model(x[:7]), y[:7]))
+            model.zero_grad()
+            loss.backward()
+            rec.step(loss=loss, learning_rate=0.1)
+            rows = np.concatenate([t.numpy().astype(np.float64) for t in inputs])
+            expected.append(np.mean(np.abs(rows.mean(axis=1)) / rows.std(axis=1)))
+    with h5py.File(tmp_path / "c.h5", "r") as f:
+        recorded = f["runs/r/norms/1/grad"]["abs_mean_over_std"]
+    assert len(inputs) == 2 and recorded == pytest.approx(expected, rel=1e-12)

@@ -119,6 +119,20 @@ extension TraceReport {
         }
     }
 
+    /// One chart per layer: the forward pass's mean |μ|/σ over steps, a line per group; none for a layer no run
+    /// recorded it for (older traces read NaN).
+    var recenteringCharts: [String] {
+        layerNames.compactMap { layer in
+            let series = perGroup(quantity: "abs_mean_over_std") { $0.layers[layer] }
+            guard series.contains(where: { $0.y.contains(where: \.isFinite) }) else { return nil }
+            return SVGLineChart(
+                title: "Forward re-centering — \(layer)", xLabel: "step", yLabel: "mean |μ| / σ (ratio)",
+                series: series, referenceLines: [.init(y: 0, label: "0: nothing to re-centre")], width: 560,
+                height: 320
+            ).svg()
+        }
+    }
+
     /// One chart per group and layer: ‖t‖, ‖d‖, ‖c‖, ‖s‖ over steps, log scale.
     var partCharts: [String] {
         // The total is drawn last: it often lies on the direct part, which must stay visible under it.

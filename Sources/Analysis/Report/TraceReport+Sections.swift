@@ -1,7 +1,7 @@
 /// The report's sections, in page order: each is addressed by its case — its anchor, its navigation label, its
 /// heading and the summary tables it shows — never by the text of a title.
 enum ReportSection: String, CaseIterable {
-    case overfitting, stability, gradients, theorem, phi, notes
+    case overfitting, stability, gradients, recentering, theorem, phi, notes
 
     /// The element id the navigation links to.
     var anchor: String { rawValue }
@@ -12,6 +12,7 @@ enum ReportSection: String, CaseIterable {
         case .overfitting: "Overfitting"
         case .stability: "Stability"
         case .gradients: "Gradient parts"
+        case .recentering: "Forward re-centering"
         case .theorem: "Theorem 1"
         case .phi: "Φ(y)"
         case .notes: "Notes"
@@ -32,6 +33,7 @@ enum ReportSection: String, CaseIterable {
         case .overfitting: [.overfitting, .validation, .testSplit, .comparison]
         case .stability: [.stability, .frontier]
         case .gradients: [.gradientParts, .perLayer, .dynamicTanh, .measures]
+        case .recentering: [.forwardRecentering]
         case .theorem: [.theorem]
         case .phi: [.phi]
         case .notes: []
@@ -71,6 +73,16 @@ extension TraceReport {
                 "<p>Over the learning-rate grid: per group, the runs that diverged and those that stalled at the "
                     + "data's prior loss (the loss of predicting its frequencies), and per cell — the groups that "
                     + "differ only in lr — the largest learning rate whose runs were all stable.</p>"
+            ] + tables
+        case .recentering:
+            let charts = recenteringCharts
+            return [
+                charts.isEmpty
+                    ? "<p>No layer recorded abs_mean_over_std (traces recorded before it existed read NaN).</p>"
+                    : "<p>Per norm layer, the mean over its input rows of |μ|/σ (population σ, no ε) over training "
+                        + "steps, a line per group: how far subtracting the mean moves a row, in units of its spread. "
+                        + "Near 0, re-centering does almost nothing in the forward pass; it describes the input, so "
+                        + "every variant has it, also those that do not subtract the mean.</p>" + figures(charts)
             ] + tables
         case .theorem:
             return tables.isEmpty ? ["<p>No run recorded its normalization settings.</p>"] : tables

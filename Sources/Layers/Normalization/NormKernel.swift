@@ -16,6 +16,8 @@ struct NormBuffers<Scalar: MatrixScalar>: @unchecked Sendable {
     /// Per row: μ, 1/D, κ/σ̃, Σy, Σy², and the elements with |α·y| > 2 under DyT (``NormKernel/rowValueCount``
     /// values).
     var rowValues: UnsafeMutablePointer<Double>
+    /// Forward only, when statistics are on: each row's |μ|/σ (``ForwardCentering``).
+    var centering: UnsafeMutablePointer<Double>? = nil
     /// Backward only: the upstream gradient.
     var gradOutput: UnsafePointer<Scalar>?
     /// Backward only, when statistics are on: ``NormRowSums`` per row.
@@ -194,6 +196,7 @@ enum NormKernel {
         for row in rows {
             let x = buffers.input + row * h
             let out = buffers.output + row * h
+            if let centering = buffers.centering { centering[row] = ForwardCentering.ratio(x, width: h) }
             let sum = plan.normalizes ? rowSum(x, count: h, minus: 0, squared: false) : 0
             let mu = plan.centered ? sum / hD : 0
             let q = plan.normalizes ? rowSum(x, count: h, minus: S(mu), squared: true) : 0

@@ -64,6 +64,8 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
     private var gradInputBuffer = Matrix<Scalar>(rows: 0, columns: 0)
     private var rowValuesBuffer: [Double] = []
     private var rowSumsBuffer: [Double] = []
+    /// Each row's |μ|/σ of a recorded forward pass, kept across steps.
+    private var centeringBuffer: [Double] = []
 
     /// A normalization layer over `width` features.
     ///
@@ -155,18 +157,23 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
             (0..<tasks).map { _ in
                 collectsPhi ? PhiAccumulator(bins: phiBins!) : nil
             })
+        let recordsStatistics = mode == .training && instrumentation.statistics
+        if recordsStatistics && centeringBuffer.count != rows { centeringBuffer = [Double](repeating: 0, count: rows) }
         x.withUnsafeBufferPointer { xp in
             output.withUnsafeMutableBufferPointer { op in
                 rowValues.withUnsafeMutableBufferPointer { rp in
-                    withOptionalBuffer(rowGain) { gp in
-                        withOptionalBuffer(bias?.value) { bp in
-                            withOptionalBuffer(alpha?.value) { ap in
-                                let buffers = NormBuffers(
-                                    input: xp.baseAddress ?? UnsafePointer(bitPattern: 8)!,
-                                    output: op.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!,
-                                    gain: gp, bias: bp, alpha: ap, rowValues: rp.baseAddress!)
-                                runTasks(tasks, rows: rows) { task, range in
-                                    NormKernel.forward(plan, buffers, rows: range, phi: phiParts.items[task])
+                    centeringBuffer.withUnsafeMutableBufferPointer { cp in
+                        withOptionalBuffer(rowGain) { gp in
+                            withOptionalBuffer(bias?.value) { bp in
+                                withOptionalBuffer(alpha?.value) { ap in
+                                    let buffers = NormBuffers(
+                                        input: xp.baseAddress ?? UnsafePointer(bitPattern: 8)!,
+                                        output: op.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!,
+                                        gain: gp, bias: bp, alpha: ap, rowValues: rp.baseAddress!,
+                                        centering: recordsStatistics ? cp.baseAddress : nil)
+                                    runTasks(tasks, rows: rows) { task, range in
+                                        NormKernel.forward(plan, buffers, rows: range, phi: phiParts.items[task])
+                                    }
                                 }
                             }
                         }
@@ -174,8 +181,11 @@ public final class NormLayer<Scalar: MatrixScalar>: Layer {
                 }
             }
         }
-        if mode == .training && instrumentation.statistics {
+        if recordsStatistics {
             lastForwardStatistics = forwardStatistics(rowValues, rows: rows, phi: phiParts.items)
+            lastForwardStatistics?.absMeanOverStd = centeringBuffer.withUnsafeBufferPointer {
+                ForwardCentering.mean(UnsafeBufferPointer(rebasing: $0[0..<rows]))
+            }
         }
         outputBuffer = output
         rowValuesBuffer = rowValues

@@ -117,15 +117,20 @@ public struct NormForwardStatistics: Sendable, Hashable, Codable {
     /// DyT: the share of elements with |α·y| > ``DynamicTanh/saturationLimit``, where tanh′ < 0.071 and the
     /// gradient barely passes; `nil` without DyT.
     public var saturatedShare: Double?
+    /// How much the forward pass re-centres: the mean over the input's rows of |μᵣ|/σᵣ (population σ, no ε), constant
+    /// rows left out; NaN when every row is constant. It describes the input, so every variant has it.
+    public var absMeanOverStd: Double
 
     /// Statistics with the given values.
     public init(
-        meanMu: Double, meanSigma: Double, phi: PhiStatistics?, alpha: Double? = nil, saturatedShare: Double? = nil
+        meanMu: Double, meanSigma: Double, phi: PhiStatistics?, alpha: Double? = nil, saturatedShare: Double? = nil,
+        absMeanOverStd: Double = .nan
     ) {
         self.meanMu = meanMu
         self.meanSigma = meanSigma
         self.phi = phi
         self.alpha = alpha
         self.saturatedShare = saturatedShare
+        self.absMeanOverStd = absMeanOverStd
     }
 }

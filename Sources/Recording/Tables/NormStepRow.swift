@@ -29,6 +29,8 @@ public struct NormStepRow: DeclaredRow, Equatable, Sendable {
     public var alpha = Double.nan
     /// DyT: the share of elements with |α x| > 2, where tanh is saturated; NaN for every other variant.
     public var saturatedShare = Double.nan
+    /// The mean over the input's rows of |μᵣ|/σᵣ (population σ, no ε): how much the forward pass re-centres.
+    public var absMeanOverStd = Double.nan
 
     /// A row of NaNs for `step`, to be filled in.
     public init(step: Int64) {
@@ -87,6 +89,10 @@ public struct NormStepRow: DeclaredRow, Equatable, Sendable {
         .init(
             "saturated_share", \.saturatedShare, unit: "fraction", range: .fraction, olderTracesRead: .nan,
             "DyT: share of elements where α x is beyond ±2, so tanh is saturated; NaN for other variants"),
+        .init(
+            "abs_mean_over_std", \.absMeanOverStd, unit: "ratio", range: .nonNegative, olderTracesRead: .nan,
+            "forward pass, every variant: the mean over the input's rows of abs(μ)/σ (population σ, no ε; constant "
+                + "rows left out, NaN if all are), how far mean subtraction moves a row in units of its spread"),
     ]
     public static let fields = declaration.map(\.column)
     public static let rules: [RowRule] = [

@@ -34,6 +34,7 @@ package enum NormProbe {
                 // DyT's; the row's NaNs stand for every other variant.
                 row.alpha = f.alpha ?? .nan
                 row.saturatedShare = f.saturatedShare ?? .nan
+                row.absMeanOverStd = f.absMeanOverStd
             }
             if let a = layer.lastAffineStatistics {
                 row.gainNorm = a.gainNorm ?? .nan

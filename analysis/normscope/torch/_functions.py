@@ -83,6 +83,20 @@ def row_values(plan: NormPlan, rows: torch.Tensor) -> RowValues:
     return RowValues(mu, inverse, rescale, (total - h * mu) * inverse, q * inverse * inverse)
 
 
+def forward_centering(rows: torch.Tensor) -> torch.Tensor:
+    """How much the forward pass re-centres ``rows`` (R × H; METHODS.md, "How much the forward pass re-centres"), as
+    two float64 sums on their device: Σ|μᵣ|/σᵣ over the rows with σᵣ > 0 (population σ, no ε, whatever the plan's
+    convention: it describes the input) and how many such rows, so that several calls of one step add up. A row is
+    constant (σᵣ = 0) when its elements are all equal — a rounded mean of a float64 row can leave deviations of
+    1e-17 — as ForwardCentering.swift decides; a NaN row (a diverging step's) is left out too."""
+    wide = rows.to(torch.float64)
+    mu = wide.sum(dim=-1) / rows.shape[-1]
+    sigma = (wide - mu[:, None]).square().mean(dim=-1).sqrt()
+    kept = (rows.amax(dim=-1) != rows.amin(dim=-1)) & (sigma > 0)
+    ratios = torch.where(kept, mu.abs() / torch.where(kept, sigma, torch.ones_like(sigma)), torch.zeros_like(sigma))
+    return torch.stack([ratios.sum(), kept.sum().to(torch.float64)])
+
+
 def normalized(rows: torch.Tensor, values: RowValues) -> torch.Tensor:
     """y = (x − μ)/D in the input's dtype, from the float64 row values rounded to it, as the kernels do."""
     return (rows - values.mu.to(rows.dtype)[:, None]) * values.inverse.to(rows.dtype)[:, None]
@@ -189,7 +203,7 @@ class NormFunction(torch.autograd.Function):
             raise ValueError("a variant with DyT's tanh needs its alpha (NormFunction.apply's 7th argument)")
         out, _ = forward_output(plan, y, weight, bias, alpha)
         if probe is not None and record_forward:
-            probe.add_forward(plan, values, y if plan.is_adaptive else None,
+            probe.add_forward(plan, values, forward_centering(rows), y if plan.is_adaptive else None,
                               _saturated(plan, y, alpha) if plan.squashes else None, alpha)
         ctx.plan = plan
         ctx.probe = probe

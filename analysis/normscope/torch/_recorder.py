@@ -52,6 +52,21 @@ def _run_id_problem(run: Any) -> Optional[str]:
     return None
 
 
+# The run attribute of the data's prior loss (METHODS.md, "Stability over a learning-rate grid").
+PRIOR_LOSS = "prior_loss"
+
+
+def _prior_loss(value: Any, attributes: Mapping[str, Any]) -> float:
+    """``prior_loss=`` checked: a finite number of nats > 0, not also given as a setting."""
+    if PRIOR_LOSS in attributes:
+        raise RecorderError("prior_loss is given both as a setting and as Recorder(prior_loss=…); give it once, as "
+                            "the keyword")
+    loss = _scalar("prior_loss", value)
+    if not (math.isfinite(loss) and loss > 0):
+        raise RecorderError(f"prior_loss must be a finite loss in nats > 0, got {loss!r}")
+    return loss
+
+
 def _scalar(name: str, value: Any) -> float:
     """A number given as a Python or NumPy number or a one-element tensor, as a float (a tensor synchronises)."""
     if torch.is_tensor(value):
@@ -74,7 +89,10 @@ class Recorder:
     the block marks the run ``completed``; an exception (KeyboardInterrupt too) marks it ``interrupted``.
 
     ``settings`` are the run's settings, stored typed (the declared ones by their declared kinds) and as the run's
-    ``config``; ``preset``, its overrides and the ``norm_*`` settings are read from the model. ``force=True``
+    ``config``; ``preset``, its overrides and the ``norm_*`` settings are read from the model. ``prior_loss`` (nats,
+    finite and > 0) is the loss of predicting the training split's add-one frequencies, measured on the validation
+    split (METHODS.md, "Stability over a learning-rate grid"): stored as the run attribute ``prior_loss``, it lets
+    ``analyze`` count a run that learned less than that as stalled. ``force=True``
     replaces an existing file; ``append=True`` adds the run to an existing trace instead (one file for several
     runs); ``live=True`` writes it for readers following it (h5py ``swmr=True``). Nothing is written when an
     argument is refused.
@@ -82,7 +100,8 @@ class Recorder:
 
     def __init__(self, path: "str | os.PathLike[str]", model: torch.nn.Module, run: str,
                  settings: Optional[Mapping[str, Any]] = None, *, optimizer: Any = None, force: bool = False,
-                 append: bool = False, live: bool = False, flush_every: int = 100, flush_interval: float = 10.0):
+                 append: bool = False, live: bool = False, flush_every: int = 100, flush_interval: float = 10.0,
+                 prior_loss: Optional[float] = None):
         self._closed = True  # until the file is open: __del__ of a refused recorder does nothing
         self.path = os.fspath(path)
         self.run = run
@@ -114,6 +133,9 @@ class Recorder:
             self.settings = RunSettings(settings, self.layers, type(model).__name__, torch.initial_seed())
         except SettingsError as error:
             raise RecorderError(str(error)) from None
+        self._run_attributes = dict(self.settings.attributes)
+        if prior_loss is not None:
+            self._run_attributes[PRIOR_LOSS] = _prior_loss(prior_loss, self._run_attributes)
         self.run = run
         self.model = model
         self.optimizer = optimizer
@@ -175,7 +197,7 @@ class Recorder:
             try:
                 TraceFile.write_root(file, self._root_attributes())
                 trace = TraceFile(file, temporary, lock.identity, live, flush_every, flush_interval)
-                trace.runs.append(RunTables(file, self.run, self.settings.attributes, self.settings.config_json,
+                trace.runs.append(RunTables(file, self.run, self._run_attributes, self.settings.config_json,
                                             self._layouts))
                 if live:
                     # Every object exists now; from here on only appends (HDF5's SWMR rule).
@@ -224,7 +246,7 @@ class Recorder:
                 raise RecorderError(f"{self.path}: run {self.run!r} exists already in this trace; choose another "
                                     "run id")
             trace = TraceFile(file, destination, lock.identity, False, flush_every, flush_interval)
-            trace.runs.append(RunTables(file, self.run, self.settings.attributes, self.settings.config_json,
+            trace.runs.append(RunTables(file, self.run, self._run_attributes, self.settings.config_json,
                                         self._layouts))
             trace.flush()
             return trace

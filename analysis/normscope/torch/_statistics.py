@@ -28,7 +28,7 @@ QUANTILE_FIELDS = tuple(f"q{round(level * 100):02d}" for level in QUANTILE_LEVEL
 _GRAD_COMPUTED = (("step", "rows", "width") + tuple(f"{p}_{r}" for p in PARTS for r in REDUCTIONS)
                   + ("direct_plus_recenter_rowvar", "recenter_ratio", "rescale_ratio", "cos_total_direct",
                      "recenter_share", "rescale_share", "mean_mu", "mean_sigma", "gain_norm", "gain_mean",
-                     "gain_grad_norm", "bias_norm", "bias_grad_norm", "alpha", "saturated_share"))
+                     "gain_grad_norm", "bias_norm", "bias_grad_norm", "alpha", "saturated_share", "abs_mean_over_std"))
 _PHI_COMPUTED = ("step", "mean", "sd", "min", "max", "fraction_nonpositive") + QUANTILE_FIELDS
 # The declared rows, read once: a row starts from every declared field (NaN where nothing here computes it).
 GRAD_FIELDS = _schema.fields("grad")
@@ -43,9 +43,9 @@ assert set(_schema.RAW_PARTS) <= set(PARTS), f"raw parts {_schema.RAW_PARTS} are
 _SQUARES, _MEAN_ABS, _VARIANCES = 0, len(PARTS), 2 * len(PARTS)
 _VARIANCE_DC, _DOT_TD = 3 * len(PARTS), 3 * len(PARTS) + 1
 _BACKWARD_SLOTS = 3 * len(PARTS) + 2
-# The forward accumulator's: Σ μ, Σ D (the denominator each row was divided by), and under DyT the elements in
-# tanh's saturated region.
-_FORWARD_SLOTS = 3
+# The forward accumulator's: Σ μ, Σ D (the denominator each row was divided by), under DyT the elements in tanh's
+# saturated region, then Σ |μ|/σ over the rows that are not constant and how many they are.
+_FORWARD_SLOTS = 5
 # Φ's: Σ Φ, Σ Φ², the share ≤ 0, min, max; then the histogram's bins + 2 counts.
 _PHI_SLOTS = 5
 
@@ -111,13 +111,15 @@ class LayerProbe:
 
     # -- forward ---------------------------------------------------------------------------------------------------
 
-    def add_forward(self, plan: NormPlan, values: RowValues, y: Optional[torch.Tensor],
+    def add_forward(self, plan: NormPlan, values: RowValues, centering: torch.Tensor, y: Optional[torch.Tensor],
                     saturated: Optional[torch.Tensor] = None, alpha: Optional[torch.Tensor] = None) -> None:
-        """One training forward pass: its rows' μ and D, Φ(y) when ``y`` is given (AdaNorm), and under DyT the count
-        of elements with |α·v| > 2 and α as the pass used it (NormLayer.forwardStatistics)."""
+        """One training forward pass: its rows' μ and D, the input's re-centering sums (``forward_centering``),
+        Φ(y) when ``y`` is given (AdaNorm), and under DyT the count of elements with |α·v| > 2 and α as the pass
+        used it (NormLayer.forwardStatistics)."""
         denominators = torch.where(values.inverse > 0, 1 / values.inverse, torch.zeros_like(values.inverse))
         zero = values.mu.new_zeros(())
-        sums = torch.stack([values.mu.sum(), denominators.sum(), zero if saturated is None else saturated])
+        sums = torch.cat([torch.stack([values.mu.sum(), denominators.sum(), zero if saturated is None else saturated]),
+                          centering])
         self._forward = sums if self._forward is None else self._forward + sums
         self._forward_rows += values.mu.shape[0]
         self._forward_elements += values.mu.shape[0] * self.width
@@ -263,6 +265,7 @@ class LayerProbe:
             if self.plan.squashes:
                 grad["saturated_share"] = ratio(forward[2], self._forward_elements) \
                     if self._forward_elements > 0 else math.nan
+            grad["abs_mean_over_std"] = forward[3] / forward[4] if forward[4] > 0 else math.nan
         if "alpha" in parts:
             grad["alpha"] = float(parts["alpha"][0])
         if "gain" in parts:
