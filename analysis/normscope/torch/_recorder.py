@@ -56,11 +56,8 @@ def _run_id_problem(run: Any) -> Optional[str]:
 PRIOR_LOSS = "prior_loss"
 
 
-def _prior_loss(value: Any, attributes: Mapping[str, Any]) -> float:
-    """``prior_loss=`` checked: a finite number of nats > 0, not also given as a setting."""
-    if PRIOR_LOSS in attributes:
-        raise RecorderError("prior_loss is given both as a setting and as Recorder(prior_loss=…); give it once, as "
-                            "the keyword")
+def _prior_loss(value: Any) -> float:
+    """``prior_loss=`` checked: a finite number of nats > 0 (as a setting it is refused: a declared run attribute)."""
     loss = _scalar("prior_loss", value)
     if not (math.isfinite(loss) and loss > 0):
         raise RecorderError(f"prior_loss must be a finite loss in nats > 0, got {loss!r}")
@@ -135,7 +132,7 @@ class Recorder:
             raise RecorderError(str(error)) from None
         self._run_attributes = dict(self.settings.attributes)
         if prior_loss is not None:
-            self._run_attributes[PRIOR_LOSS] = _prior_loss(prior_loss, self._run_attributes)
+            self._run_attributes[PRIOR_LOSS] = _prior_loss(prior_loss)
         self.run = run
         self.model = model
         self.optimizer = optimizer

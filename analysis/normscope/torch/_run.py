@@ -110,7 +110,9 @@ class RunSettings:
             if not isinstance(name, str) or not name:
                 raise SettingsError(f"setting names are non-empty strings, got {name!r}")
             if name in RESERVED:
-                raise SettingsError(f"setting {name!r} is an attribute the recorder writes itself; rename it")
+                keyword = f" (give it as Recorder({name}=…))" if name == "prior_loss" else ""
+                raise SettingsError(f"setting {name!r} is an attribute the recorder writes itself{keyword}; rename "
+                                    "it")
             if name.startswith("norm_"):
                 raise SettingsError(f"setting {name!r}: the norm_* settings are read from the model's layers")
             value = _plain(name, value)
