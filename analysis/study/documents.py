@@ -101,7 +101,7 @@ class Task:
         scale, digits = self.units(quantity, digits)
         interval = e.get("interval", {})
         bounds = (f" [{interval['lower'] * scale:+.{digits}f}, {interval['upper'] * scale:+.{digits}f}]"
-                  if "lower" in interval and "upper" in interval else "")
+                  if interval.get("lower") is not None and interval.get("upper") is not None else "")
         return f"{e['difference'] * scale:+.{digits}f}{bounds}, {e['verdict']}"
 
 

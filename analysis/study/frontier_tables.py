@@ -98,15 +98,9 @@ def detach_lines(out: Path, frontier: Task) -> List[str]:
             continue
         e = c.get(frontier.metric)
         settings = c.get("settings", {})
-        if not e or "difference" not in e:
-            outcome, delta = f"**not distinguishable at {n_of(e)}**", "—"
-        else:
-            interval = e.get("interval", {})
-            bounds = (f" [{interval['lower']:+.3f}, {interval['upper']:+.3f}]"
-                      if "lower" in interval and "upper" in interval else "")
-            delta = f"{e['difference']:+.3f}{bounds}, {e.get('verdict', '')}"
-            outcome = {"higher": "**holds**", "lower": "**does not hold**"}.get(
-                e.get("verdict"), f"**not distinguishable at {n_of(e)}**")
+        outcome = {"higher": "**holds**", "lower": "**does not hold**"}.get(
+            (e or {}).get("verdict"), f"**not distinguishable at {n_of(e)}**")
+        delta = frontier.delta(c["group"], "detach-mean")
         rows.append(((settings.get("layers") or 0, str(settings.get("placement")), settings.get("lr") or 0),
                      f"| {settings.get('layers')} | {settings.get('placement')} | {_lr(settings.get('lr'))} | "
                      f"{delta} | {outcome} |"))
