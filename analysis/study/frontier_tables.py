@@ -10,8 +10,8 @@ from typing import Dict, List, Optional, Tuple
 
 from documents import NAMES, Task, n_of
 
-FRONTIER_FIGURE = "figures/frontier/frontier.png"
-SUMMARY_FIGURE = "figures/frontier/summary.png"
+FRONTIER_FIGURE = "figures/frontier/largest-stable-lr.png"
+DETACH_FIGURE = "figures/frontier/detach-std-vs-mean.png"
 
 
 def figure(out: Path, relative: str) -> str:
@@ -90,7 +90,7 @@ def detach_lines(out: Path, frontier: Task) -> List[str]:
     if not doc:
         return lines + ["No frontier.vs-detach-mean.json: no comparison.", ""]
     lines += [f"Δ = detach variance − detach mean, test bpc at the best validation step (lower is better), with its "
-              f"95% interval; the claim holds where it is higher. Figure: {figure(out, SUMMARY_FIGURE)}.", "",
+              f"95% interval; the claim holds where it is higher. Figure: {figure(out, DETACH_FIGURE)}.", "",
               "| blocks | placement | lr | Δ test bpc [95% CI] | claim |", "| --- | --- | --- | --- | --- |"]
     rows = []
     for c in doc.get("comparisons", []):

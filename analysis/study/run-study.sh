@@ -162,16 +162,19 @@ print(best["settings"]["lr"])
 PY
 }
 
-# analyze_and_draw NAME BASELINE...: OUT/NAME.h5 analyzed as JSON against each baseline and as text against the
-# first, and drawn with the first's analysis.
-analyze_and_draw() {
+# analyze NAME BASELINE...: OUT/NAME.h5 analyzed as JSON against each baseline and as text against the first.
+analyze() {
     local name=$1 baseline
     shift
     for baseline in "$@"; do
         write "$out/$name.vs-$baseline.json" "$normscope" analyze "$out/$name.h5" --baseline "$baseline" --format json
     done
     write "$out/$name.txt" "$normscope" analyze "$out/$name.h5" --baseline "$1"
-    "$plot" "$out/$name.h5" --analysis "$out/$name.vs-$1.json" --out "$out/figures/$name" --format png \
+}
+
+# draw NAME: OUT/NAME.h5's figures, with its analysis against layernorm.
+draw() {
+    "$plot" "$out/$1.h5" --analysis "$out/$1.vs-layernorm.json" --out "$out/figures/$1" --format png \
         --dpi 72 ${replace[@]+"${replace[@]}"} > /dev/null
 }
 
@@ -193,7 +196,8 @@ PY
     lr=$(chosen_lr "$task")
     say "$task: lr $lr; recording every variant"
     "$normscope" record --config "$sweep" --lr "$lr" --out "$out/$task.h5" ${record_mode[@]+"${record_mode[@]}"} --quiet
-    analyze_and_draw "$task" layernorm none detachnorm layernorm-simple detach-std
+    analyze "$task" layernorm none detachnorm layernorm-simple detach-std
+    draw "$task"
     say "$task: done"
 }
 
@@ -202,7 +206,9 @@ run_frontier() {
     sweep=$(sweep_for frontier "$here/frontier.json")
     say "frontier: recording every variant at each depth, placement and learning rate"
     "$normscope" record --config "$sweep" --out "$out/frontier.h5" ${record_mode[@]+"${record_mode[@]}"} --quiet
-    analyze_and_draw frontier layernorm detach-mean
+    analyze frontier layernorm detach-mean
+    # Its figures come from the analyses: normscope-plot draws panels per group and layer, thousands for this grid.
+    python3 "$here/frontier_figures.py" "$out" ${replace[@]+"${replace[@]}"}
     say "frontier: done"
 }
 
@@ -217,7 +223,8 @@ run_twin() {
         python3 "$here/torch_twin.py" "$sweep" --lr "$lr" --seeds "$twin_seeds" --out "$out/torch-twin.h5" \
             ${replace[@]+"${replace[@]}"}
     fi
-    analyze_and_draw torch-twin layernorm
+    analyze torch-twin layernorm
+    draw torch-twin
     say "torch-twin: done"
 }
 
