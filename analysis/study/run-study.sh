@@ -84,7 +84,10 @@ outputs() {
 found=()
 for part in "${parts[@]}"; do
     while IFS= read -r path; do
-        if [ -e "$path" ] || [ -L "$path" ]; then found+=("$path"); fi
+        if [ -e "$path" ] || [ -L "$path" ]; then
+            # tables.md, the study's result, is the one named first.
+            if [ "$part" = tables ]; then found=("$path" ${found[@]+"${found[@]}"}); else found+=("$path"); fi
+        fi
     done < <(outputs "$part")
 done
 if [ "$mode" = new ] && [ ${#found[@]} -gt 0 ]; then
