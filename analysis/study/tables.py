@@ -20,7 +20,7 @@ from typing import Dict, List
 from claim_tables import challenger_lines, engine_lines, forward_lines
 from documents import (NAMES, PAPER, TASKS, TITLES, StudyError, Task, better, metric_name, n_of,
                        verdict)
-from frontier_tables import detach_lines, stability_lines
+from frontier_tables import detach_lines, figure, stability_lines
 
 def paper_table(tasks: List[Task], title: str, rows: List[str], deltas: List[tuple]) -> List[str]:
     lines = [f"### {title}", "",
@@ -121,7 +121,8 @@ def theorem_lines(tasks: List[Task]) -> List[str]:
     return lines + [""]
 
 
-def claims(tasks: List[Task]) -> List[str]:
+def claims(out: Path, tasks: List[Task]) -> List[str]:
+    """A verdict per claim and task, each naming the figure it rests on."""
     by = {t.name: t for t in tasks}
     lines = ["### Verdicts", ""]
 
@@ -133,7 +134,8 @@ def claims(tasks: List[Task]) -> List[str]:
         e = t.estimate(group, baseline)
         outcome = better(t, e)
         held = None if outcome is None else outcome == wanted_better
-        return f"{t.name}: {what}: Δ {t.delta(group, baseline)} → {verdict(held, e)}"
+        return (f"{t.name}: {what}: Δ {t.delta(group, baseline)} → {verdict(held, e)} "
+                f"({figure(out, f'figures/{t.name}/summary.png')})")
 
     item("The bias and gain do not help (LayerNorm-simple ≈ or better than LayerNorm; a difference in LayerNorm's "
          "favour would refute it, a tie cannot prove ≈).",
@@ -158,7 +160,7 @@ def claims(tasks: List[Task]) -> List[str]:
         item("w/o Norm and DetachNorm diverge at depth (En-De's \"Diverge\").",
              [f"{deep.name}: diverged runs: w/o Norm {unstable['none']} of {deep.groups['none']['runs']}, "
               f"DetachNorm {unstable['detachnorm']} of {deep.groups['detachnorm']['runs']}, LayerNorm and "
-              f"LayerNorm-simple {stable} → {outcome}"])
+              f"LayerNorm-simple {stable} → {outcome} ({figure(out, 'figures/deep-post-lm/loss.png')})"])
     for scale in (1, 2):
         group = f"adanorm adanorm_scale={scale}"
         item(f"AdaNorm (C = {scale}) is at least as good as LayerNorm.",
@@ -179,7 +181,8 @@ def claims(tasks: List[Task]) -> List[str]:
             else:
                 outcome = f"**not distinguishable at {n_of(gap)}**"
             rows.append(f"{t.name}, C = {scale}: best valid loss Δ {t.delta(group, 'layernorm', 'best_valid_loss', 4)}; "
-                        f"gap at best Δ {t.delta(group, 'layernorm', 'gap_at_best', 4)} → {outcome}")
+                        f"gap at best Δ {t.delta(group, 'layernorm', 'gap_at_best', 4)} → {outcome} "
+                        f"({figure(out, f'figures/{t.name}/gap.png')})")
     item("LayerNorm reaches a lower training loss but a higher validation loss than AdaNorm (AdaNorm − LayerNorm: "
          "both the validation loss and the gap lower).", rows)
     return lines + [""]
@@ -252,7 +255,7 @@ def task_tables(out: Path, tasks: List[Task]) -> List[str]:
                            ("—", "—")),
                           ("Δ detach mean − detach variance [95% CI]", "detach-mean", "detach-std", ("—", "—"))])
     lines += divergence_lines(tasks)
-    lines += claims(tasks)
+    lines += claims(out, tasks)
     lines += phi_lines(tasks)
     lines += gradient_lines(tasks)
     for task in tasks:
