@@ -107,3 +107,28 @@ def detach_lines(out: Path, frontier: Task) -> List[str]:
     if not rows:
         return lines[:2] + ["The frontier has no detach-std group beside a detach-mean one.", ""]
     return lines + [row for _, row in sorted(rows, key=lambda r: (r[0][1], r[0][0], r[0][2]))] + [""]
+
+
+def depth_share_lines(frontier: Task, lr: float = 0.001) -> List[str]:
+    """The gradient parts' shares against depth at one learning rate (1e-3, where LayerNorm trains at every depth
+    of the grid), from analyze's `gradients` (late window, mean over runs of each run's mean over its layers)."""
+    settings = {g["group"]: g.get("settings", {}) for g in frontier.main.get("groups", [])}
+    rows = []
+    for g in frontier.main.get("gradients", []):
+        s = settings.get(g["group"], {})
+        if s.get("lr") != lr:
+            continue
+
+        def m(key: str) -> str:
+            value = g.get(key) or {}
+            return f"{value['mean']:.4f}" if value.get("count") else "—"
+        preset = g["group"].split(" ")[0]
+        rows.append(((str(s.get("placement")), preset, s.get("layers") or 0),
+                     f"| {NAMES.get(preset, preset)} | {s.get('placement')} | {s.get('layers')} | "
+                     f"{m('recentering_share')} | {m('rescaling_share')} | {m('recenter_ratio')} | "
+                     f"{m('rescale_ratio')} |"))
+    lines = [f"### The gradient parts' shares against depth (frontier, lr {lr:g}, late in training)", ""]
+    if not rows:
+        return lines + [f"The frontier has no group at lr {lr:g} with gradient statistics.", ""]
+    return lines + ["| variant | placement | blocks | share of c | share of s | recenter_ratio | rescale_ratio |",
+                    "| --- | --- | --- | --- | --- | --- | --- |"] + [row for _, row in sorted(rows)] + [""]

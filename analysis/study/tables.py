@@ -20,7 +20,7 @@ from typing import Dict, List
 from claim_tables import challenger_lines, engine_lines, forward_lines
 from documents import (NAMES, PAPER, TASKS, TITLES, StudyError, Task, better, metric_name, n_of,
                        verdict)
-from frontier_tables import detach_lines, figure, stability_lines
+from frontier_tables import depth_share_lines, detach_lines, figure, stability_lines
 
 def paper_table(tasks: List[Task], title: str, rows: List[str], deltas: List[tuple]) -> List[str]:
     lines = [f"### {title}", "",
@@ -113,7 +113,8 @@ def depth_lines(task: Task, groups: List[str]) -> List[str]:
 
 def theorem_lines(tasks: List[Task]) -> List[str]:
     lines = ["### Theorem 1 on every recorded step", "",
-             "| task | variant | identity | steps holding / checked | observed range |", "| --- | --- | --- | --- | --- |"]
+             "| task | variant | identity | steps holding / checked | observed range |",
+             "| --- | --- | --- | --- | --- |"]
     for t in tasks:
         for c in t.main.get("theorem_checks", []):
             lines.append(f"| {t.name} | {NAMES.get(c['group'], c['group'])} | {c['identity']} | "
@@ -180,7 +181,8 @@ def claims(out: Path, tasks: List[Task]) -> List[str]:
                 outcome = "**does not hold**"
             else:
                 outcome = f"**not distinguishable at {n_of(gap)}**"
-            rows.append(f"{t.name}, C = {scale}: best valid loss Δ {t.delta(group, 'layernorm', 'best_valid_loss', 4)}; "
+            valid_delta = t.delta(group, 'layernorm', 'best_valid_loss', 4)
+            rows.append(f"{t.name}, C = {scale}: best valid loss Δ {valid_delta}; "
                         f"gap at best Δ {t.delta(group, 'layernorm', 'gap_at_best', 4)} → {outcome} "
                         f"({figure(out, f'figures/{t.name}/gap.png')})")
     item("LayerNorm reaches a lower training loss but a higher validation loss than AdaNorm (AdaNorm − LayerNorm: "
@@ -222,7 +224,7 @@ def main(argv: List[str]) -> int:
     if tasks:
         lines += task_tables(out, tasks)
     if frontier:
-        lines += stability_lines(out, frontier) + detach_lines(out, frontier)
+        lines += stability_lines(out, frontier) + detach_lines(out, frontier) + depth_share_lines(frontier)
     lines += challenger_lines(out, tasks + ([twin] if twin else []))
     lines += engine_lines(out, parts.get("digits-mlp"), twin)
     lines += forward_lines(out, tasks + [t for t in (frontier, twin) if t])
