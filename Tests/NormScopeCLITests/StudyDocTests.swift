@@ -3,8 +3,9 @@ import TestSupport
 import Testing
 
 /// analysis/REPRODUCTION.md: its study command runs as written (at a few steps, `NORMSCOPE_STUDY_QUICK=1`: the whole
-/// study takes most of an hour) through every stage — the learning-rate choice, the nine variants of each task,
-/// the analyses, the figures and the tables — and the tables the document shows are the ones the full run printed.
+/// study takes about two hours) through every part — the learning-rate choice and the eleven variants of each task,
+/// the stability frontier, the PyTorch twin, the analyses, the figures and the tables — and the tables the document
+/// shows are the ones the full run printed.
 @Suite("REPRODUCTION.md: the study", .serialized)
 struct StudyDocTests {
     let executable = ChildProcess.builtProduct("normscope")
@@ -37,12 +38,25 @@ struct StudyDocTests {
             #expect(FileManager.default.fileExists(atPath: "\(out)/figures/\(task)/summary.png"), "\(task)")
             #expect(FileManager.default.fileExists(atPath: "\(out)/\(task).vs-detach-std.json"), "\(task)")
         }
+        // The frontier and the PyTorch twin: analyzed, drawn, and in the tables.
+        for file in [
+            "frontier.vs-detach-mean.json", "figures/frontier/detach-std-vs-mean.png", "torch-twin.vs-layernorm.json",
+            "figures/torch-twin/summary.png",
+        ] {
+            #expect(FileManager.default.fileExists(atPath: "\(out)/\(file)"), "no \(file)")
+        }
+        for section in [
+            "### Detaching the variance against detaching the mean, per depth", "### RMSNorm and DyT against LayerNorm",
+            "### The two engines", "| torch-twin | DyT |",
+        ] {
+            #expect(tables.contains(section), "no \(section) in tables.md")
+        }
         // The same command again finds the study and stops in one line before doing anything (REPRODUCTION.md,
         // "Running it again"); the tables stay as they were and no temporary is left anywhere.
         let again = try ChildProcess.run("/bin/bash", arguments: ["-c", (prefix + [blocks[0]]).joined(separator: "\n")])
         #expect(again.status == 1 && again.standardOutput.isEmpty, "\(again.standardOutput)")
         #expect(
-            again.standardError.hasPrefix("run-study.sh: error: study-out holds study-out/tables.md and 36 more ")
+            again.standardError.hasPrefix("run-study.sh: error: study-out holds study-out/tables.md and 47 more ")
                 && again.standardError.filter { $0 == "\n" }.count == 1, "\(again.standardError)")
         #expect(try String(contentsOfFile: out + "/tables.md", encoding: .utf8) == tables)
         let hidden = FileManager.default.enumerator(atPath: out)?.compactMap { $0 as? String }

@@ -1,55 +1,94 @@
 #!/usr/bin/env bash
-# The reproduction study of analysis/REPRODUCTION.md, end to end: for each task (the digits MLP, the char-LM, the
-# deeper post-norm LM) the learning rate is chosen once on layernorm (a short grid, by the lowest mean best
-# validation loss), every variant is recorded with it over its seeds, the sweep is analyzed against each baseline
-# the tables need and drawn, and the paper-style tables are written.
+# The reproduction study of analysis/REPRODUCTION.md, end to end, in parts:
 #
-#   bash analysis/study/run-study.sh [OUT] [--resume | --force]   # OUT defaults to study-out; about 45 min on 2 cores
+#   bash analysis/study/run-study.sh [OUT] [PART...] [--resume | --force]   # OUT defaults to study-out
 #
-# A user's files are kept: OUT (a folder, created if missing) may hold other files, but if it holds any of a
-# study's outputs the script stops in one line before doing anything, unless --resume continues that study (the
-# traces are recorded with `normscope record --resume`, so their finished runs are kept, and the analyses, figures
-# and tables are written again from them) or --force replaces every output of the study. Nothing is deleted; every
-# file is written aside and renamed into place whole (write_aside.py), so an interrupted study leaves whole files
-# and no temporaries, and --resume continues it.
+# PART is one of (no PART: all of them, in this order; about 2 h on 2 cores, REPRODUCTION.md):
+#   digits-mlp, char-lm, deep-post-lm   a task: the learning rate chosen once on layernorm (a short grid, by the
+#                                       lowest mean best validation loss), every variant recorded with it over its
+#                                       seeds, analyzed against each baseline the tables need, and drawn;
+#   frontier                            post- and pre-norm char-LMs at depth 6, 12 and 24 over a learning-rate grid
+#                                       without warm-up (frontier.json), analyzed for stability and drawn;
+#   torch-twin                          the digits MLP trained by PyTorch through normscope.torch (torch_twin.py) at
+#                                       the learning rate the digits-mlp part chose, analyzed and drawn;
+#   tables                              tables.md from every analysis in OUT (tables.py).
+# A part that needs another's output says so in one line (torch-twin needs digits-mlp's learning-rate choice).
+#
+# A user's files are kept: OUT (a folder, created if missing) may hold other files, but if it holds any output of
+# the parts asked for, the script stops in one line before doing anything, unless --resume continues them (the
+# traces are recorded with `normscope record --resume`, so their finished runs are kept; the torch twin, written
+# whole when done, is kept when present; the analyses, figures and tables are written again) or --force replaces
+# every output of those parts. Nothing is deleted; every file is written aside and renamed into place whole
+# (write_aside.py, torch_twin.py), so an interrupted study leaves whole files and no temporaries, and --resume
+# continues it.
 #
 # NORMSCOPE and NORMSCOPE_PLOT name the executables (default: normscope and normscope-plot on PATH).
-# NORMSCOPE_STUDY_QUICK=1 runs the same pipeline at 6 steps, two seeds per variant and narrow models: a check that
-# every stage works, in a few minutes, not a result.
+# NORMSCOPE_STUDY_QUICK=1 runs the same pipeline at 6 steps, few seeds and narrow, shallow models: a check that
+# every stage works, in about two minutes, not a result.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 fail() { printf 'run-study.sh: error: %s\n' "$*" >&2; exit 1; }
 
-out=study-out
+tasks=(digits-mlp char-lm deep-post-lm)
+all_parts=("${tasks[@]}" frontier torch-twin tables)
+is_part() { local part; for part in "${all_parts[@]}"; do [ "$part" = "$1" ] && return 0; done; return 1; }
+
+out=""
 mode=new
+parts=()
 for argument in "$@"; do
     case "$argument" in
         --resume) mode=resume ;;
         --force) mode=force ;;
         -*) fail "unknown option $argument (expected --resume or --force)" ;;
-        *) out=$argument ;;
+        *)
+            if is_part "$argument"; then
+                parts+=("$argument")
+            elif [ -z "$out" ]; then
+                out=$argument
+            else
+                fail "$argument is not a part (${all_parts[*]}) and the folder is already $out"
+            fi ;;
     esac
+done
+out=${out:-study-out}
+# The parts run in the order of all_parts (a later one may read an earlier one's output), each once.
+asked=" ${parts[*]-} "
+parts=()
+for part in "${all_parts[@]}"; do
+    if [ "$asked" = "  " ] || [[ "$asked" == *" $part "* ]]; then parts+=("$part"); fi
 done
 normscope=${NORMSCOPE:-normscope}
 plot=${NORMSCOPE_PLOT:-normscope-plot}
-tasks=(digits-mlp char-lm deep-post-lm)
+quick=${NORMSCOPE_STUDY_QUICK:-0}
+# The twin's seeds: half the Swift task's 10, for time (REPRODUCTION.md, "The choices").
+twin_seeds=5
+[ "$quick" = 1 ] && twin_seeds=2
 
 if [ -L "$out" ] && [ ! -e "$out" ]; then
     fail "$out is a symbolic link to a missing folder; name a folder for the study"
 elif [ -e "$out" ] && [ ! -d "$out" ]; then
     fail "$out is a file, not a folder; name a folder for the study (it is created if missing)"
 fi
-# What this script writes in OUT: a study there already is continued (--resume) or replaced (--force), never
-# written over unasked.
+
+# outputs PART: what the part writes in OUT (a glob that matches nothing stays as it is and is not found).
+outputs() {
+    case "$1" in
+        tables) echo "$out/tables.md" ;;
+        *) printf '%s\n' "$out/$1"{-lr.json,-lr.h5,-lr.analysis.json,.quick.json,.h5,.txt} "$out/$1".vs-*.json \
+            "$out/figures/$1" ;;
+    esac
+}
+# The parts' outputs already there: a study is continued (--resume) or replaced (--force), never written over
+# unasked.
 found=()
-for name in tables.md; do
-    if [ -e "$out/$name" ] || [ -L "$out/$name" ]; then found+=("$out/$name"); fi
-done
-for task in "${tasks[@]}"; do
-    for path in "$out/$task"{-lr.json,-lr.h5,-lr.analysis.json,.quick.json,.h5,.txt} "$out/$task".vs-*.json \
-        "$out/figures/$task"; do
-        if [ -e "$path" ] || [ -L "$path" ]; then found+=("$path"); fi
-    done
+for part in "${parts[@]}"; do
+    while IFS= read -r path; do
+        if [ -e "$path" ] || [ -L "$path" ]; then
+            # tables.md, the study's result, is the one named first.
+            if [ "$part" = tables ]; then found=("$path" ${found[@]+"${found[@]}"}); else found+=("$path"); fi
+        fi
+    done < <(outputs "$part")
 done
 if [ "$mode" = new ] && [ ${#found[@]} -gt 0 ]; then
     more=""
@@ -57,6 +96,19 @@ if [ "$mode" = new ] && [ ${#found[@]} -gt 0 ]; then
     fail "$out holds ${found[0]}$more; add --resume to continue that study (finished runs kept) or --force to" \
         "replace its outputs, or name another folder"
 fi
+# What a part needs, checked before anything runs.
+for part in "${parts[@]}"; do
+    case "$part" in
+        torch-twin)
+            python3 -c 'import torch' 2> /dev/null || fail "the torch-twin part needs PyTorch 2.1 or later: pip" \
+                "install torch --index-url https://download.pytorch.org/whl/cpu (or name the other parts)"
+            case " ${parts[*]} " in
+                *" digits-mlp "*) ;;
+                *) [ -e "$out/digits-mlp-lr.analysis.json" ] || fail "the torch-twin part trains at the learning" \
+                    "rate the digits-mlp part chose ($out/digits-mlp-lr.analysis.json): run digits-mlp first" ;;
+            esac ;;
+    esac
+done
 case "$mode" in
     new) record_mode=() replace=() ;;
     resume) record_mode=(--resume) replace=(--force) ;;
@@ -80,10 +132,14 @@ mkdir -p "$out"
 started=$(date +%s)
 say() { printf '[%5ds] %s\n' $(($(date +%s) - started)) "$*"; }
 
-for task in "${tasks[@]}"; do
-    sweep="$here/$task.json"
-    if [ "${NORMSCOPE_STUDY_QUICK:-0}" = 1 ]; then
-        write "$out/$task.quick.json" "${py[@]}" "$sweep" <<'PY'
+# sweep_for NAME SWEEP: SWEEP's path, or in quick mode that of its short, narrow version, written as
+# OUT/NAME.quick.json.
+sweep_for() {
+    if [ "$quick" != 1 ]; then
+        echo "$2"
+        return
+    fi
+    write "$out/$1.quick.json" "${py[@]}" "$2" <<'PY'
 import json, sys
 sweep = json.load(open(sys.argv[1]))
 sweep.update(steps=6, eval_every=3, phi_every=3, seeds=2)
@@ -91,10 +147,43 @@ if sweep["model"] == "mlp":
     sweep.update(hidden=[32, 32, 32], batch=16)
 else:
     sweep.update(width=16, heads=2, ffn=32, context=16, batch=8)
+if "grid" in sweep:   # the frontier: one and two blocks, two rates, one seed
+    sweep.update(seeds=1)
+    sweep["grid"].update(layers=[1, 2], lr=[0.001, 0.01])
 print(json.dumps(sweep, indent=1))
 PY
-        sweep="$out/$task.quick.json"
-    fi
+    echo "$out/$1.quick.json"
+}
+
+# chosen_lr TASK: the learning rate TASK's grid chose, the lowest mean best validation loss on layernorm.
+chosen_lr() {
+    "${py[@]}" "$out/$1-lr.analysis.json" <<'PY'
+import json, sys
+groups = json.load(open(sys.argv[1]))["groups"]
+best = min(groups, key=lambda g: g["best_valid_loss"].get("mean", float("inf")))
+print(best["settings"]["lr"])
+PY
+}
+
+# analyze NAME BASELINE...: OUT/NAME.h5 analyzed as JSON against each baseline and as text against the first.
+analyze() {
+    local name=$1 baseline
+    shift
+    for baseline in "$@"; do
+        write "$out/$name.vs-$baseline.json" "$normscope" analyze "$out/$name.h5" --baseline "$baseline" --format json
+    done
+    write "$out/$name.txt" "$normscope" analyze "$out/$name.h5" --baseline "$1"
+}
+
+# draw NAME: OUT/NAME.h5's figures, with its analysis against layernorm.
+draw() {
+    "$plot" "$out/$1.h5" --analysis "$out/$1.vs-layernorm.json" --out "$out/figures/$1" --format png \
+        --dpi 72 ${replace[@]+"${replace[@]}"} > /dev/null
+}
+
+run_task() {
+    local task=$1 sweep lr
+    sweep=$(sweep_for "$task" "$here/$task.json")
     # The learning-rate grid: the task's own settings, layernorm only, one seed (two for the cheap MLP).
     write "$out/$task-lr.json" "${py[@]}" "$sweep" <<'PY'
 import json, sys
@@ -107,22 +196,47 @@ PY
     "$normscope" record --config "$out/$task-lr.json" --out "$out/$task-lr.h5" ${record_mode[@]+"${record_mode[@]}"} \
         --quiet
     write "$out/$task-lr.analysis.json" "$normscope" analyze "$out/$task-lr.h5" --format json
-    lr=$("${py[@]}" "$out/$task-lr.analysis.json" <<'PY'
-import json, sys
-groups = json.load(open(sys.argv[1]))["groups"]
-best = min(groups, key=lambda g: g["best_valid_loss"].get("mean", float("inf")))
-print(best["settings"]["lr"])
-PY
-)
+    lr=$(chosen_lr "$task")
     say "$task: lr $lr; recording every variant"
     "$normscope" record --config "$sweep" --lr "$lr" --out "$out/$task.h5" ${record_mode[@]+"${record_mode[@]}"} --quiet
-    for baseline in layernorm none detachnorm layernorm-simple detach-std; do
-        write "$out/$task.vs-$baseline.json" "$normscope" analyze "$out/$task.h5" --baseline "$baseline" --format json
-    done
-    write "$out/$task.txt" "$normscope" analyze "$out/$task.h5" --baseline layernorm
-    "$plot" "$out/$task.h5" --analysis "$out/$task.vs-layernorm.json" --out "$out/figures/$task" --format png \
-        --dpi 72 ${replace[@]+"${replace[@]}"} > /dev/null
+    analyze "$task" layernorm none detachnorm layernorm-simple detach-std
+    draw "$task"
     say "$task: done"
+}
+
+run_frontier() {
+    local sweep
+    sweep=$(sweep_for frontier "$here/frontier.json")
+    say "frontier: recording every variant at each depth, placement and learning rate"
+    "$normscope" record --config "$sweep" --out "$out/frontier.h5" ${record_mode[@]+"${record_mode[@]}"} --quiet
+    analyze frontier layernorm detach-mean
+    # Its figures come from the analyses: normscope-plot draws panels per group and layer, thousands for this grid.
+    python3 "$here/frontier_figures.py" "$out" ${replace[@]+"${replace[@]}"}
+    say "frontier: done"
+}
+
+run_twin() {
+    local sweep lr
+    lr=$(chosen_lr digits-mlp)
+    sweep=$(sweep_for torch-twin "$here/digits-mlp.json")
+    if [ "$mode" = resume ] && [ -e "$out/torch-twin.h5" ]; then
+        say "torch-twin: kept $out/torch-twin.h5 (written whole when done, so finished)"
+    else
+        say "torch-twin: lr $lr; training every variant in PyTorch"
+        python3 "$here/torch_twin.py" "$sweep" --lr "$lr" --seeds "$twin_seeds" --out "$out/torch-twin.h5" \
+            ${replace[@]+"${replace[@]}"}
+    fi
+    analyze torch-twin layernorm
+    draw torch-twin
+    say "torch-twin: done"
+}
+
+for part in "${parts[@]}"; do
+    case "$part" in
+        frontier) run_frontier ;;
+        torch-twin) run_twin ;;
+        tables) write "$out/tables.md" python3 "$here/tables.py" "$out" ;;
+        *) run_task "$part" ;;
+    esac
 done
-write "$out/tables.md" python3 "$here/tables.py" "$out"
-say "study done: $out/tables.md, $out/*.txt, $out/figures/"
+say "study done (${parts[*]}): $out/tables.md, $out/*.txt, $out/figures/"

@@ -1,8 +1,10 @@
 """The reproduction study's results as Markdown: the paper's Tables 1–3 with our rows beside its numbers, the
-ablation of the two derivatives, divergence, AdaNorm's Φ, the gradient statistics, Theorem 1, and a verdict per
-claim. Every number comes from `normscope analyze --format json` of the study's traces (run-study.sh writes one
-document per task and baseline); nothing is computed here that analyze does not compute, except choosing and
-formatting.
+ablation of the two derivatives, divergence, AdaNorm's Φ, the gradient statistics, Theorem 1 and a verdict per
+claim (the three tasks); the stability frontier and detaching the variance against the mean per depth
+(frontier_tables.py); RMSNorm and DyT against LayerNorm, the Swift and PyTorch engines side by side and the forward
+pass's re-centering (claim_tables.py). Every number comes from `normscope analyze --format json` of the study's
+traces (run-study.sh writes one document per part and baseline, documents.py reads them); nothing is computed here
+that analyze does not compute, except choosing and formatting. A part not run is left out.
 
     python3 analysis/study/tables.py study-out > tables.md
 
@@ -11,130 +13,14 @@ formatting.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List
 
-TASKS = ("digits-mlp", "char-lm", "deep-post-lm")
-TITLES = {
-    "digits-mlp": "digits MLP (3 hidden layers of 128: linear, norm, ReLU)",
-    "char-lm": "char-LM (2 pre-norm blocks, width 64)",
-    "deep-post-lm": "deep char-LM (6 post-norm blocks, width 64)",
-}
-PAPER = {
-    "MNIST": {"none": "99.14", "layernorm": "99.13", "layernorm-simple": "99.09", "detachnorm": "99.10",
-              "adanorm": "99.35"},
-    "Enwiki8": {"none": "1.04", "layernorm": "1.07", "layernorm-simple": "1.07", "detachnorm": "1.12",
-                "adanorm": "1.07"},
-}
-NAMES = {
-    "none": "w/o Norm", "layernorm": "LayerNorm", "layernorm-simple": "LayerNorm-simple", "detachnorm": "DetachNorm",
-    "detach-mean": "detach mean", "detach-std": "detach variance", "rmsnorm": "RMSNorm",
-    "adanorm adanorm_scale=1": "AdaNorm C = 1", "adanorm adanorm_scale=2": "AdaNorm C = 2",
-}
-
-
-class StudyError(Exception):
-    """An analysis file that cannot be read: one line naming it."""
-
-
-def load(path: Path) -> dict:
-    """An analyze document, or ``StudyError`` naming the file (a damaged one fails here, not as a traceback)."""
-    try:
-        doc = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise StudyError(f"{path}: cannot be read as normscope analyze --format json ({error}); analyze the "
-                         "trace again") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("groups"), list):
-        raise StudyError(f"{path}: is not normscope analyze --format json output (no groups); analyze the trace "
-                         "again")
-    return doc
-
-
-class Task:
-    """One task's analyze documents, by baseline."""
-
-    def __init__(self, out: Path, name: str):
-        self.name = name
-        self.docs: Dict[str, dict] = {}
-        for path in sorted(out.glob(f"{name}.vs-*.json")):
-            self.docs[path.stem.split(".vs-")[1]] = load(path)
-        self.main = self.docs["layernorm"]
-        self.groups = {g["group"]: g for g in self.main["groups"]}
-        self.language_model = any(r.get("is_language_model") for r in self.main["runs"])
-        self.metric = "test_bits_per_character_at_best" if self.language_model else "test_accuracy_at_best"
-        tuning = out / f"{name}-lr.analysis.json"
-        self.tuning = load(tuning) if tuning.exists() else None
-
-    def aggregate(self, group: str, quantity: Optional[str] = None) -> Optional[dict]:
-        value = self.groups.get(group, {}).get(quantity or self.metric)
-        return value if value and value.get("count") else None
-
-    def comparison(self, group: str, baseline: str) -> Optional[dict]:
-        doc = self.docs.get(baseline)
-        if not doc:
-            return None
-        return next((c for c in doc["comparisons"] if c["group"] == group), None)
-
-    def estimate(self, group: str, baseline: str, quantity: Optional[str] = None) -> Optional[dict]:
-        comparison = self.comparison(group, baseline)
-        return comparison.get(quantity or self.metric) if comparison else None
-
-    @property
-    def percent(self) -> float:
-        return 1.0 if self.language_model else 100.0
-
-    def units(self, quantity: Optional[str], digits: int) -> tuple:
-        """The test metric in % for a classifier; bpc and other quantities of a language model with 3 digits."""
-        scale = self.percent if (quantity or self.metric) == self.metric else 1.0
-        return scale, 3 if self.language_model and scale == 1.0 else digits
-
-    def cell(self, group: str, quantity: Optional[str] = None, digits: int = 2) -> str:
-        a = self.aggregate(group, quantity)
-        if a is None:
-            return "—"
-        scale, digits = self.units(quantity, digits)
-        sd = a.get("standard_deviation")
-        spread = f" ± {sd * scale:.{digits}f}" if sd is not None else ""
-        return f"{a['mean'] * scale:.{digits}f}{spread} ({a['count']})"
-
-    def delta(self, group: str, baseline: str, quantity: Optional[str] = None, digits: int = 2) -> str:
-        e = self.estimate(group, baseline, quantity)
-        if e is None or "difference" not in e:
-            return "—"
-        scale, digits = self.units(quantity, digits)
-        interval = e.get("interval", {})
-        bounds = (f" [{interval['lower'] * scale:+.{digits}f}, {interval['upper'] * scale:+.{digits}f}]"
-                  if "lower" in interval and "upper" in interval else "")
-        return f"{e['difference'] * scale:+.{digits}f}{bounds}, {e['verdict']}"
-
-
-def better(task: Task, estimate: Optional[dict]) -> Optional[bool]:
-    """True when the interval shows the group better on the test metric, False worse, None not distinguishable."""
-    if not estimate:
-        return None
-    verdict = estimate.get("verdict", "")
-    if verdict not in ("lower", "higher"):
-        return None
-    return (verdict == "lower") == task.language_model
-
-
-def n_of(estimate: Optional[dict]) -> str:
-    if not estimate:
-        return "n = 0"
-    return f"n = {estimate.get('count', 0)}/{estimate.get('baseline_count', 0)}"
-
-
-def verdict(outcome: Optional[bool], estimate: Optional[dict]) -> str:
-    if outcome is None:
-        return f"**not distinguishable at {n_of(estimate)}**"
-    return "**holds**" if outcome else "**does not hold**"
-
-
-def metric_name(task: Task) -> str:
-    return "test bpc (lower is better)" if task.language_model else "test accuracy, % (higher is better)"
-
+from claim_tables import challenger_lines, engine_lines, forward_lines
+from documents import (NAMES, PAPER, TASKS, TITLES, StudyError, Task, better, metric_name, n_of,
+                       verdict)
+from frontier_tables import depth_share_lines, detach_lines, figure, stability_lines
 
 def paper_table(tasks: List[Task], title: str, rows: List[str], deltas: List[tuple]) -> List[str]:
     lines = [f"### {title}", "",
@@ -227,7 +113,8 @@ def depth_lines(task: Task, groups: List[str]) -> List[str]:
 
 def theorem_lines(tasks: List[Task]) -> List[str]:
     lines = ["### Theorem 1 on every recorded step", "",
-             "| task | variant | identity | steps holding / checked | observed range |", "| --- | --- | --- | --- | --- |"]
+             "| task | variant | identity | steps holding / checked | observed range |",
+             "| --- | --- | --- | --- | --- |"]
     for t in tasks:
         for c in t.main.get("theorem_checks", []):
             lines.append(f"| {t.name} | {NAMES.get(c['group'], c['group'])} | {c['identity']} | "
@@ -235,7 +122,8 @@ def theorem_lines(tasks: List[Task]) -> List[str]:
     return lines + [""]
 
 
-def claims(tasks: List[Task]) -> List[str]:
+def claims(out: Path, tasks: List[Task]) -> List[str]:
+    """A verdict per claim and task, each naming the figure it rests on."""
     by = {t.name: t for t in tasks}
     lines = ["### Verdicts", ""]
 
@@ -247,7 +135,8 @@ def claims(tasks: List[Task]) -> List[str]:
         e = t.estimate(group, baseline)
         outcome = better(t, e)
         held = None if outcome is None else outcome == wanted_better
-        return f"{t.name}: {what}: Δ {t.delta(group, baseline)} → {verdict(held, e)}"
+        return (f"{t.name}: {what}: Δ {t.delta(group, baseline)} → {verdict(held, e)} "
+                f"({figure(out, f'figures/{t.name}/summary.png')})")
 
     item("The bias and gain do not help (LayerNorm-simple ≈ or better than LayerNorm; a difference in LayerNorm's "
          "favour would refute it, a tie cannot prove ≈).",
@@ -272,7 +161,7 @@ def claims(tasks: List[Task]) -> List[str]:
         item("w/o Norm and DetachNorm diverge at depth (En-De's \"Diverge\").",
              [f"{deep.name}: diverged runs: w/o Norm {unstable['none']} of {deep.groups['none']['runs']}, "
               f"DetachNorm {unstable['detachnorm']} of {deep.groups['detachnorm']['runs']}, LayerNorm and "
-              f"LayerNorm-simple {stable} → {outcome}"])
+              f"LayerNorm-simple {stable} → {outcome} ({figure(out, 'figures/deep-post-lm/loss.png')})"])
     for scale in (1, 2):
         group = f"adanorm adanorm_scale={scale}"
         item(f"AdaNorm (C = {scale}) is at least as good as LayerNorm.",
@@ -292,8 +181,10 @@ def claims(tasks: List[Task]) -> List[str]:
                 outcome = "**does not hold**"
             else:
                 outcome = f"**not distinguishable at {n_of(gap)}**"
-            rows.append(f"{t.name}, C = {scale}: best valid loss Δ {t.delta(group, 'layernorm', 'best_valid_loss', 4)}; "
-                        f"gap at best Δ {t.delta(group, 'layernorm', 'gap_at_best', 4)} → {outcome}")
+            valid_delta = t.delta(group, 'layernorm', 'best_valid_loss', 4)
+            rows.append(f"{t.name}, C = {scale}: best valid loss Δ {valid_delta}; "
+                        f"gap at best Δ {t.delta(group, 'layernorm', 'gap_at_best', 4)} → {outcome} "
+                        f"({figure(out, f'figures/{t.name}/gap.png')})")
     item("LayerNorm reaches a lower training loss but a higher validation loss than AdaNorm (AdaNorm − LayerNorm: "
          "both the validation loss and the gap lower).", rows)
     return lines + [""]
@@ -319,13 +210,30 @@ def main(argv: List[str]) -> int:
         return 2
     out = Path(argv[1])
     try:
-        tasks = [Task(out, name) for name in TASKS if (out / f"{name}.vs-layernorm.json").exists()]
+        parts = {name: Task(out, name) for name in TASKS + ("frontier", "torch-twin")
+                 if (out / f"{name}.vs-layernorm.json").exists()}
     except StudyError as error:
         print(f"tables.py: error: {error}", file=sys.stderr)
         return 1
-    if not tasks:
-        print(f"tables.py: no <task>.vs-layernorm.json in {out}", file=sys.stderr)
+    if not parts:
+        print(f"tables.py: no <part>.vs-layernorm.json in {out}: run a part of the study first", file=sys.stderr)
         return 1
+    tasks = [parts[name] for name in TASKS if name in parts]
+    frontier, twin = parts.get("frontier"), parts.get("torch-twin")
+    lines: List[str] = []
+    if tasks:
+        lines += task_tables(out, tasks)
+    if frontier:
+        lines += stability_lines(out, frontier) + detach_lines(out, frontier) + depth_share_lines(frontier)
+    lines += challenger_lines(out, tasks + ([twin] if twin else []))
+    lines += engine_lines(out, parts.get("digits-mlp"), twin)
+    lines += forward_lines(out, tasks + [t for t in (frontier, twin) if t])
+    print("\n".join(lines))
+    return 0
+
+
+def task_tables(out: Path, tasks: List[Task]) -> List[str]:
+    """The paper's tables and the claims about them, from the three tasks."""
     lines: List[str] = setup_lines(out, tasks)
     lines += paper_table(tasks, "Table 1: the bias and gain", ["none", "layernorm", "layernorm-simple"],
                          [("Δ LayerNorm-simple − LayerNorm [95% CI]", "layernorm-simple", "layernorm",
@@ -342,22 +250,21 @@ def main(argv: List[str]) -> int:
                            ("+0.22", "0.00")),
                           ("Δ AdaNorm C = 2 − LayerNorm [95% CI]", "adanorm adanorm_scale=2", "layernorm",
                            ("+0.22", "0.00"))])
-    lines += paper_table(tasks, "The two derivatives apart, and RMSNorm (no paper numbers)",
-                         ["layernorm-simple", "detach-mean", "detach-std", "rmsnorm"],
+    lines += paper_table(tasks, "The two derivatives apart, and RMSNorm, ScaleNorm and DyT (no paper numbers)",
+                         ["layernorm-simple", "detach-mean", "detach-std", "rmsnorm", "scalenorm", "dyt"],
                          [("Δ detach mean − LayerNorm-simple [95% CI]", "detach-mean", "layernorm-simple", ("—", "—")),
                           ("Δ detach variance − LayerNorm-simple [95% CI]", "detach-std", "layernorm-simple",
                            ("—", "—")),
                           ("Δ detach mean − detach variance [95% CI]", "detach-mean", "detach-std", ("—", "—"))])
     lines += divergence_lines(tasks)
-    lines += claims(tasks)
+    lines += claims(out, tasks)
     lines += phi_lines(tasks)
     lines += gradient_lines(tasks)
     for task in tasks:
         if task.name != "char-lm":
             lines += depth_lines(task, ["layernorm", "layernorm-simple", "detach-mean", "detach-std"])
     lines += theorem_lines(tasks)
-    print("\n".join(lines))
-    return 0
+    return lines
 
 
 if __name__ == "__main__":

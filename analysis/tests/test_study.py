@@ -114,3 +114,49 @@ def test_tables_name_a_damaged_analysis_in_one_line(tmp_path):
     assert result.returncode == 1 and result.stdout == "" and result.stderr.count("\n") == 1, result.stderr
     assert result.stderr.startswith(f"tables.py: error: {tmp_path}/digits-mlp.vs-layernorm.json: cannot be read as "
                                     "normscope analyze --format json (")
+
+
+def test_study_checks_only_the_parts_asked_for(tmp_path):
+    out = tmp_path / "study-out"
+    out.mkdir()
+    (out / "char-lm.h5").write_text("a finished char-LM")
+    # The frontier part is not refused by another part's outputs (it gets past the checks, to the stand-in).
+    result = study(out, "frontier", cwd=tmp_path)
+    assert "holds" not in result.stderr and result.returncode != 0
+    # ... but the frontier's own outputs refuse it, naming the first.
+    out = tmp_path / "other-study"
+    out.mkdir()
+    (out / "frontier.h5").write_text("last week's frontier")
+    result = study(out, "frontier", "digits-mlp", cwd=tmp_path)
+    assert result.returncode == 1 and result.stderr.startswith(f"run-study.sh: error: {out} holds {out}/frontier.h5;")
+    assert (out / "frontier.h5").read_text() == "last week's frontier" and names(out) == ["frontier.h5"]
+    result = study(out, "frontier", "elsewhere", cwd=tmp_path)
+    assert result.returncode == 1 and result.stderr == (
+        "run-study.sh: error: elsewhere is not a part (digits-mlp char-lm deep-post-lm frontier torch-twin tables) "
+        f"and the folder is already {out}\n")
+
+
+def test_the_torch_twin_says_what_it_needs(tmp_path):
+    pytest.importorskip("torch")
+    out = tmp_path / "study-out"
+    result = study(out, "torch-twin", cwd=tmp_path)
+    assert result.returncode == 1 and result.stderr == (
+        "run-study.sh: error: the torch-twin part trains at the learning rate the digits-mlp part chose "
+        f"({out}/digits-mlp-lr.analysis.json): run digits-mlp first\n")
+    assert not out.exists()
+    # With digits-mlp asked for too, the check waits for it (and the run stops at the stand-in normscope).
+    assert "run digits-mlp first" not in study(out, "digits-mlp", "torch-twin", cwd=tmp_path).stderr
+
+
+def test_torch_twin_keeps_an_existing_trace(tmp_path):
+    pytest.importorskip("torch")
+    trace = tmp_path / "torch-twin.h5"
+    trace.write_text("a twin of last week")
+    result = subprocess.run([sys.executable, str(STUDY / "torch_twin.py"), str(STUDY / "digits-mlp.json"), "--lr",
+                             "0.001", "--out", str(trace)], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert result.returncode == 1 and result.stderr == f"torch_twin.py: error: --out {trace} exists; add --force to " \
+                                                       "replace it\n"
+    assert trace.read_text() == "a twin of last week" and names(tmp_path) == ["torch-twin.h5"]
+    wrong = subprocess.run([sys.executable, str(STUDY / "torch_twin.py"), str(STUDY / "char-lm.json"), "--lr", "0.001",
+                            "--out", str(tmp_path / "new.h5")], capture_output=True, text=True, timeout=120)
+    assert wrong.returncode == 1 and wrong.stderr.count("\n") == 1 and "trains the digits MLP" in wrong.stderr

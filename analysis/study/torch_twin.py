@@ -1,0 +1,393 @@
+"""The digits-MLP task of the study trained by PyTorch and recorded through ``normscope.torch``: the twin that lets
+the study compare the two engines (run-study.sh's ``torch-twin`` part).
+
+    python3 analysis/study/torch_twin.py SWEEP.json --lr LR --out TRACE.h5 [--seeds N] [--force]
+
+SWEEP is the Swift task's sweep (analysis/study/digits-mlp.json, or its quick version); everything the twin trains
+comes from it — hidden widths, steps, batch, eval_every, phi_every, the presets and their overrides — except the
+learning rate, which the digits-mlp part chose on layernorm (``--lr``), and the seeds (``--seeds``: 0 … N − 1, by
+default the sweep's). What must be the same to compare the engines is replicated here exactly, and tested against
+the Swift code's published values (analysis/tests/test_study_twin.py):
+
+- the data: the bundled digits file Swift reads (Sources/Training/Resources/digits.csv.gz), the label in the last
+  column, features as Float32;
+- the split: Sources/Training/Data/Splitting.swift — sizes rounded from the fractions, a xoshiro256** permutation
+  (seeded through SplitMix64, Fisher–Yates from the last position, Lemire's bounded integers) with the fixed split
+  seed 20191107 of RunData.swift, each part sorted;
+- the standardization: Standardization.swift — per feature, mean and population σ of the training part in Double,
+  σ = 1 and μ the value itself for a constant feature, applied in Double and stored as Float32;
+- the minibatches: MinibatchSampler (Batching.swift), a fresh permutation per epoch from the run's seed;
+- the evaluation: after the update at every step s with s % eval_every == 0 and at the last step, in evaluation
+  mode, on a training subset as large as the validation split (the first indices of a permutation seeded with
+  split seed + 1), the validation split and the test split;
+- the model: 64 → hidden widths (linear, norm, ReLU) → 10, PyTorch's default initialization (kaiming_uniform with
+  a = √5, as Swift's Linear), norm layers named ``hidden1.norm`` … as Swift names them; Adam (β = 0.9, 0.999,
+  ε = 1e-8) at a constant rate; mean cross-entropy.
+
+What differs is the engines' random streams (initial weights), their arithmetic and the instrumented layer's
+implementation, which is what the comparison is about.
+
+The trace is recorded into a hidden folder beside TRACE and moved into place whole when every run is done (a Ctrl-C
+leaves TRACE as it was and no temporary); an existing TRACE is replaced only with ``--force``.
+"""
+
+from __future__ import annotations
+
+import signal
+
+# Until main() takes over, an interrupt while torch loads ends the step quietly (nothing is written yet).
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+import argparse  # noqa: E402
+import gzip  # noqa: E402
+import inspect  # noqa: E402
+import json  # noqa: E402
+import math  # noqa: E402
+import os  # noqa: E402
+import shutil  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+# The normscope package of this checkout, as write_aside.py's: the twin is recorded by the recorder beside it.
+sys.path.insert(0, str(REPO / "analysis"))
+DIGITS = REPO / "Sources" / "Training" / "Resources" / "digits.csv.gz"
+SPLIT_SEED = 20191107  # RunData.splitSeed
+MASK = (1 << 64) - 1
+
+
+class TwinError(Exception):
+    """A mistake in the twin's inputs: one line."""
+
+
+# -- Swift's SeededRandom (Sources/Tensors/SeededRandom.swift) ------------------------------------------------------
+
+class SeededRandom:
+    """xoshiro256** seeded through SplitMix64, with Lemire's unbiased bounded integers and Fisher–Yates: the
+    streams of Swift's ``SeededRandom`` bit for bit (the split and the minibatches depend on them)."""
+
+    def __init__(self, seed: int):
+        state = seed & MASK
+        words = []
+        for _ in range(4):
+            state = (state + 0x9E3779B97F4A7C15) & MASK
+            z = state
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+            words.append(z ^ (z >> 31))
+        self.s = words
+
+    @staticmethod
+    def _rotl(x: int, k: int) -> int:
+        return ((x << k) | (x >> (64 - k))) & MASK
+
+    def next(self) -> int:
+        s = self.s
+        result = (self._rotl((s[1] * 5) & MASK, 7) * 9) & MASK
+        t = (s[1] << 17) & MASK
+        s[2] ^= s[0]
+        s[3] ^= s[1]
+        s[1] ^= s[2]
+        s[0] ^= s[3]
+        s[2] ^= t
+        s[3] = self._rotl(s[3], 45)
+        return result
+
+    def index_below(self, n: int) -> int:
+        product = self.next() * n
+        high, low = product >> 64, product & MASK
+        if low < n:
+            threshold = ((1 << 64) - n) % n
+            while low < threshold:
+                product = self.next() * n
+                high, low = product >> 64, product & MASK
+        return high
+
+    def permutation(self, count: int) -> List[int]:
+        order = list(range(count))
+        for i in range(count - 1, 0, -1):
+            j = self.index_below(i + 1)
+            order[i], order[j] = order[j], order[i]
+        return order
+
+
+# -- the data (Splitting.swift, Standardization.swift, Batching.swift) -----------------------------------------------
+
+class Splits(NamedTuple):
+    train: List[int]
+    valid: List[int]
+    test: List[int]
+
+
+def split_sizes(count: int, valid_fraction: float, test_fraction: float) -> Tuple[int, int, int]:
+    """DataSplits.sizes: each held-out part rounded (half away from zero, as Swift's ``rounded()``), at least one
+    item for a positive fraction, and training keeps at least one, taken back from the larger held-out part."""
+    def share(fraction: float) -> int:
+        return 0 if fraction <= 0 else max(1, int(math.floor(count * fraction + 0.5)))
+    valid, test = share(valid_fraction), share(test_fraction)
+    while count - valid - test < 1 and valid + test > 0:
+        if valid >= test:
+            valid -= 1
+        else:
+            test -= 1
+    return count - valid - test, valid, test
+
+
+def split_indices(count: int, valid_fraction: float, test_fraction: float, seed: int = SPLIT_SEED) -> Splits:
+    """ClassificationDataset.splitIndices: validation, test, then training from one permutation, each sorted."""
+    _, valid, test = split_sizes(count, valid_fraction, test_fraction)
+    order = SeededRandom(seed).permutation(count)
+    return Splits(sorted(order[valid + test:]), sorted(order[:valid]), sorted(order[valid:valid + test]))
+
+
+def load_digits(path: Path = DIGITS) -> Tuple[np.ndarray, np.ndarray]:
+    """The bundled digits table: 64 features as Float32 and the label in the last column."""
+    with gzip.open(path, "rt") as text:
+        table = np.loadtxt(text, delimiter=",", dtype=np.float64)
+    return table[:, :-1].astype(np.float32), table[:, -1].astype(np.int64)
+
+
+def standardization(train: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """FeatureStandardization(fitting:): μ and population σ per feature in Double; a constant feature gets σ = 1 and
+    μ = its value exactly."""
+    x = train.astype(np.float64)
+    mean = x.sum(axis=0) / len(x)
+    sigma = np.sqrt(((x - mean) ** 2).sum(axis=0) / len(x))
+    constant = train.min(axis=0) == train.max(axis=0)
+    mean = np.where(constant, train[0].astype(np.float64), mean)
+    sigma = np.where(constant, 1.0, sigma)
+    return mean, sigma
+
+
+def standardized(features: np.ndarray, mean: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    return ((features.astype(np.float64) - mean) / sigma).astype(np.float32)
+
+
+def prior_loss(train_labels: Sequence[int], valid_labels: Sequence[int], classes: int) -> float:
+    """METHODS.md, "Stability over a learning-rate grid": cross-entropy on the validation split, in nats, of the
+    training split's label frequencies with one count added to each class."""
+    counts = np.bincount(np.asarray(train_labels), minlength=classes).astype(np.float64)
+    p = (counts + 1) / (counts.sum() + classes)
+    return float(-np.mean(np.log(p[np.asarray(valid_labels)])))
+
+
+class MinibatchSampler:
+    """Batching.swift: the next ``batch`` indices of an epoch's permutation, a new permutation after each epoch; an
+    epoch's last batch may be short."""
+
+    def __init__(self, count: int, seed: int):
+        self.count, self.random = count, SeededRandom(seed)
+        self.order, self.position = self.random.permutation(count), 0
+
+    def next(self, batch: int) -> List[int]:
+        end = min(self.position + batch, self.count)
+        chosen = self.order[self.position:end]
+        self.position = end
+        if end == self.count:
+            self.order, self.position = self.random.permutation(self.count), 0
+        return chosen
+
+
+class TaskData(NamedTuple):
+    train_x: np.ndarray
+    train_y: np.ndarray
+    valid_x: np.ndarray
+    valid_y: np.ndarray
+    test_x: np.ndarray
+    test_y: np.ndarray
+    eval_train: List[int]   # indices into the training part: the evaluated training subset
+    prior_loss: float
+    classes: int
+
+
+def task_data(valid_fraction: float, test_fraction: float, eval_train_size: int = 0) -> TaskData:
+    """The run's data as RunData.load and EvaluationSets make it for the digits table."""
+    features, labels = load_digits()
+    classes = int(labels.max()) + 1
+    parts = split_indices(len(labels), valid_fraction, test_fraction)
+    mean, sigma = standardization(features[parts.train])
+    size = eval_train_size if eval_train_size > 0 else len(parts.valid)
+    subset = SeededRandom(SPLIT_SEED + 1).permutation(len(parts.train))[:min(size, len(parts.train))]
+    return TaskData(standardized(features[parts.train], mean, sigma), labels[parts.train],
+                    standardized(features[parts.valid], mean, sigma), labels[parts.valid],
+                    standardized(features[parts.test], mean, sigma), labels[parts.test], subset,
+                    prior_loss(labels[parts.train], labels[parts.valid], classes), classes)
+
+
+# -- the runs --------------------------------------------------------------------------------------------------------
+
+class Variant(NamedTuple):
+    preset: str
+    overrides: Dict[str, float]
+
+    @property
+    def suffix(self) -> str:
+        """The run ID's tail for a preset's own keys, as the Swift sweep names it (``-adanorm_scale1``)."""
+        return "".join(f"-{key}{value:g}" for key, value in sorted(self.overrides.items()))
+
+
+def variants(sweep: dict) -> List[Variant]:
+    found = []
+    for entry in sweep.get("presets", []):
+        if isinstance(entry, str):
+            found.append(Variant(entry, {}))
+        else:
+            found.append(Variant(entry["preset"], {k: v for k, v in entry.items() if k != "preset"}))
+    return found
+
+
+def build_model(torch, widths: Sequence[int], inputs: int, classes: int):
+    """64 → (linear, norm, ReLU) per hidden width → classes, its norm layers named ``hidden<i>.norm`` as Swift's."""
+    nn = torch.nn
+
+    class Hidden(nn.Module):
+        def __init__(self, fan_in: int, width: int):
+            super().__init__()
+            self.linear = nn.Linear(fan_in, width)
+            self.norm = nn.LayerNorm(width)
+
+        def forward(self, x):
+            return torch.relu(self.norm(self.linear(x)))
+
+    class MLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            width = inputs
+            for index, hidden in enumerate(widths, start=1):
+                self.add_module(f"hidden{index}", Hidden(width, hidden))
+                width = hidden
+            self.output = nn.Linear(width, classes)
+
+        def forward(self, x):
+            for index in range(1, len(widths) + 1):
+                x = getattr(self, f"hidden{index}")(x)
+            return self.output(x)
+
+    return MLP()
+
+
+def record_run(torch, nst, data: TaskData, sweep: dict, variant: Variant, seed: int, lr: float, path: str,
+               first: bool) -> str:
+    """One run into ``path`` (created by the first run, appended to by the others); returns its status."""
+    torch.manual_seed(seed)
+    widths = sweep.get("hidden", [128, 128, 128])
+    model = build_model(torch, widths, data.train_x.shape[1], data.classes)
+    nst.instrument(model, preset=variant.preset, **variant.overrides)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, 0.999), eps=1e-8)
+    steps, batch = int(sweep["steps"]), int(sweep["batch"])
+    eval_every = int(sweep.get("eval_every", 50))
+    settings = {"model": "mlp", "dataset": "digits", "hidden": list(widths), "seed": seed, "steps": steps,
+                "batch": batch, "lr": lr, "optimizer": "adam", "schedule": "constant", "warmup": 0,
+                "eval_every": eval_every, "phi_every": int(sweep.get("phi_every", 10)),
+                "valid_fraction": float(sweep.get("valid_fraction", 0.2)),
+                "test_fraction": float(sweep.get("test_fraction", 0.2))}
+    extra = {"prior_loss": data.prior_loss} if PRIOR_LOSS_ACCEPTED else {}
+    tensors = {name: torch.from_numpy(getattr(data, name)) for name in
+               ("train_x", "train_y", "valid_x", "valid_y", "test_x", "test_y")}
+    eval_train = torch.as_tensor(data.eval_train)
+    sets = ((tensors["train_x"][eval_train], tensors["train_y"][eval_train]),
+            (tensors["valid_x"], tensors["valid_y"]), (tensors["test_x"], tensors["test_y"]))
+    cross_entropy = torch.nn.functional.cross_entropy
+
+    def measure():
+        model.eval()
+        results = []
+        with torch.no_grad():
+            for x, y in sets:
+                logits = model(x)
+                results += [cross_entropy(logits, y), (logits.argmax(1) == y).double().mean()]
+        model.train()
+        return results
+
+    sampler = MinibatchSampler(len(data.train_y), seed)
+    run = f"{variant.preset}-s{seed}{variant.suffix}"
+    with nst.Recorder(path, model, run=run, settings=settings, optimizer=optimizer, force=first,
+                      append=not first, **extra) as rec:
+        for step in range(steps):
+            chosen = torch.as_tensor(sampler.next(batch))
+            loss = cross_entropy(model(tensors["train_x"][chosen]), tensors["train_y"][chosen])
+            optimizer.zero_grad()
+            loss.backward()
+            if not rec.step(loss=loss):
+                return "diverged"
+            optimizer.step()
+            if step % eval_every == 0 or step == steps - 1:
+                train_loss, train_accuracy, valid_loss, valid_accuracy, test_loss, test_accuracy = measure()
+                rec.evaluate(train_loss=train_loss, train_accuracy=train_accuracy, valid_loss=valid_loss,
+                             valid_accuracy=valid_accuracy, test_loss=test_loss, test_accuracy=test_accuracy)
+    return "completed"
+
+
+PRIOR_LOSS_ACCEPTED = False
+
+
+def main(argv: List[str]) -> int:
+    global PRIOR_LOSS_ACCEPTED
+    parser = argparse.ArgumentParser(prog="torch_twin.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("sweep")
+    parser.add_argument("--lr", type=float, required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--seeds", type=int)
+    parser.add_argument("--force", action="store_true")
+    args = parser.parse_args(argv)
+    try:
+        sweep = json.loads(Path(args.sweep).read_text())
+        if sweep.get("model") != "mlp" or sweep.get("dataset", "digits") != "digits":
+            raise TwinError(f"{args.sweep}: the twin trains the digits MLP; this sweep is model "
+                            f"{sweep.get('model')!r} on {sweep.get('dataset')!r}")
+        seeds = args.seeds if args.seeds is not None else sweep.get("seeds", 1)
+        if not isinstance(seeds, int) or seeds < 1 or not (args.lr > 0 and math.isfinite(args.lr)):
+            raise TwinError(f"--seeds must be a count ≥ 1 and --lr a positive rate, got {seeds!r} and {args.lr}")
+    except (OSError, json.JSONDecodeError, KeyError, TypeError) as error:
+        print(f"torch_twin.py: error: {args.sweep}: cannot be read as a sweep ({error})", file=sys.stderr)
+        return 1
+    except TwinError as error:
+        print(f"torch_twin.py: error: {error}", file=sys.stderr)
+        return 1
+    try:
+        import torch
+        import normscope.torch as nst
+        from normscope._output import OutputError, OutputFile
+    except ImportError:
+        print("torch_twin.py: error: the torch twin needs PyTorch 2.1 or later: pip install torch (CPU builds: "
+              "--index-url https://download.pytorch.org/whl/cpu)", file=sys.stderr)
+        return 1
+    try:
+        output = OutputFile(args.out, "--out", force=args.force)
+    except OutputError as error:
+        print(f"torch_twin.py: error: {error}", file=sys.stderr)
+        return 1
+    PRIOR_LOSS_ACCEPTED = "prior_loss" in inspect.signature(nst.Recorder).parameters
+    if not PRIOR_LOSS_ACCEPTED:
+        print("torch_twin.py: note: this normscope.torch.Recorder takes no prior_loss, so no twin run can be "
+              "counted stalled", file=sys.stderr)
+    torch.set_num_threads(1)
+    data = task_data(float(sweep.get("valid_fraction", 0.2)), float(sweep.get("test_fraction", 0.2)),
+                     int(sweep.get("eval_train_size", 0)))
+    folder = tempfile.mkdtemp(prefix=f".{Path(output.destination).name}.", dir=os.path.dirname(output.destination)
+                              or ".")
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        trace = os.path.join(folder, "twin.h5")
+        first = True
+        for variant in variants(sweep):
+            for seed in range(seeds):
+                record_run(torch, nst, data, sweep, variant, seed, args.lr, trace, first)
+                first = False
+        output.write(lambda temporary: os.replace(trace, temporary))
+    except KeyboardInterrupt:
+        return 130
+    except (OutputError, nst.RecorderError, nst.VariantError) as error:
+        print(f"torch_twin.py: error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

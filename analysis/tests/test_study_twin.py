@@ -1,0 +1,67 @@
+"""The torch twin (analysis/study/torch_twin.py) trains on exactly the data the Swift digits-MLP task trains on: the
+same random streams (Swift's published golden values of SeededRandom), the same split sizes (SplittingTests), the
+same standardization, and — where the built CLI records `prior_loss` — the same training and validation labels,
+through the data's prior loss computed both ways."""
+
+from __future__ import annotations
+
+import math
+import sys
+
+import h5py
+import numpy as np
+import pytest
+
+from conftest import REPO, record
+
+sys.path.insert(0, str(REPO / "analysis" / "study"))
+import torch_twin  # noqa: E402
+
+
+def test_streams_are_swifts_seeded_random():
+    # Tests/TensorsTests/SeededRandomTests.swift: raw outputs, Lemire's integers and Fisher–Yates for seed 42.
+    generator = torch_twin.SeededRandom(42)
+    assert [generator.next() for _ in range(5)] == [0x15780B2E0C2EC716, 0x6104D9866D113A7E, 0xAE17533239E499A1,
+                                                    0xECB8AD4703B360A1, 0xFDE6DC7FE2EC5E64]
+    generator = torch_twin.SeededRandom(42)
+    assert [generator.index_below(10) for _ in range(8)] == [0, 3, 6, 9, 9, 7, 7, 8]
+    assert torch_twin.SeededRandom(42).permutation(10) == [9, 1, 4, 2, 8, 7, 6, 5, 3, 0]
+
+
+def test_split_sizes_and_parts_are_swifts():
+    # Tests/TrainingTests/SplittingTests.swift: 50 items at 0.2 and 0.1 give 35, 10 and 5.
+    assert torch_twin.split_sizes(50, 0.2, 0.1) == (35, 10, 5)
+    assert torch_twin.split_sizes(3, 0.5, 0.5) == (1, 1, 1)        # training keeps one, from the larger part first
+    parts = torch_twin.split_indices(1797, 0.2, 0.2)
+    assert (len(parts.train), len(parts.valid), len(parts.test)) == (1079, 359, 359)
+    assert sorted(parts.train + parts.valid + parts.test) == list(range(1797))
+    assert all(part == sorted(part) for part in parts)
+
+
+def test_standardization_is_fitted_on_training_and_maps_constants_to_zero():
+    data = torch_twin.task_data(0.2, 0.2)
+    x = data.train_x.astype(np.float64)
+    constant = x.std(axis=0) == 0
+    assert constant.any()                                            # the digits' blank corner pixels
+    assert np.all(x[:, constant] == 0)
+    assert np.allclose(x[:, ~constant].mean(axis=0), 0, atol=1e-6)
+    assert np.allclose(x[:, ~constant].std(axis=0), 1, atol=1e-5)
+    assert data.train_x.dtype == np.float32 and len(data.eval_train) == len(data.valid_y)
+
+
+def test_minibatches_cover_each_epoch_once():
+    sampler = torch_twin.MinibatchSampler(10, 7)
+    epoch = sampler.next(4) + sampler.next(4) + sampler.next(4)      # the last batch of an epoch is short
+    assert sorted(epoch) == list(range(10)) and epoch == torch_twin.SeededRandom(7).permutation(10)
+
+
+def test_prior_loss_matches_the_swift_recorded_one(cli, tmp_path):
+    trace = record(cli, tmp_path / "digits.h5", {"steps": 1, "hidden": [8], "presets": ["layernorm"], "seeds": 1,
+                                                 "eval_every": 1})
+    with h5py.File(trace, "r") as f:
+        swift = [run.attrs.get("prior_loss") for run in f["runs"].values()]
+    if swift[0] is None:
+        pytest.skip("this normscope build does not record prior_loss yet (METHODS.md, 'Stability over a "
+                    "learning-rate grid')")
+    data = torch_twin.task_data(0.2, 0.2)
+    assert math.isclose(float(swift[0]), data.prior_loss, rel_tol=1e-12), (float(swift[0]), data.prior_loss)
