@@ -10,7 +10,7 @@ from typing import Dict, List, Optional, Tuple
 
 from documents import NAMES, Task, n_of
 
-FRONTIER_FIGURE = "figures/frontier/largest-stable-lr.png"
+FRONTIER_FIGURE = "figures/frontier/frontier.png"
 DETACH_FIGURE = "figures/frontier/detach-std-vs-mean.png"
 
 

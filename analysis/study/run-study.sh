@@ -101,7 +101,7 @@ for part in "${parts[@]}"; do
     case "$part" in
         torch-twin)
             python3 -c 'import torch' 2> /dev/null || fail "the torch-twin part needs PyTorch 2.1 or later: pip" \
-                "install torch --index-url https://download.pytorch.org/whl/cpu (or name the other parts)"
+                "install 'torch==2.13.0+cpu' (the CPU build), or name the other parts"
             case " ${parts[*]} " in
                 *" digits-mlp "*) ;;
                 *) [ -e "$out/digits-mlp-lr.analysis.json" ] || fail "the torch-twin part trains at the learning" \
@@ -210,7 +210,10 @@ run_frontier() {
     say "frontier: recording every variant at each depth, placement and learning rate"
     "$normscope" record --config "$sweep" --out "$out/frontier.h5" ${record_mode[@]+"${record_mode[@]}"} --quiet
     analyze frontier layernorm detach-mean
-    # Its figures come from the analyses: normscope-plot draws panels per group and layer, thousands for this grid.
+    # Only the figures across groups: the per-group and per-layer panels would be thousands for this grid.
+    "$plot" "$out/frontier.h5" --analysis "$out/frontier.vs-layernorm.json" --out "$out/figures/frontier" \
+        --figures frontier,depth-shares,forward-recentering --format png --dpi 150 ${replace[@]+"${replace[@]}"} \
+        > /dev/null
     python3 "$here/frontier_figures.py" "$out" ${replace[@]+"${replace[@]}"}
     say "frontier: done"
 }

@@ -60,7 +60,7 @@ def test_frontier_tables_from_stability_and_the_detach_comparison(tmp_path):
     assert "| LayerNorm | 24 | post | 0 + 0 of 3 | 0 + 3 of 3 |" in text
     assert "| w/o Norm | 24 | post | — | 2 + 0 of 3 (step 41.5) |" in text
     assert "| 24 | post | 0.001 | +0.400 [+0.200, +0.600], higher | **holds** |" in text
-    assert "`figures/frontier/largest-stable-lr.png` (not drawn in this run)" in text
+    assert "`figures/frontier/frontier.png` (not drawn in this run)" in text
 
 
 def test_an_analysis_without_stability_is_said_in_one_line(tmp_path):
