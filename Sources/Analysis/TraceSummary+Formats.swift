@@ -17,7 +17,7 @@ extension TraceSummary {
                 tables.append(dynamicTanhTable)
             }
             // Traces recorded before `abs_mean_over_std` read NaN in it: no table of dashes for them.
-            if layers.values.contains(where: { $0.contains { $0.early.absMeanOverStd.isFinite } }) {
+            if layers.values.contains(where: { $0.contains { $0.early.absMeanOverStd.isFinite || $0.late.absMeanOverStd.isFinite } }) {
                 tables.append(recenteringTable)
             }
             tables.append(measuresTable)

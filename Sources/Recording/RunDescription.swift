@@ -16,8 +16,7 @@ public struct RunDescription: Sendable, Equatable {
     public var id: String
     /// Every setting of the run (preset, seed, lr, C, k, epsilon, convention, model, dataset…), each written as an
     /// attribute of the run's group so h5py's `run.attrs` lists them. Names must not collide with the attributes the
-    /// writer owns (`config`, `status`, `completed_steps`, `diverged_step`, `diverged_reason`, `norm_layers`,
-    /// `prior_loss`).
+    /// writer owns (`TraceFormat.runAttributeNames`).
     public var attributes: [String: AttributeValue]
     /// The run's full configuration as JSON text, stored in the run's `config` attribute.
     public var configurationJSON: String
@@ -128,11 +127,7 @@ public struct PhiRecord: Sendable, Equatable {
 
 extension RunDescription {
     /// Attributes the writer sets itself on every run group.
-    static let reservedAttributes: Set<String> = [
-        TraceFormat.Names.config, TraceFormat.Names.status, TraceFormat.Names.completedSteps,
-        TraceFormat.Names.divergedStep, TraceFormat.Names.divergedReason, TraceFormat.Names.normLayers,
-        TraceFormat.Names.priorLoss,
-    ]
+    static var reservedAttributes: Set<String> { TraceFormat.runAttributeNames }
 
     /// The first problem that would make this description unwritable, as a sentence, or nil.
     var problem: String? {

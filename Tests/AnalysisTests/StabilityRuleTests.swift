@@ -52,6 +52,8 @@ struct StabilityRuleTests {
         #expect(RunStability(Self.run(lr: 1, status: .completed, divergedAt: 7)) == .diverged)
         // Diverged before it was interrupted: counted as diverged, not left out.
         #expect(RunStability(Self.run(lr: 1, status: .interrupted, divergedAt: 2)) == .diverged)
+        // Recorded as diverged with its step unreadable: its evaluations before the blow-up must not make it stable.
+        #expect(RunStability(Self.run(lr: 1, status: .diverged, divergedAt: nil, best: 1)) == .diverged)
         #expect(RunStability(Self.run(lr: 1, best: 1.91, prior: 2)) == .stalled)
         #expect(RunStability(Self.run(lr: 1, best: 1.9, prior: 2)) == .stable)
         #expect(RunStability(Self.run(lr: 1, best: .nan, prior: 2)) == .stalled)

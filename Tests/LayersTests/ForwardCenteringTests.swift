@@ -50,6 +50,23 @@ struct ForwardCenteringTests {
         #expect(abs(recorded - expected) <= 1e-12 * expected, "\(preset) H=\(width): \(recorded) vs \(expected)")
     }
 
+    @Test("a step with a row that is not finite reads NaN, not the mean of the rows left", arguments: [7, 67])
+    func blownUpRow(width: Int) throws {
+        for bad in [Float.nan, .infinity] {
+            var x = input(rows: 23, width: width, seed: 3)
+            x[5, 2] = bad
+            let layer = NormLayer<Float>(.rmsNorm(), width: width)
+            _ = layer.forward(x, mode: .training)
+            #expect(try #require(layer.lastForwardStatistics).absMeanOverStd.isNaN, "\(bad) at H = \(width)")
+        }
+        var x = Matrix<Double>(rows: 3, columns: width, repeating: 0.5)
+        x[0, 0] = 1
+        x[2, 1] = -.infinity
+        let layer = NormLayer<Double>(.layerNorm(), width: width)
+        _ = layer.forward(x, mode: .training)
+        #expect(try #require(layer.lastForwardStatistics).absMeanOverStd.isNaN)
+    }
+
     @Test("NaN when every row is constant; a single varying row is the mean on its own")
     func constantRows() throws {
         let constant = Matrix<Float>(rows: 4, columns: 9, repeating: 0.3)

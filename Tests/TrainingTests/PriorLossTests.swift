@@ -14,6 +14,8 @@ struct PriorLossTests {
         let loss = try #require(PriorLoss.crossEntropy(training: [0, 0, 1], predicted: [0, 2], classCount: 3))
         #expect(abs(loss - log(12.0) / 2) < 1e-15)
         #expect(PriorLoss.crossEntropy(training: [0], predicted: [], classCount: 2) == nil)
+        // One class is certain, a loss of 0 that no run can stall against (and no finite positive prior to write).
+        #expect(PriorLoss.crossEntropy(training: [0, 0], predicted: [0], classCount: 1) == nil)
     }
 
     @Test("a classifier's prior: its labels, V its classes")

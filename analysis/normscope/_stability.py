@@ -114,9 +114,10 @@ def group_stability(label: str, preset: str, settings: Dict[str, Any], runs: Seq
     stable_losses: List[float] = []
     for run in runs:
         best = _comparison.run_values(run.evals, run.diverged_at, False)["best_valid_loss"]
-        if run.diverged_at is not None:
+        if run.diverged_at is not None or run.status == "diverged":   # a diverged run's step may be unreadable
             diverged += 1
-            steps.append(float(run.diverged_at))
+            if run.diverged_at is not None:
+                steps.append(float(run.diverged_at))
         elif run.status not in FINISHED:
             unfinished += 1
         elif is_stalled(False, best, run.prior_loss):

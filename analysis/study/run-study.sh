@@ -145,8 +145,8 @@ sweep = json.load(open(sys.argv[1]))
 sweep.update(steps=6, eval_every=3, phi_every=3, seeds=2)
 if sweep["model"] == "mlp":
     sweep.update(hidden=[32, 32, 32], batch=16)
-else:
-    sweep.update(width=16, heads=2, ffn=32, context=16, batch=8)
+else:   # two blocks at most: the deep task's 12 layers would only multiply the figures' panels
+    sweep.update(width=16, heads=2, ffn=32, context=16, batch=8, layers=min(sweep.get("layers", 2), 2))
 if "grid" in sweep:   # the frontier: one and two blocks, two rates, one seed
     sweep.update(seeds=1)
     sweep["grid"].update(layers=[1, 2], lr=[0.001, 0.01])

@@ -140,3 +140,13 @@ def test_abs_mean_over_std_leaves_out_constant_rows():
         vector, pieces = layer.probe.pending()
         recorded = layer.probe.record(0, vector.numpy(), pieces).grad["abs_mean_over_std"]
         assert (math.isnan(recorded) and math.isnan(expected)) or recorded == pytest.approx(expected, rel=1e-12)
+
+
+def test_abs_mean_over_std_is_nan_when_a_row_is_not_finite():
+    """A step with a row that holds NaN or ±inf records NaN, as ForwardCentering.swift does, not the mean of the
+    rows that happen to be left: that would read as a measurement of a step that blew up."""
+    from normscope.torch._functions import forward_centering
+    for bad in (math.nan, math.inf):
+        rows = torch.tensor([[0.3] * 8 + [1.2], [1.0, 2.0, 3.0] * 3, [bad] + [0.5] * 8], dtype=torch.float64)
+        total, kept = forward_centering(rows).tolist()
+        assert math.isnan(total), (bad, total, kept)

@@ -60,11 +60,7 @@ enum RunSettings {
 
     /// Attributes the writer sets itself, and those that follow from the preset.
     private static func isBookkeeping(_ name: String) -> Bool {
-        [
-            TraceFormat.Names.config, TraceFormat.Names.status, TraceFormat.Names.completedSteps,
-            TraceFormat.Names.divergedStep, TraceFormat.Names.divergedReason, TraceFormat.Names.normLayers,
-            TraceFormat.Names.priorLoss,
-        ].contains(name) || name.hasPrefix("norm_") || name.hasPrefix("adanorm_")
+        TraceFormat.runAttributeNames.contains(name) || name.hasPrefix("norm_") || name.hasPrefix("adanorm_")
     }
 
     private static func fallback(group: Group) -> [String: SettingValue] {

@@ -11,7 +11,9 @@ public enum RunStability: String, Sendable, Codable, CaseIterable {
     /// recorded one, or the one analysis found) and its `best_valid_loss` from before it (METHODS.md, "Comparing
     /// groups", rule 4).
     public init(_ run: RunSummary) {
-        if run.divergedAtStep != nil {
+        // A run recorded as diverged whose step is unreadable is still diverged: judged by its evaluations before
+        // the blow-up it would pass for stable, and could lift its cell's largest stable rate.
+        if run.divergedAtStep != nil || run.status == .diverged {
             self = .diverged
         } else if !run.isFinished {
             self = .unfinished

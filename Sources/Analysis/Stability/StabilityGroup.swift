@@ -23,7 +23,7 @@ public struct StabilityGroup: Sendable, Equatable, Encodable {
         group = summary.group
         preset = summary.preset
         settings = summary.settings
-        lr = summary.settings["lr"] ?? .null
+        lr = summary.settings[Stability.key] ?? .null
         let verdicts = members.map(RunStability.init)
         func count(_ kind: RunStability) -> Int { verdicts.filter { $0 == kind }.count }
         (diverged, stalled, stable, unfinished) = (

@@ -51,6 +51,10 @@ extension TraceFormat {
         ]
     }()
 
+    /// The attributes the writer keeps on every run group (`config`, `status`, `prior_loss`, …): never a run's
+    /// settings, and refused as a setting's name.
+    public static let runAttributeNames: Set<String> = Set(attributes.filter { $0.place == .run }.map(\.name))
+
     /// Every attribute name the format declares, settings included: the names the damage probe reads one by one
     /// when a file's attribute list cannot be read.
     public static var attributeNames: [String] {

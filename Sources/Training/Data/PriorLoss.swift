@@ -12,9 +12,10 @@ package enum PriorLoss {
     /// - Parameters:
     ///   - training: The training split's classes, each in `0..<classCount`.
     ///   - predicted: The classes the validation evaluation predicts, each in `0..<classCount`.
-    ///   - classCount: V, at least 1.
+    ///   - classCount: V; below 2 there is no prior to stall against (nil).
     package static func crossEntropy(training: [Int], predicted: [Int], classCount: Int) -> Double? {
-        guard classCount > 0, !predicted.isEmpty else { return nil }
+        // One class is predicted with certainty: a loss of 0, which no run can stall against.
+        guard classCount > 1, !predicted.isEmpty else { return nil }
         var counts = [Int](repeating: 0, count: classCount)
         for value in training { counts[value] += 1 }
         let total = Double(training.count + classCount)

@@ -18,6 +18,7 @@ kernels reduce in Double; elementwise work stays in the input's dtype, as theirs
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple, Optional, Tuple
 
 import torch
@@ -88,13 +89,17 @@ def forward_centering(rows: torch.Tensor) -> torch.Tensor:
     two float64 sums on their device: Σ|μᵣ|/σᵣ over the rows with σᵣ > 0 (population σ, no ε, whatever the plan's
     convention: it describes the input) and how many such rows, so that several calls of one step add up. A row is
     constant (σᵣ = 0) when its elements are all equal — a rounded mean of a float64 row can leave deviations of
-    1e-17 — as ForwardCentering.swift decides; a NaN row (a diverging step's) is left out too."""
+    1e-17 — as ForwardCentering.swift decides. A row holding a value that is not finite (a diverging step's) makes
+    the sum NaN, so the step reads NaN rather than the mean of the rows that happen to be left."""
     wide = rows.to(torch.float64)
     mu = wide.sum(dim=-1) / rows.shape[-1]
     sigma = (wide - mu[:, None]).square().mean(dim=-1).sqrt()
-    kept = (rows.amax(dim=-1) != rows.amin(dim=-1)) & (sigma > 0)
+    finite = torch.isfinite(wide).all(dim=-1)
+    kept = finite & (rows.amax(dim=-1) != rows.amin(dim=-1)) & (sigma > 0)
     ratios = torch.where(kept, mu.abs() / torch.where(kept, sigma, torch.ones_like(sigma)), torch.zeros_like(sigma))
-    return torch.stack([ratios.sum(), kept.sum().to(torch.float64)])
+    blown = torch.where(finite.all(), torch.zeros((), dtype=torch.float64, device=rows.device),
+                        torch.full((), math.nan, dtype=torch.float64, device=rows.device))
+    return torch.stack([ratios.sum() + blown, kept.sum().to(torch.float64)])
 
 
 def normalized(rows: torch.Tensor, values: RowValues) -> torch.Tensor:
