@@ -17,7 +17,10 @@ extension TraceSummary {
                 tables.append(dynamicTanhTable)
             }
             // Traces recorded before `abs_mean_over_std` read NaN in it: no table of dashes for them.
-            if layers.values.contains(where: { $0.contains { $0.early.absMeanOverStd.isFinite || $0.late.absMeanOverStd.isFinite } }) {
+            let recorded = { (layer: LayerGradientSummary) in
+                layer.early.absMeanOverStd.isFinite || layer.late.absMeanOverStd.isFinite
+            }
+            if layers.values.contains(where: { $0.contains(where: recorded) }) {
                 tables.append(recenteringTable)
             }
             tables.append(measuresTable)

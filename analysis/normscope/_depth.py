@@ -1,6 +1,7 @@
 """Figures of quantities against depth and layer: ``depth-shares`` (the re-centering and re-scaling parts' shares
 of the gradient, late in training, per layer, one line per depth) and ``forward-recentering`` (how much the forward
-pass re-centres each layer's input, ``abs_mean_over_std``, over steps).
+pass re-centres each layer's input, ``abs_mean_over_std``, over steps, or late in training per layer and depth
+when the runs differ in depth).
 
 Over a learning-rate grid each (variant, depth) is drawn at the grid's smallest ``lr``, the rate most likely stable
 at every depth, and the title says so: the shares change with the rate, and one line per rate would bury the
@@ -71,6 +72,14 @@ def has_depths(data: PlotData) -> bool:
 def depth_shares_figure(data: PlotData, style: Style = Style()) -> Figure:
     """Per variant (panel): each norm layer's share ‖c‖/‖d‖ (solid) and ‖s‖/‖d‖ (dashed), late-training mean,
     mean over seeds, against the layer's position; one line per depth (marker), the preset's colour."""
+    return _late_by_layer(data, style, SHARES, "share of ‖d‖ (dimensionless)",
+                          "Gradient parts' shares per layer and depth, mean over the last tenth of training and over "
+                          "seeds")
+
+
+def _late_by_layer(data: PlotData, style: Style, fields, ylabel: str, title: str) -> Figure:
+    """Per variant (panel): each of ``fields`` (name, legend text, line style), late-training mean per norm layer
+    and mean over seeds, against the layer's position; one line per depth (marker), in the preset's colour."""
     groups, chosen = chosen_groups(data)
     variant = Grouping(tuple(k for k in data.grouping.keys if k not in (LR, DEPTH)))
     panels_of: Dict[str, List[str]] = {}
@@ -79,32 +88,31 @@ def depth_shares_figure(data: PlotData, style: Style = Style()) -> Figure:
     depths = sorted({float(runs[0].settings[DEPTH]) for runs in groups.values()
                      if isinstance(runs[0].settings.get(DEPTH), (int, float))})
     marker = {d: _palette.MARKERS[i % len(_palette.MARKERS)] for i, d in enumerate(depths)}
-    handles = [handle(name, ls=ls, lw=style.size.line) for _, name, ls in SHARES]
+    handles = [handle(name, ls=ls, lw=style.size.line) for _, name, ls in fields] if len(fields) > 1 else []
     handles += [handle(f"depth {d:g} (layers)", ls="none", marker=marker[d]) for d in depths]
     handles += [handle(preset, data.colours[preset], lw=style.size.line)
                 for preset in dict.fromkeys(runs[0].preset for runs in groups.values())]
     fig, axes = panels(style, len(panels_of), extra=legend_rows(len(handles), style))
     columns = style.size.grid(len(panels_of))[1]
-    for i, (ax, (title, labels)) in enumerate(zip(axes, panels_of.items())):
+    for i, (ax, (panel, labels)) in enumerate(zip(axes, panels_of.items())):
         for label in labels:
             runs = groups[label]
             depth = runs[0].settings.get(DEPTH)
             colour = data.colour(label)
             layers = runs[0].layers
-            for field, _, ls in SHARES:
+            for field, _, ls in fields:
                 values = [np.nanmean([late_mean(r, layer, field) for r in runs]) if any(
                     np.isfinite(late_mean(r, layer, field)) for r in runs) else np.nan for layer in layers]
                 ax.plot(range(1, len(layers) + 1), values, color=colour, ls=ls, lw=style.size.line,
                         marker=marker.get(float(depth), "o") if isinstance(depth, (int, float)) else "o", ms=3,
                         gid=f"{field}:{label}")
-        panel_title(ax, title, style)
+        panel_title(ax, panel, style)
         ax.set_xlabel("norm layer (model order)")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if i % columns == 0:
-            ax.set_ylabel("share of ‖d‖ (dimensionless)")
+            ax.set_ylabel(ylabel)
     legend_below(fig, handles, style)
-    return finish(fig, "Gradient parts' shares per layer and depth, mean over the last tenth of training and over "
-                       f"seeds{chosen}", style)
+    return finish(fig, f"{title}{chosen}", style)
 
 
 def has_forward(data: PlotData) -> bool:
@@ -121,7 +129,14 @@ def _shade(colour: str, position: float) -> Tuple[float, float, float]:
 
 def forward_figure(data: PlotData, style: Style = Style()) -> Figure:
     """Per group (panel): ``abs_mean_over_std`` of each norm layer's input over steps, mean over seeds, smoothed;
-    the layers in the preset's colour from light (first) to full (last)."""
+    the layers in the preset's colour from light (first) to full (last). Runs that differ in depth are drawn as
+    depth-shares is, the late-training value per layer and a line per depth: a panel per group and depth would
+    be dozens of panels for a depth grid."""
+    if has_depths(data):
+        return _late_by_layer(data, style, ((FORWARD, "mean |μ|/σ", "-"),),
+                              "mean over rows of |μ| / σ (dimensionless)",
+                              "How much the forward pass re-centres: mean over rows of |μ|/σ of each layer's input, "
+                              "over the last tenth of training and over seeds")
     groups, chosen = chosen_groups(data)
     groups = {label: runs for label, runs in groups.items()
               if any(FORWARD in f for r in runs for f in r.grads.values())}

@@ -21,7 +21,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
 from . import _palette
-from ._grouping import Grouping
+from ._grouping import VARIANT_KEYS, Grouping
 from ._layout import Style, finish, handle, legend_below, legend_rows, panel_title, panels
 from ._stability import LR, Stability, StabilityGroup
 
@@ -45,6 +45,16 @@ def _variants(stability: Stability, keys: Tuple[str, ...]) -> Dict[str, List[Sta
     return out
 
 
+def _line_styles(variants: Dict[str, List[StabilityGroup]]) -> Dict[str, str]:
+    """Each variant's line style, from its settings other than the preset's (placement, say): post-norm has one
+    style in every preset's colour, so style and colour each say one thing."""
+    def others(groups: List[StabilityGroup]) -> Tuple[Tuple[str, str], ...]:
+        return tuple(sorted((k, str(v)) for k, v in groups[0].settings.items()
+                            if k not in (LR, DEPTH) and k not in VARIANT_KEYS))
+    kinds = sorted({others(groups) for groups in variants.values()})
+    return {label: LINE_STYLES[kinds.index(others(groups)) % len(LINE_STYLES)] for label, groups in variants.items()}
+
+
 def frontier_figure(stability: Stability, keys: Tuple[str, ...], style: Style = Style()) -> Figure:
     """The figure of the module docstring; ``keys`` are the grouping keys (``lr`` among them)."""
     variants = _variants(stability, keys)
@@ -53,9 +63,9 @@ def frontier_figure(stability: Stability, keys: Tuple[str, ...], style: Style = 
     handles = [handle("stable/stalled/diverged runs under each disc", ls="none", marker="o", mfc="#cccccc",
                       mec="black")]
     if with_depth:
-        handles += [handle(label, _palette.preset_colour(groups[0].preset), marker="o",
-                           ls=LINE_STYLES[i % len(LINE_STYLES)], lw=style.size.line)
-                    for i, (label, groups) in enumerate(variants.items())]
+        styles = _line_styles(variants)
+        handles += [handle(label, _palette.preset_colour(groups[0].preset), marker="o", ls=styles[label],
+                           lw=style.size.line) for label, groups in variants.items()]
         handles += [handle("largest lr of the grid (may be stable beyond)", ls="none", marker="^", mfc="none"),
                     handle("no stable lr", ls="none", marker="x")]
     fig, axes = panels(style, len(variants) + summary, extra=legend_rows(len(handles), style, 30) + 0.35)
@@ -103,7 +113,12 @@ def _largest_stable_panel(ax, stability: Stability, variants: Dict[str, List[Sta
     cell_label = Grouping(tuple(k for k in keys if k != LR))
     cells = {c.cell: c for c in stability.frontier}
     bottom = rates[0] / 1.6 if rates else 1e-5
+    styles = _line_styles(variants)
+    # Variants often share a rate at a depth: each is nudged sideways by a few hundredths of the depth range, so
+    # that no marker (a "no stable lr" cross, say) hides another's.
+    spread = 0.012 * ((depths[-1] - depths[0]) if len(depths) > 1 else 1.0)
     for i, (label, groups) in enumerate(variants.items()):
+        nudge = spread * (i - (len(variants) - 1) / 2)
         colour = _palette.preset_colour(groups[0].preset)
         points: Dict[float, Tuple[Optional[float], bool]] = {}
         for g in groups:
@@ -112,14 +127,14 @@ def _largest_stable_panel(ax, stability: Stability, variants: Dict[str, List[Sta
                 points[_depth(g)] = (cell.largest_stable_lr, cell.at_grid_edge)
         xs = sorted(points)
         ys = [points[x][0] if points[x][0] is not None else np.nan for x in xs]
-        ax.plot(xs, ys, color=colour, ls=LINE_STYLES[i % len(LINE_STYLES)], marker="o", lw=style.size.line,
+        ax.plot([x + nudge for x in xs], ys, color=colour, ls=styles[label], marker="o", lw=style.size.line,
                 gid=f"largest-stable:{label}")
         for x in xs:
             lr, edge = points[x]
             if lr is None:
-                ax.plot([x], [bottom], "x", color=colour, gid=f"none-stable:{label}:{x:g}")
+                ax.plot([x + nudge], [bottom], "x", color=colour, gid=f"none-stable:{label}:{x:g}")
             elif edge:
-                ax.plot([x], [lr * 1.35], "^", mfc="none", color=colour, gid=f"grid-edge:{label}:{x:g}")
+                ax.plot([x + nudge], [lr * 1.35], "^", mfc="none", color=colour, gid=f"grid-edge:{label}:{x:g}")
     ax.set_yscale("log")
     if rates:
         ax.set_ylim(bottom / 1.3, rates[-1] * 2)

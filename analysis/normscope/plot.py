@@ -3,8 +3,8 @@
 Runs (of every trace given, read as analyze reads them: ``FILE:LABEL`` names a file's runs, a run given twice is
 drawn once) are grouped as ``normscope analyze`` groups them: by preset and every setting that differs between the
 runs except the seed, pooled over seeds only (``_grouping``). A grid sweep over ``lr`` gives the groups
-``layernorm lr=0.0003``, ``layernorm lr=0.001``, …; a sweep over seeds alone one group per preset, named by it. ``--group-by lr,hidden`` names the keys instead
-(``--group-by preset``: per preset, on purpose); ``--groups`` draws some groups, named by preset (all of its
+``layernorm lr=0.0003``, ``layernorm lr=0.001``, …; a sweep over seeds alone one group per preset, named by it.
+``--group-by lr,hidden`` names the keys instead (``--group-by preset``: per preset, on purpose); ``--groups`` draws some groups, named by preset (all of its
 groups) or by label. A group has its preset's colour (one per preset, Okabe–Ito) and, when its preset has
 several groups, a marker shape of its own on each of its lines (o, s, ^, D, … in the order of the settings).
 

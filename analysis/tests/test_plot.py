@@ -16,7 +16,9 @@ from conftest import REPO, record
 
 ANALYSIS = REPO / "analysis"
 MAGIC = {"png": b"\x89PNG\r\n\x1a\n", "pdf": b"%PDF-"}
-BASE = ["loss", "gap", "grad-parts", "ratios", "summary"]
+# Traces recorded now hold abs_mean_over_std, so forward-recentering is drawn for them (not for the format-1
+# reference trace).
+BASE = ["loss", "gap", "grad-parts", "ratios", "forward-recentering", "summary"]
 
 
 def plot(*args):
@@ -70,7 +72,7 @@ def _check(path: Path, fmt: str):
 def test_writes_every_figure_in_every_format(demo_trace, tmp_path):
     result = plot(demo_trace, "--out", tmp_path / "figs", "--format", "png,pdf,svg", "--dpi", "40")
     assert result.returncode == 0, result.stderr
-    names = BASE[:4] + ["phi-adanorm", "summary"]
+    names = BASE[:4] + ["phi-adanorm", "forward-recentering", "summary"]
     expected = [str(tmp_path / "figs" / f"{n}.{fmt}") for n in names for fmt in ("png", "pdf", "svg")]
     assert result.stdout.split() == expected
     for name in names:
@@ -89,7 +91,7 @@ def test_default_formats_and_groups_subset(demo_trace, tmp_path, capsys):
     only_baseline = plot_here(capsys, demo_trace, "--out", tmp_path / "b", "--groups", "layernorm",
                               "--format", "png", "--dpi", "40")
     assert only_baseline.returncode == 0, only_baseline.stderr
-    assert [Path(p).name for p in only_baseline.stdout.split()] == [f"{n}.png" for n in BASE[:4]]
+    assert [Path(p).name for p in only_baseline.stdout.split()] == [f"{n}.png" for n in BASE[:5]]
     assert "no summary figure" in only_baseline.stderr
 
 
@@ -243,7 +245,9 @@ def test_reference_trace_format1(reference, tmp_path, capsys):
     result = plot_here(capsys, reference, "--out", tmp_path, "--format", "png", "--dpi", "30",
                        "--groups", "adanorm,layernorm")
     assert result.returncode == 0, result.stderr
-    assert [Path(p).name for p in result.stdout.split()] == [f"{n}.png" for n in BASE[:4] + ["phi-adanorm", "summary"]]
+    # format 1 predates abs_mean_over_std: no forward-recentering figure
+    assert [Path(p).name for p in result.stdout.split()] == [f"{n}.png" for n in BASE[:4] + ["phi-adanorm",
+                                                                                         "summary"]]
 
 
 def test_phi_heat_map_pools_the_seeds(demo_trace):
@@ -314,7 +318,7 @@ def test_grid_sweep_gives_a_group_per_setting(grid_trace, grid_analysis, tmp_pat
     assert result.returncode == 0, result.stderr
     assert [Path(p).name for p in result.stdout.split()] == [
         f"{n}.png" for n in BASE[:4] + ["phi-adanorm_lr=0.0003", "phi-adanorm_lr=0.001", "frontier",
-                                                    "summary"]]
+                                                    "forward-recentering", "summary"]]
     assert "groups: preset + lr (settings that differ between the runs)" in result.stderr
 
 
@@ -332,7 +336,7 @@ def test_group_by_chooses_the_keys(grid_trace, tmp_path, capsys):
                        "--group-by", "preset")
     assert result.returncode == 0, result.stderr
     assert [Path(p).name for p in result.stdout.split()] == [f"{n}.png" for n in BASE[:4] + ["phi-adanorm",
-                                                                                         "summary"]]
+                                                                                         "forward-recentering", "summary"]]
 
 
 def test_group_by_unknown_key_one_line(grid_trace, tmp_path, capsys):
@@ -350,7 +354,7 @@ def test_groups_option_takes_presets_and_labels(grid_trace, tmp_path, capsys):
                        "--groups", "adanorm lr=0.001,layernorm")
     assert result.returncode == 0, result.stderr
     assert [Path(p).name for p in result.stdout.split()] == [
-        f"{n}.png" for n in BASE[:4] + ["phi-adanorm_lr=0.001", "frontier", "summary"]]
+        f"{n}.png" for n in BASE[:4] + ["phi-adanorm_lr=0.001", "frontier", "forward-recentering", "summary"]]
     from normscope import _figures
     from normscope.plot import make_figures
 

@@ -325,7 +325,8 @@ def _refusals(tmp_path):
         ("prior_loss not finite", dict(prior_loss=math.inf), "prior_loss must be a finite loss"),
         ("prior_loss 0", dict(prior_loss=0.0), "prior_loss must be a finite loss"),
         ("prior_loss not a number", dict(prior_loss="1.1"), "prior_loss must be a number"),
-        ("prior_loss twice", dict(settings={"seed": 0, "prior_loss": 1.0}, prior_loss=1.0), "give it as Recorder(prior_loss=…)"),
+        ("prior_loss twice", dict(settings={"seed": 0, "prior_loss": 1.0}, prior_loss=1.0),
+         "give it as Recorder(prior_loss=…)"),
     ]
 
 

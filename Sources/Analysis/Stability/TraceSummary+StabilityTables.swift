@@ -24,8 +24,8 @@ extension TraceSummary {
             footer: [
                 "diverged = recorded as diverged, or the loss or gradient was not finite or passed the divergence "
                     + "threshold; stalled = not diverged, with no usable evaluation or a best validation loss above "
-                    + "\(stability.stallFraction) × the data's prior loss (less than \(percent)% learned beyond its frequencies; runs without a recorded prior "
-                    + "never stall); unfinished runs that did not diverge are not counted (analysis/METHODS.md, "
+                    + "\(stability.stallFraction) × the data's prior loss (less than \(percent)% learned beyond its "
+                    + "frequencies; runs without a recorded prior never stall); unfinished runs that did not diverge are not counted (analysis/METHODS.md, "
                     + "\"Stability over a learning-rate grid\")."
             ])
     }
