@@ -228,9 +228,10 @@ SWIFT_DEFAULTS: Dict[str, Any] = {name: setting.get("default") for name, setting
                                   if setting["source"] == "configuration"}
 # The overrides of a preset, passed to normscope.torch.instrument as Swift applies them to its norm layers.
 NORM_KEYS = ("epsilon", "convention", "adanorm_scale", "adanorm_k", "adanorm_detached")
-# Keys the twin honours with any value Swift accepts (lr is --lr's, preset and seed come per run). phi_every,
+# Keys the twin honours with any value Swift accepts (lr is --lr's, preset and seed come per run; model and dataset
+# are mlp and digits, checked first). phi_every,
 # raw_every, raw_rows and divergence_loss are the recorder's own settings: passed to it, they act as in Swift.
-HONOURED = ("model", "dataset", "hidden", "steps", "batch", "lr", "eval_every", "eval_train_size", "valid_fraction",
+HONOURED = ("hidden", "steps", "batch", "lr", "eval_every", "eval_train_size", "valid_fraction",
             "test_fraction", "phi_every", "raw_every", "raw_rows", "divergence_loss", "preset", "seed") + NORM_KEYS
 # Keys with one value the twin implements besides Swift's default.
 ALSO = {"placement": ("before-activation",)}
@@ -289,6 +290,9 @@ def variants(sweep: Dict[str, Any]) -> List[Variant]:
             raise TwinError(f"{key}: unknown key; valid: {', '.join(sorted(SWIFT_DEFAULTS) + list(SWEEP_KEYS))}")
     base = dict(SWIFT_DEFAULTS)
     base.update({k: v for k, v in sweep.items() if k not in SWEEP_KEYS})
+    if base["model"] != "mlp" or base["dataset"] != "digits":
+        raise TwinError(f"the twin trains the digits MLP; this sweep is model {base['model']!r} on "
+                        f"{base['dataset']!r}")
     entries = sweep.get("presets", [base["preset"]])
     if not isinstance(entries, list) or not entries:
         raise TwinError("presets: expected a non-empty list of names or {\"preset\": name, key: value} objects")
@@ -304,9 +308,6 @@ def variants(sweep: Dict[str, Any]) -> List[Variant]:
         _supported(config, "" if own.keys() <= {"preset"} else f"presets[{index}]: ")
         found.append(Variant(own["preset"], {k: v for k, v in own.items() if k != "preset"}, config))
     config = found[0].config
-    if config["model"] != "mlp" or config["dataset"] != "digits":
-        raise TwinError(f"the twin trains the digits MLP; this sweep is model {config['model']!r} on "
-                        f"{config['dataset']!r}")
     for variant in found:
         hidden = variant.config["hidden"]
         if not isinstance(hidden, list) or not hidden or not all(
