@@ -8,8 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from documents import NAMES, Task, better, verdict
-from frontier_tables import figure
+from documents import NAMES, Task, better, figure, n_of, verdict
 
 SHARES = (("recentering_share", "share of c"), ("rescaling_share", "share of s"),
           ("abs_mean_over_std", "forward |μ|/σ"))
@@ -42,6 +41,16 @@ def _direction(t: Task, group: str) -> str:
     return "better" if outcome else "worse"
 
 
+def _agreement(a: str, b: str) -> str:
+    """The engines disagree only on opposite directions: with fewer seeds in one engine, ≈ beside a direction may be
+    the interval's width, not the engine (the same direction, or a weaker one)."""
+    if "—" in (a, b):
+        return "—"
+    if a == b:
+        return "yes"
+    return "no" if {a, b} == {"better", "worse"} else "same or weaker"
+
+
 def _range(t: Task, group: str, key: str) -> str:
     """min … max of a late-window quantity over the group's runs and layers (absent quantities: —)."""
     runs = {r["id"] for r in t.main["runs"] if r["group"] == group}
@@ -58,7 +67,10 @@ def engine_lines(out: Path, swift: Optional[Task], torch: Optional[Task]) -> Lis
         return lines + [f"No {missing}.vs-layernorm.json: run its part for this table.", ""]
     lines += ["Same data, split, standardization, model shape, optimizer, rate, steps and evaluation; different "
               "initial weights and arithmetic. Direction: each variant's test accuracy against LayerNorm in that "
-              "engine (better, worse, ≈ not distinguishable). Ranges: late in training, over runs and layers. "
+              "engine (better, worse, ≈ not distinguishable), with its n (variant/LayerNorm runs). The engines "
+              "disagree (no) only on opposite directions; ≈ in one beside a direction in the other is \"same or "
+              "weaker\": with fewer seeds, an interval holding 0 may reflect power, not the engine. Ranges: late in "
+              "training, over runs and layers. "
               f"Figures: {figure(out, 'figures/digits-mlp/summary.png')}, "
               f"{figure(out, 'figures/torch-twin/summary.png')}.", "",
               "| variant | Swift: direction | PyTorch: direction | agree | "
@@ -68,9 +80,10 @@ def engine_lines(out: Path, swift: Optional[Task], torch: Optional[Task]) -> Lis
         if group not in torch.groups:
             continue
         a, b = (_direction(swift, group), _direction(torch, group)) if group != "layernorm" else ("—", "—")
-        agree = "—" if "—" in (a, b) else ("yes" if a == b else "no")
+        shown = [d if d == "—" else f"{d} ({n_of(t.estimate(group, 'layernorm'))})"
+                 for d, t in ((a, swift), (b, torch))]
         ranges = " | ".join(f"{_range(swift, group, key)} | {_range(torch, group, key)}" for key, _ in SHARES)
-        lines.append(f"| {NAMES.get(group, group)} | {a} | {b} | {agree} | {ranges} |")
+        lines.append(f"| {NAMES.get(group, group)} | {shown[0]} | {shown[1]} | {_agreement(a, b)} | {ranges} |")
     return lines + [""]
 
 

@@ -57,6 +57,8 @@ class Task:
             self.docs[path.stem.split(".vs-")[1]] = load(path)
         self.main = self.docs["layernorm"]
         self.groups = {g["group"]: g for g in self.main["groups"]}
+        # A group's preset from its `preset` field (a group's name also holds its settings: `adanorm adanorm_scale=1`).
+        self.presets = {name: g.get("preset", name) for name, g in self.groups.items()}
         self.language_model = any(r.get("is_language_model") for r in self.main["runs"])
         self.metric = "test_bits_per_character_at_best" if self.language_model else "test_accuracy_at_best"
         tuning = out / f"{name}-lr.analysis.json"
@@ -125,6 +127,16 @@ def verdict(outcome: Optional[bool], estimate: Optional[dict]) -> str:
     if outcome is None:
         return f"**not distinguishable at {n_of(estimate)}**"
     return "**holds**" if outcome else "**does not hold**"
+
+
+def figure(out: Path, relative: str) -> str:
+    """The figure a row rests on, named whether or not this run drew it (then said so)."""
+    return f"`{relative}`" if (out / relative).exists() else f"`{relative}` (not drawn in this run)"
+
+
+def mean_or_dash(aggregate: Optional[dict], digits: int = 4) -> str:
+    """An Aggregate's mean, or — when it holds no value (analyze's count 0)."""
+    return f"{aggregate['mean']:.{digits}f}" if aggregate and aggregate.get("count") else "—"
 
 
 def metric_name(task: Task) -> str:

@@ -8,15 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from documents import NAMES, Task, n_of
+from documents import NAMES, Task, figure, mean_or_dash, n_of
 
 FRONTIER_FIGURE = "figures/frontier/frontier.png"
 DETACH_FIGURE = "figures/frontier/detach-std-vs-mean.png"
-
-
-def figure(out: Path, relative: str) -> str:
-    """The figure a row rests on, named whether or not this run drew it (then said so)."""
-    return f"`{relative}`" if (out / relative).exists() else f"`{relative}` (not drawn in this run)"
+DEPTH_FIGURE = "figures/frontier/depth-shares.png"
 
 
 def _lr(value: Optional[float]) -> str:
@@ -109,26 +105,43 @@ def detach_lines(out: Path, frontier: Task) -> List[str]:
     return lines + [row for _, row in sorted(rows, key=lambda r: (r[0][1], r[0][0], r[0][2]))] + [""]
 
 
-def depth_share_lines(frontier: Task, lr: float = 0.001) -> List[str]:
-    """The gradient parts' shares against depth at one learning rate (1e-3, where LayerNorm trains at every depth
-    of the grid), from analyze's `gradients` (late window, mean over runs of each run's mean over its layers)."""
+def _at_smallest_lr(frontier: Task) -> Dict[str, float]:
+    """Per cell (a variant at every setting but lr), its group at the cell's smallest lr: the rule of
+    normscope-plot's depth-shares figure (_depth.py), so that the table and the figure show the same runs."""
+    smallest: Dict[object, Tuple[float, str]] = {}
+    for g in frontier.main.get("groups", []):
+        settings = g.get("settings", {})
+        lr = settings.get("lr")
+        if not isinstance(lr, (int, float)):
+            continue
+        cell = (frontier.presets[g["group"]], tuple(sorted((k, str(v)) for k, v in settings.items() if k != "lr")))
+        if cell not in smallest or lr < smallest[cell][0]:
+            smallest[cell] = (lr, g["group"])
+    return {group: lr for lr, group in smallest.values()}
+
+
+def depth_share_lines(out: Path, frontier: Task) -> List[str]:
+    """The gradient parts' shares against depth, each variant and depth at the grid's smallest learning rate, from
+    analyze's `gradients` (late window, mean over runs of each run's mean over its layers)."""
+    chosen = _at_smallest_lr(frontier)
     settings = {g["group"]: g.get("settings", {}) for g in frontier.main.get("groups", [])}
     rows = []
     for g in frontier.main.get("gradients", []):
-        s = settings.get(g["group"], {})
-        if s.get("lr") != lr:
+        if g["group"] not in chosen:
             continue
-
-        def m(key: str) -> str:
-            value = g.get(key) or {}
-            return f"{value['mean']:.4f}" if value.get("count") else "—"
-        preset = g["group"].split(" ")[0]
+        s = settings[g["group"]]
+        preset = frontier.presets[g["group"]]
+        m = [mean_or_dash(g.get(key)) for key in ("recentering_share", "rescaling_share", "recenter_ratio",
+                                                   "rescale_ratio")]
         rows.append(((str(s.get("placement")), preset, s.get("layers") or 0),
                      f"| {NAMES.get(preset, preset)} | {s.get('placement')} | {s.get('layers')} | "
-                     f"{m('recentering_share')} | {m('rescaling_share')} | {m('recenter_ratio')} | "
-                     f"{m('rescale_ratio')} |"))
-    lines = [f"### The gradient parts' shares against depth (frontier, lr {lr:g}, late in training)", ""]
+                     + " | ".join(m) + " |"))
+    rates = ", ".join(f"{r:g}" for r in sorted(set(chosen.values())))
+    lines = [f"### The gradient parts' shares against depth (frontier, late in training, at the grid's smallest "
+             f"learning rate: {rates or '—'})", "",
+             f"Each variant and depth at its grid's smallest rate, as the figure draws them: "
+             f"{figure(out, DEPTH_FIGURE)}.", ""]
     if not rows:
-        return lines + [f"The frontier has no group at lr {lr:g} with gradient statistics.", ""]
+        return lines + ["The frontier has no group on a learning-rate grid with gradient statistics.", ""]
     return lines + ["| variant | placement | blocks | share of c | share of s | recenter_ratio | rescale_ratio |",
                     "| --- | --- | --- | --- | --- | --- | --- |"] + [row for _, row in sorted(rows)] + [""]

@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Dict, List
 
 from claim_tables import challenger_lines, engine_lines, forward_lines
-from documents import (NAMES, PAPER, TASKS, TITLES, StudyError, Task, better, metric_name, n_of,
-                       verdict)
-from frontier_tables import depth_share_lines, detach_lines, figure, stability_lines
+from documents import (NAMES, PAPER, TASKS, TITLES, StudyError, Task, better, figure, mean_or_dash, metric_name,
+                       n_of, verdict)
+from frontier_tables import depth_share_lines, detach_lines, stability_lines
+
 
 def paper_table(tasks: List[Task], title: str, rows: List[str], deltas: List[tuple]) -> List[str]:
     lines = [f"### {title}", "",
@@ -28,7 +29,7 @@ def paper_table(tasks: List[Task], title: str, rows: List[str], deltas: List[tup
              + " | paper: MNIST (acc %) | paper: Enwiki8 (bpc) |",
              "| --- |" + " --- |" * (len(tasks) + 2)]
     for group in rows:
-        preset = group.split(" ")[0]
+        preset = next((t.presets[group] for t in tasks if group in t.presets), group)
         cells = [t.cell(group) for t in tasks]
         paper = [PAPER["MNIST"].get(preset, "—"), PAPER["Enwiki8"].get(preset, "—")]
         lines.append(f"| {NAMES.get(group, group)} | " + " | ".join(cells + paper) + " |")
@@ -84,8 +85,7 @@ def gradient_lines(tasks: List[Task]) -> List[str]:
     for t in tasks:
         for g in t.main.get("gradients", []):
             def m(key: str) -> str:
-                value = g.get(key, {})
-                return f"{value['mean']:.4f}" if value.get("count") else "—"
+                return mean_or_dash(g.get(key))
             lines.append(f"| {t.name} | {NAMES.get(g['group'], g['group'])} | {m('recenter_ratio')} | "
                          f"{m('rescale_ratio')} | {m('recentering_share')} | {m('rescaling_share')} | "
                          f"{m('cosine_total_direct')} |")
@@ -224,7 +224,7 @@ def main(argv: List[str]) -> int:
     if tasks:
         lines += task_tables(out, tasks)
     if frontier:
-        lines += stability_lines(out, frontier) + detach_lines(out, frontier) + depth_share_lines(frontier)
+        lines += stability_lines(out, frontier) + detach_lines(out, frontier) + depth_share_lines(out, frontier)
     lines += challenger_lines(out, tasks + ([twin] if twin else []))
     lines += engine_lines(out, parts.get("digits-mlp"), twin)
     lines += forward_lines(out, tasks + [t for t in (frontier, twin) if t])

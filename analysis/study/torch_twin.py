@@ -3,11 +3,14 @@ the study compare the two engines (run-study.sh's ``torch-twin`` part).
 
     python3 analysis/study/torch_twin.py SWEEP.json --lr LR --out TRACE.h5 [--seeds N] [--force]
 
-SWEEP is the Swift task's sweep (analysis/study/digits-mlp.json, or its quick version); everything the twin trains
-comes from it — hidden widths, steps, batch, eval_every, phi_every, the presets and their overrides — except the
-learning rate, which the digits-mlp part chose on layernorm (``--lr``), and the seeds (``--seeds``: 0 … N − 1, by
-default the sweep's). What must be the same to compare the engines is replicated here exactly, and tested against
-the Swift code's published values (analysis/tests/test_study_twin.py):
+SWEEP is the Swift task's sweep (analysis/study/digits-mlp.json, or its quick version), read as ``normscope record``
+reads it, with Swift's defaults (schema.json's) for the keys it leaves out: the hidden widths, steps, batch,
+eval_every, eval_train_size, the fractions, phi_every, raw_every, raw_rows, divergence_loss, the presets and their
+overrides, the seeds (a count or a list) — except the learning rate, which the digits-mlp part chose on layernorm
+(``--lr``), and the seeds when ``--seeds N`` gives 0 … N − 1. Any other key (dropout, schedule, optimizer, …) at a
+value other than Swift's default is refused in one line: the twin would train the default and record the sweep's.
+What must be the same to compare the engines is replicated here exactly, and tested against the Swift code's
+published values (analysis/tests/test_study_twin.py):
 
 - the data: the bundled digits file Swift reads (Sources/Training/Resources/digits.csv.gz), the label in the last
   column, features as Float32;
@@ -33,28 +36,25 @@ leaves TRACE as it was and no temporary); an existing TRACE is replaced only wit
 
 from __future__ import annotations
 
+import argparse
+import gzip
+import json
+import math
+import os
+import shutil
 import signal
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Dict, List, NamedTuple, Sequence, Tuple
 
-# Until main() takes over, an interrupt while torch loads ends the step quietly (nothing is written yet).
-signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-import argparse  # noqa: E402
-import gzip  # noqa: E402
-import inspect  # noqa: E402
-import json  # noqa: E402
-import math  # noqa: E402
-import os  # noqa: E402
-import shutil  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple  # noqa: E402
-
-import numpy as np  # noqa: E402
+import numpy as np
 
 REPO = Path(__file__).resolve().parents[2]
 # The normscope package of this checkout, as write_aside.py's: the twin is recorded by the recorder beside it.
 sys.path.insert(0, str(REPO / "analysis"))
+from normscope import _schema  # noqa: E402  (after the path: this checkout's declaration)
+
 DIGITS = REPO / "Sources" / "Training" / "Resources" / "digits.csv.gz"
 SPLIT_SEED = 20191107  # RunData.splitSeed
 MASK = (1 << 64) - 1
@@ -220,24 +220,129 @@ def task_data(valid_fraction: float, test_fraction: float, eval_train_size: int 
 
 # -- the runs --------------------------------------------------------------------------------------------------------
 
+# -- the sweep ------------------------------------------------------------------------------------------------------
+
+# Swift's run keys and their defaults (RunConfiguration.swift), from the declaration; a key without a default
+# ("only when set") is None when absent.
+SWIFT_DEFAULTS: Dict[str, Any] = {name: setting.get("default") for name, setting in _schema.SETTINGS.items()
+                                  if setting["source"] == "configuration"}
+# The overrides of a preset, passed to normscope.torch.instrument as Swift applies them to its norm layers.
+NORM_KEYS = ("epsilon", "convention", "adanorm_scale", "adanorm_k", "adanorm_detached")
+# Keys the twin honours with any value Swift accepts (lr is --lr's, preset and seed come per run; model and dataset
+# are mlp and digits, checked first). phi_every,
+# raw_every, raw_rows and divergence_loss are the recorder's own settings: passed to it, they act as in Swift.
+HONOURED = ("hidden", "steps", "batch", "lr", "eval_every", "eval_train_size", "valid_fraction",
+            "test_fraction", "phi_every", "raw_every", "raw_rows", "divergence_loss", "preset", "seed") + NORM_KEYS
+# Keys with one value the twin implements besides Swift's default.
+ALSO = {"placement": ("before-activation",)}
+SWEEP_KEYS = ("presets", "seeds")
+# What the data depends on: one split for every run.
+DATA_KEYS = ("valid_fraction", "test_fraction", "eval_train_size")
+
+
 class Variant(NamedTuple):
     preset: str
-    overrides: Dict[str, float]
+    overrides: Dict[str, Any]     # the presets entry's own keys (run ID tail)
+    config: Dict[str, Any]        # every run key: Swift's default, the sweep's base, then the entry's keys
 
     @property
     def suffix(self) -> str:
         """The run ID's tail for a preset's own keys, as the Swift sweep names it (``-adanorm_scale1``)."""
         return "".join(f"-{key}{value:g}" for key, value in sorted(self.overrides.items()))
 
+    @property
+    def norm(self) -> Dict[str, Any]:
+        return {key: self.config[key] for key in NORM_KEYS if self.config[key] is not None}
 
-def variants(sweep: dict) -> List[Variant]:
+    @property
+    def settings(self) -> Dict[str, Any]:
+        """The run's settings as the Swift recorder stores them: every key set, its preset's read from the model."""
+        return {key: value for key, value in self.config.items()
+                if value is not None and key not in NORM_KEYS and key != "preset"}
+
+
+def _supported(config: Dict[str, Any], where: str) -> None:
+    """Refuses a key the twin does not implement at a value other than Swift's default (it would be trained as the
+    default and recorded as the sweep says)."""
+    for key, value in config.items():
+        if key in HONOURED or value == SWIFT_DEFAULTS[key] or value in ALSO.get(key, ()):
+            continue
+        implemented = ", ".join(repr(v) for v in (SWIFT_DEFAULTS[key],) + ALSO.get(key, ()) if v is not None)
+        raise TwinError(f"{where}{key}: {value!r} is not implemented by the twin, which trains only {key} "
+                        f"{implemented} (Swift's default)")
+
+
+def _whole(config: Dict[str, Any], key: str, minimum: int) -> None:
+    value = config[key]
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise TwinError(f"{key}: expected a whole number ≥ {minimum}, got {value!r}")
+
+
+def variants(sweep: Dict[str, Any]) -> List[Variant]:
+    """The sweep's presets, each with its run keys; ``TwinError`` (one line) for a key the twin does not
+    implement, an unknown key or a value of the wrong kind."""
+    if not isinstance(sweep, dict):
+        raise TwinError("expected a JSON object of run keys, presets and seeds")
+    for key in sweep:
+        if key == "grid":
+            raise TwinError("grid: the twin trains one point (its learning rate is --lr); give a sweep without grid")
+        if key not in SWIFT_DEFAULTS and key not in SWEEP_KEYS:
+            raise TwinError(f"{key}: unknown key; valid: {', '.join(sorted(SWIFT_DEFAULTS) + list(SWEEP_KEYS))}")
+    base = dict(SWIFT_DEFAULTS)
+    base.update({k: v for k, v in sweep.items() if k not in SWEEP_KEYS})
+    if base["model"] != "mlp" or base["dataset"] != "digits":
+        raise TwinError(f"the twin trains the digits MLP; this sweep is model {base['model']!r} on "
+                        f"{base['dataset']!r}")
+    entries = sweep.get("presets", [base["preset"]])
+    if not isinstance(entries, list) or not entries:
+        raise TwinError("presets: expected a non-empty list of names or {\"preset\": name, key: value} objects")
     found = []
-    for entry in sweep.get("presets", []):
-        if isinstance(entry, str):
-            found.append(Variant(entry, {}))
-        else:
-            found.append(Variant(entry["preset"], {k: v for k, v in entry.items() if k != "preset"}))
+    for index, entry in enumerate(entries):
+        own = {"preset": entry} if isinstance(entry, str) else entry
+        if not isinstance(own, dict) or not isinstance(own.get("preset"), str):
+            raise TwinError(f"presets[{index}]: expected a preset name or an object with \"preset\" and run keys")
+        unknown = [k for k in own if k not in SWIFT_DEFAULTS or k == "seed"]
+        if unknown:
+            raise TwinError(f"presets[{index}].{unknown[0]}: not a run key a variant can set")
+        config = dict(base, **own)
+        _supported(config, "" if own.keys() <= {"preset"} else f"presets[{index}]: ")
+        found.append(Variant(own["preset"], {k: v for k, v in own.items() if k != "preset"}, config))
+    config = found[0].config
+    for variant in found:
+        hidden = variant.config["hidden"]
+        if not isinstance(hidden, list) or not hidden or not all(
+                isinstance(w, int) and not isinstance(w, bool) and w > 0 for w in hidden):
+            raise TwinError(f"hidden: expected a non-empty list of positive widths, got {hidden!r}")
+        for key, minimum in (("steps", 1), ("batch", 1), ("eval_every", 1), ("eval_train_size", 0)):
+            _whole(variant.config, key, minimum)
+        for key in DATA_KEYS:
+            if variant.config[key] != config[key]:
+                raise TwinError(f"presets: {key} differs between variants; the twin splits the data once")
+    fractions = [config["valid_fraction"], config["test_fraction"]]
+    if not all(isinstance(f, (int, float)) and not isinstance(f, bool) for f in fractions) or not (
+            fractions[0] > 0 and fractions[1] >= 0 and sum(fractions) < 1):
+        raise TwinError(f"valid_fraction > 0, test_fraction ≥ 0 and their sum < 1, got {fractions[0]!r} and "
+                        f"{fractions[1]!r}")
     return found
+
+
+def seeds_of(sweep: Dict[str, Any], count: "int | None") -> List[int]:
+    """--seeds N (0 … N − 1), else the sweep's ``seeds`` as Swift reads it: a count, or a list of seeds; without
+    it, the base ``seed`` alone."""
+    if count is not None:
+        if count < 1:
+            raise TwinError(f"--seeds must be a count ≥ 1, got {count}")
+        return list(range(count))
+    if "seeds" not in sweep:
+        value: Any = [sweep.get("seed", SWIFT_DEFAULTS["seed"])]
+    else:
+        value = sweep["seeds"]
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+            value = list(range(value))
+    if not (isinstance(value, list) and value and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0
+                                                      for s in value)):
+        raise TwinError(f"seeds: expected a count ≥ 1 or a non-empty list of seeds ≥ 0, got {sweep.get('seeds')!r}")
+    return value
 
 
 def build_model(torch, widths: Sequence[int], inputs: int, classes: int):
@@ -270,22 +375,15 @@ def build_model(torch, widths: Sequence[int], inputs: int, classes: int):
     return MLP()
 
 
-def record_run(torch, nst, data: TaskData, sweep: dict, variant: Variant, seed: int, lr: float, path: str,
-               first: bool) -> str:
-    """One run into ``path`` (created by the first run, appended to by the others); returns its status."""
+def record_run(torch, nst, data: TaskData, variant: Variant, seed: int, lr: float, path: str, first: bool) -> None:
+    """One run into ``path`` (created by the first run, appended to by the others)."""
     torch.manual_seed(seed)
-    widths = sweep.get("hidden", [128, 128, 128])
-    model = build_model(torch, widths, data.train_x.shape[1], data.classes)
-    nst.instrument(model, preset=variant.preset, **variant.overrides)
+    config = variant.config
+    model = build_model(torch, config["hidden"], data.train_x.shape[1], data.classes)
+    nst.instrument(model, preset=variant.preset, **variant.norm)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, 0.999), eps=1e-8)
-    steps, batch = int(sweep["steps"]), int(sweep["batch"])
-    eval_every = int(sweep.get("eval_every", 50))
-    settings = {"model": "mlp", "dataset": "digits", "hidden": list(widths), "seed": seed, "steps": steps,
-                "batch": batch, "lr": lr, "optimizer": "adam", "schedule": "constant", "warmup": 0,
-                "eval_every": eval_every, "phi_every": int(sweep.get("phi_every", 10)),
-                "valid_fraction": float(sweep.get("valid_fraction", 0.2)),
-                "test_fraction": float(sweep.get("test_fraction", 0.2))}
-    extra = {"prior_loss": data.prior_loss} if PRIOR_LOSS_ACCEPTED else {}
+    steps, batch, eval_every = config["steps"], config["batch"], config["eval_every"]
+    settings = dict(variant.settings, seed=seed, lr=lr)
     tensors = {name: torch.from_numpy(getattr(data, name)) for name in
                ("train_x", "train_y", "valid_x", "valid_y", "test_x", "test_y")}
     eval_train = torch.as_tensor(data.eval_train)
@@ -306,27 +404,22 @@ def record_run(torch, nst, data: TaskData, sweep: dict, variant: Variant, seed: 
     sampler = MinibatchSampler(len(data.train_y), seed)
     run = f"{variant.preset}-s{seed}{variant.suffix}"
     with nst.Recorder(path, model, run=run, settings=settings, optimizer=optimizer, force=first,
-                      append=not first, **extra) as rec:
+                      append=not first, prior_loss=data.prior_loss) as rec:
         for step in range(steps):
             chosen = torch.as_tensor(sampler.next(batch))
             loss = cross_entropy(model(tensors["train_x"][chosen]), tensors["train_y"][chosen])
             optimizer.zero_grad()
             loss.backward()
             if not rec.step(loss=loss):
-                return "diverged"
+                return   # diverged: the recorder marked the run
             optimizer.step()
             if step % eval_every == 0 or step == steps - 1:
                 train_loss, train_accuracy, valid_loss, valid_accuracy, test_loss, test_accuracy = measure()
                 rec.evaluate(train_loss=train_loss, train_accuracy=train_accuracy, valid_loss=valid_loss,
                              valid_accuracy=valid_accuracy, test_loss=test_loss, test_accuracy=test_accuracy)
-    return "completed"
-
-
-PRIOR_LOSS_ACCEPTED = False
 
 
 def main(argv: List[str]) -> int:
-    global PRIOR_LOSS_ACCEPTED
     parser = argparse.ArgumentParser(prog="torch_twin.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("sweep")
     parser.add_argument("--lr", type=float, required=True)
@@ -335,18 +428,16 @@ def main(argv: List[str]) -> int:
     parser.add_argument("--force", action="store_true")
     args = parser.parse_args(argv)
     try:
-        sweep = json.loads(Path(args.sweep).read_text())
-        if sweep.get("model") != "mlp" or sweep.get("dataset", "digits") != "digits":
-            raise TwinError(f"{args.sweep}: the twin trains the digits MLP; this sweep is model "
-                            f"{sweep.get('model')!r} on {sweep.get('dataset')!r}")
-        seeds = args.seeds if args.seeds is not None else sweep.get("seeds", 1)
-        if not isinstance(seeds, int) or seeds < 1 or not (args.lr > 0 and math.isfinite(args.lr)):
-            raise TwinError(f"--seeds must be a count ≥ 1 and --lr a positive rate, got {seeds!r} and {args.lr}")
-    except (OSError, json.JSONDecodeError, KeyError, TypeError) as error:
-        print(f"torch_twin.py: error: {args.sweep}: cannot be read as a sweep ({error})", file=sys.stderr)
-        return 1
+        try:
+            sweep = json.loads(Path(args.sweep).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise TwinError(f"cannot be read as a sweep ({error})") from None
+        found = variants(sweep)
+        seeds = seeds_of(sweep, args.seeds)
+        if not (args.lr > 0 and math.isfinite(args.lr)):
+            raise TwinError(f"--lr must be a positive rate, got {args.lr}")
     except TwinError as error:
-        print(f"torch_twin.py: error: {error}", file=sys.stderr)
+        print(f"torch_twin.py: error: {args.sweep}: {error}", file=sys.stderr)
         return 1
     try:
         import torch
@@ -361,22 +452,18 @@ def main(argv: List[str]) -> int:
     except OutputError as error:
         print(f"torch_twin.py: error: {error}", file=sys.stderr)
         return 1
-    PRIOR_LOSS_ACCEPTED = "prior_loss" in inspect.signature(nst.Recorder).parameters
-    if not PRIOR_LOSS_ACCEPTED:
-        print("torch_twin.py: note: this normscope.torch.Recorder takes no prior_loss, so no twin run can be "
-              "counted stalled", file=sys.stderr)
     torch.set_num_threads(1)
-    data = task_data(float(sweep.get("valid_fraction", 0.2)), float(sweep.get("test_fraction", 0.2)),
-                     int(sweep.get("eval_train_size", 0)))
+    config = found[0].config     # the data keys are every variant's (variants() checked)
+    data = task_data(float(config["valid_fraction"]), float(config["test_fraction"]), config["eval_train_size"])
     folder = tempfile.mkdtemp(prefix=f".{Path(output.destination).name}.", dir=os.path.dirname(output.destination)
                               or ".")
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         trace = os.path.join(folder, "twin.h5")
         first = True
-        for variant in variants(sweep):
-            for seed in range(seeds):
-                record_run(torch, nst, data, sweep, variant, seed, args.lr, trace, first)
+        for variant in found:
+            for seed in seeds:
+                record_run(torch, nst, data, variant, seed, args.lr, trace, first)
                 first = False
         output.write(lambda temporary: os.replace(trace, temporary))
     except KeyboardInterrupt:
@@ -390,4 +477,7 @@ def main(argv: List[str]) -> int:
 
 
 if __name__ == "__main__":
+    # Until main() takes over, an interrupt while torch loads ends the step quietly (nothing is written yet). Set
+    # here, not on import: a test importing the module keeps pytest's own Ctrl-C handling.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     sys.exit(main(sys.argv[1:]))

@@ -75,3 +75,11 @@ def test_an_analysis_without_stability_is_said_in_one_line(tmp_path):
     result = tables(empty)
     assert result.returncode == 1 and result.stderr == (f"tables.py: no <part>.vs-layernorm.json in {empty}: run a "
                                                         "part of the study first\n")
+
+
+def test_the_engines_disagree_only_on_opposite_directions():
+    sys.path.insert(0, str(REPO / "analysis" / "study"))
+    from claim_tables import _agreement
+    assert _agreement("better", "worse") == "no" and _agreement("worse", "better") == "no"
+    assert _agreement("≈", "better") == "same or weaker" and _agreement("worse", "≈") == "same or weaker"
+    assert _agreement("≈", "≈") == "yes" and _agreement("—", "better") == "—"

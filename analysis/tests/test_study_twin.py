@@ -1,11 +1,13 @@
 """The torch twin (analysis/study/torch_twin.py) trains on exactly the data the Swift digits-MLP task trains on: the
 same random streams (Swift's published golden values of SeededRandom), the same split sizes (SplittingTests), the
-same standardization, and — where the built CLI records `prior_loss` — the same training and validation labels,
-through the data's prior loss computed both ways."""
+same standardization, and the same training and validation labels, through the data's prior loss computed both
+ways. It reads the sweep as Swift does, with Swift's defaults, and refuses in one line what it does not implement."""
 
 from __future__ import annotations
 
 import math
+import signal
+import subprocess
 import sys
 
 import h5py
@@ -60,8 +62,52 @@ def test_prior_loss_matches_the_swift_recorded_one(cli, tmp_path):
                                                  "eval_every": 1})
     with h5py.File(trace, "r") as f:
         swift = [run.attrs.get("prior_loss") for run in f["runs"].values()]
-    if swift[0] is None:
-        pytest.skip("this normscope build does not record prior_loss yet (METHODS.md, 'Stability over a "
-                    "learning-rate grid')")
+    assert swift[0] is not None, "normscope record writes the run attribute prior_loss (METHODS.md)"
     data = torch_twin.task_data(0.2, 0.2)
     assert math.isclose(float(swift[0]), data.prior_loss, rel_tol=1e-12), (float(swift[0]), data.prior_loss)
+
+
+def test_a_sweep_without_steps_batch_or_presets_takes_swifts_defaults():
+    # RunConfiguration.swift: two hidden layers of 128, 1500 steps, batch 64, preset layernorm, seed 0.
+    (variant,) = torch_twin.variants({"model": "mlp"})
+    assert (variant.preset, variant.config["hidden"], variant.config["steps"], variant.config["batch"]) == (
+        "layernorm", [128, 128], 1500, 64)
+    assert torch_twin.seeds_of({}, None) == [0] and torch_twin.seeds_of({"seeds": [3, 5]}, None) == [3, 5]
+    assert torch_twin.seeds_of({"seeds": 2}, None) == [0, 1] and torch_twin.seeds_of({"seeds": 9}, 2) == [0, 1]
+    # What the run records is what it trains: Swift's defaults for the keys the twin does not vary.
+    settings = torch_twin.variants({"presets": [{"preset": "adanorm", "adanorm_scale": 1}]})[0].settings
+    assert settings["schedule"] == "constant" and settings["optimizer"] == "adam" and "adanorm_scale" not in settings
+
+
+@pytest.mark.parametrize("sweep, message", [
+    ({"dropout": 0.1}, "dropout: 0.1 is not implemented by the twin, which trains only dropout 0 (Swift's default)"),
+    ({"schedule": "cosine"}, "schedule: 'cosine' is not implemented by the twin"),
+    ({"presets": ["layernorm", {"preset": "dyt", "optimizer": "sgd"}]},
+     "presets[1]: optimizer: 'sgd' is not implemented by the twin, which trains only optimizer 'adam'"),
+    ({"placement": "after-activation"}, "placement: 'after-activation' is not implemented by the twin"),
+    ({"grid": {"lr": [0.1]}}, "grid: the twin trains one point"),
+    ({"seeds": [0, "1"]}, "seeds: expected a count ≥ 1 or a non-empty list of seeds ≥ 0, got [0, '1']"),
+    ({"steps": "many"}, "steps: expected a whole number ≥ 1, got 'many'"),
+    ({"model": "char-lm"}, "the twin trains the digits MLP; this sweep is model 'char-lm' on 'digits'"),
+])
+def test_keys_the_twin_does_not_implement_are_refused_by_name(sweep, message):
+    with pytest.raises(torch_twin.TwinError) as raised:
+        torch_twin.variants(sweep)
+        torch_twin.seeds_of(sweep, None)
+    assert str(raised.value).startswith(message)
+
+
+def test_the_refusal_is_one_line_before_torch_loads(tmp_path):
+    sweep = tmp_path / "sweep.json"
+    sweep.write_text('{"model": "mlp", "label_smoothing": 0.1}')
+    result = subprocess.run([sys.executable, str(REPO / "analysis" / "study" / "torch_twin.py"), str(sweep),
+                             "--lr", "0.001", "--out", str(tmp_path / "twin.h5")], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr == (f"torch_twin.py: error: {sweep}: label_smoothing: 0.1 is not implemented by the twin, "
+                             "which trains only label_smoothing 0 (Swift's default)\n")
+    assert not (tmp_path / "twin.h5").exists()
+
+
+def test_importing_the_twin_leaves_the_interrupt_handler_alone():
+    assert signal.getsignal(signal.SIGINT) is not signal.SIG_DFL
