@@ -101,7 +101,7 @@ for part in "${parts[@]}"; do
     case "$part" in
         torch-twin)
             python3 -c 'import torch' 2> /dev/null || fail "the torch-twin part needs PyTorch 2.1 or later: pip" \
-                "install 'torch==2.13.0+cpu' (the CPU build), or name the other parts"
+                "install torch (a CPU build is enough), or name the other parts"
             case " ${parts[*]} " in
                 *" digits-mlp "*) ;;
                 *) [ -e "$out/digits-mlp-lr.analysis.json" ] || fail "the torch-twin part trains at the learning" \

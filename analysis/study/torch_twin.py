@@ -444,8 +444,8 @@ def main(argv: List[str]) -> int:
         import normscope.torch as nst
         from normscope._output import OutputError, OutputFile
     except ImportError:
-        print("torch_twin.py: error: the torch twin needs PyTorch 2.1 or later: pip install "
-              "'torch==2.13.0+cpu' (the CPU build)", file=sys.stderr)
+        print("torch_twin.py: error: the torch twin needs PyTorch 2.1 or later: pip install torch (a CPU build is "
+              "enough)", file=sys.stderr)
         return 1
     try:
         output = OutputFile(args.out, "--out", force=args.force)
