@@ -39,11 +39,7 @@ public struct StabilityGroup: Sendable, Equatable, Encodable {
 
     /// The middle value, or the mean of the middle two; nil for no values.
     static func median(_ steps: [Int64]) -> Double? {
-        guard !steps.isEmpty else { return nil }
-        let sorted = steps.sorted()
-        let middle = sorted.count / 2
-        return sorted.count % 2 == 1
-            ? Double(sorted[middle]) : (Double(sorted[middle - 1]) + Double(sorted[middle])) / 2
+        steps.isEmpty ? nil : Analysis.median(steps.map(Double.init))
     }
 
     private enum CodingKeys: String, CodingKey {

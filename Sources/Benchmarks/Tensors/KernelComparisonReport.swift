@@ -1,3 +1,4 @@
+import Analysis
 import Foundation
 import Tensors
 
@@ -31,7 +32,7 @@ package struct KernelComparisonReport: Sendable, Codable, Equatable {
 
     /// The median over the rounds of one core's rate for shape `index`.
     func median(_ core: String, shape index: Int, shared: Bool) -> Double {
-        Benchmarks.median(
+        Analysis.median(
             (measurements[core] ?? []).compactMap { round in
                 round.indices.contains(index) ? (shared ? round[index].shared : round[index].oneTask) : nil
             })
