@@ -12,9 +12,9 @@ block by block in Swift:
   the last 10% (at least one) of those finite evaluations; and the evaluations binned into chart points.
 - `LayerGradientSummary.read` (Sources/Analysis/GradientPartSummary.swift): from `norms/<layer>/grad`, the early
   (first max(1, n // 10) rows) and late (last max(1, n // 10) rows) windows, each the mean of the finite values of
-  total_rowmean_abs, direct_rowmean_abs, recenter_ratio, rescale_ratio, recenter_share, rescale_share and
-  cos_total_direct; `TheoremEvidence`, the steps where the ratios meet Theorem 1's identities within 1e-6 and their
-  extremes; and seven binned series.
+  total_rowmean_abs, direct_rowmean_abs, recenter_ratio, rescale_ratio, recenter_share, rescale_share,
+  cos_total_direct, the four rowvars and abs_mean_over_std; `TheoremEvidence`, the steps where the ratios meet
+  Theorem 1's identities within 1e-6 and their extremes; and eight binned series.
 - `PhiSummary.read` and `PhiHeatMap` (Sources/Analysis/PhiSummary.swift): from `phi`, the early and late windows,
   |mean(Φ) − C| over the recorded steps and the steps within 1e-6·C of C; from `phi_hist`, the counts summed into
   min(bins, 160) time columns, as fractions.
@@ -41,7 +41,7 @@ PHI_RELATIVE_TOLERANCE = 1e-6
 EVALUATION_SERIES = ["train_loss", "valid_loss", "gap", "valid_accuracy"]
 GRADIENT_SERIES = [
     "total_norm", "direct_norm", "recenter_norm", "rescale_norm", "recenter_ratio", "rescale_ratio",
-    "cos_total_direct",
+    "cos_total_direct", "abs_mean_over_std",
 ]
 # (Swift JSON name, grad field) of a GradientWindow.
 GRADIENT_WINDOW = [
@@ -50,7 +50,7 @@ GRADIENT_WINDOW = [
     ("recenteringShare", "recenter_share"), ("rescalingShare", "rescale_share"),
     ("cosineTotalDirect", "cos_total_direct"), ("totalRowVariance", "total_rowvar"),
     ("directRowVariance", "direct_rowvar"), ("recenteringRowVariance", "recenter_rowvar"),
-    ("rescalingRowVariance", "rescale_rowvar"),
+    ("rescalingRowVariance", "rescale_rowvar"), ("absMeanOverStd", "abs_mean_over_std"),
 ]
 # PhiSummary.seriesNames, in `phi`'s field names.
 PHI_SERIES = ["mean", "sd", "q05", "q50", "q95", "fraction_nonpositive"]
