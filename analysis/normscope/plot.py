@@ -276,7 +276,7 @@ def _stability_of(data: PlotData, analysis: Optional[str], baseline: str) -> Tup
     if analysis:
         from_json = _stability.from_json(_analysis_document(analysis, baseline))
         if from_json is not None:
-            return from_json, f"normscope analyze: {analysis}"
+            return from_json, f"normscope analyze: {os.path.basename(analysis)}"
     return _stability.stability(data), "computed here"
 
 
@@ -318,7 +318,9 @@ def plan_figures(data: PlotData, presets: Optional[Sequence[str]] = None, baseli
     if analysis or analysis_comparisons is not None:
         if analysis_comparisons is None:
             analysis_comparisons = json_comparisons(analysis, presets, baseline)
-        comparisons, source = analysis_comparisons, f"normscope analyze: {analysis or 'JSON'}"
+        # The file's name, not its path: the source is printed in the figure's title.
+        source = f"normscope analyze: {os.path.basename(analysis) if analysis else 'JSON'}"
+        comparisons = analysis_comparisons
     else:
         comparisons = python_comparisons(data, presets, baseline)
         source = f"percentile bootstrap, B = {RESAMPLES}, seed {SEED}, as analyze computes it"

@@ -196,7 +196,7 @@ def test_frontier_from_analysis_json(cli, grid_trace, tmp_path, capsys):
                    "--analysis", str(path), "--figures", "frontier"])
     captured = capsys.readouterr()
     assert status == 0, captured.err
-    assert f"frontier: stability normscope analyze: {path}" in captured.err
+    assert f"frontier: stability normscope analyze: {path.name}" in captured.err
     assert (tmp_path / "figs" / "frontier.png").stat().st_size > 1000
     texts = {t.get_text() for ax in drawn(_figures.load([grid_trace]), "frontier", analysis=str(path)).axes
              for t in ax.texts}
