@@ -20,7 +20,8 @@ from conftest import REPO, record
 
 ANALYSIS = REPO / "analysis"
 PNG = b"\x89PNG\r\n\x1a\n"
-FIGURES = ["loss", "gap", "grad-parts", "ratios", "phi-adanorm", "summary"]
+# Traces the recorder writes hold abs_mean_over_std, so forward-recentering is drawn too.
+FIGURES = ["loss", "gap", "grad-parts", "ratios", "phi-adanorm", "forward-recentering", "summary"]
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +74,7 @@ def test_existing_figures_refused_before_drawing_then_replaced_with_force(trace,
     assert sorted(listing(out)) == sorted([f"{name}.png" for name in FIGURES] + ["notes.txt"])   # no temporary
     assert all((out / f"{name}.png").read_bytes().startswith(PNG) for name in FIGURES)
     again = one_line_error(plot_here(capsys, trace, "--out", out, "--format", "png", "--dpi", "20"))
-    assert "loss.png exists (and 5 more of the files to write); add --force to replace them" in again
+    assert "loss.png exists (and 6 more of the files to write); add --force to replace them" in again
 
 
 def test_out_that_is_not_a_folder(trace, tmp_path, capsys):
