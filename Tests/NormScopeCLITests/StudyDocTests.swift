@@ -53,7 +53,8 @@ struct StudyDocTests {
         }
         // The same command again finds the study and stops in one line before doing anything (REPRODUCTION.md,
         // "Running it again"); the tables stay as they were and no temporary is left anywhere.
-        let again = try ChildProcess.run("/bin/bash", arguments: ["-c", (prefix + [blocks[0]]).joined(separator: "\n")])
+        let again = try ChildProcess.run(
+            "/bin/bash", arguments: ["-c", (prefix + [blocks[0]]).joined(separator: "\n")])
         #expect(again.status == 1 && again.standardOutput.isEmpty, "\(again.standardOutput)")
         #expect(
             again.standardError.hasPrefix("run-study.sh: error: study-out holds study-out/tables.md and 47 more ")
