@@ -17,23 +17,24 @@ public struct Stability: Sendable, Equatable, Encodable {
         guard grouping.keys.contains(Self.key) else { return nil }
         groups = summaries.map { summary in StabilityGroup(summary, runs: runs.filter { $0.group == summary.group }) }
         let cellGrouping = RunGrouping(keys: grouping.keys.filter { $0 != Self.key })
-        var order: [String] = []
-        var members: [String: [(lr: Double, group: StabilityGroup)]] = [:]
-        var first: [String: StabilityGroup] = [:]
+        // The cells in order of first appearance, each with its first group (for its preset and settings).
+        var cells: [(label: String, first: StabilityGroup, members: [(lr: Double, group: StabilityGroup)])] = []
+        var index: [String: Int] = [:]
         // A group whose lr is not a number (a run without one) has no place on the grid; its own row still shows it.
         for group in groups {
             guard case .number(let lr) = group.lr, lr.isFinite else { continue }
             let label = cellGrouping.label(preset: group.preset, settings: group.settings)
-            if members[label] == nil {
-                order.append(label)
-                first[label] = group
+            if let at = index[label] {
+                cells[at].members.append((lr, group))
+            } else {
+                index[label] = cells.count
+                cells.append((label, group, [(lr, group)]))
             }
-            members[label, default: []].append((lr, group))
         }
-        frontier = order.map { label in
+        frontier = cells.map { cell in
             FrontierCell(
-                cell: label, preset: first[label]!.preset, settings: cellGrouping.values(first[label]!.settings),
-                groups: members[label]!)
+                cell: cell.label, preset: cell.first.preset, settings: cellGrouping.values(cell.first.settings),
+                groups: cell.members)
         }
     }
 
