@@ -419,6 +419,14 @@ def record_run(torch, nst, data: TaskData, variant: Variant, seed: int, lr: floa
                              valid_accuracy=valid_accuracy, test_loss=test_loss, test_accuracy=test_accuracy)
 
 
+class _Terminated(Exception):
+    """SIGTERM, raised where the twin is so that its recording folder is cleaned up."""
+
+
+def _terminate(_number: int, _frame: Any) -> None:
+    raise _Terminated()
+
+
 def main(argv: List[str]) -> int:
     parser = argparse.ArgumentParser(prog="torch_twin.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("sweep")
@@ -448,7 +456,8 @@ def main(argv: List[str]) -> int:
               "enough)", file=sys.stderr)
         return 1
     try:
-        output = OutputFile(args.out, "--out", force=args.force)
+        # The sweep is an input: --out naming it (or a link to it) is refused, with or without --force.
+        output = OutputFile(args.out, "--out", force=args.force, inputs=[("the sweep", args.sweep)])
     except OutputError as error:
         print(f"torch_twin.py: error: {error}", file=sys.stderr)
         return 1
@@ -458,6 +467,9 @@ def main(argv: List[str]) -> int:
     folder = tempfile.mkdtemp(prefix=f".{Path(output.destination).name}.", dir=os.path.dirname(output.destination)
                               or ".")
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    # SIGTERM (a scheduler's, `timeout`'s) ends the twin as Ctrl-C does, through the cleanup below: the recording
+    # folder beside --out is removed, never left behind.
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         trace = os.path.join(folder, "twin.h5")
         first = True
@@ -468,6 +480,8 @@ def main(argv: List[str]) -> int:
         output.write(lambda temporary: os.replace(trace, temporary))
     except KeyboardInterrupt:
         return 130
+    except _Terminated:
+        return 143
     except (OutputError, nst.RecorderError, nst.VariantError) as error:
         print(f"torch_twin.py: error: {error}", file=sys.stderr)
         return 1

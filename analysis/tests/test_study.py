@@ -160,3 +160,28 @@ def test_torch_twin_keeps_an_existing_trace(tmp_path):
     wrong = subprocess.run([sys.executable, str(STUDY / "torch_twin.py"), str(STUDY / "char-lm.json"), "--lr", "0.001",
                             "--out", str(tmp_path / "new.h5")], capture_output=True, text=True, timeout=120)
     assert wrong.returncode == 1 and wrong.stderr.count("\n") == 1 and "trains the digits MLP" in wrong.stderr
+
+
+def test_torch_twin_never_writes_its_sweep_and_leaves_nothing_after_sigterm(tmp_path):
+    """--out naming the sweep is refused even with --force; SIGTERM mid-run (a scheduler's, `timeout`'s) leaves the
+    folder as it was: no trace, no recording folder beside it."""
+    pytest.importorskip("torch")
+    import signal
+    import time
+
+    sweep = tmp_path / "sweep.json"
+    sweep.write_text((STUDY / "digits-mlp.json").read_text())
+    before = sweep.read_text()
+    own = subprocess.run([sys.executable, str(STUDY / "torch_twin.py"), str(sweep), "--lr", "0.001", "--out",
+                          str(sweep), "--force"], capture_output=True, text=True, timeout=120)
+    assert own.returncode == 1 and own.stderr.count("\n") == 1 and "is the sweep" in own.stderr
+    assert sweep.read_text() == before
+    running = subprocess.Popen([sys.executable, str(STUDY / "torch_twin.py"), str(sweep), "--lr", "0.001", "--out",
+                                str(tmp_path / "twin.h5")], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not any(p.name.startswith(".twin.h5.") for p in tmp_path.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1)
+    running.send_signal(signal.SIGTERM)
+    assert running.wait(timeout=60) == 143
+    assert names(tmp_path) == ["sweep.json"]
