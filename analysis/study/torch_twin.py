@@ -46,7 +46,7 @@ import signal
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, List, NamedTuple, Sequence, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -406,6 +406,7 @@ def record_run(torch, nst, data: TaskData, variant: Variant, seed: int, lr: floa
     with nst.Recorder(path, model, run=run, settings=settings, optimizer=optimizer, force=first,
                       append=not first, prior_loss=data.prior_loss) as rec:
         for step in range(steps):
+            _check_terminated()
             chosen = torch.as_tensor(sampler.next(batch))
             loss = cross_entropy(model(tensors["train_x"][chosen]), tensors["train_y"][chosen])
             optimizer.zero_grad()
@@ -423,8 +424,19 @@ class _Terminated(Exception):
     """SIGTERM, raised where the twin is so that its recording folder is cleaned up."""
 
 
-def _terminate(_number: int, _frame: Any) -> None:
+# Set by the SIGTERM handler and checked at every step: the exception the handler raises can land where Python
+# swallows it (a destructor, a callback inside autograd or h5py), and the twin would then train on for minutes.
+_TERMINATED: List[int] = []
+
+
+def _terminate(number: int, _frame: Any) -> None:
+    _TERMINATED.append(number)
     raise _Terminated()
+
+
+def _check_terminated() -> None:
+    if _TERMINATED:
+        raise _Terminated()
 
 
 def main(argv: List[str]) -> int:
@@ -464,13 +476,15 @@ def main(argv: List[str]) -> int:
     torch.set_num_threads(1)
     config = found[0].config     # the data keys are every variant's (variants() checked)
     data = task_data(float(config["valid_fraction"]), float(config["test_fraction"]), config["eval_train_size"])
-    folder = tempfile.mkdtemp(prefix=f".{Path(output.destination).name}.", dir=os.path.dirname(output.destination)
-                              or ".")
-    signal.signal(signal.SIGINT, signal.default_int_handler)
     # SIGTERM (a scheduler's, `timeout`'s) ends the twin as Ctrl-C does, through the cleanup below: the recording
-    # folder beside --out is removed, never left behind.
+    # folder beside --out is removed, never left behind. Both are set before the folder exists, so that no signal
+    # finds it without the cleanup.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _terminate)
+    folder: Optional[str] = None
     try:
+        folder = tempfile.mkdtemp(prefix=f".{Path(output.destination).name}.",
+                                  dir=os.path.dirname(output.destination) or ".")
         trace = os.path.join(folder, "twin.h5")
         first = True
         for variant in found:
@@ -486,7 +500,8 @@ def main(argv: List[str]) -> int:
         print(f"torch_twin.py: error: {error}", file=sys.stderr)
         return 1
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 

@@ -111,3 +111,24 @@ def test_the_refusal_is_one_line_before_torch_loads(tmp_path):
 
 def test_importing_the_twin_leaves_the_interrupt_handler_alone():
     assert signal.getsignal(signal.SIGINT) is not signal.SIG_DFL
+
+
+def test_a_sigterm_whose_exception_was_swallowed_still_ends_the_run_at_its_next_step(tmp_path):
+    # The handler's exception can land where Python swallows it (a destructor, a hook inside autograd or h5py); the
+    # twin then trained on for minutes (a CI run timed out waiting for it). The flag it leaves ends the next step.
+    torch = pytest.importorskip("torch")
+    import normscope.torch as nst
+    (variant,) = torch_twin.variants({"model": "mlp", "hidden": [8], "steps": 50, "presets": ["layernorm"]})
+    data = torch_twin.task_data(0.2, 0.2)
+    try:
+        torch_twin._terminate(signal.SIGTERM, None)
+    except torch_twin._Terminated:
+        pass                                                         # swallowed, as a destructor would
+    try:
+        with pytest.raises(torch_twin._Terminated):
+            torch_twin.record_run(torch, nst, data, variant, 0, 1e-3, str(tmp_path / "twin.h5"), True)
+    finally:
+        torch_twin._TERMINATED.clear()
+    with h5py.File(tmp_path / "twin.h5", "r") as f:
+        (run,) = f["runs"].values()
+        assert len(run["steps"]) == 0
