@@ -42,10 +42,14 @@ extension File {
     /// then `fsync`ed too. On any failure the scratch file is removed and `path` is left exactly as it was.
     ///
     /// Nothing else may write the file meanwhile: the caller holds the writer's claim on it.
+    /// - Parameter shouldStop: asked before each dataset is copied and each object's attributes; true abandons the
+    ///   copy (a signal asked the process to end: the original is complete, only larger), throwing `.stopped`.
     /// - Throws: `.storage` when there is no room for the copy (nothing was written then) or a system call failed,
-    ///   any HDF5 error of the copy.
+    ///   `.stopped`, any HDF5 error of the copy.
     @discardableResult
-    public static func compact(_ path: String, scratchPath: String) throws(HDF5Error) -> CompactionResult {
+    public static func compact(
+        _ path: String, scratchPath: String, shouldStop: @escaping () -> Bool = { false }
+    ) throws(HDF5Error) -> CompactionResult {
         let before = FileCompaction.size(of: path)
         let source = try File.open(path, mode: .readOnly, fileLocking: false)
         defer { try? source.close() }
@@ -60,8 +64,9 @@ extension File {
             copy = created
             // Reserved before a byte is copied: a full disk or a file-size limit stops the copy here, not halfway.
             try created.reserveSpace(before + 65_536 + before / 100)
-            try FileCompaction.copyContents(of: source, into: created)
-            try FileCompaction.compare(source, created)
+            let stop = FileCompaction.Stop(path: path, asked: shouldStop)
+            try FileCompaction.copyContents(of: source, into: created, stop: stop)
+            try FileCompaction.compare(source, created, stop: stop)
             try created.flush()
             let end = try created.allocatedSize()
             copy = nil
@@ -137,38 +142,40 @@ enum FileCompaction {
         return (info.super.version >= 3 ? .latest : .compatible, strategy == H5F_FSPACE_STRATEGY_NONE)
     }
 
-    /// Copies every link of the root, committed datatypes first, without attributes; then every object's
-    /// attributes, the root's included; then attaches every dimension scale again.
+    /// Asks whether to go on (`File.compact`'s `shouldStop`), and throws `.stopped` when not.
+    struct Stop {
+        let path: String
+        let asked: () -> Bool
+
+        func check() throws(HDF5Error) {
+            guard asked() else { return }
+            throw HDF5Error(
+                code: .stopped, operation: "compact", filePath: path,
+                message: "stopped on request before the copy was finished")
+        }
+    }
+
+    /// Copies every group (made again with default creation properties, as a recorder makes them: the source's
+    /// own, read from a read-only file, crash `H5Ovisit` of a latest-format copy in HDF5 1.10.8), committed
+    /// datatype and dataset (by
+    /// `H5Ocopy`, chunks as stored), without attributes, committed datatypes before their group's other objects;
+    /// then every object's attributes, the root's included; then attaches every dimension scale again. Object by
+    /// object rather than one `H5Ocopy` of the whole tree, so that a stop is honoured between two datasets.
     ///
     /// Attributes are copied here rather than by `H5Ocopy`: HDF5 1.10.8 crashes (a null conversion callback in
     /// `H5T__conv_vlen`) copying variable-length attributes held in dense storage, which a latest-format (live)
     /// trace uses for a run's many settings. Read and written again, they need no conversion between files.
-    static func copyContents(of source: File, into destination: File) throws(HDF5Error) {
+    static func copyContents(of source: File, into destination: File, stop: Stop) throws(HDF5Error) {
         let context = source.context
         let options = PropertyList(adopting: try checked("H5Pcreate", context) { H5Pcreate(chdf5_p_object_copy()) })
+        // A dataset of a committed type uses the copy's committed type of that name, not an anonymous copy each.
         try checked("H5Pset_copy_object", context) {
-            H5Pset_copy_object(options.id, UInt32(H5O_COPY_WITHOUT_ATTR_FLAG))
+            H5Pset_copy_object(options.id, UInt32(H5O_COPY_WITHOUT_ATTR_FLAG | H5O_COPY_MERGE_COMMITTED_DTYPE_FLAG))
         }
         var types: [String] = []
-        var others: [String] = []
-        for name in try source.children() {
-            var link = H5L_info_t()
-            try checked("H5Lget_info", context) { H5Lget_info(source.rawValue, name, &link, chdf5_p_default()) }
-            guard link.type == H5L_TYPE_HARD else {
-                throw unsupported("the link '\(name)' at the root is not a hard link", source.path)
-            }
-            var info = H5O_info_t()
-            try checked("H5Oget_info_by_name2", context) {
-                H5Oget_info_by_name2(source.rawValue, name, &info, UInt32(H5O_INFO_BASIC), chdf5_p_default())
-            }
-            if info.type == H5O_TYPE_NAMED_DATATYPE { types.append(name) } else { others.append(name) }
-        }
-        for name in types + others {
-            try checked("H5Ocopy", context) {
-                H5Ocopy(source.rawValue, name, destination.rawValue, name, options.id, chdf5_p_default())
-            }
-        }
+        try copyGroup(".", of: source, into: destination, options: options, types: &types, stop: stop)
         for path in ["."] + (try objects(in: source)).map(\.path) {
+            try stop.check()
             let from = try checked("H5Oopen", context) { H5Oopen(source.rawValue, path, chdf5_p_default()) }
             defer { unchecked { _ = H5Oclose(from) } }
             let to = try checked("H5Oopen", destination.context) {
@@ -177,7 +184,54 @@ enum FileCompaction {
             defer { unchecked { _ = H5Oclose(to) } }
             try copyAttributes(of: from, to: to, source: source, destination: destination, committedTypes: types)
         }
-        try attachScalesAgain(from: source, in: destination)
+        try attachScalesAgain(from: source, in: destination, stop: stop)
+    }
+
+    /// The links of one group, which exists in both files: subgroups made and filled in turn, committed datatypes
+    /// then datasets copied. Every link must be a hard link (a recorder writes no other).
+    private static func copyGroup(
+        _ group: String, of source: File, into destination: File, options: borrowing PropertyList, types: inout [String],
+        stop: Stop
+    ) throws(HDF5Error) {
+        let context = source.context
+        let names: [String]
+        if group == "." {
+            names = try source.children()
+        } else {
+            names = try source.openGroup(group).children()
+        }
+        var kinds: [(path: String, type: H5O_type_t)] = []
+        for name in names {
+            let path = group == "." ? name : group + "/" + name
+            var link = H5L_info_t()
+            try checked("H5Lget_info", context) { H5Lget_info(source.rawValue, path, &link, chdf5_p_default()) }
+            guard link.type == H5L_TYPE_HARD else {
+                throw unsupported("the link '\(path)' is not a hard link", source.path)
+            }
+            var info = H5O_info_t()
+            try checked("H5Oget_info_by_name2", context) {
+                H5Oget_info_by_name2(source.rawValue, path, &info, UInt32(H5O_INFO_BASIC), chdf5_p_default())
+            }
+            kinds.append((path, info.type))
+        }
+        let ordered = kinds.filter { $0.type == H5O_TYPE_NAMED_DATATYPE } + kinds.filter {
+            $0.type != H5O_TYPE_NAMED_DATATYPE
+        }
+        for (path, type) in ordered {
+            try stop.check()
+            if type == H5O_TYPE_GROUP {
+                let made = try checked("H5Gcreate2", destination.context) {
+                    H5Gcreate2(destination.rawValue, path, chdf5_p_default(), chdf5_p_default(), chdf5_p_default())
+                }
+                unchecked { _ = H5Gclose(made) }
+                try copyGroup(path, of: source, into: destination, options: options, types: &types, stop: stop)
+            } else {
+                if type == H5O_TYPE_NAMED_DATATYPE { types.append(path) }
+                try checked("H5Ocopy", context) {
+                    H5Ocopy(source.rawValue, path, destination.rawValue, path, options.id, chdf5_p_default())
+                }
+            }
+        }
     }
 
     /// The attributes a dimension scale's attachment makes, holding object references: made again by
@@ -236,9 +290,12 @@ enum FileCompaction {
     /// Dimension scales hold object references (`DIMENSION_LIST` on a dataset, `REFERENCE_LIST` on its scale),
     /// the source's addresses, meaningless in the copy. Every scale is attached again instead, axis by axis in the
     /// source's order, by the same call that attached it first (its `CLASS` and `NAME` were copied).
-    private static func attachScalesAgain(from source: File, in destination: File) throws(HDF5Error) {
+    private static func attachScalesAgain(from source: File, in destination: File, stop: Stop) throws(HDF5Error) {
         var attachments: [(dataset: String, axis: Int, scales: [String])] = []
-        for entry in try objects(in: source) where entry.type == H5O_TYPE_DATASET {
+        let entries = try objects(in: source)
+        let named = try datasetPaths(in: source)
+        for entry in entries where entry.type == H5O_TYPE_DATASET {
+            try stop.check()
             let dataset = try checked("H5Dopen2", source.context) {
                 H5Dopen2(source.rawValue, entry.path, chdf5_p_default())
             }
@@ -248,7 +305,7 @@ enum FileCompaction {
             let rank = unchecked { H5Sget_simple_extent_ndims(space) }
             unchecked { _ = H5Sclose(space) }
             for axis in 0..<max(0, Int(rank)) {
-                attachments.append((entry.path, axis, try scalePaths(of: dataset, axis: axis, source)))
+                attachments.append((entry.path, axis, try scalePaths(of: dataset, axis: axis, named, source)))
             }
         }
         for attachment in attachments {
@@ -268,30 +325,61 @@ enum FileCompaction {
         }
     }
 
-    /// The paths of the scales attached to one axis, in their order.
-    private static func scalePaths(of dataset: hid_t, axis: Int, _ source: File) throws(HDF5Error) -> [String] {
-        guard unchecked({ H5DSget_num_scales(dataset, UInt32(axis)) }) > 0 else { return [] }
-        var paths: [String] = []
-        var index: Int32 = 0
-        try checked("H5DSiterate_scales", source.context) {
+    /// Every dataset's path by its address, the first in name order where hard links give one several: what
+    /// a scale, which `H5DSiterate_scales` opens by reference, is called.
+    ///
+    /// Not `H5Iget_name`: for an object opened by reference it searches the whole file for the address, once per
+    /// scale, which made compacting a trace of 720 runs (55,000 objects) take longer than recording it.
+    private static func datasetPaths(in file: File) throws(HDF5Error) -> [haddr_t: String] {
+        var paths: [haddr_t: String] = [:]
+        try checked("H5Ovisit2", file.context) {
             withUnsafeMutablePointer(to: &paths) { pointer in
-                H5DSiterate_scales(
-                    dataset, UInt32(axis), &index,
-                    { _, _, scale, client in
-                        guard let client else { return -1 }
-                        var name = [CChar](repeating: 0, count: 4096)
-                        guard H5Iget_name(scale, &name, name.count) > 0 else { return -1 }
-                        client.assumingMemoryBound(to: [String].self).pointee.append(String(cString: name))
+                H5Ovisit2(
+                    file.rawValue, H5_INDEX_NAME, H5_ITER_INC,
+                    { _, name, info, client in
+                        guard let name, let info, let client else { return -1 }
+                        if info.pointee.type == H5O_TYPE_DATASET {
+                            let paths = client.assumingMemoryBound(to: [haddr_t: String].self)
+                            if paths.pointee[info.pointee.addr] == nil {
+                                paths.pointee[info.pointee.addr] = String(cString: name)
+                            }
+                        }
                         return 0
-                    }, pointer)
+                    }, pointer, UInt32(H5O_INFO_BASIC))
             }
         }
         return paths
     }
 
+    /// The paths of the scales attached to one axis, in their order.
+    private static func scalePaths(
+        of dataset: hid_t, axis: Int, _ named: [haddr_t: String], _ source: File
+    ) throws(HDF5Error) -> [String] {
+        guard unchecked({ H5DSget_num_scales(dataset, UInt32(axis)) }) > 0 else { return [] }
+        var found = (named: named, paths: [String]())
+        var index: Int32 = 0
+        try checked("H5DSiterate_scales", source.context) {
+            withUnsafeMutablePointer(to: &found) { pointer in
+                H5DSiterate_scales(
+                    dataset, UInt32(axis), &index,
+                    { _, _, scale, client in
+                        guard let client else { return -1 }
+                        let found = client.assumingMemoryBound(to: (named: [haddr_t: String], paths: [String]).self)
+                        var info = H5O_info_t()
+                        guard H5Oget_info2(scale, &info, UInt32(H5O_INFO_BASIC)) >= 0,
+                            let path = found.pointee.named[info.addr]
+                        else { return -1 }
+                        found.pointee.paths.append(path)
+                        return 0
+                    }, pointer)
+            }
+        }
+        return found.paths
+    }
+
     /// Checks the copy before it replaces the original: the same objects under the same paths with as many
     /// attributes each, and every dataset of the same type and shape holding as many stored bytes.
-    static func compare(_ source: File, _ copy: File) throws(HDF5Error) {
+    static func compare(_ source: File, _ copy: File, stop: Stop) throws(HDF5Error) {
         let original = try objects(in: source)
         let copied = try objects(in: copy)
         guard original == copied else {
@@ -301,6 +389,7 @@ enum FileCompaction {
                     + (missing.isEmpty ? "" : " (\(missing.joined(separator: ", ")))"), source.path)
         }
         for entry in original where entry.type == H5O_TYPE_DATASET {
+            try stop.check()
             let a = try source.openDataset(entry.path)
             let b = try copy.openDataset(entry.path)
             let sameShape = try a.shape() == b.shape()

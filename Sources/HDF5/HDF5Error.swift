@@ -27,6 +27,9 @@ public struct HDF5Error: Error, Sendable, CustomStringConvertible {
         public static let damaged = Code(name: "damaged")
         /// The storage under the file failed: a full disk, a file-size limit, an I/O error. The message says which.
         public static let storage = Code(name: "storage failure")
+        /// A long operation (`File.compact`) was stopped on request, a signal say, before it finished; what it
+        /// would have changed is unchanged.
+        public static let stopped = Code(name: "stopped")
         /// Any other failure reported by the HDF5 library (I/O, a full disk, a corrupted structure…).
         public static let library = Code(name: "HDF5 library error")
     }

@@ -16,6 +16,9 @@ enum TraceCompaction {
         case compacted(CompactionResult)
         /// The copy failed (a full disk, say): the trace is complete as closed, only larger. The text says why.
         case failed(String)
+        /// A signal asked the process to end during the copy, which was abandoned: the trace is complete as
+        /// closed, only larger.
+        case stopped(TerminationSignal)
     }
 
     /// Compacted only when dead space would be more than this share of the data: the copy reads and writes the
@@ -52,15 +55,24 @@ enum TraceCompaction {
                     code: .storage, operation: "posix_fallocate", filePath: path,
                     message: "no room for the compacted copy: No space left on device (errno 28) (injected fault)")
             }
-            return .compacted(try File.compact(path, scratchPath: scratchPath(for: path)))
+            // Ctrl-C or a scheduler's SIGTERM ends the copy between two datasets: the closed trace is complete,
+            // and a user who stops the program should not wait for a copy of a file of gigabytes.
+            return .compacted(
+                try File.compact(path, scratchPath: scratchPath(for: path)) { TerminationSignals.received != nil })
         } catch {
+            if error.code == .stopped, let signal = TerminationSignals.received { return .stopped(signal) }
             return .failed(error.message)
         }
     }
 
     /// The line a recorder prints when compaction failed, or nil.
     static func note(_ outcome: Outcome, path: String) -> String? {
-        guard case .failed(let reason) = outcome else { return nil }
+        let reason: String
+        switch outcome {
+        case .failed(let message): reason = message
+        case .stopped(let signal): reason = "stopped by \(signal.name)"
+        case .notNeeded, .compacted: return nil
+        }
         return "\(path): not compacted (\(reason)); the trace is complete, only larger than its data "
             + "(h5repack can compact it later)"
     }

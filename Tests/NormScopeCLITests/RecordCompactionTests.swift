@@ -107,6 +107,51 @@ struct RecordCompactionTests {
         #expect(check.status == 0 && check.standardOutput.contains("ok"), "\(check.standardError)")
     }
 
+    @Test("Ctrl-C twice during the compaction abandons it: exit 130, a line saying so, the trace whole, no scratch")
+    func interruptedWhileCompacting() throws {
+        let path = try #require(executable)
+        let directory = TemporaryDirectory()
+        let config = directory.file("sweep.json")
+        // Four runs of raw samples (as in the kill test below): a copy of many datasets, caught between two.
+        try #"{"hidden": [128], "batch": 32, "raw_every": 1, "raw_rows": 32, "presets": ["layernorm"], "seeds": 4}"#
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let trace = directory.file("stop.h5")
+        let scratch = directory.file(".stop.h5.compacting")
+        var caught = false
+        var status: Int32 = 0
+        var errors = ""
+        for _ in 0..<3 where !caught {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: path)
+            process.arguments = [
+                "record", "--quiet", "--force", "--config", config, "--steps", "400", "--flush-every", "5",
+                "--out", trace,
+            ]
+            let standardError = Pipe()
+            process.standardError = standardError
+            try process.run()
+            while process.isRunning {
+                if FileManager.default.fileExists(atPath: scratch) {
+                    kill(process.processIdentifier, SIGINT)
+                    usleep(20_000)
+                    kill(process.processIdentifier, SIGINT)
+                    caught = true
+                    break
+                }
+                usleep(1000)
+            }
+            errors = String(decoding: standardError.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            status = process.terminationStatus
+        }
+        try #require(caught, "the compaction was never caught in the act")
+        #expect(status == 130, "\(errors)")
+        #expect(errors.contains("\(trace): not compacted (stopped by SIGINT); the trace is complete"), "\(errors)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["stop.h5", "sweep.json"])
+        // As its last flush left it: every run whole, the dead copies still there (1.23× here; compacted, 1.003×).
+        #expect(try ratio(trace) > 1.1)
+    }
+
     @Test("kill -9 during the compaction: the trace is whole, the scratch copy hidden, and the next run removes it")
     func killedWhileCompacting() throws {
         let path = try #require(executable)
