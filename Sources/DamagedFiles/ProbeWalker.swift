@@ -67,14 +67,12 @@ struct ProbeWalker {
             touch(.attribute(object: node.objectPath, name: name))
             if listed == nil, attempt({ () throws(HDF5Error) in try node.hasAttribute(name) }) != true { continue }
             touch(.attribute(object: node.objectPath, name: name))
-            let read = attempt { () throws(HDF5Error) in
+            _ = attempt { () throws(HDF5Error) in
                 try node.attributeValue(name) { touch(.variableLengthStrings) }
             }
             // HDF5 frees a half-decoded attribute message only when the object header leaves its cache; make
-            // that happen now, while the attribute is the one named. Only after a failed read: an eviction
-            // (`H5Orefresh`) walks HDF5's whole metadata cache, so one per attribute made the probe of a trace
-            // with 50,000 objects take hours.
-            if read == nil { _ = attempt { () throws(HDF5Error) in try node.refreshMetadata() } }
+            // that happen now, while the attribute is the one named.
+            _ = attempt { () throws(HDF5Error) in try node.refreshMetadata() }
         }
     }
 
