@@ -481,6 +481,9 @@ def main(argv: List[str]) -> int:
     # finds it without the cleanup.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _terminate)
+    # A parent may start us with both blocked (a Swift or Foundation Process passes its thread's mask on, and
+    # subprocess keeps it): blocked, they would never arrive, and the twin would train on after a scheduler's SIGTERM.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     folder: Optional[str] = None
     try:
         folder = tempfile.mkdtemp(prefix=f".{Path(output.destination).name}.",
