@@ -103,6 +103,13 @@ enum FileCompaction {
         var path: String
         var type: H5O_type_t
         var attributes: Int
+        /// Where the object lies in its file: what a dimension scale, opened by reference, is found by.
+        var address: haddr_t
+
+        /// The same object as a reader sees it; the address differs between a file and its copy.
+        static func == (a: Entry, b: Entry) -> Bool {
+            a.path == b.path && a.type == b.type && a.attributes == b.attributes
+        }
     }
 
     /// Every object below the root, each once, in name order, with its path from the root ("runs/r0/steps").
@@ -117,7 +124,9 @@ enum FileCompaction {
                         let path = String(cString: name)
                         if path != "." {
                             client.assumingMemoryBound(to: [Entry].self).pointee.append(
-                                Entry(path: path, type: info.pointee.type, attributes: Int(info.pointee.num_attrs)))
+                                Entry(
+                                    path: path, type: info.pointee.type, attributes: Int(info.pointee.num_attrs),
+                                    address: info.pointee.addr))
                         }
                         return 0
                     }, pointer, UInt32(H5O_INFO_BASIC | H5O_INFO_NUM_ATTRS))
@@ -157,8 +166,8 @@ enum FileCompaction {
 
     /// Copies every group (made again with default creation properties, as a recorder makes them: the source's
     /// own, read from a read-only file, crash `H5Ovisit` of a latest-format copy in HDF5 1.10.8), committed
-    /// datatype and dataset (by
-    /// `H5Ocopy`, chunks as stored), without attributes, committed datatypes before their group's other objects;
+    /// datatype and dataset (by `H5Ocopy`, chunks as stored), without attributes, committed datatypes before their
+    /// group's other objects;
     /// then every object's attributes, the root's included; then attaches every dimension scale again. Object by
     /// object rather than one `H5Ocopy` of the whole tree, so that a stop is honoured between two datasets.
     ///
@@ -293,7 +302,14 @@ enum FileCompaction {
     private static func attachScalesAgain(from source: File, in destination: File, stop: Stop) throws(HDF5Error) {
         var attachments: [(dataset: String, axis: Int, scales: [String])] = []
         let entries = try objects(in: source)
-        let named = try datasetPaths(in: source)
+        // Every dataset's path by its address, the first in name order where hard links give one several: what a
+        // scale, which `H5DSiterate_scales` opens by reference, is called. Not `H5Iget_name`: for an object opened
+        // by reference it searches the whole file, once per scale, which made compacting a trace of 720 runs
+        // (55,000 objects) take longer than recording it.
+        var named: [haddr_t: String] = [:]
+        for entry in entries where entry.type == H5O_TYPE_DATASET && named[entry.address] == nil {
+            named[entry.address] = entry.path
+        }
         for entry in entries where entry.type == H5O_TYPE_DATASET {
             try stop.check()
             let dataset = try checked("H5Dopen2", source.context) {
@@ -323,32 +339,6 @@ enum FileCompaction {
                 }
             }
         }
-    }
-
-    /// Every dataset's path by its address, the first in name order where hard links give one several: what
-    /// a scale, which `H5DSiterate_scales` opens by reference, is called.
-    ///
-    /// Not `H5Iget_name`: for an object opened by reference it searches the whole file for the address, once per
-    /// scale, which made compacting a trace of 720 runs (55,000 objects) take longer than recording it.
-    private static func datasetPaths(in file: File) throws(HDF5Error) -> [haddr_t: String] {
-        var paths: [haddr_t: String] = [:]
-        try checked("H5Ovisit2", file.context) {
-            withUnsafeMutablePointer(to: &paths) { pointer in
-                H5Ovisit2(
-                    file.rawValue, H5_INDEX_NAME, H5_ITER_INC,
-                    { _, name, info, client in
-                        guard let name, let info, let client else { return -1 }
-                        if info.pointee.type == H5O_TYPE_DATASET {
-                            let paths = client.assumingMemoryBound(to: [haddr_t: String].self)
-                            if paths.pointee[info.pointee.addr] == nil {
-                                paths.pointee[info.pointee.addr] = String(cString: name)
-                            }
-                        }
-                        return 0
-                    }, pointer, UInt32(H5O_INFO_BASIC))
-            }
-        }
-        return paths
     }
 
     /// The paths of the scales attached to one axis, in their order.
