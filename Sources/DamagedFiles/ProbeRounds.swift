@@ -17,9 +17,7 @@ struct ProbeRounds {
         func giveUp(_ message: String, code: HDF5Error.Code = .damaged) -> HDF5Error {
             HDF5Error(code: code, operation: "probe", filePath: path, message: message)
         }
-        // Lazily made statics are made here, in the parent: a child must not wait on a one-time initialization
-        // that another thread of the parent was in the middle of when it forked.
-        _ = ProbeWalker.attributesReadByName
+        ProbeWalker.prepareInParent()
         var quarantine = Quarantine()
         for _ in 0..<options.maxRounds {
             let skipped = quarantine

@@ -15,7 +15,8 @@ import Testing
 struct DamageProbeTests {
     /// One round on `path` in a child of this process, as `ProbeRounds` runs it.
     private func round(_ path: String, skipping: Quarantine = Quarantine()) -> ProbeChild {
-        ProbeChild.run(timeout: 30) { output in
+        ProbeWalker.prepareInParent()
+        return ProbeChild.run(timeout: 30) { output in
             ProbeProtocol.prepareChild(memoryBudgetMiB: 1024, perturbMemory: true)
             ProbeWalker(path: path, skipping: skipping, output: output, readAll: true, readsRawChunks: true).walk()
         }
@@ -50,6 +51,53 @@ struct DamageProbeTests {
         #expect(try probe.vet(directory.path).quarantine.isEmpty)
         let off = DamageProbe(options: .init(enabled: false))
         #expect(try off.vet(DamagedFixtures.path("attribute-iteration.h5")).quarantine.isEmpty)
+    }
+
+    /// The walk evicts an object's metadata after each attribute it reads, and an eviction scans HDF5's whole
+    /// metadata cache: with the cache HDF5 grows as objects are read, a healthy 55,000-object trace was walked past
+    /// its deadline round after round and called damaged. The walk's file keeps its cache small whatever the
+    /// file holds; the same visit through a plain open keeps an entry per object.
+    @Test("the walk's metadata cache stays a few hundred entries while thousands of objects are visited")
+    func boundedCache() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("many.h5")
+        let file = try File.create(path)
+        for run in 0..<1500 {
+            let group = try file.createGroup("runs/r\(run)")
+            for index in 0..<4 { try group.setAttribute("setting\(index)", Int64(index)) }
+            for layer in 0..<2 {
+                let dataset = try group.createDataset("layer\(layer)", values: [Int64(layer), 1, 2])
+                for index in 0..<2 { try dataset.setAttribute("a\(index)", Int64(index)) }
+                try dataset.close()
+            }
+            try group.close()
+        }
+        try file.close()
+        func visitAll(_ file: File) throws -> Int {
+            func visitAttributes(of node: some Node) throws {
+                for name in try node.attributeNames() {
+                    _ = try node.attributeValue(name) {}
+                    try node.refreshMetadata()
+                }
+            }
+            for run in 0..<1500 {
+                let group = try file.openGroup("runs/r\(run)")
+                try visitAttributes(of: group)
+                for name in try group.children() {
+                    let dataset = try group.openDataset(name)
+                    try visitAttributes(of: dataset)
+                    try dataset.close()
+                }
+                try group.close()
+            }
+            defer { try? file.close() }
+            return try file.metadataCacheEntryCount()
+        }
+        let walked = try #require(ProbeWalker.open(path, skipping: Quarantine()))
+        let bounded = try visitAll(walked)
+        let plain = try visitAll(try File.open(path))
+        #expect(bounded <= 400, "the walk's cache holds \(bounded) entries after 4,500 objects")
+        #expect(plain > 3000, "a plain open's cache holds \(plain) entries: the file is too small to tell")
     }
 
     @Test("a child that hangs in HDF5 is killed at the deadline, and every string of that file is set aside")

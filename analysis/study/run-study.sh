@@ -209,9 +209,7 @@ run_frontier() {
     sweep=$(sweep_for frontier "$here/frontier.json")
     say "frontier: recording every variant at each depth, placement and learning rate"
     "$normscope" record --config "$sweep" --out "$out/frontier.h5" ${record_mode[@]+"${record_mode[@]}"} --quiet
-    # The trace was just written whole by record. The damage probe's walk of its 55,000 objects grows faster than
-    # linearly (an eviction per attribute read walks HDF5's cache) and would miss its deadline, so it is skipped here.
-    NORMSCOPE_NO_PROBE=1 analyze frontier layernorm detach-mean
+    analyze frontier layernorm detach-mean
     # Only the figures across groups: the per-group and per-layer panels would be thousands for this grid.
     "$plot" "$out/frontier.h5" --analysis "$out/frontier.vs-layernorm.json" --out "$out/figures/frontier" \
         --figures frontier,depth-shares,forward-recentering --format png --dpi 150 ${replace[@]+"${replace[@]}"} \
