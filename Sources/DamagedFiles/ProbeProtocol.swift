@@ -161,6 +161,13 @@ enum ProbeProtocol {
     /// object slot past the end of a heap's array); with zeros or old pointers there it may survive by luck in
     /// the probe and crash in the reader, with the pattern it dereferences an impossible address at once. (A
     /// parent started with `MALLOC_PERTURB_` set perturbs already, with its own byte.)
+    private static func perturbAllocations() {
+        // `mallopt` is in <malloc.h>, which Glibc's module does not export; M_PERTURB is -6 there.
+        guard let symbol = dlsym(nil, "mallopt") else { return }
+        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+        _ = unsafeBitCast(symbol, to: Mallopt.self)(-6, 165)
+    }
+
     /// Takes every chunk out of this thread's malloc cache (glibc's tcache: up to 7 chunks of each size to 1 KB,
     /// per thread), keeping them. The child is a copy of the thread that forked, whose cache holds what that thread
     /// freed last — the parent's stale data, which the cache hands out again without perturbing it; after this,
@@ -169,12 +176,5 @@ enum ProbeProtocol {
         for size in stride(from: 8, through: 1032, by: 16) {
             for _ in 0..<8 { _ = malloc(size) }
         }
-    }
-
-    private static func perturbAllocations() {
-        // `mallopt` is in <malloc.h>, which Glibc's module does not export; M_PERTURB is -6 there.
-        guard let symbol = dlsym(nil, "mallopt") else { return }
-        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-        _ = unsafeBitCast(symbol, to: Mallopt.self)(-6, 165)
     }
 }
