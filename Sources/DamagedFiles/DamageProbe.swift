@@ -22,14 +22,15 @@ import Synchronization
 /// probe makes its own, and two probes know nothing of each other.
 ///
 /// `NORMSCOPE_NO_PROBE=1` turns it off (to measure what it protects from); `NORMSCOPE_PROBE_TIMEOUT=<seconds>`
-/// replaces the per-round time limit (tests shorten it).
+/// replaces the time a round may spend on one object (tests shorten it).
 public final class DamageProbe: Sendable {
     /// How the probe runs.
     public struct Options: Sendable, Hashable {
         /// Whether files are walked at all; off, every verdict is empty.
         public var enabled: Bool
-        /// Seconds a round may take before its child is killed and the object it was on quarantined; nil: 10 s
-        /// plus 1 s per 10 MB of the file.
+        /// Seconds a round's child may spend on one object before it is killed and that object quarantined (a
+        /// round ends in any case after `ProbeChild.limitPerTimeout` times this); nil: 10 s plus 1 s per 10 MB of
+        /// the file.
         public var timeout: Double?
         /// Rounds per file before giving up on it: each round finds one more damaged object.
         public var maxRounds: Int

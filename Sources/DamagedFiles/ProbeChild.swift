@@ -24,8 +24,14 @@ struct ProbeChild {
     /// Lines written in all.
     var lineCount: Int
 
+    /// A round's whole time, in multiples of its `timeout`, however steadily the child goes on.
+    static let limitPerTimeout = 30.0
+
     /// Forks, runs `body(pipe)` in the child (which must not return: it ends with `_exit`), and reads the pipe in
-    /// this process until the child has ended, for at most `timeout` seconds.
+    /// this process until the child has ended. The child is killed after `timeout` seconds without a new line (it
+    /// names each object before touching it, so silence means one call into HDF5 has taken that long), and in any
+    /// case after `limitPerTimeout` times `timeout`. A deadline on the whole walk alone grew with the file's bytes,
+    /// not its objects, and cut short the healthy walk of a trace of many small runs.
     static func run(timeout: Double, _ body: (_ output: Int32) -> Never) -> ProbeChild {
         var pipeEnds: [Int32] = [-1, -1]
         guard pipe(&pipeEnds) == 0 else { return ProbeChild(ending: .notStarted(errno), lastMarker: nil, lineCount: 0) }
@@ -58,9 +64,15 @@ struct ProbeChild {
                 wait = 0
             }
         }
-        let deadline = Date().addingTimeInterval(timeout)
+        let limit = Date().addingTimeInterval(timeout * Self.limitPerTimeout)
+        var deadline = min(Date().addingTimeInterval(timeout), limit)
+        var linesSeen = 0
         var status: Int32 = 0
         while true {
+            if lines.count != linesSeen {
+                linesSeen = lines.count
+                deadline = min(Date().addingTimeInterval(timeout), limit)
+            }
             let remaining = deadline.timeIntervalSinceNow
             if remaining <= 0 {
                 kill(pid, SIGKILL)

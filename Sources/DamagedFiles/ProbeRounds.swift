@@ -69,9 +69,9 @@ struct ProbeRounds {
         throw giveUp("damaged: more than \(options.maxRounds) of its objects crash HDF5 in a probe")
     }
 
-    /// Ten seconds for small files, plus one per 10 MB: the probe reads little data, but metadata grows with size.
-    /// A healthy small trace takes a tenth of a second; the margin is for a loaded machine and damaged extents
-    /// that are slow to read without being endless.
+    /// Ten seconds for small files, plus one per 10 MB, for one object: the probe reads little data, but one
+    /// dataset's chunk index grows with the file. A healthy object takes well under a millisecond; the margin is
+    /// for a loaded machine and damaged extents that are slow to read without being endless.
     static func timeout(forBytes bytes: Int) -> Double {
         10 + Double(bytes) / 10e6
     }

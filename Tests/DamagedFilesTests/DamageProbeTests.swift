@@ -100,6 +100,49 @@ struct DamageProbeTests {
         #expect(plain > 3000, "a plain open's cache holds \(plain) entries: the file is too small to tell")
     }
 
+    /// The deadline is on silence: a walk of a file of many small objects outlasted a deadline that grew with the
+    /// file's bytes while it named a new object every millisecond.
+    @Test("a child that names a new object more often than its timeout is not killed, however long it walks")
+    func progressExtendsTheDeadline() {
+        let markers = (0..<8).map { ProbeProtocol.Marker.touch(.object("/runs/r\($0)")) }
+        let child = ProbeChild.run(timeout: 1) { output in
+            ProbeProtocol.prepareChild(memoryBudgetMiB: 1024, perturbMemory: false)
+            for marker in markers {
+                ProbeProtocol.say(marker, to: output)
+                usleep(400_000)
+            }
+            ProbeProtocol.say(.done, to: output)
+            _exit(0)
+        }
+        #expect(child.ending == .exited(0))
+        #expect(child.lastMarker == .done)
+    }
+
+    @Test("a silent child is killed after its timeout; one that chatters for ever, after the round's whole limit")
+    func silenceAndLimit() {
+        var started = Date()
+        let silent = ProbeChild.run(timeout: 0.5) { _ in
+            ProbeProtocol.prepareChild(memoryBudgetMiB: 1024, perturbMemory: false)
+            sleep(100)
+            _exit(0)
+        }
+        #expect(silent.ending == .timedOut)
+        #expect(Date().timeIntervalSince(started) < 5)
+        let marker = ProbeProtocol.Marker.touch(.object("/runs/r0"))
+        started = Date()
+        let endless = ProbeChild.run(timeout: 0.1) { output in
+            ProbeProtocol.prepareChild(memoryBudgetMiB: 1024, perturbMemory: false)
+            while true {
+                ProbeProtocol.say(marker, to: output)
+                usleep(20_000)
+            }
+        }
+        let took = Date().timeIntervalSince(started)
+        #expect(endless.ending == .timedOut)
+        #expect(endless.lastMarker == marker)
+        #expect(took >= 0.1 * ProbeChild.limitPerTimeout - 0.2 && took < 20, "the whole limit is 3 s; took \(took) s")
+    }
+
     @Test("a child that hangs in HDF5 is killed at the deadline, and every string of that file is set aside")
     func hang() throws {
         let probe = DamageProbe(options: .init(timeout: 2))
