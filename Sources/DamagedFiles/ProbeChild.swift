@@ -65,8 +65,9 @@ struct ProbeChild {
             }
         }
         let limit = Date().addingTimeInterval(timeout * Self.limitPerTimeout)
-        var deadline = min(Date().addingTimeInterval(timeout), limit)
-        var linesSeen = 0
+        // Set on the first pass, as after every new line.
+        var deadline = limit
+        var linesSeen = -1
         var status: Int32 = 0
         while true {
             if lines.count != linesSeen {

@@ -35,8 +35,8 @@ extension HDF5Fork {
     /// In a forked child: hands every block HDF5 keeps on its own free lists back to malloc (`H5garbage_collect`).
     /// The child otherwise reuses blocks the parent freed, still holding the parent's old pointers: a damaged object
     /// whose table HDF5 half-builds in such a block can then be "closed" without a crash in one child and crash the
-    /// next, depending on what the parent read before. Blocks fresh from malloc hold the child's perturbation byte.
-    /// (What the child frees itself is kept as usual: keeping nothing made a walk of 55,000 objects 10 s slower.)
+    /// next, depending on what the parent read before. Blocks fresh from malloc hold the child's perturbation byte;
+    /// what the child frees itself is kept and reused as in any reader.
     public static func releaseFreeListsInChild() {
         HDF5Library.lock.withLock { _ = H5garbage_collect() }
     }
